@@ -1,0 +1,67 @@
+"""Service settings.
+
+Every service reads its settings from environment variables with its own prefix
+(``WENZE_INTAKE_DATABASE_URL``), falling back to the platform-wide names
+(``DATABASE_URL``, ``NATS_URL``, ``WENZE_OIDC_BASE_URL``) so that one deployment can set
+shared values once and override them per service.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Platform-wide environment names that a service-specific variable overrides.
+_SHARED_ENV = {
+    "database_url": "DATABASE_URL",
+    "nats_url": "NATS_URL",
+    "oidc_base_url": "WENZE_OIDC_BASE_URL",
+    "oidc_audience": "WENZE_OIDC_AUDIENCE",
+    "data_dir": "WENZE_DATA_DIR",
+}
+
+DEFAULT_TENANTS = ("kunshan", "jintan", "zhenxiong", "hubei")
+
+
+class ServiceSettings(BaseSettings):
+    """Settings common to all services. Subclasses set ``env_prefix`` and ``service_name``."""
+
+    model_config = SettingsConfigDict(env_prefix="WENZE_", extra="ignore")
+
+    service_name: str = "wenze"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    db_pool_size: int = 10
+    nats_url: str = "nats://127.0.0.1:4222"
+    oidc_base_url: str = "http://127.0.0.1:8080"
+    oidc_audience: str = "wenze-api"
+    tenants: tuple[str, ...] = DEFAULT_TENANTS
+    max_body_bytes: int = Field(default=1_048_576, description="largest JSON body accepted")
+    relay_in_api: bool = Field(default=True, description="also run an outbox relay in the API process")
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fall_back_to_shared_env(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for field, env_name in _SHARED_ENV.items():
+                if not data.get(field) and os.environ.get(env_name):
+                    data[field] = os.environ[env_name]
+        return data
+
+    @model_validator(mode="after")
+    def _default_database(self) -> "ServiceSettings":
+        if not self.database_url:
+            path = (self.data_dir / f"{self.service_name}.db").resolve()
+            self.database_url = f"sqlite+aiosqlite:///{path}"
+        return self
+
+    @property
+    def db_schema(self) -> str:
+        """The PostgreSQL schema this service owns (``sanction-execution`` → ``sanction_execution``)."""
+        return self.service_name.replace("-", "_")

@@ -1,0 +1,28 @@
+"""The repositories every service's unit of work carries, whatever its domain.
+
+Each service's schema holds its own idempotency keys (``POST`` replays) and outbox (events
+its relay publishes); a service's repositories extend :class:`CommonRepositories` so those
+two are always there under the same names, and add their domain repositories as fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Self
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wenze.http.idempotency import IdempotencyRepository
+from wenze.messaging.outbox import OutboxRepository
+
+
+@dataclass
+class CommonRepositories:
+    idempotency: IdempotencyRepository
+    outbox: OutboxRepository
+
+    @classmethod
+    def for_session(cls, session: AsyncSession, **domain: Any) -> Self:
+        """The common repositories on ``session`` plus a subclass's ``domain`` fields."""
+        return cls(idempotency=IdempotencyRepository(session), outbox=OutboxRepository(session),
+                   **domain)

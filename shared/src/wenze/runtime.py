@@ -1,0 +1,93 @@
+"""What a running service process holds: settings, database, NATS, units of work, verifier.
+
+Both processes of a service use it: the API (``app.py``) and the worker (``worker.py``),
+which runs the outbox relay and the service's consumers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from wenze.config import ServiceSettings
+from wenze.db import UnitOfWorkFactory, create_engine
+from wenze.db.migrations import upgrade
+from wenze.logging import configure_logging
+from wenze.messaging.consumer import ConsumerSpec, run_consumer
+from wenze.messaging.nats import connect_nats
+from wenze.messaging.relay import OutboxRelay
+from wenze.messaging.streams import ensure_stream, stream_for
+from wenze.telemetry import setup_tracing
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    engine: AsyncEngine
+    nats: Client
+    js: JetStreamContext
+    uow: UnitOfWorkFactory
+    background: list[asyncio.Task] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    async def start(
+        cls,
+        settings: ServiceSettings,
+        *,
+        make_repositories: Callable[[AsyncSession], object],
+        migrations_dir: Path | None,
+    ) -> "Runtime":
+        setup_tracing(settings.service_name)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if migrations_dir is not None:
+            await upgrade(migrations_dir, settings.database_url, settings.db_schema)
+        engine = create_engine(settings.database_url, schema=settings.db_schema, pool_size=settings.db_pool_size)
+        nc = await connect_nats(settings.nats_url, name=f"wenze-{settings.service_name}")
+        js = nc.jetstream()
+        await ensure_stream(js, stream_for(settings.service_name))
+        return cls(settings=settings, engine=engine, nats=nc, js=js,
+                   uow=UnitOfWorkFactory(engine, make_repositories))
+
+    def spawn(self, coro) -> None:
+        self.background.append(asyncio.create_task(coro))
+
+    async def close(self) -> None:
+        self.stop.set()
+        for task in self.background:
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
+        await self.nats.drain()
+        await self.engine.dispose()
+
+
+async def run_worker(
+    settings: ServiceSettings,
+    *,
+    make_repositories: Callable[[AsyncSession], object],
+    migrations_dir: Path | None,
+    consumers: Callable[[Runtime], Sequence[ConsumerSpec]],
+) -> None:
+    """The worker process: the outbox relay plus the service's consumers, until SIGTERM."""
+    configure_logging(f"{settings.service_name}-worker", level=settings.log_level, json=settings.log_json)
+    runtime = await Runtime.start(settings, make_repositories=make_repositories, migrations_dir=migrations_dir)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, runtime.stop.set)
+    relay = OutboxRelay(runtime.engine, runtime.js)
+    runtime.spawn(relay.run(runtime.stop))
+    for spec in consumers(runtime):
+        runtime.spawn(run_consumer(runtime.js, spec, runtime.stop))
+    log.info("worker running", service=settings.service_name)
+    await runtime.stop.wait()
+    await runtime.close()

@@ -1,0 +1,47 @@
+"""The command every service ships: ``wenze-<svc> api | worker | migrate``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import typer
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wenze.config import ServiceSettings
+from wenze.db.migrations import upgrade
+from wenze.messaging.consumer import ConsumerSpec
+from wenze.runtime import Runtime, run_worker
+
+
+def service_cli(
+    *,
+    settings_factory: Callable[[], ServiceSettings],
+    app_factory: str,
+    make_repositories: Callable[[AsyncSession], object],
+    migrations_dir: Path,
+    consumers: Callable[[Runtime], Sequence[ConsumerSpec]] = lambda _runtime: (),
+) -> typer.Typer:
+    cli = typer.Typer(add_completion=False, no_args_is_help=True)
+
+    @cli.command()
+    def api(host: str = "127.0.0.1", port: int = 8000) -> None:
+        """Serve the HTTP API."""
+        uvicorn.run(app_factory, factory=True, host=host, port=port, log_config=None, access_log=False)
+
+    @cli.command()
+    def worker() -> None:
+        """Run the outbox relay and the service's event consumers."""
+        asyncio.run(run_worker(settings_factory(), make_repositories=make_repositories,
+                               migrations_dir=migrations_dir, consumers=consumers))
+
+    @cli.command()
+    def migrate() -> None:
+        """Create or upgrade this service's schema, then exit."""
+        settings = settings_factory()
+        asyncio.run(upgrade(migrations_dir, settings.database_url, settings.db_schema))
+        typer.echo(f"{settings.service_name}: schema up to date")
+
+    return cli
