@@ -1,0 +1,1 @@
+"""NATS JetStream messaging: stream registry, transactional outbox + relay, idempotent inbox."""

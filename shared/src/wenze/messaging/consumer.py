@@ -1,0 +1,85 @@
+"""Durable pull consumers that turn messages into service calls.
+
+A consumer only decodes the event and calls the service; the service records the event id
+in its inbox in the same transaction as the effect, so a redelivery changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import nats.errors
+import structlog
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+from wenze.events.base import Event, event_class_for_subject
+from wenze.messaging.tracing import context_from_headers
+
+log = structlog.get_logger(__name__)
+tracer = trace.get_tracer("wenze.messaging")
+
+Handler = Callable[[Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    durable: str
+    stream: str
+    filter_subject: str
+    handler: Handler
+    batch: int = 50
+    ack_wait_seconds: float = 30.0
+    max_deliver: int = 20
+
+
+async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, stop: asyncio.Event) -> None:
+    config = ConsumerConfig(
+        durable_name=spec.durable,
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_wait=spec.ack_wait_seconds,
+        max_deliver=spec.max_deliver,
+        filter_subject=spec.filter_subject,
+    )
+    subscription = await js.pull_subscribe(
+        spec.filter_subject, durable=spec.durable, stream=spec.stream, config=config
+    )
+    log.info("consumer started", durable=spec.durable, subject=spec.filter_subject)
+    while not stop.is_set():
+        try:
+            messages = await subscription.fetch(spec.batch, timeout=1)
+        except nats.errors.TimeoutError:
+            continue  # nothing waiting: an empty fetch times out by design
+        for message in messages:
+            await _handle(spec, message)
+
+
+async def _handle(spec: ConsumerSpec, message: Msg) -> None:
+    try:
+        event_type, _tenant = event_class_for_subject(message.subject)
+    except KeyError:
+        # A subject this build does not know (a newer version): leave it for a consumer that does.
+        log.warning("unknown event subject; terminating delivery", subject=message.subject)
+        await message.term()
+        return
+    with tracer.start_as_current_span(
+        f"{message.subject} process",
+        context=context_from_headers(message.headers),
+        kind=SpanKind.CONSUMER,
+        attributes={"messaging.system": "nats", "messaging.destination.name": message.subject,
+                    "messaging.consumer.group.name": spec.durable},
+    ):
+        try:
+            event = event_type.model_validate_json(message.data)
+            await spec.handler(event)
+        except Exception:  # noqa: BLE001 - one bad event must not stop the consumer
+            log.exception("event handling failed; will be redelivered", subject=message.subject)
+            await message.nak(delay=2)
+            return
+    await message.ack()

@@ -1,0 +1,74 @@
+"""Transactional outbox.
+
+An event is written as a row in the same transaction as the state change it reports; the
+relay publishes unpublished rows with the row id as ``Nats-Msg-Id`` so that a row sent
+twice (the relay died between publish and mark) is dropped by JetStream.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Index, String, Text, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.events.base import Event
+from wenze.messaging.tracing import current_trace_headers
+
+
+class OutboxRecord(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[str] = mapped_column(Text)
+    headers: Mapped[dict] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (Index("ix_outbox_unpublished", "published_at", "created_at"),)
+
+    @staticmethod
+    def rows_for(events: list[Event]) -> list[dict]:
+        """Outbox rows for ``events`` as plain dicts, for one executemany insert.
+
+        Events staged together share one transaction and so one trace context: it is
+        captured once, not per row (a bulk import stages hundreds per transaction).
+        """
+        headers = current_trace_headers()
+        now = utcnow()
+        return [{"id": str(e.event_id), "subject": e.subject, "payload": e.model_dump_json(), "headers": headers,
+                 "created_at": now, "published_at": None} for e in events]
+
+    @classmethod
+    def from_event(cls, event: Event) -> "OutboxRecord":
+        # The trace context is captured now, in the request that caused the event, so the
+        # relay can publish it under the original trace however much later it runs.
+        return cls(
+            id=str(event.event_id),
+            subject=event.subject,
+            payload=event.model_dump_json(),
+            headers=current_trace_headers(),
+            created_at=utcnow(),
+        )
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def claim_unpublished(self, limit: int) -> list[OutboxRecord]:
+        stmt = (
+            select(OutboxRecord)
+            .where(OutboxRecord.published_at.is_(None))
+            .order_by(OutboxRecord.created_at, OutboxRecord.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.scalars(stmt)).all())
+
+    async def backlog(self) -> int:
+        stmt = select(func.count()).select_from(OutboxRecord).where(OutboxRecord.published_at.is_(None))
+        return int(await self.session.scalar(stmt) or 0)

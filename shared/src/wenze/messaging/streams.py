@@ -1,0 +1,45 @@
+"""One stream per producing service, created or updated at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+# JetStream drops a message whose Nats-Msg-Id it has seen within this window; it must be
+# longer than any relay outage after which an unacknowledged outbox row is published again.
+DUPLICATE_WINDOW_SECONDS = 30 * 60
+
+SERVICES = ("intake", "routing", "review", "sanction-execution", "notification", "reporting")
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subject_prefix: str
+
+    @property
+    def subjects(self) -> list[str]:
+        return [f"{self.subject_prefix}.>"]
+
+
+def stream_for(service: str) -> StreamSpec:
+    prefix = service.replace("-", "_")
+    return StreamSpec(name=prefix.upper(), subject_prefix=service)
+
+
+async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> None:
+    config = StreamConfig(
+        name=spec.name,
+        subjects=spec.subjects,
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+    )
+    try:
+        await js.stream_info(spec.name)
+    except NotFoundError:
+        await js.add_stream(config)
+    else:
+        await js.update_stream(config)
