@@ -1,0 +1,63 @@
+"""FastAPI dependencies: who is calling, and may they do this.
+
+A service creates one :class:`TokenVerifier` in its lifespan and stores it on
+``app.state.token_verifier`` (see :func:`token_verifier_lifespan`); endpoints then declare
+``principal: Principal = Depends(require(MATTER_SUBMIT))``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from wenze.auth.capabilities import check_capability
+from wenze.auth.errors import MissingCapability, MissingToken
+from wenze.auth.principal import Principal
+from wenze.auth.settings import AuthSettings
+from wenze.auth.verifier import TokenVerifier
+
+# auto_error=False: the missing-token case must be our 401 problem, not FastAPI's 403.
+_bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", description="Keycloak access token")
+
+
+@asynccontextmanager
+async def token_verifier_lifespan(
+    app: FastAPI, settings: AuthSettings
+) -> AsyncIterator[TokenVerifier]:
+    """Open a verifier for the app's lifetime; nest it inside the service's own lifespan."""
+    async with TokenVerifier(settings) as verifier:
+        app.state.token_verifier = verifier
+        try:
+            yield verifier
+        finally:
+            del app.state.token_verifier
+
+
+async def get_principal(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> Principal:
+    if credentials is None:
+        if request.headers.get("authorization"):
+            raise MissingToken("the Authorization header must use the Bearer scheme")
+        raise MissingToken()
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = await verifier.verify(credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+def require(capability: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that yields the principal if it holds ``capability``, else a 403 problem."""
+    check_capability(capability)
+
+    async def _require(principal: Principal = Depends(get_principal)) -> Principal:
+        if capability not in principal.roles:
+            raise MissingCapability(capability)
+        return principal
+
+    _require.__name__ = f"require_{capability.replace(':', '_')}"
+    return _require

@@ -1,0 +1,79 @@
+"""Who is calling: the verified identity a request acts for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from wenze.auth.capabilities import check_capability
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A verified caller.
+
+    ``tenant`` comes from the token's issuer and nothing else. ``office`` is ``None`` for
+    integrators' service accounts, which act for a system, not an office.
+    """
+
+    tenant: str
+    subject: str
+    username: str
+    roles: frozenset[str]
+    office: str | None = None
+    cadre_authority: frozenset[str] = frozenset()
+    linked_units: tuple[str, ...] = ()
+    client_id: str | None = None
+    claims: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def has(self, capability: str) -> bool:
+        return check_capability(capability) in self.roles
+
+    def may_act_on(self, cadre_level: str) -> bool:
+        """Whether the caller's office has authority (干部管理权限) over ``cadre_level``."""
+        return cadre_level in self.cadre_authority
+
+    @property
+    def is_service_account(self) -> bool:
+        return self.username.startswith("service-account-")
+
+
+def principal_from_claims(tenant: str, claims: Mapping[str, Any], audience: str) -> Principal:
+    """Map Keycloak's claim shapes onto a :class:`Principal`.
+
+    Capabilities are the realm roles plus the API client's own client roles: Keycloak
+    deployments model API permissions either way, and both are issued by the same realm.
+    """
+    realm_roles = _strings((claims.get("realm_access") or {}).get("roles"))
+    resource_access = claims.get("resource_access") or {}
+    client_roles = _strings((resource_access.get(audience) or {}).get("roles"))
+    return Principal(
+        tenant=tenant,
+        subject=str(claims["sub"]),
+        username=str(claims.get("preferred_username") or claims["sub"]),
+        roles=frozenset(realm_roles) | frozenset(client_roles),
+        office=_single(claims.get("office")),
+        cadre_authority=frozenset(_strings(claims.get("cadre_authority"))),
+        linked_units=tuple(_strings(claims.get("linked_units"))),
+        client_id=_single(claims.get("azp")),
+        claims=dict(claims),
+    )
+
+
+def _strings(value: Any) -> list[str]:
+    # Keycloak emits a single-valued user attribute as a string even when the mapper
+    # is meant to be multivalued, so accept both shapes.
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return []
+
+
+def _single(value: Any) -> str | None:
+    if isinstance(value, list | tuple):
+        return str(value[0]) if value else None
+    return str(value) if value else None

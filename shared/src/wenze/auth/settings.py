@@ -1,0 +1,81 @@
+"""What the token verifier needs to know about the identity provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from wenze.config import DEFAULT_TENANTS
+
+REALM_PREFIX = "wenze-"
+
+
+class AuthSettings(BaseModel):
+    """Identity-provider settings.
+
+    The realm of a tenant is ``wenze-<tenant>`` by convention; only the listed tenants are
+    trusted, so a token from any other realm on the same server is refused.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    oidc_base_url: str = "http://127.0.0.1:8080"
+    oidc_audience: str = "wenze-api"
+    tenants: tuple[str, ...] = DEFAULT_TENANTS
+    # In a cluster the services reach Keycloak on an internal address while tokens carry
+    # the public one in ``iss``; keys are fetched from here when it is set.
+    oidc_internal_url: str | None = None
+    jwks_min_refresh_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="at most one JWKS fetch per realm in this interval, however many "
+        "tokens with unknown key ids arrive",
+    )
+    jwks_max_age_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="re-fetch a realm's JWKS after this long so revoked keys stop working",
+    )
+    leeway_seconds: float = Field(default=30.0, ge=0, description="clock skew tolerated on exp")
+    http_timeout_seconds: float = 5.0
+
+    @field_validator("oidc_base_url", "oidc_internal_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @field_validator("tenants", mode="before")
+    @classmethod
+    def _split_tenants(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(t.strip() for t in value.split(",") if t.strip())
+        return value
+
+    @classmethod
+    def from_settings(cls, settings: Any, **overrides: Any) -> "AuthSettings":
+        """Build from a service's settings object (anything with the same attribute names)."""
+        values = {
+            name: getattr(settings, name)
+            for name in cls.model_fields
+            if getattr(settings, name, None) is not None
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    def realm_of(self, tenant: str) -> str:
+        return REALM_PREFIX + tenant
+
+    def issuer_of(self, tenant: str) -> str:
+        return f"{self.oidc_base_url}/realms/{self.realm_of(tenant)}"
+
+    def jwks_url_of(self, tenant: str) -> str:
+        base = self.oidc_internal_url or self.oidc_base_url
+        return f"{base}/realms/{self.realm_of(tenant)}/protocol/openid-connect/certs"
+
+    def tenant_of_issuer(self, issuer: str) -> str | None:
+        """The tenant whose realm issued ``issuer``, or ``None`` when it is not trusted."""
+        for tenant in self.tenants:
+            if issuer == self.issuer_of(tenant):
+                return tenant
+        return None

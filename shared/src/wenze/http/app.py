@@ -1,0 +1,60 @@
+"""One way to build a service's FastAPI app: lifespan, problems, health, auth, tracing."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wenze.auth import AuthSettings, token_verifier_lifespan
+from wenze.config import ServiceSettings
+from wenze.http.health import health_router
+from wenze.http.problems import install_problem_handlers
+from wenze.logging import configure_logging
+from wenze.messaging.relay import OutboxRelay
+from wenze.runtime import Runtime
+from wenze.telemetry import instrument
+
+OnStart = Callable[[FastAPI, Runtime], Awaitable[None]]
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    make_repositories: Callable[[AsyncSession], object],
+    migrations_dir: Path | None,
+    routers: Sequence[APIRouter] = (),
+    on_start: OnStart | None = None,
+) -> FastAPI:
+    configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        runtime = await Runtime.start(settings, make_repositories=make_repositories, migrations_dir=migrations_dir)
+        app.state.runtime = runtime
+        instrument(app, runtime.engine)
+        if settings.relay_in_api:
+            # The worker runs a relay too; this one is woken by our own commits, so events
+            # leave without waiting for the worker's next poll.
+            relay = OutboxRelay(runtime.engine, runtime.js)
+            runtime.uow.on_commit(relay.wake)
+            runtime.spawn(relay.run(runtime.stop))
+        if on_start is not None:
+            await on_start(app, runtime)
+        async with token_verifier_lifespan(app, AuthSettings.from_settings(settings)):
+            try:
+                yield
+            finally:
+                await runtime.close()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    install_problem_handlers(app, max_body_bytes=settings.max_body_bytes)
+    app.include_router(health_router())
+    for router in routers:
+        app.include_router(router)
+    return app
