@@ -1,0 +1,1 @@
+"""Test support shared by all services: a Keycloak-compatible issuer and pytest fixtures."""

