@@ -1,0 +1,148 @@
+"""The YAML test cases that ship beside each pack, and how they are checked.
+
+Used by pytest (one parametrised test per case) and by ``wenze rules test``. A case states
+facts and a date and what must come out; comparison is deliberately partial (only the
+outputs a case names are checked) so a case pins the behaviour it is about and stays valid
+when unrelated outputs are added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from wenze.rules import get_pack, list_tenants, rulesets_dir
+from wenze.rules.errors import RulesError
+from wenze.rules.pack import RulePack, _validator
+from wenze.rules.yamlio import load_yaml
+
+
+@dataclass(frozen=True)
+class Case:
+    tenant: str
+    file: str
+    index: int
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.data.get("name", f"case {self.index}"))
+
+    @property
+    def id(self) -> str:
+        return f"{self.tenant}/{self.file}::{self.name}"
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    failures: list[str] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def load_cases(tenant: str) -> list[Case]:
+    """Every case of a tenant; a case file failing its schema yields one failing pseudo-case."""
+    cases: list[Case] = []
+    for path in sorted((rulesets_dir() / tenant / "cases").glob("*.yaml")):
+        data = load_yaml(path)
+        errors = list(_validator("cases").iter_errors(data))
+        if errors:
+            bad = {"name": "schema", "schema_errors": [
+                f"{'/'.join(map(str, e.path)) or '-'}: {e.message}" for e in errors]}
+            cases.append(Case(tenant, path.name, 0, bad))
+            continue
+        cases.extend(Case(tenant, path.name, i, c) for i, c in enumerate(data["cases"]))
+    return cases
+
+
+def all_cases(tenants: list[str] | None = None) -> list[Case]:
+    return [c for t in (tenants or list_tenants()) for c in load_cases(t)]
+
+
+def _compare_output(pack: RulePack, decision: str, key: str, expected: Any, actual: Any) -> str | None:
+    spec = pack.decision(decision).outputs.get(key)
+    kind = spec.type if spec else None
+    if kind == "codes" and isinstance(expected, list) and isinstance(actual, list):
+        ok = set(expected) == set(actual) and len(expected) == len(actual)
+    elif kind == "steps" and isinstance(expected, list) and all(isinstance(e, str) for e in expected):
+        ok = isinstance(actual, list) and [s.get("step") for s in actual] == expected
+    elif kind == "deadline" and isinstance(expected, str):
+        ok = isinstance(actual, dict) and actual.get("due") == expected
+    elif isinstance(expected, dict) and isinstance(actual, dict):
+        ok = all(actual.get(k) == v for k, v in expected.items())
+    else:
+        ok = expected == actual
+    return None if ok else f"outcome[{key}]: expected {expected!r}, got {actual!r}"
+
+
+def _check_error(exc: RulesError, expect: dict[str, Any]) -> list[str]:
+    failures = []
+    if exc.code != expect["error"]:
+        failures.append(f"expected error {expect['error']!r}, got {exc.code!r}: {exc}")
+    for text in expect.get("error_mentions", []):
+        if text not in str(exc):
+            failures.append(f"error message does not mention {text!r}: {exc}")
+    return failures
+
+
+def run_case(case: Case) -> CaseResult:
+    result = CaseResult(case)
+    data = case.data
+    if "schema_errors" in data:
+        result.failures.extend(data["schema_errors"])
+        return result
+    expect: dict[str, Any] = data["expect"]
+    try:
+        pack = get_pack(case.tenant)
+        if "intake_sources" in data:
+            q = data["intake_sources"]
+            sources = pack.intake_sources(date.fromisoformat(q["date"]), procedure=q.get("procedure"))
+            codes = [s.code for s in sources]
+            if "codes" in expect and codes != expect["codes"]:
+                result.failures.append(f"sources: expected {expect['codes']}, got {codes}")
+            texts = {s.citation.text for s in sources}
+            result.failures += [f"no source cites {c!r}" for c in expect.get("citations", []) if c not in texts]
+        elif "number" in data:
+            q = data["number"]
+            text = pack.number(q["kind"], q["year"], q["seq"], date.fromisoformat(q["date"]))
+            if text != expect.get("text"):
+                result.failures.append(f"number: expected {expect.get('text')!r}, got {text!r}")
+        else:
+            evaluation = pack.evaluate(data["decision"], data["facts"], date.fromisoformat(data["date"]))
+            result.fired = evaluation.fired
+            outcome = evaluation.outcome
+            for key, value in expect.get("outcome", {}).items():
+                if key not in outcome:
+                    result.failures.append(f"outcome[{key}] missing; outcome has {sorted(outcome)}")
+                elif (msg := _compare_output(pack, data["decision"], key, value, outcome[key])) is not None:
+                    result.failures.append(msg)
+            if expect.get("exact") and set(outcome) != set(expect.get("outcome", {})):
+                extra = sorted(set(outcome) - set(expect.get("outcome", {})))
+                result.failures.append(f"outcome has unexpected keys {extra}")
+            result.failures += [f"outcome[{k}] should be absent, is {outcome[k]!r}"
+                                for k in expect.get("absent", []) if k in outcome]
+            result.failures += [f"rule {r!r} did not fire (fired: {result.fired})"
+                                for r in expect.get("fired", []) if r not in result.fired]
+            result.failures += [f"rule {r!r} fired but should not" for r in expect.get("not_fired", [])
+                                if r in result.fired]
+            cited = {c.text for c in evaluation.citations}
+            result.failures += [f"citation {c!r} missing (cited: {sorted(cited)})"
+                                for c in expect.get("citations", []) if c not in cited]
+        if "error" in expect:
+            result.failures.append(f"expected error {expect['error']!r}, but evaluation succeeded")
+    except RulesError as exc:
+        if "error" in expect:
+            result.failures += _check_error(exc, expect)
+        else:
+            result.failures.append(f"unexpected {exc.code}: {exc}")
+    return result
+
+
+def case_files_dir(tenant: str) -> Path:
+    return rulesets_dir() / tenant / "cases"
