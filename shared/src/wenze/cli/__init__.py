@@ -1,0 +1,1 @@
+"""The `wenze` command line."""

@@ -1,0 +1,135 @@
+"""A small synchronous HTTP client for intake's API, turning problem+json answers into exceptions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote
+
+import httpx
+
+DEFAULT_INTAKE_URL = "http://127.0.0.1:8001"
+
+IMPORT_MEDIA_TYPES = {
+    ".jsonl": "application/x-ndjson",
+    ".ndjson": "application/x-ndjson",
+    ".csv": "text/csv",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class ApiError(Exception):
+    """Any failure talking to the API; the CLI turns it into a message and an exit code."""
+
+
+class ProblemError(ApiError):
+    """The API answered with an error status; ``problem`` is the RFC 9457 body (or one made up
+    from the status when the body was not a problem document, e.g. from a proxy)."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        self.status = status
+        self.problem = problem
+        super().__init__(f"{status} {problem.get('title', '')}: {problem.get('detail', '')}".strip())
+
+
+class Unreachable(ApiError):
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"cannot reach {url}: {reason}")
+
+
+def media_type_for(path: Path) -> str | None:
+    return IMPORT_MEDIA_TYPES.get(path.suffix.lower())
+
+
+def _problem_from(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, dict) and ("title" in body or "type" in body):
+        body.setdefault("status", response.status_code)
+        return body
+    text = response.text.strip()
+    return {
+        "type": "about:blank",
+        "title": response.reason_phrase or "HTTP error",
+        "status": response.status_code,
+        **({"detail": text[:500]} if text else {}),
+    }
+
+
+class IntakeClient:
+    def __init__(self, base_url: str, token: str | None, *, timeout: float = 60.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout, transport=transport)
+
+    def __enter__(self) -> "IntakeClient":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise Unreachable(self.base_url, str(exc) or type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise ProblemError(response.status_code, _problem_from(response))
+        return response
+
+    def submit(self, body: Mapping[str, Any], *, idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
+        """Returns the matter and whether the answer replays an earlier submission."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        response = self._request("POST", "/v1/matters", json=body, headers=headers)
+        return response.json(), response.headers.get("Idempotency-Replayed") == "true"
+
+    def list_page(self, filters: Mapping[str, Any], *, cursor: str | None = None, limit: int = 50) -> dict[str, Any]:
+        params = {k: str(v) for k, v in filters.items() if v is not None}
+        params["limit"] = str(limit)
+        if cursor:
+            params["cursor"] = cursor
+        return self._request("GET", "/v1/matters", params=params).json()
+
+    def list_all(self, filters: Mapping[str, Any], *, cursor: str | None = None,
+                 limit: int = 200) -> Iterator[dict[str, Any]]:
+        while True:
+            page = self.list_page(filters, cursor=cursor, limit=limit)
+            yield from page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+
+    def get(self, matter_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/v1/matters/{matter_id}").json()
+
+    def timeline(self, matter_id: str) -> list[dict[str, Any]]:
+        return self._request("GET", f"/v1/matters/{matter_id}/timeline").json()
+
+    def accept(self, matter_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._request("POST", f"/v1/matters/{matter_id}/acceptance", json=body).json()
+
+    def start_import(self, content: IO[bytes] | bytes, *, media_type: str, filename: str | None) -> dict[str, Any]:
+        headers = {"Content-Type": media_type}
+        if filename:
+            # Header values must be ASCII on the wire; a Chinese file name travels percent-encoded.
+            headers["X-Filename"] = filename if filename.isascii() and filename.isprintable() else quote(filename)
+        return self._request("POST", "/v1/matter-imports", content=content, headers=headers).json()
+
+    def get_import(self, job_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/v1/matter-imports/{job_id}").json()
+
+    def import_errors(self, job_id: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        page = self._request("GET", f"/v1/matter-imports/{job_id}/errors", params={"limit": str(limit)}).json()
+        return page["items"]

@@ -1,0 +1,151 @@
+"""``wenze rules``: list packs, explain a decision, lint packs, run the packs' YAML cases."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from wenze.rules import RulesError, get_pack, lint_pack, list_tenants
+
+rules_app = typer.Typer(help="Tenant rule packs: documents, decisions, lint and cases.", no_args_is_help=True)
+console = Console()
+
+
+def _tenants(tenant: str | None) -> list[str]:
+    known = list_tenants()
+    if tenant is None:
+        return known
+    if tenant not in known:
+        console.print(f"[red]no rule pack for tenant {tenant!r}; packs: {', '.join(known)}[/red]")
+        raise typer.Exit(2)
+    return [tenant]
+
+
+@rules_app.command("list")
+def list_packs(
+    tenant: Annotated[str | None, typer.Option(help="only this tenant")] = None,
+    articles: Annotated[bool, typer.Option(help="also list each document's article index")] = False,
+) -> None:
+    """Tenants, their documents with periods, and their decisions."""
+    for t in _tenants(tenant):
+        pack = get_pack(t)
+        console.rule(f"[bold]{t}[/bold] — {pack.title}")
+        docs = Table("document", "title", "in force", "text", show_lines=False)
+        for d in pack.documents:
+            docs.add_row(d.id, d.title, d.period_text(), "yes" if d.text_available else "[red]not loaded[/red]")
+        console.print(docs)
+        if articles:
+            for d in pack.documents:
+                table = Table("article", "heading", "summary", "line", title=d.id)
+                for a in d.articles:
+                    table.add_row(a.article, a.heading, a.summary, str(a.line or ""))
+                console.print(table)
+        decisions = Table("decision", "description")
+        for info in pack.decisions():
+            decisions.add_row(info.name, info.description.strip())
+        if pack.decisions():
+            console.print(decisions)
+        console.print(f"numbering: {', '.join(pack.number_kinds())}")
+
+
+def _load_facts(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        console.print(f"[red]cannot read facts from {path}: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    if not isinstance(data, dict):
+        console.print("[red]facts must be a JSON object[/red]")
+        raise typer.Exit(2)
+    return data
+
+
+@rules_app.command()
+def explain(
+    facts_file: Annotated[Path, typer.Argument(help="JSON object with the matter's facts")],
+    tenant: Annotated[str, typer.Option(help="tenant whose pack decides")],
+    decision: Annotated[str, typer.Option(help="decision name, see `wenze rules list`")],
+    on: Annotated[str | None, typer.Option(help="relevant date (ISO); default today")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the evaluation as JSON")] = False,
+) -> None:
+    """Evaluate one decision and show the outcome with the rules, facts and articles behind it."""
+    _tenants(tenant)
+    facts = _load_facts(facts_file)
+    day = date.fromisoformat(on) if on else date.today()
+    try:
+        evaluation = get_pack(tenant).evaluate(decision, facts, day)
+    except RulesError as exc:
+        if as_json:
+            typer.echo(json.dumps(exc.to_dict(), ensure_ascii=False, indent=2, default=str))
+        else:
+            console.print(f"[red]{exc.code}[/red]: {exc}")
+        raise typer.Exit(1) from exc
+    if as_json:
+        typer.echo(evaluation.model_dump_json(indent=2))
+        return
+    console.print(f"[bold]{tenant} / {decision}[/bold] on {day} (documents: {', '.join(evaluation.documents)})")
+    outcome = Table(title="outcome")
+    outcome.add_column("output", overflow="fold")
+    outcome.add_column("value", overflow="fold")
+    for key, value in evaluation.outcome.items():
+        outcome.add_row(key, json.dumps(value, ensure_ascii=False))
+    console.print(outcome)
+    # Folding rather than ellipsis: rule ids and citations must stay whole to be looked up.
+    trace = Table(title="explanation")
+    for header in ("table", "rule", "facts used", "citations"):
+        trace.add_column(header, overflow="fold")
+    for fired in evaluation.explanation:
+        trace.add_row(
+            fired.table,
+            f"{fired.rule}\n[dim]{fired.description.strip()}[/dim]",
+            json.dumps(fired.facts, ensure_ascii=False, default=str),
+            "\n".join(c.text for c in fired.citations),
+        )
+    console.print(trace)
+
+
+@rules_app.command()
+def lint(tenant: Annotated[str | None, typer.Option(help="only this tenant")] = None) -> None:
+    """Check packs against the schema, the article index, periods and vocabularies."""
+    total = 0
+    for t in _tenants(tenant):
+        issues = lint_pack(t)
+        total += len(issues)
+        if not issues:
+            console.print(f"[green]✓[/green] {t}")
+        for issue in issues:
+            console.print(f"[red]✗[/red] {issue}")
+    if total:
+        raise typer.Exit(1)
+
+
+@rules_app.command("test")
+def run_tests(
+    tenant: Annotated[str | None, typer.Option(help="only this tenant")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list every case")] = False,
+) -> None:
+    """Run the YAML cases that ship with the packs."""
+    from wenze.rules.cases import load_cases, run_case
+
+    failed = passed = 0
+    for t in _tenants(tenant):
+        for case in load_cases(t):
+            result = run_case(case)
+            if result.ok:
+                passed += 1
+                if verbose:
+                    console.print(f"[green]✓[/green] {case.id}")
+            else:
+                failed += 1
+                console.print(f"[red]✗[/red] {case.id}")
+                for failure in result.failures:
+                    console.print(f"    {failure}")
+    console.print(f"{passed} passed, {failed} failed")
+    if failed:
+        raise typer.Exit(1)
