@@ -1,0 +1,40 @@
+"""The intake service's problem types; each keeps one stable ``type`` URI."""
+
+from __future__ import annotations
+
+from wenze.http.problems import BadRequest, Conflict, NotFound, ValidationFailed
+
+
+def invalid(field: str, reason: str) -> ValidationFailed:
+    return ValidationFailed(f"{field}: {reason}", extra={"errors": [{"field": field, "reason": reason}]})
+
+
+class MatterNotFound(NotFound):
+    slug = "matter-not-found"
+    title = "Matter not found"
+
+
+class DuplicateMatter(Conflict):
+    slug = "duplicate-matter"
+    title = "Matter already registered"
+
+
+class NotAwaitingAcceptance(Conflict):
+    slug = "matter-not-awaiting-acceptance"
+    title = "Matter is not awaiting acceptance"
+
+
+class IdempotencyKeyReused(Conflict):
+    slug = "idempotency-key-reused"
+    title = "Idempotency-Key already used for a different request"
+
+
+class ImportJobNotFound(NotFound):
+    slug = "import-job-not-found"
+    title = "Import job not found"
+
+
+class UnsupportedImportFormat(BadRequest):
+    status = 415
+    slug = "unsupported-import-format"
+    title = "Unsupported import format"

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+
+from wenze.auth import Principal, require
+from wenze.auth.capabilities import MATTER_BULK, MATTER_READ
+from wenze_intake.imports.schemas import ImportJobRead, ImportRowErrorPage
+from wenze_intake.imports.service import ImportService
+
+router = APIRouter(prefix="/v1/matter-imports", tags=["bulk import"])
+
+
+def import_service(request: Request) -> ImportService:
+    return request.app.state.imports
+
+
+Service = Annotated[ImportService, Depends(import_service)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ImportJobRead,
+    summary="Start a bulk import (JSON Lines, CSV or XLSX as the raw request body)",
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/x-ndjson": {"schema": {"type": "string"}},
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+            {"schema": {"type": "string", "format": "binary"}},
+    }}},
+)
+async def start_import(
+    request: Request,
+    response: Response,
+    service: Service,
+    principal: Annotated[Principal, Depends(require(MATTER_BULK))],
+    filename: Annotated[str | None, Header(alias="X-Filename", max_length=255)] = None,
+) -> ImportJobRead:
+    job = await service.create(principal, request.stream(), request.headers.get("content-type"), filename)
+    response.headers["Location"] = f"/v1/matter-imports/{job.id}"
+    return job
+
+
+@router.get("/{job_id}", response_model=ImportJobRead, summary="Progress and summary of an import")
+async def get_import(job_id: str, service: Service,
+                     principal: Annotated[Principal, Depends(require(MATTER_READ))]) -> ImportJobRead:
+    return await service.get(principal, job_id)
+
+
+@router.get("/{job_id}/errors", response_model=ImportRowErrorPage, summary="Rows that were refused, and why")
+async def import_errors(
+    job_id: str,
+    service: Service,
+    principal: Annotated[Principal, Depends(require(MATTER_READ))],
+    after: Annotated[int, Query(ge=0, le=2**31 - 1, description="row number to continue after")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ImportRowErrorPage:
+    return await service.row_errors(principal, job_id, after, limit)

@@ -1,0 +1,160 @@
+"""Bulk import as a job: upload, then rows are registered in batches with progress.
+
+Each batch is one transaction holding its matters, their outbox events, the row errors and
+the job's progress counters. A runner killed mid-job leaves the job at the last committed
+batch; the next runner resumes from there, so no row is registered twice or lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from itertools import islice
+from pathlib import Path
+
+import structlog
+from pydantic import ValidationError
+
+from wenze.auth.principal import Principal
+from wenze.db.base import new_id, utcnow
+from wenze.http.problems import PayloadTooLarge
+from wenze_intake.errors import ImportJobNotFound, UnsupportedImportFormat
+from wenze_intake.imports.models import ImportJob
+from wenze_intake.imports.parsers import EXTENSIONS, RowUnreadable, iter_rows, sniff_format
+from wenze_intake.imports.schemas import ImportJobRead, ImportRowErrorPage, ImportRowErrorRead
+from wenze_intake.matters.schemas import MatterCreate
+from wenze_intake.matters.service import MatterService
+from wenze_intake.repositories import IntakeUnitOfWorkFactory
+
+log = structlog.get_logger(__name__)
+
+
+class ImportService:
+    def __init__(self, uow: IntakeUnitOfWorkFactory, matters: MatterService, upload_dir: Path,
+                 *, max_upload_bytes: int, batch_size: int = 500):
+        self.uow = uow
+        self.matters = matters
+        self.upload_dir = upload_dir
+        self.upload_dir.mkdir(parents=True, exist_ok=True)
+        self.max_upload_bytes = max_upload_bytes
+        self.batch_size = batch_size
+        self.wake = asyncio.Event()
+
+    async def create(self, principal: Principal, chunks: AsyncIterator[bytes], content_type: str | None,
+                     filename: str | None) -> ImportJobRead:
+        fmt = sniff_format(content_type, filename)
+        if fmt is None:
+            raise UnsupportedImportFormat(
+                f"Content-Type {content_type!r} is not an import format; use application/x-ndjson, "
+                "text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                extra={"errors": [{"field": "header.Content-Type", "reason": "not an import format"}]},
+            )
+        job_id = new_id()
+        path = self.upload_dir / f"{job_id}{EXTENSIONS[fmt]}"
+        size = 0
+        try:
+            with path.open("wb") as handle:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > self.max_upload_bytes:
+                        raise PayloadTooLarge(f"import files are limited to {self.max_upload_bytes} bytes")
+                    handle.write(chunk)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        async with self.uow() as uow:
+            job = ImportJob(id=job_id, tenant=principal.tenant, state="queued", format=fmt, filename=filename,
+                            file_path=str(path), file_bytes=size, created_by=principal.username,
+                            processed_rows=0, registered=0, refused=0, created_at=utcnow())
+            uow.repos.imports.add(job)
+            read = ImportJobRead.model_validate(job)
+            await uow.commit()
+        self.wake.set()
+        return read
+
+    async def get(self, principal: Principal, job_id: str) -> ImportJobRead:
+        async with self.uow() as uow:
+            job = await uow.repos.imports.get(principal.tenant, job_id)
+            if job is None:
+                raise ImportJobNotFound(f"no import job {job_id} in this tenant")
+            return ImportJobRead.model_validate(job)
+
+    async def row_errors(self, principal: Principal, job_id: str, after: int, limit: int) -> ImportRowErrorPage:
+        async with self.uow() as uow:
+            if await uow.repos.imports.get(principal.tenant, job_id) is None:
+                raise ImportJobNotFound(f"no import job {job_id} in this tenant")
+            rows = await uow.repos.imports.row_errors(job_id, after, limit + 1)
+            page = rows[:limit]
+            return ImportRowErrorPage(items=[ImportRowErrorRead.model_validate(r) for r in page],
+                                      next_after=page[-1].row if len(rows) > limit else None)
+
+    # -- the runner --------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event, idle_poll_seconds: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                worked = await self.run_one()
+            except Exception:  # noqa: BLE001 - keep the runner alive; the job is retried when stale
+                log.exception("import runner failed")
+                worked = False
+            if not worked:
+                self.wake.clear()
+                try:
+                    await asyncio.wait_for(self.wake.wait(), timeout=idle_poll_seconds)
+                except TimeoutError:
+                    pass
+
+    async def run_one(self) -> bool:
+        async with self.uow() as uow:
+            job = await uow.repos.imports.claim_next()
+            if job is None:
+                return False
+            job_id, tenant, created_by = job.id, job.tenant, job.created_by
+            path, fmt, offset = Path(job.file_path), job.format, job.processed_rows
+            await uow.commit()
+        log.info("import job running", job_id=job_id, resume_at=offset)
+        try:
+            await self._process(job_id, tenant, created_by, path, fmt, offset)
+        except Exception as exc:
+            log.exception("import job failed", job_id=job_id)
+            async with self.uow() as uow:
+                await uow.repos.imports.mark_failed(job_id, f"{type(exc).__name__}: {exc}")
+                await uow.commit()
+        return True
+
+    async def _process(self, job_id: str, tenant: str, created_by: str, path: Path, fmt: str, offset: int) -> None:
+        rows = islice(enumerate(iter_rows(path, fmt), start=1), offset, None)
+        while True:
+            batch = list(islice(rows, self.batch_size))
+            async with self.uow() as uow:
+                job = await uow.repos.imports.lock(job_id)
+                if not batch:
+                    job.state, job.total_rows, job.finished_at = "completed", job.processed_rows, utcnow()
+                    await uow.commit()
+                    log.info("import job completed", job_id=job_id, registered=job.registered, refused=job.refused)
+                    return
+                errors: list[tuple[int, list[dict]]] = []
+                items: list[MatterCreate] = []
+                row_numbers: list[int] = []
+                for number, raw in batch:
+                    if isinstance(raw, RowUnreadable):
+                        errors.append((number, [{"field": raw.field, "reason": raw.reason}]))
+                        continue
+                    try:
+                        items.append(MatterCreate.model_validate(raw))
+                        row_numbers.append(number)
+                    except ValidationError as exc:
+                        errors.append((number, [
+                            {"field": ".".join(str(p) for p in e["loc"]) or "row", "reason": e["msg"]}
+                            for e in exc.errors()
+                        ]))
+                result = await self.matters.register_batch(uow, tenant, items, submitted_by=created_by,
+                                                           import_job_id=job_id)
+                errors.extend((row_numbers[r.index], r.errors) for r in result.refused)
+                errors.sort()
+                await uow.repos.imports.add_row_errors(job_id, errors)
+                job.processed_rows += len(batch)
+                job.registered += len(result.registered)
+                job.refused += len(errors)
+                job.heartbeat_at = utcnow()
+                await uow.commit()

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+
+from wenze.auth import Principal, require
+from wenze.auth.capabilities import MATTER_ACCEPT, MATTER_READ, MATTER_SUBMIT
+from wenze.rules import get_pack
+from wenze_intake.matters.schemas import (
+    AcceptanceCreate,
+    MatterCreate,
+    MatterFilters,
+    MatterPage,
+    MatterRead,
+    TimelineEntryRead,
+)
+from wenze_intake.matters.service import MatterService, china_today
+
+router = APIRouter(prefix="/v1", tags=["matters"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$",
+           description="repeat a POST safely: the same key and body return the first response"),
+]
+
+
+def matter_service(request: Request) -> MatterService:
+    return request.app.state.matters
+
+
+Service = Annotated[MatterService, Depends(matter_service)]
+
+
+@router.get("/sources", summary="Intake sources of the caller's tenant, with the article each rests on")
+async def list_sources(principal: Annotated[Principal, Depends(require(MATTER_READ))]) -> list[dict]:
+    return [s.model_dump(mode="json") for s in get_pack(principal.tenant).intake_sources(china_today())]
+
+
+@router.post("/matters", status_code=status.HTTP_201_CREATED, response_model=MatterRead,
+             summary="Submit one matter (问责事项)")
+async def submit_matter(
+    data: MatterCreate,
+    response: Response,
+    service: Service,
+    principal: Annotated[Principal, Depends(require(MATTER_SUBMIT))],
+    idempotency_key: IdempotencyKey = None,
+) -> MatterRead:
+    matter, created = await service.submit(principal, data, idempotency_key)
+    response.headers["Location"] = f"/v1/matters/{matter.id}"
+    if not created:
+        response.headers["Idempotency-Replayed"] = "true"
+    return matter
+
+
+@router.get("/matters", response_model=MatterPage, summary="List matters with filters and cursor pagination")
+async def list_matters(
+    service: Service,
+    principal: Annotated[Principal, Depends(require(MATTER_READ))],
+    filters: Annotated[MatterFilters, Query()],
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> MatterPage:
+    return await service.list(principal, filters, cursor, limit)
+
+
+@router.get("/matters/{matter_id}", response_model=MatterRead)
+async def get_matter(
+    matter_id: str,
+    service: Service,
+    principal: Annotated[Principal, Depends(require(MATTER_READ))],
+) -> MatterRead:
+    return await service.get(principal, matter_id)
+
+
+@router.get("/matters/{matter_id}/timeline", response_model=list[TimelineEntryRead],
+            summary="Every state change of the matter, with who and when")
+async def matter_timeline(
+    matter_id: str, service: Service, principal: Annotated[Principal, Depends(require(MATTER_READ))]
+) -> list[TimelineEntryRead]:
+    return await service.timeline(principal, matter_id)
+
+
+@router.post("/matters/{matter_id}/acceptance", response_model=MatterRead,
+             summary="Record the intake office's collective-study outcome (受理)")
+async def decide_acceptance(
+    matter_id: str,
+    data: AcceptanceCreate,
+    service: Service,
+    principal: Annotated[Principal, Depends(require(MATTER_ACCEPT))],
+) -> MatterRead:
+    return await service.decide_acceptance(principal, matter_id, data)

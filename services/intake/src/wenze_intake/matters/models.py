@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wenze.db.base import Base, UUIDStr, new_id, utcnow
+
+
+class Matter(Base):
+    __tablename__ = "matters"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    tenant: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(80))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(60))
+    source_reference: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    facts: Mapped[str] = mapped_column(Text)
+    proposed_form: Mapped[str | None] = mapped_column(String(40))
+    key_supervised: Mapped[bool] = mapped_column(Boolean, default=False)
+    relevant_date: Mapped[dt.date] = mapped_column(Date)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_by: Mapped[str] = mapped_column(String(120))
+    duplicate_of: Mapped[str | None] = mapped_column(UUIDStr)
+    duplicate_override_reason: Mapped[str | None] = mapped_column(Text)
+    acceptance: Mapped[dict | None] = mapped_column()
+    import_job_id: Mapped[str | None] = mapped_column(UUIDStr)
+    # Summary, facts and target names in one column, so one substring search covers all.
+    search_text: Mapped[str] = mapped_column(Text)
+
+    targets: Mapped[list["Target"]] = relationship(
+        back_populates="matter", order_by="Target.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="matter", order_by="Attachment.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("tenant", "number", name="uq_matters_tenant_number"),
+        Index("ix_matters_tenant_source_ref", "tenant", "source", "source_reference"),
+        Index("ix_matters_tenant_received", "tenant", "received_at", "id"),
+        Index("ix_matters_tenant_state", "tenant", "state"),
+    )
+
+
+class Target(Base):
+    __tablename__ = "targets"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    matter_id: Mapped[str] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str | None] = mapped_column(String(200))
+    post: Mapped[str | None] = mapped_column(String(200))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    cadre_level: Mapped[str | None] = mapped_column(String(60))
+    sector: Mapped[str | None] = mapped_column(String(60))
+    party_member: Mapped[bool | None] = mapped_column(Boolean)
+    org_level: Mapped[str | None] = mapped_column(String(60))
+
+    matter: Mapped[Matter] = relationship(back_populates="targets")
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    matter_id: Mapped[str] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(127))
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    matter: Mapped[Matter] = relationship(back_populates="attachments")
+
+
+class TimelineEntry(Base):
+    __tablename__ = "timeline"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    matter_id: Mapped[str] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict] = mapped_column(default=dict)
+
+
+class MatterCounter(Base):
+    """Last number given per tenant and year; incremented inside the submitting transaction."""
+
+    __tablename__ = "matter_counters"
+
+    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import and_, exists, insert, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wenze.http.problems import BadRequest
+from wenze_intake.matters.models import Attachment, Matter, MatterCounter, Target, TimelineEntry
+from wenze_intake.matters.schemas import MatterFilters
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def encode_cursor(matter: Matter) -> str:
+    raw = f"{matter.received_at.isoformat()}|{matter.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, matter_id = raw.split("|", 1)
+        return dt.datetime.fromisoformat(at), matter_id
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(
+            "query.cursor: not a cursor this API returned",
+            extra={"errors": [{"field": "query.cursor", "reason": "not a cursor this API returned"}]},
+        ) from exc
+
+
+class MatterRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def allocate_numbers(self, tenant: str, year: int, count: int) -> int:
+        """Reserve ``count`` consecutive sequence numbers; returns the first.
+
+        The counter row is updated inside the caller's transaction, which holds its row lock
+        until commit: concurrent submissions queue on it, and a rollback gives the numbers
+        back, so the sequence has no gaps.
+        """
+        dialect = self.session.bind.dialect.name
+        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        await self.session.execute(
+            insert_fn(MatterCounter).values(tenant=tenant, year=year, last=0).on_conflict_do_nothing()
+        )
+        last = await self.session.scalar(
+            update(MatterCounter)
+            .where(MatterCounter.tenant == tenant, MatterCounter.year == year)
+            .values(last=MatterCounter.last + count)
+            .returning(MatterCounter.last)
+        )
+        return int(last) - count + 1
+
+    async def find_by_source_reference(self, tenant: str, source: str, reference: str) -> Matter | None:
+        stmt = (
+            select(Matter)
+            .where(Matter.tenant == tenant, Matter.source == source, Matter.source_reference == reference)
+            .order_by(Matter.received_at)
+            .limit(1)
+        )
+        return await self.session.scalar(stmt)
+
+    async def existing_references(self, tenant: str, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Map each already-registered (source, reference) pair to the first matter's id."""
+        pairs = list(set(pairs))
+        if not pairs:
+            return {}
+        stmt = (
+            select(Matter.source, Matter.source_reference, Matter.id)
+            .where(Matter.tenant == tenant, tuple_(Matter.source, Matter.source_reference).in_(pairs))
+            .order_by(Matter.received_at.desc())
+        )
+        return {(s, r): i for s, r, i in (await self.session.execute(stmt)).all()}
+
+    def add(self, matter: Matter) -> None:
+        self.session.add(matter)
+
+    async def add_bulk(self, matters: Sequence[dict], targets: Sequence[dict], attachments: Sequence[dict],
+                       timeline: Sequence[dict]) -> None:
+        """Insert many rows with executemany.
+
+        Core inserts on the tables, not ORM bulk inserts on the classes: the ORM path spent
+        more time preparing each row than PostgreSQL spent storing it.
+        """
+        await self.session.execute(insert(Matter.__table__), list(matters))
+        if targets:
+            await self.session.execute(insert(Target.__table__), list(targets))
+        if attachments:
+            await self.session.execute(insert(Attachment.__table__), list(attachments))
+        if timeline:
+            await self.session.execute(insert(TimelineEntry.__table__), list(timeline))
+
+    async def get(self, tenant: str, matter_id: str, *, for_update: bool = False) -> Matter | None:
+        stmt = select(Matter).where(Matter.tenant == tenant, Matter.id == matter_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return await self.session.scalar(stmt)
+
+    async def list(self, tenant: str, filters: MatterFilters, cursor: str | None, limit: int) -> list[Matter]:
+        stmt = select(Matter).where(Matter.tenant == tenant)
+        if filters.state:
+            stmt = stmt.where(Matter.state == filters.state)
+        if filters.source:
+            stmt = stmt.where(Matter.source == filters.source)
+        if filters.received_from:
+            start = dt.datetime.combine(filters.received_from, dt.time(), CHINA)
+            stmt = stmt.where(Matter.received_at >= start)
+        if filters.received_to:
+            end = dt.datetime.combine(filters.received_to + dt.timedelta(days=1), dt.time(), CHINA)
+            stmt = stmt.where(Matter.received_at < end)
+        target_conditions = []
+        if filters.target_name:
+            target_conditions.append(Target.name.ilike(_like(filters.target_name), escape="\\"))
+        if filters.cadre_level:
+            target_conditions.append(Target.cadre_level == filters.cadre_level)
+        if target_conditions:
+            stmt = stmt.where(exists().where(Target.matter_id == Matter.id, and_(*target_conditions)))
+        if filters.q:
+            stmt = stmt.where(Matter.search_text.ilike(_like(filters.q), escape="\\"))
+        if cursor:
+            at, matter_id = decode_cursor(cursor)
+            stmt = stmt.where(
+                or_(Matter.received_at < at, and_(Matter.received_at == at, Matter.id < matter_id))
+            )
+        stmt = stmt.order_by(Matter.received_at.desc(), Matter.id.desc()).limit(limit)
+        return list((await self.session.scalars(stmt)).all())
+
+    def add_timeline(self, matter_id: str, actor: str, action: str, state: str, detail: dict) -> None:
+        self.session.add(TimelineEntry(matter_id=matter_id, actor=actor, action=action, state=state, detail=detail))
+
+    async def timeline(self, matter_id: str) -> list[TimelineEntry]:
+        stmt = select(TimelineEntry).where(TimelineEntry.matter_id == matter_id).order_by(TimelineEntry.id)
+        return list((await self.session.scalars(stmt)).all())

@@ -1,0 +1,354 @@
+"""Registering, accepting and reading matters.
+
+Single submissions and bulk imports go through :meth:`MatterService.register_batch`, so a
+matter is validated, numbered and announced the same way whichever door it came in by.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+
+from wenze.auth.principal import Principal
+from wenze.db.base import new_id, utcnow
+from wenze.events.intake import MatterAccepted, MatterReceived, MatterRejected, TargetSnapshot
+from wenze.http.idempotency import fingerprint
+from wenze.rules import get_pack
+from wenze.rules.errors import RulesError
+from wenze_intake.attachments.storage import AttachmentStore
+from wenze_intake.errors import (
+    DuplicateMatter,
+    IdempotencyKeyReused,
+    MatterNotFound,
+    NotAwaitingAcceptance,
+    invalid,
+)
+from wenze_intake.matters.repository import CHINA, encode_cursor
+from wenze_intake.matters.schemas import (
+    AcceptanceCreate,
+    MatterCreate,
+    MatterFilters,
+    MatterPage,
+    MatterRead,
+    TimelineEntryRead,
+)
+from wenze_intake.repositories import IntakeUnitOfWorkFactory
+
+
+def china_today() -> dt.date:
+    return dt.datetime.now(CHINA).date()
+
+
+@dataclass
+class RowError:
+    """Why one item of a batch was refused: a field path and a reason."""
+
+    index: int
+    errors: list[dict[str, str]]
+
+
+@dataclass
+class StagedMatter:
+    """A matter as written in this transaction: its row, target rows and attachment rows."""
+
+    row: dict
+    targets: list[dict]
+    attachments: list[dict]
+
+    @property
+    def id(self) -> str:
+        return self.row["id"]
+
+    def read(self) -> MatterRead:
+        return MatterRead.model_validate({**self.row, "targets": self.targets, "attachments": self.attachments})
+
+
+@dataclass
+class BatchResult:
+    registered: list[StagedMatter] = field(default_factory=list)
+    refused: list[RowError] = field(default_factory=list)
+
+
+class MatterService:
+    def __init__(self, uow: IntakeUnitOfWorkFactory, attachments: AttachmentStore):
+        self.uow = uow
+        self.attachments = attachments
+
+    # -- registering ------------------------------------------------------------------
+
+    async def submit(
+        self, principal: Principal, data: MatterCreate, idempotency_key: str | None = None
+    ) -> tuple[MatterRead, bool]:
+        """Register one matter. Returns the matter and whether it was created now (not replayed)."""
+        request_print = fingerprint(principal.subject, data.model_dump_json())
+        async with self.uow() as uow:
+            if idempotency_key:
+                replay = await self._replay(uow, principal.tenant, idempotency_key, request_print)
+                if replay is not None:
+                    return replay, False
+            result = await self.register_batch(uow, principal.tenant, [data], submitted_by=principal.username)
+            if result.refused:
+                raise _as_problem(result.refused[0])
+            # Answered from what was just written rather than read back: the read-back cost
+            # three queries while this transaction holds the tenant's numbering lock.
+            read = result.registered[0].read()
+            if idempotency_key:
+                uow.repos.idempotency.store(principal.tenant, idempotency_key, request_print, 201,
+                                            read.model_dump(mode="json"))
+            try:
+                await uow.commit()
+            except IntegrityError:
+                # Another request with the same key committed first: answer as it did.
+                if not idempotency_key:
+                    raise
+                await uow.rollback()
+                replay = await self._replay(uow, principal.tenant, idempotency_key, request_print)
+                if replay is None:
+                    raise
+                return replay, False
+            return read, True
+
+    async def _replay(self, uow, tenant: str, key: str, request_print: str) -> MatterRead | None:
+        record = await uow.repos.idempotency.get(tenant, key)
+        if record is None:
+            return None
+        if record.fingerprint != request_print:
+            raise IdempotencyKeyReused(
+                f"Idempotency-Key {key!r} was used for a different request",
+                extra={"errors": [{"field": "header.Idempotency-Key", "reason": "already used for a different request"}]},
+            )
+        return MatterRead.model_validate(record.body)
+
+    async def register_batch(
+        self,
+        uow,
+        tenant: str,
+        items: list[MatterCreate],
+        *,
+        submitted_by: str,
+        import_job_id: str | None = None,
+        first_index: int = 0,
+    ) -> BatchResult:
+        """Validate, number and stage a batch of matters in the caller's transaction.
+
+        Items that fail are reported and left out; the rest are written together. Nothing is
+        committed here: the caller's unit of work decides.
+        """
+        pack = get_pack(tenant)
+        result = BatchResult()
+        today = china_today()
+        accepted: list[tuple[int, MatterCreate, dt.date]] = []
+        seen_in_batch: dict[tuple[str, str], int] = {}
+        for offset, item in enumerate(items):
+            index = first_index + offset
+            on = item.relevant_date or today
+            errors = self._check(pack, item, on)
+            key = (item.source, item.source_reference) if item.source_reference else None
+            if key and key in seen_in_batch and not item.duplicate_override:
+                errors.append({"field": "source_reference",
+                               "reason": f"repeats row {seen_in_batch[key]} of this batch"})
+            if errors:
+                result.refused.append(RowError(index, errors))
+                continue
+            if key:
+                seen_in_batch.setdefault(key, index)
+            accepted.append((index, item, on))
+
+        existing = await uow.repos.matters.existing_references(
+            tenant, [(i.source, i.source_reference) for _, i, _ in accepted if i.source_reference]
+        )
+        to_register: list[tuple[MatterCreate, dt.date, str | None]] = []
+        for index, item, on in accepted:
+            duplicate_of = existing.get((item.source, item.source_reference)) if item.source_reference else None
+            if duplicate_of and not item.duplicate_override:
+                result.refused.append(RowError(index, [{
+                    "field": "source_reference",
+                    "reason": "this source and reference are already registered",
+                    "existing_matter_id": duplicate_of,
+                }]))
+                continue
+            to_register.append((item, on, duplicate_of))
+        if not to_register:
+            return result
+
+        received_at = utcnow()
+        year = received_at.astimezone(CHINA).year
+        first_seq = await uow.repos.matters.allocate_numbers(tenant, year, len(to_register))
+        matters, targets, attachments, timeline = [], [], [], []
+        for offset, (item, on, duplicate_of) in enumerate(to_register):
+            seq = first_seq + offset
+            matter_id = new_id()
+            number = pack.number("matter", year, seq, on)
+            target_rows = [
+                {"id": new_id(), "matter_id": matter_id, "position": pos, "kind": t.kind,
+                 "name": getattr(t, "name", None), "post": getattr(t, "post", None),
+                 "unit": getattr(t, "unit", None), "cadre_level": getattr(t, "cadre_level", None),
+                 "sector": getattr(t, "sector", None), "party_member": getattr(t, "party_member", None),
+                 "org_level": getattr(t, "org_level", None)}
+                for pos, t in enumerate(item.targets)
+            ]
+            names = " ".join(t["name"] for t in target_rows if t["name"])
+            row = {
+                "id": matter_id, "tenant": tenant, "number": number, "year": year, "seq": seq,
+                "state": "received", "source": item.source, "source_reference": item.source_reference,
+                "summary": item.summary, "facts": item.facts, "proposed_form": item.proposed_form,
+                "key_supervised": item.key_supervised, "relevant_date": on, "received_at": received_at,
+                "submitted_by": submitted_by, "duplicate_of": duplicate_of,
+                "duplicate_override_reason": item.duplicate_override.reason if item.duplicate_override else None,
+                "acceptance": None, "import_job_id": import_job_id,
+                "search_text": f"{item.summary}\n{item.facts}\n{names}",
+            }
+            attachment_rows = [{"id": new_id(), "matter_id": matter_id, "position": pos, **a.model_dump()}
+                               for pos, a in enumerate(item.attachments)]
+            matters.append(row)
+            targets.extend(target_rows)
+            attachments.extend(attachment_rows)
+            detail: dict = {"number": number, "source": item.source}
+            if import_job_id:
+                detail["import_job_id"] = import_job_id
+            if duplicate_of:
+                detail["duplicate_of"] = duplicate_of
+                detail["duplicate_override_reason"] = item.duplicate_override.reason
+            timeline.append({"matter_id": matter_id, "at": received_at, "actor": submitted_by,
+                             "action": "received", "state": "received", "detail": detail})
+            uow.publish(MatterReceived(
+                tenant=tenant, matter_id=matter_id, occurred_at=received_at, number=number,
+                source=item.source, source_reference=item.source_reference, summary=item.summary,
+                key_supervised=item.key_supervised, proposed_form=item.proposed_form,
+                targets=[TargetSnapshot(**{k: t[k] for k in TargetSnapshot.model_fields}) for t in target_rows],
+            ))
+            result.registered.append(StagedMatter(row, target_rows, attachment_rows))
+        await uow.repos.matters.add_bulk(matters, targets, attachments, timeline)
+        return result
+
+    def _check(self, pack, item: MatterCreate, on: dt.date) -> list[dict[str, str]]:
+        """Checks that need the tenant's pack or the attachment store (the schema did the rest)."""
+        errors: list[dict[str, str]] = []
+        try:
+            sources = {s.code for s in pack.intake_sources(on)}
+        except RulesError as exc:
+            return [{"field": "relevant_date", "reason": str(exc)}]
+        if item.source not in sources:
+            errors.append({"field": "source",
+                           "reason": f"unknown intake source {item.source!r}; known: {', '.join(sorted(sources))}"})
+        errors.extend(_vocabulary_errors(pack, item))
+        for pos, attachment in enumerate(item.attachments):
+            size = self.attachments.size_of(attachment.sha256)
+            if size is None:
+                errors.append({"field": f"attachments.{pos}.sha256",
+                               "reason": "no uploaded file has this sha256; upload it to /v1/attachments first"})
+            elif size != attachment.size:
+                errors.append({"field": f"attachments.{pos}.size",
+                               "reason": f"the uploaded file has {size} bytes, not {attachment.size}"})
+        return errors
+
+    # -- acceptance (受理) ---------------------------------------------------------------
+
+    async def decide_acceptance(self, principal: Principal, matter_id: str, data: AcceptanceCreate) -> MatterRead:
+        if data.outcome != "accepted" and not data.reason:
+            raise invalid("body.reason", f"a reason is required when the outcome is {data.outcome}")
+        if data.outcome == "transferred" and not data.transferred_to:
+            raise invalid("body.transferred_to", "name the body the matter is transferred to")
+        if data.study_date > china_today():
+            raise invalid("body.study_date", "the collective study cannot be in the future")
+        async with self.uow() as uow:
+            matter = await uow.repos.matters.get(principal.tenant, matter_id, for_update=True)
+            if matter is None:
+                raise MatterNotFound(f"no matter {matter_id} in this tenant")
+            if matter.state != "received":
+                raise NotAwaitingAcceptance(
+                    f"matter {matter.number} is {matter.state}; acceptance was already decided"
+                )
+            now = utcnow()
+            acceptance = {
+                "outcome": data.outcome, "reason": data.reason, "transferred_to": data.transferred_to,
+                "participants": data.participants, "study_date": data.study_date.isoformat(),
+                "decided_by": principal.username, "decided_at": now.isoformat(),
+            }
+            matter.state = data.outcome
+            matter.acceptance = acceptance
+            uow.repos.matters.add_timeline(matter.id, principal.username, "acceptance_decided", data.outcome,
+                                           {k: v for k, v in acceptance.items() if k != "decided_by"})
+            targets = [TargetSnapshot.model_validate(t, from_attributes=True) for t in matter.targets]
+            if data.outcome == "accepted":
+                uow.publish(MatterAccepted(
+                    tenant=matter.tenant, matter_id=matter.id, occurred_at=now, number=matter.number,
+                    source=matter.source, summary=matter.summary, facts=matter.facts,
+                    key_supervised=matter.key_supervised, proposed_form=matter.proposed_form,
+                    targets=targets, study_date=data.study_date, participants=data.participants,
+                    accepted_by=principal.username, relevant_date=matter.relevant_date,
+                ))
+            else:
+                uow.publish(MatterRejected(
+                    tenant=matter.tenant, matter_id=matter.id, occurred_at=now, number=matter.number,
+                    outcome=data.outcome, reason=data.reason or "", transferred_to=data.transferred_to,
+                    study_date=data.study_date, participants=data.participants, decided_by=principal.username,
+                ))
+            read = MatterRead.model_validate(matter)
+            await uow.commit()
+            return read
+
+    # -- reading ------------------------------------------------------------------------
+
+    async def get(self, principal: Principal, matter_id: str) -> MatterRead:
+        async with self.uow() as uow:
+            return await self._read(uow, principal.tenant, matter_id)
+
+    async def _read(self, uow, tenant: str, matter_id: str) -> MatterRead:
+        matter = await uow.repos.matters.get(tenant, matter_id)
+        if matter is None:
+            raise MatterNotFound(f"no matter {matter_id} in this tenant")
+        return MatterRead.model_validate(matter)
+
+    async def list(self, principal: Principal, filters: MatterFilters, cursor: str | None, limit: int) -> MatterPage:
+        async with self.uow() as uow:
+            rows = await uow.repos.matters.list(principal.tenant, filters, cursor, limit + 1)
+            page = rows[:limit]
+            return MatterPage(
+                items=[MatterRead.model_validate(m) for m in page],
+                next_cursor=encode_cursor(page[-1]) if len(rows) > limit else None,
+            )
+
+    async def timeline(self, principal: Principal, matter_id: str) -> list[TimelineEntryRead]:
+        async with self.uow() as uow:
+            if await uow.repos.matters.get(principal.tenant, matter_id) is None:
+                raise MatterNotFound(f"no matter {matter_id} in this tenant")
+            return [TimelineEntryRead.model_validate(e) for e in await uow.repos.matters.timeline(matter_id)]
+
+
+# Target and matter fields whose codes come from the tenant's vocabulary, when the pack has one.
+_VOCABULARY_FIELDS = (("cadre_level", "cadre_levels"), ("sector", "sectors"), ("org_level", "organisation_levels"))
+
+
+def _vocabulary_errors(pack, item: MatterCreate) -> list[dict[str, str]]:
+    errors = []
+
+    def check(field: str, value: str | None, vocabulary: str) -> None:
+        known = pack.vocabulary.get(vocabulary)
+        if value is not None and known is not None and value not in known:
+            listed = ", ".join(f"{code} ({label})" for code, label in known.items())
+            errors.append({"field": field, "reason": f"{value!r} is not in {pack.tenant}'s {vocabulary}: {listed}"})
+
+    check("proposed_form", item.proposed_form, "forms")
+    for pos, target in enumerate(item.targets):
+        for attribute, vocabulary in _VOCABULARY_FIELDS:
+            check(f"targets.{pos}.{attribute}", getattr(target, attribute, None), vocabulary)
+    return errors
+
+
+def _as_problem(refused: RowError):
+    duplicate = next((e for e in refused.errors if "existing_matter_id" in e), None)
+    if duplicate:
+        return DuplicateMatter(
+            "this source and source reference are already registered as matter "
+            f"{duplicate['existing_matter_id']}; resubmit with duplicate_override.reason to register it again",
+            extra={"existing_matter_id": duplicate["existing_matter_id"],
+                   "errors": [{"field": "body.source_reference", "reason": duplicate["reason"]}]},
+        )
+    errors = [{"field": f"body.{e['field']}", "reason": e["reason"]} for e in refused.errors]
+    problem = invalid(errors[0]["field"], errors[0]["reason"])
+    problem.extra["errors"] = errors
+    problem.detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+    return problem

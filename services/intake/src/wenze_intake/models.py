@@ -1,0 +1,10 @@
+"""Every table the intake service owns, for Alembic and for tests."""
+
+from wenze.http.idempotency import IdempotencyRecord
+from wenze.messaging.inbox import InboxRecord
+from wenze.messaging.outbox import OutboxRecord
+from wenze_intake.imports.models import ImportJob, ImportRowError
+from wenze_intake.matters.models import Attachment, Matter, MatterCounter, Target, TimelineEntry
+
+__all__ = ["Attachment", "IdempotencyRecord", "ImportJob", "ImportRowError", "InboxRecord", "Matter",
+           "MatterCounter", "OutboxRecord", "Target", "TimelineEntry"]

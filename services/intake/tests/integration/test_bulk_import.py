@@ -1,0 +1,102 @@
+"""Bulk import as a job: JSON Lines, CSV and XLSX, progress, per-row errors, summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+import uuid
+
+import httpx
+import pytest
+from openpyxl import Workbook
+
+pytestmark = pytest.mark.integration
+
+
+def wait_done(client: httpx.Client, job_id: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/matter-imports/{job_id}").json()
+        if job["state"] in ("completed", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"import {job_id} did not finish: {job}")
+
+
+def test_jsonl_import_with_bad_rows(ks_intake: httpx.Client, make_matter) -> None:
+    marker = uuid.uuid4().hex[:8]
+    rows = [json.dumps(make_matter(summary=f"批量{marker}-{i}"), ensure_ascii=False) for i in range(120)]
+    rows[10] = "{broken json"
+    rows[20] = json.dumps(make_matter(source="nowhere", summary=f"批量{marker}-bad-source"), ensure_ascii=False)
+    rows[30] = json.dumps(make_matter(summary="空\x00字符"), ensure_ascii=False)
+    duplicate = json.loads(rows[40])
+    rows.append(json.dumps(duplicate, ensure_ascii=False))  # same source reference as row 41
+    response = ks_intake.post("/v1/matter-imports", content="\n".join(rows).encode(),
+                              headers={"Content-Type": "application/x-ndjson", "X-Filename": "clues.jsonl"})
+    assert response.status_code == 202, response.text
+    assert response.headers["Location"].endswith(response.json()["id"])
+    job = wait_done(ks_intake, response.json()["id"])
+    assert job["state"] == "completed", job
+    assert job["total_rows"] == job["processed_rows"] == 121
+    assert job["refused"] == 4 and job["registered"] == 117
+
+    errors = ks_intake.get(f"/v1/matter-imports/{job['id']}/errors").json()["items"]
+    by_row = {e["row"]: e["errors"] for e in errors}
+    assert set(by_row) == {11, 21, 31, 121}
+    assert by_row[21][0]["field"] == "source"
+    assert by_row[31][0]["field"] == "summary"
+    # Row 121 repeats row 41, which an earlier batch (of 50) already registered.
+    assert by_row[121][0]["field"] == "source_reference"
+    assert by_row[121][0]["existing_matter_id"]
+    stored = ks_intake.get("/v1/matters", params={"q": f"批量{marker}", "limit": 200}).json()["items"]
+    assert len(stored) == 117
+    assert all(m["state"] == "received" for m in stored)
+
+
+def test_csv_and_xlsx_imports(ks_intake: httpx.Client) -> None:
+    marker = uuid.uuid4().hex[:8]
+    header = ["source", "source_reference", "summary", "facts", "proposed_form", "key_supervised",
+              "target_kind", "target_name", "target_cadre_level", "target_sector", "target_party_member"]
+    records = [[ "city_government", f"CSV-{marker}-{i}", f"表格{marker}-{i}", "事实描述",
+                 "form_1", "否", "person", f"李{i}", "not_city_managed", "district_town", "是"] for i in range(30)]
+    records[5][7] = ""  # a person without a name
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(records)
+    job = ks_intake.post("/v1/matter-imports", content=buffer.getvalue().encode("utf-8-sig"),
+                         headers={"Content-Type": "text/csv"}).json()
+    job = wait_done(ks_intake, job["id"])
+    assert (job["registered"], job["refused"]) == (29, 1)
+    errors = ks_intake.get(f"/v1/matter-imports/{job['id']}/errors").json()["items"]
+    assert errors[0]["row"] == 6 and errors[0]["errors"][0]["field"].startswith("targets.0")
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for i in range(12):
+        sheet.append(["city_government", f"XLSX-{marker}-{i}", f"工作簿{marker}-{i}", "事实",
+                      "form_2", "是", "person", f"王{i}", "city_managed", "city_department", "是"])
+    data = io.BytesIO()
+    workbook.save(data)
+    job = ks_intake.post(
+        "/v1/matter-imports", content=data.getvalue(),
+        headers={"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}).json()
+    job = wait_done(ks_intake, job["id"])
+    assert (job["registered"], job["refused"]) == (12, 0), job
+    stored = ks_intake.get("/v1/matters", params={"q": f"工作簿{marker}", "limit": 200}).json()["items"]
+    assert len(stored) == 12 and all(m["key_supervised"] for m in stored)
+
+
+def test_unsupported_format_is_415(ks_intake: httpx.Client) -> None:
+    response = ks_intake.post("/v1/matter-imports", content=b"%PDF-1.4", headers={"Content-Type": "application/pdf"})
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["field"] == "header.Content-Type"
+
+
+def test_unknown_job_is_404(ks_intake: httpx.Client) -> None:
+    assert ks_intake.get(f"/v1/matter-imports/{uuid.uuid4()}").status_code == 404
+
+
