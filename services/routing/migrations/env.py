@@ -1,0 +1,5 @@
+import wenze_routing.models  # noqa: F401 - registers the tables for autogenerate
+from wenze.db import Base
+from wenze.db.migrations import run_env
+
+run_env(Base.metadata)

@@ -1,0 +1,27 @@
+"""The routing service: routing slips (分办单), handlers, copies, consultation needs, citations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from wenze.http.app import create_service_app
+from wenze_routing.config import RoutingSettings
+from wenze_routing.repositories import make_repositories
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def create_app(settings: RoutingSettings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or RoutingSettings(),
+        title="Wenze routing",
+        description=(
+            "Routing slips (分办单) for accepted matters: the handling office, copies, whether a "
+            "consultation (会商) or joint review (会审) is needed, and the rule citations behind "
+            "each choice."
+        ),
+        make_repositories=make_repositories,
+        migrations_dir=MIGRATIONS,
+    )
