@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from wenze.rules import RulesError, get_pack, lint_pack, list_tenants
@@ -120,7 +121,9 @@ def lint(tenant: Annotated[str | None, typer.Option(help="only this tenant")] = 
         if not issues:
             console.print(f"[green]✓[/green] {t}")
         for issue in issues:
-            console.print(f"[red]✗[/red] {issue}")
+            # Messages quote pack text and parser output, which may hold square brackets that
+            # rich would otherwise take for markup; one issue per line keeps the output greppable.
+            console.print(f"[red]✗[/red] {escape(str(issue))}", soft_wrap=True)
     if total:
         raise typer.Exit(1)
 

@@ -13,10 +13,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from wenze.rules import get_pack, list_tenants, rulesets_dir
 from wenze.rules.errors import RulesError
 from wenze.rules.pack import RulePack, _validator
-from wenze.rules.yamlio import load_yaml
+from wenze.rules.yamlio import load_yaml, yaml_error_location
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,13 @@ def load_cases(tenant: str) -> list[Case]:
     """Every case of a tenant; a case file failing its schema yields one failing pseudo-case."""
     cases: list[Case] = []
     for path in sorted((rulesets_dir() / tenant / "cases").glob("*.yaml")):
-        data = load_yaml(path)
+        try:
+            data = load_yaml(path)
+        except yaml.YAMLError as exc:
+            # One broken file fails as a case of its own; the other files still run.
+            location, message = yaml_error_location(exc)
+            cases.append(Case(tenant, path.name, 0, {"name": "yaml", "schema_errors": [f"{location}: {message}"]}))
+            continue
         errors = list(_validator("cases").iter_errors(data))
         if errors:
             bad = {"name": "schema", "schema_errors": [

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jsonschema
+import yaml
 from pydantic import BaseModel
 
 from wenze.rules import deadlines
@@ -42,7 +43,7 @@ from wenze.rules.models import (
     IntakeSource,
     LintIssue,
 )
-from wenze.rules.yamlio import load_yaml
+from wenze.rules.yamlio import load_yaml, yaml_error_location
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -231,6 +232,11 @@ class RulePack:
         rel = path.relative_to(self.directory).as_posix()
         try:
             data = load_yaml(path)
+        except yaml.YAMLError as exc:
+            # A syntax error is the author's to fix like any other lint issue, so it is
+            # reported with its position instead of aborting the whole pack.
+            self._issues.add(rel, *yaml_error_location(exc))
+            return None
         except (OSError, ValueError) as exc:
             self._issues.add(rel, "-", f"unreadable: {exc}")
             return None

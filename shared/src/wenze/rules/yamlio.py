@@ -36,3 +36,24 @@ PackLoader.add_implicit_resolver(
 def load_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as fh:
         return yaml.load(fh, Loader=PackLoader)  # noqa: S506 - PackLoader derives from SafeLoader
+
+
+def yaml_error_location(exc: yaml.YAMLError) -> tuple[str, str]:
+    """``(location, message)`` for a YAML syntax error, with 1-based line and column.
+
+    PyYAML's own message spans several lines and repeats the file path; a lint issue already
+    names the file, so only the position and the parser's complaint are kept.
+    """
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    location = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "-"
+    problem = getattr(exc, "problem", None)
+    context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if problem is None:
+        return location, f"YAML syntax error: {exc}"
+    message = f"YAML syntax error: {problem}"
+    if context:
+        where = (f" at line {context_mark.line + 1}, column {context_mark.column + 1}"
+                 if context_mark is not None and context_mark is not mark else "")
+        message += f" ({context}{where})"
+    return location, message
