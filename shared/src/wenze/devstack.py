@@ -415,7 +415,7 @@ def _demo_users_table() -> Table:
     for realm, (display, users) in load_demo_users().items():
         for n, user in enumerate(users):
             tenant = f"{realm.removeprefix('wenze-')} {display}" if n == 0 else ""
-            table.add_row(tenant, user.username, user.office or "", ", ".join(user.roles))
+            table.add_row(tenant, user.username, user.office_name or user.office or "", ", ".join(user.roles))
         table.add_section()
     return table
 

@@ -22,6 +22,7 @@ class Principal:
     username: str
     roles: frozenset[str]
     office: str | None = None
+    office_name: str | None = None
     cadre_authority: frozenset[str] = frozenset()
     linked_units: tuple[str, ...] = ()
     client_id: str | None = None
@@ -54,6 +55,7 @@ def principal_from_claims(tenant: str, claims: Mapping[str, Any], audience: str)
         username=str(claims.get("preferred_username") or claims["sub"]),
         roles=frozenset(realm_roles) | frozenset(client_roles),
         office=_single(claims.get("office")),
+        office_name=_single(claims.get("office_name")),
         cadre_authority=frozenset(_strings(claims.get("cadre_authority"))),
         linked_units=tuple(_strings(claims.get("linked_units"))),
         client_id=_single(claims.get("azp")),

@@ -32,7 +32,7 @@ async def client(issuer: Issuer) -> AsyncIterator[httpx.AsyncClient]:
         return {
             "tenant": principal.tenant,
             "username": principal.username,
-            "office": principal.office,
+            "office": principal.office_name,
         }
 
     @app.post("/accept")

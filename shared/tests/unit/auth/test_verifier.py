@@ -40,18 +40,18 @@ async def test_good_token_yields_the_principal(verifier: TokenVerifier, issuer: 
     principal = await verifier.verify(token)
     assert principal.tenant == "kunshan"
     assert principal.username == "ks-intake"
-    assert principal.office == "党风政风监督室"
+    assert principal.office_name == "党风政风监督室"
     assert principal.has("matter:accept")
     assert not principal.has("decision:make")
     assert "city_managed" in principal.cadre_authority
-    assert principal.may_act_on("township_party_org")
+    assert principal.may_act_on("township_section")
     assert principal.subject == issuer.realms[KUNSHAN].users["ks-intake"].id
     assert principal.claims["iss"] == "http://issuer.test/realms/wenze-kunshan"
 
 
 async def test_linked_units_come_from_the_token(verifier: TokenVerifier, issuer: Issuer) -> None:
     principal = await verifier.verify(issuer.mint_token(KUNSHAN, username="ks-supervision-1"))
-    assert principal.office == "第一执纪监督室"
+    assert principal.office_name == "第一执纪监督室"
     assert principal.linked_units == ("玉山镇", "周市镇", "昆山开发区", "市发展和改革委员会")
     assert not principal.has("matter:accept")
 
@@ -68,7 +68,7 @@ async def test_tenant_comes_from_the_issuer(
     verifier: TokenVerifier, issuer: Issuer, realm: str, username: str, tenant: str, office: str
 ) -> None:
     principal = await verifier.verify(issuer.mint_token(realm, username=username))
-    assert (principal.tenant, principal.office) == (tenant, office)
+    assert (principal.tenant, principal.office_name) == (tenant, office)
 
 
 async def test_a_body_claim_cannot_choose_the_tenant(

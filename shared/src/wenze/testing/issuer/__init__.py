@@ -2,7 +2,7 @@
 
 It serves Keycloak's paths and claim shapes, so python-keycloak and
 :class:`wenze.auth.TokenVerifier` work against it exactly as against a real Keycloak.
-Demo users are in ``demo_users.yaml`` (password ``wenze``).
+Demo users are in ``demo_users/<realm>.yaml`` (password ``wenze``).
 """
 
 from wenze.testing.issuer.app import create_issuer_app

@@ -125,7 +125,7 @@ def create_issuer_app(
             "claims_supported": [
                 "aud", "sub", "iss", "auth_time", "name", "given_name", "family_name",
                 "preferred_username", "email", "email_verified", "acr", "azp",
-                "office", "cadre_authority", "linked_units",
+                "office", "office_name", "cadre_authority", "linked_units",
             ],
             "claims_parameter_supported": True,
             "request_parameter_supported": True,

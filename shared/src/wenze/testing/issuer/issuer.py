@@ -41,6 +41,7 @@ _PROFILE_CLAIMS = (
     "family_name",
     "email",
     "office",
+    "office_name",
     "cadre_authority",
     "linked_units",
 )
@@ -243,6 +244,8 @@ class Issuer:
         }
         if user.office:
             claims["office"] = user.office
+        if user.office_name:
+            claims["office_name"] = user.office_name
         return claims
 
     def _service_account_claims(

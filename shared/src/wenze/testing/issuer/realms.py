@@ -25,6 +25,7 @@ WEB_CLIENT = "wenze-web"
 INTEGRATOR_CLIENT = "wenze-integrator"
 DEFAULT_API_SECRET = "wenze-dev-secret"
 DEFAULT_INTEGRATOR_SECRET = "wenze-integrator-secret"
+DEFAULT_PASSWORD = "wenze"
 INTEGRATOR_ROLES = (MATTER_SUBMIT, MATTER_BULK, MATTER_READ)
 
 # Stable user ids across restarts, like a Keycloak database that keeps its users.
@@ -48,6 +49,7 @@ class DemoUser:
     name: str
     password: str
     office: str | None = None
+    office_name: str | None = None
     roles: tuple[str, ...] = ()
     cadre_authority: tuple[str, ...] = ()
     linked_units: tuple[str, ...] = ()
@@ -104,20 +106,27 @@ def standard_clients(api_secret: str, integrator_secret: str) -> dict[str, Clien
 
 
 def load_demo_users(path: Path | None = None) -> dict[str, tuple[str, list[DemoUser]]]:
-    """Realm name → (display name, users) from the demo-users YAML."""
-    if path is None:
-        text = resources.files("wenze.testing.issuer").joinpath("demo_users.yaml").read_text(
-            encoding="utf-8"
-        )
-    else:
-        text = path.read_text(encoding="utf-8")
-    document = yaml.safe_load(text)
-    default_password = str(document.get("password", "wenze"))
+    """Realm name → (display name, users).
+
+    By default one file per realm from the package's ``demo_users`` folder (the file's stem is
+    the realm); ``path`` may name such a folder, or a single file holding ``realms:``.
+    """
+    if path is not None and path.is_file():
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return {realm: _realm(realm, spec) for realm, spec in (document.get("realms") or {}).items()}
+    folder = resources.files("wenze.testing.issuer").joinpath("demo_users") if path is None else path
     realms: dict[str, tuple[str, list[DemoUser]]] = {}
-    for realm_name, spec in (document.get("realms") or {}).items():
-        users = [_user(realm_name, entry, default_password) for entry in spec.get("users", [])]
-        realms[realm_name] = (str(spec.get("display_name", realm_name)), users)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            realm = entry.name.removesuffix(".yaml")
+            realms[realm] = _realm(realm, yaml.safe_load(entry.read_text(encoding="utf-8")) or {})
     return realms
+
+
+def _realm(realm: str, spec: Mapping[str, Any]) -> tuple[str, list[DemoUser]]:
+    password = str(spec.get("password", DEFAULT_PASSWORD))
+    users = [_user(realm, entry, password) for entry in spec.get("users", [])]
+    return str(spec.get("display_name", realm)), users
 
 
 def _user(realm: str, entry: Mapping[str, Any], default_password: str) -> DemoUser:
@@ -131,6 +140,7 @@ def _user(realm: str, entry: Mapping[str, Any], default_password: str) -> DemoUs
         name=str(entry.get("name", entry["username"])),
         password=str(entry.get("password", default_password)),
         office=entry.get("office"),
+        office_name=entry.get("office_name"),
         roles=roles,
         cadre_authority=tuple(entry.get("cadre_authority", ())),
         linked_units=tuple(entry.get("linked_units", ())),

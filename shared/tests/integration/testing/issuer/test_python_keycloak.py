@@ -29,7 +29,7 @@ def test_token_with_password(kunshan: KeycloakOpenID, issuer_url: str) -> None:
     assert {"access_token", "refresh_token", "id_token", "expires_in"} <= set(token)
     claims = jwt.decode(token["access_token"], options={"verify_signature": False})
     assert claims["iss"] == f"{issuer_url}/realms/wenze-kunshan"
-    assert claims["office"] == "党风政风监督室"
+    assert claims["office_name"] == "党风政风监督室"
 
 
 def test_well_known(kunshan: KeycloakOpenID, issuer_url: str) -> None:
@@ -64,7 +64,7 @@ def test_userinfo(kunshan: KeycloakOpenID) -> None:
     info = kunshan.userinfo(token)
     assert isinstance(info, dict)
     assert info["preferred_username"] == "ks-supervision-1"
-    assert info["office"] == "第一执纪监督室"
+    assert info["office_name"] == "第一执纪监督室"
     assert info["name"] == "王建华"
 
 
@@ -123,7 +123,7 @@ def test_public_web_client(issuer_url: str) -> None:
         server_url=issuer_url, realm_name="wenze-zhenxiong", client_id="wenze-web"
     )
     token = oidc.token("zx-intake", "wenze")
-    assert oidc.decode_token(token["access_token"])["office"] == "纪检监察干部监督室"
+    assert oidc.decode_token(token["access_token"])["office_name"] == "纪检监察干部监督室"
 
 
 def test_logout(kunshan: KeycloakOpenID) -> None:

@@ -50,7 +50,7 @@ async def test_password_grant_issues_keycloak_shaped_tokens(client: httpx.AsyncC
     assert claims["typ"] == "Bearer"
     assert claims["preferred_username"] == "ks-intake"
     assert claims["name"] == "周敏"
-    assert claims["office"] == "党风政风监督室"
+    assert claims["office_name"] == "党风政风监督室"
     assert "matter:accept" in claims["realm_access"]["roles"]
     assert "default-roles-wenze-kunshan" in claims["realm_access"]["roles"]
     assert claims["resource_access"]["account"]["roles"]
@@ -227,7 +227,7 @@ async def test_userinfo(client: httpx.AsyncClient) -> None:
     assert r.status_code == 200
     info = r.json()
     assert info["preferred_username"] == "ks-supervision-2"
-    assert info["office"] == "第二执纪监督室"
+    assert info["office_name"] == "第二执纪监督室"
     assert info["linked_units"][0] == "张浦镇"
 
 
