@@ -207,6 +207,19 @@ class _Issues:
         self.items.append(LintIssue(tenant=self.tenant, file=file, location=location, message=message))
 
 
+# The workflow steps the services drive, and the outputs each bound decision must declare for
+# the services to read (docs/workflow.md). Facts the services pass are named the same way in
+# every pack, so a step's decision takes what it needs from one superset of facts.
+WORKFLOW_OUTPUTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "routing": {"handler": ("code",)},
+    "recommendation": {"permitted_measures": ("codes",), "proposal_valid": ("bool",)},
+    "factors": {},
+    "joint_review": {"joint_review_required": ("bool",)},
+    "decision": {"decided_by": ("code", "codes"), "hearing_required": ("bool",)},
+    "simplified_procedure": {"simplified_allowed": ("bool",)},
+}
+
+
 class RulePack:
     """One tenant's rules: documents, vocabulary, intake, numbering and decisions."""
 
@@ -223,6 +236,8 @@ class RulePack:
         self._sources: list[_Source] = []
         self._numbering: dict[str, _Numbering] = {}
         self._decisions: dict[str, Decision] = {}
+        self.workflow: dict[str, str] = {}
+        self.route_per_target = False
         self.cited: set[tuple[str, str]] = set()
         self._load()
 
@@ -272,6 +287,21 @@ class RulePack:
             data = self._read(path, "decision")
             if data is not None:
                 self._load_decision(data, path.relative_to(self.directory).as_posix())
+        self._load_workflow(pack.get("workflow", {}))
+
+    def _load_workflow(self, workflow: dict[str, Any]) -> None:
+        self.route_per_target = bool(workflow.get("route_per_target", False))
+        self.workflow = {k: v for k, v in workflow.items() if k in WORKFLOW_OUTPUTS}
+        for step, name in self.workflow.items():
+            decision = self._decisions.get(name)
+            if decision is None:
+                self._issues.add(PACK_FILE, f"workflow/{step}", f"unknown decision {name!r}")
+                continue
+            for output, types in WORKFLOW_OUTPUTS[step].items():
+                spec = decision.outputs.get(output)
+                if spec is None or spec.type not in types:
+                    self._issues.add(decision.file, f"outputs/{output}",
+                                     f"the {step} step reads output {output!r} of type {' or '.join(types)}")
 
     def _load_documents(self, documents: list[dict[str, Any]]) -> None:
         for doc in documents:
@@ -565,6 +595,12 @@ class RulePack:
                 f"{self.tenant} has no decision {name!r}; it has {sorted(self._decisions)}",
                 tenant=self.tenant, decision=name,
             ) from None
+
+    def workflow_decision(self, step: str) -> str | None:
+        """The decision bound to a workflow step, or ``None`` where the pack has no such step."""
+        if step not in WORKFLOW_OUTPUTS:
+            raise ValueError(f"unknown workflow step {step!r}")
+        return self.workflow.get(step)
 
     def label(self, vocab: str, code: str) -> str:
         return self.vocabulary.get(vocab, {}).get(code, code)
