@@ -1,7 +1,7 @@
 """The repositories every service's unit of work carries, whatever its domain.
 
-Each service's schema holds its own idempotency keys (``POST`` replays) and outbox (events
-its relay publishes); a service's repositories extend :class:`CommonRepositories` so those
+Each service's schema holds its own idempotency keys (``POST`` replays), outbox (events
+its relay publishes) and inbox (events its consumers applied); a service's repositories extend :class:`CommonRepositories` so those
 two are always there under the same names, and add their domain repositories as fields.
 """
 
@@ -13,6 +13,7 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.http.idempotency import IdempotencyRepository
+from wenze.messaging.inbox import InboxRepository
 from wenze.messaging.outbox import OutboxRepository
 
 
@@ -20,9 +21,10 @@ from wenze.messaging.outbox import OutboxRepository
 class CommonRepositories:
     idempotency: IdempotencyRepository
     outbox: OutboxRepository
+    inbox: InboxRepository
 
     @classmethod
     def for_session(cls, session: AsyncSession, **domain: Any) -> Self:
         """The common repositories on ``session`` plus a subclass's ``domain`` fields."""
         return cls(idempotency=IdempotencyRepository(session), outbox=OutboxRepository(session),
-                   **domain)
+                   inbox=InboxRepository(session), **domain)

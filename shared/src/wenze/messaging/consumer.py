@@ -19,6 +19,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from wenze.events.base import Event, event_class_for_subject
+from wenze.messaging.streams import ensure_stream, stream_for
 from wenze.messaging.tracing import context_from_headers
 
 log = structlog.get_logger(__name__)
@@ -36,9 +37,26 @@ class ConsumerSpec:
     batch: int = 50
     ack_wait_seconds: float = 30.0
     max_deliver: int = 20
+    source_service: str | None = None
+
+    @classmethod
+    def for_event(cls, consumer: str, event_type: type[Event], handler: Handler, **options: object) -> "ConsumerSpec":
+        """A durable consumer of one event contract, for every tenant.
+
+        ``consumer`` names the consuming service and purpose (e.g. ``routing-accepted``); it is
+        the durable name, so a restarted worker resumes where the previous one stopped.
+        """
+        service = event_type.service
+        subject = f"{service}.*.{event_type.aggregate}.{event_type.name}.v{event_type.version}"
+        return cls(durable=consumer, stream=stream_for(service).name, filter_subject=subject,
+                   handler=handler, source_service=service, **options)
 
 
 async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, stop: asyncio.Event) -> None:
+    if spec.source_service is not None:
+        # The producer may not have started yet; its stream's configuration is shared code, so
+        # whichever process comes first creates it.
+        await ensure_stream(js, stream_for(spec.source_service))
     config = ConsumerConfig(
         durable_name=spec.durable,
         ack_policy=AckPolicy.EXPLICIT,
