@@ -1,8 +1,9 @@
 """The repositories every service's unit of work carries, whatever its domain.
 
-Each service's schema holds its own idempotency keys (``POST`` replays), outbox (events
-its relay publishes) and inbox (events its consumers applied); a service's repositories extend :class:`CommonRepositories` so those
-two are always there under the same names, and add their domain repositories as fields.
+Each service's schema holds its own idempotency keys (``POST`` replays), outbox (events its
+relay publishes) and inbox (events its consumers applied); a service's repositories extend
+:class:`CommonRepositories` so these are always there under the same names, and add their
+domain repositories as fields.
 """
 
 from __future__ import annotations
