@@ -25,6 +25,14 @@ from wenze_intake.errors import (
     NotAwaitingAcceptance,
     invalid,
 )
+from wenze.messaging.tracing import current_trace_headers
+from wenze_intake.matters.numbered_insert import (
+    NUMBER_PLACEHOLDER,
+    NumberFormat,
+    StoredIdempotency,
+    insert_numbered,
+    safe_number_format,
+)
 from wenze_intake.matters.repository import CHINA, encode_cursor
 from wenze_intake.matters.schemas import (
     AcceptanceCreate,
@@ -71,6 +79,26 @@ class BatchResult:
     refused: list[RowError] = field(default_factory=list)
 
 
+@dataclass
+class CheckedBatch:
+    """A batch after the checks that need no database, ready for :meth:`MatterService.write_batch`."""
+
+    tenant: str
+    pack: object
+    accepted: list[tuple[int, MatterCreate, dt.date]] = field(default_factory=list)
+    refused: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class Idempotency:
+    key: str
+    fingerprint: str
+
+
+class NeedsTransaction(Exception):
+    """The batch cannot be written as one statement, so it needs a real transaction."""
+
+
 class MatterService:
     def __init__(self, uow: IntakeUnitOfWorkFactory, attachments: AttachmentStore):
         self.uow = uow
@@ -83,28 +111,39 @@ class MatterService:
     ) -> tuple[MatterRead, bool]:
         """Register one matter. Returns the matter and whether it was created now (not replayed)."""
         request_print = fingerprint(principal.subject, data.model_dump_json())
+        idempotency = Idempotency(idempotency_key, request_print) if idempotency_key else None
+        try:
+            return await self._submit(principal, data, idempotency, single_statement=True)
+        except NeedsTransaction:
+            return await self._submit(principal, data, idempotency, single_statement=False)
+
+    async def _submit(self, principal: Principal, data: MatterCreate, idempotency: Idempotency | None, *,
+                      single_statement: bool) -> tuple[MatterRead, bool]:
         async with self.uow() as uow:
-            if idempotency_key:
-                replay = await self._replay(uow, principal.tenant, idempotency_key, request_print)
+            autocommit = single_statement and uow.session.bind.dialect.name == "postgresql"
+            if autocommit:
+                # The registration is one statement (see numbered_insert); on its own it is a
+                # transaction, and the numbering lock is gone before the answer comes back.
+                await uow.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            if idempotency:
+                replay = await self._replay(uow, principal.tenant, idempotency.key, idempotency.fingerprint)
                 if replay is not None:
                     return replay, False
-            result = await self.register_batch(uow, principal.tenant, [data], submitted_by=principal.username)
-            if result.refused:
-                raise _as_problem(result.refused[0])
-            # Answered from what was just written rather than read back: the read-back cost
-            # three queries while this transaction holds the tenant's numbering lock.
-            read = result.registered[0].read()
-            if idempotency_key:
-                uow.repos.idempotency.store(principal.tenant, idempotency_key, request_print, 201,
-                                            read.model_dump(mode="json"))
             try:
+                result = await self.register_batch(uow, principal.tenant, [data], submitted_by=principal.username,
+                                                   idempotency=idempotency, autocommit=autocommit)
+                if result.refused:
+                    raise _as_problem(result.refused[0])
+                # Answered from what was just written rather than read back: the read-back cost
+                # three queries for what this process already holds.
+                read = result.registered[0].read()
                 await uow.commit()
             except IntegrityError:
                 # Another request with the same key committed first: answer as it did.
-                if not idempotency_key:
+                if not idempotency:
                     raise
                 await uow.rollback()
-                replay = await self._replay(uow, principal.tenant, idempotency_key, request_print)
+                replay = await self._replay(uow, principal.tenant, idempotency.key, idempotency.fingerprint)
                 if replay is None:
                     raise
                 return replay, False
@@ -130,16 +169,24 @@ class MatterService:
         submitted_by: str,
         import_job_id: str | None = None,
         first_index: int = 0,
+        idempotency: Idempotency | None = None,
+        autocommit: bool = False,
     ) -> BatchResult:
         """Validate, number and stage a batch of matters in the caller's transaction.
 
         Items that fail are reported and left out; the rest are written together. Nothing is
         committed here: the caller's unit of work decides.
         """
+        return await self.write_batch(uow, self.check_batch(tenant, items, first_index=first_index),
+                                      submitted_by=submitted_by, import_job_id=import_job_id,
+                                      idempotency=idempotency, autocommit=autocommit)
+
+    def check_batch(self, tenant: str, items: list[MatterCreate], *, first_index: int = 0) -> CheckedBatch:
+        """The checks that need no database: sources, vocabularies, attachments, repeats within
+        the batch. Pure CPU, so a bulk import runs it for the next batch while this one is written."""
         pack = get_pack(tenant)
-        result = BatchResult()
+        checked = CheckedBatch(tenant=tenant, pack=pack)
         today = china_today()
-        accepted: list[tuple[int, MatterCreate, dt.date]] = []
         seen_in_batch: dict[tuple[str, str], int] = {}
         for offset, item in enumerate(items):
             index = first_index + offset
@@ -150,12 +197,31 @@ class MatterService:
                 errors.append({"field": "source_reference",
                                "reason": f"repeats row {seen_in_batch[key]} of this batch"})
             if errors:
-                result.refused.append(RowError(index, errors))
+                checked.refused.append(RowError(index, errors))
                 continue
             if key:
                 seen_in_batch.setdefault(key, index)
-            accepted.append((index, item, on))
+            checked.accepted.append((index, item, on))
+        return checked
 
+    async def write_batch(
+        self,
+        uow,
+        checked: CheckedBatch,
+        *,
+        submitted_by: str,
+        import_job_id: str | None = None,
+        idempotency: Idempotency | None = None,
+        autocommit: bool = False,
+    ) -> BatchResult:
+        """Refuse what is already registered, then number and write the rest (not committed).
+
+        ``autocommit``: the session runs without a transaction, so the write must be a single
+        statement; :class:`NeedsTransaction` is raised, before anything is written, if it cannot be.
+        """
+        tenant, pack = checked.tenant, checked.pack
+        result = BatchResult(refused=list(checked.refused))
+        accepted = checked.accepted
         existing = await uow.repos.matters.existing_references(
             tenant, [(i.source, i.source_reference) for _, i, _ in accepted if i.source_reference]
         )
@@ -175,44 +241,88 @@ class MatterService:
 
         received_at = utcnow()
         year = received_at.astimezone(CHINA).year
+        if uow.session.bind.dialect.name == "postgresql":
+            formats = {on: safe_number_format(pack, "matter", year, on) for on in {on for _, on, _ in to_register}}
+            if all(formats.values()) and len(formats) == 1:
+                await self._write_numbered_in_sql(uow, result, tenant, year, next(iter(formats.values())),
+                                                  to_register, received_at, submitted_by, import_job_id,
+                                                  idempotency)
+                return result
+        if autocommit:
+            raise NeedsTransaction()
+        await self._write_numbered_in_python(uow, result, tenant, pack, year, to_register, received_at,
+                                             submitted_by, import_job_id, idempotency)
+        return result
+
+    async def _write_numbered_in_sql(self, uow, result: BatchResult, tenant: str, year: int, fmt: NumberFormat,
+                                     to_register, received_at: dt.datetime, submitted_by: str,
+                                     import_job_id: str | None, idempotency: Idempotency | None) -> None:
+        """PostgreSQL: one statement takes the numbers and writes every row (see numbered_insert)."""
+        matters, targets, attachments, staged = [], [], [], []
+        subject = None
+        for ordinal, (item, on, duplicate_of) in enumerate(to_register, start=1):
+            matter_id = new_id()
+            target_rows = _target_rows(matter_id, item)
+            attachment_rows = [{"id": new_id(), "matter_id": matter_id, "position": pos, **a.model_dump()}
+                               for pos, a in enumerate(item.attachments)]
+            event = MatterReceived(
+                tenant=tenant, matter_id=matter_id, occurred_at=received_at, number=NUMBER_PLACEHOLDER,
+                source=item.source, source_reference=item.source_reference, summary=item.summary,
+                key_supervised=item.key_supervised, proposed_form=item.proposed_form,
+                targets=[TargetSnapshot(**{k: t[k] for k in TargetSnapshot.model_fields}) for t in target_rows],
+            )
+            subject = subject or event.subject
+            row = _matter_row(matter_id, tenant, item, on, received_at, submitted_by, duplicate_of,
+                              import_job_id, target_rows)
+            matters.append({
+                "ord": ordinal, "id": matter_id, "source": item.source, "source_reference": item.source_reference,
+                "summary": item.summary, "facts": item.facts, "proposed_form": item.proposed_form,
+                "key_supervised": item.key_supervised, "relevant_date": on, "duplicate_of": duplicate_of,
+                "duplicate_override_reason": row["duplicate_override_reason"], "search_text": row["search_text"],
+                "detail": _received_detail(item, import_job_id, duplicate_of, number=None),
+                "event_id": str(event.event_id), "payload": event.model_dump_json(),
+            })
+            targets.extend(target_rows)
+            attachments.extend(attachment_rows)
+            staged.append(StagedMatter(row, target_rows, attachment_rows))
+        stored_idempotency = None
+        if idempotency is not None:
+            if len(staged) != 1:
+                raise ValueError("an Idempotency-Key covers one matter, not a batch")
+            # The stored answer is the response body; the statement puts the number in.
+            staged[0].row.update(number=NUMBER_PLACEHOLDER, seq=0)
+            response = staged[0].read().model_dump(mode="json")
+            stored_idempotency = StoredIdempotency(idempotency.key, idempotency.fingerprint, response)
+        numbers = await insert_numbered(
+            uow.session, tenant=tenant, year=year, fmt=fmt, received_at=received_at, submitted_by=submitted_by,
+            import_job_id=import_job_id, subject=subject, headers=current_trace_headers(), matters=matters,
+            targets=targets, attachments=attachments, idempotency=stored_idempotency,
+        )
+        for matter in staged:
+            matter.row["seq"], matter.row["number"] = numbers[matter.id]
+        result.registered.extend(staged)
+
+    async def _write_numbered_in_python(self, uow, result: BatchResult, tenant: str, pack, year: int,
+                                        to_register, received_at: dt.datetime, submitted_by: str,
+                                        import_job_id: str | None, idempotency: Idempotency | None) -> None:
         first_seq = await uow.repos.matters.allocate_numbers(tenant, year, len(to_register))
         matters, targets, attachments, timeline = [], [], [], []
         for offset, (item, on, duplicate_of) in enumerate(to_register):
             seq = first_seq + offset
             matter_id = new_id()
             number = pack.number("matter", year, seq, on)
-            target_rows = [
-                {"id": new_id(), "matter_id": matter_id, "position": pos, "kind": t.kind,
-                 "name": getattr(t, "name", None), "post": getattr(t, "post", None),
-                 "unit": getattr(t, "unit", None), "cadre_level": getattr(t, "cadre_level", None),
-                 "sector": getattr(t, "sector", None), "party_member": getattr(t, "party_member", None),
-                 "org_level": getattr(t, "org_level", None)}
-                for pos, t in enumerate(item.targets)
-            ]
-            names = " ".join(t["name"] for t in target_rows if t["name"])
-            row = {
-                "id": matter_id, "tenant": tenant, "number": number, "year": year, "seq": seq,
-                "state": "received", "source": item.source, "source_reference": item.source_reference,
-                "summary": item.summary, "facts": item.facts, "proposed_form": item.proposed_form,
-                "key_supervised": item.key_supervised, "relevant_date": on, "received_at": received_at,
-                "submitted_by": submitted_by, "duplicate_of": duplicate_of,
-                "duplicate_override_reason": item.duplicate_override.reason if item.duplicate_override else None,
-                "acceptance": None, "import_job_id": import_job_id,
-                "search_text": f"{item.summary}\n{item.facts}\n{names}",
-            }
+            target_rows = _target_rows(matter_id, item)
+            row = _matter_row(matter_id, tenant, item, on, received_at, submitted_by, duplicate_of,
+                              import_job_id, target_rows)
+            row.update(number=number, seq=seq)
             attachment_rows = [{"id": new_id(), "matter_id": matter_id, "position": pos, **a.model_dump()}
                                for pos, a in enumerate(item.attachments)]
             matters.append(row)
             targets.extend(target_rows)
             attachments.extend(attachment_rows)
-            detail: dict = {"number": number, "source": item.source}
-            if import_job_id:
-                detail["import_job_id"] = import_job_id
-            if duplicate_of:
-                detail["duplicate_of"] = duplicate_of
-                detail["duplicate_override_reason"] = item.duplicate_override.reason
             timeline.append({"matter_id": matter_id, "at": received_at, "actor": submitted_by,
-                             "action": "received", "state": "received", "detail": detail})
+                             "action": "received", "state": "received",
+                             "detail": _received_detail(item, import_job_id, duplicate_of, number=number)})
             uow.publish(MatterReceived(
                 tenant=tenant, matter_id=matter_id, occurred_at=received_at, number=number,
                 source=item.source, source_reference=item.source_reference, summary=item.summary,
@@ -221,7 +331,9 @@ class MatterService:
             ))
             result.registered.append(StagedMatter(row, target_rows, attachment_rows))
         await uow.repos.matters.add_bulk(matters, targets, attachments, timeline)
-        return result
+        if idempotency is not None:
+            uow.repos.idempotency.store(tenant, idempotency.key, idempotency.fingerprint, 201,
+                                        result.registered[0].read().model_dump(mode="json"))
 
     def _check(self, pack, item: MatterCreate, on: dt.date) -> list[dict[str, str]]:
         """Checks that need the tenant's pack or the attachment store (the schema did the rest)."""
@@ -316,6 +428,46 @@ class MatterService:
             if await uow.repos.matters.get(principal.tenant, matter_id) is None:
                 raise MatterNotFound(f"no matter {matter_id} in this tenant")
             return [TimelineEntryRead.model_validate(e) for e in await uow.repos.matters.timeline(matter_id)]
+
+
+def _target_rows(matter_id: str, item: MatterCreate) -> list[dict]:
+    return [
+        {"id": new_id(), "matter_id": matter_id, "position": pos, "kind": t.kind,
+         "name": getattr(t, "name", None), "post": getattr(t, "post", None),
+         "unit": getattr(t, "unit", None), "cadre_level": getattr(t, "cadre_level", None),
+         "sector": getattr(t, "sector", None), "party_member": getattr(t, "party_member", None),
+         "org_level": getattr(t, "org_level", None)}
+        for pos, t in enumerate(item.targets)
+    ]
+
+
+def _matter_row(matter_id: str, tenant: str, item: MatterCreate, on: dt.date, received_at: dt.datetime,
+                submitted_by: str, duplicate_of: str | None, import_job_id: str | None,
+                target_rows: list[dict]) -> dict:
+    """The matter's columns except ``number`` and ``seq``, which numbering fills in."""
+    names = " ".join(t["name"] for t in target_rows if t["name"])
+    return {
+        "id": matter_id, "tenant": tenant, "year": received_at.astimezone(CHINA).year,
+        "state": "received", "source": item.source, "source_reference": item.source_reference,
+        "summary": item.summary, "facts": item.facts, "proposed_form": item.proposed_form,
+        "key_supervised": item.key_supervised, "relevant_date": on, "received_at": received_at,
+        "submitted_by": submitted_by, "duplicate_of": duplicate_of,
+        "duplicate_override_reason": item.duplicate_override.reason if item.duplicate_override else None,
+        "acceptance": None, "import_job_id": import_job_id,
+        "search_text": f"{item.summary}\n{item.facts}\n{names}",
+    }
+
+
+def _received_detail(item: MatterCreate, import_job_id: str | None, duplicate_of: str | None, *,
+                     number: str | None) -> dict:
+    detail: dict = {"number": number} if number is not None else {}
+    detail["source"] = item.source
+    if import_job_id:
+        detail["import_job_id"] = import_job_id
+    if duplicate_of:
+        detail["duplicate_of"] = duplicate_of
+        detail["duplicate_override_reason"] = item.duplicate_override.reason
+    return detail
 
 
 # Target and matter fields whose codes come from the tenant's vocabulary, when the pack has one.

@@ -1,0 +1,212 @@
+"""Registering matters on PostgreSQL in one statement that takes the number last.
+
+Numbers are gap-free: the (tenant, year) counter row is incremented in the registering
+transaction and its row lock is held until that transaction ends. Every round trip the
+transaction makes after taking the lock is time other submissions queue for, and under
+load each round trip also waits for the event loop to come back to it. So the counter
+upsert, the matter, target, attachment, timeline and outbox rows (and the idempotency
+record) go to PostgreSQL as one statement of data-modifying CTEs: the number is formatted
+in SQL from the counter's new value, and the lock lives for that statement plus the commit.
+Run in autocommit mode, the statement is its own transaction and the lock is released
+before the answer comes back; a failure anywhere rolls the whole statement back, counter
+included.
+
+The number pattern belongs to the tenant's rule pack; :func:`number_format` reads it
+through the pack's public ``number()`` and checks the SQL rendering against it, and the
+caller falls back to numbering in Python when a pattern cannot be rendered this way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wenze.rules.errors import RulesError
+
+# Stands in for the number in the event payload until SQL knows it. Random per process, so
+# no submitted text can contain it by accident or on purpose.
+NUMBER_PLACEHOLDER = f"@number-{uuid.uuid4().hex}"
+_PLACEHOLDER_JSON = json.dumps(NUMBER_PLACEHOLDER)
+
+# A sequence value longer than any zero-padding a pattern can ask for ({seq:09d} at most),
+# so the pack renders it unpadded and it marks where the sequence sits in the number.
+_PROBE = 987654321
+_CHECKS = (1, 7, 10, 99, 1000, 12345, 100000, 1234567)
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    prefix: str
+    width: int
+    suffix: str
+
+    def render(self, seq: int) -> str:
+        return f"{self.prefix}{str(seq).zfill(self.width)}{self.suffix}"
+
+
+@lru_cache(maxsize=256)
+def number_format(pack, kind: str, year: int, on: dt.date) -> NumberFormat | None:
+    """``prefix + zero-padded seq + suffix`` equivalent to ``pack.number(kind, year, seq, on)``,
+    or ``None`` if the pattern is not of that shape. Rules errors (no such kind, date outside
+    the numbering's period) propagate, as they would from ``pack.number``."""
+    probe = str(_PROBE)
+    rendered = pack.number(kind, year, _PROBE, on)
+    if rendered.count(probe) != 1:
+        return None
+    prefix, suffix = rendered.split(probe)
+    one = pack.number(kind, year, 1, on)
+    if not (one.startswith(prefix) and one.endswith(suffix)) or len(one) <= len(prefix) + len(suffix):
+        return None
+    digits = one[len(prefix):len(one) - len(suffix)]
+    if digits.lstrip("0") != "1":
+        return None
+    candidate = NumberFormat(prefix, len(digits), suffix)
+    if any(pack.number(kind, year, seq, on) != candidate.render(seq) for seq in _CHECKS):
+        return None
+    return candidate
+
+
+def safe_number_format(pack, kind: str, year: int, on: dt.date) -> NumberFormat | None:
+    try:
+        return number_format(pack, kind, year, on)
+    except RulesError:
+        # Let the Python path raise it where the caller expects it.
+        return None
+
+
+_MATTER_RECORD = (
+    "ord int, id text, source text, source_reference text, summary text, facts text, proposed_form text, "
+    "key_supervised boolean, relevant_date date, duplicate_of text, duplicate_override_reason text, "
+    "search_text text, detail jsonb, event_id text, payload text"
+)
+_TARGET_RECORD = ("id text, matter_id text, position int, kind text, name text, post text, unit text, "
+                  "cadre_level text, sector text, party_member boolean, org_level text")
+_ATTACHMENT_RECORD = "id text, matter_id text, position int, name text, size int, media_type text, sha256 text"
+
+
+@lru_cache(maxsize=8)
+def _statement(with_attachments: bool, with_idempotency: bool):
+    parts = [
+        """
+        WITH counter AS (
+            INSERT INTO matter_counters AS mc (tenant, year, last)
+            VALUES (CAST(:tenant AS text), CAST(:year AS int), CAST(:count AS int))
+            ON CONFLICT (tenant, year) DO UPDATE SET last = mc.last + EXCLUDED.last
+            RETURNING mc.last - CAST(:count AS int) AS base
+        ),
+        sequenced AS (
+            SELECT r.*, counter.base + r.ord AS seq
+            FROM jsonb_to_recordset(CAST(:matters AS jsonb)) AS r(""" + _MATTER_RECORD + """)
+            CROSS JOIN counter
+        ),
+        numbered AS (
+            SELECT s.*, CAST(:prefix AS text)
+                || CASE WHEN length(s.seq::text) >= CAST(:width AS int) THEN s.seq::text
+                        ELSE lpad(s.seq::text, CAST(:width AS int), '0') END
+                || CAST(:suffix AS text) AS number
+            FROM sequenced s
+        ),
+        inserted AS (
+            INSERT INTO matters (id, tenant, number, year, seq, state, source, source_reference, summary, facts,
+                                 proposed_form, key_supervised, relevant_date, received_at, submitted_by,
+                                 duplicate_of, duplicate_override_reason, acceptance, import_job_id, search_text)
+            SELECT n.id, CAST(:tenant AS text), n.number, CAST(:year AS int), n.seq, 'received', n.source,
+                   n.source_reference, n.summary, n.facts, n.proposed_form, n.key_supervised, n.relevant_date,
+                   CAST(:received_at AS timestamptz), CAST(:submitted_by AS text), n.duplicate_of,
+                   n.duplicate_override_reason, NULL, CAST(:import_job_id AS text), n.search_text
+            FROM numbered n
+            RETURNING id, seq, number
+        ),
+        target_rows AS (
+            INSERT INTO targets (id, matter_id, position, kind, name, post, unit, cadre_level, sector,
+                                 party_member, org_level)
+            SELECT t.* FROM jsonb_to_recordset(CAST(:targets AS jsonb)) AS t(""" + _TARGET_RECORD + """)
+        ),
+        timeline_rows AS (
+            INSERT INTO timeline (matter_id, at, actor, action, state, detail)
+            SELECT n.id, CAST(:received_at AS timestamptz), CAST(:submitted_by AS text), 'received', 'received',
+                   jsonb_build_object('number', n.number) || n.detail
+            FROM numbered n
+        ),
+        outbox_rows AS (
+            INSERT INTO outbox (id, subject, payload, headers, created_at, published_at)
+            SELECT n.event_id, CAST(:subject AS text),
+                   replace(n.payload, CAST(:placeholder AS text), to_json(n.number)::text),
+                   CAST(:headers AS jsonb), CAST(:received_at AS timestamptz), NULL
+            FROM numbered n
+        )""",
+    ]
+    if with_attachments:
+        parts.append(""",
+        attachment_rows AS (
+            INSERT INTO attachments (id, matter_id, position, name, size, media_type, sha256)
+            SELECT a.* FROM jsonb_to_recordset(CAST(:attachments AS jsonb)) AS a(""" + _ATTACHMENT_RECORD + """)
+        )""")
+    if with_idempotency:
+        # The stored answer is the response body; only its number is known here, not before.
+        parts.append(""",
+        idempotency_row AS (
+            INSERT INTO idempotency_keys (tenant, key, fingerprint, status_code, body, created_at)
+            SELECT CAST(:tenant AS text), CAST(:idempotency_key AS text), CAST(:fingerprint AS text), 201,
+                   jsonb_set(CAST(:response AS jsonb), '{number}', to_jsonb(n.number)),
+                   CAST(:received_at AS timestamptz)
+            FROM numbered n
+        )""")
+    parts.append("\n        SELECT id, seq, number FROM inserted")
+    return text("".join(parts))
+
+
+@dataclass
+class StoredIdempotency:
+    key: str
+    fingerprint: str
+    response: dict
+
+
+async def insert_numbered(
+    session: AsyncSession,
+    *,
+    tenant: str,
+    year: int,
+    fmt: NumberFormat,
+    received_at: dt.datetime,
+    submitted_by: str,
+    import_job_id: str | None,
+    subject: str,
+    headers: dict,
+    matters: list[dict],
+    targets: list[dict],
+    attachments: list[dict],
+    idempotency: StoredIdempotency | None = None,
+) -> dict[str, tuple[int, str]]:
+    """Number and insert ``matters`` (each with ``ord`` 1..n) and their rows; returns
+    ``{matter id: (seq, number)}`` as stored."""
+    params = {
+        "tenant": tenant, "year": year, "count": len(matters), "prefix": fmt.prefix, "width": fmt.width,
+        "suffix": fmt.suffix, "received_at": received_at, "submitted_by": submitted_by,
+        "import_job_id": import_job_id, "subject": subject, "placeholder": _PLACEHOLDER_JSON,
+        "headers": json.dumps(headers), "matters": _dumps(matters), "targets": _dumps(targets),
+    }
+    if attachments:
+        params["attachments"] = _dumps(attachments)
+    if idempotency is not None:
+        params.update(idempotency_key=idempotency.key, fingerprint=idempotency.fingerprint,
+                      response=_dumps(idempotency.response))
+    result = await session.execute(_statement(bool(attachments), idempotency is not None), params)
+    return {matter_id: (seq, number) for matter_id, seq, number in result.all()}
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def _json_default(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
