@@ -50,10 +50,11 @@ def test_jintan_has_two_procedures() -> None:
     pack = get_pack("jintan")
     conduct = pack.intake_sources(ON, procedure="conduct")
     inspection = pack.intake_sources(ON, procedure="inspection_rectification")
-    assert len(conduct) == 6
+    # Six channels of 第十二条 plus the unit's own finding of 第十六条 (simplified procedure).
+    assert [s.citation.article for s in conduct] == [f"第十二条（{n}）" for n in "一二三四五六"] + ["第十六条"]
     assert all(s.citation.document == "坛作组办〔2019〕2号" for s in conduct)
     assert [s.citation.article for s in inspection] == [f"第七条（{n}）" for n in "一二三四五"]
-    assert len(pack.intake_sources(ON)) == 11
+    assert len(pack.intake_sources(ON)) == 12
 
 
 def test_jintan_inspection_rectification_before_2023_has_no_rule_text() -> None:
