@@ -32,7 +32,9 @@ def test_copy_lints_clean_before_it_is_broken(packs: Path) -> None:
 
 
 def test_syntax_error_in_a_decision_is_a_lint_issue(packs: Path) -> None:
-    path = packs / "decisions" / "routing.yaml"
+    # A decision nothing else in the pack refers to: breaking one the workflow binds (routing)
+    # also reports the binding as unknown.
+    path = packs / "decisions" / "reporting.yaml"
     lines = path.read_text(encoding="utf-8").count("\n")
     path.write_text(path.read_text(encoding="utf-8") + BROKEN, encoding="utf-8")
 
@@ -40,7 +42,7 @@ def test_syntax_error_in_a_decision_is_a_lint_issue(packs: Path) -> None:
 
     assert len(issues) == 1
     issue = issues[0]
-    assert issue.file == "decisions/routing.yaml"
+    assert issue.file == "decisions/reporting.yaml"
     # 1-based, as editors count: the line after the unclosed bracket.
     assert issue.location == f"line {lines + 2}, column 7"
     assert issue.message.startswith("YAML syntax error: ")
@@ -48,7 +50,7 @@ def test_syntax_error_in_a_decision_is_a_lint_issue(packs: Path) -> None:
     assert "\n" not in issue.message
     with pytest.raises(PackError) as raised:
         load_pack("kunshan")
-    assert "decisions/routing.yaml" in str(raised.value)
+    assert "decisions/reporting.yaml" in str(raised.value)
 
 
 @pytest.mark.parametrize("name", ["pack.yaml", "documents.yaml"])
