@@ -39,7 +39,9 @@ async def test_each_realm_maps_to_its_own_tenant(
             password_token(issuer_url, "wenze-jintan", "jt-conduct-office")
         )
         hubei = await verifier.verify(password_token(issuer_url, "wenze-hubei", "hb-personnel"))
-    assert (jintan.tenant, jintan.office) == ("jintan", "区作风建设领导小组办公室")
+    assert (jintan.tenant, jintan.office, jintan.office_name) == (
+        "jintan", "conduct_office", "区作风建设领导小组办公室"
+    )
     assert (hubei.tenant, hubei.office) == ("hubei", "组织人事部门")
     assert not hubei.has("matter:accept")
 
