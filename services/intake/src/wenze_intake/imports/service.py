@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from wenze_intake.imports.models import ImportJob
 from wenze_intake.imports.parsers import EXTENSIONS, RowUnreadable, iter_rows, sniff_format
 from wenze_intake.imports.schemas import ImportJobRead, ImportRowErrorPage, ImportRowErrorRead
 from wenze_intake.matters.schemas import MatterCreate
-from wenze_intake.matters.service import MatterService
+from wenze_intake.matters.service import CheckedBatch, MatterService
 from wenze_intake.repositories import IntakeUnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -123,38 +124,70 @@ class ImportService:
         return True
 
     async def _process(self, job_id: str, tenant: str, created_by: str, path: Path, fmt: str, offset: int) -> None:
-        rows = islice(enumerate(iter_rows(path, fmt), start=1), offset, None)
-        while True:
-            batch = list(islice(rows, self.batch_size))
-            async with self.uow() as uow:
-                job = await uow.repos.imports.lock(job_id)
-                if not batch:
-                    job.state, job.total_rows, job.finished_at = "completed", job.processed_rows, utcnow()
+        # Reading and checking a batch is pure CPU and writing one is mostly waiting for
+        # PostgreSQL, so the next batch is checked while this one is written.
+        ahead: asyncio.Queue[_CheckedRows | BaseException | None] = asyncio.Queue(maxsize=1)
+        checker = asyncio.create_task(self._check_ahead(ahead, tenant, path, fmt, offset))
+        try:
+            while True:
+                checked = await ahead.get()
+                if isinstance(checked, BaseException):
+                    raise checked
+                async with self.uow() as uow:
+                    job = await uow.repos.imports.lock(job_id)
+                    if checked is None:
+                        job.state, job.total_rows, job.finished_at = "completed", job.processed_rows, utcnow()
+                        await uow.commit()
+                        log.info("import job completed", job_id=job_id, registered=job.registered,
+                                 refused=job.refused)
+                        return
+                    result = await self.matters.write_batch(uow, checked.batch, submitted_by=created_by,
+                                                            import_job_id=job_id)
+                    errors = checked.errors + [(checked.row_numbers[r.index], r.errors) for r in result.refused]
+                    errors.sort()
+                    await uow.repos.imports.add_row_errors(job_id, errors)
+                    job.processed_rows += checked.size
+                    job.registered += len(result.registered)
+                    job.refused += len(errors)
+                    job.heartbeat_at = utcnow()
                     await uow.commit()
-                    log.info("import job completed", job_id=job_id, registered=job.registered, refused=job.refused)
-                    return
-                errors: list[tuple[int, list[dict]]] = []
-                items: list[MatterCreate] = []
-                row_numbers: list[int] = []
-                for number, raw in batch:
-                    if isinstance(raw, RowUnreadable):
-                        errors.append((number, [{"field": raw.field, "reason": raw.reason}]))
-                        continue
-                    try:
-                        items.append(MatterCreate.model_validate(raw))
-                        row_numbers.append(number)
-                    except ValidationError as exc:
-                        errors.append((number, [
-                            {"field": ".".join(str(p) for p in e["loc"]) or "row", "reason": e["msg"]}
-                            for e in exc.errors()
-                        ]))
-                result = await self.matters.register_batch(uow, tenant, items, submitted_by=created_by,
-                                                           import_job_id=job_id)
-                errors.extend((row_numbers[r.index], r.errors) for r in result.refused)
-                errors.sort()
-                await uow.repos.imports.add_row_errors(job_id, errors)
-                job.processed_rows += len(batch)
-                job.registered += len(result.registered)
-                job.refused += len(errors)
-                job.heartbeat_at = utcnow()
-                await uow.commit()
+        finally:
+            checker.cancel()
+            await asyncio.gather(checker, return_exceptions=True)
+
+    async def _check_ahead(self, ahead: asyncio.Queue, tenant: str, path: Path, fmt: str, offset: int) -> None:
+        try:
+            rows = islice(enumerate(iter_rows(path, fmt), start=1), offset, None)
+            while batch := list(islice(rows, self.batch_size)):
+                await ahead.put(self._check_rows(tenant, batch))
+            await ahead.put(None)
+        except Exception as exc:  # noqa: BLE001 - handed to the writer, which fails the job
+            await ahead.put(exc)
+
+    def _check_rows(self, tenant: str, batch: list[tuple[int, dict | RowUnreadable]]) -> _CheckedRows:
+        errors: list[tuple[int, list[dict]]] = []
+        items: list[MatterCreate] = []
+        row_numbers: list[int] = []
+        for number, raw in batch:
+            if isinstance(raw, RowUnreadable):
+                errors.append((number, [{"field": raw.field, "reason": raw.reason}]))
+                continue
+            try:
+                items.append(MatterCreate.model_validate(raw))
+                row_numbers.append(number)
+            except ValidationError as exc:
+                errors.append((number, [
+                    {"field": ".".join(str(p) for p in e["loc"]) or "row", "reason": e["msg"]}
+                    for e in exc.errors()
+                ]))
+        return _CheckedRows(len(batch), errors, row_numbers, self.matters.check_batch(tenant, items))
+
+
+@dataclass
+class _CheckedRows:
+    """One batch of file rows, read and checked, waiting to be written."""
+
+    size: int
+    errors: list[tuple[int, list[dict]]]
+    row_numbers: list[int]
+    batch: CheckedBatch

@@ -188,10 +188,11 @@ class MatterService:
         checked = CheckedBatch(tenant=tenant, pack=pack)
         today = china_today()
         seen_in_batch: dict[tuple[str, str], int] = {}
+        sources_on: dict[dt.date, set[str] | RulesError] = {}
         for offset, item in enumerate(items):
             index = first_index + offset
             on = item.relevant_date or today
-            errors = self._check(pack, item, on)
+            errors = self._check(pack, item, on, sources_on)
             key = (item.source, item.source_reference) if item.source_reference else None
             if key and key in seen_in_batch and not item.duplicate_override:
                 errors.append({"field": "source_reference",
@@ -335,13 +336,22 @@ class MatterService:
             uow.repos.idempotency.store(tenant, idempotency.key, idempotency.fingerprint, 201,
                                         result.registered[0].read().model_dump(mode="json"))
 
-    def _check(self, pack, item: MatterCreate, on: dt.date) -> list[dict[str, str]]:
-        """Checks that need the tenant's pack or the attachment store (the schema did the rest)."""
+    def _check(self, pack, item: MatterCreate, on: dt.date,
+               sources_on: dict[dt.date, set[str] | RulesError]) -> list[dict[str, str]]:
+        """Checks that need the tenant's pack or the attachment store (the schema did the rest).
+
+        ``sources_on`` keeps the pack's intake sources per date for the batch: most rows of a
+        bulk file share one date, and the pack rebuilds the list on every call."""
         errors: list[dict[str, str]] = []
-        try:
-            sources = {s.code for s in pack.intake_sources(on)}
-        except RulesError as exc:
-            return [{"field": "relevant_date", "reason": str(exc)}]
+        sources = sources_on.get(on)
+        if sources is None:
+            try:
+                sources = {s.code for s in pack.intake_sources(on)}
+            except RulesError as exc:
+                sources = exc
+            sources_on[on] = sources
+        if isinstance(sources, RulesError):
+            return [{"field": "relevant_date", "reason": str(sources)}]
         if item.source not in sources:
             errors.append({"field": "source",
                            "reason": f"unknown intake source {item.source!r}; known: {', '.join(sorted(sources))}"})
@@ -431,14 +441,17 @@ class MatterService:
 
 
 def _target_rows(matter_id: str, item: MatterCreate) -> list[dict]:
-    return [
-        {"id": new_id(), "matter_id": matter_id, "position": pos, "kind": t.kind,
-         "name": getattr(t, "name", None), "post": getattr(t, "post", None),
-         "unit": getattr(t, "unit", None), "cadre_level": getattr(t, "cadre_level", None),
-         "sector": getattr(t, "sector", None), "party_member": getattr(t, "party_member", None),
-         "org_level": getattr(t, "org_level", None)}
-        for pos, t in enumerate(item.targets)
-    ]
+    rows = []
+    for pos, target in enumerate(item.targets):
+        # The field dict, not getattr(target, name, None): a field the target's kind lacks
+        # goes through pydantic's __getattr__ and an AttributeError, per field and per row.
+        fields = target.__dict__
+        rows.append({"id": new_id(), "matter_id": matter_id, "position": pos, "kind": target.kind,
+                     **{name: fields.get(name) for name in _TARGET_FIELDS}})
+    return rows
+
+
+_TARGET_FIELDS = ("name", "post", "unit", "cadre_level", "sector", "party_member", "org_level")
 
 
 def _matter_row(matter_id: str, tenant: str, item: MatterCreate, on: dt.date, received_at: dt.datetime,
