@@ -42,7 +42,7 @@ async def test_each_realm_maps_to_its_own_tenant(
     assert (jintan.tenant, jintan.office, jintan.office_name) == (
         "jintan", "conduct_office", "区作风建设领导小组办公室"
     )
-    assert (hubei.tenant, hubei.office) == ("hubei", "组织人事部门")
+    assert (hubei.tenant, hubei.office, hubei.office_name) == ("hubei", "personnel_department", "组织人事部门")
     assert not hubei.has("matter:accept")
 
 
