@@ -9,13 +9,24 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from wenze.http.app import create_service_app
+from wenze.runtime import Runtime
+from wenze_review.cases.endpoints import router as cases_router
 from wenze_review.config import ReviewSettings
+from wenze_review.deliberations.endpoints import router as deliberations_router
 from wenze_review.repositories import make_repositories
+from wenze_review.services import build_services
+from wenze_review.work.endpoints import router as work_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def create_app(settings: ReviewSettings | None = None) -> FastAPI:
+    async def on_start(app: FastAPI, runtime: Runtime) -> None:
+        services = build_services(runtime.uow)
+        app.state.deliberations = services.deliberations
+        app.state.cases = services.cases
+        app.state.work = services.work
+
     return create_service_app(
         settings or ReviewSettings(),
         title="Wenze review",
@@ -25,4 +36,6 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
         ),
         make_repositories=make_repositories,
         migrations_dir=MIGRATIONS,
+        routers=[deliberations_router, cases_router, work_router],
+        on_start=on_start,
     )

@@ -8,15 +8,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.db import UnitOfWorkFactory
 from wenze.db.common import CommonRepositories
+from wenze_review.cases.repository import CaseRepository
+from wenze_review.deliberations.repository import DeliberationRepository
+from wenze_review.work.repository import WorkRepository
 
 
 @dataclass
 class ReviewRepositories(CommonRepositories):
-    """Idempotency keys and outbox; review's domain repositories are added as fields."""
+    deliberations: DeliberationRepository
+    cases: CaseRepository
+    work: WorkRepository
 
 
 def make_repositories(session: AsyncSession) -> ReviewRepositories:
-    return ReviewRepositories.for_session(session)
+    return ReviewRepositories.for_session(session, deliberations=DeliberationRepository(session),
+                                          cases=CaseRepository(session), work=WorkRepository(session))
 
 
 ReviewUnitOfWorkFactory = UnitOfWorkFactory[ReviewRepositories]

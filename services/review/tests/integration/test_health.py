@@ -10,37 +10,24 @@ import httpx
 import nats
 import pytest
 from sqlalchemy.engine import make_url
-from typer.testing import CliRunner
 
 from wenze.testing.infra import ServiceProcess
-from wenze_review.__main__ import cli
 
 pytestmark = pytest.mark.integration
 
 SERVICE = "review"
 SCHEMA = "review"
-PREFIX = "WENZE_REVIEW_"
 STREAM = "REVIEW"
 
 
 @pytest.fixture(scope="module")
-def processes(service_factory, database_url: str) -> tuple[ServiceProcess, ServiceProcess]:
-    # Migrated first, as a deployment's migrate job does, so that api and worker start side
-    # by side without racing on the first migration.
-    migrated = CliRunner().invoke(cli, ["migrate"], env={f"{PREFIX}DATABASE_URL": database_url})
-    assert migrated.exit_code == 0, migrated.output
-    worker = service_factory(SERVICE, "worker", wait=False)
-    return service_factory(SERVICE), worker
+def api(review_api: ServiceProcess) -> ServiceProcess:
+    return review_api
 
 
 @pytest.fixture(scope="module")
-def api(processes: tuple[ServiceProcess, ServiceProcess]) -> ServiceProcess:
-    return processes[0]
-
-
-@pytest.fixture(scope="module")
-def worker(processes: tuple[ServiceProcess, ServiceProcess]) -> ServiceProcess:
-    return processes[1]
+def worker(review_worker: ServiceProcess) -> ServiceProcess:
+    return review_worker
 
 
 @pytest.mark.parametrize("path,body", [
@@ -67,7 +54,7 @@ async def test_schema_is_migrated(api: ServiceProcess, database_url: str) -> Non
     finally:
         await conn.close()
     assert {"alembic_version", "outbox", "inbox", "idempotency_keys"} <= tables
-    assert version == "0001"
+    assert version == "0002"
 
 
 async def test_worker_keeps_running_and_stream_exists(worker: ServiceProcess, nats_server) -> None:

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wenze.db.base import Base, UUIDStr, new_id, utcnow
+
+
+class Case(Base):
+    """The review of one routing slip: investigation, recommendations, hearings and decision."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    tenant: Mapped[str] = mapped_column(String(40))
+    matter_id: Mapped[str] = mapped_column(UUIDStr)
+    slip_id: Mapped[str] = mapped_column(UUIDStr)
+    slip_number: Mapped[str] = mapped_column(String(80))
+    matter_number: Mapped[str] = mapped_column(String(80))
+    summary: Mapped[str] = mapped_column(Text)
+    relevant_date: Mapped[dt.date] = mapped_column(Date)
+    targets: Mapped[list] = mapped_column(default=list)
+    handler: Mapped[str | None] = mapped_column(String(80))
+    cc: Mapped[list] = mapped_column(default=list)
+    investigated_by: Mapped[str | None] = mapped_column(String(80))
+    investigated_with: Mapped[list] = mapped_column(default=list)
+    reclassify_after_investigation: Mapped[bool] = mapped_column(Boolean)
+    joint_review_required: Mapped[bool] = mapped_column(Boolean)
+    start_approved_by: Mapped[list] = mapped_column(default=list)
+    decided_by: Mapped[list] = mapped_column(default=list)
+    fixed_by: Mapped[str] = mapped_column(String(40))
+    citations: Mapped[list] = mapped_column(default=list)
+    state: Mapped[str] = mapped_column(String(30))
+    # The decision step's answer once the recommendations are in: who decides, who approves,
+    # whether a hearing is required, and the articles saying so.
+    requirements: Mapped[dict | None] = mapped_column()
+    joint_review_id: Mapped[str | None] = mapped_column(UUIDStr)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("tenant", "slip_id", name="uq_cases_tenant_slip"),
+        Index("ix_cases_tenant_matter", "tenant", "matter_id"),
+    )
+
+
+class Investigation(Base):
+    __tablename__ = "investigations"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    tenant: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    office: Mapped[str | None] = mapped_column(String(80))
+    joined_by: Mapped[list] = mapped_column(default=list)
+    state: Mapped[str] = mapped_column(String(20))
+    findings: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[list] = mapped_column(default=list)
+    identified_targets: Mapped[list] = mapped_column(default=list)
+    completed_by: Mapped[str | None] = mapped_column(String(120))
+    completed_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Recommendation(Base):
+    """The preliminary recommendation (初步问责建议) for one target, with the rules' judgement."""
+
+    __tablename__ = "recommendations"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    target_index: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict] = mapped_column()
+    outcome: Mapped[dict] = mapped_column()
+    explanation: Mapped[list] = mapped_column()
+    factors: Mapped[dict | None] = mapped_column()
+    citations: Mapped[list] = mapped_column(default=list)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    office: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("case_id", "target_index", name="uq_recommendations_target"),)
+
+
+class Hearing(Base):
+    """A hearing of the target's statement and defence (陈述、申辩)."""
+
+    __tablename__ = "hearings"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    target_index: Mapped[int] = mapped_column(Integer)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    arguments: Mapped[list] = mapped_column(default=list)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    office: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    tenant: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    number: Mapped[str] = mapped_column(String(80))
+    decided_by: Mapped[str] = mapped_column(String(80))
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    announced_on: Mapped[dt.date | None] = mapped_column(Date)
+    simplified: Mapped[bool] = mapped_column(Boolean)
+    facts_clear: Mapped[bool] = mapped_column(Boolean)
+    measures: Mapped[list] = mapped_column()
+    citations: Mapped[list] = mapped_column(default=list)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("tenant", "number", name="uq_decisions_tenant_number"),)
+
+
+class DecidedPerson(Base):
+    """Who a decision held accountable, by name and unit: the platform's record of earlier accountability."""
+
+    __tablename__ = "decided_persons"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    tenant: Mapped[str] = mapped_column(String(40))
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_decided_persons_person", "tenant", "name", "unit"),)

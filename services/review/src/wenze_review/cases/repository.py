@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wenze_review.cases.models import Case, DecidedPerson, Decision, Hearing, Investigation, Recommendation
+
+
+class CaseRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    def add(self, *rows: object) -> None:
+        self.session.add_all(rows)
+
+    async def get(self, tenant: str, case_id: str, *, for_update: bool = False) -> Case | None:
+        stmt = select(Case).where(Case.tenant == tenant, Case.id == case_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return await self.session.scalar(stmt)
+
+    async def by_matter(self, tenant: str, matter_id: str | None, limit: int) -> list[Case]:
+        stmt = select(Case).where(Case.tenant == tenant)
+        if matter_id is not None:
+            stmt = stmt.where(Case.matter_id == matter_id)
+        return list((await self.session.scalars(stmt.order_by(Case.created_at, Case.id).limit(limit))).all())
+
+    async def investigation(self, tenant: str, *, investigation_id: str | None = None,
+                            case_id: str | None = None) -> Investigation | None:
+        stmt = select(Investigation).where(Investigation.tenant == tenant)
+        if investigation_id is not None:
+            stmt = stmt.where(Investigation.id == investigation_id)
+        if case_id is not None:
+            stmt = stmt.where(Investigation.case_id == case_id)
+        return await self.session.scalar(stmt)
+
+    async def recommendations(self, case_id: str) -> list[Recommendation]:
+        stmt = select(Recommendation).where(Recommendation.case_id == case_id).order_by(Recommendation.target_index)
+        return list((await self.session.scalars(stmt)).all())
+
+    async def hearings(self, case_id: str) -> list[Hearing]:
+        stmt = select(Hearing).where(Hearing.case_id == case_id).order_by(Hearing.recorded_at)
+        return list((await self.session.scalars(stmt)).all())
+
+    async def decision(self, case_id: str) -> Decision | None:
+        return await self.session.scalar(select(Decision).where(Decision.case_id == case_id))
+
+    async def earlier_decisions(self, tenant: str, name: str, unit: str | None) -> list[dt.date]:
+        stmt = select(DecidedPerson.decided_on).where(DecidedPerson.tenant == tenant, DecidedPerson.name == name)
+        stmt = stmt.where(DecidedPerson.unit.is_(None) if unit is None else DecidedPerson.unit == unit)
+        return list((await self.session.scalars(stmt)).all())

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from wenze.events.intake import TargetSnapshot
+from wenze.http.types import Code, ShortText, text
+from wenze_review.deliberations.schemas import ApprovalRead
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FindingsCreate(_In):
+    findings: text(50_000)
+    evidence: list[ShortText] = Field(default_factory=list, max_length=200,
+                                      description="references to the evidence gathered")
+    identified_targets: list[TargetSnapshot] | None = Field(
+        default=None, max_length=100,
+        description="required when the case is reclassified after investigation; refused otherwise")
+
+
+class RecommendationCreate(_In):
+    """The handling office's preliminary recommendation (初步问责建议) for one target."""
+
+    target_index: int = Field(ge=0, description="position of the target in the case's targets")
+    statement: text(20_000) = Field(description="the established circumstances, as written")
+    circumstances: list[Code] = Field(default_factory=list, max_length=50,
+                                      description="codes of the pack's catalogue of circumstances")
+    legal_basis: text(5_000)
+    severity: Code
+    mitigating: list[Code] = Field(default_factory=list, max_length=50)
+    aggravating: list[Code] = Field(default_factory=list, max_length=50)
+    proposed_measures: list[Code] = Field(min_length=1, max_length=20)
+    responsibility_kind: Code | None = None
+    duty_holder: Code | None = None
+    role: Code | None = None
+    collective_decision: bool = False
+    recorded_dissent: bool = False
+    dissent: text(5_000) | None = Field(default=None, description="the dissent as recorded, if any")
+    occurred_on: dt.date | None = None
+
+
+class Argument(_In):
+    argument: text(5_000)
+    accepted: bool
+    reason: text(5_000)
+
+
+class HearingCreate(_In):
+    target_index: int = Field(ge=0)
+    held_on: dt.date
+    arguments: list[Argument] = Field(default_factory=list, max_length=100)
+
+
+class CaseApprovalCreate(_In):
+    stage: Literal["start", "decision"] = Field(
+        description="`start`: before the investigation (start_approved_by); `decision`: before the decision")
+    comment: text(2_000) | None = None
+
+
+class TargetMeasures(_In):
+    target_index: int = Field(ge=0)
+    measures: list[Code] = Field(min_length=1, max_length=20)
+    responsibility: Code | None = None
+
+
+class DecisionCreate(_In):
+    decided_on: dt.date
+    announced_on: dt.date | None = None
+    simplified: bool = False
+    facts_clear: bool
+    measures: list[TargetMeasures] = Field(min_length=1, max_length=100)
+
+
+class InvestigationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    office: str | None
+    joined_by: list[str]
+    state: Literal["pending", "open", "completed"]
+    findings: str | None
+    evidence: list[str]
+    identified_targets: list[dict]
+    completed_by: str | None
+    completed_at: dt.datetime | None
+
+
+class RecommendationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    target_index: int
+    content: dict
+    outcome: dict
+    explanation: list[dict]
+    factors: dict | None
+    citations: list[str]
+    recorded_by: str
+    office: str
+    recorded_at: dt.datetime
+
+
+class HearingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    target_index: int
+    held_on: dt.date
+    arguments: list[dict]
+    recorded_by: str
+    office: str
+    recorded_at: dt.datetime
+
+
+class CaseApprovalRead(ApprovalRead):
+    stage: str
+
+
+class DecisionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    number: str
+    decided_by: str
+    decided_on: dt.date
+    announced_on: dt.date | None
+    simplified: bool
+    facts_clear: bool
+    measures: list[dict]
+    citations: list[str]
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
+class CaseRead(BaseModel):
+    id: str
+    matter_id: str
+    slip_id: str
+    slip_number: str
+    matter_number: str
+    summary: str
+    relevant_date: dt.date
+    targets: list[dict]
+    handler: str | None
+    cc: list[str]
+    investigated_by: str | None
+    investigated_with: list[str]
+    reclassify_after_investigation: bool
+    joint_review_required: bool
+    start_approved_by: list[str]
+    decided_by: list[str]
+    fixed_by: str
+    citations: list[str]
+    state: Literal["awaiting_start_approval", "investigating", "recommending", "joint_review", "deciding",
+                   "decided", "reclassified"]
+    requirements: dict | None
+    joint_review_id: str | None
+    investigation: InvestigationRead | None
+    recommendations: list[RecommendationRead]
+    hearings: list[HearingRead]
+    approvals: list[CaseApprovalRead]
+    decision: DecisionRead | None
+    created_at: dt.datetime

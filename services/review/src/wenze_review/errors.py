@@ -1,0 +1,121 @@
+"""The review service's problem types; each keeps one stable ``type`` URI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from wenze.http.problems import Conflict, NotFound, Problem, ValidationFailed
+
+
+def invalid(field: str, reason: str, **extra: object) -> ValidationFailed:
+    return ValidationFailed(f"{field}: {reason}", extra={"errors": [{"field": field, "reason": reason}], **extra})
+
+
+class NotYours(Problem):
+    """The step belongs to another office, or the caller's roles lack the step's capability."""
+
+    status = 403
+    slug = "step-not-yours"
+    title = "This step belongs to another office or needs another capability"
+
+    def __init__(self, step: str, offices: Iterable[str], capability: str, caller_office: str | None) -> None:
+        offices = sorted(offices)
+        super().__init__(
+            f"{step} is for {', '.join(offices) or 'no office'} with the capability {capability!r}; "
+            f"the caller acts for {caller_office or 'no office'}",
+            extra={"offices": offices, "capability": capability, "caller_office": caller_office},
+        )
+
+
+class ConsultationNotFound(NotFound):
+    slug = "consultation-not-found"
+    title = "Consultation not found"
+
+
+class JointReviewNotFound(NotFound):
+    slug = "joint-review-not-found"
+    title = "Joint review not found"
+
+
+class CaseNotFound(NotFound):
+    slug = "case-not-found"
+    title = "Case not found"
+
+
+class InvestigationNotFound(NotFound):
+    slug = "investigation-not-found"
+    title = "Investigation not found"
+
+
+class TaskNotFound(NotFound):
+    slug = "task-not-found"
+    title = "Task not found"
+
+
+class AlreadySigned(Conflict):
+    slug = "already-signed"
+    title = "Already signed"
+
+
+class AlreadyApproved(Conflict):
+    slug = "already-approved"
+    title = "Already approved"
+
+
+class WrongState(Conflict):
+    slug = "wrong-state"
+    title = "Not possible in the current state"
+
+
+class IdempotencyKeyReused(Conflict):
+    slug = "idempotency-key-reused"
+    title = "Idempotency-Key already used for a different request"
+
+
+class RuleRefusal(Problem):
+    """The tenant's rules refuse the request; ``citations`` name the articles that do."""
+
+    status = 422
+    slug = "refused-by-rules"
+    title = "Refused by the tenant's rules"
+
+    def __init__(self, field: str, reason: str, citations: Iterable[str], **extra: object) -> None:
+        citations = list(citations)
+        cited = f" ({'; '.join(citations)})" if citations else ""
+        super().__init__(
+            f"{field}: {reason}{cited}",
+            extra={"errors": [{"field": field, "reason": reason}], "citations": citations, **extra},
+        )
+
+
+class RulesUnavailable(Problem):
+    """The pack cannot answer a step for these facts or this date (see the rules error)."""
+
+    status = 422
+    slug = "rules-cannot-answer"
+    title = "The tenant's rules cannot answer this step"
+
+    def __init__(self, step: str, error: Exception) -> None:
+        detail = getattr(error, "to_dict", lambda: {"message": str(error)})()
+        super().__init__(f"{step}: {getattr(error, 'message', str(error))}",
+                         extra={"step": step, "rules_error": _jsonable(detail)})
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+class StepMissing(Conflict):
+    """A step the rules require before this one has not been recorded or concluded."""
+
+    slug = "required-step-missing"
+    title = "A required earlier step is missing"
+
+    def __init__(self, detail: str, *, step: str, citations: Iterable[str] = (), **extra: object) -> None:
+        super().__init__(detail, extra={"step": step, "citations": list(citations), **extra})

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wenze.db.base import Base, UUIDStr, new_id, utcnow
+
+
+class Task(Base):
+    """An open (or done) step of the workflow, in the queue of the office it belongs to."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
+    tenant: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    office: Mapped[str] = mapped_column(String(80))
+    capability: Mapped[str] = mapped_column(String(40))
+    matter_id: Mapped[str] = mapped_column(UUIDStr)
+    case_id: Mapped[str | None] = mapped_column(UUIDStr)
+    subject_id: Mapped[str] = mapped_column(UUIDStr)
+    target_index: Mapped[int | None] = mapped_column(Integer)
+    citations: Mapped[list] = mapped_column(default=list)
+    due: Mapped[dt.date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(10), default="open")
+    assignee: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column()
+    closed_by: Mapped[str | None] = mapped_column(String(120))
+    history: Mapped[list] = mapped_column(default=list)
+
+    __table_args__ = (
+        Index("ix_tasks_tenant_office_state", "tenant", "office", "state"),
+        Index("ix_tasks_subject", "subject_id", "kind"),
+    )
+
+
+class TimelineEntry(Base):
+    """One action on a matter's review, with who, for which office, and what required it."""
+
+    __tablename__ = "timeline"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    matter_id: Mapped[str] = mapped_column(UUIDStr)
+    case_id: Mapped[str | None] = mapped_column(UUIDStr)
+    subject_id: Mapped[str | None] = mapped_column(UUIDStr)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    office: Mapped[str | None] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(60))
+    citations: Mapped[list] = mapped_column(default=list)
+    detail: Mapped[dict] = mapped_column(default=dict)
+
+    __table_args__ = (
+        Index("ix_timeline_tenant_matter", "tenant", "matter_id", "id"),
+        Index("ix_timeline_tenant_case", "tenant", "case_id", "id"),
+    )

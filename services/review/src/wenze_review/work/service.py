@@ -1,0 +1,81 @@
+"""Work queues (every open step is a task of one office) and timelines."""
+
+from __future__ import annotations
+
+import uuid
+
+from wenze.auth.principal import Principal
+from wenze.db.base import utcnow
+from wenze_review.errors import CaseNotFound, NotYours, TaskNotFound, WrongState, invalid
+from wenze_review.work.schemas import TaskRead, TimelineEntryRead
+
+
+class WorkService:
+    def __init__(self, uow):
+        self.uow = uow
+
+    async def tasks(self, principal: Principal, state: str | None, limit: int) -> list[TaskRead]:
+        if principal.office is None:
+            return []
+        async with self.uow() as uow:
+            return [TaskRead.model_validate(t) for t in await uow.repos.work.tasks(principal.tenant, principal.office,
+                                                                                   state, limit)]
+
+    async def claim(self, principal: Principal, task_id: str) -> TaskRead:
+        return await self._assign(principal, task_id, principal.username, "claimed")
+
+    async def reassign(self, principal: Principal, task_id: str, username: str) -> TaskRead:
+        return await self._assign(principal, task_id, username, "reassigned")
+
+    async def _assign(self, principal: Principal, task_id: str, username: str, action: str) -> TaskRead:
+        async with self.uow() as uow:
+            task = await self._task(uow, principal.tenant, task_id)
+            if principal.office != task.office:
+                raise NotYours(f"task {task.kind}", [task.office], task.capability, principal.office)
+            if task.state != "open":
+                raise WrongState(f"the task is {task.state}")
+            if action == "reassigned" and task.assignee not in (None, principal.username):
+                # Only whoever holds the task (or anyone of the office, while nobody does) hands it on.
+                raise WrongState(f"the task is held by {task.assignee}; only they can reassign it")
+            if action == "reassigned" and not username:
+                raise invalid("body.username", "name a user of the office")
+            task.history = [*task.history, {"at": utcnow().isoformat(), "action": action, "by": principal.username,
+                                            "to": username, "from": task.assignee}]
+            task.assignee = username
+            uow.repos.work.record(tenant=task.tenant, matter_id=task.matter_id, case_id=task.case_id,
+                                  subject_id=task.subject_id, action=f"task_{action}", actor=principal.username,
+                                  office=principal.office, citations=task.citations,
+                                  detail={"task_id": task.id, "kind": task.kind, "to": username})
+            read = TaskRead.model_validate(task)
+            await uow.commit()
+            return read
+
+    async def _task(self, uow, tenant: str, task_id: str):
+        try:
+            uuid.UUID(task_id)
+        except ValueError:
+            raise TaskNotFound(f"no task {task_id} in this tenant") from None
+        task = await uow.repos.work.get_task(tenant, task_id, for_update=True)
+        if task is None:
+            raise TaskNotFound(f"no task {task_id} in this tenant")
+        return task
+
+    async def case_timeline(self, principal: Principal, case_id: str) -> list[TimelineEntryRead]:
+        async with self.uow() as uow:
+            try:
+                uuid.UUID(case_id)
+            except ValueError:
+                raise CaseNotFound(f"no case {case_id} in this tenant") from None
+            if await uow.repos.cases.get(principal.tenant, case_id) is None:
+                raise CaseNotFound(f"no case {case_id} in this tenant")
+            entries = await uow.repos.work.timeline(principal.tenant, case_id=case_id)
+            return [TimelineEntryRead.model_validate(e) for e in entries]
+
+    async def matter_timeline(self, principal: Principal, matter_id: str) -> list[TimelineEntryRead]:
+        try:
+            uuid.UUID(matter_id)
+        except ValueError:
+            raise invalid("path.matter_id", "not a UUID") from None
+        async with self.uow() as uow:
+            entries = await uow.repos.work.timeline(principal.tenant, matter_id=matter_id)
+            return [TimelineEntryRead.model_validate(e) for e in entries]

@@ -1,0 +1,76 @@
+"""The review api and worker, started once for the session against the test rule pack.
+
+The pack under ``tests/rulesets`` binds every workflow step of docs/workflow.md, so these
+tests exercise the contract whatever the tenants' own packs bind at the moment. Both
+processes read it through ``WENZE_RULESETS_DIR``; nothing else in the session does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from wenze.testing.infra import ServiceProcess
+from wenze_review.__main__ import cli
+
+RULESETS = Path(__file__).resolve().parents[1] / "rulesets"
+REALM = "wenze-kunshan"
+
+
+@contextmanager
+def _rulesets_env() -> Iterator[None]:
+    previous = os.environ.get("WENZE_RULESETS_DIR")
+    os.environ["WENZE_RULESETS_DIR"] = str(RULESETS)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["WENZE_RULESETS_DIR"]
+        else:
+            os.environ["WENZE_RULESETS_DIR"] = previous
+
+
+@pytest.fixture(scope="session")
+def review_processes(service_factory, database_url: str) -> tuple[ServiceProcess, ServiceProcess]:
+    # Migrated first, as a deployment's migrate job does, so that api and worker start side
+    # by side without racing on the first migration.
+    migrated = CliRunner().invoke(cli, ["migrate"], env={"WENZE_REVIEW_DATABASE_URL": database_url})
+    assert migrated.exit_code == 0, migrated.output
+    with _rulesets_env():
+        worker = service_factory("review", "worker", wait=False)
+        api = service_factory("review")
+    return api, worker
+
+
+@pytest.fixture(scope="session")
+def review_api(review_processes) -> ServiceProcess:
+    return review_processes[0]
+
+
+@pytest.fixture(scope="session")
+def review_worker(review_processes) -> ServiceProcess:
+    return review_processes[1]
+
+
+@pytest.fixture(scope="session")
+def as_office(review_api: ServiceProcess, oidc_issuer) -> Callable[..., httpx.Client]:
+    """``as_office("case_trial_office", ["review:sign"], username="trial-1")``: a client acting for that office."""
+    clients: list[httpx.Client] = []
+
+    def make(office: str, roles: list[str], *, username: str | None = None) -> httpx.Client:
+        name = username or f"{office}-user"
+        token = oidc_issuer.mint_token(REALM, roles=[*roles, "matter:read"], client_id="wenze-api",
+                                       claims={"office": office, "office_name": office, "preferred_username": name})
+        client = httpx.Client(base_url=review_api.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()

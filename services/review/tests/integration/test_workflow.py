@@ -1,0 +1,311 @@
+"""The review workflow driven as in production: routing events on NATS, then the HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import time
+import uuid
+from collections.abc import Callable
+
+import nats
+
+import pytest
+
+from wenze.events.base import Event
+from wenze.events.intake import TargetSnapshot
+from wenze.events.routing import ConsultationRequested, MatterRouted, RuleStep
+
+pytestmark = pytest.mark.integration
+
+
+async def publish(nats_url: str, event: Event) -> None:
+    nc = await nats.connect(nats_url)
+    try:
+        await nc.jetstream().publish(event.subject, event.model_dump_json().encode(),
+                                     headers={"Nats-Msg-Id": str(event.event_id)})
+    finally:
+        await nc.close()
+
+
+def wait_for(fetch: Callable[[], object], *, timeout: float = 30.0):
+    """Poll ``fetch`` until it returns something truthy (the worker applies events asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fetch()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for the worker")
+
+
+class Subscription:
+    """Events of one subject pattern published by the review service during a test."""
+
+    def __init__(self, nats_url: str, subject: str):
+        self.nats_url, self.subject = nats_url, subject
+
+    async def next_matching(self, predicate: Callable[[dict], bool], timeout: float = 30.0) -> dict:
+        nc = await nats.connect(self.nats_url)
+        try:
+            js = nc.jetstream()
+            sub = await js.subscribe(self.subject, ordered_consumer=True)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                try:
+                    message = await sub.next_msg(timeout=1)
+                except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                    continue
+                body = json.loads(message.data)
+                if predicate(body):
+                    return body
+            raise AssertionError(f"no matching event on {self.subject}")
+        finally:
+            await nc.close()
+
+
+TENANT = "kunshan"
+TODAY = dt.date.today()
+CITATION = "审测〔2024〕1号 第二条"
+PERSON = TargetSnapshot(kind="person", name="张明", post="副局长", unit="市住房和城乡建设局",
+                        cadre_level="city_managed", sector="city_department", party_member=True)
+
+
+def consultation_event(**overrides) -> ConsultationRequested:
+    fields = dict(
+        tenant=TENANT, matter_id=uuid.uuid4(), slip_id=uuid.uuid4(), slip_number="S-1", matter_number="RT-1",
+        summary="拖延整改", relevant_date=TODAY, targets=[PERSON], lead="party_conduct_office",
+        participants=["party_conduct_office", "case_trial_office"], proposed_handler="discipline_supervision_office",
+        handler_candidates=[], approved_by=["commission_leaders"],
+        escalation=[RuleStep(step="leaders_in_charge", actor="leader_in_charge"),
+                    RuleStep(step="secretary_special_meeting", actor="secretary_special_meeting")],
+        citations=[CITATION],
+    )
+    return ConsultationRequested(**{**fields, **overrides})
+
+
+def find_task(client, matter_id, kind: str) -> dict:
+    def fetch():
+        tasks = client.get("/v1/tasks", params={"state": "open"}).json()
+        return next((t for t in tasks if t["matter_id"] == str(matter_id) and t["kind"] == kind), None)
+
+    return wait_for(fetch)
+
+
+async def test_consensus_then_approval_concludes_and_announces(as_office, nats_server) -> None:
+    event = consultation_event()
+    concluded = Subscription(nats_server.url, f"review.{TENANT}.consultation.concluded.v1")
+    await publish(nats_server.url, event)
+    conduct = as_office("party_conduct_office", ["consultation:sign"], username="conduct-1")
+    task = find_task(conduct, event.matter_id, "consultation_signature")
+    assert task["citations"] == [CITATION] and task["office"] == "party_conduct_office"
+    consultation_id = task["subject_id"]
+    read = conduct.get(f"/v1/consultations/{consultation_id}").json()
+    assert read["number"] == f"审测问商〔{TODAY.year}〕{read['number'].split('〕')[1].split('号')[0]}号"
+    assert read["state"] == "signing" and read["awaiting_signatures"] == ["party_conduct_office", "case_trial_office"]
+
+    signed = conduct.post(f"/v1/consultations/{consultation_id}/signatures",
+                          json={"opinion": "agree", "text": "同意"})
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["awaiting_signatures"] == ["case_trial_office"]
+
+    trial = as_office("case_trial_office", ["consultation:sign"], username="trial-1")
+    done = trial.post(f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "agree"})
+    assert done.status_code == 200, done.text
+    assert done.json()["state"] == "approving" and done.json()["awaiting_approvals"] == ["commission_leaders"]
+
+    # Approving needs approval:sign; the same office without it is refused.
+    unapproved = as_office("commission_leaders", ["consultation:sign"], username="leader-without-role")
+    refused = unapproved.post(f"/v1/consultations/{consultation_id}/approvals", json={})
+    assert refused.status_code == 403 and refused.json()["capability"] == "approval:sign"
+
+    leader = as_office("commission_leaders", ["approval:sign"], username="leader-1")
+    approved = leader.post(f"/v1/consultations/{consultation_id}/approvals", json={"comment": "同意"},
+                           headers={"Idempotency-Key": f"approve-{consultation_id}"})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["state"] == "concluded"
+    assert approved.json()["handler"] == "discipline_supervision_office"
+    replay = leader.post(f"/v1/consultations/{consultation_id}/approvals", json={"comment": "同意"},
+                         headers={"Idempotency-Key": f"approve-{consultation_id}"})
+    assert replay.status_code == 200 and replay.headers["Idempotency-Replayed"] == "true"
+
+    message = await concluded.next_matching(lambda b: b["consultation_id"] == consultation_id)
+    assert message["handler"] == "discipline_supervision_office"
+    assert message["decided_at_level"] == "consensus"
+    assert message["approved_by"] == ["commission_leaders"]
+    assert message["slip_id"] == str(event.slip_id)
+
+    timeline = conduct.get(f"/v1/matters/{event.matter_id}/timeline").json()
+    actions = [(e["action"], e["actor"], e["office"]) for e in timeline]
+    assert ("consultation_signed", "conduct-1", "party_conduct_office") in actions
+    assert ("consultation_approved", "leader-1", "commission_leaders") in actions
+    assert all(e["citations"] == [CITATION] for e in timeline)
+    assert conduct.get("/v1/tasks", params={"state": "open"}).json() == [
+        t for t in conduct.get("/v1/tasks", params={"state": "open"}).json() if t["subject_id"] != consultation_id]
+
+
+async def test_outsider_and_second_signature_are_refused_and_change_nothing(as_office, nats_server) -> None:
+    event = consultation_event()
+    await publish(nats_server.url, event)
+    conduct = as_office("party_conduct_office", ["consultation:sign"], username="conduct-2")
+    consultation_id = find_task(conduct, event.matter_id, "consultation_signature")["subject_id"]
+
+    outsider = as_office("review_investigation_office", ["consultation:sign"], username="investigator-1")
+    refused = outsider.post(f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "agree"})
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["caller_office"] == "review_investigation_office"
+    assert refused.json()["offices"] == ["case_trial_office", "party_conduct_office"]
+
+    assert conduct.post(f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "agree"}).status_code == 200
+    before = conduct.get(f"/v1/consultations/{consultation_id}").json()
+    again = conduct.post(f"/v1/consultations/{consultation_id}/signatures",
+                         json={"opinion": "other", "handler": "review_investigation_office", "text": "改由审查调查室"})
+    assert again.status_code == 409 and again.json()["username"] == "conduct-2"
+    colleague = as_office("party_conduct_office", ["consultation:sign"], username="conduct-3")
+    office_again = colleague.post(f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "agree"})
+    assert office_again.status_code == 409 and office_again.json()["office"] == "party_conduct_office"
+    after = conduct.get(f"/v1/consultations/{consultation_id}").json()
+    assert after == before
+    assert len(after["signatures"]) == 1
+
+    bad = as_office("case_trial_office", ["consultation:sign"], username="trial-2").post(
+        f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "other", "text": "另议"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.handler"
+
+
+async def test_deadlock_goes_up_two_levels(as_office, nats_server) -> None:
+    event = consultation_event()
+    concluded = Subscription(nats_server.url, f"review.{TENANT}.consultation.concluded.v1")
+    await publish(nats_server.url, event)
+    conduct = as_office("party_conduct_office", ["consultation:sign"], username="conduct-4")
+    consultation_id = find_task(conduct, event.matter_id, "consultation_signature")["subject_id"]
+    path = f"/v1/consultations/{consultation_id}"
+    assert conduct.post(f"{path}/signatures", json={"opinion": "agree"}).status_code == 200
+    divided = as_office("case_trial_office", ["consultation:sign"], username="trial-3").post(
+        f"{path}/signatures", json={"opinion": "other", "handler": "review_investigation_office", "text": "宜立案审查"})
+    assert divided.status_code == 200
+    assert divided.json()["state"] == "escalated"
+    assert divided.json()["current_level"]["step"] == "leaders_in_charge"
+
+    in_charge = as_office("leader_in_charge", ["approval:sign"], username="in-charge-1")
+    first = in_charge.post(f"{path}/escalations", json={"outcome": "no_agreement", "text": "仍有分歧"})
+    assert first.status_code == 200, first.text
+    assert first.json()["current_level"]["step"] == "secretary_special_meeting"
+    # The first level has spoken; it cannot act on the next one.
+    assert in_charge.post(f"{path}/escalations", json={"outcome": "decided", "handler": "case_trial_office",
+                                                       "text": "x"}).status_code == 403
+
+    meeting = as_office("secretary_special_meeting", ["approval:sign"], username="secretary-1")
+    last = meeting.post(f"{path}/escalations", json={"outcome": "no_agreement", "text": "未决"})
+    assert last.status_code == 422 and last.json()["errors"][0]["field"] == "body.outcome"
+    decided = meeting.post(f"{path}/escalations", json={"outcome": "decided",
+                                                         "handler": "review_investigation_office", "text": "书记专题会决定"})
+    assert decided.status_code == 200, decided.text
+    body = decided.json()
+    assert body["state"] == "concluded" and body["decided_at_level"] == "secretary_special_meeting"
+    assert [(lvl["step"], lvl["outcome"]) for lvl in body["levels"]] == [
+        ("leaders_in_charge", "no_agreement"), ("secretary_special_meeting", "decided")]
+    message = await concluded.next_matching(lambda b: b["consultation_id"] == consultation_id)
+    assert message["handler"] == "review_investigation_office"
+    assert message["decided_at_level"] == "secretary_special_meeting"
+
+
+def routed_event(**overrides) -> MatterRouted:
+    fields = dict(
+        tenant=TENANT, matter_id=uuid.uuid4(), slip_id=uuid.uuid4(), slip_number="S-2", matter_number="RT-2",
+        summary="履职不力", relevant_date=TODAY, targets=[PERSON], handler="discipline_supervision_office", cc=[],
+        investigated_by=None, investigated_with=[], reclassify_after_investigation=False, joint_review_required=True,
+        start_approved_by=["commission_leaders"], decided_by=["standing_committee_meeting"], fixed_by="rules",
+        citations=["审测〔2024〕1号 第三条"],
+    )
+    return MatterRouted(**{**fields, **overrides})
+
+
+RECOMMENDATION = {
+    "target_index": 0, "statement": "未按期完成整改", "legal_basis": "审测〔2024〕1号 第五条", "severity": "heavier",
+    "circumstances": [], "proposed_measures": ["circulated_notice"], "occurred_on": TODAY.isoformat(),
+}
+
+
+async def test_full_path_to_decision(as_office, nats_server) -> None:
+    event = routed_event()
+    made = Subscription(nats_server.url, f"review.{TENANT}.decision.made.v1")
+    await publish(nats_server.url, event)
+    handler = as_office("discipline_supervision_office", [], username="supervisor-1")
+    case = wait_for(lambda: handler.get("/v1/cases", params={"matter_id": str(event.matter_id)}).json())[0]
+    assert case["state"] == "awaiting_start_approval"
+    path = f"/v1/cases/{case['id']}"
+    investigation_id = case["investigation"]["id"]
+    early = handler.post(f"/v1/investigations/{investigation_id}/findings", json={"findings": "x"})
+    assert early.status_code == 409
+
+    leader = as_office("commission_leaders", ["approval:sign"], username="leader-2")
+    started = leader.post(f"{path}/approvals", json={"stage": "start"})
+    assert started.status_code == 200 and started.json()["state"] == "investigating"
+
+    found = handler.post(f"/v1/investigations/{investigation_id}/findings",
+                         json={"findings": "查明未按期整改", "evidence": ["询问笔录1"]})
+    assert found.status_code == 200 and found.json()["state"] == "recommending"
+
+    refused = handler.post(f"{path}/recommendations",
+                           json={**RECOMMENDATION, "severity": "lighter", "proposed_measures": ["removal_from_post"]})
+    assert refused.status_code == 422
+    problem = refused.json()
+    assert problem["errors"][0]["field"] == "body.proposed_measures"
+    assert problem["measures"] == ["removal_from_post"]
+    assert "审测〔2024〕1号 第五条" in problem["citations"] and "removal_from_post" in problem["detail"]
+
+    recommended = handler.post(f"{path}/recommendations", json=RECOMMENDATION)
+    assert recommended.status_code == 200, recommended.text
+    case = recommended.json()
+    assert case["state"] == "joint_review"
+    assert case["recommendations"][0]["outcome"]["permitted_measures"] == [
+        "criticism_education", "circulated_notice", "removal_from_post"]
+
+    review_path = f"/v1/joint-reviews/{case['joint_review_id']}"
+    for office, user in (("party_conduct_office", "conduct-5"), ("case_trial_office", "trial-5")):
+        signer = as_office(office, ["review:sign"], username=user)
+        assert signer.post(f"{review_path}/signatures", json={"opinion": "agree"}).status_code == 200
+    in_charge = as_office("leader_in_charge", ["approval:sign"], username="in-charge-2")
+    assert in_charge.post(f"{review_path}/approvals", json={}).json()["state"] == "concluded"
+
+    case = handler.get(path).json()
+    assert case["state"] == "deciding"
+    assert case["requirements"]["decided_by"] == ["standing_committee_meeting"]
+    assert case["requirements"]["approved_by"] == ["principal_leader"]
+
+    committee = as_office("standing_committee_meeting", ["decision:make"], username="committee-1")
+    decision = {"decided_on": TODAY.isoformat(), "announced_on": TODAY.isoformat(), "simplified": False,
+                "facts_clear": True, "measures": [{"target_index": 0, "measures": ["circulated_notice"]}]}
+    assert handler.post(f"{path}/decision", json=decision).status_code == 403
+    unheard = committee.post(f"{path}/decision", json=decision)
+    assert unheard.status_code == 409 and unheard.json()["step"] == "hearing"
+    assert "审测〔2024〕1号 第七条" in unheard.json()["citations"]
+    assert handler.get(path).json() == case
+
+    heard = handler.post(f"{path}/hearings", json={"target_index": 0, "held_on": TODAY.isoformat(), "arguments": [
+        {"argument": "客观原因", "accepted": False, "reason": "与事实不符"}]})
+    assert heard.status_code == 200
+    unapproved = committee.post(f"{path}/decision", json=decision)
+    assert unapproved.status_code == 409 and unapproved.json()["offices"] == ["principal_leader"]
+    principal = as_office("principal_leader", ["approval:sign"], username="principal-1")
+    assert principal.post(f"{path}/approvals", json={"stage": "decision"}).status_code == 200
+
+    simplified = committee.post(f"{path}/decision", json={**decision, "simplified": True})
+    assert simplified.status_code == 422 and simplified.json()["errors"][0]["field"] == "body.simplified"
+
+    decided = committee.post(f"{path}/decision", json=decision)
+    assert decided.status_code == 201, decided.text
+    number = decided.json()["decision"]["number"]
+    assert number.startswith(f"审测问决〔{TODAY.year}〕")
+    message = await made.next_matching(lambda b: b["number"] == number)
+    assert message["decided_by"] == "standing_committee_meeting"
+    assert message["measures"][0]["measures"] == ["circulated_notice"]
+    assert message["measures"][0]["target"]["name"] == "张明"
+
+    timeline = handler.get(f"{path}/timeline").json()
+    assert [e["action"] for e in timeline][-1] == "decision_made"
+    assert {"joint_review_signed", "hearing_recorded", "start_approved"} <= {e["action"] for e in timeline}
+    assert committee.post(f"{path}/decision", json=decision).status_code == 409
