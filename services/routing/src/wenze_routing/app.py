@@ -7,13 +7,21 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from wenze.http.app import create_service_app
+from wenze.runtime import Runtime
+from wenze_routing.calendar.endpoints import router as calendar_router
 from wenze_routing.config import RoutingSettings
 from wenze_routing.repositories import make_repositories
+from wenze_routing.rules.endpoints import router as rules_router
+from wenze_routing.slips.endpoints import router as slips_router
+from wenze_routing.slips.service import RoutingService
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def create_app(settings: RoutingSettings | None = None) -> FastAPI:
+    async def on_start(app: FastAPI, runtime: Runtime) -> None:
+        app.state.routing = RoutingService(runtime.uow)
+
     return create_service_app(
         settings or RoutingSettings(),
         title="Wenze routing",
@@ -24,4 +32,6 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         ),
         make_repositories=make_repositories,
         migrations_dir=MIGRATIONS,
+        routers=[slips_router, rules_router, calendar_router],
+        on_start=on_start,
     )

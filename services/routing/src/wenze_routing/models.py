@@ -3,5 +3,6 @@
 from wenze.http.idempotency import IdempotencyRecord
 from wenze.messaging.inbox import InboxRecord
 from wenze.messaging.outbox import OutboxRecord
+from wenze_routing.slips.models import RoutingSlip, SlipCounter, SlipEvent
 
-__all__ = ["IdempotencyRecord", "InboxRecord", "OutboxRecord"]
+__all__ = ["IdempotencyRecord", "InboxRecord", "OutboxRecord", "RoutingSlip", "SlipCounter", "SlipEvent"]

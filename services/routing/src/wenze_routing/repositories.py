@@ -8,15 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.db import UnitOfWorkFactory
 from wenze.db.common import CommonRepositories
+from wenze_routing.slips.repository import SlipRepository
 
 
 @dataclass
 class RoutingRepositories(CommonRepositories):
-    """Idempotency keys and outbox; routing's domain repositories are added as fields."""
+    slips: SlipRepository
 
 
 def make_repositories(session: AsyncSession) -> RoutingRepositories:
-    return RoutingRepositories.for_session(session)
+    return RoutingRepositories.for_session(session, slips=SlipRepository(session))
 
 
 RoutingUnitOfWorkFactory = UnitOfWorkFactory[RoutingRepositories]

@@ -1,17 +1,25 @@
-"""The routing worker: the outbox relay, and the consumers of accepted matters and consultation
-outcomes.
-
-It subscribes to nothing it cannot yet act on: a durable consumer acknowledges what it
-receives, so an event taken before its handler exists would never be delivered again.
-"""
+"""The routing worker: the outbox relay, and the consumers of accepted matters, concluded
+consultations and identified targets."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from wenze.events import ConsultationConcluded, MatterAccepted, TargetsIdentified
 from wenze.messaging.consumer import ConsumerSpec
 from wenze.runtime import Runtime
+from wenze_routing.slips.service import (
+    CONSUMER_ACCEPTED,
+    CONSUMER_CONCLUDED,
+    CONSUMER_IDENTIFIED,
+    RoutingService,
+)
 
 
-def consumers(_runtime: Runtime) -> Sequence[ConsumerSpec]:
-    return ()
+def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+    routing = RoutingService(runtime.uow)
+    return (
+        ConsumerSpec.for_event(CONSUMER_ACCEPTED, MatterAccepted, routing.route_accepted),
+        ConsumerSpec.for_event(CONSUMER_CONCLUDED, ConsultationConcluded, routing.conclude_consultation),
+        ConsumerSpec.for_event(CONSUMER_IDENTIFIED, TargetsIdentified, routing.route_identified),
+    )

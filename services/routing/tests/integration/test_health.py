@@ -66,8 +66,8 @@ async def test_schema_is_migrated(api: ServiceProcess, database_url: str) -> Non
         version = await conn.fetchval(f'SELECT version_num FROM "{SCHEMA}".alembic_version')
     finally:
         await conn.close()
-    assert {"alembic_version", "outbox", "inbox", "idempotency_keys"} <= tables
-    assert version == "0001"
+    assert {"alembic_version", "outbox", "inbox", "idempotency_keys", "slips", "slip_timeline"} <= tables
+    assert version == "0002"
 
 
 async def test_worker_keeps_running_and_stream_exists(worker: ServiceProcess, nats_server) -> None:

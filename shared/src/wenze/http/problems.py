@@ -100,6 +100,11 @@ class ValidationFailed(Problem):
     title = "Request is not valid"
 
 
+def invalid(field: str, reason: str) -> ValidationFailed:
+    """A 422 naming the one field at fault, in the same shape as request-validation errors."""
+    return ValidationFailed(f"{field}: {reason}", extra={"errors": [{"field": field, "reason": reason}]})
+
+
 class NotFound(Problem):
     status = 404
     slug = "not-found"

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from wenze.auth import Principal, require
+from wenze.auth.capabilities import MATTER_READ, ROUTING_OVERRIDE
+from wenze_routing.slips.schemas import OverrideCreate, SlipEventRead, SlipRead
+from wenze_routing.slips.service import RoutingService
+
+router = APIRouter(prefix="/v1", tags=["routing slips"])
+
+
+def routing_service(request: Request) -> RoutingService:
+    return request.app.state.routing
+
+
+Service = Annotated[RoutingService, Depends(routing_service)]
+Reader = Annotated[Principal, Depends(require(MATTER_READ))]
+
+
+@router.get("/slips", response_model=list[SlipRead], summary="Routing slips of the caller's tenant")
+async def list_slips(
+    service: Service,
+    principal: Reader,
+    matter_id: Annotated[str | None, Query(max_length=36)] = None,
+    state: Annotated[str | None, Query(pattern="^(in_consultation|routed|awaiting_handler|reclassified)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[SlipRead]:
+    return await service.list(principal, matter_id, state, limit)
+
+
+@router.get("/slips/{slip_id}", response_model=SlipRead, summary="One routing slip with its explanation")
+async def get_slip(slip_id: str, service: Service, principal: Reader) -> SlipRead:
+    return await service.get(principal, slip_id)
+
+
+@router.get("/slips/{slip_id}/timeline", response_model=list[SlipEventRead],
+            summary="Every change of the slip: who, when, and the articles behind it")
+async def slip_timeline(slip_id: str, service: Service, principal: Reader) -> list[SlipEventRead]:
+    return await service.timeline(principal, slip_id)
+
+
+@router.post("/slips/{slip_id}/override", response_model=SlipRead,
+             summary="Set the handler against the rules' outcome, with a written reason")
+async def override_slip(
+    slip_id: str,
+    data: OverrideCreate,
+    service: Service,
+    principal: Annotated[Principal, Depends(require(ROUTING_OVERRIDE))],
+) -> SlipRead:
+    return await service.override(principal, slip_id, data.handler, data.reason)

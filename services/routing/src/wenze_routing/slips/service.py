@@ -1,0 +1,311 @@
+"""Routing (分办): turn an accepted matter into numbered routing slips by the tenant's pack.
+
+The pack's ``routing`` workflow step decides everything (docs/workflow.md); this module only
+gathers the facts, stores the outcome with its citations and announces it. A slip the rules
+cannot route (no automatic handler, or facts the pack cannot decide on) waits for an office
+holding ``routing:override`` instead of blocking the event stream.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from wenze.auth import Principal
+from wenze.auth.capabilities import ROUTING_OVERRIDE
+from wenze.auth.errors import MissingCapability
+from wenze.db import UnitOfWorkFactory
+from wenze.events import (
+    ConsultationConcluded,
+    ConsultationRequested,
+    MatterAccepted,
+    MatterRouted,
+    RuleStep,
+    TargetSnapshot,
+    TargetsIdentified,
+)
+from wenze.http.problems import Conflict, invalid
+from wenze.rules import Evaluation, RulePack, RulesError, get_pack
+from wenze_routing.repositories import RoutingRepositories
+from wenze_routing.slips.errors import SlipNotFound
+from wenze_routing.slips.models import RoutingSlip
+from wenze_routing.slips.schemas import SlipEventRead, SlipRead
+
+CONSUMER_ACCEPTED = "routing-accepted"
+CONSUMER_CONCLUDED = "routing-consultation-concluded"
+CONSUMER_IDENTIFIED = "routing-targets-identified"
+
+IN_CONSULTATION = "in_consultation"
+ROUTED = "routed"
+AWAITING_HANDLER = "awaiting_handler"
+RECLASSIFIED = "reclassified"
+
+SYSTEM = "system"
+
+
+def matter_facts(source: str, key_supervised: bool, proposed_form: str | None,
+                 targets: Sequence[TargetSnapshot]) -> dict[str, Any]:
+    """The matter-level facts of docs/workflow.md."""
+    places = {t.unit or t.sector for t in targets if (t.unit or t.sector)}
+    return {
+        "source": source,
+        "key_supervised": key_supervised,
+        "proposed_forms": [proposed_form] if proposed_form else [],
+        "multiple_parties": len(places) > 1,
+        "target_count": len(targets),
+    }
+
+
+def target_facts(target: TargetSnapshot) -> dict[str, Any]:
+    facts = {
+        "target_kind": target.kind,
+        "cadre_level": target.cadre_level,
+        "organisation_level": target.org_level,
+        "sector": target.sector,
+        "party_member": target.party_member,
+    }
+    return {k: v for k, v in facts.items() if v is not None}
+
+
+def _codes(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _label(pack: RulePack, code: str) -> str:
+    for vocab in ("offices", "bodies"):
+        if code in pack.vocabulary.get(vocab, {}):
+            return pack.label(vocab, code)
+    return code
+
+
+def _steps(raw: Sequence[dict[str, Any]] | None) -> list[RuleStep]:
+    return [RuleStep(step=str(s["step"]), actor=s.get("actor"), joined_by=list(s.get("with", [])),
+                     action=s.get("action")) for s in raw or []]
+
+
+def routing_opinion(pack: RulePack, outcome: dict[str, Any], state: str) -> str:
+    """The routing opinion (分办意见) written on the slip, in the tenant's own office names."""
+    names = lambda codes: "、".join(_label(pack, c) for c in codes)  # noqa: E731
+    if state == IN_CONSULTATION:
+        lead = outcome.get("consultation_lead")
+        opinion = f"由{_label(pack, lead)}牵头会商" if lead else "会商"
+        opinion += f"（{names(_codes(outcome.get('consultation_participants')))}）后确定承办部门"
+        if outcome.get("handler_candidates"):
+            opinion += f"，候选：{names(outcome['handler_candidates'])}"
+        return opinion
+    if outcome.get("investigated_by") and not outcome.get("handler"):
+        team = _codes(outcome.get("investigated_by")) + _codes(outcome.get("investigated_with"))
+        opinion = f"由{names(team)}调查核实"
+        if outcome.get("reclassify_after_investigation"):
+            opinion += "，明确问责对象后再分类分办"
+        return opinion
+    if outcome.get("handler"):
+        opinion = f"拟由{_label(pack, outcome['handler'])}办理"
+        if outcome.get("cc"):
+            opinion += f"，抄送{names(outcome['cc'])}"
+        return opinion
+    return "规则未能确定承办部门，待有权部门指定"
+
+
+class RoutingService:
+    def __init__(self, uow: UnitOfWorkFactory[RoutingRepositories]):
+        self.uow = uow
+
+    # ------------------------------------------------------------------ consumers
+
+    async def route_accepted(self, event: MatterAccepted) -> None:
+        async with self.uow() as tx:
+            if await tx.repos.inbox.seen(str(event.event_id), CONSUMER_ACCEPTED):
+                return
+            tx.repos.inbox.record(str(event.event_id), CONSUMER_ACCEPTED, event.subject)
+            pack = get_pack(event.tenant)
+            targets = list(event.targets)
+            groups = [[t] for t in targets] if pack.route_per_target and len(targets) > 1 else [targets]
+            for group in groups:
+                await self._open_slip(tx, pack, event, group, parent=None)
+            await tx.commit()
+
+    async def conclude_consultation(self, event: ConsultationConcluded) -> None:
+        async with self.uow() as tx:
+            if await tx.repos.inbox.seen(str(event.event_id), CONSUMER_CONCLUDED):
+                return
+            tx.repos.inbox.record(str(event.event_id), CONSUMER_CONCLUDED, event.subject)
+            slip = await tx.repos.slips.get(event.tenant, str(event.slip_id), for_update=True)
+            if slip is None or slip.state != IN_CONSULTATION:
+                # Overridden meanwhile, or not ours: the consultation no longer decides.
+                await tx.commit()
+                return
+            pack = get_pack(event.tenant)
+            self._fix_handler(tx, pack, slip, event.handler, fixed_by="consultation", actor=SYSTEM, office=None,
+                              detail={"consultation_id": str(event.consultation_id),
+                                      "decided_at_level": event.decided_at_level,
+                                      "approved_by": event.approved_by})
+            await tx.commit()
+
+    async def route_identified(self, event: TargetsIdentified) -> None:
+        async with self.uow() as tx:
+            if await tx.repos.inbox.seen(str(event.event_id), CONSUMER_IDENTIFIED):
+                return
+            tx.repos.inbox.record(str(event.event_id), CONSUMER_IDENTIFIED, event.subject)
+            parent = await tx.repos.slips.get(event.tenant, str(event.slip_id), for_update=True)
+            if parent is None or parent.state == RECLASSIFIED:
+                await tx.commit()
+                return
+            parent.state = RECLASSIFIED
+            tx.repos.slips.record(parent, SYSTEM, None, "reclassified",
+                                  {"targets": [t.model_dump(mode="json") for t in event.targets],
+                                   "investigation_id": str(event.investigation_id)},
+                                  parent.citations)
+            pack = get_pack(event.tenant)
+            # Each identified target is classified and routed on its own.
+            for target in event.targets:
+                await self._open_slip(tx, pack, parent, [target], parent=parent)
+            await tx.commit()
+
+    # ------------------------------------------------------------------ API
+
+    async def override(self, principal: Principal, slip_id: str, handler: str, reason: str) -> SlipRead:
+        if not principal.has(ROUTING_OVERRIDE):
+            raise MissingCapability(ROUTING_OVERRIDE)
+        pack = get_pack(principal.tenant)
+        if handler not in pack.vocabulary.get("offices", {}):
+            raise invalid("body.handler", f"{handler!r} is not an office of {principal.tenant}: "
+                                     + ", ".join(sorted(pack.vocabulary.get("offices", {}))))
+        if not reason.strip():
+            raise invalid("body.reason", "an override needs a written reason")
+        async with self.uow() as tx:
+            slip = await tx.repos.slips.get(principal.tenant, slip_id, for_update=True)
+            if slip is None:
+                raise SlipNotFound(slip_id)
+            if slip.state == RECLASSIFIED:
+                raise Conflict("this slip's targets were identified and routed on their own slips",
+                               extra={"state": slip.state})
+            self._fix_handler(tx, pack, slip, handler, fixed_by="override", actor=principal.username,
+                              office=principal.office, detail={"reason": reason, "previous_handler": slip.handler,
+                                                               "previous_state": slip.state})
+            await tx.session.flush()
+            read = SlipRead.model_validate(slip)
+            await tx.commit()
+            return read
+
+    async def get(self, principal: Principal, slip_id: str) -> SlipRead:
+        async with self.uow() as tx:
+            slip = await tx.repos.slips.get(principal.tenant, slip_id)
+            if slip is None:
+                raise SlipNotFound(slip_id)
+            return SlipRead.model_validate(slip)
+
+    async def list(self, principal: Principal, matter_id: str | None, state: str | None,
+                   limit: int) -> list[SlipRead]:
+        async with self.uow() as tx:
+            slips = await tx.repos.slips.list(principal.tenant, matter_id=matter_id, state=state, limit=limit)
+            return [SlipRead.model_validate(s) for s in slips]
+
+    async def timeline(self, principal: Principal, slip_id: str) -> list[SlipEventRead]:
+        async with self.uow() as tx:
+            if await tx.repos.slips.get(principal.tenant, slip_id) is None:
+                raise SlipNotFound(slip_id)
+            return [SlipEventRead.model_validate(e) for e in await tx.repos.slips.timeline(slip_id)]
+
+    # ------------------------------------------------------------------ internals
+
+    async def _open_slip(self, tx, pack: RulePack, matter: MatterAccepted | RoutingSlip,
+                         targets: list[TargetSnapshot], parent: RoutingSlip | None) -> RoutingSlip:
+        if parent is None:
+            assert isinstance(matter, MatterAccepted)
+            source, summary, facts_text = matter.source, matter.summary, matter.facts
+            matter_id, matter_number, on = str(matter.matter_id), matter.number, matter.relevant_date
+            facts = matter_facts(matter.source, matter.key_supervised, matter.proposed_form, targets)
+        else:
+            source, summary, facts_text = parent.source, parent.summary, parent.facts
+            matter_id, matter_number, on = parent.matter_id, parent.matter_number, parent.relevant_date
+            facts = {**{k: v for k, v in parent.rule_facts.items() if not k.startswith("target")},
+                     "target_count": 1, "multiple_parties": False}
+        if targets:
+            facts |= target_facts(targets[0])
+        evaluation, error = self._evaluate(pack, facts, on)
+        outcome = evaluation.outcome if evaluation else {}
+        if outcome.get("consultation_required"):
+            state = IN_CONSULTATION
+        elif outcome.get("handler") or outcome.get("investigated_by"):
+            state = ROUTED
+        else:
+            state = AWAITING_HANDLER
+        seq = await tx.repos.slips.next_number(pack.tenant, on.year)
+        slip = RoutingSlip(
+            tenant=pack.tenant, number=pack.number("routing_slip", on.year, seq, on=on),
+            matter_id=matter_id, matter_number=matter_number, parent_slip_id=parent.id if parent else None,
+            state=state, source=source, summary=summary, facts=facts_text, relevant_date=on,
+            targets=[t.model_dump(mode="json") for t in targets], rule_facts=facts, outcome=outcome,
+            explanation=[f.model_dump(mode="json") for f in evaluation.explanation] if evaluation else [],
+            citations=[c.text for c in evaluation.citations] if evaluation else [],
+            opinion=routing_opinion(pack, outcome, state), handler=outcome.get("handler") if state == ROUTED else None,
+            cc=_codes(outcome.get("cc")), fixed_by="rules" if state == ROUTED else None,
+        )
+        tx.repos.slips.add(slip)
+        await tx.session.flush()
+        detail = {"facts": facts, "outcome": outcome}
+        if error is not None:
+            detail["rules_error"] = error
+        tx.repos.slips.record(slip, SYSTEM, None, "opened", detail, slip.citations)
+        if state == IN_CONSULTATION:
+            tx.publish(self._consultation_requested(slip, outcome))
+        elif state == ROUTED:
+            tx.publish(self._routed(slip))
+        return slip
+
+    @staticmethod
+    def _evaluate(pack: RulePack, facts: dict[str, Any], on: dt.date) -> tuple[Evaluation | None, dict | None]:
+        decision = pack.workflow_decision("routing")
+        if decision is None:
+            return None, {"code": "no_routing_step", "message": f"{pack.tenant}'s pack binds no routing decision"}
+        try:
+            return pack.evaluate(decision, facts, on=on), None
+        except RulesError as exc:
+            return None, exc.to_dict()
+
+    def _fix_handler(self, tx, pack: RulePack, slip: RoutingSlip, handler: str, *, fixed_by: str, actor: str,
+                     office: str | None, detail: dict) -> None:
+        slip.handler = handler
+        slip.fixed_by = fixed_by
+        slip.state = ROUTED
+        slip.opinion = routing_opinion(pack, {**slip.outcome, "handler": handler, "investigated_by": None}, ROUTED)
+        tx.repos.slips.record(slip, actor, office, f"routed_by_{fixed_by}", {"handler": handler, **detail},
+                              slip.citations)
+        tx.publish(self._routed(slip))
+
+    @staticmethod
+    def _targets(slip: RoutingSlip) -> list[TargetSnapshot]:
+        return [TargetSnapshot.model_validate(t) for t in slip.targets]
+
+    def _routed(self, slip: RoutingSlip) -> MatterRouted:
+        outcome = slip.outcome
+        # An override or a consultation fixes the handler; the rules' investigation plan
+        # stands only while the rules' own outcome does.
+        by_rules = slip.fixed_by == "rules"
+        return MatterRouted(
+            tenant=slip.tenant, matter_id=slip.matter_id, slip_id=slip.id, slip_number=slip.number,
+            matter_number=slip.matter_number, summary=slip.summary, relevant_date=slip.relevant_date,
+            targets=self._targets(slip), handler=slip.handler, cc=slip.cc,
+            investigated_by=outcome.get("investigated_by") if by_rules else None,
+            investigated_with=_codes(outcome.get("investigated_with")) if by_rules else [],
+            reclassify_after_investigation=bool(outcome.get("reclassify_after_investigation")) and by_rules,
+            joint_review_required=bool(outcome.get("joint_review_required")),
+            start_approved_by=_codes(outcome.get("start_approved_by")),
+            decided_by=_codes(outcome.get("decided_by")),
+            fixed_by=slip.fixed_by or "rules", citations=slip.citations,
+        )
+
+    def _consultation_requested(self, slip: RoutingSlip, outcome: dict[str, Any]) -> ConsultationRequested:
+        return ConsultationRequested(
+            tenant=slip.tenant, matter_id=slip.matter_id, slip_id=slip.id, slip_number=slip.number,
+            matter_number=slip.matter_number, summary=slip.summary, relevant_date=slip.relevant_date,
+            targets=self._targets(slip), lead=outcome.get("consultation_lead"),
+            participants=_codes(outcome.get("consultation_participants")),
+            proposed_handler=outcome.get("handler"), handler_candidates=_codes(outcome.get("handler_candidates")),
+            approved_by=_codes(outcome.get("routing_approved_by")),
+            escalation=_steps(outcome.get("consultation_escalation")), citations=slip.citations,
+        )

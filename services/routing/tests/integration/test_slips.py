@@ -1,0 +1,208 @@
+"""Routing over real NATS and PostgreSQL: accepted matters in, numbered slips and events out."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import time
+import uuid
+from collections.abc import Callable
+
+import httpx
+import nats
+import pytest
+from typer.testing import CliRunner
+
+from wenze.events import ConsultationConcluded, Event, MatterAccepted, TargetSnapshot, TargetsIdentified
+from wenze.messaging.streams import ensure_stream, stream_for
+from wenze.testing.infra import ServiceProcess
+from wenze_routing.__main__ import cli
+
+pytestmark = pytest.mark.integration
+
+KUNSHAN = "wenze-kunshan"
+ON = dt.date(2026, 4, 30)
+
+
+@pytest.fixture(scope="module")
+def api(service_factory, database_url: str) -> ServiceProcess:
+    migrated = CliRunner().invoke(cli, ["migrate"], env={"WENZE_ROUTING_DATABASE_URL": database_url})
+    assert migrated.exit_code == 0, migrated.output
+    service_factory("routing", "worker", wait=False)
+    return service_factory("routing")
+
+
+@pytest.fixture(scope="module")
+def as_user(api: ServiceProcess, token) -> Callable[..., httpx.Client]:
+    def make(username: str, **overrides) -> httpx.Client:
+        return httpx.Client(base_url=api.url, timeout=30,
+                            headers={"Authorization": f"Bearer {token(KUNSHAN, username, **overrides)}"})
+    return make
+
+
+async def publish(nats_url: str, event: Event, msg_id: str | None = None) -> None:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        await ensure_stream(js, stream_for(type(event).service))
+        await js.publish(event.subject, event.model_dump_json().encode(),
+                         headers={"Nats-Msg-Id": msg_id or str(event.event_id)})
+    finally:
+        await nc.close()
+
+
+async def events_for(nats_url: str, subject: str, matter_id: str, count: int = 1, timeout: float = 20) -> list[dict]:
+    nc = await nats.connect(nats_url)
+    found: list[dict] = []
+    try:
+        js = nc.jetstream()
+        await ensure_stream(js, stream_for(subject.split(".")[0]))
+        sub = await js.subscribe(subject, ordered_consumer=True)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(found) < count and asyncio.get_running_loop().time() < deadline:
+            try:
+                msg = await sub.next_msg(timeout=1)
+            except nats.errors.TimeoutError:
+                continue
+            data = json.loads(msg.data)
+            if data["matter_id"] == matter_id:
+                found.append(data)
+    finally:
+        await nc.close()
+    assert len(found) >= count, f"{len(found)} of {count} {subject} for {matter_id} within {timeout}s"
+    return found
+
+
+def accepted(*targets: TargetSnapshot, proposed_form: str | None = None) -> MatterAccepted:
+    return MatterAccepted(
+        tenant="kunshan", matter_id=uuid.uuid4(), number=f"KS-2026-{uuid.uuid4().int % 99999:05d}",
+        source="city_government", summary="某局落实整改不力", facts="群众反映整改不到位。", key_supervised=False,
+        proposed_form=proposed_form, targets=list(targets), relevant_date=ON, study_date=ON,
+        participants=["甲", "乙"], accepted_by="ks-intake",
+    )
+
+
+def person(cadre_level: str, sector: str, name: str = "刘洋") -> TargetSnapshot:
+    return TargetSnapshot(kind="person", name=name, cadre_level=cadre_level, sector=sector, unit="玉山镇")
+
+
+def slips_of(client: httpx.Client, matter_id: str, count: int = 1) -> list[dict]:
+    for _ in range(100):
+        slips = client.get("/v1/slips", params={"matter_id": matter_id}).json()
+        if len(slips) >= count:
+            return slips
+        time.sleep(0.2)
+    raise AssertionError(f"fewer than {count} slips for {matter_id}")
+
+
+async def test_city_managed_cadre_needs_a_consultation_first(api, as_user, nats_server) -> None:
+    event = accepted(person("city_managed", "city_department"), proposed_form="form_2")
+    await publish(nats_server.url, event)
+    requested, = await events_for(nats_server.url, "routing.kunshan.slip.consultation_requested.v1",
+                                  str(event.matter_id))
+    assert requested["lead"] == "party_conduct_office"
+    assert {"case_management_office", "discipline_supervision_office"} <= set(requested["participants"])
+    assert requested["approved_by"] == ["commission_leaders"]
+    assert [s["step"] for s in requested["escalation"]] == ["leaders_in_charge", "secretary_special_meeting"]
+    assert any("附件2 第二条" in c for c in requested["citations"])
+
+    with as_user("ks-intake") as client:
+        slips = slips_of(client, str(event.matter_id))
+        assert len(slips) == 1, [(s["matter_id"], s["number"]) for s in slips]
+        slip = slips[0]
+        assert slip["state"] == "in_consultation" and slip["handler"] is None
+        assert slip["number"].startswith("昆纪委问分〔2026〕")
+        assert "牵头会商" in slip["opinion"]
+        assert slip["explanation"] and all(f["citations"] for f in slip["explanation"])
+
+        concluded = ConsultationConcluded(
+            tenant="kunshan", matter_id=event.matter_id, consultation_id=uuid.uuid4(),
+            slip_id=uuid.UUID(slip["id"]), handler="discipline_supervision_office",
+            decided_at_level="consensus", approved_by=["commission_leaders"])
+        await publish(nats_server.url, concluded)
+        routed, = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
+        assert routed["handler"] == "discipline_supervision_office" and routed["fixed_by"] == "consultation"
+        assert routed["slip_number"] == slip["number"]
+        slip = client.get(f"/v1/slips/{slip['id']}").json()
+        assert slip["state"] == "routed" and slip["fixed_by"] == "consultation"
+        actions = [e["action"] for e in client.get(f"/v1/slips/{slip['id']}/timeline").json()]
+        assert actions == ["opened", "routed_by_consultation"]
+
+
+async def test_town_cadre_goes_straight_to_the_town_commission(api, as_user, nats_server) -> None:
+    event = accepted(person("not_city_managed", "district_town"))
+    await publish(nats_server.url, event)
+    routed, = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
+    assert routed["handler"] == "district_town_commission"
+    assert routed["cc"] == ["discipline_supervision_office"]
+    assert routed["fixed_by"] == "rules"
+    assert any(c.endswith("三.2") for c in routed["citations"])
+
+
+async def test_redelivered_acceptance_opens_one_slip(api, as_user, nats_server) -> None:
+    event = accepted(person("not_city_managed", "city_department"))
+    # A different message id gets past JetStream's de-duplication: the inbox must catch it.
+    await publish(nats_server.url, event, msg_id="first")
+    await publish(nats_server.url, event, msg_id="second")
+    await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
+    await asyncio.sleep(1)
+    with as_user("ks-intake") as client:
+        assert len(client.get("/v1/slips", params={"matter_id": str(event.matter_id)}).json()) == 1
+
+
+async def test_unknown_target_is_investigated_then_each_target_routed(api, as_user, nats_server) -> None:
+    event = accepted(TargetSnapshot(kind="unknown", sector="district_town"))
+    await publish(nats_server.url, event)
+    routed, = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
+    assert routed["handler"] is None
+    assert routed["investigated_by"] == "discipline_supervision_office"
+    assert routed["investigated_with"] == ["district_town_commission"]
+    assert routed["reclassify_after_investigation"] is True
+
+    identified = TargetsIdentified(
+        tenant="kunshan", matter_id=event.matter_id, investigation_id=uuid.uuid4(),
+        slip_id=uuid.UUID(routed["slip_id"]),
+        targets=[person("not_city_managed", "district_town", "张三"), person("city_managed", "district_town", "李四")])
+    await publish(nats_server.url, identified)
+    with as_user("ks-intake") as client:
+        slips = slips_of(client, str(event.matter_id), count=3)
+    by_state = {s["state"]: s for s in slips if s["parent_slip_id"] is None}
+    assert set(by_state) == {"reclassified"}
+    children = {s["targets"][0]["name"]: s for s in slips if s["parent_slip_id"] == routed["slip_id"]}
+    assert children["张三"]["state"] == "routed" and children["张三"]["handler"] == "district_town_commission"
+    assert children["李四"]["state"] == "in_consultation"
+
+
+async def test_override_needs_capability_a_known_office_and_a_reason(api, as_user, nats_server) -> None:
+    event = accepted(person("not_city_managed", "district_town"))
+    await publish(nats_server.url, event)
+    routed, = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
+    path = f"/v1/slips/{routed['slip_id']}/override"
+    with as_user("ks-intake") as clerk:
+        refused = clerk.post(path, json={"handler": "discipline_supervision_office", "reason": "联系单位调整"})
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("application/problem+json")
+    with as_user("ks-leader", roles=["matter:read", "routing:override"]) as leader:
+        no_reason = leader.post(path, json={"handler": "discipline_supervision_office", "reason": "  "})
+        assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "body.reason"
+        unknown = leader.post(path, json={"handler": "planning_bureau", "reason": "联系单位调整"})
+        assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "body.handler"
+        assert leader.get(f"/v1/slips/{routed['slip_id']}").json()["handler"] == "district_town_commission"
+
+        done = leader.post(path, json={"handler": "discipline_supervision_office", "reason": "联系单位调整"})
+        assert done.status_code == 200, done.text
+        assert done.json()["handler"] == "discipline_supervision_office" and done.json()["fixed_by"] == "override"
+        last = leader.get(f"/v1/slips/{routed['slip_id']}/timeline").json()[-1]
+        assert last["action"] == "routed_by_override" and last["actor"] == "ks-leader"
+        assert last["detail"]["reason"] == "联系单位调整"
+        assert last["detail"]["previous_handler"] == "district_town_commission"
+    rerouted = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id), count=2)
+    assert rerouted[-1]["handler"] == "discipline_supervision_office" and rerouted[-1]["fixed_by"] == "override"
+
+
+def test_unknown_slip_is_a_404(as_user) -> None:
+    with as_user("ks-intake") as client:
+        response = client.get(f"/v1/slips/{uuid.uuid4()}")
+    assert response.status_code == 404
+    assert response.json()["type"].endswith("/slip-not-found")
