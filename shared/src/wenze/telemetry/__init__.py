@@ -7,11 +7,12 @@ import os
 from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from wenze.telemetry.sql import instrument_engine
 
 
 def setup_tracing(service_name: str) -> None:
@@ -32,7 +33,7 @@ def setup_tracing(service_name: str) -> None:
 
 def instrument(app: FastAPI, engine: AsyncEngine) -> None:
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+    instrument_engine(engine.sync_engine)
 
 
 def current_trace_id() -> str | None:
