@@ -31,6 +31,7 @@ console = Console() if sys.stdout.isatty() else Console(width=120)
 SUBMIT_GOAL = 0.60
 IMPORT_GOAL = 0.25
 IMPORT_TIMEOUT_S = 900.0
+SUBMIT_ROUNDS = 4
 MATTER_COLUMNS = ("id", "tenant", "number", "year", "seq", "state", "source", "source_reference", "summary", "facts",
                   "proposed_form", "key_supervised", "relevant_date", "received_at", "submitted_by", "duplicate_of",
                   "duplicate_override_reason", "acceptance", "import_job_id", "search_text")
@@ -93,15 +94,26 @@ def _submit_template() -> dict[str, Any]:
     return row
 
 
-async def _single_submissions(stack: Stack, bare_url: str, *, duration: float,
-                              concurrency: int) -> tuple[LoadResult, LoadResult]:
-    template = _submit_template()
-    bare = await closed_loop("bare FastAPI + SQLAlchemy", f"{bare_url}/v1/matters", template,
-                             concurrency=concurrency, seconds=duration)
-    intake = await closed_loop("intake POST /v1/matters", f"{stack.api.url}/v1/matters", template,
-                               concurrency=concurrency, seconds=duration,
-                               headers={"Authorization": f"Bearer {stack.token()}"})
-    return intake, bare
+async def _single_submissions(stack: Stack, bare_url: str, *, duration: float, concurrency: int,
+                              rounds: int = SUBMIT_ROUNDS) -> tuple[LoadResult, LoadResult]:
+    """Both endpoints in alternating rounds (bare, intake, intake, bare, ...), each side
+    ``duration`` seconds in all, so that anything else the machine does during the run
+    weighs on both sides alike rather than on whichever happened to run second."""
+    headers = {"Authorization": f"Bearer {stack.token()}"}
+    sides = {
+        "bare": ("bare FastAPI + SQLAlchemy", f"{bare_url}/v1/matters", {}),
+        "intake": ("intake POST /v1/matters", f"{stack.api.url}/v1/matters", headers),
+    }
+    results: dict[str, list[LoadResult]] = {"bare": [], "intake": []}
+    for round_ in range(rounds):
+        for side in ("bare", "intake") if round_ % 2 == 0 else ("intake", "bare"):
+            label, url, side_headers = sides[side]
+            # A fresh template per round: source references must not repeat across rounds.
+            results[side].append(await closed_loop(
+                label, url, _submit_template(), concurrency=concurrency, seconds=duration / rounds,
+                headers=side_headers, warmup_seconds=2.0 if round_ == 0 else 0.5,
+            ))
+    return LoadResult.combine(results["intake"]), LoadResult.combine(results["bare"])
 
 
 def part_a(stack: Stack, *, duration: float, concurrency: int) -> tuple[list[Figure], dict[str, Any]]:
