@@ -53,21 +53,6 @@ def consensus(participants: Sequence[str], opinions: Sequence[Opinion], proposed
     return True, None
 
 
-def target_facts(target: Mapping[str, Any], targets: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The facts of one target and of the matter's set of targets (see docs/workflow.md)."""
-    places = {t.get("unit") or t.get("sector") for t in targets if t.get("unit") or t.get("sector")}
-    facts = {
-        "target_kind": target.get("kind"),
-        "cadre_level": target.get("cadre_level"),
-        "organisation_level": target.get("org_level"),
-        "sector": target.get("sector"),
-        "party_member": target.get("party_member"),
-        "target_count": len(targets),
-        "multiple_parties": len(places) > 1,
-    }
-    return {k: v for k, v in facts.items() if v is not None}
-
-
 RECOMMENDATION_FACTS = ("severity", "proposed_measures", "circumstances", "duty_holder", "responsibility_kind",
                         "role", "collective_decision", "recorded_dissent", "mitigating", "aggravating", "occurred_on")
 

@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import nats
 
@@ -16,6 +17,8 @@ import pytest
 from wenze.events.base import Event
 from wenze.events.intake import TargetSnapshot
 from wenze.events.routing import ConsultationRequested, MatterRouted, RuleStep
+from wenze.rules import RulePack
+from wenze.rules.facts import matter_facts, target_facts
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +32,7 @@ async def publish(nats_url: str, event: Event) -> None:
         await nc.close()
 
 
-def wait_for(fetch: Callable[[], object], *, timeout: float = 30.0):
+def wait_for(fetch: Callable[[], object], *, timeout: float = 120.0):
     """Poll ``fetch`` until it returns something truthy (the worker applies events asynchronously)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -70,6 +73,10 @@ TODAY = dt.date.today()
 CITATION = "审测〔2024〕1号 第二条"
 PERSON = TargetSnapshot(kind="person", name="张明", post="副局长", unit="市住房和城乡建设局",
                         cadre_level="city_managed", sector="city_department", party_member=True)
+# What the routing service would put on its events: the facts it gave the rules and their outcome.
+TEST_PACK = RulePack(Path(__file__).resolve().parents[1] / "rulesets" / TENANT)
+ROUTING_FACTS = {**matter_facts("other", False, None, [PERSON]), **target_facts(PERSON)}
+ROUTING_OUTCOME = TEST_PACK.evaluate("routing", ROUTING_FACTS, on=TODAY).outcome
 
 
 def consultation_event(**overrides) -> ConsultationRequested:
@@ -80,7 +87,7 @@ def consultation_event(**overrides) -> ConsultationRequested:
         handler_candidates=[], approved_by=["commission_leaders"],
         escalation=[RuleStep(step="leaders_in_charge", actor="leader_in_charge"),
                     RuleStep(step="secretary_special_meeting", actor="secretary_special_meeting")],
-        citations=[CITATION],
+        facts=ROUTING_FACTS, outcome=ROUTING_OUTCOME, citations=[CITATION],
     )
     return ConsultationRequested(**{**fields, **overrides})
 
@@ -219,7 +226,7 @@ def routed_event(**overrides) -> MatterRouted:
         summary="履职不力", relevant_date=TODAY, targets=[PERSON], handler="discipline_supervision_office", cc=[],
         investigated_by=None, investigated_with=[], reclassify_after_investigation=False, joint_review_required=True,
         start_approved_by=["commission_leaders"], decided_by=["standing_committee_meeting"], fixed_by="rules",
-        citations=["审测〔2024〕1号 第三条"],
+        facts=ROUTING_FACTS, outcome=ROUTING_OUTCOME, citations=["审测〔2024〕1号 第三条"],
     )
     return MatterRouted(**{**fields, **overrides})
 

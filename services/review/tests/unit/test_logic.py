@@ -11,7 +11,6 @@ from wenze_review.logic import (
     normalise_steps,
     outside_permitted,
     recommendation_facts,
-    target_facts,
 )
 
 PARTICIPANTS = ["a", "b"]
@@ -48,14 +47,6 @@ def test_steps_accept_the_pack_spelling_and_the_event_model() -> None:
                              RuleStep(step="s2", actor="z", joined_by=["w"])])
     assert steps == [{"step": "s1", "actor": "x", "joined_by": ["y"], "action": "商议"},
                      {"step": "s2", "actor": "z", "joined_by": ["w"], "action": None}]
-
-
-def test_target_facts_leave_out_unknowns_and_see_several_units() -> None:
-    a = {"kind": "person", "cadre_level": "city_managed", "unit": "甲局", "party_member": False}
-    b = {"kind": "person", "unit": "乙局"}
-    assert target_facts(a, [a, b]) == {"target_kind": "person", "cadre_level": "city_managed",
-                                       "party_member": False, "target_count": 2, "multiple_parties": True}
-    assert target_facts(b, [b])["multiple_parties"] is False
 
 
 def test_history_counts_the_year_before_the_occurrence() -> None:

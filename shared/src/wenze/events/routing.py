@@ -1,15 +1,16 @@
 """Events produced by the routing service (stream ``ROUTING``, subjects ``routing.>``).
 
 A routing slip (分办单) is the routing service's aggregate. Each slip routes one matter, or one
-target of it where the tenant's pack routes per target; its outcome carries the citations of
-the rules that produced it, so every consumer can show why.
+target of it where the tenant's pack routes per target. Its events carry the facts the rules
+were given and their whole outcome with citations, so later steps build on the same facts
+(and on an override's handler) without evaluating the routing again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
@@ -51,6 +52,8 @@ class MatterRouted(_RoutingEvent):
     start_approved_by: list[str]
     decided_by: list[str]
     fixed_by: str
+    facts: dict[str, Any]
+    outcome: dict[str, Any]
     citations: list[str]
 
 
@@ -71,4 +74,6 @@ class ConsultationRequested(_RoutingEvent):
     handler_candidates: list[str]
     approved_by: list[str]
     escalation: list[RuleStep]
+    facts: dict[str, Any]
+    outcome: dict[str, Any]
     citations: list[str]

@@ -31,6 +31,9 @@ class Case(Base):
     start_approved_by: Mapped[list] = mapped_column(default=list)
     decided_by: Mapped[list] = mapped_column(default=list)
     fixed_by: Mapped[str] = mapped_column(String(40))
+    # The facts routing gave the rules and their outcome: later steps start from the same.
+    routing_facts: Mapped[dict] = mapped_column(default=dict)
+    routing_outcome: Mapped[dict] = mapped_column(default=dict)
     citations: Mapped[list] = mapped_column(default=list)
     state: Mapped[str] = mapped_column(String(30))
     # The decision step's answer once the recommendations are in: who decides, who approves,

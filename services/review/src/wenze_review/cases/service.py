@@ -20,6 +20,7 @@ from wenze.events.review import DecidedMeasure, DecisionMade, TargetsIdentified
 from wenze.events.routing import MatterRouted
 from wenze.rules import get_pack
 from wenze.rules.errors import RulesError
+from wenze.rules.facts import target_facts
 from wenze_review.access import authorise
 from wenze_review.cases.models import Case, DecidedPerson, Decision, Hearing, Investigation, Recommendation
 from wenze_review.cases.schemas import (
@@ -54,7 +55,6 @@ from wenze_review.logic import (
     citations_of,
     outside_permitted,
     recommendation_facts,
-    target_facts,
 )
 from wenze_review.numbering import china_today, next_number
 
@@ -94,7 +94,8 @@ class CaseService:
                 investigated_by=event.investigated_by, investigated_with=list(event.investigated_with),
                 reclassify_after_investigation=event.reclassify_after_investigation,
                 joint_review_required=event.joint_review_required, start_approved_by=list(event.start_approved_by),
-                decided_by=list(event.decided_by), fixed_by=event.fixed_by, citations=list(event.citations),
+                decided_by=list(event.decided_by), fixed_by=event.fixed_by, routing_facts=dict(event.facts),
+                routing_outcome=dict(event.outcome), citations=list(event.citations),
                 state="investigating", created_at=utcnow(),
             )
             office = event.investigated_by or event.handler
@@ -475,10 +476,8 @@ class CaseService:
     async def _facts(self, uow, pack, case: Case, index: int, recommendation: dict) -> dict[str, Any]:
         """The facts of docs/workflow.md for one target: target, the slip's routing outcome, recommendation, history."""
         target = case.targets[index]
-        facts = target_facts(target, case.targets)
-        routing = _evaluate(pack, "routing", dict(facts), case.relevant_date)
-        if routing is not None:
-            facts.update({k: v for k, v in routing.outcome.items() if v is not None})
+        facts = {**case.routing_facts, **target_facts(target)}
+        facts.update({k: v for k, v in case.routing_outcome.items() if v is not None})
         facts.update(recommendation_facts(recommendation))
         if target.get("kind") == "person" and target.get("name"):
             earlier = await uow.repos.cases.earlier_decisions(case.tenant, target["name"], target.get("unit"))

@@ -27,6 +27,7 @@ from wenze.events import (
 )
 from wenze.http.problems import Conflict, invalid
 from wenze.rules import Evaluation, RulePack, RulesError, get_pack
+from wenze.rules.facts import matter_facts, target_facts
 from wenze_routing.repositories import RoutingRepositories
 from wenze_routing.slips.errors import SlipNotFound
 from wenze_routing.slips.models import RoutingSlip
@@ -42,30 +43,6 @@ AWAITING_HANDLER = "awaiting_handler"
 RECLASSIFIED = "reclassified"
 
 SYSTEM = "system"
-
-
-def matter_facts(source: str, key_supervised: bool, proposed_form: str | None,
-                 targets: Sequence[TargetSnapshot]) -> dict[str, Any]:
-    """The matter-level facts of docs/workflow.md."""
-    places = {t.unit or t.sector for t in targets if (t.unit or t.sector)}
-    return {
-        "source": source,
-        "key_supervised": key_supervised,
-        "proposed_forms": [proposed_form] if proposed_form else [],
-        "multiple_parties": len(places) > 1,
-        "target_count": len(targets),
-    }
-
-
-def target_facts(target: TargetSnapshot) -> dict[str, Any]:
-    facts = {
-        "target_kind": target.kind,
-        "cadre_level": target.cadre_level,
-        "organisation_level": target.org_level,
-        "sector": target.sector,
-        "party_member": target.party_member,
-    }
-    return {k: v for k, v in facts.items() if v is not None}
 
 
 def _codes(value: Any) -> list[str]:
@@ -296,7 +273,7 @@ class RoutingService:
             joint_review_required=bool(outcome.get("joint_review_required")),
             start_approved_by=_codes(outcome.get("start_approved_by")),
             decided_by=_codes(outcome.get("decided_by")),
-            fixed_by=slip.fixed_by or "rules", citations=slip.citations,
+            fixed_by=slip.fixed_by or "rules", facts=slip.rule_facts, outcome=outcome, citations=slip.citations,
         )
 
     def _consultation_requested(self, slip: RoutingSlip, outcome: dict[str, Any]) -> ConsultationRequested:
@@ -307,5 +284,6 @@ class RoutingService:
             participants=_codes(outcome.get("consultation_participants")),
             proposed_handler=outcome.get("handler"), handler_candidates=_codes(outcome.get("handler_candidates")),
             approved_by=_codes(outcome.get("routing_approved_by")),
-            escalation=_steps(outcome.get("consultation_escalation")), citations=slip.citations,
+            escalation=_steps(outcome.get("consultation_escalation")), facts=slip.rule_facts, outcome=outcome,
+            citations=slip.citations,
         )
