@@ -60,7 +60,9 @@ class Runtime:
                    uow=UnitOfWorkFactory(engine, make_repositories))
 
     def spawn(self, coro) -> None:
-        self.background.append(asyncio.create_task(coro))
+        task = asyncio.create_task(coro)
+        task.add_done_callback(_report_crash)
+        self.background.append(task)
 
     async def close(self) -> None:
         self.stop.set()
@@ -69,6 +71,12 @@ class Runtime:
         await asyncio.gather(*self.background, return_exceptions=True)
         await self.nats.drain()
         await self.engine.dispose()
+
+
+def _report_crash(task: asyncio.Task) -> None:
+    """A background loop (relay, consumer) that ends by an exception would otherwise stop silently."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task crashed", task=task.get_name(), exc_info=task.exception())
 
 
 async def run_worker(

@@ -72,8 +72,16 @@ async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, stop: asyncio.E
     while not stop.is_set():
         try:
             messages = await subscription.fetch(spec.batch, timeout=1)
-        except nats.errors.TimeoutError:
-            continue  # nothing waiting: an empty fetch times out by design
+        except TimeoutError:
+            # Nothing waiting: an empty fetch times out by design. nats-py raises its own
+            # TimeoutError on one path and the builtin one on another; catching only its own
+            # ended this loop, and the consumer with it, now and then under load.
+            continue
+        except nats.errors.Error:
+            # A reconnect or a JetStream API hiccup: the durable consumer keeps our place.
+            log.warning("fetch failed; retrying", durable=spec.durable, exc_info=True)
+            await asyncio.sleep(1)
+            continue
         for message in messages:
             await _handle(spec, message)
 
