@@ -31,10 +31,12 @@ class RecommendationCreate(_In):
     circumstances: list[Code] = Field(default_factory=list, max_length=50,
                                       description="codes of the pack's catalogue of circumstances")
     legal_basis: text(5_000)
-    severity: Code
+    severity: Code | None = Field(default=None, description="a code of the pack's severities, where it grades them")
     mitigating: list[Code] = Field(default_factory=list, max_length=50)
     aggravating: list[Code] = Field(default_factory=list, max_length=50)
-    proposed_measures: list[Code] = Field(min_length=1, max_length=20)
+    proposed_measures: list[Code] = Field(
+        max_length=20, description="may be empty where the pack finds no responsibility (e.g. a recorded dissent); "
+                                   "the pack's recommendation step decides whether the proposal stands")
     responsibility_kind: Code | None = None
     duty_holder: Code | None = None
     role: Code | None = None
@@ -64,7 +66,7 @@ class CaseApprovalCreate(_In):
 
 class TargetMeasures(_In):
     target_index: int = Field(ge=0)
-    measures: list[Code] = Field(min_length=1, max_length=20)
+    measures: list[Code] = Field(max_length=20, description="empty when the pack permits no measure for this target")
     responsibility: Code | None = None
 
 
