@@ -126,7 +126,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_tasks_subject', ['subject_id', 'kind'], unique=False)
         batch_op.create_index('ix_tasks_tenant_office_state', ['tenant', 'office', 'state'], unique=False)
 
-    op.create_table('timeline',
+    op.create_table('review_timeline',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('tenant', sa.String(length=40), nullable=False),
     sa.Column('matter_id', sa.String(length=36), nullable=False),
@@ -138,11 +138,11 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=60), nullable=False),
     sa.Column('citations', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('detail', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_timeline'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_timeline'))
     )
-    with op.batch_alter_table('timeline', schema=None) as batch_op:
-        batch_op.create_index('ix_timeline_tenant_case', ['tenant', 'case_id', 'id'], unique=False)
-        batch_op.create_index('ix_timeline_tenant_matter', ['tenant', 'matter_id', 'id'], unique=False)
+    with op.batch_alter_table('review_timeline', schema=None) as batch_op:
+        batch_op.create_index('ix_review_timeline_tenant_case', ['tenant', 'case_id', 'id'], unique=False)
+        batch_op.create_index('ix_review_timeline_tenant_matter', ['tenant', 'matter_id', 'id'], unique=False)
 
     op.create_table('decisions',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -289,11 +289,11 @@ def downgrade() -> None:
 
     op.drop_table('escalation_levels')
     op.drop_table('decisions')
-    with op.batch_alter_table('timeline', schema=None) as batch_op:
-        batch_op.drop_index('ix_timeline_tenant_matter')
-        batch_op.drop_index('ix_timeline_tenant_case')
+    with op.batch_alter_table('review_timeline', schema=None) as batch_op:
+        batch_op.drop_index('ix_review_timeline_tenant_matter')
+        batch_op.drop_index('ix_review_timeline_tenant_case')
 
-    op.drop_table('timeline')
+    op.drop_table('review_timeline')
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.drop_index('ix_tasks_tenant_office_state')
         batch_op.drop_index('ix_tasks_subject')

@@ -27,7 +27,7 @@ async def test_kunshan_token_yields_tenant_kunshan(
     async with TokenVerifier(auth_settings) as verifier:
         principal = await verifier.verify(password_token(issuer_url, "wenze-kunshan", "ks-intake"))
     assert principal.tenant == "kunshan"
-    assert principal.office == "党风政风监督室"
+    assert (principal.office, principal.office_name) == ("party_conduct_office", "党风政风监督室")
     assert principal.has("matter:accept")
 
 

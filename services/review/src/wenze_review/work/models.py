@@ -40,7 +40,7 @@ class Task(Base):
 class TimelineEntry(Base):
     """One action on a matter's review, with who, for which office, and what required it."""
 
-    __tablename__ = "timeline"
+    __tablename__ = "review_timeline"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant: Mapped[str] = mapped_column(String(40))
@@ -55,6 +55,6 @@ class TimelineEntry(Base):
     detail: Mapped[dict] = mapped_column(default=dict)
 
     __table_args__ = (
-        Index("ix_timeline_tenant_matter", "tenant", "matter_id", "id"),
-        Index("ix_timeline_tenant_case", "tenant", "case_id", "id"),
+        Index("ix_review_timeline_tenant_matter", "tenant", "matter_id", "id"),
+        Index("ix_review_timeline_tenant_case", "tenant", "case_id", "id"),
     )
