@@ -73,6 +73,13 @@ class User:
         assert response.status_code in (200, 201), f"{self.username} POST {path}: {response.status_code} {response.text}"
         return response.json()
 
+    def task_of_matter(self, kind: str, matter_id: str) -> dict[str, Any]:
+        """The open task of this user's office of ``kind`` on ``matter_id``."""
+        def find() -> dict[str, Any] | None:
+            tasks = self.get("review", "/v1/tasks", state="open")
+            return next((t for t in tasks if t["kind"] == kind and t["matter_id"] == matter_id), None)
+        return wait_for(find, f"{self.username}'s {kind} task on matter {matter_id}")
+
     def task(self, kind: str, subject_id: str) -> dict[str, Any]:
         """The open task of this user's office for ``subject_id`` (a consultation, case, ...)."""
         def find() -> dict[str, Any] | None:
@@ -88,6 +95,7 @@ class Tenant:
     realm: str
     issuer_url: str
     stack: dict[str, ServiceProcess]
+    mint: Callable[..., str]
     _users: dict[str, User] = field(default_factory=dict)
 
     @property
@@ -95,16 +103,21 @@ class Tenant:
         return self.realm.removeprefix("wenze-")
 
     def user(self, username: str) -> User:
+        """A demo user, signed in with the password grant as a client application would."""
         if username not in self._users:
             oidc = KeycloakOpenID(server_url=self.issuer_url, realm_name=self.realm, client_id="wenze-api",
                                   client_secret_key="wenze-dev-secret")
-            token = oidc.token(username, "wenze")["access_token"]
-            headers = {"Authorization": f"Bearer {token}"}
-            self._users[username] = User(username, {
-                service: httpx.Client(base_url=process.url, timeout=60, headers=headers)
-                for service, process in self.stack.items()
-            })
+            self._users[username] = self._clients(username, oidc.token(username, "wenze")["access_token"])
         return self._users[username]
+
+    def user_with_roles(self, username: str, roles: list[str]) -> User:
+        """A demo user whose token carries other roles: to show the office check stands on its own."""
+        return self._clients(username, self.mint(self.realm, username, roles=roles))
+
+    def _clients(self, username: str, token: str) -> User:
+        headers = {"Authorization": f"Bearer {token}"}
+        return User(username, {service: httpx.Client(base_url=process.url, timeout=60, headers=headers)
+                               for service, process in self.stack.items()})
 
     def close(self) -> None:
         for user in self._users.values():
@@ -134,6 +147,11 @@ class Tenant:
         assert slip["state"] == "routed", slip
         return slip
 
+    def wait_routed(self, slip_id: str, reader: str) -> dict[str, Any]:
+        """The slip once its handler is fixed (after a consultation, for example)."""
+        return wait_for(lambda: (s := self.user(reader).get("routing", f"/v1/slips/{slip_id}"))["state"] == "routed"
+                        and s, f"slip {slip_id} to be routed")
+
     def case(self, slip_id: str, reader: str) -> dict[str, Any]:
         def find() -> dict[str, Any] | None:
             cases = self.user(reader).get("review", "/v1/cases")
@@ -150,11 +168,11 @@ def today() -> str:
 
 
 @pytest.fixture
-def tenant_for(stack, issuer_url: str) -> Iterator[Callable[[str], Tenant]]:
+def tenant_for(stack, issuer_url: str, token) -> Iterator[Callable[[str], Tenant]]:
     made: list[Tenant] = []
 
     def make(realm: str) -> Tenant:
-        made.append(Tenant(realm, issuer_url, stack))
+        made.append(Tenant(realm, issuer_url, stack, token))
         return made[-1]
 
     yield make
