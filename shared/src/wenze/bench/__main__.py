@@ -41,6 +41,7 @@ class Part(str, Enum):
     a = "a"
     b = "b"
     c = "c"
+    d = "d"
 
 
 @dataclass
@@ -211,6 +212,44 @@ def part_c(seconds: float) -> tuple[list[Figure], dict[str, Any]]:
     return figures, {"available": True, **result}
 
 
+# -- d: accepted → routed latency ------------------------------------------------------------
+
+def part_d(*, rate: float, seconds: float) -> tuple[list[Figure], dict[str, Any]]:
+    from wenze.bench.routing_latency import measure
+
+    run_dir = Path("var/bench") / (time.strftime("%Y%m%d-%H%M%S") + "-d")
+    routing, echo, checks = measure(run_dir, rate=rate, seconds=seconds)
+    r, e = routing.summary(), echo.summary()
+    stream, slips = checks["stream"], checks["slips"]
+    expected = len(routing.scheduled)
+    seen_twice = sum(1 for c in routing.arrivals.values() if c > 1)
+    exact = (stream["missing"] == 0 and stream["duplicates"] == 0 and r["missing"] == 0 and seen_twice == 0
+             and slips["matters_with_slip"] == expected and slips["matters_with_more_than_one"] == 0
+             and slips["gap_free"])
+    ratio = lambda a, b: f"{a / b:.1f}×" if b else "—"  # noqa: E731
+    figures = [
+        Figure("d", f"accepted → routed, p50 latency (ms) ({rate:g}/s for {seconds:g}s)", f"{r['p50_ms']:,.1f}",
+               f"{e['p50_ms']:,.1f} (NATS echo)", ratio(r["p50_ms"], e["p50_ms"])),
+        Figure("d", "accepted → routed, p99 latency (ms)", f"{r['p99_ms']:,.1f}", f"{e['p99_ms']:,.1f}",
+               ratio(r["p99_ms"], e["p99_ms"])),
+        Figure("d", "accepted → routed, max latency (ms)", f"{r['max_ms'] or 0:,.1f}", f"{e['max_ms'] or 0:,.1f}",
+               ratio(r["max_ms"] or 0, e["max_ms"] or 0)),
+        Figure("d", "accepted → routed, achieved send rate (/s)", f"{r['achieved_rate']:,.1f}",
+               f"{e['achieved_rate']:,.1f}"),
+        Figure("d", "accepted → routed, outcomes received / expected", f"{r['received']:,} / {expected:,}",
+               f"{e['received']:,} / {len(echo.scheduled):,}"),
+        Figure("d", "accepted → routed, missing / duplicated outcomes",
+               f"{stream['missing']} / {stream['duplicates']}", goal="0 / 0", passed=exact),
+    ]
+    report = {"rate": rate, "seconds": seconds, "routing": r, "echo": e, "subscriber_duplicates": seen_twice,
+              "echo_subscriber_duplicates": sum(1 for c in echo.arrivals.values() if c > 1), **checks}
+    if exact:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    else:
+        report["logs"] = str(run_dir)
+    return figures, report
+
+
 # -- report ---------------------------------------------------------------------------------
 
 def _print(figures: list[Figure], report_path: Path) -> None:
@@ -232,9 +271,11 @@ def main(
     duration: float = typer.Option(15.0, min=1.0, max=600.0, help="seconds per single-submission measurement"),
     concurrency: int = typer.Option(16, min=1, max=256, help="keep-alive clients sending at once"),
     rows: int = typer.Option(20_000, min=100, max=1_000_000, help="rows in the bulk import"),
-    only: Part | None = typer.Option(None, help="run one part: a (single), b (bulk), c (rules)"),
+    routing_rate: float = typer.Option(200.0, min=1.0, max=5_000.0, help="acceptances per second in part d"),
+    routing_seconds: float = typer.Option(60.0, min=1.0, max=3_600.0, help="seconds of acceptances in part d"),
+    only: Part | None = typer.Option(None, help="run one part: a (single), b (bulk), c (rules), d (routing latency)"),
 ) -> None:
-    """Measure intake against bare baselines on this machine; exits 0 whatever the figures."""
+    """Measure intake and routing against bare baselines on this machine; exits 0 whatever the figures."""
     parts = {only} if only else set(Part)
     figures: list[Figure] = []
     report: dict[str, Any] = {"started_at": dt.datetime.now(dt.UTC).isoformat(), "cpu_count": os.cpu_count(),
@@ -255,6 +296,10 @@ def main(
     if Part.c in parts:
         console.print("[bold]c[/]: rules engine …")
         found, report["rules"] = part_c(min(duration, 6.0))
+        figures += found
+    if Part.d in parts:
+        console.print(f"[bold]d[/]: accepted → routed latency, {routing_rate:g} acceptances/s for {routing_seconds:g}s …")
+        found, report["routing_latency"] = part_d(rate=routing_rate, seconds=routing_seconds)
         figures += found
     report["figures"] = [f.__dict__ for f in figures]
     _print(figures, write_report("bench", report))
