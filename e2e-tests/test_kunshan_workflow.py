@@ -87,6 +87,16 @@ def test_city_managed_cadre_consultation_to_decision(tenant_for, events) -> None
     assert set(consultation["participants"]) == set(PARTICIPANTS)
     assert consultation["number"].startswith("昆纪委问商〔")
 
+    # The supervision office's signing task: claimed, then handed on within the office only.
+    own = ks.user("ks-supervision-1").task_of_matter("consultation_signature", matter["id"])
+    assert ks.user("ks-trial").post("review", f"/v1/tasks/{own['id']}/claim").status_code == 403
+    ks.user("ks-supervision-1").ok("review", f"/v1/tasks/{own['id']}/claim")
+    held = ks.user("ks-supervision-2").post("review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-supervision-2"})
+    assert held.status_code == 409, held.text
+    handed = ks.user("ks-supervision-1").ok("review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-supervision-2"})
+    assert handed["assignee"] == "ks-supervision-2"
+    assert [h["action"] for h in handed["history"]][-2:] == ["claimed", "reassigned"]
+
     # Refusals, each leaving the consultation as it was.
     outsider = ks.user_with_roles("ks-town-bacheng", ["matter:read", "consultation:sign"])
     not_participant = outsider.post("review", f"{path}/signatures", {"opinion": "agree"})
