@@ -124,10 +124,10 @@ class ImportService:
         return True
 
     async def _process(self, job_id: str, tenant: str, created_by: str, path: Path, fmt: str, offset: int) -> None:
-        # Reading and checking a batch is pure CPU and writing one is mostly waiting for
-        # PostgreSQL, so the next batch is checked while this one is written.
+        # Reading, checking and staging a batch is pure CPU and writing one is mostly waiting
+        # for PostgreSQL, so the next batch is prepared while this one is written.
         ahead: asyncio.Queue[_CheckedRows | BaseException | None] = asyncio.Queue(maxsize=1)
-        checker = asyncio.create_task(self._check_ahead(ahead, tenant, path, fmt, offset))
+        checker = asyncio.create_task(self._check_ahead(ahead, tenant, created_by, job_id, path, fmt, offset))
         try:
             while True:
                 checked = await ahead.get()
@@ -155,14 +155,30 @@ class ImportService:
             checker.cancel()
             await asyncio.gather(checker, return_exceptions=True)
 
-    async def _check_ahead(self, ahead: asyncio.Queue, tenant: str, path: Path, fmt: str, offset: int) -> None:
+    async def _check_ahead(self, ahead: asyncio.Queue, tenant: str, created_by: str, job_id: str, path: Path,
+                           fmt: str, offset: int) -> None:
+        dialect = self.uow.engine.dialect.name
         try:
             rows = islice(enumerate(iter_rows(path, fmt), start=1), offset, None)
-            while batch := list(islice(rows, self.batch_size)):
-                await ahead.put(self._check_rows(tenant, batch))
+            while True:
+                # In a thread, so that the event loop keeps serving the batch being written
+                # (its round trips) and the API's requests instead of waiting for the whole
+                # batch's checks; the interpreter hands the loop its turn every few ms.
+                checked = await asyncio.to_thread(self._read_and_check, rows, tenant, created_by, job_id, dialect)
+                if checked is None:
+                    break
+                await ahead.put(checked)
             await ahead.put(None)
         except Exception as exc:  # noqa: BLE001 - handed to the writer, which fails the job
             await ahead.put(exc)
+
+    def _read_and_check(self, rows, tenant: str, created_by: str, job_id: str, dialect: str) -> _CheckedRows | None:
+        batch = list(islice(rows, self.batch_size))
+        if not batch:
+            return None
+        checked = self._check_rows(tenant, batch)
+        self.matters.stage_batch(checked.batch, submitted_by=created_by, import_job_id=job_id, dialect=dialect)
+        return checked
 
     def _check_rows(self, tenant: str, batch: list[tuple[int, dict | RowUnreadable]]) -> _CheckedRows:
         errors: list[tuple[int, list[dict]]] = []

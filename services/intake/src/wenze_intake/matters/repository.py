@@ -4,7 +4,7 @@ import base64
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, exists, insert, or_, select, tuple_, update
+from sqlalchemy import and_, exists, insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,16 @@ from wenze_intake.matters.models import Attachment, Matter, MatterCounter, Targe
 from wenze_intake.matters.schemas import MatterFilters
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+# The earliest matter for each pair comes last, so building a dict from the rows keeps it.
+_EXISTING_REFERENCES = text(
+    "SELECT m.source, m.source_reference, m.id"
+    " FROM unnest(CAST(:sources AS text[]), CAST(:references AS text[])) AS p(source, source_reference)"
+    " JOIN matters m ON m.tenant = CAST(:tenant AS text) AND m.source = p.source"
+    " AND m.source_reference = p.source_reference"
+    " ORDER BY m.received_at DESC"
+)
 
 
 def _like(term: str) -> str:
@@ -75,6 +85,15 @@ class MatterRepository:
         pairs = list(set(pairs))
         if not pairs:
             return {}
+        if self.session.bind.dialect.name == "postgresql":
+            # Two arrays joined against the index: one statement text and one plan whatever the
+            # batch size. A tuple IN list has two parameters per pair, so each batch was a new
+            # statement to prepare and a large OR to plan (about a quarter of a 500-row batch's
+            # write time).
+            sources, references = zip(*pairs)
+            rows = await self.session.execute(_EXISTING_REFERENCES, {
+                "tenant": tenant, "sources": list(sources), "references": list(references)})
+            return {(s, r): i for s, r, i in rows.all()}
         stmt = (
             select(Matter.source, Matter.source_reference, Matter.id)
             .where(Matter.tenant == tenant, tuple_(Matter.source, Matter.source_reference).in_(pairs))

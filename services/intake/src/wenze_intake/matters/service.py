@@ -87,6 +87,32 @@ class CheckedBatch:
     pack: object
     accepted: list[tuple[int, MatterCreate, dt.date]] = field(default_factory=list)
     refused: list[RowError] = field(default_factory=list)
+    # Set by :meth:`MatterService.stage_batch`: every accepted row already turned into the
+    # rows and event the single statement writes, so the write itself is only the database.
+    staged: StagedBatch | None = None
+
+
+@dataclass
+class SqlRow:
+    """One accepted item staged for the single statement: everything but its number."""
+
+    index: int
+    item: MatterCreate
+    matter: dict
+    subject: str
+    staged: StagedMatter
+
+
+@dataclass
+class StagedBatch:
+    """A batch's rows built ahead of its transaction, for ``numbered_insert``."""
+
+    submitted_by: str
+    import_job_id: str | None
+    received_at: dt.datetime
+    year: int
+    fmt: NumberFormat
+    rows: list[SqlRow]
 
 
 @dataclass
@@ -223,6 +249,11 @@ class MatterService:
         tenant, pack = checked.tenant, checked.pack
         result = BatchResult(refused=list(checked.refused))
         accepted = checked.accepted
+        staged = checked.staged
+        if staged is not None and (staged.submitted_by, staged.import_job_id) == (submitted_by, import_job_id) \
+                and uow.session.bind.dialect.name == "postgresql":
+            await self._write_staged(uow, result, tenant, staged, idempotency)
+            return result
         existing = await uow.repos.matters.existing_references(
             tenant, [(i.source, i.source_reference) for _, i, _ in accepted if i.source_reference]
         )
@@ -243,11 +274,15 @@ class MatterService:
         received_at = utcnow()
         year = received_at.astimezone(CHINA).year
         if uow.session.bind.dialect.name == "postgresql":
-            formats = {on: safe_number_format(pack, "matter", year, on) for on in {on for _, on, _ in to_register}}
-            if all(formats.values()) and len(formats) == 1:
-                await self._write_numbered_in_sql(uow, result, tenant, year, next(iter(formats.values())),
-                                                  to_register, received_at, submitted_by, import_job_id,
-                                                  idempotency)
+            fmt = _sql_number_format(pack, year, [on for _, on, _ in to_register])
+            if fmt is not None:
+                rows = self._sql_rows(tenant, [(index, item, on) for index, (item, on, _) in enumerate(to_register)],
+                                      received_at, submitted_by, import_job_id)
+                for row, (_, _, duplicate_of) in zip(rows, to_register):
+                    if duplicate_of:
+                        _mark_duplicate(row, duplicate_of, import_job_id)
+                await self._insert_sql_rows(uow, result, tenant, year, fmt, rows, received_at, submitted_by,
+                                            import_job_id, idempotency)
                 return result
         if autocommit:
             raise NeedsTransaction()
@@ -255,13 +290,54 @@ class MatterService:
                                              submitted_by, import_job_id, idempotency)
         return result
 
-    async def _write_numbered_in_sql(self, uow, result: BatchResult, tenant: str, year: int, fmt: NumberFormat,
-                                     to_register, received_at: dt.datetime, submitted_by: str,
-                                     import_job_id: str | None, idempotency: Idempotency | None) -> None:
-        """PostgreSQL: one statement takes the numbers and writes every row (see numbered_insert)."""
-        matters, targets, attachments, staged = [], [], [], []
-        subject = None
-        for ordinal, (item, on, duplicate_of) in enumerate(to_register, start=1):
+    def stage_batch(self, checked: CheckedBatch, *, submitted_by: str, import_job_id: str | None = None,
+                    dialect: str) -> CheckedBatch:
+        """Build the accepted rows' matter, target, timeline and event data now, before the
+        batch's transaction, when the batch can be written as one statement (PostgreSQL and a
+        number pattern SQL can render). Pure CPU: a bulk import does it for the next batch
+        while the current one is written. Ids, events and ``received_at`` are fixed here; the
+        duplicate lookup and the numbers are still taken in the transaction."""
+        if dialect != "postgresql" or not checked.accepted:
+            return checked
+        received_at = utcnow()
+        year = received_at.astimezone(CHINA).year
+        fmt = _sql_number_format(checked.pack, year, [on for _, _, on in checked.accepted])
+        if fmt is None:
+            return checked
+        rows = self._sql_rows(checked.tenant, checked.accepted, received_at, submitted_by, import_job_id)
+        checked.staged = StagedBatch(submitted_by, import_job_id, received_at, year, fmt, rows)
+        return checked
+
+    async def _write_staged(self, uow, result: BatchResult, tenant: str, staged: StagedBatch,
+                            idempotency: Idempotency | None) -> None:
+        """Refuse what is already registered, then write the rest of a staged batch."""
+        rows = staged.rows
+        existing = await uow.repos.matters.existing_references(
+            tenant, [(r.item.source, r.item.source_reference) for r in rows if r.item.source_reference]
+        )
+        to_insert: list[SqlRow] = []
+        for row in rows:
+            item = row.item
+            duplicate_of = existing.get((item.source, item.source_reference)) if item.source_reference else None
+            if duplicate_of and not item.duplicate_override:
+                result.refused.append(RowError(row.index, [{
+                    "field": "source_reference",
+                    "reason": "this source and reference are already registered",
+                    "existing_matter_id": duplicate_of,
+                }]))
+                continue
+            if duplicate_of:
+                _mark_duplicate(row, duplicate_of, staged.import_job_id)
+            to_insert.append(row)
+        if to_insert:
+            await self._insert_sql_rows(uow, result, tenant, staged.year, staged.fmt, to_insert, staged.received_at,
+                                        staged.submitted_by, staged.import_job_id, idempotency)
+
+    def _sql_rows(self, tenant: str, accepted: list[tuple[int, MatterCreate, dt.date]], received_at: dt.datetime,
+                  submitted_by: str, import_job_id: str | None) -> list[SqlRow]:
+        """The statement's input for each item, as if none were a duplicate (see _mark_duplicate)."""
+        rows: list[SqlRow] = []
+        for index, item, on in accepted:
             matter_id = new_id()
             target_rows = _target_rows(matter_id, item)
             attachment_rows = [{"id": new_id(), "matter_id": matter_id, "position": pos, **a.model_dump()}
@@ -272,20 +348,29 @@ class MatterService:
                 key_supervised=item.key_supervised, proposed_form=item.proposed_form,
                 targets=[TargetSnapshot(**{k: t[k] for k in TargetSnapshot.model_fields}) for t in target_rows],
             )
-            subject = subject or event.subject
-            row = _matter_row(matter_id, tenant, item, on, received_at, submitted_by, duplicate_of,
-                              import_job_id, target_rows)
-            matters.append({
-                "ord": ordinal, "id": matter_id, "source": item.source, "source_reference": item.source_reference,
+            row = _matter_row(matter_id, tenant, item, on, received_at, submitted_by, None, import_job_id,
+                              target_rows)
+            matter = {
+                "id": matter_id, "source": item.source, "source_reference": item.source_reference,
                 "summary": item.summary, "facts": item.facts, "proposed_form": item.proposed_form,
-                "key_supervised": item.key_supervised, "relevant_date": on, "duplicate_of": duplicate_of,
+                "key_supervised": item.key_supervised, "relevant_date": on, "duplicate_of": None,
                 "duplicate_override_reason": row["duplicate_override_reason"], "search_text": row["search_text"],
-                "detail": _received_detail(item, import_job_id, duplicate_of, number=None),
+                "detail": _received_detail(item, import_job_id, None, number=None),
                 "event_id": str(event.event_id), "payload": event.model_dump_json(),
-            })
-            targets.extend(target_rows)
-            attachments.extend(attachment_rows)
-            staged.append(StagedMatter(row, target_rows, attachment_rows))
+            }
+            rows.append(SqlRow(index, item, matter, event.subject, StagedMatter(row, target_rows, attachment_rows)))
+        return rows
+
+    async def _insert_sql_rows(self, uow, result: BatchResult, tenant: str, year: int, fmt: NumberFormat,
+                               rows: list[SqlRow], received_at: dt.datetime, submitted_by: str,
+                               import_job_id: str | None, idempotency: Idempotency | None) -> None:
+        """PostgreSQL: one statement takes the numbers and writes every row (see numbered_insert)."""
+        matters, targets, attachments = [], [], []
+        for ordinal, row in enumerate(rows, start=1):
+            matters.append({**row.matter, "ord": ordinal})
+            targets.extend(row.staged.targets)
+            attachments.extend(row.staged.attachments)
+        staged = [row.staged for row in rows]
         stored_idempotency = None
         if idempotency is not None:
             if len(staged) != 1:
@@ -296,8 +381,8 @@ class MatterService:
             stored_idempotency = StoredIdempotency(idempotency.key, idempotency.fingerprint, response)
         numbers = await insert_numbered(
             uow.session, tenant=tenant, year=year, fmt=fmt, received_at=received_at, submitted_by=submitted_by,
-            import_job_id=import_job_id, subject=subject, headers=current_trace_headers(), matters=matters,
-            targets=targets, attachments=attachments, idempotency=stored_idempotency,
+            import_job_id=import_job_id, subject=rows[0].subject, headers=current_trace_headers(),
+            matters=matters, targets=targets, attachments=attachments, idempotency=stored_idempotency,
         )
         for matter in staged:
             matter.row["seq"], matter.row["number"] = numbers[matter.id]
@@ -438,6 +523,21 @@ class MatterService:
             if await uow.repos.matters.get(principal.tenant, matter_id) is None:
                 raise MatterNotFound(f"no matter {matter_id} in this tenant")
             return [TimelineEntryRead.model_validate(e) for e in await uow.repos.matters.timeline(matter_id)]
+
+
+def _sql_number_format(pack, year: int, dates: list[dt.date]) -> NumberFormat | None:
+    """The SQL-renderable number format shared by all ``dates``, or None (numbering in Python)."""
+    formats = {on: safe_number_format(pack, "matter", year, on) for on in set(dates)}
+    if formats and all(formats.values()) and len(set(formats.values())) == 1:
+        return next(iter(formats.values()))
+    return None
+
+
+def _mark_duplicate(row: SqlRow, duplicate_of: str, import_job_id: str | None) -> None:
+    """An item registered again on purpose (duplicate_override) records what it repeats."""
+    row.matter["duplicate_of"] = duplicate_of
+    row.matter["detail"] = _received_detail(row.item, import_job_id, duplicate_of, number=None)
+    row.staged.row["duplicate_of"] = duplicate_of
 
 
 def _target_rows(matter_id: str, item: MatterCreate) -> list[dict]:
