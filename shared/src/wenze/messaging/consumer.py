@@ -26,6 +26,22 @@ log = structlog.get_logger(__name__)
 tracer = trace.get_tracer("wenze.messaging")
 
 Handler = Callable[[Event], Awaitable[None]]
+BatchHandler = Callable[[list[Event]], Awaitable[None]]
+
+
+def has_batch_form(method_name: str) -> Callable[[Callable], Callable]:
+    """Mark a handler method as having a batch form, the method ``method_name`` of the same
+    object taking a list of events; ``ConsumerSpec.for_event`` then uses it for each fetch."""
+    def mark(handler: Callable) -> Callable:
+        handler.__wenze_batch_form__ = method_name  # type: ignore[attr-defined]
+        return handler
+    return mark
+
+
+def _batch_form(handler: Handler) -> BatchHandler | None:
+    name = getattr(handler, "__wenze_batch_form__", None)
+    owner = getattr(handler, "__self__", None)
+    return getattr(owner, name) if name and owner is not None else None
 
 
 @dataclass(frozen=True)
@@ -38,6 +54,10 @@ class ConsumerSpec:
     ack_wait_seconds: float = 30.0
     max_deliver: int = 20
     source_service: str | None = None
+    # Optional: handles a whole fetched batch in one transaction (one inbox check, one
+    # commit). If it raises, the batch is handled again one event at a time by ``handler``,
+    # so one bad event is retried on its own and does not hold the others back.
+    batch_handler: BatchHandler | None = None
 
     @classmethod
     def for_event(cls, consumer: str, event_type: type[Event], handler: Handler, **options: object) -> "ConsumerSpec":
@@ -48,6 +68,7 @@ class ConsumerSpec:
         """
         service = event_type.service
         subject = f"{service}.*.{event_type.aggregate}.{event_type.name}.v{event_type.version}"
+        options.setdefault("batch_handler", _batch_form(handler))
         return cls(durable=consumer, stream=stream_for(service).name, filter_subject=subject,
                    handler=handler, source_service=service, **options)
 
@@ -82,8 +103,34 @@ async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, stop: asyncio.E
             log.warning("fetch failed; retrying", durable=spec.durable, exc_info=True)
             await asyncio.sleep(1)
             continue
+        if spec.batch_handler is not None and len(messages) > 1 and await _handle_batch(spec, messages):
+            continue
         for message in messages:
             await _handle(spec, message)
+
+
+async def _handle_batch(spec: ConsumerSpec, messages: list[Msg]) -> bool:
+    """All of ``messages`` through ``spec.batch_handler``; False leaves them to ``_handle``."""
+    assert spec.batch_handler is not None
+    try:
+        events = [event_class_for_subject(m.subject)[0].model_validate_json(m.data) for m in messages]
+    except Exception:  # noqa: BLE001 - an unknown subject or a bad payload: one at a time
+        return False
+    with tracer.start_as_current_span(
+        f"{spec.filter_subject} process batch",
+        kind=SpanKind.CONSUMER,
+        attributes={"messaging.system": "nats", "messaging.destination.name": spec.filter_subject,
+                    "messaging.consumer.group.name": spec.durable, "messaging.batch.message_count": len(events)},
+    ):
+        try:
+            await spec.batch_handler(events)
+        except Exception:  # noqa: BLE001
+            log.warning("batch handling failed; handling one event at a time", durable=spec.durable,
+                        exc_info=True)
+            return False
+    for message in messages:
+        await message.ack()
+    return True
 
 
 async def _handle(spec: ConsumerSpec, message: Msg) -> None:

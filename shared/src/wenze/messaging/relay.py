@@ -14,8 +14,9 @@ import structlog
 from nats.js import JetStreamContext
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from wenze.db.base import utcnow
 from wenze.messaging.outbox import OutboxRecord, OutboxRepository
@@ -41,6 +42,16 @@ class OutboxRelay:
         self._idle_poll = idle_poll_seconds
         self._ack_timeout = ack_timeout_seconds
         self._wake = asyncio.Event()
+        self._engine = engine.sync_engine
+
+    def _after_commit(self, session: Session) -> None:
+        bind = session.bind
+        if bind is not None and getattr(bind, "engine", bind) is self._engine:
+            self._wake.set()
+
+    def close(self) -> None:
+        if event.contains(Session, "after_commit", self._after_commit):
+            event.remove(Session, "after_commit", self._after_commit)
 
     def wake(self) -> None:
         """Called after a commit in the same process so events go out without polling delay."""
@@ -48,6 +59,16 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("outbox relay started")
+        # Woken by any commit on this engine in this process (the worker's consumers write
+        # outbox rows without going through the API's unit-of-work hook), not only by
+        # polling: otherwise an event waits up to ``idle_poll_seconds`` before it goes out.
+        event.listen(Session, "after_commit", self._after_commit)
+        try:
+            await self._run(stop)
+        finally:
+            self.close()
+
+    async def _run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 sent = await self.publish_batch()

@@ -11,9 +11,10 @@ class SlipRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def next_number(self, tenant: str, year: int) -> int:
-        """The next slip sequence number; the counter row stays locked until commit, so
-        concurrent routings queue and a rollback gives the number back (no gaps)."""
+    async def next_number(self, tenant: str, year: int, count: int = 1) -> int:
+        """The next slip sequence number (the last of ``count`` consecutive ones); the
+        counter row stays locked until commit, so concurrent routings queue and a rollback
+        gives the numbers back (no gaps)."""
         dialect = self.session.bind.dialect.name
         insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
         await self.session.execute(
@@ -22,7 +23,7 @@ class SlipRepository:
         return int(await self.session.scalar(
             update(SlipCounter)
             .where(SlipCounter.tenant == tenant, SlipCounter.year == year)
-            .values(last=SlipCounter.last + 1)
+            .values(last=SlipCounter.last + count)
             .returning(SlipCounter.last)
         ))
 

@@ -26,6 +26,7 @@ from wenze.events import (
     TargetsIdentified,
 )
 from wenze.http.problems import Conflict, invalid
+from wenze.messaging.consumer import has_batch_form
 from wenze.rules import Evaluation, RulePack, RulesError, get_pack
 from wenze.rules.facts import matter_facts, target_facts
 from wenze_routing.repositories import RoutingRepositories
@@ -93,6 +94,7 @@ class RoutingService:
 
     # ------------------------------------------------------------------ consumers
 
+    @has_batch_form("route_accepted_batch")
     async def route_accepted(self, event: MatterAccepted) -> None:
         async with self.uow() as tx:
             if await tx.repos.inbox.seen(str(event.event_id), CONSUMER_ACCEPTED):
@@ -103,6 +105,48 @@ class RoutingService:
             groups = [[t] for t in targets] if pack.route_per_target and len(targets) > 1 else [targets]
             for group in groups:
                 await self._open_slip(tx, pack, event, group, parent=None)
+            await tx.commit()
+
+    async def route_accepted_batch(self, events: Sequence[MatterAccepted]) -> None:
+        """``route_accepted`` for a fetched batch in one transaction: one inbox look-up, one
+        counter update per tenant and year, one flush of all slips, one commit. The same
+        slips, numbers and events as one at a time, in the same order; if anything fails the
+        whole batch rolls back (numbers included) and the consumer retries event by event."""
+        async with self.uow() as tx:
+            seen = await tx.repos.inbox.seen_many([str(e.event_id) for e in events], CONSUMER_ACCEPTED)
+            todo: list[tuple[MatterAccepted, RulePack, list[list[TargetSnapshot]]]] = []
+            for event in events:
+                if str(event.event_id) in seen:
+                    continue
+                seen.add(str(event.event_id))  # the same event twice in one batch opens one slip
+                tx.repos.inbox.record(str(event.event_id), CONSUMER_ACCEPTED, event.subject)
+                pack = get_pack(event.tenant)
+                targets = list(event.targets)
+                todo.append((event, pack, [[t] for t in targets] if pack.route_per_target and len(targets) > 1
+                             else [targets]))
+            if not todo:
+                await tx.commit()
+                return
+            # Numbers are reserved per (tenant, year) in one update and handed out in event order.
+            needed: dict[tuple[str, int], int] = {}
+            for event, pack, groups in todo:
+                key = (pack.tenant, event.relevant_date.year)
+                needed[key] = needed.get(key, 0) + len(groups)
+            next_seq: dict[tuple[str, int], int] = {}
+            for (tenant, year), count in needed.items():
+                last = await tx.repos.slips.next_number(tenant, year, count)
+                next_seq[(tenant, year)] = last - count + 1
+            opened: list[tuple[RoutingSlip, dict]] = []
+            for event, pack, groups in todo:
+                key = (pack.tenant, event.relevant_date.year)
+                for group in groups:
+                    opened.append(self._build_slip(pack, event, group, None, next_seq[key]))
+                    next_seq[key] += 1
+            for slip, _ in opened:
+                tx.repos.slips.add(slip)
+            await tx.session.flush()
+            for slip, outcome in opened:
+                self._announce(tx, slip, outcome)
             await tx.commit()
 
     async def conclude_consultation(self, event: ConsultationConcluded) -> None:
@@ -191,6 +235,17 @@ class RoutingService:
 
     async def _open_slip(self, tx, pack: RulePack, matter: MatterAccepted | RoutingSlip,
                          targets: list[TargetSnapshot], parent: RoutingSlip | None) -> RoutingSlip:
+        on = matter.relevant_date
+        seq = await tx.repos.slips.next_number(pack.tenant, on.year)
+        slip, detail = self._build_slip(pack, matter, targets, parent, seq)
+        tx.repos.slips.add(slip)
+        await tx.session.flush()
+        self._announce(tx, slip, detail)
+        return slip
+
+    def _build_slip(self, pack: RulePack, matter: MatterAccepted | RoutingSlip, targets: list[TargetSnapshot],
+                    parent: RoutingSlip | None, seq: int) -> tuple[RoutingSlip, dict]:
+        """The slip for ``targets`` numbered ``seq``, and the detail of its ``opened`` entry."""
         if parent is None:
             assert isinstance(matter, MatterAccepted)
             source, summary, facts_text = matter.source, matter.summary, matter.facts
@@ -211,7 +266,6 @@ class RoutingService:
             state = ROUTED
         else:
             state = AWAITING_HANDLER
-        seq = await tx.repos.slips.next_number(pack.tenant, on.year)
         slip = RoutingSlip(
             tenant=pack.tenant, number=pack.number("routing_slip", on.year, seq, on=on),
             matter_id=matter_id, matter_number=matter_number, parent_slip_id=parent.id if parent else None,
@@ -222,17 +276,18 @@ class RoutingService:
             opinion=routing_opinion(pack, outcome, state), handler=outcome.get("handler") if state == ROUTED else None,
             cc=_codes(outcome.get("cc")), fixed_by="rules" if state == ROUTED else None,
         )
-        tx.repos.slips.add(slip)
-        await tx.session.flush()
         detail = {"facts": facts, "outcome": outcome}
         if error is not None:
             detail["rules_error"] = error
+        return slip, detail
+
+    def _announce(self, tx, slip: RoutingSlip, detail: dict) -> None:
+        """The ``opened`` timeline entry and the slip's event (after the slip has its id)."""
         tx.repos.slips.record(slip, SYSTEM, None, "opened", detail, slip.citations)
-        if state == IN_CONSULTATION:
-            tx.publish(self._consultation_requested(slip, outcome))
-        elif state == ROUTED:
+        if slip.state == IN_CONSULTATION:
+            tx.publish(self._consultation_requested(slip, slip.outcome))
+        elif slip.state == ROUTED:
             tx.publish(self._routed(slip))
-        return slip
 
     @staticmethod
     def _evaluate(pack: RulePack, facts: dict[str, Any], on: dt.date) -> tuple[Evaluation | None, dict | None]:
