@@ -55,6 +55,32 @@ def test_jsonl_import_with_bad_rows(ks_intake: httpx.Client, make_matter) -> Non
     assert all(m["state"] == "received" for m in stored)
 
 
+def test_import_row_repeating_a_registered_matter(ks_intake: httpx.Client, make_matter) -> None:
+    """Rows are staged before their batch's transaction; the duplicate lookup still happens in
+    it, refusing a repeat and recording what an overridden repeat duplicates."""
+    body = make_matter()
+    first = ks_intake.post("/v1/matters", json=body).json()
+    reason = "同一来函涉及两名干部，分别立项"
+    rows = [json.dumps(body, ensure_ascii=False),
+            json.dumps({**body, "duplicate_override": {"reason": reason}}, ensure_ascii=False)]
+    response = ks_intake.post("/v1/matter-imports", content="\n".join(rows).encode(),
+                              headers={"Content-Type": "application/x-ndjson", "X-Filename": "repeat.jsonl"})
+    assert response.status_code == 202, response.text
+    job = wait_done(ks_intake, response.json()["id"])
+    assert job["state"] == "completed" and job["registered"] == 1 and job["refused"] == 1, job
+    errors = ks_intake.get(f"/v1/matter-imports/{job['id']}/errors").json()["items"]
+    assert [e["row"] for e in errors] == [1]
+    assert errors[0]["errors"][0]["existing_matter_id"] == first["id"]
+    stored = [m for m in ks_intake.get("/v1/matters", params={"limit": 200}).json()["items"]
+              if m["source_reference"] == body["source_reference"] and m["id"] != first["id"]]
+    assert len(stored) == 1
+    assert stored[0]["duplicate_of"] == first["id"] and stored[0]["duplicate_override_reason"] == reason
+    timeline = ks_intake.get(f"/v1/matters/{stored[0]['id']}/timeline").json()
+    assert timeline[0]["detail"]["duplicate_of"] == first["id"]
+    assert timeline[0]["detail"]["duplicate_override_reason"] == reason
+    assert timeline[0]["detail"]["number"] == stored[0]["number"]
+
+
 def test_csv_and_xlsx_imports(ks_intake: httpx.Client) -> None:
     marker = uuid.uuid4().hex[:8]
     header = ["source", "source_reference", "summary", "facts", "proposed_form", "key_supervised",
