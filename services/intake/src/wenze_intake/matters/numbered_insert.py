@@ -180,30 +180,42 @@ async def insert_numbered(
     import_job_id: str | None,
     subject: str,
     headers: dict,
-    matters: list[dict],
-    targets: list[dict],
-    attachments: list[dict],
+    matters: list[dict] | str,
+    targets: list[dict] | str,
+    attachments: list[dict] | str | None,
     idempotency: StoredIdempotency | None = None,
+    count: int | None = None,
 ) -> dict[str, tuple[int, str]]:
     """Number and insert ``matters`` (each with ``ord`` 1..n) and their rows; returns
-    ``{matter id: (seq, number)}`` as stored."""
+    ``{matter id: (seq, number)}`` as stored. The rows come as lists of dicts or as JSON
+    arrays already serialised (see :func:`dumps_json`); then ``count`` says how many matters
+    the array holds."""
+    if count is None:
+        if isinstance(matters, str):
+            raise TypeError("pass count with matters serialised as JSON")
+        count = len(matters)
     params = {
-        "tenant": tenant, "year": year, "count": len(matters), "prefix": fmt.prefix, "width": fmt.width,
+        "tenant": tenant, "year": year, "count": count, "prefix": fmt.prefix, "width": fmt.width,
         "suffix": fmt.suffix, "received_at": received_at, "submitted_by": submitted_by,
         "import_job_id": import_job_id, "subject": subject, "placeholder": _PLACEHOLDER_JSON,
-        "headers": json.dumps(headers), "matters": _dumps(matters), "targets": _dumps(targets),
+        "headers": json.dumps(headers), "matters": _as_json(matters), "targets": _as_json(targets),
     }
     if attachments:
-        params["attachments"] = _dumps(attachments)
+        params["attachments"] = _as_json(attachments)
     if idempotency is not None:
         params.update(idempotency_key=idempotency.key, fingerprint=idempotency.fingerprint,
-                      response=_dumps(idempotency.response))
+                      response=dumps_json(idempotency.response))
     result = await session.execute(_statement(bool(attachments), idempotency is not None), params)
     return {matter_id: (seq, number) for matter_id, seq, number in result.all()}
 
 
-def _dumps(value) -> str:
+def dumps_json(value) -> str:
+    """JSON as the statement reads it (dates and datetimes in ISO format)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def _as_json(value) -> str:
+    return value if isinstance(value, str) else dumps_json(value)
 
 
 def _json_default(value):

@@ -30,6 +30,7 @@ from wenze_intake.matters.numbered_insert import (
     NUMBER_PLACEHOLDER,
     NumberFormat,
     StoredIdempotency,
+    dumps_json,
     insert_numbered,
     safe_number_format,
 )
@@ -101,6 +102,17 @@ class SqlRow:
     matter: dict
     subject: str
     staged: StagedMatter
+    # The statement's JSON input, serialised when staged (a bulk import does that outside
+    # the batch's transaction): the matter object without its "ord", and the target and
+    # attachment objects as array elements without the brackets.
+    matter_json: str = ""
+    targets_json: str = ""
+    attachments_json: str = ""
+
+    def serialise(self) -> None:
+        self.matter_json = dumps_json(self.matter)
+        self.targets_json = dumps_json(self.staged.targets)[1:-1]
+        self.attachments_json = dumps_json(self.staged.attachments)[1:-1]
 
 
 @dataclass
@@ -358,18 +370,21 @@ class MatterService:
                 "detail": _received_detail(item, import_job_id, None, number=None),
                 "event_id": str(event.event_id), "payload": event.model_dump_json(),
             }
-            rows.append(SqlRow(index, item, matter, event.subject, StagedMatter(row, target_rows, attachment_rows)))
+            sql_row = SqlRow(index, item, matter, event.subject, StagedMatter(row, target_rows, attachment_rows))
+            sql_row.serialise()
+            rows.append(sql_row)
         return rows
 
     async def _insert_sql_rows(self, uow, result: BatchResult, tenant: str, year: int, fmt: NumberFormat,
                                rows: list[SqlRow], received_at: dt.datetime, submitted_by: str,
                                import_job_id: str | None, idempotency: Idempotency | None) -> None:
         """PostgreSQL: one statement takes the numbers and writes every row (see numbered_insert)."""
-        matters, targets, attachments = [], [], []
-        for ordinal, row in enumerate(rows, start=1):
-            matters.append({**row.matter, "ord": ordinal})
-            targets.extend(row.staged.targets)
-            attachments.extend(row.staged.attachments)
+        # Joined from the rows' JSON; each matter gets its position ("ord", 1..n) in front.
+        matters = "[" + ",".join(f'{{"ord":{ordinal},{row.matter_json[1:]}'
+                                 for ordinal, row in enumerate(rows, start=1)) + "]"
+        targets = "[" + ",".join(row.targets_json for row in rows if row.targets_json) + "]"
+        attachments = "[" + ",".join(row.attachments_json for row in rows if row.attachments_json) + "]" \
+            if any(row.attachments_json for row in rows) else None
         staged = [row.staged for row in rows]
         stored_idempotency = None
         if idempotency is not None:
@@ -383,6 +398,7 @@ class MatterService:
             uow.session, tenant=tenant, year=year, fmt=fmt, received_at=received_at, submitted_by=submitted_by,
             import_job_id=import_job_id, subject=rows[0].subject, headers=current_trace_headers(),
             matters=matters, targets=targets, attachments=attachments, idempotency=stored_idempotency,
+            count=len(rows),
         )
         for matter in staged:
             matter.row["seq"], matter.row["number"] = numbers[matter.id]
@@ -538,6 +554,7 @@ def _mark_duplicate(row: SqlRow, duplicate_of: str, import_job_id: str | None) -
     row.matter["duplicate_of"] = duplicate_of
     row.matter["detail"] = _received_detail(row.item, import_job_id, duplicate_of, number=None)
     row.staged.row["duplicate_of"] = duplicate_of
+    row.serialise()
 
 
 def _target_rows(matter_id: str, item: MatterCreate) -> list[dict]:
