@@ -172,6 +172,15 @@ async def _bulk(stack: Stack, rows: int) -> dict[str, Any]:
                 raise RuntimeError("the outbox did not drain after the import")
             await asyncio.sleep(0.05)
         relayed_seconds = time.perf_counter() - started
+        # What the figure stands for: every row stored once, numbered without gaps, and one
+        # event per stored matter.
+        stored, numbers, span = await conn.fetchrow(
+            "SELECT count(*), count(DISTINCT seq), max(seq) - min(seq) + 1 FROM intake.matters"
+            " WHERE import_job_id = $1", job_id)
+        events = await conn.fetchval("SELECT count(DISTINCT payload::jsonb ->> 'matter_id') FROM intake.outbox")
+        if not stored == numbers == span == events == rows:
+            raise RuntimeError(f"import check failed: {stored} matters, {numbers} numbers over a span of {span}, "
+                               f"{events} events for {rows} rows")
     finally:
         await conn.close()
 
