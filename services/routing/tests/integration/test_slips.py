@@ -206,3 +206,24 @@ def test_unknown_slip_is_a_404(as_user) -> None:
         response = client.get(f"/v1/slips/{uuid.uuid4()}")
     assert response.status_code == 404
     assert response.json()["type"].endswith("/slip-not-found")
+
+
+async def test_a_burst_is_routed_once_each_with_consecutive_numbers(api, as_user, nats_server) -> None:
+    # Published together, these reach the worker as one fetch and are routed in one transaction;
+    # the repeat (same event, other message id) must still open no second slip.
+    burst = [accepted(person("not_city_managed", "district_town", f"王{i}")) for i in range(12)]
+    nc = await nats.connect(nats_server.url)
+    try:
+        js = nc.jetstream()
+        await ensure_stream(js, stream_for("intake"))
+        for event in [*burst, burst[3]]:
+            await js.publish(event.subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": uuid.uuid4().hex})
+    finally:
+        await nc.close()
+    with as_user("ks-intake") as client:
+        slips = [slips_of(client, str(event.matter_id))[0] for event in burst]
+        await asyncio.sleep(1)
+        assert len(client.get("/v1/slips", params={"matter_id": str(burst[3].matter_id)}).json()) == 1
+    assert all(s["state"] == "routed" and s["handler"] == "district_town_commission" for s in slips)
+    sequence = sorted(int(s["number"].split("〕")[1].removesuffix("号")) for s in slips)
+    assert sequence == list(range(sequence[0], sequence[0] + len(burst)))

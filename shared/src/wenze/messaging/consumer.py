@@ -29,21 +29,6 @@ Handler = Callable[[Event], Awaitable[None]]
 BatchHandler = Callable[[list[Event]], Awaitable[None]]
 
 
-def has_batch_form(method_name: str) -> Callable[[Callable], Callable]:
-    """Mark a handler method as having a batch form, the method ``method_name`` of the same
-    object taking a list of events; ``ConsumerSpec.for_event`` then uses it for each fetch."""
-    def mark(handler: Callable) -> Callable:
-        handler.__wenze_batch_form__ = method_name  # type: ignore[attr-defined]
-        return handler
-    return mark
-
-
-def _batch_form(handler: Handler) -> BatchHandler | None:
-    name = getattr(handler, "__wenze_batch_form__", None)
-    owner = getattr(handler, "__self__", None)
-    return getattr(owner, name) if name and owner is not None else None
-
-
 @dataclass(frozen=True)
 class ConsumerSpec:
     durable: str
@@ -68,7 +53,6 @@ class ConsumerSpec:
         """
         service = event_type.service
         subject = f"{service}.*.{event_type.aggregate}.{event_type.name}.v{event_type.version}"
-        options.setdefault("batch_handler", _batch_form(handler))
         return cls(durable=consumer, stream=stream_for(service).name, filter_subject=subject,
                    handler=handler, source_service=service, **options)
 

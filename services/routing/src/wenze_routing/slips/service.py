@@ -26,7 +26,6 @@ from wenze.events import (
     TargetsIdentified,
 )
 from wenze.http.problems import Conflict, invalid
-from wenze.messaging.consumer import has_batch_form
 from wenze.rules import Evaluation, RulePack, RulesError, get_pack
 from wenze.rules.facts import matter_facts, target_facts
 from wenze_routing.repositories import RoutingRepositories
@@ -94,7 +93,6 @@ class RoutingService:
 
     # ------------------------------------------------------------------ consumers
 
-    @has_batch_form("route_accepted_batch")
     async def route_accepted(self, event: MatterAccepted) -> None:
         async with self.uow() as tx:
             if await tx.repos.inbox.seen(str(event.event_id), CONSUMER_ACCEPTED):
