@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from wenze.http.problems import BadRequest, Conflict, NotFound, ValidationFailed
-
-
-def invalid(field: str, reason: str) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {reason}", extra={"errors": [{"field": field, "reason": reason}]})
+from wenze.http.problems import BadRequest, Conflict, NotFound
 
 
 class MatterNotFound(NotFound):

@@ -7,27 +7,20 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.db import UnitOfWorkFactory
-from wenze.http.idempotency import IdempotencyRepository
-from wenze.messaging.outbox import OutboxRepository
+from wenze.db.common import CommonRepositories
 from wenze_intake.imports.repository import ImportRepository
 from wenze_intake.matters.repository import MatterRepository
 
 
 @dataclass
-class IntakeRepositories:
+class IntakeRepositories(CommonRepositories):
     matters: MatterRepository
     imports: ImportRepository
-    idempotency: IdempotencyRepository
-    outbox: OutboxRepository
 
 
 def make_repositories(session: AsyncSession) -> IntakeRepositories:
-    return IntakeRepositories(
-        matters=MatterRepository(session),
-        imports=ImportRepository(session),
-        idempotency=IdempotencyRepository(session),
-        outbox=OutboxRepository(session),
-    )
+    return IntakeRepositories.for_session(session, matters=MatterRepository(session),
+                                          imports=ImportRepository(session))
 
 
 IntakeUnitOfWorkFactory = UnitOfWorkFactory[IntakeRepositories]

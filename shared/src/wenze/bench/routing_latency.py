@@ -21,7 +21,6 @@ import os
 import random
 import subprocess
 import sys
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator

@@ -15,6 +15,8 @@ from wenze.auth.principal import Principal
 from wenze.db.base import new_id, utcnow
 from wenze.events.intake import MatterAccepted, MatterReceived, MatterRejected, TargetSnapshot
 from wenze.http.idempotency import fingerprint
+from wenze.http.problems import invalid
+from wenze.messaging.tracing import current_trace_headers
 from wenze.rules import get_pack
 from wenze.rules.errors import RulesError
 from wenze_intake.attachments.storage import AttachmentStore
@@ -23,9 +25,7 @@ from wenze_intake.errors import (
     IdempotencyKeyReused,
     MatterNotFound,
     NotAwaitingAcceptance,
-    invalid,
 )
-from wenze.messaging.tracing import current_trace_headers
 from wenze_intake.matters.numbered_insert import (
     NUMBER_PLACEHOLDER,
     NumberFormat,
