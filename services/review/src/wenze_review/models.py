@@ -5,7 +5,7 @@ from wenze.messaging.inbox import InboxRecord
 from wenze.messaging.outbox import OutboxRecord
 from wenze_review.cases.models import Case, DecidedPerson, Decision, Hearing, Investigation, Recommendation
 from wenze_review.deliberations.models import Approval, Deliberation, EscalationRecord, Signature
-from wenze_review.numbering import NumberCounter
+from wenze.db.numbering import NumberCounter
 from wenze_review.work.models import Task, TimelineEntry
 
 __all__ = ["Approval", "Case", "DecidedPerson", "Decision", "Deliberation", "EscalationRecord", "Hearing",

@@ -1,4 +1,4 @@
-"""Routing slips, their timeline and the per-year slip counter.
+"""Routing slips, their timeline and the numbering counters.
 
 Revision ID: 0002
 Revises: 0001
@@ -61,16 +61,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_slip_timeline'))
     )
     op.create_index(op.f('ix_slip_timeline_slip_id'), 'slip_timeline', ['slip_id'], unique=False)
-    op.create_table('slip_counters',
+    op.create_table('number_counters',
     sa.Column('tenant', sa.String(length=40), nullable=False),
+    sa.Column('kind', sa.String(length=60), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('last', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('tenant', 'year', name=op.f('pk_slip_counters'))
+    sa.PrimaryKeyConstraint('tenant', 'kind', 'year', name=op.f('pk_number_counters'))
     )
 
 
 def downgrade() -> None:
-    op.drop_table('slip_counters')
+    op.drop_table('number_counters')
     op.drop_index(op.f('ix_slip_timeline_slip_id'), table_name='slip_timeline')
     op.drop_table('slip_timeline')
     op.drop_index('ix_slips_tenant_state', table_name='slips')

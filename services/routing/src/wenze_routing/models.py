@@ -3,6 +3,7 @@
 from wenze.http.idempotency import IdempotencyRecord
 from wenze.messaging.inbox import InboxRecord
 from wenze.messaging.outbox import OutboxRecord
-from wenze_routing.slips.models import RoutingSlip, SlipCounter, SlipEvent
+from wenze.db.numbering import NumberCounter
+from wenze_routing.slips.models import RoutingSlip, SlipEvent
 
-__all__ = ["IdempotencyRecord", "InboxRecord", "OutboxRecord", "RoutingSlip", "SlipCounter", "SlipEvent"]
+__all__ = ["IdempotencyRecord", "InboxRecord", "OutboxRecord", "NumberCounter", "RoutingSlip", "SlipEvent"]

@@ -329,7 +329,7 @@ async def _slip_check(database_url: str, keys: set[str]) -> dict[str, Any]:
     try:
         rows = await conn.fetch("SELECT matter_id::text AS matter_id, count(*) AS n FROM routing.slips "
                                 "GROUP BY matter_id")
-        last = await conn.fetchval("SELECT coalesce(sum(last), 0) FROM routing.slip_counters")
+        last = await conn.fetchval("SELECT coalesce(sum(last), 0) FROM routing.number_counters WHERE kind = 'routing_slip'")
         total = await conn.fetchval("SELECT count(*) FROM routing.slips")
     finally:
         await conn.close()

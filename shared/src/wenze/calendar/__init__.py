@@ -14,6 +14,7 @@ from wenze.calendar.arithmetic import (
     month_end,
     next_day_of_month,
 )
+from wenze.calendar.clock import CHINA, china_today
 from wenze.calendar.deadline import Deadline, DeadlineKind, DeadlineSpec
 from wenze.calendar.errors import (
     CalendarConflict,
@@ -35,6 +36,8 @@ from wenze.calendar.year_definition import (
 )
 
 __all__ = [
+    "CHINA",
+    "china_today",
     "CalendarConflict",
     "CalendarError",
     "CalendarSettings",

@@ -15,7 +15,8 @@ from wenze_intake.matters.schemas import (
     MatterRead,
     TimelineEntryRead,
 )
-from wenze_intake.matters.service import MatterService, china_today
+from wenze.calendar import china_today
+from wenze_intake.matters.service import MatterService
 
 router = APIRouter(prefix="/v1", tags=["matters"])
 

@@ -8,11 +8,11 @@ from sqlalchemy import and_, exists, insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wenze.calendar import CHINA
 from wenze.http.problems import BadRequest
 from wenze_intake.matters.models import Attachment, Matter, MatterCounter, Target, TimelineEntry
 from wenze_intake.matters.schemas import MatterFilters
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 # The earliest matter for each pair comes last, so building a dict from the rows keeps it.

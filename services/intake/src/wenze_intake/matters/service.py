@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
+from wenze.calendar import CHINA, china_today
 from wenze.auth.principal import Principal
 from wenze.db.base import new_id, utcnow
 from wenze.events.intake import MatterAccepted, MatterReceived, MatterRejected, TargetSnapshot
@@ -34,7 +35,7 @@ from wenze_intake.matters.numbered_insert import (
     insert_numbered,
     safe_number_format,
 )
-from wenze_intake.matters.repository import CHINA, encode_cursor
+from wenze_intake.matters.repository import encode_cursor
 from wenze_intake.matters.schemas import (
     AcceptanceCreate,
     MatterCreate,
@@ -44,10 +45,6 @@ from wenze_intake.matters.schemas import (
     TimelineEntryRead,
 )
 from wenze_intake.repositories import IntakeUnitOfWorkFactory
-
-
-def china_today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Any
 
 from wenze.auth.capabilities import APPROVAL_SIGN, DECISION_MAKE, MATTER_READ
 from wenze.auth.principal import Principal
+from wenze.calendar import china_today
 from wenze.db.base import utcnow
 from wenze.events.intake import TargetSnapshot
 from wenze.events.review import DecidedMeasure, DecisionMade, TargetsIdentified
@@ -56,7 +57,7 @@ from wenze_review.logic import (
     outside_permitted,
     recommendation_facts,
 )
-from wenze_review.numbering import china_today, next_number
+from wenze_review.numbering import next_number
 
 SYSTEM = "system"
 CONSUMER_ROUTED = "review-matter-routed"

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from wenze.calendar import china_today
 from wenze.calendar import WorkingCalendar
 from wenze.http.problems import NotFound, Problem, ValidationFailed
 from wenze.rules import (
@@ -47,12 +48,6 @@ from wenze_routing.rules.schemas import (
 
 logger = logging.getLogger(__name__)
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
-
-
-def china_today() -> dt.date:
-    # The rule documents are Chinese; "today" is the date in China, not the server's.
-    return dt.datetime.now(CHINA).date()
 
 
 class NoRulePack(NotFound):

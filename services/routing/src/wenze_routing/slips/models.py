@@ -59,12 +59,3 @@ class SlipEvent(Base):
     detail: Mapped[dict] = mapped_column(default=dict)
     citations: Mapped[list] = mapped_column(default=list)
 
-
-class SlipCounter(Base):
-    """Last slip number given per tenant and year; incremented inside the routing transaction."""
-
-    __tablename__ = "slip_counters"
-
-    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    last: Mapped[int] = mapped_column(Integer, default=0)

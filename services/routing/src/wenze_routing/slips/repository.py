@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze_routing.slips.models import RoutingSlip, SlipCounter, SlipEvent
+from wenze.db.numbering import reserve_numbers
+from wenze_routing.slips.models import RoutingSlip, SlipEvent
+
+SLIP_NUMBERING = "routing_slip"
 
 
 class SlipRepository:
@@ -15,17 +17,7 @@ class SlipRepository:
         """The next slip sequence number (the last of ``count`` consecutive ones); the
         counter row stays locked until commit, so concurrent routings queue and a rollback
         gives the numbers back (no gaps)."""
-        dialect = self.session.bind.dialect.name
-        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        await self.session.execute(
-            insert_fn(SlipCounter).values(tenant=tenant, year=year, last=0).on_conflict_do_nothing()
-        )
-        return int(await self.session.scalar(
-            update(SlipCounter)
-            .where(SlipCounter.tenant == tenant, SlipCounter.year == year)
-            .values(last=SlipCounter.last + count)
-            .returning(SlipCounter.last)
-        ))
+        return await reserve_numbers(self.session, tenant, SLIP_NUMBERING, year, count)
 
     def add(self, slip: RoutingSlip) -> None:
         self.session.add(slip)

@@ -31,6 +31,7 @@ from wenze.rules.facts import matter_facts, target_facts
 from wenze_routing.repositories import RoutingRepositories
 from wenze_routing.slips.errors import SlipNotFound
 from wenze_routing.slips.models import RoutingSlip
+from wenze_routing.slips.repository import SLIP_NUMBERING
 from wenze_routing.slips.schemas import SlipEventRead, SlipRead
 
 CONSUMER_ACCEPTED = "routing-accepted"
@@ -94,22 +95,13 @@ class RoutingService:
     # ------------------------------------------------------------------ consumers
 
     async def route_accepted(self, event: MatterAccepted) -> None:
-        async with self.uow() as tx:
-            if await tx.repos.inbox.seen(str(event.event_id), CONSUMER_ACCEPTED):
-                return
-            tx.repos.inbox.record(str(event.event_id), CONSUMER_ACCEPTED, event.subject)
-            pack = get_pack(event.tenant)
-            targets = list(event.targets)
-            groups = [[t] for t in targets] if pack.route_per_target and len(targets) > 1 else [targets]
-            for group in groups:
-                await self._open_slip(tx, pack, event, group, parent=None)
-            await tx.commit()
+        await self.route_accepted_batch([event])
 
     async def route_accepted_batch(self, events: Sequence[MatterAccepted]) -> None:
-        """``route_accepted`` for a fetched batch in one transaction: one inbox look-up, one
-        counter update per tenant and year, one flush of all slips, one commit. The same
-        slips, numbers and events as one at a time, in the same order; if anything fails the
-        whole batch rolls back (numbers included) and the consumer retries event by event."""
+        """Route a fetched batch of accepted matters in one transaction: one inbox look-up, one
+        counter update per tenant and year, one flush of all slips, one commit. Slips are
+        numbered in event order; if anything fails the whole batch rolls back (numbers
+        included) and the consumer retries event by event."""
         async with self.uow() as tx:
             seen = await tx.repos.inbox.seen_many([str(e.event_id) for e in events], CONSUMER_ACCEPTED)
             todo: list[tuple[MatterAccepted, RulePack, list[list[TargetSnapshot]]]] = []
@@ -120,6 +112,7 @@ class RoutingService:
                 tx.repos.inbox.record(str(event.event_id), CONSUMER_ACCEPTED, event.subject)
                 pack = get_pack(event.tenant)
                 targets = list(event.targets)
+                # One slip per target where the pack routes per target, else one for the matter.
                 todo.append((event, pack, [[t] for t in targets] if pack.route_per_target and len(targets) > 1
                              else [targets]))
             if not todo:
@@ -265,7 +258,7 @@ class RoutingService:
         else:
             state = AWAITING_HANDLER
         slip = RoutingSlip(
-            tenant=pack.tenant, number=pack.number("routing_slip", on.year, seq, on=on),
+            tenant=pack.tenant, number=pack.number(SLIP_NUMBERING, on.year, seq, on=on),
             matter_id=matter_id, matter_number=matter_number, parent_slip_id=parent.id if parent else None,
             state=state, source=source, summary=summary, facts=facts_text, relevant_date=on,
             targets=[t.model_dump(mode="json") for t in targets], rule_facts=facts, outcome=outcome,
