@@ -39,6 +39,9 @@ class ServiceSettings(BaseSettings):
     nats_url: str = "nats://127.0.0.1:4222"
     oidc_base_url: str = "http://127.0.0.1:8080"
     oidc_audience: str = "wenze-api"
+    verified_token_cache_seconds: float = Field(
+        default=60.0, ge=0, description="reuse a verified token's result this long (never past its exp); 0 = off"
+    )
     tenants: tuple[str, ...] = DEFAULT_TENANTS
     max_body_bytes: int = Field(default=1_048_576, description="largest JSON body accepted")
     relay_in_api: bool = Field(default=True, description="also run an outbox relay in the API process")

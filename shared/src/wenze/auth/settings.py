@@ -38,6 +38,12 @@ class AuthSettings(BaseModel):
         description="re-fetch a realm's JWKS after this long so revoked keys stop working",
     )
     leeway_seconds: float = Field(default=30.0, ge=0, description="clock skew tolerated on exp")
+    verified_token_cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="a token verified once is accepted again for this long (never past its exp) "
+        "without checking its signature again; 0 checks every request",
+    )
     http_timeout_seconds: float = 5.0
 
     @field_validator("oidc_base_url", "oidc_internal_url")

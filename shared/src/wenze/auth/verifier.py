@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from types import TracebackType
 from typing import Any
 
@@ -17,6 +19,10 @@ from wenze.auth.settings import AuthSettings
 # ("Refresh") are signed by the same key and may carry our audience, so typ must be checked.
 ACCESS_TOKEN_TYP = "Bearer"
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+# A client sends the same token with every request for its lifetime, and checking an RS256
+# signature and three JSON segments was about a tenth of a busy API's CPU. Bounded so that
+# a flood of distinct tokens cannot grow memory.
+VERIFIED_CACHE_SIZE = 4096
 
 
 class TokenVerifier:
@@ -39,6 +45,8 @@ class TokenVerifier:
             min_refresh_seconds=settings.jwks_min_refresh_seconds,
             max_age_seconds=settings.jwks_max_age_seconds,
         )
+        # token → (accepted until, monotonic clock; principal)
+        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
 
     async def __aenter__(self) -> "TokenVerifier":
         return self
@@ -56,6 +64,32 @@ class TokenVerifier:
             await self._client.aclose()
 
     async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            until, principal = cached
+            if time.monotonic() < until:
+                return principal
+            del self._verified[token]
+        principal = await self._verify(token)
+        self._remember(token, principal)
+        return principal
+
+    def _remember(self, token: str, principal: Principal) -> None:
+        ttl = self.settings.verified_token_cache_seconds
+        if ttl <= 0:
+            return
+        # Never past the token's own expiry (as the decoder reads it, leeway included), and
+        # never longer than ``ttl``, so that a key the realm withdraws stops working soon.
+        exp = principal.claims.get("exp")
+        remaining = float(exp) + self.settings.leeway_seconds - time.time() if isinstance(exp, int | float) else 0
+        lifetime = min(ttl, remaining)
+        if lifetime <= 0:
+            return
+        self._verified[token] = (time.monotonic() + lifetime, principal)
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+
+    async def _verify(self, token: str) -> Principal:
         header = _header(token)
         alg = header.get("alg")
         if alg != SIGNING_ALGORITHM:

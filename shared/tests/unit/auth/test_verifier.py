@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -234,12 +235,36 @@ async def test_concurrent_cold_requests_share_one_fetch() -> None:
 
 async def test_keys_are_refetched_after_max_age() -> None:
     own = Issuer.build(["wenze-kunshan"], base_url="http://issuer.test")
-    async with in_process_verifier(own, jwks_max_age_seconds=0.01, jwks_min_refresh_seconds=0) as v:
+    async with in_process_verifier(own, jwks_max_age_seconds=0.01, jwks_min_refresh_seconds=0,
+                                   verified_token_cache_seconds=0) as v:
         token = own.mint_token(KUNSHAN, username="ks-intake")
         await v.verify(token)
         await asyncio.sleep(0.02)
         await v.verify(token)
         assert own.certs_requests[KUNSHAN] == 2
+
+
+async def test_a_verified_token_is_accepted_again_without_the_keys() -> None:
+    own = Issuer.build(["wenze-kunshan"], base_url="http://issuer.test")
+    async with in_process_verifier(own, jwks_max_age_seconds=0.01, jwks_min_refresh_seconds=0) as v:
+        token = own.mint_token(KUNSHAN, username="ks-intake")
+        first = await v.verify(token)
+        await asyncio.sleep(0.02)
+        # The keys are stale now: only a token that was not verified before fetches them.
+        assert await v.verify(token) is first
+        assert own.certs_requests[KUNSHAN] == 1
+        await v.verify(own.mint_token(KUNSHAN, username="ks-trial"))
+        assert own.certs_requests[KUNSHAN] == 2
+
+
+async def test_a_remembered_token_still_expires() -> None:
+    own = Issuer.build(["wenze-kunshan"], base_url="http://issuer.test")
+    async with in_process_verifier(own, leeway_seconds=0) as v:
+        token = own.mint_token(KUNSHAN, username="ks-intake", expires_in=2)
+        assert (await v.verify(token)).username == "ks-intake"
+        exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+        await asyncio.sleep(max(0.0, exp - time.time()) + 0.1)
+        assert (await rejected(v, token)).reason == "expired"
 
 
 async def test_unreachable_identity_provider(issuer: Issuer) -> None:
