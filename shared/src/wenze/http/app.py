@@ -16,7 +16,7 @@ from wenze.http.problems import install_problem_handlers
 from wenze.logging import configure_logging
 from wenze.messaging.relay import OutboxRelay
 from wenze.runtime import Runtime
-from wenze.telemetry import instrument
+from wenze.telemetry import HTTP_TELEMETRY, instrument
 
 OnStart = Callable[[FastAPI, Runtime], Awaitable[None]]
 
@@ -37,7 +37,7 @@ def create_service_app(
     async def lifespan(app: FastAPI):
         runtime = await Runtime.start(settings, make_repositories=make_repositories, migrations_dir=migrations_dir)
         app.state.runtime = runtime
-        instrument(app, runtime.engine)
+        instrument(runtime.engine)
         if settings.relay_in_api:
             # The worker runs a relay too; this one is woken by our own commits, so events
             # leave without waiting for the worker's next poll.
@@ -52,7 +52,8 @@ def create_service_app(
             finally:
                 await runtime.close()
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan,
+                  telemetry=HTTP_TELEMETRY)
     install_problem_handlers(app, max_body_bytes=settings.max_body_bytes)
     app.include_router(health_router())
     for router in routers:
