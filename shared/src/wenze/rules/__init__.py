@@ -68,13 +68,17 @@ __all__ = [
 ]
 
 
+# shared/src/wenze/rules/__init__.py → shared/rulesets; resolved once, since every request
+# that reads a pack asks for it.
+_BUNDLED_RULESETS = Path(__file__).resolve().parents[3] / "rulesets"
+
+
 def rulesets_dir() -> Path:
     """``WENZE_RULESETS_DIR`` if set, else ``shared/rulesets`` next to the editable sources."""
     configured = os.environ.get(ENV_RULESETS_DIR)
     if configured:
         return Path(configured)
-    # shared/src/wenze/rules/__init__.py → shared/rulesets
-    return Path(__file__).resolve().parents[3] / "rulesets"
+    return _BUNDLED_RULESETS
 
 
 def list_tenants() -> list[str]:

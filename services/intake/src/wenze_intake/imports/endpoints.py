@@ -12,7 +12,7 @@ from wenze_intake.imports.service import ImportService
 router = APIRouter(prefix="/v1/matter-imports", tags=["bulk import"])
 
 
-def import_service(request: Request) -> ImportService:
+async def import_service(request: Request) -> ImportService:
     return request.app.state.imports
 
 

@@ -27,7 +27,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-def matter_service(request: Request) -> MatterService:
+async def matter_service(request: Request) -> MatterService:
     return request.app.state.matters
 
 

@@ -28,7 +28,7 @@ Caller = Annotated[Principal, Depends(get_principal)]
 Reader = Annotated[Principal, Depends(require(MATTER_READ))]
 
 
-def case_service(request: Request) -> CaseService:
+async def case_service(request: Request) -> CaseService:
     return request.app.state.cases
 
 

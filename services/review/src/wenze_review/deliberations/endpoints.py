@@ -19,7 +19,7 @@ IdempotencyKey = Annotated[
 Caller = Annotated[Principal, Depends(get_principal)]
 
 
-def deliberation_service(request: Request) -> DeliberationService:
+async def deliberation_service(request: Request) -> DeliberationService:
     return request.app.state.deliberations
 
 

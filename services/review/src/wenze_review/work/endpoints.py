@@ -13,7 +13,7 @@ router = APIRouter(prefix="/v1", tags=["work queues and timelines"])
 Reader = Annotated[Principal, Depends(require(MATTER_READ))]
 
 
-def work_service(request: Request) -> WorkService:
+async def work_service(request: Request) -> WorkService:
     return request.app.state.work
 
 

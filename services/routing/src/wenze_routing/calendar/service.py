@@ -154,7 +154,7 @@ class CalendarStore:
         os.replace(partial, target)
 
 
-def calendar_store(request: Request) -> CalendarStore:
+async def calendar_store(request: Request) -> CalendarStore:
     """The process's store, created on first use from the service settings."""
     state = request.app.state
     store = getattr(state, "calendar_store", None)

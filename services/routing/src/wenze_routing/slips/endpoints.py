@@ -12,7 +12,7 @@ from wenze_routing.slips.service import RoutingService
 router = APIRouter(prefix="/v1", tags=["routing slips"])
 
 
-def routing_service(request: Request) -> RoutingService:
+async def routing_service(request: Request) -> RoutingService:
     return request.app.state.routing
 
 
