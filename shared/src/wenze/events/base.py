@@ -6,6 +6,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wenze.ids import new_uuid
+
 _REGISTRY: dict[tuple[str, str, int], type["Event"]] = {}
 
 
@@ -23,7 +25,7 @@ class Event(BaseModel):
     name: ClassVar[str]
     version: ClassVar[int] = 1
 
-    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    event_id: uuid.UUID = Field(default_factory=new_uuid)
     tenant: str
     matter_id: uuid.UUID
     occurred_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))

@@ -17,7 +17,8 @@ import structlog
 from pydantic import ValidationError
 
 from wenze.auth.principal import Principal
-from wenze.db.base import new_id, utcnow
+from wenze.db.base import utcnow
+from wenze.ids import new_id
 from wenze.http.problems import PayloadTooLarge
 from wenze_intake.errors import ImportJobNotFound, UnsupportedImportFormat
 from wenze_intake.imports.models import ImportJob

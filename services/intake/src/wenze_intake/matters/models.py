@@ -5,7 +5,8 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wenze.db.base import Base, UUIDStr, new_id, utcnow
+from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.ids import new_id
 
 
 class Matter(Base):

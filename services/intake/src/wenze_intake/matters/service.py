@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from wenze.calendar import CHINA, china_today
 from wenze.auth.principal import Principal
-from wenze.db.base import new_id, utcnow
+from wenze.db.base import utcnow
+from wenze.ids import new_id
 from wenze.events.intake import MatterAccepted, MatterReceived, MatterRejected, TargetSnapshot
 from wenze.http.idempotency import fingerprint
 from wenze.http.problems import invalid

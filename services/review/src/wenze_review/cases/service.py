@@ -12,6 +12,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from wenze.ids import new_id
 from wenze.auth.capabilities import APPROVAL_SIGN, DECISION_MAKE, MATTER_READ
 from wenze.auth.principal import Principal
 from wenze.calendar import china_today
@@ -88,7 +89,7 @@ class CaseService:
             if await uow.repos.inbox.seen(str(event.event_id), CONSUMER_ROUTED):
                 return
             case = Case(
-                id=str(uuid.uuid4()), tenant=event.tenant, matter_id=str(event.matter_id),
+                id=new_id(), tenant=event.tenant, matter_id=str(event.matter_id),
                 slip_id=str(event.slip_id), slip_number=event.slip_number, matter_number=event.matter_number,
                 summary=event.summary, relevant_date=event.relevant_date,
                 targets=[t.model_dump() for t in event.targets], handler=event.handler, cc=list(event.cc),
@@ -100,7 +101,7 @@ class CaseService:
                 state="investigating", created_at=utcnow(),
             )
             office = event.investigated_by or event.handler
-            investigation = Investigation(id=str(uuid.uuid4()), tenant=event.tenant, case_id=case.id, office=office,
+            investigation = Investigation(id=new_id(), tenant=event.tenant, case_id=case.id, office=office,
                                           joined_by=list(event.investigated_with), state="open")
             uow.repos.cases.add(case)
             await uow.session.flush()
@@ -428,7 +429,7 @@ class CaseService:
                                        RulesError(f"{case.tenant}'s pack declares no numbering kind 'decision'"))
             decided = [{"target_index": i, "target": case.targets[i], "measures": m.measures,
                         "responsibility": m.responsibility} for i, m in by_target.items()]
-            decision = Decision(id=str(uuid.uuid4()), tenant=case.tenant, case_id=case.id, number=number,
+            decision = Decision(id=new_id(), tenant=case.tenant, case_id=case.id, number=number,
                                 decided_by=office, decided_on=data.decided_on, announced_on=data.announced_on,
                                 simplified=data.simplified, facts_clear=data.facts_clear, measures=decided,
                                 citations=list(citations), recorded_by=principal.username, recorded_at=utcnow())

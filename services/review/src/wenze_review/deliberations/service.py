@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from wenze.ids import new_id
 from wenze.auth.capabilities import APPROVAL_SIGN, CONSULTATION_SIGN, REVIEW_SIGN
 from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
@@ -73,7 +74,7 @@ class DeliberationService:
             pack = get_pack(event.tenant)
             number, _ = await next_number(uow.session, pack, "consultation", event.relevant_date)
             deliberation = Deliberation(
-                id=str(uuid.uuid4()), tenant=event.tenant, kind="consultation", number=number,
+                id=new_id(), tenant=event.tenant, kind="consultation", number=number,
                 matter_id=str(event.matter_id), slip_id=str(event.slip_id), case_id=None,
                 matter_number=event.matter_number, summary=event.summary, relevant_date=event.relevant_date,
                 targets=[t.model_dump() for t in event.targets], lead=event.lead,
@@ -102,7 +103,7 @@ class DeliberationService:
         number, _ = await next_number(uow.session, pack, "joint_review", relevant_date)
         participants = list(dict.fromkeys(outcome.get("joint_review_participants") or []))
         deliberation = Deliberation(
-            id=str(uuid.uuid4()), tenant=tenant, kind="joint_review", number=number, matter_id=matter_id,
+            id=new_id(), tenant=tenant, kind="joint_review", number=number, matter_id=matter_id,
             slip_id=slip_id, case_id=case_id, matter_number=matter_number, summary=summary,
             relevant_date=relevant_date, targets=targets, lead=outcome.get("joint_review_lead"),
             participants=participants, proposed_handler=None, handler_candidates=[],
