@@ -68,3 +68,35 @@ async def test_relay_publishes_once_and_jetstream_drops_resends(database_url: st
     finally:
         await nc.close()
         await engine.dispose()
+
+
+async def test_each_message_carries_the_trace_of_the_request_that_caused_it(database_url: str, nats_server) -> None:
+    schema = f"relay_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(database_url, schema=schema)
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await conn.run_sync(lambda c: OutboxRecord.__table__.create(c))
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_stream(js, stream_for("intake"))
+    try:
+        # Two requests, two traces, relayed in one batch.
+        traceparents = [f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01" for _ in range(2)]
+        records = []
+        for header in traceparents:
+            record = OutboxRecord.from_event(event(tenant="hubei"))
+            record.headers = {"traceparent": header}
+            records.append(record)
+        async with engine.begin() as conn:
+            async with AsyncSession(bind=conn) as session:
+                session.add_all(records)
+                await session.flush()
+        assert await OutboxRelay(engine, js).publish_batch() == 2
+
+        subscription = await js.pull_subscribe("intake.hubei.>", durable=None)
+        messages = await subscription.fetch(2, timeout=5)
+        seen = {m.headers["Nats-Msg-Id"]: m.headers["traceparent"] for m in messages}
+        assert seen == {r.id: h for r, h in zip(records, traceparents)}
+    finally:
+        await nc.close()
+        await engine.dispose()
