@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 from openpyxl import load_workbook
 
 FORMATS = {
@@ -70,8 +71,8 @@ def _jsonl_rows(path: Path) -> Iterator[dict[str, Any] | RowUnreadable]:
             if not line:
                 continue
             try:
-                value = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                value = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:  # invalid UTF-8 included
                 yield RowUnreadable("row", f"not valid JSON: {exc}")
                 continue
             yield value if isinstance(value, dict) else RowUnreadable("row", "a line must hold one JSON object")
