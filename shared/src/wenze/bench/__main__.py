@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from wenze.bench.bare import DATABASE_ENV, SCHEMA
+from wenze.bench.bare import DATABASE_ENV, POOL_SIZE_ENV, SCHEMA
 from wenze.bench.load import LoadResult, closed_loop
 from wenze.bench_support import TENANT, Stack, intake_stack, jsonl, matter_rows, write_report
 from wenze.testing.infra import free_port
@@ -32,6 +32,8 @@ SUBMIT_GOAL = 0.60
 IMPORT_GOAL = 0.25
 IMPORT_TIMEOUT_S = 900.0
 SUBMIT_ROUNDS = 4
+# Connections beyond the clients': the relay's and the import runner's.
+POOL_SPARE = 4
 MATTER_COLUMNS = ("id", "tenant", "number", "year", "seq", "state", "source", "source_reference", "summary", "facts",
                   "proposed_form", "key_supervised", "relevant_date", "received_at", "submitted_by", "duplicate_of",
                   "duplicate_override_reason", "acceptance", "import_job_id", "search_text")
@@ -61,7 +63,8 @@ def _start_bare(stack: Stack) -> tuple[subprocess.Popen, str]:
     port = free_port()
     log = (stack.run_dir / "bare.log").open("ab")
     process = subprocess.Popen([sys.executable, "-m", "wenze.bench.bare", "--port", str(port)],
-                               env={**os.environ, DATABASE_ENV: stack.database_url},
+                               env={**os.environ, DATABASE_ENV: stack.database_url,
+                                    POOL_SIZE_ENV: stack.env["WENZE_INTAKE_DB_POOL_SIZE"]},
                                stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -325,7 +328,9 @@ def main(
                               "duration": duration, "concurrency": concurrency, "rows": rows}
     run_dir = Path("var/bench") / time.strftime("%Y%m%d-%H%M%S")
     if parts & {Part.a, Part.b}:
-        with intake_stack(run_dir) as stack:
+        # Both sides get a connection pool that holds every client's connection: a smaller
+        # one opens and closes an overflow connection per request once it is exhausted.
+        with intake_stack(run_dir, db_pool_size=str(concurrency + POOL_SPARE)) as stack:
             asyncio.run(_prepare_baseline_tables(stack.dsn))
             if Part.a in parts:
                 console.print(f"[bold]a[/]: single submissions, {concurrency} clients, {duration:g}s each …")

@@ -29,6 +29,7 @@ from wenze.db.base import JSONType, UTCDateTime
 
 SCHEMA = "bench_bare"
 DATABASE_ENV = "WENZE_BENCH_DATABASE_URL"
+POOL_SIZE_ENV = "WENZE_BENCH_DB_POOL_SIZE"
 
 matters = Table(
     "matters", MetaData(),
@@ -78,7 +79,8 @@ class BareMatter(BaseModel):
 
 
 def create_app() -> FastAPI:
-    engine = create_engine(os.environ[DATABASE_ENV], schema=SCHEMA, pool_size=10)
+    pool_size = int(os.environ.get(POOL_SIZE_ENV, "10"))
+    engine = create_engine(os.environ[DATABASE_ENV], schema=SCHEMA, pool_size=pool_size)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     @asynccontextmanager
