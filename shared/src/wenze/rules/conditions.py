@@ -13,6 +13,7 @@ from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import reduce
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -128,6 +129,15 @@ def _fact_test(name: str, op: str, arg: Any, node: Mapping[str, Any]) -> Predica
     raise ConditionError(f"unknown operator {op!r}")
 
 
+def _chain(tests: tuple[Predicate, ...], *, conjunction: bool) -> Predicate:
+    """``a and b and …`` (or ``a or b or …``) as nested closures, left to right, short-circuiting.
+
+    A generator inside ``all()``/``any()`` cost more per evaluation than the tests it ran."""
+    if conjunction:
+        return reduce(lambda first, then: lambda env: first(env) and then(env), tests)
+    return reduce(lambda first, then: lambda env: first(env) or then(env), tests)
+
+
 def compile_condition(node: Any) -> Compiled:
     if node is None:
         return Compiled(lambda env: True, (), ())
@@ -145,9 +155,7 @@ def compile_condition(node: Any) -> Compiled:
         tests = tuple(p.test for p in parts)
         names = tuple(dict.fromkeys(n for p in parts for n in p.names))
         literals = tuple(lit for p in parts for lit in p.literals)
-        if key == "all":
-            return Compiled(lambda env: all(t(env) for t in tests), names, literals)
-        return Compiled(lambda env: any(t(env) for t in tests), names, literals)
+        return Compiled(_chain(tests, conjunction=key == "all"), names, literals)
     if "not" in node:
         if len(node) != 1:
             raise ConditionError("`not` takes one condition and nothing else")
