@@ -2,7 +2,9 @@
 
 The pack under ``tests/rulesets`` binds every workflow step of docs/workflow.md, so these
 tests exercise the contract whatever the tenants' own packs bind at the moment. Both
-processes read it through ``WENZE_RULESETS_DIR``; nothing else in the session does.
+processes read it through ``WENZE_RULESETS_DIR``; nothing else in the session does. They
+have a NATS server and a database of their own: on the session's, this worker would share
+the review consumers with the end-to-end stack's and take some of its events.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from wenze.testing.infra import ServiceProcess
+from wenze.testing.infra import NatsServer, ServiceProcess, fresh_database, start_nats
 from wenze_review.__main__ import cli
 
 RULESETS = Path(__file__).resolve().parents[1] / "rulesets"
@@ -37,15 +39,33 @@ def _rulesets_env() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def review_processes(service_factory, database_url: str) -> tuple[ServiceProcess, ServiceProcess]:
+def review_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    server = start_nats(tmp_path_factory.mktemp("review-nats"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def review_database() -> Iterator[str]:
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def review_processes(service_factory, review_database: str, review_nats: NatsServer) -> Iterator[
+        tuple[ServiceProcess, ServiceProcess]]:
     # Migrated first, as a deployment's migrate job does, so that api and worker start side
     # by side without racing on the first migration.
-    migrated = CliRunner().invoke(cli, ["migrate"], env={"WENZE_REVIEW_DATABASE_URL": database_url})
+    migrated = CliRunner().invoke(cli, ["migrate"], env={"WENZE_REVIEW_DATABASE_URL": review_database})
     assert migrated.exit_code == 0, migrated.output
+    private = {"database": review_database, "nats_url": review_nats.url}
     with _rulesets_env():
-        worker = service_factory("review", "worker", wait=False)
-        api = service_factory("review")
-    return api, worker
+        worker = service_factory("review", "worker", wait=False, **private)
+        api = service_factory("review", **private)
+    yield api, worker
+    # Stopped here, before the database and NATS server they use go away.
+    api.stop()
+    worker.stop()
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ import pytest
 from wenze.events.base import Event
 from wenze.events.intake import TargetSnapshot
 from wenze.events.routing import ConsultationRequested, MatterRouted, RuleStep
+from wenze.messaging.streams import ensure_stream, stream_for
 from wenze.rules import RulePack
 from wenze.rules.facts import matter_facts, target_facts
 
@@ -26,6 +27,9 @@ pytestmark = pytest.mark.integration
 async def publish(nats_url: str, event: Event) -> None:
     nc = await nats.connect(nats_url)
     try:
+        # The producer's stream, as its service would have made it (this NATS server has no
+        # producer but the test).
+        await ensure_stream(nc.jetstream(), stream_for(event.subject.split(".", 1)[0]))
         await nc.jetstream().publish(event.subject, event.model_dump_json().encode(),
                                      headers={"Nats-Msg-Id": str(event.event_id)})
     finally:
@@ -100,10 +104,10 @@ def find_task(client, matter_id, kind: str) -> dict:
     return wait_for(fetch)
 
 
-async def test_consensus_then_approval_concludes_and_announces(as_office, nats_server) -> None:
+async def test_consensus_then_approval_concludes_and_announces(as_office, review_nats) -> None:
     event = consultation_event()
-    concluded = Subscription(nats_server.url, f"review.{TENANT}.consultation.concluded.v1")
-    await publish(nats_server.url, event)
+    concluded = Subscription(review_nats.url, f"review.{TENANT}.consultation.concluded.v1")
+    await publish(review_nats.url, event)
     conduct = as_office("party_conduct_office", ["consultation:sign"], username="conduct-1")
     task = find_task(conduct, event.matter_id, "consultation_signature")
     assert task["citations"] == [CITATION] and task["office"] == "party_conduct_office"
@@ -153,9 +157,9 @@ async def test_consensus_then_approval_concludes_and_announces(as_office, nats_s
     assert not [t for t in leader.get("/v1/tasks", params={"state": "open"}).json() if t["subject_id"] == consultation_id]
 
 
-async def test_outsider_and_second_signature_are_refused_and_change_nothing(as_office, nats_server) -> None:
+async def test_outsider_and_second_signature_are_refused_and_change_nothing(as_office, review_nats) -> None:
     event = consultation_event()
-    await publish(nats_server.url, event)
+    await publish(review_nats.url, event)
     conduct = as_office("party_conduct_office", ["consultation:sign"], username="conduct-2")
     consultation_id = find_task(conduct, event.matter_id, "consultation_signature")["subject_id"]
 
@@ -183,10 +187,10 @@ async def test_outsider_and_second_signature_are_refused_and_change_nothing(as_o
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.handler"
 
 
-async def test_deadlock_goes_up_two_levels(as_office, nats_server) -> None:
+async def test_deadlock_goes_up_two_levels(as_office, review_nats) -> None:
     event = consultation_event()
-    concluded = Subscription(nats_server.url, f"review.{TENANT}.consultation.concluded.v1")
-    await publish(nats_server.url, event)
+    concluded = Subscription(review_nats.url, f"review.{TENANT}.consultation.concluded.v1")
+    await publish(review_nats.url, event)
     conduct = as_office("party_conduct_office", ["consultation:sign"], username="conduct-4")
     consultation_id = find_task(conduct, event.matter_id, "consultation_signature")["subject_id"]
     path = f"/v1/consultations/{consultation_id}"
@@ -237,10 +241,10 @@ RECOMMENDATION = {
 }
 
 
-async def test_full_path_to_decision(as_office, nats_server) -> None:
+async def test_full_path_to_decision(as_office, review_nats) -> None:
     event = routed_event()
-    made = Subscription(nats_server.url, f"review.{TENANT}.decision.made.v1")
-    await publish(nats_server.url, event)
+    made = Subscription(review_nats.url, f"review.{TENANT}.decision.made.v1")
+    await publish(review_nats.url, event)
     handler = as_office("discipline_supervision_office", [], username="supervisor-1")
     case = wait_for(lambda: handler.get("/v1/cases", params={"matter_id": str(event.matter_id)}).json())[0]
     assert case["state"] == "awaiting_start_approval"
