@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from wenze.config import ServiceSettings
 from wenze.db import UnitOfWorkFactory, create_engine
 from wenze.db.migrations import upgrade
+from wenze.gc_tuning import freeze_startup_objects
 from wenze.logging import configure_logging
 from wenze.messaging.consumer import ConsumerSpec, run_consumer
 from wenze.messaging.nats import connect_nats
@@ -97,5 +98,6 @@ async def run_worker(
     for spec in consumers(runtime):
         runtime.spawn(run_consumer(runtime.js, spec, runtime.stop))
     log.info("worker running", service=settings.service_name)
+    freeze_startup_objects()
     await runtime.stop.wait()
     await runtime.close()

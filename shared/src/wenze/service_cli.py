@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.config import ServiceSettings
 from wenze.db.migrations import upgrade
+from wenze.gc_tuning import tune_for_service
 from wenze.messaging.consumer import ConsumerSpec
 from wenze.runtime import Runtime, run_worker
 
@@ -29,11 +30,13 @@ def service_cli(
     @cli.command()
     def api(host: str = "127.0.0.1", port: int = 8000) -> None:
         """Serve the HTTP API."""
+        tune_for_service()
         uvicorn.run(app_factory, factory=True, host=host, port=port, log_config=None, access_log=False)
 
     @cli.command()
     def worker() -> None:
         """Run the outbox relay and the service's event consumers."""
+        tune_for_service()
         asyncio.run(run_worker(settings_factory(), make_repositories=make_repositories,
                                migrations_dir=migrations_dir, consumers=consumers))
 

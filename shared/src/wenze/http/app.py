@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.auth import AuthSettings, token_verifier_lifespan
 from wenze.config import ServiceSettings
+from wenze.gc_tuning import freeze_startup_objects
 from wenze.http.health import health_router
 from wenze.http.problems import install_problem_handlers
 from wenze.logging import configure_logging
@@ -47,6 +48,7 @@ def create_service_app(
         if on_start is not None:
             await on_start(app, runtime)
         async with token_verifier_lifespan(app, AuthSettings.from_settings(settings)):
+            freeze_startup_objects()
             try:
                 yield
             finally:

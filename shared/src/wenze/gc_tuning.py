@@ -1,0 +1,26 @@
+"""Garbage-collector settings for the long-running service processes.
+
+CPython starts a young-generation collection every 700 container allocations. A bulk import
+allocates several containers per field of every row, and the collector ran so often that it
+took about a third of the time spent checking and staging rows. A collection every 10,000
+allocations keeps that below a tenth, for a few megabytes more at most. Objects made while a
+process starts (modules, the app, schemas, rule packs) live as long as the process: frozen
+after start-up, they are no longer scanned by every full collection.
+"""
+
+from __future__ import annotations
+
+import gc
+
+YOUNG_GENERATION_THRESHOLD = 10_000
+
+
+def tune_for_service() -> None:
+    """Called once, when a service process starts."""
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD)
+
+
+def freeze_startup_objects() -> None:
+    """Called once start-up is complete."""
+    gc.collect()
+    gc.freeze()
