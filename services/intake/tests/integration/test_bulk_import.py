@@ -55,6 +55,45 @@ def test_jsonl_import_with_bad_rows(ks_intake: httpx.Client, make_matter) -> Non
     assert all(m["state"] == "received" for m in stored)
 
 
+def test_batches_written_side_by_side_keep_file_order_and_catch_repeats(ks_intake: httpx.Client,
+                                                                        make_matter) -> None:
+    """Batches of 50: the next batch's transaction opens before the one before commits, yet a
+    repeat of a row of that uncommitted batch is caught, and numbers follow the file."""
+    marker = uuid.uuid4().hex[:8]
+    bodies = [make_matter(summary=f"并行{marker}-{i:03d}") for i in range(150)]
+    bodies[59] = dict(bodies[44])  # row 60 repeats row 45, one batch earlier
+    reason = "同一来函的第二名干部"
+    bodies[109] = {**bodies[69], "duplicate_override": {"reason": reason}}  # row 110 repeats row 70 on purpose
+    content = "\n".join(json.dumps(b, ensure_ascii=False) for b in bodies).encode()
+    response = ks_intake.post("/v1/matter-imports", content=content,
+                              headers={"Content-Type": "application/x-ndjson"})
+    assert response.status_code == 202, response.text
+    job = wait_done(ks_intake, response.json()["id"])
+    assert (job["state"], job["registered"], job["refused"]) == ("completed", 149, 1), job
+
+    stored = ks_intake.get("/v1/matters", params={"q": f"并行{marker}", "limit": 200}).json()["items"]
+    assert len(stored) == 149
+    by_summary: dict[str, list[dict]] = {}
+    for m in stored:
+        by_summary.setdefault(m["summary"], []).append(m)
+    [row_45] = by_summary[bodies[44]["summary"]]
+    errors = ks_intake.get(f"/v1/matter-imports/{job['id']}/errors").json()["items"]
+    assert [e["row"] for e in errors] == [60]
+    assert errors[0]["errors"][0]["existing_matter_id"] == row_45["id"]
+    def seq(m: dict) -> int:  # KS-2026-00042 → 42
+        return int(m["number"].rsplit("-", 1)[1])
+
+    original, repeat = sorted(by_summary[bodies[69]["summary"]], key=seq)
+    assert repeat["duplicate_of"] == original["id"] and repeat["duplicate_override_reason"] == reason
+
+    # Numbers are gap-free and in the order of the rows in the file.
+    def row_of(m: dict) -> int:
+        return 109 if m["duplicate_of"] else int(m["summary"].rsplit("-", 1)[1])
+
+    seqs = [seq(m) for m in sorted(stored, key=row_of)]
+    assert seqs == sorted(seqs) and seqs[-1] - seqs[0] == len(seqs) - 1
+
+
 def test_import_row_repeating_a_registered_matter(ks_intake: httpx.Client, make_matter) -> None:
     """Rows are staged before their batch's transaction; the duplicate lookup still happens in
     it, refusing a repeat and recording what an overridden repeat duplicates."""

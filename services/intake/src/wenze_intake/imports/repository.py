@@ -41,7 +41,10 @@ class ImportRepository:
         return job
 
     async def lock(self, job_id: str) -> ImportJob:
-        return await self.session.scalar(select(ImportJob).where(ImportJob.id == job_id).with_for_update())
+        # FOR NO KEY UPDATE: the next batch's row errors reference the job (a key-share lock),
+        # which must not wait for this lock while this batch waits for that batch (ADR 0006).
+        return await self.session.scalar(select(ImportJob).where(ImportJob.id == job_id)
+                                         .with_for_update(key_share=True))
 
     async def add_row_errors(self, job_id: str, rows: list[tuple[int, list[dict]]]) -> None:
         if rows:

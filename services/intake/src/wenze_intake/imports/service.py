@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from wenze_intake.imports.models import ImportJob
 from wenze_intake.imports.parsers import EXTENSIONS, RowUnreadable, iter_rows, sniff_format
 from wenze_intake.imports.schemas import ImportJobRead, ImportRowErrorPage, ImportRowErrorRead
 from wenze_intake.matters.schemas import MatterCreate
-from wenze_intake.matters.service import CheckedBatch, MatterService
+from wenze_intake.matters.service import CheckedBatch, MatterService, WriteOrder
 from wenze_intake.repositories import IntakeUnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -129,32 +130,70 @@ class ImportService:
         # for PostgreSQL, so the next batch is prepared while this one is written.
         ahead: asyncio.Queue[_CheckedRows | BaseException | None] = asyncio.Queue(maxsize=1)
         checker = asyncio.create_task(self._check_ahead(ahead, tenant, created_by, job_id, path, fmt, offset))
+        # On PostgreSQL the next batch's transaction opens while this one's is still running
+        # (ADR 0006): its duplicate lookup and its numbering statement go out meanwhile, and the
+        # statement waits inside PostgreSQL for the counter row this batch holds. SQLite has
+        # one writer at a time, so there a batch waits for the one before it.
+        depth = 2 if self.uow.engine.dialect.name == "postgresql" else 1
+        writes: deque[_BatchWrite] = deque()
         try:
             while True:
                 checked = await ahead.get()
                 if isinstance(checked, BaseException):
                     raise checked
-                async with self.uow() as uow:
-                    job = await uow.repos.imports.lock(job_id)
-                    if checked is None:
-                        job.state, job.total_rows, job.finished_at = "completed", job.processed_rows, utcnow()
-                        await uow.commit()
-                        log.info("import job completed", job_id=job_id, registered=job.registered,
-                                 refused=job.refused)
-                        return
-                    result = await self.matters.write_batch(uow, checked.batch, submitted_by=created_by,
-                                                            import_job_id=job_id)
-                    errors = checked.errors + [(checked.row_numbers[r.index], r.errors) for r in result.refused]
-                    errors.sort()
-                    await uow.repos.imports.add_row_errors(job_id, errors)
-                    job.processed_rows += checked.size
-                    job.registered += len(result.registered)
-                    job.refused += len(errors)
-                    job.heartbeat_at = utcnow()
-                    await uow.commit()
+                if checked is None:
+                    break
+                while len(writes) >= depth:
+                    await writes.popleft().task
+                write = _BatchWrite(before=writes[-1] if writes else None)
+                write.task = asyncio.create_task(self._write(job_id, created_by, checked, write))
+                writes.append(write)
+            while writes:
+                await writes.popleft().task
+            async with self.uow() as uow:
+                job = await uow.repos.imports.lock(job_id)
+                job.state, job.total_rows, job.finished_at = "completed", job.processed_rows, utcnow()
+                await uow.commit()
+                log.info("import job completed", job_id=job_id, registered=job.registered, refused=job.refused)
         finally:
+            for write in writes:
+                write.task.cancel()
+            await asyncio.gather(*(write.task for write in writes), return_exceptions=True)
             checker.cancel()
             await asyncio.gather(checker, return_exceptions=True)
+
+    async def _write(self, job_id: str, created_by: str, checked: _CheckedRows, write: _BatchWrite) -> None:
+        """One batch's transaction: its matters, events, row errors and the job's progress."""
+        before = write.before
+        try:
+            async with self.uow() as uow:
+                if before is not None:
+                    # The batch before is not committed yet, so the duplicate lookup cannot see
+                    # its rows: they are passed along instead, once that batch has chosen them.
+                    await before.chosen.wait()
+                order = WriteOrder(pending=before.references, chosen=write.choose, turn=before.numbered.wait) \
+                    if before is not None else WriteOrder(pending={}, chosen=write.choose, turn=None)
+                result = await self.matters.write_batch(uow, checked.batch, submitted_by=created_by,
+                                                        import_job_id=job_id, order=order)
+                write.numbered.set()
+                if before is not None:
+                    # Progress is a prefix of the file: this batch commits only after the one
+                    # before, and not at all if that one failed.
+                    await before.task
+                errors = checked.errors + [(checked.row_numbers[r.index], r.errors) for r in result.refused]
+                errors.sort()
+                await uow.repos.imports.add_row_errors(job_id, errors)
+                job = await uow.repos.imports.lock(job_id)
+                job.processed_rows += checked.size
+                job.registered += len(result.registered)
+                job.refused += len(errors)
+                job.heartbeat_at = utcnow()
+                await uow.commit()
+        finally:
+            # Never leave the next batch waiting; it sees this one's failure when it awaits it.
+            write.chosen.set()
+            write.numbered.set()
+            write.before = None  # a long import would otherwise keep every batch alive
 
     async def _check_ahead(self, ahead: asyncio.Queue, tenant: str, created_by: str, job_id: str, path: Path,
                            fmt: str, offset: int) -> None:
@@ -198,6 +237,22 @@ class ImportService:
                     for e in exc.errors()
                 ]))
         return _CheckedRows(len(batch), errors, row_numbers, self.matters.check_batch(tenant, items))
+
+
+@dataclass
+class _BatchWrite:
+    """A batch's transaction as the next batch's transaction sees it."""
+
+    before: _BatchWrite | None
+    task: asyncio.Task = field(init=False)
+    chosen: asyncio.Event = field(default_factory=asyncio.Event)
+    numbered: asyncio.Event = field(default_factory=asyncio.Event)
+    # (source, source reference) → matter id of the rows this batch is inserting.
+    references: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def choose(self, references: dict[tuple[str, str], str]) -> None:
+        self.references = references
+        self.chosen.set()
 
 
 @dataclass

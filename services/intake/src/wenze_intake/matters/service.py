@@ -7,6 +7,7 @@ matter is validated, numbered and announced the same way whichever door it came 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -131,6 +132,28 @@ class Idempotency:
     fingerprint: str
 
 
+@dataclass
+class WriteOrder:
+    """A batch written while the batch before it is still being written, in another transaction.
+
+    Both take numbers from the same counter row, so the second one's numbering statement must
+    reach PostgreSQL only once the first holds that row (``turn``): it then waits there for the
+    first to commit, and the numbers follow the order of the batches. The first batch's rows
+    are invisible to the second's duplicate lookup until it commits, so it hands them over
+    (``pending``, (source, reference) → matter id)."""
+
+    pending: Mapping[tuple[str, str], str]
+    # Told this batch's (source, reference) → matter id once chosen, before they are written.
+    chosen: Callable[[dict[tuple[str, str], str]], None]
+    # Waits until the batch before holds its numbers (or has ended).
+    turn: Callable[[], Awaitable[object]] | None
+
+
+async def _wait_turn(order: WriteOrder | None) -> None:
+    if order is not None and order.turn is not None:
+        await order.turn()
+
+
 class NeedsTransaction(Exception):
     """The batch cannot be written as one statement, so it needs a real transaction."""
 
@@ -250,11 +273,13 @@ class MatterService:
         import_job_id: str | None = None,
         idempotency: Idempotency | None = None,
         autocommit: bool = False,
+        order: WriteOrder | None = None,
     ) -> BatchResult:
         """Refuse what is already registered, then number and write the rest (not committed).
 
         ``autocommit``: the session runs without a transaction, so the write must be a single
         statement; :class:`NeedsTransaction` is raised, before anything is written, if it cannot be.
+        ``order``: this batch's place after another batch still being written (see WriteOrder).
         """
         tenant, pack = checked.tenant, checked.pack
         result = BatchResult(refused=list(checked.refused))
@@ -262,11 +287,9 @@ class MatterService:
         staged = checked.staged
         if staged is not None and (staged.submitted_by, staged.import_job_id) == (submitted_by, import_job_id) \
                 and uow.session.bind.dialect.name == "postgresql":
-            await self._write_staged(uow, result, tenant, staged, idempotency)
+            await self._write_staged(uow, result, tenant, staged, idempotency, order)
             return result
-        existing = await uow.repos.matters.existing_references(
-            tenant, [(i.source, i.source_reference) for _, i, _ in accepted if i.source_reference]
-        )
+        existing = await self._registered(uow, tenant, [item for _, item, _ in accepted], order)
         to_register: list[tuple[MatterCreate, dt.date, str | None]] = []
         for index, item, on in accepted:
             duplicate_of = existing.get((item.source, item.source_reference)) if item.source_reference else None
@@ -283,21 +306,27 @@ class MatterService:
 
         received_at = utcnow()
         year = received_at.astimezone(CHINA).year
-        if uow.session.bind.dialect.name == "postgresql":
-            fmt = _sql_number_format(pack, year, [on for _, on, _ in to_register])
-            if fmt is not None:
-                rows = self._sql_rows(tenant, [(index, item, on) for index, (item, on, _) in enumerate(to_register)],
-                                      received_at, submitted_by, import_job_id)
-                for row, (_, _, duplicate_of) in zip(rows, to_register):
-                    if duplicate_of:
-                        _mark_duplicate(row, duplicate_of, import_job_id)
-                await self._insert_sql_rows(uow, result, tenant, year, fmt, rows, received_at, submitted_by,
-                                            import_job_id, idempotency)
-                return result
-        if autocommit:
+        fmt = _sql_number_format(pack, year, [on for _, on, _ in to_register]) \
+            if uow.session.bind.dialect.name == "postgresql" else None
+        if fmt is not None:
+            rows = self._sql_rows(tenant, [(index, item, on) for index, (item, on, _) in enumerate(to_register)],
+                                  received_at, submitted_by, import_job_id)
+            for row, (_, _, duplicate_of) in zip(rows, to_register):
+                if duplicate_of:
+                    _mark_duplicate(row, duplicate_of, import_job_id)
+            await _wait_turn(order)
+            await self._insert_sql_rows(uow, result, tenant, year, fmt, rows, received_at, submitted_by,
+                                        import_job_id, idempotency)
+        elif autocommit:
             raise NeedsTransaction()
-        await self._write_numbered_in_python(uow, result, tenant, pack, year, to_register, received_at,
-                                             submitted_by, import_job_id, idempotency)
+        else:
+            await _wait_turn(order)
+            await self._write_numbered_in_python(uow, result, tenant, pack, year, to_register, received_at,
+                                                 submitted_by, import_job_id, idempotency)
+        if order is not None:
+            # Ids are made with the rows here, so the next batch hears of them once they are written.
+            order.chosen({(m.row["source"], m.row["source_reference"]): m.id for m in result.registered
+                       if m.row["source_reference"]})
         return result
 
     def stage_batch(self, checked: CheckedBatch, *, submitted_by: str, import_job_id: str | None = None,
@@ -318,13 +347,23 @@ class MatterService:
         checked.staged = StagedBatch(submitted_by, import_job_id, received_at, year, fmt, rows)
         return checked
 
+    async def _registered(self, uow, tenant: str, items: list[MatterCreate],
+                          order: WriteOrder | None) -> dict[tuple[str, str], str]:
+        """(source, reference) → id of the matter already registered under it, for ``items``."""
+        keys = [(i.source, i.source_reference) for i in items if i.source_reference]
+        existing = await uow.repos.matters.existing_references(tenant, keys)
+        pending = order.pending if order is not None else None
+        if pending:
+            for key in keys:
+                if key in pending and key not in existing:
+                    existing[key] = pending[key]
+        return existing
+
     async def _write_staged(self, uow, result: BatchResult, tenant: str, staged: StagedBatch,
-                            idempotency: Idempotency | None) -> None:
+                            idempotency: Idempotency | None, order: WriteOrder | None = None) -> None:
         """Refuse what is already registered, then write the rest of a staged batch."""
         rows = staged.rows
-        existing = await uow.repos.matters.existing_references(
-            tenant, [(r.item.source, r.item.source_reference) for r in rows if r.item.source_reference]
-        )
+        existing = await self._registered(uow, tenant, [r.item for r in rows], order)
         to_insert: list[SqlRow] = []
         for row in rows:
             item = row.item
@@ -339,7 +378,11 @@ class MatterService:
             if duplicate_of:
                 _mark_duplicate(row, duplicate_of, staged.import_job_id)
             to_insert.append(row)
+        if order is not None:
+            order.chosen({(r.item.source, r.item.source_reference): r.staged.id for r in to_insert
+                          if r.item.source_reference})
         if to_insert:
+            await _wait_turn(order)
             await self._insert_sql_rows(uow, result, tenant, staged.year, staged.fmt, to_insert, staged.received_at,
                                         staged.submitted_by, staged.import_job_id, idempotency)
 
