@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator
 
 import nats
 import pytest
+from nats.js import JetStreamContext
 from sqlalchemy import text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from wenze.db import create_engine
 from wenze.events import MatterRejected
@@ -26,77 +28,75 @@ def event(tenant: str = "kunshan") -> MatterRejected:
                           participants=["周敏"], decided_by="ks-intake")
 
 
-async def test_relay_publishes_once_and_jetstream_drops_resends(database_url: str, nats_server) -> None:
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a schema of its own holding the outbox and inbox tables."""
     schema = f"relay_{uuid.uuid4().hex[:8]}"
     engine = create_engine(database_url, schema=schema)
     async with engine.begin() as conn:
         await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         await conn.run_sync(lambda c: OutboxRecord.__table__.create(c))
         await conn.run_sync(lambda c: InboxRecord.__table__.create(c))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def js(nats_server) -> AsyncIterator[JetStreamContext]:
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     await ensure_stream(js, stream_for("intake"))
+    yield js
+    await nc.close()
+
+
+async def test_relay_publishes_once_and_jetstream_drops_resends(engine: AsyncEngine, js: JetStreamContext) -> None:
     before = (await js.stream_info("INTAKE")).state.messages
-    try:
-        events = [event() for _ in range(30)]
-        async with engine.begin() as conn:
-            async with AsyncSession(bind=conn) as session:
-                session.add_all(OutboxRecord.from_event(e) for e in events)
-                await session.flush()
-        relay = OutboxRelay(engine, js, batch_size=7)
-        sent = 0
-        while (batch := await relay.publish_batch()):
-            sent += batch
-        assert sent == 30
-        assert (await js.stream_info("INTAKE")).state.messages == before + 30
-
-        # A relay that died after publishing but before marking: the rows go out again.
-        async with engine.begin() as conn:
-            await conn.execute(update(OutboxRecord).values(published_at=None))
-        assert await relay.publish_batch() == 7
-        assert (await js.stream_info("INTAKE")).state.messages == before + 30, "duplicates reached the stream"
-
-        # The inbox recognises an event a consumer has already applied.
-        async with engine.begin() as conn:
-            async with AsyncSession(bind=conn) as session:
-                inbox = InboxRepository(session)
-                assert not await inbox.seen(str(events[0].event_id), "routing")
-                inbox.record(str(events[0].event_id), "routing", events[0].subject)
-                await session.flush()
-                assert await inbox.seen(str(events[0].event_id), "routing")
-                assert not await inbox.seen(str(events[0].event_id), "reporting")
-    finally:
-        await nc.close()
-        await engine.dispose()
-
-
-async def test_each_message_carries_the_trace_of_the_request_that_caused_it(database_url: str, nats_server) -> None:
-    schema = f"relay_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(database_url, schema=schema)
+    events = [event() for _ in range(30)]
     async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.run_sync(lambda c: OutboxRecord.__table__.create(c))
-    nc = await nats.connect(nats_server.url)
-    js = nc.jetstream()
-    await ensure_stream(js, stream_for("intake"))
-    try:
-        # Two requests, two traces, relayed in one batch.
-        traceparents = [f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01" for _ in range(2)]
-        records = []
-        for header in traceparents:
-            record = OutboxRecord.from_event(event(tenant="hubei"))
-            record.headers = {"traceparent": header}
-            records.append(record)
-        async with engine.begin() as conn:
-            async with AsyncSession(bind=conn) as session:
-                session.add_all(records)
-                await session.flush()
-        assert await OutboxRelay(engine, js).publish_batch() == 2
+        async with AsyncSession(bind=conn) as session:
+            session.add_all(OutboxRecord.from_event(e) for e in events)
+            await session.flush()
+    relay = OutboxRelay(engine, js, batch_size=7)
+    sent = 0
+    while (batch := await relay.publish_batch()):
+        sent += batch
+    assert sent == 30
+    assert (await js.stream_info("INTAKE")).state.messages == before + 30
 
-        subscription = await js.pull_subscribe("intake.hubei.>", durable=None)
-        messages = await subscription.fetch(2, timeout=5)
-        seen = {m.headers["Nats-Msg-Id"]: m.headers["traceparent"] for m in messages}
-        assert seen == {r.id: h for r, h in zip(records, traceparents)}
-    finally:
-        await nc.close()
-        await engine.dispose()
+    # A relay that died after publishing but before marking: the rows go out again.
+    async with engine.begin() as conn:
+        await conn.execute(update(OutboxRecord).values(published_at=None))
+    assert await relay.publish_batch() == 7
+    assert (await js.stream_info("INTAKE")).state.messages == before + 30, "duplicates reached the stream"
+
+    # The inbox recognises an event a consumer has already applied.
+    async with engine.begin() as conn:
+        async with AsyncSession(bind=conn) as session:
+            inbox = InboxRepository(session)
+            assert not await inbox.seen(str(events[0].event_id), "routing")
+            inbox.record(str(events[0].event_id), "routing", events[0].subject)
+            await session.flush()
+            assert await inbox.seen(str(events[0].event_id), "routing")
+            assert not await inbox.seen(str(events[0].event_id), "reporting")
+
+
+async def test_each_message_carries_the_trace_of_the_request_that_caused_it(engine: AsyncEngine,
+                                                                           js: JetStreamContext) -> None:
+    # Two requests, two traces, relayed in one batch.
+    traceparents = [f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01" for _ in range(2)]
+    records = []
+    for header in traceparents:
+        record = OutboxRecord.from_event(event(tenant="hubei"))
+        record.headers = {"traceparent": header}
+        records.append(record)
+    async with engine.begin() as conn:
+        async with AsyncSession(bind=conn) as session:
+            session.add_all(records)
+            await session.flush()
+    assert await OutboxRelay(engine, js).publish_batch() == 2
+
+    subscription = await js.pull_subscribe("intake.hubei.>", durable=None)
+    messages = await subscription.fetch(2, timeout=5)
+    seen = {m.headers["Nats-Msg-Id"]: m.headers["traceparent"] for m in messages}
+    assert seen == {r.id: h for r, h in zip(records, traceparents)}
