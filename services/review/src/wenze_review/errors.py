@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
-from wenze.http.problems import Conflict, NotFound, Problem, ValidationFailed
+from wenze.http.problems import Conflict, NotFound, Problem
+
+T = TypeVar("T")
 
 
-def invalid(field: str, reason: str, **extra: object) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {reason}", extra={"errors": [{"field": field, "reason": reason}], **extra})
+async def found(row_id: str, not_found: type[NotFound], what: str, lookup: Callable[[], Awaitable[T | None]]) -> T:
+    """What ``lookup`` finds for ``row_id``; ``not_found`` (a 404) when ``row_id`` is not a UUID,
+    which no row has, or when nothing is found in the caller's tenant."""
+    message = f"no {what} {row_id} in this tenant"
+    try:
+        uuid.UUID(row_id)
+    except ValueError:
+        raise not_found(message) from None
+    row = await lookup()
+    if row is None:
+        raise not_found(message)
+    return row
 
 
 class NotYours(Problem):

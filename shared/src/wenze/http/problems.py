@@ -100,9 +100,10 @@ class ValidationFailed(Problem):
     title = "Request is not valid"
 
 
-def invalid(field: str, reason: str) -> ValidationFailed:
-    """A 422 naming the one field at fault, in the same shape as request-validation errors."""
-    return ValidationFailed(f"{field}: {reason}", extra={"errors": [{"field": field, "reason": reason}]})
+def invalid(field: str, reason: str, **extra: object) -> ValidationFailed:
+    """A 422 naming the one field at fault, in the same shape as request-validation errors;
+    ``extra`` adds members to the problem (the citations a rule refusal rests on, say)."""
+    return ValidationFailed(f"{field}: {reason}", extra={"errors": [{"field": field, "reason": reason}], **extra})
 
 
 class NotFound(Problem):

@@ -23,6 +23,7 @@ from wenze.events.routing import MatterRouted
 from wenze.rules import get_pack
 from wenze.rules.errors import RulesError
 from wenze.rules.facts import target_facts
+from wenze.http.problems import invalid
 from wenze_review.access import authorise
 from wenze_review.cases.models import Case, DecidedPerson, Decision, Hearing, Investigation, Recommendation
 from wenze_review.cases.schemas import (
@@ -48,7 +49,7 @@ from wenze_review.errors import (
     RulesUnavailable,
     StepMissing,
     WrongState,
-    invalid,
+    found,
 )
 from wenze_review.idempotent import request_print, run_once
 from wenze_review.logic import (
@@ -501,24 +502,12 @@ class CaseService:
                     for c in await uow.repos.cases.by_matter(principal.tenant, matter_id, limit)]
 
     async def _case(self, uow, tenant: str, case_id: str, *, for_update: bool = False) -> Case:
-        try:
-            uuid.UUID(case_id)
-        except ValueError:
-            raise CaseNotFound(f"no case {case_id} in this tenant") from None
-        case = await uow.repos.cases.get(tenant, case_id, for_update=for_update)
-        if case is None:
-            raise CaseNotFound(f"no case {case_id} in this tenant")
-        return case
+        return await found(case_id, CaseNotFound, "case",
+                           lambda: uow.repos.cases.get(tenant, case_id, for_update=for_update))
 
     async def _investigation(self, uow, tenant: str, investigation_id: str) -> Investigation:
-        try:
-            uuid.UUID(investigation_id)
-        except ValueError:
-            raise InvestigationNotFound(f"no investigation {investigation_id} in this tenant") from None
-        found = await uow.repos.cases.investigation(tenant, investigation_id=investigation_id)
-        if found is None:
-            raise InvestigationNotFound(f"no investigation {investigation_id} in this tenant")
-        return found
+        return await found(investigation_id, InvestigationNotFound, "investigation",
+                           lambda: uow.repos.cases.investigation(tenant, investigation_id=investigation_id))
 
     @staticmethod
     def _handling(case: Case) -> str | None:

@@ -18,6 +18,7 @@ from wenze.db.base import utcnow
 from wenze.events.review import ConsultationConcluded
 from wenze.events.routing import ConsultationRequested
 from wenze.rules import get_pack
+from wenze.http.problems import invalid
 from wenze_review.access import authorise
 from wenze_review.deliberations.models import Approval, Deliberation, EscalationRecord, Signature
 from wenze_review.deliberations.schemas import (
@@ -32,7 +33,6 @@ from wenze_review.errors import (
     ConsultationNotFound,
     JointReviewNotFound,
     WrongState,
-    invalid,
 )
 from wenze_review.idempotent import request_print, run_once
 from wenze_review.logic import CONSENSUS_LEVEL, Opinion, consensus, normalise_steps

@@ -6,7 +6,8 @@ import uuid
 
 from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
-from wenze_review.errors import CaseNotFound, NotYours, TaskNotFound, WrongState, invalid
+from wenze.http.problems import invalid
+from wenze_review.errors import CaseNotFound, NotYours, TaskNotFound, WrongState, found
 from wenze_review.work.schemas import TaskRead, TimelineEntryRead
 
 
@@ -51,23 +52,12 @@ class WorkService:
             return read
 
     async def _task(self, uow, tenant: str, task_id: str):
-        try:
-            uuid.UUID(task_id)
-        except ValueError:
-            raise TaskNotFound(f"no task {task_id} in this tenant") from None
-        task = await uow.repos.work.get_task(tenant, task_id, for_update=True)
-        if task is None:
-            raise TaskNotFound(f"no task {task_id} in this tenant")
-        return task
+        return await found(task_id, TaskNotFound, "task",
+                           lambda: uow.repos.work.get_task(tenant, task_id, for_update=True))
 
     async def case_timeline(self, principal: Principal, case_id: str) -> list[TimelineEntryRead]:
         async with self.uow() as uow:
-            try:
-                uuid.UUID(case_id)
-            except ValueError:
-                raise CaseNotFound(f"no case {case_id} in this tenant") from None
-            if await uow.repos.cases.get(principal.tenant, case_id) is None:
-                raise CaseNotFound(f"no case {case_id} in this tenant")
+            await found(case_id, CaseNotFound, "case", lambda: uow.repos.cases.get(principal.tenant, case_id))
             entries = await uow.repos.work.timeline(principal.tenant, case_id=case_id)
             return [TimelineEntryRead.model_validate(e) for e in entries]
 
