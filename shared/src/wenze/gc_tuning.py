@@ -13,14 +13,20 @@ from __future__ import annotations
 import gc
 
 YOUNG_GENERATION_THRESHOLD = 10_000
+_service_process = False
 
 
 def tune_for_service() -> None:
-    """Called once, when a service process starts."""
+    """Called once, when a service's command starts its process."""
+    global _service_process
+    _service_process = True
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD)
 
 
 def freeze_startup_objects() -> None:
-    """Called once start-up is complete."""
-    gc.collect()
-    gc.freeze()
+    """Called when an app or worker has started. Only a process started as a service is
+    frozen: an app built in-process (tests, embedding) would keep its caller's garbage forever
+    and pay a full collection per app."""
+    if _service_process:
+        gc.collect()
+        gc.freeze()

@@ -31,13 +31,12 @@ def _refill(local: threading.local) -> None:
     for start in range(0, len(raw), 16):
         raw[start + 6] = (raw[start + 6] & 0x0F) | 0x40
         raw[start + 8] = (raw[start + 8] & 0x3F) | 0x80
-    local.raw = bytes(raw)
     local.hex = raw.hex()
     local.next = 0
 
 
 def _take(local: threading.local) -> int:
-    """Index of the next unused 16 bytes in this thread's buffer."""
+    """Index of the next unused id in this thread's buffer."""
     index = getattr(local, "next", _IDS_PER_READ)
     if index >= _IDS_PER_READ:
         _refill(local)
@@ -48,8 +47,8 @@ def _take(local: threading.local) -> int:
 
 def new_uuid() -> uuid.UUID:
     local = _local
-    start = 16 * _take(local)
-    return uuid.UUID(int=int.from_bytes(local.raw[start:start + 16], "big"))
+    start = 32 * _take(local)
+    return uuid.UUID(int=int(local.hex[start:start + 32], 16))
 
 
 def new_id() -> str:

@@ -171,8 +171,8 @@ class ImportService:
                     # The batch before is not committed yet, so the duplicate lookup cannot see
                     # its rows: they are passed along instead, once that batch has chosen them.
                     await before.chosen.wait()
-                order = WriteOrder(pending=before.references, chosen=write.choose, turn=before.numbered.wait) \
-                    if before is not None else WriteOrder(pending={}, chosen=write.choose, turn=None)
+                order = WriteOrder(pending=before.references if before else {}, chosen=write.choose,
+                                   turn=before.numbered.wait if before else None)
                 result = await self.matters.write_batch(uow, checked.batch, submitted_by=created_by,
                                                         import_job_id=job_id, order=order)
                 write.numbered.set()
