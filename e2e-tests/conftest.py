@@ -32,8 +32,12 @@ def stack(service_factory, database_url: str) -> dict[str, ServiceProcess]:
     """Each service migrated first (as a deployment's migrate job does), then its worker and api."""
     for service, module in SERVICES.items():
         # A process per service, as in a deployment: their models share one metadata registry.
-        migrated = subprocess.run([sys.executable, "-m", module, "migrate"], capture_output=True, text=True,
-                                  env={**os.environ, f"WENZE_{service.upper()}_DATABASE_URL": database_url})
+        migrated = subprocess.run(
+            [sys.executable, "-m", module, "migrate"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, f"WENZE_{service.upper()}_DATABASE_URL": database_url},
+        )
         assert migrated.returncode == 0, migrated.stderr
     for service in SERVICES:
         service_factory(service, "worker", wait=False)
@@ -70,21 +74,27 @@ class User:
 
     def ok(self, service: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         response = self.post(service, path, body)
-        assert response.status_code in (200, 201), f"{self.username} POST {path}: {response.status_code} {response.text}"
+        assert response.status_code in (200, 201), (
+            f"{self.username} POST {path}: {response.status_code} {response.text}"
+        )
         return response.json()
 
     def task_of_matter(self, kind: str, matter_id: str) -> dict[str, Any]:
         """The open task of this user's office of ``kind`` on ``matter_id``."""
+
         def find() -> dict[str, Any] | None:
             tasks = self.get("review", "/v1/tasks", state="open")
             return next((t for t in tasks if t["kind"] == kind and t["matter_id"] == matter_id), None)
+
         return wait_for(find, f"{self.username}'s {kind} task on matter {matter_id}")
 
     def task(self, kind: str, subject_id: str) -> dict[str, Any]:
         """The open task of this user's office for ``subject_id`` (a consultation, case, ...)."""
+
         def find() -> dict[str, Any] | None:
             tasks = self.get("review", "/v1/tasks", state="open")
             return next((t for t in tasks if t["kind"] == kind and t["subject_id"] == subject_id), None)
+
         return wait_for(find, f"{self.username}'s {kind} task for {subject_id}")
 
 
@@ -105,8 +115,12 @@ class Tenant:
     def user(self, username: str) -> User:
         """A demo user, signed in with the password grant as a client application would."""
         if username not in self._users:
-            oidc = KeycloakOpenID(server_url=self.issuer_url, realm_name=self.realm, client_id="wenze-api",
-                                  client_secret_key="wenze-dev-secret")
+            oidc = KeycloakOpenID(
+                server_url=self.issuer_url,
+                realm_name=self.realm,
+                client_id="wenze-api",
+                client_secret_key="wenze-dev-secret",
+            )
             self._users[username] = self._clients(username, oidc.token(username, "wenze")["access_token"])
         return self._users[username]
 
@@ -116,30 +130,52 @@ class Tenant:
 
     def _clients(self, username: str, token: str) -> User:
         headers = {"Authorization": f"Bearer {token}"}
-        return User(username, {service: httpx.Client(base_url=process.url, timeout=60, headers=headers)
-                               for service, process in self.stack.items()})
+        return User(
+            username,
+            {
+                service: httpx.Client(base_url=process.url, timeout=60, headers=headers)
+                for service, process in self.stack.items()
+            },
+        )
 
     def close(self) -> None:
         for user in self._users.values():
             for client in user.clients.values():
                 client.close()
 
-    def submit_and_accept(self, submitter: str, acceptor: str, *, source: str, targets: list[dict[str, Any]],
-                          proposed_form: str | None = None, key_supervised: bool = False) -> dict[str, Any]:
-        body = {"source": source, "source_reference": f"E2E-{uuid.uuid4().hex[:12]}", "summary": "落实主体责任不力",
-                "facts": "经核查，相关人员履职不到位，造成不良影响。", "targets": targets,
-                "key_supervised": key_supervised}
+    def submit_and_accept(
+        self,
+        submitter: str,
+        acceptor: str,
+        *,
+        source: str,
+        targets: list[dict[str, Any]],
+        proposed_form: str | None = None,
+        key_supervised: bool = False,
+    ) -> dict[str, Any]:
+        body = {
+            "source": source,
+            "source_reference": f"E2E-{uuid.uuid4().hex[:12]}",
+            "summary": "落实主体责任不力",
+            "facts": "经核查，相关人员履职不到位，造成不良影响。",
+            "targets": targets,
+            "key_supervised": key_supervised,
+        }
         if proposed_form:
             body["proposed_form"] = proposed_form
         matter = self.user(submitter).ok("intake", "/v1/matters", body)
-        self.user(acceptor).ok("intake", f"/v1/matters/{matter['id']}/acceptance", {
-            "outcome": "accepted", "participants": ["室主任", "分管副主任"], "study_date": today()})
+        self.user(acceptor).ok(
+            "intake",
+            f"/v1/matters/{matter['id']}/acceptance",
+            {"outcome": "accepted", "participants": ["室主任", "分管副主任"], "study_date": today()},
+        )
         return matter
 
     def slips(self, matter_id: str, reader: str, count: int = 1) -> list[dict[str, Any]]:
         def find() -> list[dict[str, Any]] | None:
             slips = self.user(reader).get("routing", "/v1/slips", matter_id=matter_id)
             return slips if len(slips) >= count else None
+
         return wait_for(find, f"{count} slip(s) of {matter_id}")
 
     def routed_slip(self, matter_id: str, reader: str) -> dict[str, Any]:
@@ -149,13 +185,16 @@ class Tenant:
 
     def wait_routed(self, slip_id: str, reader: str) -> dict[str, Any]:
         """The slip once its handler is fixed (after a consultation, for example)."""
-        return wait_for(lambda: (s := self.user(reader).get("routing", f"/v1/slips/{slip_id}"))["state"] == "routed"
-                        and s, f"slip {slip_id} to be routed")
+        return wait_for(
+            lambda: (s := self.user(reader).get("routing", f"/v1/slips/{slip_id}"))["state"] == "routed" and s,
+            f"slip {slip_id} to be routed",
+        )
 
     def case(self, slip_id: str, reader: str) -> dict[str, Any]:
         def find() -> dict[str, Any] | None:
             cases = self.user(reader).get("review", "/v1/cases")
             return next((c for c in cases if c["slip_id"] == slip_id), None)
+
         return wait_for(find, f"the case of slip {slip_id}")
 
     def read_case(self, case_id: str, reader: str) -> dict[str, Any]:
@@ -164,6 +203,7 @@ class Tenant:
 
 def today() -> str:
     import datetime as dt
+
     return dt.date.today().isoformat()
 
 

@@ -33,18 +33,25 @@ def module_of(service: str) -> str:
 def service(request, service_factory, database_url: str) -> tuple[str, ServiceProcess, ServiceProcess]:
     name = request.param
     prefix = f"WENZE_{name.replace('-', '_').upper()}_"
-    migrated = subprocess.run([sys.executable, "-m", module_of(name), "migrate"], capture_output=True, text=True,
-                              env={**os.environ, f"{prefix}DATABASE_URL": database_url})
+    migrated = subprocess.run(
+        [sys.executable, "-m", module_of(name), "migrate"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, f"{prefix}DATABASE_URL": database_url},
+    )
     assert migrated.returncode == 0, migrated.stderr
     worker = service_factory(name, "worker", wait=False)
     return name, service_factory(name), worker
 
 
-@pytest.mark.parametrize("path,body", [
-    ("/healthz", {"status": "ok"}),
-    ("/readyz", {"status": "ok", "checks": {"database": "ok", "nats": "ok"}}),
-    ("/openapi.json", None),
-])
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("/healthz", {"status": "ok"}),
+        ("/readyz", {"status": "ok", "checks": {"database": "ok", "nats": "ok"}}),
+        ("/openapi.json", None),
+    ],
+)
 def test_api_answers(service, path: str, body: dict | None) -> None:
     name, api, _ = service
     response = httpx.get(f"{api.url}{path}", timeout=10)
@@ -61,8 +68,12 @@ async def test_schema_is_migrated_to_head(service, database_url: str) -> None:
     dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
     conn = await asyncpg.connect(dsn)
     try:
-        tables = {row["table_name"] for row in await conn.fetch(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", schema)}
+        tables = {
+            row["table_name"]
+            for row in await conn.fetch(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", schema
+            )
+        }
         version = await conn.fetchval(f'SELECT version_num FROM "{schema}".alembic_version')
     finally:
         await conn.close()

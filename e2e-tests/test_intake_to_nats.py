@@ -23,8 +23,9 @@ def intake_url(service_factory) -> str:
 
 
 def keycloak_token(issuer_url: str, realm: str, username: str) -> str:
-    client = KeycloakOpenID(server_url=issuer_url, realm_name=realm, client_id="wenze-api",
-                            client_secret_key="wenze-dev-secret")
+    client = KeycloakOpenID(
+        server_url=issuer_url, realm_name=realm, client_id="wenze-api", client_secret_key="wenze-dev-secret"
+    )
     return client.token(username, "wenze")["access_token"]
 
 
@@ -52,12 +53,16 @@ async def next_message(nats_url: str, subject: str, matter_id: str, timeout: flo
 
 
 # Cadre levels are each tenant's own vocabulary (Kunshan: city-managed or not; Zhenxiong: leader or staff).
-@pytest.mark.parametrize("realm,submitter,source,acceptor,cadre_level", [
-    ("wenze-kunshan", "ks-supervision-1", "city_government", "ks-intake", "city_managed"),
-    ("wenze-zhenxiong", "zx-intake", None, "zx-intake", "leader"),
-])
-def test_submit_accept_and_event_carries_the_trace(issuer_url, intake_url, nats_server, realm, submitter,
-                                                   source, acceptor, cadre_level) -> None:
+@pytest.mark.parametrize(
+    "realm,submitter,source,acceptor,cadre_level",
+    [
+        ("wenze-kunshan", "ks-supervision-1", "city_government", "ks-intake", "city_managed"),
+        ("wenze-zhenxiong", "zx-intake", None, "zx-intake", "leader"),
+    ],
+)
+def test_submit_accept_and_event_carries_the_trace(
+    issuer_url, intake_url, nats_server, realm, submitter, source, acceptor, cadre_level
+) -> None:
     tenant = realm.removeprefix("wenze-")
     submit_headers = {"Authorization": f"Bearer {keycloak_token(issuer_url, realm, submitter)}"}
     accept_headers = {"Authorization": f"Bearer {keycloak_token(issuer_url, realm, acceptor)}"}

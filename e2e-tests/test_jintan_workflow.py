@@ -11,30 +11,52 @@ pytestmark = pytest.mark.integration
 
 
 def person(name: str, cadre_level: str) -> dict:
-    return {"kind": "person", "name": name, "post": "科员" if cadre_level == "staff" else "副局长",
-            "unit": "区教育局", "cadre_level": cadre_level, "sector": "administrative_organ", "party_member": True}
+    return {
+        "kind": "person",
+        "name": name,
+        "post": "科员" if cadre_level == "staff" else "副局长",
+        "unit": "区教育局",
+        "cadre_level": cadre_level,
+        "sector": "administrative_organ",
+        "party_member": True,
+    }
 
 
 def recommendation(severity: str, circumstance: str, measures: list[str]) -> dict:
-    return {"target_index": 0, "statement": "作风不实，造成不良影响", "legal_basis": "坛作组办〔2019〕2号",
-            "severity": severity, "circumstances": [circumstance], "proposed_measures": measures}
+    return {
+        "target_index": 0,
+        "statement": "作风不实，造成不良影响",
+        "legal_basis": "坛作组办〔2019〕2号",
+        "severity": severity,
+        "circumstances": [circumstance],
+        "proposed_measures": measures,
+    }
 
 
 def hearing() -> dict:
-    return {"target_index": 0, "held_on": "2026-11-30",
-            "arguments": [{"argument": "工作量大", "accepted": False, "reason": "不构成免责理由"}]}
+    return {
+        "target_index": 0,
+        "held_on": "2026-11-30",
+        "arguments": [{"argument": "工作量大", "accepted": False, "reason": "不构成免责理由"}],
+    }
 
 
 def decision(measures: list[str], *, simplified: bool = False) -> dict:
-    return {"decided_on": "2026-12-02", "announced_on": "2026-12-02", "simplified": simplified, "facts_clear": True,
-            "measures": [{"target_index": 0, "measures": measures}]}
+    return {
+        "decided_on": "2026-12-02",
+        "announced_on": "2026-12-02",
+        "simplified": simplified,
+        "facts_clear": True,
+        "measures": [{"target_index": 0, "measures": measures}],
+    }
 
 
 def test_clerk_is_decided_by_the_unit_after_the_conduct_office_approves(tenant_for, events) -> None:
     jt = tenant_for("wenze-jintan")
     made = events("review.jintan.decision.made.v1")
-    matter = jt.submit_and_accept("jt-conduct-office", "jt-conduct-office", source="public_complaint",
-                                  targets=[person("王小明", "staff")])
+    matter = jt.submit_and_accept(
+        "jt-conduct-office", "jt-conduct-office", source="public_complaint", targets=[person("王小明", "staff")]
+    )
     slip = jt.routed_slip(matter["id"], "jt-conduct-office")
     assert slip["handler"] == "competent_unit" and slip["number"].startswith("JT-FD-")
 
@@ -42,14 +64,23 @@ def test_clerk_is_decided_by_the_unit_after_the_conduct_office_approves(tenant_f
     # 第十三条: the start is approved by the leading group's responsible member.
     jt.user("jt-group-deputy").ok("review", f"/v1/cases/{case['id']}/approvals", {"stage": "start"})
     unit = jt.user("jt-unit-education")
-    unit.ok("review", f"/v1/investigations/{case['investigation']['id']}/findings",
-            {"findings": "无正当理由逾期办理群众事项。", "evidence": ["办件记录"]})
+    unit.ok(
+        "review",
+        f"/v1/investigations/{case['investigation']['id']}/findings",
+        {"findings": "无正当理由逾期办理群众事项。", "evidence": ["办件记录"]},
+    )
     # 第九条: contract dismissal is not among a civil servant's measures.
-    refused = unit.post("review", f"/v1/cases/{case['id']}/recommendations",
-                        recommendation("ordinary", "overdue_without_reason", ["admonishment", "contract_dismissal"]))
+    refused = unit.post(
+        "review",
+        f"/v1/cases/{case['id']}/recommendations",
+        recommendation("ordinary", "overdue_without_reason", ["admonishment", "contract_dismissal"]),
+    )
     assert refused.status_code == 422 and refused.json()["measures"] == ["contract_dismissal"], refused.text
-    unit.ok("review", f"/v1/cases/{case['id']}/recommendations",
-            recommendation("ordinary", "overdue_without_reason", ["admonishment"]))
+    unit.ok(
+        "review",
+        f"/v1/cases/{case['id']}/recommendations",
+        recommendation("ordinary", "overdue_without_reason", ["admonishment"]),
+    )
     unit.ok("review", f"/v1/cases/{case['id']}/hearings", hearing())
 
     # The unit decides only once the conduct office has approved (第十五条).
@@ -66,8 +97,12 @@ def test_clerk_is_decided_by_the_unit_after_the_conduct_office_approves(tenant_f
 def test_section_leader_is_investigated_jointly_and_decided_after_the_standing_committee(tenant_for, events) -> None:
     jt = tenant_for("wenze-jintan")
     made = events("review.jintan.decision.made.v1")
-    matter = jt.submit_and_accept("jt-conduct-office", "jt-conduct-office", source="department_transfer",
-                                  targets=[person("赵立新", "section_leader")])
+    matter = jt.submit_and_accept(
+        "jt-conduct-office",
+        "jt-conduct-office",
+        source="department_transfer",
+        targets=[person("赵立新", "section_leader")],
+    )
     slip = jt.routed_slip(matter["id"], "jt-conduct-office")
     assert slip["handler"] == "conduct_office"
     assert set(slip["outcome"]["investigated_with"]) == {"district_commission", "organisation_department"}
@@ -77,10 +112,16 @@ def test_section_leader_is_investigated_jointly_and_decided_after_the_standing_c
     for approver in ("jt-group-deputy", "jt-group-head"):
         jt.user(approver).ok("review", f"/v1/cases/{case['id']}/approvals", {"stage": "start"})
     office = jt.user("jt-conduct-office")
-    office.ok("review", f"/v1/investigations/{case['investigation']['id']}/findings",
-              {"findings": "重点工程推进严重滞后。", "evidence": ["督查通报"]})
-    office.ok("review", f"/v1/cases/{case['id']}/recommendations",
-              recommendation("serious", "major_project_delayed", ["circulated_notice", "organisational_measure"]))
+    office.ok(
+        "review",
+        f"/v1/investigations/{case['investigation']['id']}/findings",
+        {"findings": "重点工程推进严重滞后。", "evidence": ["督查通报"]},
+    )
+    office.ok(
+        "review",
+        f"/v1/cases/{case['id']}/recommendations",
+        recommendation("serious", "major_project_delayed", ["circulated_notice", "organisational_measure"]),
+    )
 
     # The joint review: the conduct office, the district commission and the organisation department.
     case = jt.read_case(case["id"], "jt-conduct-office")
@@ -90,8 +131,11 @@ def test_section_leader_is_investigated_jointly_and_decided_after_the_standing_c
         jt.user(signer).ok("review", f"/v1/joint-reviews/{review_id}/signatures", {"opinion": "agree"})
     joint = jt.user("jt-conduct-office").get("review", f"/v1/joint-reviews/{review_id}")
     for approver in joint["approved_by"]:
-        username = {"conduct_office": "jt-conduct-office", "leading_group_responsible": "jt-group-deputy",
-                    "leading_group_principal": "jt-group-head"}[approver]
+        username = {
+            "conduct_office": "jt-conduct-office",
+            "leading_group_responsible": "jt-group-deputy",
+            "leading_group_principal": "jt-group-head",
+        }[approver]
         jt.user(username).ok("review", f"/v1/joint-reviews/{review_id}/approvals", {})
     office.ok("review", f"/v1/cases/{case['id']}/hearings", hearing())
 
@@ -108,15 +152,22 @@ def test_section_leader_is_investigated_jointly_and_decided_after_the_standing_c
 @pytest.mark.parametrize("measures,allowed", [(["admonishment"], True), (["organisational_measure"], False)])
 def test_simplified_procedure_only_where_第十六条_allows(tenant_for, measures: list[str], allowed: bool) -> None:
     jt = tenant_for("wenze-jintan")
-    matter = jt.submit_and_accept("jt-unit-education", "jt-conduct-office", source="unit_self_found",
-                                  targets=[person("孙晓", "staff")])
+    matter = jt.submit_and_accept(
+        "jt-unit-education", "jt-conduct-office", source="unit_self_found", targets=[person("孙晓", "staff")]
+    )
     case = jt.case(jt.routed_slip(matter["id"], "jt-conduct-office")["id"], "jt-conduct-office")
     jt.user("jt-group-deputy").ok("review", f"/v1/cases/{case['id']}/approvals", {"stage": "start"})
     unit = jt.user("jt-unit-education")
-    unit.ok("review", f"/v1/investigations/{case['investigation']['id']}/findings",
-            {"findings": "事实清楚。", "evidence": ["自查报告"]})
-    unit.ok("review", f"/v1/cases/{case['id']}/recommendations",
-            recommendation("ordinary" if allowed else "serious", "overdue_without_reason", measures))
+    unit.ok(
+        "review",
+        f"/v1/investigations/{case['investigation']['id']}/findings",
+        {"findings": "事实清楚。", "evidence": ["自查报告"]},
+    )
+    unit.ok(
+        "review",
+        f"/v1/cases/{case['id']}/recommendations",
+        recommendation("ordinary" if allowed else "serious", "overdue_without_reason", measures),
+    )
     unit.ok("review", f"/v1/cases/{case['id']}/hearings", hearing())
     if not allowed:
         # An organisational measure needs the conduct office's agreement first, then is still refused

@@ -8,17 +8,33 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-PARTICIPANTS = {"party_conduct_office": "ks-intake", "case_management_office": "ks-case-management",
-                "case_trial_office": "ks-trial", "discipline_supervision_office": "ks-supervision-1",
-                "review_investigation_office": "ks-investigation-1"}
-APPROVERS = {"commission_leaders": "ks-leader", "principal_leader": "ks-principal",
-             "leader_in_charge": "ks-leader-in-charge", "city_party_secretary": "ks-city-party-secretary",
-             "standing_committee_meeting": "ks-standing-committee", "secretary_special_meeting": "ks-secretary-meeting"}
+PARTICIPANTS = {
+    "party_conduct_office": "ks-intake",
+    "case_management_office": "ks-case-management",
+    "case_trial_office": "ks-trial",
+    "discipline_supervision_office": "ks-supervision-1",
+    "review_investigation_office": "ks-investigation-1",
+}
+APPROVERS = {
+    "commission_leaders": "ks-leader",
+    "principal_leader": "ks-principal",
+    "leader_in_charge": "ks-leader-in-charge",
+    "city_party_secretary": "ks-city-party-secretary",
+    "standing_committee_meeting": "ks-standing-committee",
+    "secretary_special_meeting": "ks-secretary-meeting",
+}
 
 
 def person(name: str, cadre_level: str, sector: str, unit: str) -> dict:
-    return {"kind": "person", "name": name, "post": "副局长", "unit": unit, "cadre_level": cadre_level,
-            "sector": sector, "party_member": True}
+    return {
+        "kind": "person",
+        "name": name,
+        "post": "副局长",
+        "unit": unit,
+        "cadre_level": cadre_level,
+        "sector": sector,
+        "party_member": True,
+    }
 
 
 CITY_CADRE = person("钱国强", "city_managed", "city_department", "市住房和城乡建设局")
@@ -34,15 +50,27 @@ def review_to_decision(ks, made, matter_id: str, slip: dict) -> dict:
     """From a slip routed to the discipline-supervision office to the written decision."""
     case = ks.case(slip["id"], "ks-supervision-1")
     handler = ks.user("ks-supervision-1")
-    handler.ok("review", f"/v1/investigations/{case['investigation']['id']}/findings",
-               {"findings": "对分管领域安全生产监管失职，不适宜担任现职。", "evidence": ["调查报告"]})
-    recommendation = {"target_index": 0, "statement": "失职失责", "legal_basis": "昆纪办发〔2019〕19号 附件6",
-                      "severity": "heavier", "circumstances": ["dereliction_of_duty", "unfit_for_current_post"]}
-    lighter = handler.post("review", f"/v1/cases/{case['id']}/recommendations",
-                           {**recommendation, "severity": "lighter", "proposed_measures": ["removal_from_post"]})
+    handler.ok(
+        "review",
+        f"/v1/investigations/{case['investigation']['id']}/findings",
+        {"findings": "对分管领域安全生产监管失职，不适宜担任现职。", "evidence": ["调查报告"]},
+    )
+    recommendation = {
+        "target_index": 0,
+        "statement": "失职失责",
+        "legal_basis": "昆纪办发〔2019〕19号 附件6",
+        "severity": "heavier",
+        "circumstances": ["dereliction_of_duty", "unfit_for_current_post"],
+    }
+    lighter = handler.post(
+        "review",
+        f"/v1/cases/{case['id']}/recommendations",
+        {**recommendation, "severity": "lighter", "proposed_measures": ["removal_from_post"]},
+    )
     assert lighter.status_code == 422, lighter.text
-    handler.ok("review", f"/v1/cases/{case['id']}/recommendations",
-               {**recommendation, "proposed_measures": ["reassignment"]})
+    handler.ok(
+        "review", f"/v1/cases/{case['id']}/recommendations", {**recommendation, "proposed_measures": ["reassignment"]}
+    )
 
     # 会审: the five offices sign, the two leaders approve (附件4).
     case = ks.read_case(case["id"], "ks-supervision-1")
@@ -53,15 +81,26 @@ def review_to_decision(ks, made, matter_id: str, slip: dict) -> dict:
         ks.user(PARTICIPANTS[office]).ok("review", f"/v1/joint-reviews/{joint['id']}/signatures", {"opinion": "agree"})
     approve_all(ks, f"/v1/joint-reviews/{joint['id']}/approvals", joint["approved_by"])
 
-    decide = {"decided_on": "2026-12-02", "announced_on": "2026-12-03", "simplified": False, "facts_clear": True,
-              "measures": [{"target_index": 0, "measures": ["reassignment"]}]}
+    decide = {
+        "decided_on": "2026-12-02",
+        "announced_on": "2026-12-03",
+        "simplified": False,
+        "facts_clear": True,
+        "measures": [{"target_index": 0, "measures": ["reassignment"]}],
+    }
     unheard = handler.post("review", f"/v1/cases/{case['id']}/decision", decide)
     assert unheard.status_code == 409 and unheard.json()["step"] == "hearing", unheard.text
     assert unheard.json()["citations"], "the hearing's article is cited"
     assert ks.read_case(case["id"], "ks-supervision-1")["decision"] is None
-    handler.ok("review", f"/v1/cases/{case['id']}/hearings", {
-        "target_index": 0, "held_on": "2026-12-01",
-        "arguments": [{"argument": "系前任遗留问题", "accepted": False, "reason": "到任后未履行整改职责"}]})
+    handler.ok(
+        "review",
+        f"/v1/cases/{case['id']}/hearings",
+        {
+            "target_index": 0,
+            "held_on": "2026-12-01",
+            "arguments": [{"argument": "系前任遗留问题", "accepted": False, "reason": "到任后未履行整改职责"}],
+        },
+    )
     unapproved = handler.post("review", f"/v1/cases/{case['id']}/decision", decide)
     assert unapproved.status_code == 409 and unapproved.json()["step"] == "approval", unapproved.text
     for office in unapproved.json()["offices"]:
@@ -76,8 +115,9 @@ def review_to_decision(ks, made, matter_id: str, slip: dict) -> dict:
 def test_city_managed_cadre_consultation_to_decision(tenant_for, events) -> None:
     ks = tenant_for("wenze-kunshan")
     made = events("review.kunshan.decision.made.v1")
-    matter = ks.submit_and_accept("ks-supervision-1", "ks-intake", source="city_government",
-                                  targets=[CITY_CADRE], proposed_form="form_2")
+    matter = ks.submit_and_accept(
+        "ks-supervision-1", "ks-intake", source="city_government", targets=[CITY_CADRE], proposed_form="form_2"
+    )
     slip = ks.slips(matter["id"], "ks-intake")[0]
     assert slip["state"] == "in_consultation" and slip["number"].startswith("昆纪委问分〔")
 
@@ -91,9 +131,13 @@ def test_city_managed_cadre_consultation_to_decision(tenant_for, events) -> None
     own = ks.user("ks-supervision-1").task_of_matter("consultation_signature", matter["id"])
     assert ks.user("ks-trial").post("review", f"/v1/tasks/{own['id']}/claim").status_code == 403
     ks.user("ks-supervision-1").ok("review", f"/v1/tasks/{own['id']}/claim")
-    held = ks.user("ks-supervision-2").post("review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-supervision-2"})
+    held = ks.user("ks-supervision-2").post(
+        "review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-supervision-2"}
+    )
     assert held.status_code == 409, held.text
-    handed = ks.user("ks-supervision-1").ok("review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-supervision-2"})
+    handed = ks.user("ks-supervision-1").ok(
+        "review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-supervision-2"}
+    )
     assert handed["assignee"] == "ks-supervision-2"
     assert [h["action"] for h in handed["history"]][-2:] == ["claimed", "reassigned"]
 
@@ -122,24 +166,41 @@ def test_city_managed_cadre_consultation_to_decision(tenant_for, events) -> None
 def test_consultation_deadlock_escalated_twice(tenant_for, events) -> None:
     ks = tenant_for("wenze-kunshan")
     made = events("review.kunshan.decision.made.v1")
-    matter = ks.submit_and_accept("ks-supervision-1", "ks-intake", source="city_government",
-                                  targets=[CITY_CADRE], proposed_form="form_2")
+    matter = ks.submit_and_accept(
+        "ks-supervision-1", "ks-intake", source="city_government", targets=[CITY_CADRE], proposed_form="form_2"
+    )
     slip = ks.slips(matter["id"], "ks-intake")[0]
-    path = f"/v1/consultations/{ks.user('ks-intake').task_of_matter('consultation_signature', matter['id'])['subject_id']}"
+    path = (
+        f"/v1/consultations/{ks.user('ks-intake').task_of_matter('consultation_signature', matter['id'])['subject_id']}"
+    )
     for office, username in PARTICIPANTS.items():
-        opinion = ({"opinion": "other", "handler": "review_investigation_office", "text": "涉嫌职务违法，宜由审查调查室承办"}
-                   if office == "review_investigation_office" else {"opinion": "agree"})
+        opinion = (
+            {"opinion": "other", "handler": "review_investigation_office", "text": "涉嫌职务违法，宜由审查调查室承办"}
+            if office == "review_investigation_office"
+            else {"opinion": "agree"}
+        )
         ks.user(username).ok("review", f"{path}/signatures", opinion)
     consultation = ks.user("ks-intake").get("review", path)
     assert consultation["state"] == "escalated"
     # 附件2 第七条: the leaders in charge first; divided still, the secretary's special meeting.
     assert consultation["current_level"]["step"] == "leaders_in_charge"
-    ks.user("ks-leader-in-charge").ok("review", f"{path}/escalations", {"outcome": "no_agreement", "text": "意见仍不一致"})
-    ks.user("ks-secretary-meeting").ok("review", f"{path}/escalations", {
-        "outcome": "decided", "handler": "discipline_supervision_office", "text": "书记专题会研究决定由执纪监督室承办"})
+    ks.user("ks-leader-in-charge").ok(
+        "review", f"{path}/escalations", {"outcome": "no_agreement", "text": "意见仍不一致"}
+    )
+    ks.user("ks-secretary-meeting").ok(
+        "review",
+        f"{path}/escalations",
+        {
+            "outcome": "decided",
+            "handler": "discipline_supervision_office",
+            "text": "书记专题会研究决定由执纪监督室承办",
+        },
+    )
     levels = ks.user("ks-intake").get("review", path)["levels"]
     assert [(level["step"], level["outcome"]) for level in levels] == [
-        ("leaders_in_charge", "no_agreement"), ("secretary_special_meeting", "decided")]
+        ("leaders_in_charge", "no_agreement"),
+        ("secretary_special_meeting", "decided"),
+    ]
 
     slip = ks.wait_routed(slip["id"], "ks-intake")
     assert slip["handler"] == "discipline_supervision_office"
@@ -151,32 +212,56 @@ def test_consultation_deadlock_escalated_twice(tenant_for, events) -> None:
 def test_town_cadre_goes_straight_to_the_town_commission(tenant_for, events) -> None:
     ks = tenant_for("wenze-kunshan")
     made = events("review.kunshan.decision.made.v1")
-    matter = ks.submit_and_accept("ks-town-bacheng", "ks-intake", source="grassroots_or_media",
-                                  targets=[TOWN_CADRE], proposed_form="form_1")
+    matter = ks.submit_and_accept(
+        "ks-town-bacheng", "ks-intake", source="grassroots_or_media", targets=[TOWN_CADRE], proposed_form="form_1"
+    )
     slip = ks.routed_slip(matter["id"], "ks-intake")
     assert slip["handler"] == "district_town_commission" and slip["cc"] == ["discipline_supervision_office"]
     assert any(c.endswith("三.2") for c in slip["citations"])
 
     case = ks.case(slip["id"], "ks-town-bacheng")
     town = ks.user("ks-town-bacheng")
-    town.ok("review", f"/v1/investigations/{case['investigation']['id']}/findings",
-            {"findings": "工作作风漂浮。", "evidence": ["谈话笔录"]})
-    town.ok("review", f"/v1/cases/{case['id']}/recommendations", {
-        "target_index": 0, "statement": "作风漂浮", "legal_basis": "昆纪办发〔2019〕19号 三.2",
-        "severity": "lighter", "circumstances": ["dereliction_of_duty"], "proposed_measures": []})
-    town.ok("review", f"/v1/cases/{case['id']}/hearings", {
-        "target_index": 0, "held_on": "2026-12-01", "arguments": []})
-    decision = town.ok("review", f"/v1/cases/{case['id']}/decision", {
-        "decided_on": "2026-12-02", "simplified": False, "facts_clear": True,
-        "measures": [{"target_index": 0, "measures": []}]})["decision"]
+    town.ok(
+        "review",
+        f"/v1/investigations/{case['investigation']['id']}/findings",
+        {"findings": "工作作风漂浮。", "evidence": ["谈话笔录"]},
+    )
+    town.ok(
+        "review",
+        f"/v1/cases/{case['id']}/recommendations",
+        {
+            "target_index": 0,
+            "statement": "作风漂浮",
+            "legal_basis": "昆纪办发〔2019〕19号 三.2",
+            "severity": "lighter",
+            "circumstances": ["dereliction_of_duty"],
+            "proposed_measures": [],
+        },
+    )
+    town.ok("review", f"/v1/cases/{case['id']}/hearings", {"target_index": 0, "held_on": "2026-12-01", "arguments": []})
+    decision = town.ok(
+        "review",
+        f"/v1/cases/{case['id']}/decision",
+        {
+            "decided_on": "2026-12-02",
+            "simplified": False,
+            "facts_clear": True,
+            "measures": [{"target_index": 0, "measures": []}],
+        },
+    )["decision"]
     assert decision["decided_by"] == "district_town_commission"
     made.next(lambda e: e["matter_id"] == matter["id"])
 
 
 def test_unknown_target_investigated_classified_and_routed(tenant_for) -> None:
     ks = tenant_for("wenze-kunshan")
-    matter = ks.submit_and_accept("ks-supervision-1", "ks-intake", source="inspection",
-                                  targets=[{"kind": "unknown", "sector": "district_town"}], proposed_form="form_2")
+    matter = ks.submit_and_accept(
+        "ks-supervision-1",
+        "ks-intake",
+        source="inspection",
+        targets=[{"kind": "unknown", "sector": "district_town"}],
+        proposed_form="form_2",
+    )
     slip = ks.routed_slip(matter["id"], "ks-intake")
     assert slip["handler"] is None and slip["outcome"]["investigated_by"] == "discipline_supervision_office"
     assert slip["outcome"]["reclassify_after_investigation"] is True
@@ -186,9 +271,15 @@ def test_unknown_target_investigated_classified_and_routed(tenant_for) -> None:
     findings = f"/v1/investigations/{case['investigation']['id']}/findings"
     nobody = ks.user("ks-supervision-1").post("review", findings, {"findings": "尚未查明", "evidence": []})
     assert nobody.status_code == 422 and nobody.json()["errors"][0]["field"] == "body.identified_targets"
-    ks.user("ks-supervision-1").ok("review", findings, {
-        "findings": "查明相关责任人。", "evidence": ["调查报告"],
-        "identified_targets": [person("周斌", "city_managed", "district_town", "巴城镇"), TOWN_CADRE]})
+    ks.user("ks-supervision-1").ok(
+        "review",
+        findings,
+        {
+            "findings": "查明相关责任人。",
+            "evidence": ["调查报告"],
+            "identified_targets": [person("周斌", "city_managed", "district_town", "巴城镇"), TOWN_CADRE],
+        },
+    )
 
     # 附件5 第四条: each identified target is classified and routed on its own slip.
     slips = ks.slips(matter["id"], "ks-intake", count=3)

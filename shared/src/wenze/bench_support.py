@@ -43,15 +43,26 @@ def matter_rows(count: int, *, seed: int, marker: str) -> list[dict[str, Any]]:
     for i in range(count):
         name = rng.choice(_SURNAMES) + rng.choice(_GIVEN) + rng.choice(_GIVEN)
         unit = rng.choice(_UNITS)
-        rows.append({
-            "source": "city_government",
-            "source_reference": f"昆政办函〔2026〕{marker}-{i}号",
-            "summary": f"{unit}项目推进不力（{marker}-{i}）",
-            "facts": f"2026年3月，{unit}负责的项目因审批拖延停滞{rng.randint(1, 6)}个月，造成不良影响。",
-            "targets": [{"kind": "person", "name": name, "post": rng.choice(_POSTS), "unit": unit,
-                         "cadre_level": "city_managed", "sector": "city_department", "party_member": True}],
-            "proposed_form": "form_2",
-        })
+        rows.append(
+            {
+                "source": "city_government",
+                "source_reference": f"昆政办函〔2026〕{marker}-{i}号",
+                "summary": f"{unit}项目推进不力（{marker}-{i}）",
+                "facts": f"2026年3月，{unit}负责的项目因审批拖延停滞{rng.randint(1, 6)}个月，造成不良影响。",
+                "targets": [
+                    {
+                        "kind": "person",
+                        "name": name,
+                        "post": rng.choice(_POSTS),
+                        "unit": unit,
+                        "cadre_level": "city_managed",
+                        "sector": "city_department",
+                        "party_member": True,
+                    }
+                ],
+                "proposed_form": "form_2",
+            }
+        )
     return rows
 
 
@@ -90,8 +101,9 @@ class Stack:
         return self.issuer.mint_token(REALM, username=USER, client_id="wenze-api", expires_in=3 * 3600)
 
     def worker(self, index: int = 0) -> ServiceProcess:
-        return ServiceProcess(service="intake", role="worker", env=self.env,
-                              log_path=self.run_dir / f"intake-worker-{index}.log")
+        return ServiceProcess(
+            service="intake", role="worker", env=self.env, log_path=self.run_dir / f"intake-worker-{index}.log"
+        )
 
 
 @contextmanager
@@ -105,8 +117,14 @@ def intake_stack(run_dir: Path, **settings: str) -> Iterator[Stack]:
         nats = start_nats(run_dir / "nats")
         stack.callback(nats.stop)
         assert issuer.base_url is not None
-        env = service_env("intake", database_url=database_url, nats_url=nats.url,
-                          oidc_base_url=issuer.base_url, data_dir=run_dir / "data", **settings)
+        env = service_env(
+            "intake",
+            database_url=database_url,
+            nats_url=nats.url,
+            oidc_base_url=issuer.base_url,
+            data_dir=run_dir / "data",
+            **settings,
+        )
         api = ServiceProcess(service="intake", role="api", env=env, log_path=run_dir / "intake-api.log")
         stack.callback(api.stop)
         api.start()
@@ -114,8 +132,11 @@ def intake_stack(run_dir: Path, **settings: str) -> Iterator[Stack]:
 
 
 async def submit_import(client: httpx.AsyncClient, rows: list[dict[str, Any]], filename: str) -> str:
-    response = await client.post("/v1/matter-imports", content=jsonl(rows),
-                                 headers={"Content-Type": "application/x-ndjson", "X-Filename": filename})
+    response = await client.post(
+        "/v1/matter-imports",
+        content=jsonl(rows),
+        headers={"Content-Type": "application/x-ndjson", "X-Filename": filename},
+    )
     response.raise_for_status()
     return str(response.json()["id"])
 

@@ -124,8 +124,13 @@ async def _read_stream(url: str) -> dict[str, Any]:
             if msg.metadata.num_pending == 0:
                 break
         await sub.unsubscribe()
-        return {"stream_messages": info.state.messages, "received_messages": messages, "event_ids": event_ids,
-                "matter_ids": matter_ids, "msg_id_mismatch": msg_id_mismatch}
+        return {
+            "stream_messages": info.state.messages,
+            "received_messages": messages,
+            "event_ids": event_ids,
+            "matter_ids": matter_ids,
+            "msg_id_mismatch": msg_id_mismatch,
+        }
     finally:
         await nc.close()
 
@@ -134,11 +139,12 @@ async def _run(stack: Stack, *, matters: int, kills: int, seed: int) -> dict[str
     rng = random.Random(seed)
     rows = matter_rows(matters, seed=seed, marker=f"chaos{seed}")
     job_rows = _job_rows(matters, kills)
-    chunks = [rows[i:i + job_rows] for i in range(0, len(rows), job_rows)]
+    chunks = [rows[i : i + job_rows] for i in range(0, len(rows), job_rows)]
     # The monitor, the killer and the end checks query side by side: one connection each.
     pg = await asyncpg.create_pool(stack.dsn, min_size=1, max_size=3)
-    client = httpx.AsyncClient(base_url=stack.api.url, timeout=120,
-                               headers={"Authorization": f"Bearer {stack.token()}"})
+    client = httpx.AsyncClient(
+        base_url=stack.api.url, timeout=120, headers={"Authorization": f"Bearer {stack.token()}"}
+    )
     worker = stack.worker()
     log_offset = _log_size(worker)
     worker.start(wait=False)
@@ -167,14 +173,28 @@ async def _run(stack: Stack, *, matters: int, kills: int, seed: int) -> dict[str
             backlog = await _backlog(pg)
             worker.kill()
             pause = rng.uniform(0.1, 1.5)
-            kill_log.append(Kill(number, round(alive, 2), round(after_start, 2), backlog, await _published(pg) - published_before,
-                                 round(pause, 2)))
+            kill_log.append(
+                Kill(
+                    number,
+                    round(alive, 2),
+                    round(after_start, 2),
+                    backlog,
+                    await _published(pg) - published_before,
+                    round(pause, 2),
+                )
+            )
             await asyncio.sleep(pause)
             log_offset = _log_size(worker)
             worker.start(wait=False)
 
-    with Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
+    with Progress(
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
         t_kills = progress.add_task("kill -9 of the worker", total=kills)
         t_stored = progress.add_task("matters stored", total=matters)
         t_published = progress.add_task("events published", total=matters)
@@ -276,8 +296,12 @@ def _print(result: dict[str, Any], problems: list[str], report_path: Path) -> No
     row("matters stored", result["matters_stored"], f"{n:,}", result["matters_stored"] == n)
     row("outbox backlog at the end", result["outbox_backlog"], "0", result["outbox_backlog"] == 0)
     row("messages on stream INTAKE", result["stream_messages"])
-    row("events on the stream (distinct matters)", result["events_on_stream"], f"{n:,}",
-        result["events_on_stream"] == result["matters_stored"])
+    row(
+        "events on the stream (distinct matters)",
+        result["events_on_stream"],
+        f"{n:,}",
+        result["events_on_stream"] == result["matters_stored"],
+    )
     row("lost", result["lost"], "0", result["lost"] == 0)
     row("duplicates", result["duplicates"], "0", result["duplicates"] == 0)
     row("run time (s)", result["seconds"])
@@ -297,8 +321,10 @@ def main(
 ) -> None:
     """Bulk-submit matters while killing intake's outbox relay; check nothing is lost or doubled."""
     run_dir = Path("var/chaos") / time.strftime("%Y%m%d-%H%M%S")
-    console.print(f"[bold]make chaos[/]: {matters:,} matters in {math.ceil(matters / _job_rows(matters, kills))} import jobs, "
-                  f"{kills} × kill -9 of the intake worker, seed {seed}")
+    console.print(
+        f"[bold]make chaos[/]: {matters:,} matters in {math.ceil(matters / _job_rows(matters, kills))} import jobs, "
+        f"{kills} × kill -9 of the intake worker, seed {seed}"
+    )
     with intake_stack(run_dir, relay_in_api="false") as stack:
         result = asyncio.run(_run(stack, matters=matters, kills=kills, seed=seed))
     problems = _verdict(result)

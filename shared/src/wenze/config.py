@@ -58,7 +58,7 @@ class ServiceSettings(BaseSettings):
         return data
 
     @model_validator(mode="after")
-    def _default_database(self) -> "ServiceSettings":
+    def _default_database(self) -> ServiceSettings:
         if not self.database_url:
             path = (self.data_dir / f"{self.service_name}.db").resolve()
             self.database_url = f"sqlite+aiosqlite:///{path}"

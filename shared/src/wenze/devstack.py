@@ -93,8 +93,14 @@ class Child:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         self._log.write(f"--- {stamp} starting: {shlex.join(self.argv)}\n".encode())
         self._log.flush()
-        self.process = subprocess.Popen(self.argv, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log,
-                                        stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        self.process = subprocess.Popen(
+            self.argv,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
         self.started_at = time.monotonic()
         self.restart_at = None
 
@@ -175,13 +181,14 @@ def _redact(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a URL we cannot parse is shown by scheme only
+    except Exception:
         return url.split(":", 1)[0] + ":…"
 
 
 class Devstack:
-    def __init__(self, *, var_dir: Path, services: Sequence[str], ports: Mapping[str, int],
-                 environ: Mapping[str, str]) -> None:
+    def __init__(
+        self, *, var_dir: Path, services: Sequence[str], ports: Mapping[str, int], environ: Mapping[str, str]
+    ) -> None:
         self.var_dir = var_dir.resolve()
         self.log_dir = self.var_dir / "log"
         self.services = list(services)
@@ -192,15 +199,22 @@ class Devstack:
         self.own_nats = not self.environ.get("NATS_URL")
         self.nats_url = self.environ.get("NATS_URL") or f"nats://{HOST}:{self.ports['nats']}"
         self.own_issuer = not self.environ.get("WENZE_OIDC_BASE_URL")
-        self.issuer_url = (self.environ.get("WENZE_OIDC_BASE_URL") or f"http://{HOST}:{self.ports['issuer']}").rstrip("/")
+        self.issuer_url = (self.environ.get("WENZE_OIDC_BASE_URL") or f"http://{HOST}:{self.ports['issuer']}").rstrip(
+            "/"
+        )
         self.children: list[Child] = []
         self.stopping = threading.Event()
 
     # -- building the children -------------------------------------------------------------
 
     def service_env(self, service: str) -> dict[str, str]:
-        env = {**self.environ, "NATS_URL": self.nats_url, "WENZE_OIDC_BASE_URL": self.issuer_url,
-               "WENZE_DATA_DIR": str(self.var_dir), "PYTHONUNBUFFERED": "1"}
+        env = {
+            **self.environ,
+            "NATS_URL": self.nats_url,
+            "WENZE_OIDC_BASE_URL": self.issuer_url,
+            "WENZE_DATA_DIR": str(self.var_dir),
+            "PYTHONUNBUFFERED": "1",
+        }
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         return env
@@ -213,19 +227,41 @@ class Devstack:
             store = self.var_dir / "nats"
             store.mkdir(parents=True, exist_ok=True)
             port = self.ports["nats"]
-            children.append(Child("nats", [nats_server_binary(), "-a", HOST, "-p", str(port), "-js", "-sd", str(store)],
-                                  dict(self.environ), self.log_dir / "nats.log", ready=lambda: _port_open(port)))
+            children.append(
+                Child(
+                    "nats",
+                    [nats_server_binary(), "-a", HOST, "-p", str(port), "-js", "-sd", str(store)],
+                    dict(self.environ),
+                    self.log_dir / "nats.log",
+                    ready=lambda: _port_open(port),
+                )
+            )
         if self.own_issuer:
-            children.append(Child(
-                "issuer",
-                [sys.executable, "-m", "wenze.testing.issuer", "--host", HOST, "--port", str(self.ports["issuer"]),
-                 # A fixed 'iss' whatever host name a client used, and keys that survive a
-                 # restart so tokens already handed out stay valid.
-                 "--base-url", self.issuer_url, "--key-dir", str(self.var_dir / "issuer-keys"),
-                 "--log-level", "warning"],
-                {**self.environ, "PYTHONUNBUFFERED": "1"}, self.log_dir / "issuer.log",
-                ready=_http_ok(f"{self.issuer_url}/health/ready"),
-            ))
+            children.append(
+                Child(
+                    "issuer",
+                    [
+                        sys.executable,
+                        "-m",
+                        "wenze.testing.issuer",
+                        "--host",
+                        HOST,
+                        "--port",
+                        str(self.ports["issuer"]),
+                        # A fixed 'iss' whatever host name a client used, and keys that survive a
+                        # restart so tokens already handed out stay valid.
+                        "--base-url",
+                        self.issuer_url,
+                        "--key-dir",
+                        str(self.var_dir / "issuer-keys"),
+                        "--log-level",
+                        "warning",
+                    ],
+                    {**self.environ, "PYTHONUNBUFFERED": "1"},
+                    self.log_dir / "issuer.log",
+                    ready=_http_ok(f"{self.issuer_url}/health/ready"),
+                )
+            )
         return children
 
     def service_children(self, service: str) -> list[Child]:
@@ -233,10 +269,19 @@ class Devstack:
         port = self.ports[service]
         module = _module(service)
         return [
-            Child(f"{service}-api", [sys.executable, "-m", module, "api", "--host", HOST, "--port", str(port)], env,
-                  self.log_dir / f"{service}-api.log", ready=_http_ok(f"http://{HOST}:{port}/readyz")),
-            Child(f"{service}-worker", [sys.executable, "-m", module, "worker"], env,
-                  self.log_dir / f"{service}-worker.log"),
+            Child(
+                f"{service}-api",
+                [sys.executable, "-m", module, "api", "--host", HOST, "--port", str(port)],
+                env,
+                self.log_dir / f"{service}-api.log",
+                ready=_http_ok(f"http://{HOST}:{port}/readyz"),
+            ),
+            Child(
+                f"{service}-worker",
+                [sys.executable, "-m", module, "worker"],
+                env,
+                self.log_dir / f"{service}-worker.log",
+            ),
         ]
 
     # -- start-up -----------------------------------------------------------------------
@@ -255,11 +300,14 @@ class Devstack:
             wanted.append("issuer")
         taken = [f"{name} ({self.ports[name]})" for name in wanted if not _port_free(self.ports[name])]
         if taken:
-            raise StartupFailed(f"ports already in use: {', '.join(taken)}. Is another `make run` up? "
-                                "Choose others with --port NAME=PORT.")
+            raise StartupFailed(
+                f"ports already in use: {', '.join(taken)}. Is another `make run` up? "
+                "Choose others with --port NAME=PORT."
+            )
 
-    def wait_ready(self, children: Sequence[Child], timeout: float = READY_TIMEOUT_SECONDS,
-                   then: Mapping[str, Child] | None = None) -> None:
+    def wait_ready(
+        self, children: Sequence[Child], timeout: float = READY_TIMEOUT_SECONDS, then: Mapping[str, Child] | None = None
+    ) -> None:
         """Wait until every child answers its readiness check, starting ``then[name]`` as each does."""
         pending = [c for c in children if c.ready is not None]
         deadline = time.monotonic() + timeout
@@ -269,8 +317,9 @@ class Devstack:
             for child in list(pending):
                 if not child.running():
                     code = child.process.returncode if child.process else None
-                    raise StartupFailed(f"{child.name} exited with {code} during start-up; {child.log_path}:\n"
-                                        f"{child.log_tail()}")
+                    raise StartupFailed(
+                        f"{child.name} exited with {code} during start-up; {child.log_path}:\n{child.log_tail()}"
+                    )
                 assert child.ready is not None
                 if child.ready():
                     console.print(f"  [green]✓[/] {child.name}")
@@ -304,7 +353,7 @@ class Devstack:
         self.children.extend(apis + workers)
         for api in apis:
             api.start()
-        self.wait_ready(apis, then={api.name: worker for api, worker in zip(apis, workers)})
+        self.wait_ready(apis, then={api.name: worker for api, worker in zip(apis, workers, strict=False)})
 
     # -- running ------------------------------------------------------------------------
 
@@ -322,19 +371,25 @@ class Devstack:
                     continue
                 assert child.process is not None
                 uptime = now - child.started_at
-                delay = 0.0 if uptime >= STABLE_AFTER_SECONDS else min(MAX_BACKOFF_SECONDS, 2.0 ** min(child.restarts, 5))
+                delay = (
+                    0.0 if uptime >= STABLE_AFTER_SECONDS else min(MAX_BACKOFF_SECONDS, 2.0 ** min(child.restarts, 5))
+                )
                 if uptime >= STABLE_AFTER_SECONDS:
                     child.restarts = 0
-                console.print(f"[red]{child.name} exited with {child.process.returncode}[/] after {uptime:.0f} s; "
-                              f"restarting in {delay:.0f} s (log: {child.log_path})")
+                console.print(
+                    f"[red]{child.name} exited with {child.process.returncode}[/] after {uptime:.0f} s; "
+                    f"restarting in {delay:.0f} s (log: {child.log_path})"
+                )
                 child.restart_at = now + delay
 
     def stop(self) -> None:
         self.stopping.set()
         # Services first, then the issuer and NATS they depend on.
-        groups = [[c for c in self.children if c.name not in ("nats", "issuer")],
-                  [c for c in self.children if c.name == "issuer"],
-                  [c for c in self.children if c.name == "nats"]]
+        groups = [
+            [c for c in self.children if c.name not in ("nats", "issuer")],
+            [c for c in self.children if c.name == "issuer"],
+            [c for c in self.children if c.name == "nats"],
+        ]
         for group in groups:
             for child in group:
                 child.signal(signal.SIGTERM)
@@ -361,10 +416,15 @@ class Devstack:
         for service in self.services:
             base = f"http://{HOST}:{self.ports[service]}"
             urls.add_row(service, f"{base} (docs: /docs)", f"{self.log_dir}/{service}-{{api,worker}}.log")
-        urls.add_row("identity (test issuer)" if self.own_issuer else "identity (Keycloak)",
-                     f"{self.issuer_url}/realms/wenze-<tenant>", str(self.log_dir / "issuer.log") if self.own_issuer else "")
+        urls.add_row(
+            "identity (test issuer)" if self.own_issuer else "identity (Keycloak)",
+            f"{self.issuer_url}/realms/wenze-<tenant>",
+            str(self.log_dir / "issuer.log") if self.own_issuer else "",
+        )
         urls.add_row("NATS JetStream", self.nats_url, str(self.log_dir / "nats.log") if self.own_nats else "")
-        urls.add_row("database", _redact(self.database_url) if self.database_url else f"SQLite files in {self.var_dir}", "")
+        urls.add_row(
+            "database", _redact(self.database_url) if self.database_url else f"SQLite files in {self.var_dir}", ""
+        )
         console.print(urls)
         if self.own_issuer:
             console.print(_demo_users_table())
@@ -381,10 +441,12 @@ def _importable(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-EXAMPLE_MATTER = ('{"source": "city_government", "source_reference": "昆政办函〔2026〕12号", '
-                  '"summary": "城市更新项目推进不力", "facts": "2026年3月，某项目因审批拖延停滞两个月。", '
-                  '"targets": [{"kind": "person", "name": "张明", "post": "副局长", "cadre_level": "city_managed", '
-                  '"sector": "city_department"}], "proposed_form": "form_2"}')
+EXAMPLE_MATTER = (
+    '{"source": "city_government", "source_reference": "昆政办函〔2026〕12号", '
+    '"summary": "城市更新项目推进不力", "facts": "2026年3月，某项目因审批拖延停滞两个月。", '
+    '"targets": [{"kind": "person", "name": "张明", "post": "副局长", "cadre_level": "city_managed", '
+    '"sector": "city_department"}], "proposed_form": "form_2"}'
+)
 
 
 def example_commands(issuer_url: str, intake_url: str) -> list[str]:
@@ -397,7 +459,7 @@ def example_commands(issuer_url: str, intake_url: str) -> list[str]:
     return [
         f"  curl:  TOKEN=$(curl -s -d grant_type=password -d client_id=wenze-web -d username=ks-intake "
         f"-d password=wenze {token_url} | {shlex.quote(sys.executable)} -c 'import json,sys; "
-        f"print(json.load(sys.stdin)[\"access_token\"])') && curl -s -H \"Authorization: Bearer $TOKEN\" "
+        f'print(json.load(sys.stdin)["access_token"])\') && curl -s -H "Authorization: Bearer $TOKEN" '
         f"-H 'Content-Type: application/json' {intake_url}/v1/matters -d '{EXAMPLE_MATTER}'",
         f"  CLI:   {wenze} login --tenant kunshan --username ks-intake --password wenze --issuer-url {issuer_url} "
         f"--url {intake_url} && echo '{EXAMPLE_MATTER}' | {wenze} submit -",
@@ -422,13 +484,25 @@ def _demo_users_table() -> Table:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wenze.devstack", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--var-dir", type=Path, default=Path(os.environ.get("WENZE_DEVSTACK_VAR_DIR", "var")),
-                        help="databases, NATS store, keys and logs [env WENZE_DEVSTACK_VAR_DIR; default var]")
-    parser.add_argument("--services", default=os.environ.get("WENZE_DEVSTACK_SERVICES", ",".join(SERVICES)),
-                        help="comma-separated services to run [env WENZE_DEVSTACK_SERVICES; default all six]")
-    parser.add_argument("--port", action="append", default=[os.environ.get("WENZE_DEVSTACK_PORTS", "")],
-                        metavar="NAME=PORT", help="override a port, e.g. intake=8101 or nats=4322 (repeatable; "
-                        "env WENZE_DEVSTACK_PORTS takes a comma-separated list)")
+    parser.add_argument(
+        "--var-dir",
+        type=Path,
+        default=Path(os.environ.get("WENZE_DEVSTACK_VAR_DIR", "var")),
+        help="databases, NATS store, keys and logs [env WENZE_DEVSTACK_VAR_DIR; default var]",
+    )
+    parser.add_argument(
+        "--services",
+        default=os.environ.get("WENZE_DEVSTACK_SERVICES", ",".join(SERVICES)),
+        help="comma-separated services to run [env WENZE_DEVSTACK_SERVICES; default all six]",
+    )
+    parser.add_argument(
+        "--port",
+        action="append",
+        default=[os.environ.get("WENZE_DEVSTACK_PORTS", "")],
+        metavar="NAME=PORT",
+        help="override a port, e.g. intake=8101 or nats=4322 (repeatable; "
+        "env WENZE_DEVSTACK_PORTS takes a comma-separated list)",
+    )
     args = parser.parse_args(argv)
     services = [s.strip() for s in args.services.split(",") if s.strip()]
     unknown = [s for s in services if s not in SERVICES]

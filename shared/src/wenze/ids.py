@@ -48,7 +48,7 @@ def _take(local: threading.local) -> int:
 def new_uuid() -> uuid.UUID:
     local = _local
     start = 32 * _take(local)
-    return uuid.UUID(int=int(local.hex[start:start + 32], 16))
+    return uuid.UUID(int=int(local.hex[start : start + 32], 16))
 
 
 def new_id() -> str:
@@ -56,5 +56,7 @@ def new_id() -> str:
     local = _local
     start = 32 * _take(local)
     h = local.hex
-    return f"{h[start:start + 8]}-{h[start + 8:start + 12]}-{h[start + 12:start + 16]}-" \
-           f"{h[start + 16:start + 20]}-{h[start + 20:start + 32]}"
+    return (
+        f"{h[start : start + 8]}-{h[start + 8 : start + 12]}-{h[start + 12 : start + 16]}-"
+        f"{h[start + 16 : start + 20]}-{h[start + 20 : start + 32]}"
+    )

@@ -48,7 +48,7 @@ class Runtime:
         *,
         make_repositories: Callable[[AsyncSession], object],
         migrations_dir: Path | None,
-    ) -> "Runtime":
+    ) -> Runtime:
         setup_tracing(settings.service_name)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if migrations_dir is not None:
@@ -57,8 +57,7 @@ class Runtime:
         nc = await connect_nats(settings.nats_url, name=f"wenze-{settings.service_name}")
         js = nc.jetstream()
         await ensure_stream(js, stream_for(settings.service_name))
-        return cls(settings=settings, engine=engine, nats=nc, js=js,
-                   uow=UnitOfWorkFactory(engine, make_repositories))
+        return cls(settings=settings, engine=engine, nats=nc, js=js, uow=UnitOfWorkFactory(engine, make_repositories))
 
     def spawn(self, coro) -> None:
         task = asyncio.create_task(coro)

@@ -37,8 +37,14 @@ def service_cli(
     def worker() -> None:
         """Run the outbox relay and the service's event consumers."""
         tune_for_service()
-        asyncio.run(run_worker(settings_factory(), make_repositories=make_repositories,
-                               migrations_dir=migrations_dir, consumers=consumers))
+        asyncio.run(
+            run_worker(
+                settings_factory(),
+                make_repositories=make_repositories,
+                migrations_dir=migrations_dir,
+                consumers=consumers,
+            )
+        )
 
     @cli.command()
     def migrate() -> None:

@@ -50,14 +50,26 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads child processes from /proc")
 def test_devstack_starts_serves_and_stops(tmp_path: Path) -> None:
     ports = {name: free_port() for name in DEFAULT_PORTS}
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "NATS_URL", "WENZE_OIDC_BASE_URL") and not k.startswith("WENZE_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "NATS_URL", "WENZE_OIDC_BASE_URL") and not k.startswith("WENZE_")
+    }
     # One row per batch, so the import below is written in several batches.
-    env.update(COLUMNS="200", WENZE_INTAKE_IMPORT_BATCH_SIZE="1",
-               WENZE_DEVSTACK_PORTS=",".join(f"{k}={v}" for k, v in ports.items()))
-    process = subprocess.Popen([sys.executable, "-m", "wenze.devstack", "--var-dir", str(tmp_path / "var")],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
-                               bufsize=1)
+    env.update(
+        COLUMNS="200",
+        WENZE_INTAKE_IMPORT_BATCH_SIZE="1",
+        WENZE_DEVSTACK_PORTS=",".join(f"{k}={v}" for k, v in ports.items()),
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wenze.devstack", "--var-dir", str(tmp_path / "var")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        bufsize=1,
+    )
     lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:
@@ -86,30 +98,46 @@ def test_devstack_starts_serves_and_stops(tmp_path: Path) -> None:
         assert f"http://127.0.0.1:{ports['issuer']}/realms/wenze-kunshan/protocol/openid-connect/token" in banner
 
         issuer = f"http://127.0.0.1:{ports['issuer']}"
-        token = httpx.post(f"{issuer}/realms/wenze-kunshan/protocol/openid-connect/token",
-                           data={"grant_type": "password", "client_id": "wenze-web", "username": "ks-intake",
-                                 "password": "wenze"}).json()["access_token"]
-        matter = {"source": "city_government", "source_reference": "昆政办函〔2026〕88号",
-                  "summary": "城市更新项目推进不力", "facts": "审批拖延停滞两个月。",
-                  "targets": [{"kind": "person", "name": "张明", "cadre_level": "city_managed",
-                               "sector": "city_department"}]}
-        response = httpx.post(f"http://127.0.0.1:{ports['intake']}/v1/matters", json=matter,
-                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        token = httpx.post(
+            f"{issuer}/realms/wenze-kunshan/protocol/openid-connect/token",
+            data={"grant_type": "password", "client_id": "wenze-web", "username": "ks-intake", "password": "wenze"},
+        ).json()["access_token"]
+        matter = {
+            "source": "city_government",
+            "source_reference": "昆政办函〔2026〕88号",
+            "summary": "城市更新项目推进不力",
+            "facts": "审批拖延停滞两个月。",
+            "targets": [{"kind": "person", "name": "张明", "cadre_level": "city_managed", "sector": "city_department"}],
+        }
+        response = httpx.post(
+            f"http://127.0.0.1:{ports['intake']}/v1/matters",
+            json=matter,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
         assert response.status_code == 201, response.text
         assert response.json()["number"].startswith("KS-") and response.json()["state"] == "received"
         # A bulk import on SQLite, three batches one after the other; a repeat of a registered matter
         # is refused.
-        rows = [matter, {**matter, "source_reference": "昆政办函〔2026〕89号"},
-                {**matter, "source_reference": "昆政办函〔2026〕90号"}]
-        job = httpx.post(f"http://127.0.0.1:{ports['intake']}/v1/matter-imports",
-                         content="\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode(),
-                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"},
-                         timeout=30).json()
+        rows = [
+            matter,
+            {**matter, "source_reference": "昆政办函〔2026〕89号"},
+            {**matter, "source_reference": "昆政办函〔2026〕90号"},
+        ]
+        job = httpx.post(
+            f"http://127.0.0.1:{ports['intake']}/v1/matter-imports",
+            content="\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"},
+            timeout=30,
+        ).json()
         job_deadline = time.monotonic() + 60
         while job["state"] not in ("completed", "failed") and time.monotonic() < job_deadline:
             time.sleep(0.2)
-            job = httpx.get(f"http://127.0.0.1:{ports['intake']}/v1/matter-imports/{job['id']}",
-                            headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+            job = httpx.get(
+                f"http://127.0.0.1:{ports['intake']}/v1/matter-imports/{job['id']}",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            ).json()
         assert (job["state"], job["registered"], job["refused"]) == ("completed", 2, 1), job
         # The embedded default keeps each service's data in its own SQLite file under var/.
         for service in SERVICES:

@@ -9,9 +9,17 @@ from wenze.events import MatterRejected, event_class_for_subject
 
 
 def rejected() -> MatterRejected:
-    return MatterRejected(tenant="jintan", matter_id=uuid.uuid4(), number="JT-2026-00001", outcome="transferred",
-                          reason="属地管理", transferred_to="区教育局", study_date=dt.date(2026, 5, 6),
-                          participants=["甲"], decided_by="jt-conduct-office")
+    return MatterRejected(
+        tenant="jintan",
+        matter_id=uuid.uuid4(),
+        number="JT-2026-00001",
+        outcome="transferred",
+        reason="属地管理",
+        transferred_to="区教育局",
+        study_date=dt.date(2026, 5, 6),
+        participants=["甲"],
+        decided_by="jt-conduct-office",
+    )
 
 
 def test_subject_has_service_tenant_aggregate_event_version() -> None:

@@ -4,8 +4,13 @@ from wenze_intake.config import IntakeSettings
 from wenze_intake.repositories import make_repositories
 from wenze_intake.worker import consumers
 
-cli = service_cli(settings_factory=IntakeSettings, app_factory="wenze_intake.app:create_app",
-                  make_repositories=make_repositories, migrations_dir=MIGRATIONS, consumers=consumers)
+cli = service_cli(
+    settings_factory=IntakeSettings,
+    app_factory="wenze_intake.app:create_app",
+    make_repositories=make_repositories,
+    migrations_dir=MIGRATIONS,
+    consumers=consumers,
+)
 
 
 def main() -> None:

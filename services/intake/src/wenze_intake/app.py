@@ -26,8 +26,13 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     async def on_start(app: FastAPI, runtime: Runtime) -> None:
         attachments = AttachmentStore(settings.data_dir / "intake-attachments")
         matters = MatterService(runtime.uow, attachments)
-        imports = ImportService(runtime.uow, matters, settings.data_dir / "intake-imports",
-                                max_upload_bytes=settings.max_import_bytes, batch_size=settings.import_batch_size)
+        imports = ImportService(
+            runtime.uow,
+            matters,
+            settings.data_dir / "intake-imports",
+            max_upload_bytes=settings.max_import_bytes,
+            batch_size=settings.import_batch_size,
+        )
         app.state.settings = settings
         app.state.attachments = attachments
         app.state.matters = matters

@@ -6,5 +6,15 @@ from wenze.messaging.outbox import OutboxRecord
 from wenze_intake.imports.models import ImportJob, ImportRowError
 from wenze_intake.matters.models import Attachment, Matter, MatterCounter, Target, TimelineEntry
 
-__all__ = ["Attachment", "IdempotencyRecord", "ImportJob", "ImportRowError", "InboxRecord", "Matter",
-           "MatterCounter", "OutboxRecord", "Target", "TimelineEntry"]
+__all__ = [
+    "Attachment",
+    "IdempotencyRecord",
+    "ImportJob",
+    "ImportRowError",
+    "InboxRecord",
+    "Matter",
+    "MatterCounter",
+    "OutboxRecord",
+    "Target",
+    "TimelineEntry",
+]

@@ -19,8 +19,7 @@ class IntakeRepositories(CommonRepositories):
 
 
 def make_repositories(session: AsyncSession) -> IntakeRepositories:
-    return IntakeRepositories.for_session(session, matters=MatterRepository(session),
-                                          imports=ImportRepository(session))
+    return IntakeRepositories.for_session(session, matters=MatterRepository(session), imports=ImportRepository(session))
 
 
 IntakeUnitOfWorkFactory = UnitOfWorkFactory[IntakeRepositories]

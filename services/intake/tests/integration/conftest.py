@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import uuid
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -21,8 +20,9 @@ def client_for(intake: ServiceProcess, token) -> Callable[..., httpx.Client]:
     clients: list[httpx.Client] = []
 
     def make(realm: str, username: str) -> httpx.Client:
-        client = httpx.Client(base_url=intake.url, timeout=30,
-                              headers={"Authorization": f"Bearer {token(realm, username)}"})
+        client = httpx.Client(
+            base_url=intake.url, timeout=30, headers={"Authorization": f"Bearer {token(realm, username)}"}
+        )
         clients.append(client)
         return client
 
@@ -39,10 +39,17 @@ def ks_intake(client_for) -> httpx.Client:
 SOURCE = "city_government"
 
 
-
 def person(name: str = "张明", **extra) -> dict:
-    return {"kind": "person", "name": name, "post": "副局长", "unit": "市住房和城乡建设局",
-            "cadre_level": "city_managed", "sector": "city_department", "party_member": True, **extra}
+    return {
+        "kind": "person",
+        "name": name,
+        "post": "副局长",
+        "unit": "市住房和城乡建设局",
+        "cadre_level": "city_managed",
+        "sector": "city_department",
+        "party_member": True,
+        **extra,
+    }
 
 
 def matter(**extra) -> dict:

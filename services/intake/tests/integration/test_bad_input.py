@@ -44,17 +44,21 @@ def test_wrong_types(ks_intake: httpx.Client, make_matter) -> None:
     assert_problem(ks_intake.post("/v1/matters", json=make_matter(key_supervised="maybe")), 422, "body.key_supervised")
     assert_problem(ks_intake.post("/v1/matters", json=make_matter(targets="张三")), 422, "body.targets")
     assert_problem(ks_intake.post("/v1/matters", json=make_matter(targets=[])), 422, "body.targets")
-    assert_problem(ks_intake.post("/v1/matters", json=make_matter(relevant_date="yesterday")), 422, "body.relevant_date")
+    assert_problem(
+        ks_intake.post("/v1/matters", json=make_matter(relevant_date="yesterday")), 422, "body.relevant_date"
+    )
     assert_problem(ks_intake.post("/v1/matters", json=[1, 2]), 422)
-    assert_problem(ks_intake.post("/v1/matters", content=b"{not json", headers={"Content-Type": "application/json"}),
-                   400)
+    assert_problem(
+        ks_intake.post("/v1/matters", content=b"{not json", headers={"Content-Type": "application/json"}), 400
+    )
     assert_problem(ks_intake.post("/v1/matters", json=make_matter(unexpected=1)), 422, "body.unexpected")
 
 
 def test_unknown_source_names_the_field_and_known_sources(ks_intake: httpx.Client, make_matter) -> None:
     marker = "未知来源测试事项"
-    problem = assert_problem(ks_intake.post("/v1/matters", json=make_matter(source="carrier_pigeon", summary=marker)),
-                             422, "body.source")
+    problem = assert_problem(
+        ks_intake.post("/v1/matters", json=make_matter(source="carrier_pigeon", summary=marker)), 422, "body.source"
+    )
     assert "carrier_pigeon" in problem["detail"] and "city_government" in problem["detail"]
     assert count(ks_intake, marker) == 0
 
@@ -66,7 +70,9 @@ def test_missing_token(intake, make_matter) -> None:
 
 def test_expired_token(intake, oidc_issuer, make_matter) -> None:
     expired = oidc_issuer.mint_token("wenze-kunshan", username="ks-intake", client_id="wenze-api", expires_in=-120)
-    response = httpx.post(f"{intake.url}/v1/matters", json=make_matter(), headers={"Authorization": f"Bearer {expired}"})
+    response = httpx.post(
+        f"{intake.url}/v1/matters", json=make_matter(), headers={"Authorization": f"Bearer {expired}"}
+    )
     problem = assert_problem(response, 401)
     assert "expired" in problem["detail"].lower()
 
@@ -78,8 +84,7 @@ def test_token_of_unknown_realm(intake, oidc_issuer) -> None:
 
 
 def test_capability_missing(intake, oidc_issuer, make_matter) -> None:
-    reader = oidc_issuer.mint_token("wenze-kunshan", username="ks-intake", client_id="wenze-api",
-                                    roles=["matter:read"])
+    reader = oidc_issuer.mint_token("wenze-kunshan", username="ks-intake", client_id="wenze-api", roles=["matter:read"])
     response = httpx.post(f"{intake.url}/v1/matters", json=make_matter(), headers={"Authorization": f"Bearer {reader}"})
     assert_problem(response, 403)
 

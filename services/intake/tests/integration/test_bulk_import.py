@@ -33,8 +33,11 @@ def test_jsonl_import_with_bad_rows(ks_intake: httpx.Client, make_matter) -> Non
     rows[30] = json.dumps(make_matter(summary="空\x00字符"), ensure_ascii=False)
     duplicate = json.loads(rows[40])
     rows.append(json.dumps(duplicate, ensure_ascii=False))  # same source reference as row 41
-    response = ks_intake.post("/v1/matter-imports", content="\n".join(rows).encode(),
-                              headers={"Content-Type": "application/x-ndjson", "X-Filename": "clues.jsonl"})
+    response = ks_intake.post(
+        "/v1/matter-imports",
+        content="\n".join(rows).encode(),
+        headers={"Content-Type": "application/x-ndjson", "X-Filename": "clues.jsonl"},
+    )
     assert response.status_code == 202, response.text
     assert response.headers["Location"].endswith(response.json()["id"])
     job = wait_done(ks_intake, response.json()["id"])
@@ -55,8 +58,7 @@ def test_jsonl_import_with_bad_rows(ks_intake: httpx.Client, make_matter) -> Non
     assert all(m["state"] == "received" for m in stored)
 
 
-def test_batches_written_side_by_side_keep_file_order_and_catch_repeats(ks_intake: httpx.Client,
-                                                                        make_matter) -> None:
+def test_batches_written_side_by_side_keep_file_order_and_catch_repeats(ks_intake: httpx.Client, make_matter) -> None:
     """Batches of 50: the next batch's transaction opens before the one before commits, yet a
     repeat of a row of that uncommitted batch is caught, and numbers follow the file."""
     marker = uuid.uuid4().hex[:8]
@@ -65,8 +67,7 @@ def test_batches_written_side_by_side_keep_file_order_and_catch_repeats(ks_intak
     reason = "同一来函的第二名干部"
     bodies[109] = {**bodies[69], "duplicate_override": {"reason": reason}}  # row 110 repeats row 70 on purpose
     content = "\n".join(json.dumps(b, ensure_ascii=False) for b in bodies).encode()
-    response = ks_intake.post("/v1/matter-imports", content=content,
-                              headers={"Content-Type": "application/x-ndjson"})
+    response = ks_intake.post("/v1/matter-imports", content=content, headers={"Content-Type": "application/x-ndjson"})
     assert response.status_code == 202, response.text
     job = wait_done(ks_intake, response.json()["id"])
     assert (job["state"], job["registered"], job["refused"]) == ("completed", 149, 1), job
@@ -80,6 +81,7 @@ def test_batches_written_side_by_side_keep_file_order_and_catch_repeats(ks_intak
     errors = ks_intake.get(f"/v1/matter-imports/{job['id']}/errors").json()["items"]
     assert [e["row"] for e in errors] == [60]
     assert errors[0]["errors"][0]["existing_matter_id"] == row_45["id"]
+
     def seq(m: dict) -> int:  # KS-2026-00042 → 42
         return int(m["number"].rsplit("-", 1)[1])
 
@@ -100,18 +102,26 @@ def test_import_row_repeating_a_registered_matter(ks_intake: httpx.Client, make_
     body = make_matter()
     first = ks_intake.post("/v1/matters", json=body).json()
     reason = "同一来函涉及两名干部，分别立项"
-    rows = [json.dumps(body, ensure_ascii=False),
-            json.dumps({**body, "duplicate_override": {"reason": reason}}, ensure_ascii=False)]
-    response = ks_intake.post("/v1/matter-imports", content="\n".join(rows).encode(),
-                              headers={"Content-Type": "application/x-ndjson", "X-Filename": "repeat.jsonl"})
+    rows = [
+        json.dumps(body, ensure_ascii=False),
+        json.dumps({**body, "duplicate_override": {"reason": reason}}, ensure_ascii=False),
+    ]
+    response = ks_intake.post(
+        "/v1/matter-imports",
+        content="\n".join(rows).encode(),
+        headers={"Content-Type": "application/x-ndjson", "X-Filename": "repeat.jsonl"},
+    )
     assert response.status_code == 202, response.text
     job = wait_done(ks_intake, response.json()["id"])
     assert job["state"] == "completed" and job["registered"] == 1 and job["refused"] == 1, job
     errors = ks_intake.get(f"/v1/matter-imports/{job['id']}/errors").json()["items"]
     assert [e["row"] for e in errors] == [1]
     assert errors[0]["errors"][0]["existing_matter_id"] == first["id"]
-    stored = [m for m in ks_intake.get("/v1/matters", params={"limit": 200}).json()["items"]
-              if m["source_reference"] == body["source_reference"] and m["id"] != first["id"]]
+    stored = [
+        m
+        for m in ks_intake.get("/v1/matters", params={"limit": 200}).json()["items"]
+        if m["source_reference"] == body["source_reference"] and m["id"] != first["id"]
+    ]
     assert len(stored) == 1
     assert stored[0]["duplicate_of"] == first["id"] and stored[0]["duplicate_override_reason"] == reason
     timeline = ks_intake.get(f"/v1/matters/{stored[0]['id']}/timeline").json()
@@ -122,17 +132,43 @@ def test_import_row_repeating_a_registered_matter(ks_intake: httpx.Client, make_
 
 def test_csv_and_xlsx_imports(ks_intake: httpx.Client) -> None:
     marker = uuid.uuid4().hex[:8]
-    header = ["source", "source_reference", "summary", "facts", "proposed_form", "key_supervised",
-              "target_kind", "target_name", "target_cadre_level", "target_sector", "target_party_member"]
-    records = [[ "city_government", f"CSV-{marker}-{i}", f"表格{marker}-{i}", "事实描述",
-                 "form_1", "否", "person", f"李{i}", "not_city_managed", "district_town", "是"] for i in range(30)]
+    header = [
+        "source",
+        "source_reference",
+        "summary",
+        "facts",
+        "proposed_form",
+        "key_supervised",
+        "target_kind",
+        "target_name",
+        "target_cadre_level",
+        "target_sector",
+        "target_party_member",
+    ]
+    records = [
+        [
+            "city_government",
+            f"CSV-{marker}-{i}",
+            f"表格{marker}-{i}",
+            "事实描述",
+            "form_1",
+            "否",
+            "person",
+            f"李{i}",
+            "not_city_managed",
+            "district_town",
+            "是",
+        ]
+        for i in range(30)
+    ]
     records[5][7] = ""  # a person without a name
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
     writer.writerows(records)
-    job = ks_intake.post("/v1/matter-imports", content=buffer.getvalue().encode("utf-8-sig"),
-                         headers={"Content-Type": "text/csv"}).json()
+    job = ks_intake.post(
+        "/v1/matter-imports", content=buffer.getvalue().encode("utf-8-sig"), headers={"Content-Type": "text/csv"}
+    ).json()
     job = wait_done(ks_intake, job["id"])
     assert (job["registered"], job["refused"]) == (29, 1)
     errors = ks_intake.get(f"/v1/matter-imports/{job['id']}/errors").json()["items"]
@@ -142,13 +178,28 @@ def test_csv_and_xlsx_imports(ks_intake: httpx.Client) -> None:
     sheet = workbook.active
     sheet.append(header)
     for i in range(12):
-        sheet.append(["city_government", f"XLSX-{marker}-{i}", f"工作簿{marker}-{i}", "事实",
-                      "form_2", "是", "person", f"王{i}", "city_managed", "city_department", "是"])
+        sheet.append(
+            [
+                "city_government",
+                f"XLSX-{marker}-{i}",
+                f"工作簿{marker}-{i}",
+                "事实",
+                "form_2",
+                "是",
+                "person",
+                f"王{i}",
+                "city_managed",
+                "city_department",
+                "是",
+            ]
+        )
     data = io.BytesIO()
     workbook.save(data)
     job = ks_intake.post(
-        "/v1/matter-imports", content=data.getvalue(),
-        headers={"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}).json()
+        "/v1/matter-imports",
+        content=data.getvalue(),
+        headers={"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    ).json()
     job = wait_done(ks_intake, job["id"])
     assert (job["registered"], job["refused"]) == (12, 0), job
     stored = ks_intake.get("/v1/matters", params={"q": f"工作簿{marker}", "limit": 200}).json()["items"]
@@ -163,5 +214,3 @@ def test_unsupported_format_is_415(ks_intake: httpx.Client) -> None:
 
 def test_unknown_job_is_404(ks_intake: httpx.Client) -> None:
     assert ks_intake.get(f"/v1/matter-imports/{uuid.uuid4()}").status_code == 404
-
-

@@ -35,24 +35,43 @@ def _json(result) -> dict:
     return json.loads(result.stdout)
 
 
-def test_login_submit_list_show_accept(cli_env, intake: ServiceProcess, oidc_issuer: Issuer, tmp_path: Path,
-                                       make_matter) -> None:
-    login = runner.invoke(app, ["login", "--tenant", "kunshan", "--username", "ks-intake", "--password", "wenze",
-                                "--issuer-url", oidc_issuer.base_url, "--url", intake.url, "--json"], env=cli_env)
+def test_login_submit_list_show_accept(
+    cli_env, intake: ServiceProcess, oidc_issuer: Issuer, tmp_path: Path, make_matter
+) -> None:
+    login = runner.invoke(
+        app,
+        [
+            "login",
+            "--tenant",
+            "kunshan",
+            "--username",
+            "ks-intake",
+            "--password",
+            "wenze",
+            "--issuer-url",
+            oidc_issuer.base_url,
+            "--url",
+            intake.url,
+            "--json",
+        ],
+        env=cli_env,
+    )
     assert _json(login)["realm"] == "wenze-kunshan"
 
     marker = uuid.uuid4().hex[:8]
     body = make_matter(summary=f"命令行提交{marker}")
     path = tmp_path / "matter.json"
     path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
-    submitted = _json(runner.invoke(app, ["submit", str(path), "--idempotency-key", f"cli-{marker}", "--json"],
-                                    env=cli_env))
+    submitted = _json(
+        runner.invoke(app, ["submit", str(path), "--idempotency-key", f"cli-{marker}", "--json"], env=cli_env)
+    )
     assert re.fullmatch(rf"KS-{dt.date.today().year}-\d{{5}}", submitted["number"])
     assert submitted["state"] == "received" and submitted["submitted_by"] == "ks-intake"
     assert submitted["targets"][0]["name"] == "张明"
 
-    replay = runner.invoke(app, ["submit", "-", "--idempotency-key", f"cli-{marker}"], env=cli_env,
-                           input=path.read_text(encoding="utf-8"))
+    replay = runner.invoke(
+        app, ["submit", "-", "--idempotency-key", f"cli-{marker}"], env=cli_env, input=path.read_text(encoding="utf-8")
+    )
     assert replay.exit_code == 0, replay.stderr
     assert f"Already registered (idempotent replay) {submitted['number']}" in replay.stdout
 
@@ -61,8 +80,9 @@ def test_login_submit_list_show_accept(cli_env, intake: ServiceProcess, oidc_iss
     assert "Error 409" in duplicate.stderr and submitted["id"] in duplicate.stderr
     assert "body.source_reference" in duplicate.stderr
 
-    listed = _json(runner.invoke(app, ["list", "--q", f"命令行提交{marker}", "--state", "received", "--json"],
-                                 env=cli_env))
+    listed = _json(
+        runner.invoke(app, ["list", "--q", f"命令行提交{marker}", "--state", "received", "--json"], env=cli_env)
+    )
     assert [m["id"] for m in listed["items"]] == [submitted["id"]]
 
     table = runner.invoke(app, ["list", "--q", f"命令行提交{marker}"], env=cli_env)
@@ -72,8 +92,25 @@ def test_login_submit_list_show_accept(cli_env, intake: ServiceProcess, oidc_iss
     assert shown["summary"] == f"命令行提交{marker}"
     assert [e["action"] for e in shown["timeline"]] == ["received"]
 
-    accepted = _json(runner.invoke(app, ["accept", submitted["id"], "--outcome", "accepted", "-p", "周敏", "-p", "陈立",
-                                         "--study-date", dt.date.today().isoformat(), "--json"], env=cli_env))
+    accepted = _json(
+        runner.invoke(
+            app,
+            [
+                "accept",
+                submitted["id"],
+                "--outcome",
+                "accepted",
+                "-p",
+                "周敏",
+                "-p",
+                "陈立",
+                "--study-date",
+                dt.date.today().isoformat(),
+                "--json",
+            ],
+            env=cli_env,
+        )
+    )
     assert accepted["state"] == "accepted"
     assert accepted["acceptance"]["participants"] == ["周敏", "陈立"]
     assert accepted["acceptance"]["decided_by"] == "ks-intake"
@@ -83,8 +120,20 @@ def test_login_submit_list_show_accept(cli_env, intake: ServiceProcess, oidc_iss
     assert "acceptance_decided" in shown.stdout and "周敏、陈立" in shown.stdout
 
     # Refused by the API: not accepted needs a reason.
-    refused = runner.invoke(app, ["accept", submitted["id"], "--outcome", "not_accepted", "-p", "周敏",
-                                  "--study-date", dt.date.today().isoformat()], env=cli_env)
+    refused = runner.invoke(
+        app,
+        [
+            "accept",
+            submitted["id"],
+            "--outcome",
+            "not_accepted",
+            "-p",
+            "周敏",
+            "--study-date",
+            dt.date.today().isoformat(),
+        ],
+        env=cli_env,
+    )
     assert refused.exit_code == 1
     assert "Error 4" in refused.stderr
 
@@ -105,8 +154,9 @@ def test_import_jsonl(cli_env, intake: ServiceProcess, token, tmp_path: Path, ma
     assert [e["row"] for e in result["row_errors"]] == [2]
     assert result["row_errors"][0]["errors"][0]["field"] == "source"
 
-    listed = _json(runner.invoke(app, ["list", "--q", f"命令行导入{marker}", "--all", "--limit", "2", "--json"],
-                                 env=env))
+    listed = _json(
+        runner.invoke(app, ["list", "--q", f"命令行导入{marker}", "--all", "--limit", "2", "--json"], env=env)
+    )
     assert sorted(m["summary"] for m in listed["items"]) == [f"命令行导入{marker}-{i}" for i in range(3)]
 
     # The same file again, as a person watches it: now the three good rows are duplicates, so

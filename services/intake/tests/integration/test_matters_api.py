@@ -12,6 +12,7 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
+
 def test_submit_numbers_and_reads_back(ks_intake: httpx.Client, make_matter) -> None:
     response = ks_intake.post("/v1/matters", json=make_matter())
     assert response.status_code == 201, response.text
@@ -48,8 +49,9 @@ def test_idempotency_key_replays_and_refuses_other_bodies(ks_intake: httpx.Clien
     assert first.status_code == second.status_code == 201
     assert second.headers.get("Idempotency-Replayed") == "true"
     assert second.json()["id"] == first.json()["id"]
-    listed = ks_intake.get("/v1/matters", params={"q": body["source_reference"][:0] or body["summary"],
-                                                   "limit": 200}).json()["items"]
+    listed = ks_intake.get(
+        "/v1/matters", params={"q": body["source_reference"][:0] or body["summary"], "limit": 200}
+    ).json()["items"]
     assert sum(1 for m in listed if m["source_reference"] == body["source_reference"]) == 1
 
     other = ks_intake.post("/v1/matters", json=make_matter(), headers={"Idempotency-Key": key})
@@ -67,7 +69,9 @@ def test_duplicate_source_reference_conflicts_unless_overridden(ks_intake: httpx
     assert problem["existing_matter_id"] == first["id"]
     assert problem["errors"][0]["field"] == "body.source_reference"
 
-    overridden = ks_intake.post("/v1/matters", json={**body, "duplicate_override": {"reason": "同一来函涉及两名干部，分别立项"}})
+    overridden = ks_intake.post(
+        "/v1/matters", json={**body, "duplicate_override": {"reason": "同一来函涉及两名干部，分别立项"}}
+    )
     assert overridden.status_code == 201, overridden.text
     second = overridden.json()
     assert second["duplicate_of"] == first["id"]
@@ -81,35 +85,51 @@ def test_acceptance_outcomes_and_guards(ks_intake: httpx.Client, client_for, mak
     today = dt.date.today().isoformat()
 
     supervision = client_for("wenze-kunshan", "ks-supervision-1")
-    forbidden = supervision.post(f"/v1/matters/{created['id']}/acceptance",
-                                 json={"outcome": "accepted", "participants": ["王建华"], "study_date": today})
+    forbidden = supervision.post(
+        f"/v1/matters/{created['id']}/acceptance",
+        json={"outcome": "accepted", "participants": ["王建华"], "study_date": today},
+    )
     assert forbidden.status_code == 403
     assert "matter:accept" in forbidden.json()["detail"]
 
-    no_reason = ks_intake.post(f"/v1/matters/{created['id']}/acceptance",
-                               json={"outcome": "not_accepted", "participants": ["周敏"], "study_date": today})
+    no_reason = ks_intake.post(
+        f"/v1/matters/{created['id']}/acceptance",
+        json={"outcome": "not_accepted", "participants": ["周敏"], "study_date": today},
+    )
     assert no_reason.status_code == 422
     assert no_reason.json()["errors"][0]["field"] == "body.reason"
     assert ks_intake.get(f"/v1/matters/{created['id']}").json()["state"] == "received"
 
-    accepted = ks_intake.post(f"/v1/matters/{created['id']}/acceptance",
-                              json={"outcome": "accepted", "participants": ["周敏", "陈立"], "study_date": today})
+    accepted = ks_intake.post(
+        f"/v1/matters/{created['id']}/acceptance",
+        json={"outcome": "accepted", "participants": ["周敏", "陈立"], "study_date": today},
+    )
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["state"] == "accepted"
     assert accepted.json()["acceptance"]["participants"] == ["周敏", "陈立"]
 
-    again = ks_intake.post(f"/v1/matters/{created['id']}/acceptance",
-                           json={"outcome": "not_accepted", "reason": "x", "participants": ["周敏"],
-                                 "study_date": today})
+    again = ks_intake.post(
+        f"/v1/matters/{created['id']}/acceptance",
+        json={"outcome": "not_accepted", "reason": "x", "participants": ["周敏"], "study_date": today},
+    )
     assert again.status_code == 409
     timeline = ks_intake.get(f"/v1/matters/{created['id']}/timeline").json()
-    assert [(e["action"], e["state"]) for e in timeline] == [("received", "received"),
-                                                            ("acceptance_decided", "accepted")]
+    assert [(e["action"], e["state"]) for e in timeline] == [
+        ("received", "received"),
+        ("acceptance_decided", "accepted"),
+    ]
 
     transferred = ks_intake.post("/v1/matters", json=make_matter()).json()
-    done = ks_intake.post(f"/v1/matters/{transferred['id']}/acceptance",
-                          json={"outcome": "transferred", "reason": "属地管理", "transferred_to": "巴城镇纪委",
-                                "participants": ["周敏"], "study_date": today})
+    done = ks_intake.post(
+        f"/v1/matters/{transferred['id']}/acceptance",
+        json={
+            "outcome": "transferred",
+            "reason": "属地管理",
+            "transferred_to": "巴城镇纪委",
+            "participants": ["周敏"],
+            "study_date": today,
+        },
+    )
     assert done.status_code == 200
     assert done.json()["state"] == "transferred"
 
@@ -118,15 +138,19 @@ def test_list_filters_search_and_cursor(ks_intake: httpx.Client, make_matter, ma
     marker = uuid.uuid4().hex[:6]
     ids = []
     for i in range(5):
-        body = make_matter(summary=f"淀山湖镇污水管网工程{marker}第{i}项", targets=[make_person(name=f"欧阳{marker[:2]}{i}")])
+        body = make_matter(
+            summary=f"淀山湖镇污水管网工程{marker}第{i}项", targets=[make_person(name=f"欧阳{marker[:2]}{i}")]
+        )
         ids.append(ks_intake.post("/v1/matters", json=body).json()["id"])
     found = ks_intake.get("/v1/matters", params={"q": f"污水管网工程{marker}", "limit": 2})
     page1 = found.json()
     assert len(page1["items"]) == 2 and page1["next_cursor"]
-    page2 = ks_intake.get("/v1/matters", params={"q": f"污水管网工程{marker}", "limit": 2,
-                                                 "cursor": page1["next_cursor"]}).json()
-    page3 = ks_intake.get("/v1/matters", params={"q": f"污水管网工程{marker}", "limit": 2,
-                                                 "cursor": page2["next_cursor"]}).json()
+    page2 = ks_intake.get(
+        "/v1/matters", params={"q": f"污水管网工程{marker}", "limit": 2, "cursor": page1["next_cursor"]}
+    ).json()
+    page3 = ks_intake.get(
+        "/v1/matters", params={"q": f"污水管网工程{marker}", "limit": 2, "cursor": page2["next_cursor"]}
+    ).json()
     assert page3["next_cursor"] is None
     seen = [m["id"] for m in page1["items"] + page2["items"] + page3["items"]]
     assert sorted(seen) == sorted(ids) and len(set(seen)) == 5
@@ -165,11 +189,14 @@ def test_concurrent_submissions_are_numbered_without_gaps(ks_intake: httpx.Clien
 
 def test_attachment_upload_and_reference(ks_intake: httpx.Client, make_matter) -> None:
     content = "情况说明：项目审批材料。".encode() * 100
-    stored = ks_intake.post("/v1/attachments", content=content,
-                            headers={"Content-Type": "application/octet-stream"})
+    stored = ks_intake.post("/v1/attachments", content=content, headers={"Content-Type": "application/octet-stream"})
     assert stored.status_code == 201
-    ref = {"name": "情况说明.docx", "size": len(content), "sha256": stored.json()["sha256"],
-           "media_type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+    ref = {
+        "name": "情况说明.docx",
+        "size": len(content),
+        "sha256": stored.json()["sha256"],
+        "media_type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
     created = ks_intake.post("/v1/matters", json=make_matter(attachments=[ref]))
     assert created.status_code == 201, created.text
     assert created.json()["attachments"][0]["sha256"] == ref["sha256"]

@@ -19,9 +19,12 @@ schema = schemathesis.pytest.from_fixture("intake_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
 def test_no_server_errors(case, intake, token) -> None:
     headers = {"Authorization": f"Bearer {token('wenze-kunshan', 'ks-intake')}"}
     response = case.call(base_url=intake.url, headers=headers)

@@ -36,9 +36,13 @@ def test_csv_flat_columns_become_one_target(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     first, second = iter_rows(path, "csv")
-    assert first == {"source": "city_government", "summary": "摘要", "key_supervised": True,
-                     "relevant_date": "2026-05-01",
-                     "targets": [{"kind": "person", "name": "张三", "party_member": False}]}
+    assert first == {
+        "source": "city_government",
+        "summary": "摘要",
+        "key_supervised": True,
+        "relevant_date": "2026-05-01",
+        "targets": [{"kind": "person", "name": "张三", "party_member": False}],
+    }
     assert isinstance(second, RowUnreadable) and second.field == "key_supervised"
 
 

@@ -5,15 +5,20 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
+from wenze.http.problems import BadRequest
 from wenze_intake.matters.models import Matter
 from wenze_intake.matters.repository import decode_cursor, encode_cursor
 from wenze_intake.matters.schemas import MatterCreate
-from wenze.http.problems import BadRequest
 
 
 def body(**extra) -> dict:
-    return {"source": "city_government", "summary": " 摘要 ", "facts": "事实",
-            "targets": [{"kind": "unknown", "sector": "town"}], **extra}
+    return {
+        "source": "city_government",
+        "summary": " 摘要 ",
+        "facts": "事实",
+        "targets": [{"kind": "unknown", "sector": "town"}],
+        **extra,
+    }
 
 
 def test_strings_are_stripped_and_targets_discriminated() -> None:
@@ -22,16 +27,19 @@ def test_strings_are_stripped_and_targets_discriminated() -> None:
     assert matter.targets[0].kind == "unknown"
 
 
-@pytest.mark.parametrize("extra,field", [
-    ({"summary": "a\x00b"}, "summary"),
-    ({"summary": "   "}, "summary"),
-    ({"targets": []}, "targets"),
-    ({"targets": [{"kind": "person", "cadre_level": "city_managed"}]}, "name"),
-    ({"targets": [{"kind": "alien"}]}, "targets"),
-    ({"source": "Bad Source!"}, "source"),
-    ({"attachments": [{"name": "a", "size": -1, "media_type": "text/plain", "sha256": "0" * 64}]}, "size"),
-    ({"attachments": [{"name": "a", "size": 1, "media_type": "text", "sha256": "0" * 64}]}, "media_type"),
-])
+@pytest.mark.parametrize(
+    "extra,field",
+    [
+        ({"summary": "a\x00b"}, "summary"),
+        ({"summary": "   "}, "summary"),
+        ({"targets": []}, "targets"),
+        ({"targets": [{"kind": "person", "cadre_level": "city_managed"}]}, "name"),
+        ({"targets": [{"kind": "alien"}]}, "targets"),
+        ({"source": "Bad Source!"}, "source"),
+        ({"attachments": [{"name": "a", "size": -1, "media_type": "text/plain", "sha256": "0" * 64}]}, "size"),
+        ({"attachments": [{"name": "a", "size": 1, "media_type": "text", "sha256": "0" * 64}]}, "media_type"),
+    ],
+)
 def test_invalid_bodies_name_the_field(extra: dict, field: str) -> None:
     with pytest.raises(ValidationError) as caught:
         MatterCreate.model_validate(body(**extra))

@@ -111,8 +111,9 @@ class RulesUnavailable(Problem):
 
     def __init__(self, step: str, error: Exception) -> None:
         detail = getattr(error, "to_dict", lambda: {"message": str(error)})()
-        super().__init__(f"{step}: {getattr(error, 'message', str(error))}",
-                         extra={"step": step, "rules_error": _jsonable(detail)})
+        super().__init__(
+            f"{step}: {getattr(error, 'message', str(error))}", extra={"step": step, "rules_error": _jsonable(detail)}
+        )
 
 
 def _jsonable(value: object) -> object:

@@ -21,8 +21,15 @@ def request_print(principal: Principal, path: str, body: Any) -> str:
     return fingerprint(principal.subject, path, json.dumps(body, sort_keys=True, default=str, ensure_ascii=False))
 
 
-async def run_once(uow_factory, principal: Principal, key: str | None, printed: str,
-                   action: Callable[[Any], Awaitable[dict]], *, status_code: int = 200) -> tuple[dict, bool]:
+async def run_once(
+    uow_factory,
+    principal: Principal,
+    key: str | None,
+    printed: str,
+    action: Callable[[Any], Awaitable[dict]],
+    *,
+    status_code: int = 200,
+) -> tuple[dict, bool]:
     """Run ``action(uow)`` (which must not commit) and commit; returns its body and whether it was replayed."""
     async with uow_factory() as uow:
         if key:

@@ -21,8 +21,14 @@ def normalise_steps(steps: Iterable[Any]) -> list[dict[str, Any]]:
     for raw in steps or []:
         step = raw.model_dump() if hasattr(raw, "model_dump") else dict(raw)
         joined = step.get("joined_by") or step.get("with") or []
-        result.append({"step": step.get("step"), "actor": step.get("actor"), "joined_by": list(joined),
-                       "action": step.get("action")})
+        result.append(
+            {
+                "step": step.get("step"),
+                "actor": step.get("actor"),
+                "joined_by": list(joined),
+                "action": step.get("action"),
+            }
+        )
     return result
 
 
@@ -33,8 +39,9 @@ class Opinion:
     handler: str | None
 
 
-def consensus(participants: Sequence[str], opinions: Sequence[Opinion], proposed_handler: str | None,
-              *, choose_handler: bool) -> tuple[bool, str | None]:
+def consensus(
+    participants: Sequence[str], opinions: Sequence[Opinion], proposed_handler: str | None, *, choose_handler: bool
+) -> tuple[bool, str | None]:
     """Whether every participant has signed, and the agreed handler (or ``None`` if divided).
 
     A consultation that chooses a handler is unanimous when every opinion names the same one
@@ -53,8 +60,19 @@ def consensus(participants: Sequence[str], opinions: Sequence[Opinion], proposed
     return True, None
 
 
-RECOMMENDATION_FACTS = ("severity", "proposed_measures", "circumstances", "duty_holder", "responsibility_kind",
-                        "role", "collective_decision", "recorded_dissent", "mitigating", "aggravating", "occurred_on")
+RECOMMENDATION_FACTS = (
+    "severity",
+    "proposed_measures",
+    "circumstances",
+    "duty_holder",
+    "responsibility_kind",
+    "role",
+    "collective_decision",
+    "recorded_dissent",
+    "mitigating",
+    "aggravating",
+    "occurred_on",
+)
 
 
 def recommendation_facts(recommendation: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,8 +21,12 @@ class ReviewRepositories(CommonRepositories):
 
 
 def make_repositories(session: AsyncSession) -> ReviewRepositories:
-    return ReviewRepositories.for_session(session, deliberations=DeliberationRepository(session),
-                                          cases=CaseRepository(session), work=WorkRepository(session))
+    return ReviewRepositories.for_session(
+        session,
+        deliberations=DeliberationRepository(session),
+        cases=CaseRepository(session),
+        work=WorkRepository(session),
+    )
 
 
 ReviewUnitOfWorkFactory = UnitOfWorkFactory[ReviewRepositories]

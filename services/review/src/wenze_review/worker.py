@@ -13,7 +13,8 @@ from wenze_review.services import build_services
 def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
     services = build_services(runtime.uow)
     return (
-        ConsumerSpec.for_event("review-consultation-requested", ConsultationRequested,
-                               services.deliberations.consultation_requested),
+        ConsumerSpec.for_event(
+            "review-consultation-requested", ConsultationRequested, services.deliberations.consultation_requested
+        ),
         ConsumerSpec.for_event("review-matter-routed", MatterRouted, services.cases.matter_routed),
     )

@@ -52,8 +52,9 @@ def review_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def review_processes(service_factory, review_database: str, review_nats: NatsServer) -> Iterator[
-        tuple[ServiceProcess, ServiceProcess]]:
+def review_processes(
+    service_factory, review_database: str, review_nats: NatsServer
+) -> Iterator[tuple[ServiceProcess, ServiceProcess]]:
     # Migrated first, as a deployment's migrate job does, so that api and worker start side
     # by side without racing on the first migration.
     migrated = CliRunner().invoke(cli, ["migrate"], env={"WENZE_REVIEW_DATABASE_URL": review_database})
@@ -85,8 +86,12 @@ def as_office(review_api: ServiceProcess, oidc_issuer) -> Callable[..., httpx.Cl
 
     def make(office: str, roles: list[str], *, username: str | None = None) -> httpx.Client:
         name = username or f"{office}-user"
-        token = oidc_issuer.mint_token(REALM, roles=[*roles, "matter:read"], client_id="wenze-api",
-                                       claims={"office": office, "office_name": office, "preferred_username": name})
+        token = oidc_issuer.mint_token(
+            REALM,
+            roles=[*roles, "matter:read"],
+            client_id="wenze-api",
+            claims={"office": office, "office_name": office, "preferred_username": name},
+        )
         client = httpx.Client(base_url=review_api.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
         clients.append(client)
         return client

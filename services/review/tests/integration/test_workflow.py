@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import time
@@ -11,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import nats
-
 import pytest
 
 from wenze.events.base import Event
@@ -30,8 +28,9 @@ async def publish(nats_url: str, event: Event) -> None:
         # The producer's stream, as its service would have made it (this NATS server has no
         # producer but the test).
         await ensure_stream(nc.jetstream(), stream_for(event.subject.split(".", 1)[0]))
-        await nc.jetstream().publish(event.subject, event.model_dump_json().encode(),
-                                     headers={"Nats-Msg-Id": str(event.event_id)})
+        await nc.jetstream().publish(
+            event.subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": str(event.event_id)}
+        )
     finally:
         await nc.close()
 
@@ -62,7 +61,7 @@ class Subscription:
             while time.monotonic() < deadline:
                 try:
                     message = await sub.next_msg(timeout=1)
-                except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                except (TimeoutError, nats.errors.TimeoutError):
                     continue
                 body = json.loads(message.data)
                 if predicate(body):
@@ -75,8 +74,15 @@ class Subscription:
 TENANT = "kunshan"
 TODAY = dt.date.today()
 CITATION = "审测〔2024〕1号 第二条"
-PERSON = TargetSnapshot(kind="person", name="张明", post="副局长", unit="市住房和城乡建设局",
-                        cadre_level="city_managed", sector="city_department", party_member=True)
+PERSON = TargetSnapshot(
+    kind="person",
+    name="张明",
+    post="副局长",
+    unit="市住房和城乡建设局",
+    cadre_level="city_managed",
+    sector="city_department",
+    party_member=True,
+)
 # What the routing service would put on its events: the facts it gave the rules and their outcome.
 TEST_PACK = RulePack(Path(__file__).resolve().parents[1] / "rulesets" / TENANT)
 ROUTING_FACTS = {**matter_facts("other", False, None, [PERSON]), **target_facts(PERSON)}
@@ -84,15 +90,28 @@ ROUTING_OUTCOME = TEST_PACK.evaluate("routing", ROUTING_FACTS, on=TODAY).outcome
 
 
 def consultation_event(**overrides) -> ConsultationRequested:
-    fields = dict(
-        tenant=TENANT, matter_id=uuid.uuid4(), slip_id=uuid.uuid4(), slip_number="S-1", matter_number="RT-1",
-        summary="拖延整改", relevant_date=TODAY, targets=[PERSON], lead="party_conduct_office",
-        participants=["party_conduct_office", "case_trial_office"], proposed_handler="discipline_supervision_office",
-        handler_candidates=[], approved_by=["commission_leaders"],
-        escalation=[RuleStep(step="leaders_in_charge", actor="leader_in_charge"),
-                    RuleStep(step="secretary_special_meeting", actor="secretary_special_meeting")],
-        facts=ROUTING_FACTS, outcome=ROUTING_OUTCOME, citations=[CITATION],
-    )
+    fields = {
+        "tenant": TENANT,
+        "matter_id": uuid.uuid4(),
+        "slip_id": uuid.uuid4(),
+        "slip_number": "S-1",
+        "matter_number": "RT-1",
+        "summary": "拖延整改",
+        "relevant_date": TODAY,
+        "targets": [PERSON],
+        "lead": "party_conduct_office",
+        "participants": ["party_conduct_office", "case_trial_office"],
+        "proposed_handler": "discipline_supervision_office",
+        "handler_candidates": [],
+        "approved_by": ["commission_leaders"],
+        "escalation": [
+            RuleStep(step="leaders_in_charge", actor="leader_in_charge"),
+            RuleStep(step="secretary_special_meeting", actor="secretary_special_meeting"),
+        ],
+        "facts": ROUTING_FACTS,
+        "outcome": ROUTING_OUTCOME,
+        "citations": [CITATION],
+    }
     return ConsultationRequested(**{**fields, **overrides})
 
 
@@ -116,8 +135,7 @@ async def test_consensus_then_approval_concludes_and_announces(as_office, review
     assert read["number"].startswith(f"审测问商〔{TODAY.year}〕") and read["number"].endswith("号")
     assert read["state"] == "signing" and read["awaiting_signatures"] == ["party_conduct_office", "case_trial_office"]
 
-    signed = conduct.post(f"/v1/consultations/{consultation_id}/signatures",
-                          json={"opinion": "agree", "text": "同意"})
+    signed = conduct.post(f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "agree", "text": "同意"})
     assert signed.status_code == 200, signed.text
     assert signed.json()["awaiting_signatures"] == ["case_trial_office"]
 
@@ -132,13 +150,19 @@ async def test_consensus_then_approval_concludes_and_announces(as_office, review
     assert refused.status_code == 403 and refused.json()["capability"] == "approval:sign"
 
     leader = as_office("commission_leaders", ["approval:sign"], username="leader-1")
-    approved = leader.post(f"/v1/consultations/{consultation_id}/approvals", json={"comment": "同意"},
-                           headers={"Idempotency-Key": f"approve-{consultation_id}"})
+    approved = leader.post(
+        f"/v1/consultations/{consultation_id}/approvals",
+        json={"comment": "同意"},
+        headers={"Idempotency-Key": f"approve-{consultation_id}"},
+    )
     assert approved.status_code == 200, approved.text
     assert approved.json()["state"] == "concluded"
     assert approved.json()["handler"] == "discipline_supervision_office"
-    replay = leader.post(f"/v1/consultations/{consultation_id}/approvals", json={"comment": "同意"},
-                         headers={"Idempotency-Key": f"approve-{consultation_id}"})
+    replay = leader.post(
+        f"/v1/consultations/{consultation_id}/approvals",
+        json={"comment": "同意"},
+        headers={"Idempotency-Key": f"approve-{consultation_id}"},
+    )
     assert replay.status_code == 200 and replay.headers["Idempotency-Replayed"] == "true"
 
     message = await concluded.next_matching(lambda b: b["consultation_id"] == consultation_id)
@@ -154,7 +178,9 @@ async def test_consensus_then_approval_concludes_and_announces(as_office, review
     assert all(e["citations"] == [CITATION] for e in timeline)
     leader_tasks = leader.get("/v1/tasks", params={"state": "done"}).json()
     assert any(t["subject_id"] == consultation_id and t["kind"] == "consultation_approval" for t in leader_tasks)
-    assert not [t for t in leader.get("/v1/tasks", params={"state": "open"}).json() if t["subject_id"] == consultation_id]
+    assert not [
+        t for t in leader.get("/v1/tasks", params={"state": "open"}).json() if t["subject_id"] == consultation_id
+    ]
 
 
 async def test_outsider_and_second_signature_are_refused_and_change_nothing(as_office, review_nats) -> None:
@@ -172,8 +198,10 @@ async def test_outsider_and_second_signature_are_refused_and_change_nothing(as_o
 
     assert conduct.post(f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "agree"}).status_code == 200
     before = conduct.get(f"/v1/consultations/{consultation_id}").json()
-    again = conduct.post(f"/v1/consultations/{consultation_id}/signatures",
-                         json={"opinion": "other", "handler": "review_investigation_office", "text": "改由审查调查室"})
+    again = conduct.post(
+        f"/v1/consultations/{consultation_id}/signatures",
+        json={"opinion": "other", "handler": "review_investigation_office", "text": "改由审查调查室"},
+    )
     assert again.status_code == 409 and again.json()["username"] == "conduct-2"
     colleague = as_office("party_conduct_office", ["consultation:sign"], username="conduct-3")
     office_again = colleague.post(f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "agree"})
@@ -183,7 +211,8 @@ async def test_outsider_and_second_signature_are_refused_and_change_nothing(as_o
     assert len(after["signatures"]) == 1
 
     bad = as_office("case_trial_office", ["consultation:sign"], username="trial-2").post(
-        f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "other", "text": "另议"})
+        f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "other", "text": "另议"}
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.handler"
 
 
@@ -196,7 +225,8 @@ async def test_deadlock_goes_up_two_levels(as_office, review_nats) -> None:
     path = f"/v1/consultations/{consultation_id}"
     assert conduct.post(f"{path}/signatures", json={"opinion": "agree"}).status_code == 200
     divided = as_office("case_trial_office", ["consultation:sign"], username="trial-3").post(
-        f"{path}/signatures", json={"opinion": "other", "handler": "review_investigation_office", "text": "宜立案审查"})
+        f"{path}/signatures", json={"opinion": "other", "handler": "review_investigation_office", "text": "宜立案审查"}
+    )
     assert divided.status_code == 200
     assert divided.json()["state"] == "escalated"
     assert divided.json()["current_level"]["step"] == "leaders_in_charge"
@@ -206,38 +236,66 @@ async def test_deadlock_goes_up_two_levels(as_office, review_nats) -> None:
     assert first.status_code == 200, first.text
     assert first.json()["current_level"]["step"] == "secretary_special_meeting"
     # The first level has spoken; it cannot act on the next one.
-    assert in_charge.post(f"{path}/escalations", json={"outcome": "decided", "handler": "case_trial_office",
-                                                       "text": "x"}).status_code == 403
+    assert (
+        in_charge.post(
+            f"{path}/escalations", json={"outcome": "decided", "handler": "case_trial_office", "text": "x"}
+        ).status_code
+        == 403
+    )
 
     meeting = as_office("secretary_special_meeting", ["approval:sign"], username="secretary-1")
     last = meeting.post(f"{path}/escalations", json={"outcome": "no_agreement", "text": "未决"})
     assert last.status_code == 422 and last.json()["errors"][0]["field"] == "body.outcome"
-    decided = meeting.post(f"{path}/escalations", json={"outcome": "decided",
-                                                         "handler": "review_investigation_office", "text": "书记专题会决定"})
+    decided = meeting.post(
+        f"{path}/escalations",
+        json={"outcome": "decided", "handler": "review_investigation_office", "text": "书记专题会决定"},
+    )
     assert decided.status_code == 200, decided.text
     body = decided.json()
     assert body["state"] == "concluded" and body["decided_at_level"] == "secretary_special_meeting"
     assert [(lvl["step"], lvl["outcome"]) for lvl in body["levels"]] == [
-        ("leaders_in_charge", "no_agreement"), ("secretary_special_meeting", "decided")]
+        ("leaders_in_charge", "no_agreement"),
+        ("secretary_special_meeting", "decided"),
+    ]
     message = await concluded.next_matching(lambda b: b["consultation_id"] == consultation_id)
     assert message["handler"] == "review_investigation_office"
     assert message["decided_at_level"] == "secretary_special_meeting"
 
 
 def routed_event(**overrides) -> MatterRouted:
-    fields = dict(
-        tenant=TENANT, matter_id=uuid.uuid4(), slip_id=uuid.uuid4(), slip_number="S-2", matter_number="RT-2",
-        summary="履职不力", relevant_date=TODAY, targets=[PERSON], handler="discipline_supervision_office", cc=[],
-        investigated_by=None, investigated_with=[], reclassify_after_investigation=False, joint_review_required=True,
-        start_approved_by=["commission_leaders"], decided_by=["standing_committee_meeting"], fixed_by="rules",
-        facts=ROUTING_FACTS, outcome=ROUTING_OUTCOME, citations=["审测〔2024〕1号 第三条"],
-    )
+    fields = {
+        "tenant": TENANT,
+        "matter_id": uuid.uuid4(),
+        "slip_id": uuid.uuid4(),
+        "slip_number": "S-2",
+        "matter_number": "RT-2",
+        "summary": "履职不力",
+        "relevant_date": TODAY,
+        "targets": [PERSON],
+        "handler": "discipline_supervision_office",
+        "cc": [],
+        "investigated_by": None,
+        "investigated_with": [],
+        "reclassify_after_investigation": False,
+        "joint_review_required": True,
+        "start_approved_by": ["commission_leaders"],
+        "decided_by": ["standing_committee_meeting"],
+        "fixed_by": "rules",
+        "facts": ROUTING_FACTS,
+        "outcome": ROUTING_OUTCOME,
+        "citations": ["审测〔2024〕1号 第三条"],
+    }
     return MatterRouted(**{**fields, **overrides})
 
 
 RECOMMENDATION = {
-    "target_index": 0, "statement": "未按期完成整改", "legal_basis": "审测〔2024〕1号 第五条", "severity": "heavier",
-    "circumstances": [], "proposed_measures": ["circulated_notice"], "occurred_on": TODAY.isoformat(),
+    "target_index": 0,
+    "statement": "未按期完成整改",
+    "legal_basis": "审测〔2024〕1号 第五条",
+    "severity": "heavier",
+    "circumstances": [],
+    "proposed_measures": ["circulated_notice"],
+    "occurred_on": TODAY.isoformat(),
 }
 
 
@@ -257,12 +315,16 @@ async def test_full_path_to_decision(as_office, review_nats) -> None:
     started = leader.post(f"{path}/approvals", json={"stage": "start"})
     assert started.status_code == 200 and started.json()["state"] == "investigating"
 
-    found = handler.post(f"/v1/investigations/{investigation_id}/findings",
-                         json={"findings": "查明未按期整改", "evidence": ["询问笔录1"]})
+    found = handler.post(
+        f"/v1/investigations/{investigation_id}/findings",
+        json={"findings": "查明未按期整改", "evidence": ["询问笔录1"]},
+    )
     assert found.status_code == 200 and found.json()["state"] == "recommending"
 
-    refused = handler.post(f"{path}/recommendations",
-                           json={**RECOMMENDATION, "severity": "lighter", "proposed_measures": ["removal_from_post"]})
+    refused = handler.post(
+        f"{path}/recommendations",
+        json={**RECOMMENDATION, "severity": "lighter", "proposed_measures": ["removal_from_post"]},
+    )
     assert refused.status_code == 422
     problem = refused.json()
     assert problem["errors"][0]["field"] == "body.proposed_measures"
@@ -274,7 +336,10 @@ async def test_full_path_to_decision(as_office, review_nats) -> None:
     case = recommended.json()
     assert case["state"] == "joint_review"
     assert case["recommendations"][0]["outcome"]["permitted_measures"] == [
-        "criticism_education", "circulated_notice", "removal_from_post"]
+        "criticism_education",
+        "circulated_notice",
+        "removal_from_post",
+    ]
 
     review_path = f"/v1/joint-reviews/{case['joint_review_id']}"
     for office, user in (("party_conduct_office", "conduct-5"), ("case_trial_office", "trial-5")):
@@ -289,16 +354,27 @@ async def test_full_path_to_decision(as_office, review_nats) -> None:
     assert case["requirements"]["approved_by"] == ["principal_leader"]
 
     committee = as_office("standing_committee_meeting", ["decision:make"], username="committee-1")
-    decision = {"decided_on": TODAY.isoformat(), "announced_on": TODAY.isoformat(), "simplified": False,
-                "facts_clear": True, "measures": [{"target_index": 0, "measures": ["circulated_notice"]}]}
+    decision = {
+        "decided_on": TODAY.isoformat(),
+        "announced_on": TODAY.isoformat(),
+        "simplified": False,
+        "facts_clear": True,
+        "measures": [{"target_index": 0, "measures": ["circulated_notice"]}],
+    }
     assert handler.post(f"{path}/decision", json=decision).status_code == 403
     unheard = committee.post(f"{path}/decision", json=decision)
     assert unheard.status_code == 409 and unheard.json()["step"] == "hearing"
     assert "审测〔2024〕1号 第七条" in unheard.json()["citations"]
     assert handler.get(path).json() == case
 
-    heard = handler.post(f"{path}/hearings", json={"target_index": 0, "held_on": TODAY.isoformat(), "arguments": [
-        {"argument": "客观原因", "accepted": False, "reason": "与事实不符"}]})
+    heard = handler.post(
+        f"{path}/hearings",
+        json={
+            "target_index": 0,
+            "held_on": TODAY.isoformat(),
+            "arguments": [{"argument": "客观原因", "accepted": False, "reason": "与事实不符"}],
+        },
+    )
     assert heard.status_code == 200
     unapproved = committee.post(f"{path}/decision", json=decision)
     assert unapproved.status_code == 409 and unapproved.json()["offices"] == ["principal_leader"]

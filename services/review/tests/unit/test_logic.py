@@ -36,17 +36,22 @@ def test_divided_round_has_no_handler() -> None:
 
 
 def test_joint_review_is_unanimous_only_when_all_agree() -> None:
-    assert consensus(PARTICIPANTS, [Opinion("a", True, None), Opinion("b", True, None)], None,
-                     choose_handler=False) == (True, "")
-    assert consensus(PARTICIPANTS, [Opinion("a", True, None), Opinion("b", False, None)], None,
-                     choose_handler=False) == (True, None)
+    assert consensus(
+        PARTICIPANTS, [Opinion("a", True, None), Opinion("b", True, None)], None, choose_handler=False
+    ) == (True, "")
+    assert consensus(
+        PARTICIPANTS, [Opinion("a", True, None), Opinion("b", False, None)], None, choose_handler=False
+    ) == (True, None)
 
 
 def test_steps_accept_the_pack_spelling_and_the_event_model() -> None:
-    steps = normalise_steps([{"step": "s1", "actor": "x", "with": ["y"], "action": "商议"},
-                             RuleStep(step="s2", actor="z", joined_by=["w"])])
-    assert steps == [{"step": "s1", "actor": "x", "joined_by": ["y"], "action": "商议"},
-                     {"step": "s2", "actor": "z", "joined_by": ["w"], "action": None}]
+    steps = normalise_steps(
+        [{"step": "s1", "actor": "x", "with": ["y"], "action": "商议"}, RuleStep(step="s2", actor="z", joined_by=["w"])]
+    )
+    assert steps == [
+        {"step": "s1", "actor": "x", "joined_by": ["y"], "action": "商议"},
+        {"step": "s2", "actor": "z", "joined_by": ["w"], "action": None},
+    ]
 
 
 def test_history_counts_the_year_before_the_occurrence() -> None:
@@ -58,8 +63,15 @@ def test_history_counts_the_year_before_the_occurrence() -> None:
 
 
 def test_recommendation_facts_use_the_contract_names() -> None:
-    facts = recommendation_facts({"severity": "heavier", "proposed_measures": ["x"], "statement": "not a fact",
-                                  "occurred_on": dt.date(2025, 1, 2), "duty_holder": None})
+    facts = recommendation_facts(
+        {
+            "severity": "heavier",
+            "proposed_measures": ["x"],
+            "statement": "not a fact",
+            "occurred_on": dt.date(2025, 1, 2),
+            "duty_holder": None,
+        }
+    )
     assert facts == {"severity": "heavier", "proposed_measures": ["x"], "occurred_on": "2025-01-02"}
 
 

@@ -19,8 +19,9 @@ from wenze_routing.slips.service import (
 def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
     routing = RoutingService(runtime.uow)
     return (
-        ConsumerSpec.for_event(CONSUMER_ACCEPTED, MatterAccepted, routing.route_accepted,
-                               batch_handler=routing.route_accepted_batch),
+        ConsumerSpec.for_event(
+            CONSUMER_ACCEPTED, MatterAccepted, routing.route_accepted, batch_handler=routing.route_accepted_batch
+        ),
         ConsumerSpec.for_event(CONSUMER_CONCLUDED, ConsultationConcluded, routing.conclude_consultation),
         ConsumerSpec.for_event(CONSUMER_IDENTIFIED, TargetsIdentified, routing.route_identified),
     )

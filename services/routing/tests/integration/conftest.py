@@ -23,8 +23,9 @@ def client_for(token) -> Iterator[Callable[..., httpx.Client]]:
     clients: list[httpx.Client] = []
 
     def make(api: ServiceProcess, realm: str, username: str, **overrides) -> httpx.Client:
-        client = httpx.Client(base_url=api.url, timeout=30,
-                              headers={"Authorization": f"Bearer {token(realm, username, **overrides)}"})
+        client = httpx.Client(
+            base_url=api.url, timeout=30, headers={"Authorization": f"Bearer {token(realm, username, **overrides)}"}
+        )
         clients.append(client)
         return client
 

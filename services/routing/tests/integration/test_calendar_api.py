@@ -19,13 +19,15 @@ pytestmark = pytest.mark.integration
 YEAR_2027 = {
     "year": 2027,
     "source": "国务院办公厅关于2027年部分节假日安排的通知",
-    "holidays": [{"date": "2027-01-01", "name": "元旦"},
-                 {"date": "2027-02-08", "name": "春节"}, {"date": "2027-02-09", "name": "春节"}],
+    "holidays": [
+        {"date": "2027-01-01", "name": "元旦"},
+        {"date": "2027-02-08", "name": "春节"},
+        {"date": "2027-02-09", "name": "春节"},
+    ],
     "makeup_working_days": [{"date": "2027-02-07", "name": "春节"}],
 }
 # Three working days after 30 December 2026: 31 Dec, (1 Jan off, weekend), 4 Jan, 5 Jan.
-COPY_FACTS = {"target_class": "major", "target_kind": "person", "decided_forms": ["form_2"],
-              "decided_on": "2026-12-30"}
+COPY_FACTS = {"target_class": "major", "target_kind": "person", "decided_forms": ["form_2"], "decided_on": "2026-12-30"}
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +54,7 @@ def reader(api: ServiceProcess, client_for) -> httpx.Client:
 
 
 def copy_due(client: httpx.Client) -> httpx.Response:
-    return client.post("/v1/rules/decisions/implementation/evaluate",
-                       json={"facts": COPY_FACTS, "on": "2026-12-30"})
+    return client.post("/v1/rules/decisions/implementation/evaluate", json={"facts": COPY_FACTS, "on": "2026-12-30"})
 
 
 def problem(response: httpx.Response, status: int, slug: str) -> dict:
@@ -80,18 +81,22 @@ def test_loading_needs_calendar_admin(api: ServiceProcess, reader: httpx.Client)
     assert body["capability"] == "calendar:admin"
 
 
-@pytest.mark.parametrize("year,body,field,reason", [
-    (2027, {**YEAR_2027, "holidays": [{"date": "2027-02-30", "name": "春节"}]}, "body.holidays.0.date", "date"),
-    (2027, {**YEAR_2027, "holidays": [{"date": "2027-01-01"}]}, "body.holidays.0.name", "Field required"),
-    (2027, {**YEAR_2027, "holiday": []}, "body.holiday", "Extra inputs"),
-    (2027, {**YEAR_2027, "makeup_working_days": ["2027-01-04"]}, "body", "Saturday or Sunday"),
-    (2027, {**YEAR_2027, "holidays": [{"date": "2028-01-01", "name": "元旦"}]}, "body", "dates outside 2027"),
-    (2028, YEAR_2027, "body.year", "the path names 2028"),
-    # 2026 is in the bundled data; a definition disagreeing with it must say it replaces it.
-    (2026, {"year": 2026, "holidays": [{"date": "2026-03-02", "name": "植树"}]}, "body", "replaces_library"),
-])
-def test_invalid_years_are_422_naming_the_field(admin: httpx.Client, data_dir: Path, year: int, body: dict,
-                                                field: str, reason: str) -> None:
+@pytest.mark.parametrize(
+    "year,body,field,reason",
+    [
+        (2027, {**YEAR_2027, "holidays": [{"date": "2027-02-30", "name": "春节"}]}, "body.holidays.0.date", "date"),
+        (2027, {**YEAR_2027, "holidays": [{"date": "2027-01-01"}]}, "body.holidays.0.name", "Field required"),
+        (2027, {**YEAR_2027, "holiday": []}, "body.holiday", "Extra inputs"),
+        (2027, {**YEAR_2027, "makeup_working_days": ["2027-01-04"]}, "body", "Saturday or Sunday"),
+        (2027, {**YEAR_2027, "holidays": [{"date": "2028-01-01", "name": "元旦"}]}, "body", "dates outside 2027"),
+        (2028, YEAR_2027, "body.year", "the path names 2028"),
+        # 2026 is in the bundled data; a definition disagreeing with it must say it replaces it.
+        (2026, {"year": 2026, "holidays": [{"date": "2026-03-02", "name": "植树"}]}, "body", "replaces_library"),
+    ],
+)
+def test_invalid_years_are_422_naming_the_field(
+    admin: httpx.Client, data_dir: Path, year: int, body: dict, field: str, reason: str
+) -> None:
     response = admin.put(f"/v1/calendar/years/{year}", json=body)
     errors = problem(response, 422, "validation-failed")["errors"]
     assert errors[0]["field"] == field, errors
@@ -106,8 +111,9 @@ def test_path_year_out_of_range(admin: httpx.Client) -> None:
     assert errors[0]["field"] == "path.year"
 
 
-def test_loaded_year_is_stored_listed_and_used_for_deadlines(admin: httpx.Client, reader: httpx.Client,
-                                                             data_dir: Path) -> None:
+def test_loaded_year_is_stored_listed_and_used_for_deadlines(
+    admin: httpx.Client, reader: httpx.Client, data_dir: Path
+) -> None:
     missing = problem(copy_due(reader), 422, "calendar-year-missing")
     assert missing["year"] == 2027
 
@@ -116,8 +122,14 @@ def test_loaded_year_is_stored_listed_and_used_for_deadlines(admin: httpx.Client
     assert response.headers["Location"] == "/v1/calendar/years/2027"
     stored = response.json()
     assert stored["created"] is True
-    assert stored["loaded"] == {"year": 2027, "source": YEAR_2027["source"], "replaces_library": False,
-                                "holidays": 3, "makeup_working_days": 1, "file": "2027.yaml"}
+    assert stored["loaded"] == {
+        "year": 2027,
+        "source": YEAR_2027["source"],
+        "replaces_library": False,
+        "holidays": 3,
+        "makeup_working_days": 1,
+        "file": "2027.yaml",
+    }
 
     # Stored in the format wenze.calendar reads, where it reads it.
     written = yaml.safe_load((data_dir / "calendar" / "2027.yaml").read_text(encoding="utf-8"))
@@ -128,7 +140,8 @@ def test_loaded_year_is_stored_listed_and_used_for_deadlines(admin: httpx.Client
     assert years["covered"][-1] == 2027
     assert [y["year"] for y in years["loaded"]] == [2027]
     assert reader.get("/v1/calendar/years/2027").json()["makeup_working_days"] == [
-        {"date": "2027-02-07", "name": "春节"}]
+        {"date": "2027-02-07", "name": "春节"}
+    ]
 
     # The same process computes the deadline now, counting 1 January as a holiday.
     result = copy_due(reader)
@@ -153,8 +166,9 @@ def test_library_year_is_readable(reader: httpx.Client) -> None:
     assert {"date": "2026-10-01", "name": "国庆节"} in year["holidays"]
 
 
-def test_a_restarted_process_still_knows_the_loaded_year(service_factory, data_dir: Path, client_for,
-                                                         admin: httpx.Client) -> None:
+def test_a_restarted_process_still_knows_the_loaded_year(
+    service_factory, data_dir: Path, client_for, admin: httpx.Client
+) -> None:
     assert admin.get("/v1/calendar/years").json()["loaded"][0]["year"] == 2027
     restarted = service_factory("routing", DATA_DIR=str(data_dir))
     try:

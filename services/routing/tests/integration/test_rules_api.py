@@ -18,8 +18,12 @@ JINTAN_OLD = "坛办发〔2018〕50号"
 JINTAN_NEW = "坛办发〔2023〕29号"
 JINTAN_CONDUCT = "坛作组办〔2019〕2号"
 # The Kunshan copy rule: three working days from the decision; 1–5 May 2026 is a holiday.
-IMPLEMENTATION_FACTS = {"target_class": "major", "target_kind": "person", "decided_forms": ["form_2"],
-                        "decided_on": "2026-04-30"}
+IMPLEMENTATION_FACTS = {
+    "target_class": "major",
+    "target_kind": "person",
+    "decided_forms": ["form_2"],
+    "decided_on": "2026-04-30",
+}
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +53,17 @@ def evaluate(client: httpx.Client, decision: str, facts: dict, on: str | None = 
     return client.post(f"/v1/rules/decisions/{decision}/evaluate", json=body)
 
 
-@pytest.mark.parametrize("method,path", [
-    ("GET", "/v1/rules/tenants"),
-    ("GET", "/v1/rules/documents"),
-    ("GET", f"/v1/rules/documents/{quote(KUNSHAN_DOC)}/articles"),
-    ("GET", "/v1/rules/decisions"),
-    ("GET", "/v1/rules/decisions/implementation"),
-    ("POST", "/v1/rules/decisions/implementation/evaluate"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("GET", "/v1/rules/tenants"),
+        ("GET", "/v1/rules/documents"),
+        ("GET", f"/v1/rules/documents/{quote(KUNSHAN_DOC)}/articles"),
+        ("GET", "/v1/rules/decisions"),
+        ("GET", "/v1/rules/decisions/implementation"),
+        ("POST", "/v1/rules/decisions/implementation/evaluate"),
+    ],
+)
 def test_every_endpoint_needs_a_token(routing: ServiceProcess, method: str, path: str) -> None:
     response = httpx.request(method, f"{routing.url}{path}", json={"facts": {}}, timeout=10)
     problem(response, 401, "unauthenticated")
@@ -66,8 +73,7 @@ def test_a_forged_token_is_refused(routing: ServiceProcess, oidc_issuer) -> None
     from wenze.testing.issuer.keys import generate_signing_key
 
     forged = oidc_issuer.mint_token("wenze-kunshan", username="ks-intake", key=generate_signing_key())
-    response = httpx.get(f"{routing.url}/v1/rules/documents", timeout=10,
-                         headers={"Authorization": f"Bearer {forged}"})
+    response = httpx.get(f"{routing.url}/v1/rules/documents", timeout=10, headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
 
 
@@ -169,8 +175,12 @@ def test_evaluation_explains_with_facts_and_citations(kunshan: httpx.Client) -> 
     assert result["outcome"]["implemented_by"] == ["discipline_supervision_office"]
 
     fired = {f["rule"]: f for f in result["explanation"]}
-    assert list(fired) == ["implement_forms_1_2", "copy_party_conduct_3_working_days",
-                           "copy_case_management", "feedback_to_source"]
+    assert list(fired) == [
+        "implement_forms_1_2",
+        "copy_party_conduct_3_working_days",
+        "copy_case_management",
+        "feedback_to_source",
+    ]
     copy_rule = fired["copy_party_conduct_3_working_days"]
     assert copy_rule["table"] == "copies"
     assert copy_rule["outputs"]["copy_due"]["start"] == "2026-04-30"
@@ -203,15 +213,18 @@ def test_documents_in_force_follow_the_date(jintan: httpx.Client) -> None:
     assert docs[JINTAN_CONDUCT] is False
 
 
-@pytest.mark.parametrize("facts,fact,reason", [
-    ({"target_kind": "person"}, "target_class", "is required"),
-    ({**IMPLEMENTATION_FACTS, "decided_on": "last Tuesday"}, "decided_on", "expects an ISO date"),
-    ({**IMPLEMENTATION_FACTS, "target_class": "enormous"}, "target_class", "'enormous' is not one of"),
-    ({**IMPLEMENTATION_FACTS, "target_class": {"nested": 1}}, "target_class", "expects a code"),
-    ({**IMPLEMENTATION_FACTS, "decided_forms": "form_2"}, "decided_forms", "expects a list of codes"),
-    ({**IMPLEMENTATION_FACTS, "key_supervised": "yes"}, "key_supervised", "expects true or false"),
-    ({**IMPLEMENTATION_FACTS, "decided_onn": "2026-04-30"}, "decided_onn", "is not an input of implementation"),
-])
+@pytest.mark.parametrize(
+    "facts,fact,reason",
+    [
+        ({"target_kind": "person"}, "target_class", "is required"),
+        ({**IMPLEMENTATION_FACTS, "decided_on": "last Tuesday"}, "decided_on", "expects an ISO date"),
+        ({**IMPLEMENTATION_FACTS, "target_class": "enormous"}, "target_class", "'enormous' is not one of"),
+        ({**IMPLEMENTATION_FACTS, "target_class": {"nested": 1}}, "target_class", "expects a code"),
+        ({**IMPLEMENTATION_FACTS, "decided_forms": "form_2"}, "decided_forms", "expects a list of codes"),
+        ({**IMPLEMENTATION_FACTS, "key_supervised": "yes"}, "key_supervised", "expects true or false"),
+        ({**IMPLEMENTATION_FACTS, "decided_onn": "2026-04-30"}, "decided_onn", "is not an input of implementation"),
+    ],
+)
 def test_bad_facts_are_422_naming_the_fact(kunshan: httpx.Client, facts: dict, fact: str, reason: str) -> None:
     body = problem(evaluate(kunshan, "implementation", facts), 422, "invalid-facts")
     assert body["fact"] == fact
@@ -221,11 +234,14 @@ def test_bad_facts_are_422_naming_the_fact(kunshan: httpx.Client, facts: dict, f
     assert fact in body["detail"]
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"facts": IMPLEMENTATION_FACTS, "on": "2026-13-01"}, "body.on"),
-    ({"facts": ["target_class"]}, "body.facts"),
-    ({"facts": {}, "date": "2026-04-30"}, "body.date"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"facts": IMPLEMENTATION_FACTS, "on": "2026-13-01"}, "body.on"),
+        ({"facts": ["target_class"]}, "body.facts"),
+        ({"facts": {}, "date": "2026-04-30"}, "body.date"),
+    ],
+)
 def test_malformed_request_is_422_naming_the_field(kunshan: httpx.Client, body: dict, field: str) -> None:
     response = kunshan.post("/v1/rules/decisions/implementation/evaluate", json=body)
     problem_body = problem(response, 422, "validation-failed")
@@ -250,8 +266,7 @@ def test_date_before_every_document_is_out_of_period(jintan: httpx.Client) -> No
 
 def test_date_under_a_document_without_text_is_no_rule_text_loaded(jintan: httpx.Client) -> None:
     facts = {"circumstances": ["org_feedback_refused"]}
-    body = problem(evaluate(jintan, "rectification_circumstances", facts, on="2019-06-01"), 422,
-                   "no-rule-text-loaded")
+    body = problem(evaluate(jintan, "rectification_circumstances", facts, on="2019-06-01"), 422, "no-rule-text-loaded")
     documents = {d["document"]: d for d in body["documents"]}
     assert documents[JINTAN_OLD]["text_available"] is False
     assert documents[JINTAN_OLD]["in_force_until"] == "2023-04-11"
@@ -271,6 +286,6 @@ def test_any_facts_give_a_4xx_never_a_5xx(kunshan: httpx.Client, jintan: httpx.C
     for client in (kunshan, jintan):
         for decision in client.get("/v1/rules/decisions").json():
             for value in junk:
-                facts = {name: value for name in decision["inputs"]}
+                facts = dict.fromkeys(decision["inputs"], value)
                 response = evaluate(client, decision["name"], facts)
                 assert response.status_code in (200, 422), (decision["name"], value, response.text)

@@ -14,7 +14,7 @@ import nats
 import pytest
 from typer.testing import CliRunner
 
-from wenze.events import ConsultationConcluded, Event, MatterAccepted, TargetSnapshot, TargetsIdentified
+from wenze.events import ConsultationConcluded, Event, MatterAccepted, TargetsIdentified, TargetSnapshot
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze.testing.infra import ServiceProcess
 from wenze_routing.__main__ import cli
@@ -36,8 +36,10 @@ def api(service_factory, database_url: str) -> ServiceProcess:
 @pytest.fixture(scope="module")
 def as_user(api: ServiceProcess, token) -> Callable[..., httpx.Client]:
     def make(username: str, **overrides) -> httpx.Client:
-        return httpx.Client(base_url=api.url, timeout=30,
-                            headers={"Authorization": f"Bearer {token(KUNSHAN, username, **overrides)}"})
+        return httpx.Client(
+            base_url=api.url, timeout=30, headers={"Authorization": f"Bearer {token(KUNSHAN, username, **overrides)}"}
+        )
+
     return make
 
 
@@ -46,8 +48,9 @@ async def publish(nats_url: str, event: Event, msg_id: str | None = None) -> Non
     try:
         js = nc.jetstream()
         await ensure_stream(js, stream_for(type(event).service))
-        await js.publish(event.subject, event.model_dump_json().encode(),
-                         headers={"Nats-Msg-Id": msg_id or str(event.event_id)})
+        await js.publish(
+            event.subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": msg_id or str(event.event_id)}
+        )
     finally:
         await nc.close()
 
@@ -76,10 +79,19 @@ async def events_for(nats_url: str, subject: str, matter_id: str, count: int = 1
 
 def accepted(*targets: TargetSnapshot, proposed_form: str | None = None) -> MatterAccepted:
     return MatterAccepted(
-        tenant="kunshan", matter_id=uuid.uuid4(), number=f"KS-2026-{uuid.uuid4().int % 99999:05d}",
-        source="city_government", summary="某局落实整改不力", facts="群众反映整改不到位。", key_supervised=False,
-        proposed_form=proposed_form, targets=list(targets), relevant_date=ON, study_date=ON,
-        participants=["甲", "乙"], accepted_by="ks-intake",
+        tenant="kunshan",
+        matter_id=uuid.uuid4(),
+        number=f"KS-2026-{uuid.uuid4().int % 99999:05d}",
+        source="city_government",
+        summary="某局落实整改不力",
+        facts="群众反映整改不到位。",
+        key_supervised=False,
+        proposed_form=proposed_form,
+        targets=list(targets),
+        relevant_date=ON,
+        study_date=ON,
+        participants=["甲", "乙"],
+        accepted_by="ks-intake",
     )
 
 
@@ -99,8 +111,9 @@ def slips_of(client: httpx.Client, matter_id: str, count: int = 1) -> list[dict]
 async def test_city_managed_cadre_needs_a_consultation_first(api, as_user, nats_server) -> None:
     event = accepted(person("city_managed", "city_department"), proposed_form="form_2")
     await publish(nats_server.url, event)
-    requested, = await events_for(nats_server.url, "routing.kunshan.slip.consultation_requested.v1",
-                                  str(event.matter_id))
+    (requested,) = await events_for(
+        nats_server.url, "routing.kunshan.slip.consultation_requested.v1", str(event.matter_id)
+    )
     assert requested["lead"] == "party_conduct_office"
     assert {"case_management_office", "discipline_supervision_office"} <= set(requested["participants"])
     assert requested["approved_by"] == ["commission_leaders"]
@@ -117,11 +130,16 @@ async def test_city_managed_cadre_needs_a_consultation_first(api, as_user, nats_
         assert slip["explanation"] and all(f["citations"] for f in slip["explanation"])
 
         concluded = ConsultationConcluded(
-            tenant="kunshan", matter_id=event.matter_id, consultation_id=uuid.uuid4(),
-            slip_id=uuid.UUID(slip["id"]), handler="discipline_supervision_office",
-            decided_at_level="consensus", approved_by=["commission_leaders"])
+            tenant="kunshan",
+            matter_id=event.matter_id,
+            consultation_id=uuid.uuid4(),
+            slip_id=uuid.UUID(slip["id"]),
+            handler="discipline_supervision_office",
+            decided_at_level="consensus",
+            approved_by=["commission_leaders"],
+        )
         await publish(nats_server.url, concluded)
-        routed, = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
+        (routed,) = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
         assert routed["handler"] == "discipline_supervision_office" and routed["fixed_by"] == "consultation"
         assert routed["slip_number"] == slip["number"]
         slip = client.get(f"/v1/slips/{slip['id']}").json()
@@ -133,7 +151,7 @@ async def test_city_managed_cadre_needs_a_consultation_first(api, as_user, nats_
 async def test_town_cadre_goes_straight_to_the_town_commission(api, as_user, nats_server) -> None:
     event = accepted(person("not_city_managed", "district_town"))
     await publish(nats_server.url, event)
-    routed, = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
+    (routed,) = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
     assert routed["handler"] == "district_town_commission"
     assert routed["cc"] == ["discipline_supervision_office"]
     assert routed["fixed_by"] == "rules"
@@ -154,16 +172,19 @@ async def test_redelivered_acceptance_opens_one_slip(api, as_user, nats_server) 
 async def test_unknown_target_is_investigated_then_each_target_routed(api, as_user, nats_server) -> None:
     event = accepted(TargetSnapshot(kind="unknown", sector="district_town"))
     await publish(nats_server.url, event)
-    routed, = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
+    (routed,) = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
     assert routed["handler"] is None
     assert routed["investigated_by"] == "discipline_supervision_office"
     assert routed["investigated_with"] == ["district_town_commission"]
     assert routed["reclassify_after_investigation"] is True
 
     identified = TargetsIdentified(
-        tenant="kunshan", matter_id=event.matter_id, investigation_id=uuid.uuid4(),
+        tenant="kunshan",
+        matter_id=event.matter_id,
+        investigation_id=uuid.uuid4(),
         slip_id=uuid.UUID(routed["slip_id"]),
-        targets=[person("not_city_managed", "district_town", "张三"), person("city_managed", "district_town", "李四")])
+        targets=[person("not_city_managed", "district_town", "张三"), person("city_managed", "district_town", "李四")],
+    )
     await publish(nats_server.url, identified)
     with as_user("ks-intake") as client:
         slips = slips_of(client, str(event.matter_id), count=3)
@@ -177,7 +198,7 @@ async def test_unknown_target_is_investigated_then_each_target_routed(api, as_us
 async def test_override_needs_capability_a_known_office_and_a_reason(api, as_user, nats_server) -> None:
     event = accepted(person("not_city_managed", "district_town"))
     await publish(nats_server.url, event)
-    routed, = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
+    (routed,) = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
     path = f"/v1/slips/{routed['slip_id']}/override"
     with as_user("ks-intake") as clerk:
         refused = clerk.post(path, json={"handler": "discipline_supervision_office", "reason": "联系单位调整"})

@@ -26,16 +26,19 @@ from wenze_routing.rules.service import problem_for
 ON = dt.date(2019, 1, 1)
 
 
-@pytest.mark.parametrize("error,status,slug", [
-    (FactError("d: fact 'x': expects an integer", fact="x"), 422, "invalid-facts"),
-    (UnknownDecisionError("no d", decision="d"), 404, "unknown-decision"),
-    (NoMatchError("no match", table="t"), 422, "no-rule-matched"),
-    (OutOfPeriodError("out", on=ON, documents=[]), 422, "out-of-period"),
-    (NoRuleTextLoadedError("no text", on=ON, documents=[]), 422, "no-rule-text-loaded"),
-    (DeadlineUncomputableError("2027 missing", year=2027), 422, "calendar-year-missing"),
-    (ConflictError("conflict", output="o", rule="r"), 422, "conflicting-outputs"),
-    (RulesError("anything else"), 422, "rules-refused"),
-])
+@pytest.mark.parametrize(
+    "error,status,slug",
+    [
+        (FactError("d: fact 'x': expects an integer", fact="x"), 422, "invalid-facts"),
+        (UnknownDecisionError("no d", decision="d"), 404, "unknown-decision"),
+        (NoMatchError("no match", table="t"), 422, "no-rule-matched"),
+        (OutOfPeriodError("out", on=ON, documents=[]), 422, "out-of-period"),
+        (NoRuleTextLoadedError("no text", on=ON, documents=[]), 422, "no-rule-text-loaded"),
+        (DeadlineUncomputableError("2027 missing", year=2027), 422, "calendar-year-missing"),
+        (ConflictError("conflict", output="o", rule="r"), 422, "conflicting-outputs"),
+        (RulesError("anything else"), 422, "rules-refused"),
+    ],
+)
 def test_engine_errors_are_4xx_problems(error: RulesError, status: int, slug: str) -> None:
     problem = problem_for(error, "d")
     body = problem.to_dict()
@@ -55,8 +58,9 @@ def test_operator_file_for_a_year_is_overwritten_in_its_own_format(tmp_path: Pat
     store = CalendarStore(tmp_path)
     assert store.years().loaded[0].file == "notice-2030.json"
 
-    updated = YearDefinition(year=2030, holidays=[{"date": "2030-01-01", "name": "元旦"},
-                                                  {"date": "2030-01-02", "name": "元旦"}])
+    updated = YearDefinition(
+        year=2030, holidays=[{"date": "2030-01-01", "name": "元旦"}, {"date": "2030-01-02", "name": "元旦"}]
+    )
     principal = Principal(tenant="kunshan", subject="s", username="u", roles=frozenset({"calendar:admin"}))
     stored = asyncio.run(store.store(2030, updated, principal))
 

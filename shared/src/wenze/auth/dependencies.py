@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -24,9 +25,7 @@ _bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", description="Keycloak
 
 
 @asynccontextmanager
-async def token_verifier_lifespan(
-    app: FastAPI, settings: AuthSettings
-) -> AsyncIterator[TokenVerifier]:
+async def token_verifier_lifespan(app: FastAPI, settings: AuthSettings) -> AsyncIterator[TokenVerifier]:
     """Open a verifier for the app's lifetime; nest it inside the service's own lifespan."""
     async with TokenVerifier(settings) as verifier:
         app.state.token_verifier = verifier
@@ -38,7 +37,7 @@ async def token_verifier_lifespan(
 
 async def get_principal(
     request: Request,
-    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None:
         if request.headers.get("authorization"):
@@ -54,7 +53,7 @@ def require(capability: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that yields the principal if it holds ``capability``, else a 403 problem."""
     check_capability(capability)
 
-    async def _require(principal: Principal = Depends(get_principal)) -> Principal:
+    async def _require(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if capability not in principal.roles:
             raise MissingCapability(capability)
         return principal

@@ -79,9 +79,7 @@ class JwksCache:
             if kid_wanted in realm.keys:
                 # A stale but known key beats refusing every request while the IdP blips.
                 return
-            raise IdentityProviderUnavailable(
-                "the identity provider's signing keys could not be fetched"
-            ) from exc
+            raise IdentityProviderUnavailable("the identity provider's signing keys could not be fetched") from exc
         realm.keys = _signing_keys(document)
         realm.fetched_at = realm.attempted_at
         logger.info("JWKS from %s: %d signing keys", jwks_url, len(realm.keys))

@@ -59,12 +59,10 @@ class AuthSettings(BaseModel):
         return value
 
     @classmethod
-    def from_settings(cls, settings: Any, **overrides: Any) -> "AuthSettings":
+    def from_settings(cls, settings: Any, **overrides: Any) -> AuthSettings:
         """Build from a service's settings object (anything with the same attribute names)."""
         values = {
-            name: getattr(settings, name)
-            for name in cls.model_fields
-            if getattr(settings, name, None) is not None
+            name: getattr(settings, name) for name in cls.model_fields if getattr(settings, name, None) is not None
         }
         values.update(overrides)
         return cls(**values)

@@ -48,7 +48,7 @@ class TokenVerifier:
         # token → (accepted until, monotonic clock; principal)
         self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
 
-    async def __aenter__(self) -> "TokenVerifier":
+    async def __aenter__(self) -> TokenVerifier:
         return self
 
     async def __aexit__(
@@ -112,15 +112,12 @@ class TokenVerifier:
         key = await self.jwks.key(self.settings.jwks_url_of(tenant), kid)
         if key is None:
             raise InvalidToken(
-                f"signing key {kid!r} is not published by realm "
-                f"{self.settings.realm_of(tenant)!r}",
+                f"signing key {kid!r} is not published by realm {self.settings.realm_of(tenant)!r}",
                 reason="unknown-key",
             )
         claims = self._decode(token, key, tenant)
         if claims.get("typ") != ACCESS_TOKEN_TYP:
-            raise InvalidToken(
-                f"token type {claims.get('typ')!r} is not an access token", reason="typ"
-            )
+            raise InvalidToken(f"token type {claims.get('typ')!r} is not an access token", reason="typ")
         return principal_from_claims(tenant, claims, self.settings.oidc_audience)
 
     def _decode(self, token: str, key: jwt.PyJWK, tenant: str) -> dict[str, Any]:
@@ -138,17 +135,13 @@ class TokenVerifier:
         except jwt.ExpiredSignatureError as exc:
             raise InvalidToken("token has expired", reason="expired") from exc
         except jwt.InvalidAudienceError as exc:
-            raise InvalidToken(
-                f"token audience does not include {audience!r}", reason="audience"
-            ) from exc
+            raise InvalidToken(f"token audience does not include {audience!r}", reason="audience") from exc
         except jwt.InvalidIssuerError as exc:
             raise InvalidToken("token issuer does not match its realm", reason="issuer") from exc
         except jwt.InvalidSignatureError as exc:
             raise InvalidToken("token signature is invalid", reason="signature") from exc
         except jwt.MissingRequiredClaimError as exc:
-            raise InvalidToken(
-                f"token lacks the required claim {exc.claim!r}", reason="claims"
-            ) from exc
+            raise InvalidToken(f"token lacks the required claim {exc.claim!r}", reason="claims") from exc
         except jwt.ImmatureSignatureError as exc:
             raise InvalidToken("token is not valid yet", reason="not-yet-valid") from exc
         except jwt.PyJWTError as exc:

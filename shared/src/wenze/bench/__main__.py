@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
 import httpx
@@ -34,9 +34,28 @@ IMPORT_TIMEOUT_S = 900.0
 SUBMIT_ROUNDS = 4
 # Connections beyond the clients': the relay's and the import runner's.
 POOL_SPARE = 4
-MATTER_COLUMNS = ("id", "tenant", "number", "year", "seq", "state", "source", "source_reference", "summary", "facts",
-                  "proposed_form", "key_supervised", "relevant_date", "received_at", "submitted_by", "duplicate_of",
-                  "duplicate_override_reason", "acceptance", "import_job_id", "search_text")
+MATTER_COLUMNS = (
+    "id",
+    "tenant",
+    "number",
+    "year",
+    "seq",
+    "state",
+    "source",
+    "source_reference",
+    "summary",
+    "facts",
+    "proposed_form",
+    "key_supervised",
+    "relevant_date",
+    "received_at",
+    "submitted_by",
+    "duplicate_of",
+    "duplicate_override_reason",
+    "acceptance",
+    "import_job_id",
+    "search_text",
+)
 
 
 class Part(str, Enum):
@@ -59,13 +78,16 @@ class Figure:
 
 # -- a: single submissions ------------------------------------------------------------------
 
+
 def _start_bare(stack: Stack) -> tuple[subprocess.Popen, str]:
     port = free_port()
     log = (stack.run_dir / "bare.log").open("ab")
-    process = subprocess.Popen([sys.executable, "-m", "wenze.bench.bare", "--port", str(port)],
-                               env={**os.environ, DATABASE_ENV: stack.database_url,
-                                    POOL_SIZE_ENV: stack.env["WENZE_INTAKE_DB_POOL_SIZE"]},
-                               stdout=subprocess.DEVNULL, stderr=log)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wenze.bench.bare", "--port", str(port)],
+        env={**os.environ, DATABASE_ENV: stack.database_url, POOL_SIZE_ENV: stack.env["WENZE_INTAKE_DB_POOL_SIZE"]},
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -98,8 +120,9 @@ def _submit_template() -> dict[str, Any]:
     return row
 
 
-async def _single_submissions(stack: Stack, bare_url: str, *, duration: float, concurrency: int,
-                              rounds: int = SUBMIT_ROUNDS) -> tuple[LoadResult, LoadResult]:
+async def _single_submissions(
+    stack: Stack, bare_url: str, *, duration: float, concurrency: int, rounds: int = SUBMIT_ROUNDS
+) -> tuple[LoadResult, LoadResult]:
     """Both endpoints in alternating rounds (bare, intake, intake, bare, ...), each side
     ``duration`` seconds in all, so that anything else the machine does during the run
     weighs on both sides alike rather than on whichever happened to run second."""
@@ -113,10 +136,17 @@ async def _single_submissions(stack: Stack, bare_url: str, *, duration: float, c
         for side in ("bare", "intake") if round_ % 2 == 0 else ("intake", "bare"):
             label, url, side_headers = sides[side]
             # A fresh template per round: source references must not repeat across rounds.
-            results[side].append(await closed_loop(
-                label, url, _submit_template(), concurrency=concurrency, seconds=duration / rounds,
-                headers=side_headers, warmup_seconds=2.0 if round_ == 0 else 0.5,
-            ))
+            results[side].append(
+                await closed_loop(
+                    label,
+                    url,
+                    _submit_template(),
+                    concurrency=concurrency,
+                    seconds=duration / rounds,
+                    headers=side_headers,
+                    warmup_seconds=2.0 if round_ == 0 else 0.5,
+                )
+            )
     return LoadResult.combine(results["intake"]), LoadResult.combine(results["bare"])
 
 
@@ -129,31 +159,64 @@ def part_a(stack: Stack, *, duration: float, concurrency: int) -> tuple[list[Fig
         process.wait(timeout=15)
     ratio = intake.per_second / bare.per_second if bare.per_second else 0.0
     figures = [
-        Figure("a", f"single submit, req/s ({concurrency} clients, {duration:g}s)", f"{intake.per_second:,.0f}",
-               f"{bare.per_second:,.0f}", f"{ratio:.2f}", f"≥ {SUBMIT_GOAL:.2f}", ratio >= SUBMIT_GOAL),
-        Figure("a", "single submit, p50 latency (ms)", f"{intake.percentile(0.5):.1f}",
-               f"{bare.percentile(0.5):.1f}", f"{intake.percentile(0.5) / bare.percentile(0.5):.2f}×"),
-        Figure("a", "single submit, p99 latency (ms)", f"{intake.percentile(0.99):.1f}",
-               f"{bare.percentile(0.99):.1f}", f"{intake.percentile(0.99) / bare.percentile(0.99):.2f}×"),
+        Figure(
+            "a",
+            f"single submit, req/s ({concurrency} clients, {duration:g}s)",
+            f"{intake.per_second:,.0f}",
+            f"{bare.per_second:,.0f}",
+            f"{ratio:.2f}",
+            f"≥ {SUBMIT_GOAL:.2f}",
+            ratio >= SUBMIT_GOAL,
+        ),
+        Figure(
+            "a",
+            "single submit, p50 latency (ms)",
+            f"{intake.percentile(0.5):.1f}",
+            f"{bare.percentile(0.5):.1f}",
+            f"{intake.percentile(0.5) / bare.percentile(0.5):.2f}×",
+        ),
+        Figure(
+            "a",
+            "single submit, p99 latency (ms)",
+            f"{intake.percentile(0.99):.1f}",
+            f"{bare.percentile(0.99):.1f}",
+            f"{intake.percentile(0.99) / bare.percentile(0.99):.2f}×",
+        ),
     ]
     if intake.errors or bare.errors:
-        figures.append(Figure("a", "single submit, failed requests (intake / bare)",
-                              f"{intake.errors} {intake.statuses}", f"{bare.errors} {bare.statuses}",
-                              passed=False))
-    return figures, {"intake": intake.summary(), "bare": bare.summary(), "ratio": round(ratio, 3),
-                     "goal": SUBMIT_GOAL, "concurrency": concurrency}
+        figures.append(
+            Figure(
+                "a",
+                "single submit, failed requests (intake / bare)",
+                f"{intake.errors} {intake.statuses}",
+                f"{bare.errors} {bare.statuses}",
+                passed=False,
+            )
+        )
+    return figures, {
+        "intake": intake.summary(),
+        "bare": bare.summary(),
+        "ratio": round(ratio, 3),
+        "goal": SUBMIT_GOAL,
+        "concurrency": concurrency,
+    }
 
 
 # -- b: bulk import -------------------------------------------------------------------------
 
+
 async def _bulk(stack: Stack, rows: int) -> dict[str, Any]:
     items = matter_rows(rows, seed=11, marker=f"bulk-{uuid.uuid4().hex[:8]}")
     body = jsonl(items)
-    async with httpx.AsyncClient(base_url=stack.api.url, timeout=120,
-                                 headers={"Authorization": f"Bearer {stack.token()}"}) as client:
+    async with httpx.AsyncClient(
+        base_url=stack.api.url, timeout=120, headers={"Authorization": f"Bearer {stack.token()}"}
+    ) as client:
         started = time.perf_counter()
-        response = await client.post("/v1/matter-imports", content=body,
-                                     headers={"Content-Type": "application/x-ndjson", "X-Filename": "bench.jsonl"})
+        response = await client.post(
+            "/v1/matter-imports",
+            content=body,
+            headers={"Content-Type": "application/x-ndjson", "X-Filename": "bench.jsonl"},
+        )
         response.raise_for_status()
         job_id = response.json()["id"]
         deadline = time.monotonic() + IMPORT_TIMEOUT_S
@@ -179,32 +242,60 @@ async def _bulk(stack: Stack, rows: int) -> dict[str, Any]:
         # event per stored matter.
         stored, numbers, span = await conn.fetchrow(
             "SELECT count(*), count(DISTINCT seq), max(seq) - min(seq) + 1 FROM intake.matters"
-            " WHERE import_job_id = $1", job_id)
+            " WHERE import_job_id = $1",
+            job_id,
+        )
         events = await conn.fetchval("SELECT count(DISTINCT payload::jsonb ->> 'matter_id') FROM intake.outbox")
         if not stored == numbers == span == events == rows:
-            raise RuntimeError(f"import check failed: {stored} matters, {numbers} numbers over a span of {span}, "
-                               f"{events} events for {rows} rows")
+            raise RuntimeError(
+                f"import check failed: {stored} matters, {numbers} numbers over a span of {span}, "
+                f"{events} events for {rows} rows"
+            )
     finally:
         await conn.close()
 
     now = dt.datetime.now(dt.UTC)
     records = [
-        (str(uuid.uuid4()), TENANT, f"copy-{i}", now.year, i + 1, "received", m["source"], m["source_reference"],
-         m["summary"], m["facts"], m["proposed_form"], False, now.date(), now, "bench", None, None, None, None,
-         f"{m['summary']}\n{m['facts']}\n{m['targets'][0]['name']}")
+        (
+            str(uuid.uuid4()),
+            TENANT,
+            f"copy-{i}",
+            now.year,
+            i + 1,
+            "received",
+            m["source"],
+            m["source_reference"],
+            m["summary"],
+            m["facts"],
+            m["proposed_form"],
+            False,
+            now.date(),
+            now,
+            "bench",
+            None,
+            None,
+            None,
+            None,
+            f"{m['summary']}\n{m['facts']}\n{m['targets'][0]['name']}",
+        )
         for i, m in enumerate(items)
     ]
     conn = await asyncpg.connect(stack.dsn)
     try:
         started = time.perf_counter()
-        await conn.copy_records_to_table("matters_copy", schema_name=SCHEMA, records=records,
-                                         columns=MATTER_COLUMNS)
+        await conn.copy_records_to_table("matters_copy", schema_name=SCHEMA, records=records, columns=MATTER_COLUMNS)
         copy_seconds = time.perf_counter() - started
     finally:
         await conn.close()
-    return {"rows": rows, "import_seconds": round(import_seconds, 3), "import_rows_per_second": rows / import_seconds,
-            "events_published_seconds": round(relayed_seconds, 3), "copy_seconds": round(copy_seconds, 3), "copy_rows_per_second": rows / copy_seconds,
-            "job_id": job_id}
+    return {
+        "rows": rows,
+        "import_seconds": round(import_seconds, 3),
+        "import_rows_per_second": rows / import_seconds,
+        "events_published_seconds": round(relayed_seconds, 3),
+        "copy_seconds": round(copy_seconds, 3),
+        "copy_rows_per_second": rows / copy_seconds,
+        "job_id": job_id,
+    }
 
 
 def _wait_relay_started(worker, timeout: float = 120.0) -> None:
@@ -233,32 +324,47 @@ def part_b(stack: Stack, *, rows: int) -> tuple[list[Figure], dict[str, Any]]:
             worker.stop()
     ratio = result["import_rows_per_second"] / result["copy_rows_per_second"]
     result.update(ratio=round(ratio, 4), goal=IMPORT_GOAL)
-    figure = Figure("b", f"bulk import, rows/s ({rows:,} rows, submit → completed)",
-                    f"{result['import_rows_per_second']:,.0f}", f"{result['copy_rows_per_second']:,.0f} (COPY)",
-                    f"{ratio:.2f}", f"≥ {IMPORT_GOAL:.2f}", ratio >= IMPORT_GOAL)
+    figure = Figure(
+        "b",
+        f"bulk import, rows/s ({rows:,} rows, submit → completed)",
+        f"{result['import_rows_per_second']:,.0f}",
+        f"{result['copy_rows_per_second']:,.0f} (COPY)",
+        f"{ratio:.2f}",
+        f"≥ {IMPORT_GOAL:.2f}",
+        ratio >= IMPORT_GOAL,
+    )
     return [figure], result
 
 
 # -- c: rules engine ------------------------------------------------------------------------
 
+
 def part_c(seconds: float) -> tuple[list[Figure], dict[str, Any]]:
     try:
         from wenze.rules.bench import run_rules_bench
     except ImportError as exc:
-        return [Figure("c", "rules engine: not available (wenze.rules.bench missing)", "—")], \
-            {"available": False, "reason": str(exc)}
+        return [Figure("c", "rules engine: not available (wenze.rules.bench missing)", "—")], {
+            "available": False,
+            "reason": str(exc),
+        }
     result = run_rules_bench(seconds)
     per_second = float(result["decisions_per_second"])
     goal = result.get("goal_decisions_per_second")
     figures = [
-        Figure("c", f"rules decisions/s, one core ({result.get('benchmark', 'rules')})", f"{per_second:,.0f}",
-               goal=f"≥ {goal:,}" if goal else "—", passed=per_second >= goal if goal else None),
+        Figure(
+            "c",
+            f"rules decisions/s, one core ({result.get('benchmark', 'rules')})",
+            f"{per_second:,.0f}",
+            goal=f"≥ {goal:,}" if goal else "—",
+            passed=per_second >= goal if goal else None,
+        ),
         Figure("c", "rules decision p99 latency (µs)", f"{result['p99_latency_us']:,}"),
     ]
     return figures, {"available": True, **result}
 
 
 # -- d: accepted → routed latency ------------------------------------------------------------
+
 
 def part_d(*, rate: float, seconds: float) -> tuple[list[Figure], dict[str, Any]]:
     from wenze.bench.routing_latency import measure
@@ -269,26 +375,67 @@ def part_d(*, rate: float, seconds: float) -> tuple[list[Figure], dict[str, Any]
     stream, slips = checks["stream"], checks["slips"]
     expected = len(routing.scheduled)
     seen_twice = sum(1 for c in routing.arrivals.values() if c > 1)
-    exact = (stream["missing"] == 0 and stream["duplicates"] == 0 and r["missing"] == 0 and seen_twice == 0
-             and slips["matters_with_slip"] == expected and slips["matters_with_more_than_one"] == 0
-             and slips["gap_free"])
+    exact = (
+        stream["missing"] == 0
+        and stream["duplicates"] == 0
+        and r["missing"] == 0
+        and seen_twice == 0
+        and slips["matters_with_slip"] == expected
+        and slips["matters_with_more_than_one"] == 0
+        and slips["gap_free"]
+    )
     ratio = lambda a, b: f"{a / b:.1f}×" if b else "—"  # noqa: E731
     figures = [
-        Figure("d", f"accepted → routed, p50 latency (ms) ({rate:g}/s for {seconds:g}s)", f"{r['p50_ms']:,.1f}",
-               f"{e['p50_ms']:,.1f} (NATS echo)", ratio(r["p50_ms"], e["p50_ms"])),
-        Figure("d", "accepted → routed, p99 latency (ms)", f"{r['p99_ms']:,.1f}", f"{e['p99_ms']:,.1f}",
-               ratio(r["p99_ms"], e["p99_ms"])),
-        Figure("d", "accepted → routed, max latency (ms)", f"{r['max_ms'] or 0:,.1f}", f"{e['max_ms'] or 0:,.1f}",
-               ratio(r["max_ms"] or 0, e["max_ms"] or 0)),
-        Figure("d", "accepted → routed, achieved send rate (/s)", f"{r['achieved_rate']:,.1f}",
-               f"{e['achieved_rate']:,.1f}"),
-        Figure("d", "accepted → routed, outcomes received / expected", f"{r['received']:,} / {expected:,}",
-               f"{e['received']:,} / {len(echo.scheduled):,}"),
-        Figure("d", "accepted → routed, missing / duplicated outcomes",
-               f"{stream['missing']} / {stream['duplicates']}", goal="0 / 0", passed=exact),
+        Figure(
+            "d",
+            f"accepted → routed, p50 latency (ms) ({rate:g}/s for {seconds:g}s)",
+            f"{r['p50_ms']:,.1f}",
+            f"{e['p50_ms']:,.1f} (NATS echo)",
+            ratio(r["p50_ms"], e["p50_ms"]),
+        ),
+        Figure(
+            "d",
+            "accepted → routed, p99 latency (ms)",
+            f"{r['p99_ms']:,.1f}",
+            f"{e['p99_ms']:,.1f}",
+            ratio(r["p99_ms"], e["p99_ms"]),
+        ),
+        Figure(
+            "d",
+            "accepted → routed, max latency (ms)",
+            f"{r['max_ms'] or 0:,.1f}",
+            f"{e['max_ms'] or 0:,.1f}",
+            ratio(r["max_ms"] or 0, e["max_ms"] or 0),
+        ),
+        Figure(
+            "d",
+            "accepted → routed, achieved send rate (/s)",
+            f"{r['achieved_rate']:,.1f}",
+            f"{e['achieved_rate']:,.1f}",
+        ),
+        Figure(
+            "d",
+            "accepted → routed, outcomes received / expected",
+            f"{r['received']:,} / {expected:,}",
+            f"{e['received']:,} / {len(echo.scheduled):,}",
+        ),
+        Figure(
+            "d",
+            "accepted → routed, missing / duplicated outcomes",
+            f"{stream['missing']} / {stream['duplicates']}",
+            goal="0 / 0",
+            passed=exact,
+        ),
     ]
-    report = {"rate": rate, "seconds": seconds, "routing": r, "echo": e, "subscriber_duplicates": seen_twice,
-              "echo_subscriber_duplicates": sum(1 for c in echo.arrivals.values() if c > 1), **checks}
+    report = {
+        "rate": rate,
+        "seconds": seconds,
+        "routing": r,
+        "echo": e,
+        "subscriber_duplicates": seen_twice,
+        "echo_subscriber_duplicates": sum(1 for c in echo.arrivals.values() if c > 1),
+        **checks,
+    }
     if exact:
         shutil.rmtree(run_dir, ignore_errors=True)
     else:
@@ -298,10 +445,17 @@ def part_d(*, rate: float, seconds: float) -> tuple[list[Figure], dict[str, Any]
 
 # -- report ---------------------------------------------------------------------------------
 
+
 def _print(figures: list[Figure], report_path: Path) -> None:
     table = Table(title=f"make bench — {dt.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores")
-    for column, justify in (("figure", "left"), ("measured", "right"), ("baseline", "right"), ("ratio", "right"),
-                            ("goal", "right"), ("pass/fail", "center")):
+    for column, justify in (
+        ("figure", "left"),
+        ("measured", "right"),
+        ("baseline", "right"),
+        ("ratio", "right"),
+        ("goal", "right"),
+        ("pass/fail", "center"),
+    ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for f in figures:
         verdict = "" if f.passed is None else ("[green]PASS[/]" if f.passed else "[bold red]FAIL[/]")
@@ -314,18 +468,29 @@ def _print(figures: list[Figure], report_path: Path) -> None:
 
 
 def main(
-    duration: float = typer.Option(15.0, min=1.0, max=600.0, help="seconds per single-submission measurement"),
-    concurrency: int = typer.Option(16, min=1, max=256, help="keep-alive clients sending at once"),
-    rows: int = typer.Option(20_000, min=100, max=1_000_000, help="rows in the bulk import"),
-    routing_rate: float = typer.Option(200.0, min=1.0, max=5_000.0, help="acceptances per second in part d"),
-    routing_seconds: float = typer.Option(60.0, min=1.0, max=3_600.0, help="seconds of acceptances in part d"),
-    only: Part | None = typer.Option(None, help="run one part: a (single), b (bulk), c (rules), d (routing latency)"),
+    duration: Annotated[
+        float, typer.Option(min=1.0, max=600.0, help="seconds per single-submission measurement")
+    ] = 15.0,
+    concurrency: Annotated[int, typer.Option(min=1, max=256, help="keep-alive clients sending at once")] = 16,
+    rows: Annotated[int, typer.Option(min=100, max=1_000_000, help="rows in the bulk import")] = 20_000,
+    routing_rate: Annotated[float, typer.Option(min=1.0, max=5_000.0, help="acceptances per second in part d")] = 200.0,
+    routing_seconds: Annotated[
+        float, typer.Option(min=1.0, max=3_600.0, help="seconds of acceptances in part d")
+    ] = 60.0,
+    only: Annotated[
+        Part | None, typer.Option(help="run one part: a (single), b (bulk), c (rules), d (routing latency)")
+    ] = None,
 ) -> None:
     """Measure intake and routing against bare baselines on this machine; exits 0 whatever the figures."""
     parts = {only} if only else set(Part)
     figures: list[Figure] = []
-    report: dict[str, Any] = {"started_at": dt.datetime.now(dt.UTC).isoformat(), "cpu_count": os.cpu_count(),
-                              "duration": duration, "concurrency": concurrency, "rows": rows}
+    report: dict[str, Any] = {
+        "started_at": dt.datetime.now(dt.UTC).isoformat(),
+        "cpu_count": os.cpu_count(),
+        "duration": duration,
+        "concurrency": concurrency,
+        "rows": rows,
+    }
     run_dir = Path("var/bench") / time.strftime("%Y%m%d-%H%M%S")
     if parts & {Part.a, Part.b}:
         # Both sides get a connection pool that holds every client's connection: a smaller
@@ -346,7 +511,9 @@ def main(
         found, report["rules"] = part_c(min(duration, 6.0))
         figures += found
     if Part.d in parts:
-        console.print(f"[bold]d[/]: accepted → routed latency, {routing_rate:g} acceptances/s for {routing_seconds:g}s …")
+        console.print(
+            f"[bold]d[/]: accepted → routed latency, {routing_rate:g} acceptances/s for {routing_seconds:g}s …"
+        )
         found, report["routing_latency"] = part_d(rate=routing_rate, seconds=routing_seconds)
         figures += found
     report["figures"] = [f.__dict__ for f in figures]

@@ -32,7 +32,8 @@ DATABASE_ENV = "WENZE_BENCH_DATABASE_URL"
 POOL_SIZE_ENV = "WENZE_BENCH_DB_POOL_SIZE"
 
 matters = Table(
-    "matters", MetaData(),
+    "matters",
+    MetaData(),
     Column("id", String(36), primary_key=True),
     Column("tenant", String(40)),
     Column("number", String(80)),
@@ -100,12 +101,26 @@ def create_app() -> FastAPI:
         matter_id = str(uuid.uuid4())
         names = " ".join(t.name for t in data.targets if t.name)
         row = {
-            "id": matter_id, "tenant": "kunshan", "number": f"bare-{matter_id}", "year": now.year, "seq": 0,
-            "state": "received", "source": data.source, "source_reference": data.source_reference,
-            "summary": data.summary, "facts": data.facts, "proposed_form": data.proposed_form,
-            "key_supervised": data.key_supervised, "relevant_date": data.relevant_date or now.date(),
-            "received_at": now, "submitted_by": "bench", "duplicate_of": None, "duplicate_override_reason": None,
-            "acceptance": None, "import_job_id": None, "search_text": f"{data.summary}\n{data.facts}\n{names}",
+            "id": matter_id,
+            "tenant": "kunshan",
+            "number": f"bare-{matter_id}",
+            "year": now.year,
+            "seq": 0,
+            "state": "received",
+            "source": data.source,
+            "source_reference": data.source_reference,
+            "summary": data.summary,
+            "facts": data.facts,
+            "proposed_form": data.proposed_form,
+            "key_supervised": data.key_supervised,
+            "relevant_date": data.relevant_date or now.date(),
+            "received_at": now,
+            "submitted_by": "bench",
+            "duplicate_of": None,
+            "duplicate_override_reason": None,
+            "acceptance": None,
+            "import_job_id": None,
+            "search_text": f"{data.summary}\n{data.facts}\n{names}",
         }
         async with sessions() as session, session.begin():
             await session.execute(insert(matters).values(**row))
@@ -116,8 +131,9 @@ def create_app() -> FastAPI:
 
 def serve(port: int = typer.Option(..., help="port on 127.0.0.1")) -> None:
     # Served exactly as intake's ``api`` command serves intake: one uvicorn process, no access log.
-    uvicorn.run("wenze.bench.bare:create_app", factory=True, host="127.0.0.1", port=port, log_config=None,
-                access_log=False)
+    uvicorn.run(
+        "wenze.bench.bare:create_app", factory=True, host="127.0.0.1", port=port, log_config=None, access_log=False
+    )
 
 
 if __name__ == "__main__":

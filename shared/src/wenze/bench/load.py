@@ -32,20 +32,32 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
     @classmethod
-    def combine(cls, parts: list["LoadResult"]) -> "LoadResult":
+    def combine(cls, parts: list[LoadResult]) -> LoadResult:
         """One result from several measured rounds of the same endpoint."""
         statuses: dict[int, int] = {}
         for part in parts:
             for status, count in part.statuses.items():
                 statuses[status] = statuses.get(status, 0) + count
-        return cls(label=parts[0].label, seconds=sum(p.seconds for p in parts), ok=sum(p.ok for p in parts),
-                   errors=sum(p.errors for p in parts),
-                   latencies_ms=[ms for p in parts for ms in p.latencies_ms], statuses=statuses)
+        return cls(
+            label=parts[0].label,
+            seconds=sum(p.seconds for p in parts),
+            ok=sum(p.ok for p in parts),
+            errors=sum(p.errors for p in parts),
+            latencies_ms=[ms for p in parts for ms in p.latencies_ms],
+            statuses=statuses,
+        )
 
     def summary(self) -> dict[str, Any]:
-        return {"label": self.label, "seconds": round(self.seconds, 2), "ok": self.ok, "errors": self.errors,
-                "per_second": round(self.per_second, 1), "p50_ms": round(self.percentile(0.50), 2),
-                "p99_ms": round(self.percentile(0.99), 2), "statuses": self.statuses}
+        return {
+            "label": self.label,
+            "seconds": round(self.seconds, 2),
+            "ok": self.ok,
+            "errors": self.errors,
+            "per_second": round(self.per_second, 1),
+            "p50_ms": round(self.percentile(0.50), 2),
+            "p99_ms": round(self.percentile(0.99), 2),
+            "statuses": self.statuses,
+        }
 
 
 async def closed_loop(
@@ -92,5 +104,11 @@ async def closed_loop(
         await asyncio.gather(*(sender(client, until, True) for _ in range(concurrency)))
         elapsed = time.monotonic() - started
     ok = sum(n for s, n in statuses.items() if 200 <= s < 300)
-    return LoadResult(label=label, seconds=elapsed, ok=ok, errors=sum(statuses.values()) - ok,
-                      latencies_ms=latencies, statuses=statuses)
+    return LoadResult(
+        label=label,
+        seconds=elapsed,
+        ok=ok,
+        errors=sum(statuses.values()) - ok,
+        latencies_ms=latencies,
+        statuses=statuses,
+    )

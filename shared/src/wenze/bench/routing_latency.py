@@ -68,15 +68,35 @@ _MIX = (
 def _target(kind: str, rng: random.Random) -> TargetSnapshot:
     name = rng.choice(_SURNAMES) + rng.choice(_GIVEN) + rng.choice(_GIVEN)
     if kind.startswith("town"):
-        return TargetSnapshot(kind="person", name=name, post=rng.choice(("副镇长", "科长", "村党委书记")),
-                              unit=rng.choice(_TOWNS), cadre_level="not_city_managed", sector="district_town",
-                              party_member=True)
+        return TargetSnapshot(
+            kind="person",
+            name=name,
+            post=rng.choice(("副镇长", "科长", "村党委书记")),
+            unit=rng.choice(_TOWNS),
+            cadre_level="not_city_managed",
+            sector="district_town",
+            party_member=True,
+        )
     if kind.startswith("city-department"):
-        return TargetSnapshot(kind="person", name=name, post="科长", unit=rng.choice(_DEPARTMENTS),
-                              cadre_level="not_city_managed", sector="city_department", party_member=True)
+        return TargetSnapshot(
+            kind="person",
+            name=name,
+            post="科长",
+            unit=rng.choice(_DEPARTMENTS),
+            cadre_level="not_city_managed",
+            sector="city_department",
+            party_member=True,
+        )
     if kind.startswith("city-managed"):
-        return TargetSnapshot(kind="person", name=name, post="副局长", unit=rng.choice(_DEPARTMENTS),
-                              cadre_level="city_managed", sector="city_department", party_member=True)
+        return TargetSnapshot(
+            kind="person",
+            name=name,
+            post="副局长",
+            unit=rng.choice(_DEPARTMENTS),
+            cadre_level="city_managed",
+            sector="city_department",
+            party_member=True,
+        )
     return TargetSnapshot(kind="unknown", unit=rng.choice(_TOWNS), sector="district_town")
 
 
@@ -91,18 +111,29 @@ def acceptances(count: int, *, seed: int) -> tuple[list[MatterAccepted], Counter
         mix[kind] += 1
         target = _target(kind, rng)
         unit = target.unit or "昆山市"
-        events.append(MatterAccepted(
-            tenant=TENANT, matter_id=uuid.uuid4(), number=f"昆纪委问〔2026〕{i + 1}号", source="city_government",
-            summary=f"{unit}项目推进不力", facts=f"2026年3月，{unit}负责的项目因审批拖延停滞{rng.randint(1, 6)}个月。",
-            key_supervised=rng.random() < 0.1, proposed_form=rng.choice(("form_1", "form_2", None)),
-            targets=[target], relevant_date=ON, study_date=ON, participants=["张明", "李华"], accepted_by="ks-intake",
-        ))
+        events.append(
+            MatterAccepted(
+                tenant=TENANT,
+                matter_id=uuid.uuid4(),
+                number=f"昆纪委问〔2026〕{i + 1}号",
+                source="city_government",
+                summary=f"{unit}项目推进不力",
+                facts=f"2026年3月，{unit}负责的项目因审批拖延停滞{rng.randint(1, 6)}个月。",
+                key_supervised=rng.random() < 0.1,
+                proposed_form=rng.choice(("form_1", "form_2", None)),
+                targets=[target],
+                relevant_date=ON,
+                study_date=ON,
+                participants=["张明", "李华"],
+                accepted_by="ks-intake",
+            )
+        )
     return events, mix
 
 
 @dataclass
 class Message:
-    key: str          # the matter id the outcome will name
+    key: str  # the matter id the outcome will name
     subject: str
     payload: bytes
     msg_id: str
@@ -123,8 +154,7 @@ class Run:
     sent: int = 0
 
     def latencies_ms(self) -> list[float]:
-        return sorted((self.first_arrival[k] - t) * 1000 for k, t in self.scheduled.items()
-                      if k in self.first_arrival)
+        return sorted((self.first_arrival[k] - t) * 1000 for k, t in self.scheduled.items() if k in self.first_arrival)
 
     @staticmethod
     def percentile(values: list[float], q: float) -> float:
@@ -135,12 +165,18 @@ class Run:
     def summary(self) -> dict[str, Any]:
         lat = self.latencies_ms()
         return {
-            "label": self.label, "rate": self.rate, "seconds": self.seconds, "sent": self.sent,
+            "label": self.label,
+            "rate": self.rate,
+            "seconds": self.seconds,
+            "sent": self.sent,
             "achieved_rate": round(self.sent / self.send_seconds, 2) if self.send_seconds else 0.0,
             "send_lag_max_ms": round(self.send_lag_max * 1000, 2),
-            "received": len(self.first_arrival), "missing": len(set(self.scheduled) - set(self.first_arrival)),
-            "p50_ms": round(self.percentile(lat, 0.50), 2), "p90_ms": round(self.percentile(lat, 0.90), 2),
-            "p99_ms": round(self.percentile(lat, 0.99), 2), "max_ms": round(lat[-1], 2) if lat else None,
+            "received": len(self.first_arrival),
+            "missing": len(set(self.scheduled) - set(self.first_arrival)),
+            "p50_ms": round(self.percentile(lat, 0.50), 2),
+            "p90_ms": round(self.percentile(lat, 0.90), 2),
+            "p99_ms": round(self.percentile(lat, 0.99), 2),
+            "max_ms": round(lat[-1], 2) if lat else None,
         }
 
 
@@ -186,6 +222,7 @@ def _recorder(run_ref: list[Run | None], key_of):
         key = key_of(msg)
         run.arrivals[key] += 1
         run.first_arrival.setdefault(key, now)
+
     return on_message
 
 
@@ -195,13 +232,19 @@ def _matter_id(msg) -> str:
 
 # -- the echo baseline ----------------------------------------------------------------------
 
+
 async def echo(nats_url: str) -> None:
     """A bare consumer: fetch from a durable pull consumer, republish to JetStream, ack."""
     nc = await nats.connect(nats_url, name="wenze-bench-echo")
     js = nc.jetstream()
-    sub = await js.pull_subscribe(f"{ECHO_IN}.>", durable="bench-echo", stream=ECHO_STREAM,
-                                  config=ConsumerConfig(durable_name="bench-echo", ack_policy=AckPolicy.EXPLICIT,
-                                                        deliver_policy=DeliverPolicy.ALL, ack_wait=30))
+    sub = await js.pull_subscribe(
+        f"{ECHO_IN}.>",
+        durable="bench-echo",
+        stream=ECHO_STREAM,
+        config=ConsumerConfig(
+            durable_name="bench-echo", ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL, ack_wait=30
+        ),
+    )
     print("ready", flush=True)
     while True:
         try:
@@ -217,11 +260,18 @@ async def echo(nats_url: str) -> None:
 
 async def _ensure_echo_stream(nc: Client) -> None:
     js = nc.jetstream()
-    await js.add_stream(StreamConfig(name=ECHO_STREAM, subjects=[f"{ECHO_IN}.>", f"{ECHO_OUT}.>"],
-                                     storage=StorageType.FILE, duplicate_window=30 * 60))
+    await js.add_stream(
+        StreamConfig(
+            name=ECHO_STREAM,
+            subjects=[f"{ECHO_IN}.>", f"{ECHO_OUT}.>"],
+            storage=StorageType.FILE,
+            duplicate_window=30 * 60,
+        )
+    )
 
 
 # -- the stack ------------------------------------------------------------------------------
+
 
 @dataclass
 class RoutingStack:
@@ -242,8 +292,13 @@ def routing_stack(run_dir: Path) -> Iterator[RoutingStack]:
         server = start_nats(run_dir / "nats")
         stack.callback(server.stop)
         assert issuer.base_url is not None
-        env = service_env("routing", database_url=database_url, nats_url=server.url,
-                          oidc_base_url=issuer.base_url, data_dir=run_dir / "data")
+        env = service_env(
+            "routing",
+            database_url=database_url,
+            nats_url=server.url,
+            oidc_base_url=issuer.base_url,
+            data_dir=run_dir / "data",
+        )
         # The API migrates the schema on start; the worker starts after it so the two do not race.
         api = ServiceProcess(service="routing", role="api", env=env, log_path=run_dir / "routing-api.log")
         stack.callback(api.stop)
@@ -255,8 +310,12 @@ def routing_stack(run_dir: Path) -> Iterator[RoutingStack]:
 
 
 def _start_echo(nats_url: str, run_dir: Path) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "wenze.bench.routing_latency", "--nats-url", nats_url],
-                               stdout=subprocess.PIPE, stderr=(run_dir / "echo.log").open("ab"), env=os.environ)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wenze.bench.routing_latency", "--nats-url", nats_url],
+        stdout=subprocess.PIPE,
+        stderr=(run_dir / "echo.log").open("ab"),
+        env=os.environ,
+    )
     assert process.stdout is not None
     if process.stdout.readline().strip() != b"ready":
         process.kill()
@@ -265,6 +324,7 @@ def _start_echo(nats_url: str, run_dir: Path) -> subprocess.Popen:
 
 
 # -- the measurement ------------------------------------------------------------------------
+
 
 def _messages(events: list[MatterAccepted]) -> list[Message]:
     # Serialised before the clock starts, as the relay reads ready payloads from its outbox.
@@ -287,8 +347,10 @@ async def _measure_routing(stack: RoutingStack, rate: float, seconds: float, see
         await open_loop(nc, warm_run, warm)
         await wait_for_outcomes(warm_run, timeout=180)
         if len(warm_run.first_arrival) < WARMUP:
-            raise RuntimeError(f"routing answered {len(warm_run.first_arrival)} of {WARMUP} warm-up matters; "
-                               f"see {stack.worker.log_path}\n{stack.worker.log_tail()}")
+            raise RuntimeError(
+                f"routing answered {len(warm_run.first_arrival)} of {WARMUP} warm-up matters; "
+                f"see {stack.worker.log_path}\n{stack.worker.log_tail()}"
+            )
         run = Run("routing", rate=rate, seconds=seconds)
         current[0] = run
         await open_loop(nc, run, messages)
@@ -318,25 +380,36 @@ async def _stream_outcomes(nc: Client, keys: set[str]) -> dict[str, Any]:
             per_matter[key] += 1
             subjects[msg.subject] += 1
     await sub.unsubscribe()
-    return {"messages": sum(per_matter.values()), "matters": len(per_matter),
-            "missing": len(keys - set(per_matter)), "duplicates": sum(1 for c in per_matter.values() if c > 1),
-            "by_subject": dict(subjects)}
+    return {
+        "messages": sum(per_matter.values()),
+        "matters": len(per_matter),
+        "missing": len(keys - set(per_matter)),
+        "duplicates": sum(1 for c in per_matter.values() if c > 1),
+        "by_subject": dict(subjects),
+    }
 
 
 async def _slip_check(database_url: str, keys: set[str]) -> dict[str, Any]:
     """One slip per matter, and slip numbers 1..n with no gap (routing's own guarantees)."""
     conn = await asyncpg.connect(plain_dsn(database_url))
     try:
-        rows = await conn.fetch("SELECT matter_id::text AS matter_id, count(*) AS n FROM routing.slips "
-                                "GROUP BY matter_id")
-        last = await conn.fetchval("SELECT coalesce(sum(last), 0) FROM routing.number_counters WHERE kind = 'routing_slip'")
+        rows = await conn.fetch(
+            "SELECT matter_id::text AS matter_id, count(*) AS n FROM routing.slips GROUP BY matter_id"
+        )
+        last = await conn.fetchval(
+            "SELECT coalesce(sum(last), 0) FROM routing.number_counters WHERE kind = 'routing_slip'"
+        )
         total = await conn.fetchval("SELECT count(*) FROM routing.slips")
     finally:
         await conn.close()
     per_matter = {r["matter_id"]: r["n"] for r in rows}
-    return {"slips": total, "counter": last, "gap_free": total == last,
-            "matters_with_slip": len(keys & per_matter.keys()),
-            "matters_with_more_than_one": sum(1 for k in keys if per_matter.get(k, 0) > 1)}
+    return {
+        "slips": total,
+        "counter": last,
+        "gap_free": total == last,
+        "matters_with_slip": len(keys & per_matter.keys()),
+        "matters_with_more_than_one": sum(1 for k in keys if per_matter.get(k, 0) > 1),
+    }
 
 
 async def _measure_echo(nats_url: str, run_dir: Path, rate: float, seconds: float, seed: int) -> Run:
@@ -348,8 +421,10 @@ async def _measure_echo(nats_url: str, run_dir: Path, rate: float, seconds: floa
         try:
             current: list[Run | None] = [None]
             await nc.subscribe(f"{ECHO_OUT}.>", cb=_recorder(current, lambda m: m.subject.rsplit(".", 1)[1]))
-            messages = [Message(str(e.matter_id), f"{ECHO_IN}.{e.matter_id}", e.model_dump_json().encode(),
-                                str(e.event_id)) for e in events]
+            messages = [
+                Message(str(e.matter_id), f"{ECHO_IN}.{e.matter_id}", e.model_dump_json().encode(), str(e.event_id))
+                for e in events
+            ]
             warm = [Message(f"w{i}", f"{ECHO_IN}.w{i}", b"{}", f"w{i}") for i in range(WARMUP)]
             warm_run = Run("warm-up", rate=20, seconds=1)
             current[0] = warm_run

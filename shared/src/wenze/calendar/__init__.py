@@ -37,7 +37,6 @@ from wenze.calendar.year_definition import (
 
 __all__ = [
     "CHINA",
-    "china_today",
     "CalendarConflict",
     "CalendarError",
     "CalendarSettings",
@@ -53,6 +52,7 @@ __all__ = [
     "add_calendar_days",
     "add_months",
     "add_years",
+    "china_today",
     "days_in_month",
     "dump_year_definition",
     "dumps_year_definition",

@@ -80,23 +80,13 @@ class YearDefinition(BaseModel):
         makeup_dates = [m.date for m in self.makeup_working_days]
         outside = sorted(d for d in [*holiday_dates, *makeup_dates] if d.year != self.year)
         if outside:
-            problems.append(
-                f"dates outside {self.year}: {', '.join(d.isoformat() for d in outside)}"
-            )
+            problems.append(f"dates outside {self.year}: {', '.join(d.isoformat() for d in outside)}")
         if dup := _duplicates(holiday_dates):
-            problems.append(
-                f"holidays listed more than once: {', '.join(d.isoformat() for d in dup)}"
-            )
+            problems.append(f"holidays listed more than once: {', '.join(d.isoformat() for d in dup)}")
         if dup := _duplicates(makeup_dates):
-            problems.append(
-                "make-up working days listed more than once: "
-                + ", ".join(d.isoformat() for d in dup)
-            )
+            problems.append("make-up working days listed more than once: " + ", ".join(d.isoformat() for d in dup))
         if both := sorted(set(holiday_dates) & set(makeup_dates)):
-            problems.append(
-                "dates both holiday and make-up working day: "
-                + ", ".join(d.isoformat() for d in both)
-            )
+            problems.append("dates both holiday and make-up working day: " + ", ".join(d.isoformat() for d in both))
         if weekdays := sorted(d for d in makeup_dates if d.weekday() < 5):
             problems.append(
                 "make-up working days must fall on a Saturday or Sunday: "
@@ -133,9 +123,7 @@ class YearDefinition(BaseModel):
         import chinese_calendar
         from chinese_calendar.constants import Holiday as LibraryHoliday
 
-        holidays = sorted(
-            (d, name) for d, name in chinese_calendar.holidays.items() if d.year == year
-        )
+        holidays = sorted((d, name) for d, name in chinese_calendar.holidays.items() if d.year == year)
         if not holidays:
             raise YearDefinitionError(f"chinesecalendar has no data for {year}")
         by_english = {h.value: h.chinese for h in LibraryHoliday}
@@ -178,8 +166,7 @@ def parse_year_definition(text: str, *, format: str, origin: str = "<text>") -> 
     except ValidationError as exc:
         # Administrators read this, so drop pydantic's input dumps and documentation links.
         details = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'definition'}: {error['msg']}"
-            for error in exc.errors()
+            f"{'.'.join(str(part) for part in error['loc']) or 'definition'}: {error['msg']}" for error in exc.errors()
         )
         raise YearDefinitionError(f"{origin}: {details}") from exc
 
@@ -212,17 +199,13 @@ def load_year_definitions(directory: str | Path) -> list[YearDefinition]:
     directory = Path(directory)
     if not directory.is_dir():
         raise YearDefinitionError(f"{directory}: not a directory")
-    files = sorted(
-        p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in DEFINITION_SUFFIXES
-    )
+    files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in DEFINITION_SUFFIXES)
     seen: dict[int, Path] = {}
     definitions: list[YearDefinition] = []
     for path in files:
         definition = load_year_definition(path)
         if definition.year in seen:
-            raise YearDefinitionError(
-                f"year {definition.year} is defined twice: {seen[definition.year]} and {path}"
-            )
+            raise YearDefinitionError(f"year {definition.year} is defined twice: {seen[definition.year]} and {path}")
         seen[definition.year] = path
         definitions.append(definition)
     return sorted(definitions, key=lambda d: d.year)

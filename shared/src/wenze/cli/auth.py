@@ -67,8 +67,13 @@ def session_path() -> Path:
 
 
 def _keycloak(issuer_url: str, realm: str, client_id: str, client_secret: str | None) -> KeycloakOpenID:
-    return KeycloakOpenID(server_url=issuer_url.rstrip("/") + "/", realm_name=realm, client_id=client_id,
-                          client_secret_key=client_secret or None, timeout=30)
+    return KeycloakOpenID(
+        server_url=issuer_url.rstrip("/") + "/",
+        realm_name=realm,
+        client_id=client_id,
+        client_secret_key=client_secret or None,
+        timeout=30,
+    )
 
 
 def _describe(exc: KeycloakError) -> str:
@@ -89,8 +94,16 @@ def _describe(exc: KeycloakError) -> str:
     return f"{reason}{code}"
 
 
-def _session_from(token: dict[str, Any], *, issuer_url: str, realm: str, client_id: str, username: str,
-                  intake_url: str | None, now: float) -> Session:
+def _session_from(
+    token: dict[str, Any],
+    *,
+    issuer_url: str,
+    realm: str,
+    client_id: str,
+    username: str,
+    intake_url: str | None,
+    now: float,
+) -> Session:
     refresh_in = token.get("refresh_expires_in")
     return Session(
         issuer_url=issuer_url,
@@ -106,8 +119,16 @@ def _session_from(token: dict[str, Any], *, issuer_url: str, realm: str, client_
     )
 
 
-def login(*, issuer_url: str, tenant: str, username: str, password: str, client_id: str = DEFAULT_CLIENT_ID,
-          client_secret: str | None = None, intake_url: str | None = None) -> Session:
+def login(
+    *,
+    issuer_url: str,
+    tenant: str,
+    username: str,
+    password: str,
+    client_id: str = DEFAULT_CLIENT_ID,
+    client_secret: str | None = None,
+    intake_url: str | None = None,
+) -> Session:
     realm = realm_for(tenant)
     now = time.time()
     try:
@@ -116,8 +137,15 @@ def login(*, issuer_url: str, tenant: str, username: str, password: str, client_
         raise AuthError(f"cannot reach the identity provider at {issuer_url}: {exc}") from exc
     except KeycloakError as exc:
         raise AuthError(f"login to realm {realm} refused: {_describe(exc)}") from exc
-    return _session_from(token, issuer_url=issuer_url, realm=realm, client_id=client_id, username=username,
-                         intake_url=intake_url, now=now)
+    return _session_from(
+        token,
+        issuer_url=issuer_url,
+        realm=realm,
+        client_id=client_id,
+        username=username,
+        intake_url=intake_url,
+        now=now,
+    )
 
 
 def save_session(session: Session, path: Path | None = None) -> Path:
@@ -147,16 +175,24 @@ def load_session(path: Path | None = None) -> Session | None:
 def refresh(session: Session, *, client_secret: str | None = None) -> Session:
     assert session.refresh_token is not None
     now = time.time()
-    keycloak = _keycloak(session.issuer_url, session.realm, session.client_id,
-                         client_secret or os.environ.get("WENZE_CLIENT_SECRET"))
+    keycloak = _keycloak(
+        session.issuer_url, session.realm, session.client_id, client_secret or os.environ.get("WENZE_CLIENT_SECRET")
+    )
     try:
         token = keycloak.refresh_token(session.refresh_token)
     except KeycloakConnectionError as exc:
         raise AuthError(f"cannot reach the identity provider at {session.issuer_url}: {exc}") from exc
     except KeycloakError as exc:
         raise AuthError(f"the session expired ({_describe(exc)}); run `wenze login` again") from exc
-    return _session_from(token, issuer_url=session.issuer_url, realm=session.realm, client_id=session.client_id,
-                         username=session.username, intake_url=session.intake_url, now=now)
+    return _session_from(
+        token,
+        issuer_url=session.issuer_url,
+        realm=session.realm,
+        client_id=session.client_id,
+        username=session.username,
+        intake_url=session.intake_url,
+        now=now,
+    )
 
 
 def access_token(path: Path | None = None) -> str:

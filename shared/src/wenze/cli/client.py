@@ -63,15 +63,16 @@ def _problem_from(response: httpx.Response) -> dict[str, Any]:
 
 
 class IntakeClient:
-    def __init__(self, base_url: str, token: str | None, *, timeout: float = 60.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self, base_url: str, token: str | None, *, timeout: float = 60.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
         headers = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout, transport=transport)
 
-    def __enter__(self) -> "IntakeClient":
+    def __enter__(self) -> IntakeClient:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -102,8 +103,9 @@ class IntakeClient:
             params["cursor"] = cursor
         return self._request("GET", "/v1/matters", params=params).json()
 
-    def list_all(self, filters: Mapping[str, Any], *, cursor: str | None = None,
-                 limit: int = 200) -> Iterator[dict[str, Any]]:
+    def list_all(
+        self, filters: Mapping[str, Any], *, cursor: str | None = None, limit: int = 200
+    ) -> Iterator[dict[str, Any]]:
         while True:
             page = self.list_page(filters, cursor=cursor, limit=limit)
             yield from page["items"]

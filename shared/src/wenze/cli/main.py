@@ -26,30 +26,53 @@ app.command("accept")(matters.accept)
 def login(
     tenant: Annotated[str, typer.Option(help="tenant (kunshan, jintan, zhenxiong, hubei) or realm name")],
     username: Annotated[str, typer.Option(prompt=True, help="your user name in the tenant's realm")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, envvar="WENZE_PASSWORD",
-                                          help="[env WENZE_PASSWORD]; asked for when omitted")],
-    issuer_url: Annotated[str, typer.Option(envvar="WENZE_OIDC_BASE_URL",
-                                            help="Keycloak (or the test issuer) base URL")] = auth.DEFAULT_ISSUER_URL,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, envvar="WENZE_PASSWORD", help="[env WENZE_PASSWORD]; asked for when omitted"
+        ),
+    ],
+    issuer_url: Annotated[
+        str, typer.Option(envvar="WENZE_OIDC_BASE_URL", help="Keycloak (or the test issuer) base URL")
+    ] = auth.DEFAULT_ISSUER_URL,
     client_id: Annotated[str, typer.Option(help="OIDC client")] = auth.DEFAULT_CLIENT_ID,
-    client_secret: Annotated[str | None, typer.Option(envvar="WENZE_CLIENT_SECRET",
-                                                      help="for a confidential client")] = None,
-    url: Annotated[str | None, typer.Option(
-        "--url", envvar="WENZE_INTAKE_URL", help="intake's base URL, remembered for later commands")] = None,
+    client_secret: Annotated[
+        str | None, typer.Option(envvar="WENZE_CLIENT_SECRET", help="for a confidential client")
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", envvar="WENZE_INTAKE_URL", help="intake's base URL, remembered for later commands"),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Get a token from the tenant's realm and keep it (mode 0600) for the other commands."""
     with reporting_errors(as_json):
-        session = auth.login(issuer_url=issuer_url, tenant=tenant, username=username, password=password,
-                             client_id=client_id, client_secret=client_secret, intake_url=url)
+        session = auth.login(
+            issuer_url=issuer_url,
+            tenant=tenant,
+            username=username,
+            password=password,
+            client_id=client_id,
+            client_secret=client_secret,
+            intake_url=url,
+        )
         path = auth.save_session(session)
     expires = datetime.fromtimestamp(session.expires_at).astimezone().isoformat(timespec="seconds")
     if as_json:
-        print_json({"tenant": session.tenant, "realm": session.realm, "username": session.username,
-                    "expires_at": expires, "session_file": str(path)})
+        print_json(
+            {
+                "tenant": session.tenant,
+                "realm": session.realm,
+                "username": session.username,
+                "expires_at": expires,
+                "session_file": str(path),
+            }
+        )
         return
-    console().print(f"[green]Logged in[/] as [bold]{session.username}[/] in {session.realm}; "
-                    f"token kept in {path} (refreshed automatically)")
-
+    console().print(
+        f"[green]Logged in[/] as [bold]{session.username}[/] in {session.realm}; "
+        f"token kept in {path} (refreshed automatically)"
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,12 @@ from wenze.cli.output import EXIT_PROBLEM, EXIT_USAGE, console, fail, print_json
 
 UrlOption = Annotated[
     str | None,
-    typer.Option("--url", envvar="WENZE_INTAKE_URL", show_default=False,
-                 help=f"intake's base URL [env WENZE_INTAKE_URL; else the one given at login; else {DEFAULT_INTAKE_URL}]"),
+    typer.Option(
+        "--url",
+        envvar="WENZE_INTAKE_URL",
+        show_default=False,
+        help=f"intake's base URL [env WENZE_INTAKE_URL; else the one given at login; else {DEFAULT_INTAKE_URL}]",
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="print machine-readable JSON only, no decoration")]
 
@@ -81,14 +85,19 @@ def _read_json_input(source: str, as_json: bool) -> Any:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
         name = "standard input" if source == "-" else source
-        fail(f"{name} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", EXIT_USAGE,
-             as_json=as_json, kind="input")
+        fail(
+            f"{name} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            EXIT_USAGE,
+            as_json=as_json,
+            kind="input",
+        )
 
 
 def submit(
     file: Annotated[str, typer.Argument(help="the matter as a JSON object, or - to read standard input")],
-    idempotency_key: Annotated[str | None, typer.Option(
-        help="send again safely: the same key and body return the first answer")] = None,
+    idempotency_key: Annotated[
+        str | None, typer.Option(help="send again safely: the same key and body return the first answer")
+    ] = None,
     url: UrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -105,16 +114,20 @@ def submit(
     out = console()
     out.print(f"[bold green]{verb}[/] {matter['number']}  [dim]id[/] {matter['id']}  {_state(matter['state'])}")
     if matter.get("duplicate_of"):
-        out.print(f"[yellow]duplicate of {matter['duplicate_of']}[/], override: {matter.get('duplicate_override_reason')}")
+        out.print(
+            f"[yellow]duplicate of {matter['duplicate_of']}[/], override: {matter.get('duplicate_override_reason')}"
+        )
 
 
 def list_matters(
     state: Annotated[MatterState | None, typer.Option(help="only matters in this state")] = None,
     source: Annotated[str | None, typer.Option(help="intake source code, e.g. city_government")] = None,
-    received_from: Annotated[datetime | None, typer.Option(
-        formats=["%Y-%m-%d"], help="received on or after this day (YYYY-MM-DD)")] = None,
-    received_to: Annotated[datetime | None, typer.Option(
-        formats=["%Y-%m-%d"], help="received on or before this day (YYYY-MM-DD)")] = None,
+    received_from: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="received on or after this day (YYYY-MM-DD)")
+    ] = None,
+    received_to: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="received on or before this day (YYYY-MM-DD)")
+    ] = None,
     target_name: Annotated[str | None, typer.Option(help="a target's name")] = None,
     cadre_level: Annotated[str | None, typer.Option(help="a target's cadre level code")] = None,
     q: Annotated[str | None, typer.Option("--q", "--search", help="text in summary, facts or target names")] = None,
@@ -151,9 +164,15 @@ def list_matters(
     for header in ("state", "source", "received", "targets", "summary"):
         table.add_column(header)
     for m in items:
-        table.add_row(m["number"], m["id"], _state(m["state"]), m["source"], _when(m.get("received_at")),
-                      ", ".join(_target_label(t) for t in m.get("targets", [])),
-                      m["summary"] if len(m["summary"]) <= 40 else m["summary"][:39] + "…")
+        table.add_row(
+            m["number"],
+            m["id"],
+            _state(m["state"]),
+            m["source"],
+            _when(m.get("received_at")),
+            ", ".join(_target_label(t) for t in m.get("targets", [])),
+            m["summary"] if len(m["summary"]) <= 40 else m["summary"][:39] + "…",
+        )
     out = console()
     out.print(table)
     if next_cursor:
@@ -182,8 +201,14 @@ def _matter_panel(m: dict[str, Any]) -> Panel:
     if m.get("targets"):
         targets = Table("kind", "name", "post", "unit", "cadre level", "sector", title="targets")
         for t in m["targets"]:
-            targets.add_row(t.get("kind") or "", t.get("name") or "", t.get("post") or "", t.get("unit") or "",
-                            t.get("cadre_level") or t.get("org_level") or "", t.get("sector") or "")
+            targets.add_row(
+                t.get("kind") or "",
+                t.get("name") or "",
+                t.get("post") or "",
+                t.get("unit") or "",
+                t.get("cadre_level") or t.get("org_level") or "",
+                t.get("sector") or "",
+            )
         parts.append(targets)
     if m.get("attachments"):
         files = Table("name", "size", "media type", "sha256", title="attachments")
@@ -211,8 +236,13 @@ def _timeline_table(entries: list[dict[str, Any]]) -> Table:
     table = Table("at", "actor", "action", "state", "detail", title="timeline")
     for e in entries:
         detail = e.get("detail") or {}
-        table.add_row(_when(e.get("at")), e.get("actor", ""), e.get("action", ""), _state(e.get("state", "")),
-                      json.dumps(detail, ensure_ascii=False) if detail else "")
+        table.add_row(
+            _when(e.get("at")),
+            e.get("actor", ""),
+            e.get("action", ""),
+            _state(e.get("state", "")),
+            json.dumps(detail, ensure_ascii=False) if detail else "",
+        )
     return table
 
 
@@ -236,8 +266,9 @@ def show(
 def accept(
     matter_id: Annotated[str, typer.Argument(help="the matter's id")],
     outcome: Annotated[Outcome, typer.Option(help="the collective study's outcome")],
-    participant: Annotated[list[str], typer.Option(
-        "--participant", "-p", help="who took part in the collective study (repeat for each)")],
+    participant: Annotated[
+        list[str], typer.Option("--participant", "-p", help="who took part in the collective study (repeat for each)")
+    ],
     study_date: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="day of the study (YYYY-MM-DD)")],
     reason: Annotated[str | None, typer.Option(help="why (required unless accepted)")] = None,
     transferred_to: Annotated[str | None, typer.Option(help="the receiving body (when transferred)")] = None,
@@ -270,11 +301,15 @@ def _summary_table(job: dict[str, Any]) -> Table:
     table.add_row("job", job["id"])
     table.add_row("file", f"{job.get('filename') or ''} ({job['format']}, {job['file_bytes']} bytes)")
     table.add_row("state", f"[{state_style}]{job['state']}[/]")
-    table.add_row("rows", f"{job['processed_rows']} of {job['total_rows'] if job.get('total_rows') is not None else '?'}")
+    table.add_row(
+        "rows", f"{job['processed_rows']} of {job['total_rows'] if job.get('total_rows') is not None else '?'}"
+    )
     table.add_row("registered", f"[green]{job['registered']}[/]")
     table.add_row("refused", f"[red]{job['refused']}[/]" if job["refused"] else "0")
     if job.get("started_at") and job.get("finished_at"):
-        seconds = (datetime.fromisoformat(job["finished_at"]) - datetime.fromisoformat(job["started_at"])).total_seconds()
+        seconds = (
+            datetime.fromisoformat(job["finished_at"]) - datetime.fromisoformat(job["started_at"])
+        ).total_seconds()
         table.add_row("took", f"{seconds:.1f} s")
     if job.get("failure"):
         table.add_row("failure", f"[red]{job['failure']}[/]")
@@ -286,8 +321,11 @@ def _errors_table(errors: list[dict[str, Any]], refused: int) -> Table:
     table = Table("row", "field", "reason", title=title)
     for item in errors:
         for n, err in enumerate(item.get("errors") or [{}]):
-            table.add_row(str(item["row"]) if n == 0 else "", str(err.get("field", "")),
-                          str(err.get("reason") or err.get("msg") or ""))
+            table.add_row(
+                str(item["row"]) if n == 0 else "",
+                str(err.get("field", "")),
+                str(err.get("reason") or err.get("msg") or ""),
+            )
     return table
 
 
@@ -297,16 +335,33 @@ def _poll(client: IntakeClient, job: dict[str, Any], interval: float, *, show_pr
             time.sleep(interval)
             job = client.get_import(job["id"])
         return job
-    columns = (SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
-               MofNCompleteColumn(), TextColumn("[green]{task.fields[registered]} registered"),
-               TextColumn("[red]{task.fields[refused]} refused"), TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("[green]{task.fields[registered]} registered"),
+        TextColumn("[red]{task.fields[refused]} refused"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console(), transient=False) as progress:
         # The total stays unknown (a pulsing bar) until intake has read the file through.
-        task = progress.add_task(job["state"], total=job.get("total_rows"), completed=job["processed_rows"],
-                                 registered=job["registered"], refused=job["refused"])
+        task = progress.add_task(
+            job["state"],
+            total=job.get("total_rows"),
+            completed=job["processed_rows"],
+            registered=job["registered"],
+            refused=job["refused"],
+        )
         while True:
-            progress.update(task, description=job["state"], total=job.get("total_rows"),
-                            completed=job["processed_rows"], registered=job["registered"], refused=job["refused"])
+            progress.update(
+                task,
+                description=job["state"],
+                total=job.get("total_rows"),
+                completed=job["processed_rows"],
+                registered=job["registered"],
+                refused=job["refused"],
+            )
             if job["state"] in TERMINAL_IMPORT_STATES:
                 return job
             time.sleep(interval)
@@ -314,8 +369,10 @@ def _poll(client: IntakeClient, job: dict[str, Any], interval: float, *, show_pr
 
 
 def import_matters(
-    file: Annotated[Path, typer.Argument(
-        help=f"matters to register, one per row; format by suffix: {', '.join(IMPORT_MEDIA_TYPES)}")],
+    file: Annotated[
+        Path,
+        typer.Argument(help=f"matters to register, one per row; format by suffix: {', '.join(IMPORT_MEDIA_TYPES)}"),
+    ],
     wait: Annotated[bool, typer.Option(help="follow the job until it finishes")] = True,
     interval: Annotated[float, typer.Option(min=0.05, help="seconds between progress polls")] = 0.5,
     show_errors: Annotated[int, typer.Option(min=0, max=1000, help="how many refused rows to list")] = 20,
@@ -325,8 +382,12 @@ def import_matters(
     """Bulk-register matters from JSON Lines, CSV or XLSX, following the job with a progress bar."""
     media_type = media_type_for(file)
     if media_type is None:
-        fail(f"{file.name}: unknown format; the file name must end in {', '.join(IMPORT_MEDIA_TYPES)}",
-             EXIT_USAGE, as_json=as_json, kind="input")
+        fail(
+            f"{file.name}: unknown format; the file name must end in {', '.join(IMPORT_MEDIA_TYPES)}",
+            EXIT_USAGE,
+            as_json=as_json,
+            kind="input",
+        )
     try:
         handle = file.open("rb")
     except OSError as exc:

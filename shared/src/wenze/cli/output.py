@@ -99,8 +99,12 @@ def reporting_errors(as_json: bool) -> Iterator[None]:
             err_console().print(render_problem(exc.problem, exc.status))
         raise typer.Exit(EXIT_PROBLEM) from None
     except Unreachable as exc:
-        fail(f"{exc}. Is the service running (make run)? Use --url or WENZE_INTAKE_URL to point elsewhere.",
-             EXIT_UNREACHABLE, as_json=as_json, kind="unreachable")
+        fail(
+            f"{exc}. Is the service running (make run)? Use --url or WENZE_INTAKE_URL to point elsewhere.",
+            EXIT_UNREACHABLE,
+            as_json=as_json,
+            kind="unreachable",
+        )
     except AuthError as exc:
         fail(str(exc), EXIT_AUTH, as_json=as_json, kind="auth")
     except KeyboardInterrupt:

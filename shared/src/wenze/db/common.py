@@ -27,5 +27,9 @@ class CommonRepositories:
     @classmethod
     def for_session(cls, session: AsyncSession, **domain: Any) -> Self:
         """The common repositories on ``session`` plus a subclass's ``domain`` fields."""
-        return cls(idempotency=IdempotencyRepository(session), outbox=OutboxRepository(session),
-                   inbox=InboxRepository(session), **domain)
+        return cls(
+            idempotency=IdempotencyRepository(session),
+            outbox=OutboxRepository(session),
+            inbox=InboxRepository(session),
+            **domain,
+        )

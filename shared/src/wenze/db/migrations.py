@@ -12,6 +12,7 @@ from pathlib import Path
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import text
+
 from wenze.db.engine import create_engine, is_sqlite, normalise_url
 
 
@@ -40,8 +41,12 @@ def run_env(target_metadata=None) -> None:
     attributes = context.config.attributes
 
     def _run(connection) -> None:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                          user_module_prefix="wenze.db.base.")
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            user_module_prefix="wenze.db.base.",
+        )
         with context.begin_transaction():
             context.run_migrations()
 

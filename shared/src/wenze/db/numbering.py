@@ -28,11 +28,14 @@ class NumberCounter(Base):
 async def reserve_numbers(session: AsyncSession, tenant: str, kind: str, year: int, count: int = 1) -> int:
     """Reserve ``count`` consecutive sequence numbers of ``kind``; returns the last of them."""
     insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    await session.execute(insert(NumberCounter).values(tenant=tenant, kind=kind, year=year, last=0)
-                          .on_conflict_do_nothing())
-    return int(await session.scalar(
-        update(NumberCounter)
-        .where(NumberCounter.tenant == tenant, NumberCounter.kind == kind, NumberCounter.year == year)
-        .values(last=NumberCounter.last + count)
-        .returning(NumberCounter.last)
-    ))
+    await session.execute(
+        insert(NumberCounter).values(tenant=tenant, kind=kind, year=year, last=0).on_conflict_do_nothing()
+    )
+    return int(
+        await session.scalar(
+            update(NumberCounter)
+            .where(NumberCounter.tenant == tenant, NumberCounter.kind == kind, NumberCounter.year == year)
+            .values(last=NumberCounter.last + count)
+            .returning(NumberCounter.last)
+        )
+    )

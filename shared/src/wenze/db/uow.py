@@ -61,7 +61,7 @@ class UnitOfWorkFactory(Generic[R]):
         for listener in self._commit_listeners:
             listener()
 
-    def __call__(self) -> "_UowContext[R]":
+    def __call__(self) -> _UowContext[R]:
         return _UowContext(self)
 
 
@@ -84,5 +84,3 @@ class _UowContext(Generic[R]):
             await self._uow.rollback()
         finally:
             await self._uow.session.close()
-
-

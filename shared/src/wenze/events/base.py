@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from wenze.ids import new_uuid
 
-_REGISTRY: dict[tuple[str, str, int], type["Event"]] = {}
+_REGISTRY: dict[tuple[str, str, int], type[Event]] = {}
 
 
 class Event(BaseModel):

@@ -54,8 +54,7 @@ def create_service_app(
             finally:
                 await runtime.close()
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan,
-                  telemetry=HTTP_TELEMETRY)
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan, telemetry=HTTP_TELEMETRY)
     install_problem_handlers(app, max_body_bytes=settings.max_body_bytes)
     app.include_router(health_router())
     for router in routers:

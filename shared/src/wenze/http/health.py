@@ -22,17 +22,18 @@ def health_router() -> APIRouter:
             async with runtime.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
             checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - readiness reports, it does not raise
+        except Exception as exc:
             checks["database"] = f"error: {type(exc).__name__}"
         try:
             if not runtime.nats.is_connected:
                 raise ConnectionError("not connected")
             await runtime.js.account_info()
             checks["nats"] = "ok"
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             checks["nats"] = f"error: {type(exc).__name__}"
         ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+        )
 
     return router

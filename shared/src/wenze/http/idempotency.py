@@ -46,5 +46,6 @@ class IdempotencyRepository:
         )
 
     def store(self, tenant: str, key: str, fingerprint: str, status_code: int, body: dict) -> None:
-        self.session.add(IdempotencyRecord(tenant=tenant, key=key, fingerprint=fingerprint,
-                                           status_code=status_code, body=body))
+        self.session.add(
+            IdempotencyRecord(tenant=tenant, key=key, fingerprint=fingerprint, status_code=status_code, body=body)
+        )

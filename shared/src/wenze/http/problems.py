@@ -46,7 +46,7 @@ class Problem(Exception):
         detail: str | None = None,
         *,
         status: int | None = None,
-        type: str | None = None,  # noqa: A002 - the RFC 9457 member name
+        type: str | None = None,
         title: str | None = None,
         extra: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
@@ -238,9 +238,7 @@ class BodySizeLimitMiddleware:
                 if received > self.max_bytes:
                     # FastAPI re-raises HTTPException from body reading, so the handler
                     # installed below renders it as a 413 problem.
-                    raise StarletteHTTPException(
-                        413, f"body exceeds the limit of {self.max_bytes} bytes"
-                    )
+                    raise StarletteHTTPException(413, f"body exceeds the limit of {self.max_bytes} bytes")
             return message
 
         await self.app(scope, limited_receive, send)

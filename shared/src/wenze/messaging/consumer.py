@@ -45,7 +45,7 @@ class ConsumerSpec:
     batch_handler: BatchHandler | None = None
 
     @classmethod
-    def for_event(cls, consumer: str, event_type: type[Event], handler: Handler, **options: object) -> "ConsumerSpec":
+    def for_event(cls, consumer: str, event_type: type[Event], handler: Handler, **options: object) -> ConsumerSpec:
         """A durable consumer of one event contract, for every tenant.
 
         ``consumer`` names the consuming service and purpose (e.g. ``routing-accepted``); it is
@@ -53,8 +53,14 @@ class ConsumerSpec:
         """
         service = event_type.service
         subject = f"{service}.*.{event_type.aggregate}.{event_type.name}.v{event_type.version}"
-        return cls(durable=consumer, stream=stream_for(service).name, filter_subject=subject,
-                   handler=handler, source_service=service, **options)
+        return cls(
+            durable=consumer,
+            stream=stream_for(service).name,
+            filter_subject=subject,
+            handler=handler,
+            source_service=service,
+            **options,
+        )
 
 
 async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, stop: asyncio.Event) -> None:
@@ -70,9 +76,7 @@ async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, stop: asyncio.E
         max_deliver=spec.max_deliver,
         filter_subject=spec.filter_subject,
     )
-    subscription = await js.pull_subscribe(
-        spec.filter_subject, durable=spec.durable, stream=spec.stream, config=config
-    )
+    subscription = await js.pull_subscribe(spec.filter_subject, durable=spec.durable, stream=spec.stream, config=config)
     log.info("consumer started", durable=spec.durable, subject=spec.filter_subject)
     while not stop.is_set():
         try:
@@ -98,19 +102,22 @@ async def _handle_batch(spec: ConsumerSpec, messages: list[Msg]) -> bool:
     assert spec.batch_handler is not None
     try:
         events = [event_class_for_subject(m.subject)[0].model_validate_json(m.data) for m in messages]
-    except Exception:  # noqa: BLE001 - an unknown subject or a bad payload: one at a time
+    except Exception:
         return False
     with tracer.start_as_current_span(
         f"{spec.filter_subject} process batch",
         kind=SpanKind.CONSUMER,
-        attributes={"messaging.system": "nats", "messaging.destination.name": spec.filter_subject,
-                    "messaging.consumer.group.name": spec.durable, "messaging.batch.message_count": len(events)},
+        attributes={
+            "messaging.system": "nats",
+            "messaging.destination.name": spec.filter_subject,
+            "messaging.consumer.group.name": spec.durable,
+            "messaging.batch.message_count": len(events),
+        },
     ):
         try:
             await spec.batch_handler(events)
-        except Exception:  # noqa: BLE001
-            log.warning("batch handling failed; handling one event at a time", durable=spec.durable,
-                        exc_info=True)
+        except Exception:
+            log.warning("batch handling failed; handling one event at a time", durable=spec.durable, exc_info=True)
             return False
     for message in messages:
         await message.ack()
@@ -129,13 +136,16 @@ async def _handle(spec: ConsumerSpec, message: Msg) -> None:
         f"{message.subject} process",
         context=context_from_headers(message.headers),
         kind=SpanKind.CONSUMER,
-        attributes={"messaging.system": "nats", "messaging.destination.name": message.subject,
-                    "messaging.consumer.group.name": spec.durable},
+        attributes={
+            "messaging.system": "nats",
+            "messaging.destination.name": message.subject,
+            "messaging.consumer.group.name": spec.durable,
+        },
     ):
         try:
             event = event_type.model_validate_json(message.data)
             await spec.handler(event)
-        except Exception:  # noqa: BLE001 - one bad event must not stop the consumer
+        except Exception:
             log.exception("event handling failed; will be redelivered", subject=message.subject)
             await message.nak(delay=2)
             return

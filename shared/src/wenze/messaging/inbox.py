@@ -25,16 +25,12 @@ class InboxRepository:
         self.session = session
 
     async def seen(self, event_id: str, consumer: str) -> bool:
-        stmt = select(InboxRecord.event_id).where(
-            InboxRecord.event_id == event_id, InboxRecord.consumer == consumer
-        )
+        stmt = select(InboxRecord.event_id).where(InboxRecord.event_id == event_id, InboxRecord.consumer == consumer)
         return (await self.session.scalar(stmt)) is not None
 
     async def seen_many(self, event_ids: list[str], consumer: str) -> set[str]:
         """Which of ``event_ids`` this consumer has already handled, in one query."""
-        stmt = select(InboxRecord.event_id).where(
-            InboxRecord.event_id.in_(event_ids), InboxRecord.consumer == consumer
-        )
+        stmt = select(InboxRecord.event_id).where(InboxRecord.event_id.in_(event_ids), InboxRecord.consumer == consumer)
         return {str(e) for e in (await self.session.scalars(stmt)).all()}
 
     def record(self, event_id: str, consumer: str, subject: str) -> None:

@@ -39,11 +39,20 @@ class OutboxRecord(Base):
         """
         headers = current_trace_headers()
         now = utcnow()
-        return [{"id": str(e.event_id), "subject": e.subject, "payload": e.model_dump_json(), "headers": headers,
-                 "created_at": now, "published_at": None} for e in events]
+        return [
+            {
+                "id": str(e.event_id),
+                "subject": e.subject,
+                "payload": e.model_dump_json(),
+                "headers": headers,
+                "created_at": now,
+                "published_at": None,
+            }
+            for e in events
+        ]
 
     @classmethod
-    def from_event(cls, event: Event) -> "OutboxRecord":
+    def from_event(cls, event: Event) -> OutboxRecord:
         # The trace context is captured now, in the request that caused the event, so the
         # relay can publish it under the original trace however much later it runs.
         return cls(

@@ -70,7 +70,7 @@ class OutboxRelay:
         while not stop.is_set():
             try:
                 sent = await self.publish_batch()
-            except Exception:  # noqa: BLE001 - the relay must outlive NATS or DB outages
+            except Exception:
                 log.exception("outbox relay batch failed; retrying")
                 sent = 0
                 await asyncio.sleep(1)
@@ -94,15 +94,19 @@ class OutboxRelay:
             with tracer.start_as_current_span(
                 "outbox publish",
                 kind=SpanKind.PRODUCER,
-                attributes={"messaging.system": "nats", "messaging.operation.type": "send",
-                            "messaging.batch.message_count": len(rows)},
+                attributes={
+                    "messaging.system": "nats",
+                    "messaging.operation.type": "send",
+                    "messaging.batch.message_count": len(rows),
+                },
             ):
                 # Sent without waiting for each acknowledgement, then all acknowledgements are
                 # awaited before the rows are marked: a request/reply per message cost more CPU
                 # than the publishing itself, and a bulk import relays thousands per second.
                 acks = [
-                    await self._js.publish_async(subject, payload.encode(),
-                                                 headers={**(headers or {}), "Nats-Msg-Id": row_id})
+                    await self._js.publish_async(
+                        subject, payload.encode(), headers={**(headers or {}), "Nats-Msg-Id": row_id}
+                    )
                     for row_id, subject, payload, headers in rows
                 ]
                 try:

@@ -92,15 +92,16 @@ def load_pack(tenant: str, *, strict: bool = True) -> RulePack:
     """Load a pack afresh. ``strict`` refuses a pack with lint errors."""
     directory = rulesets_dir() / tenant
     if not (directory / "pack.yaml").is_file():
-        raise UnknownTenantError(
-            f"no rule pack for tenant {tenant!r}; packs exist for {list_tenants()}", tenant=tenant
-        )
+        raise UnknownTenantError(f"no rule pack for tenant {tenant!r}; packs exist for {list_tenants()}", tenant=tenant)
     pack = RulePack(directory)
     if strict and pack.issues:
         shown = "; ".join(str(i) for i in pack.issues[:5])
         more = f" (and {len(pack.issues) - 5} more)" if len(pack.issues) > 5 else ""
-        raise PackError(f"rule pack {tenant!r} is invalid: {shown}{more}",
-                        tenant=tenant, issues=[i.model_dump() for i in pack.issues])
+        raise PackError(
+            f"rule pack {tenant!r} is invalid: {shown}{more}",
+            tenant=tenant,
+            issues=[i.model_dump() for i in pack.issues],
+        )
     return pack
 
 

@@ -16,13 +16,31 @@ from wenze.rules import get_pack
 ON = date(2026, 4, 30)
 FACTS: list[dict[str, Any]] = [
     {"target_kind": "person", "cadre_level": "city_managed", "sector": "city_department", "proposed_forms": ["form_2"]},
-    {"target_kind": "person", "cadre_level": "city_managed", "sector": "state_enterprise", "proposed_forms": ["form_3"]},
-    {"target_kind": "person", "cadre_level": "city_managed", "sector": "district_town",
-     "proposed_forms": ["form_1", "form_3"]},
+    {
+        "target_kind": "person",
+        "cadre_level": "city_managed",
+        "sector": "state_enterprise",
+        "proposed_forms": ["form_3"],
+    },
+    {
+        "target_kind": "person",
+        "cadre_level": "city_managed",
+        "sector": "district_town",
+        "proposed_forms": ["form_1", "form_3"],
+    },
     {"target_kind": "organisation", "organisation_level": "township_section", "sector": "district_town"},
-    {"target_kind": "person", "cadre_level": "not_city_managed", "sector": "district_town", "proposed_forms": ["form_1"]},
-    {"target_kind": "organisation", "organisation_level": "below_township_section", "sector": "direct_unit",
-     "key_supervised": True},
+    {
+        "target_kind": "person",
+        "cadre_level": "not_city_managed",
+        "sector": "district_town",
+        "proposed_forms": ["form_1"],
+    },
+    {
+        "target_kind": "organisation",
+        "organisation_level": "below_township_section",
+        "sector": "direct_unit",
+        "key_supervised": True,
+    },
     {"target_kind": "unknown", "sector": "city_department"},
 ]
 

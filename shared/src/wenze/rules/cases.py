@@ -61,8 +61,10 @@ def load_cases(tenant: str) -> list[Case]:
             continue
         errors = list(_validator("cases").iter_errors(data))
         if errors:
-            bad = {"name": "schema", "schema_errors": [
-                f"{'/'.join(map(str, e.path)) or '-'}: {e.message}" for e in errors]}
+            bad = {
+                "name": "schema",
+                "schema_errors": [f"{'/'.join(map(str, e.path)) or '-'}: {e.message}" for e in errors],
+            }
             cases.append(Case(tenant, path.name, 0, bad))
             continue
         cases.extend(Case(tenant, path.name, i, c) for i, c in enumerate(data["cases"]))
@@ -133,15 +135,23 @@ def run_case(case: Case) -> CaseResult:
             if expect.get("exact") and set(outcome) != set(expect.get("outcome", {})):
                 extra = sorted(set(outcome) - set(expect.get("outcome", {})))
                 result.failures.append(f"outcome has unexpected keys {extra}")
-            result.failures += [f"outcome[{k}] should be absent, is {outcome[k]!r}"
-                                for k in expect.get("absent", []) if k in outcome]
-            result.failures += [f"rule {r!r} did not fire (fired: {result.fired})"
-                                for r in expect.get("fired", []) if r not in result.fired]
-            result.failures += [f"rule {r!r} fired but should not" for r in expect.get("not_fired", [])
-                                if r in result.fired]
+            result.failures += [
+                f"outcome[{k}] should be absent, is {outcome[k]!r}" for k in expect.get("absent", []) if k in outcome
+            ]
+            result.failures += [
+                f"rule {r!r} did not fire (fired: {result.fired})"
+                for r in expect.get("fired", [])
+                if r not in result.fired
+            ]
+            result.failures += [
+                f"rule {r!r} fired but should not" for r in expect.get("not_fired", []) if r in result.fired
+            ]
             cited = {c.text for c in evaluation.citations}
-            result.failures += [f"citation {c!r} missing (cited: {sorted(cited)})"
-                                for c in expect.get("citations", []) if c not in cited]
+            result.failures += [
+                f"citation {c!r} missing (cited: {sorted(cited)})"
+                for c in expect.get("citations", [])
+                if c not in cited
+            ]
         if "error" in expect:
             result.failures.append(f"expected error {expect['error']!r}, but evaluation succeeded")
     except RulesError as exc:

@@ -14,8 +14,9 @@ def _get(target: Any, name: str) -> Any:
     return target.get(name) if isinstance(target, Mapping) else getattr(target, name, None)
 
 
-def matter_facts(source: str, key_supervised: bool, proposed_form: str | None,
-                 targets: Sequence[Any]) -> dict[str, Any]:
+def matter_facts(
+    source: str, key_supervised: bool, proposed_form: str | None, targets: Sequence[Any]
+) -> dict[str, Any]:
     """Matter-level facts; ``targets`` are target snapshots or their JSON form."""
     places = {_get(t, "unit") or _get(t, "sector") for t in targets} - {None, ""}
     return {

@@ -46,9 +46,7 @@ class DocumentInfo(BaseModel):
     in_force_from: date | None = Field(
         default=None, description="None means the start is not known: in force since ever"
     )
-    in_force_until: date | None = Field(
-        default=None, description="exclusive; the day a repealing document takes force"
-    )
+    in_force_until: date | None = Field(default=None, description="exclusive; the day a repealing document takes force")
     repealed_by: str | None = None
     text_available: bool = True
     articles: list[Citation] = Field(default_factory=list)
@@ -92,9 +90,7 @@ class Evaluation(BaseModel):
     on: date
     outcome: dict[str, Any]
     explanation: list[FiredRule]
-    documents: list[str] = Field(
-        default_factory=list, description="documents whose rules were in force on `on`"
-    )
+    documents: list[str] = Field(default_factory=list, description="documents whose rules were in force on `on`")
 
     @property
     def fired(self) -> list[str]:

@@ -300,8 +300,11 @@ class RulePack:
             for output, types in WORKFLOW_OUTPUTS[step].items():
                 spec = decision.outputs.get(output)
                 if spec is None or spec.type not in types:
-                    self._issues.add(decision.file, f"outputs/{output}",
-                                     f"the {step} step reads output {output!r} of type {' or '.join(types)}")
+                    self._issues.add(
+                        decision.file,
+                        f"outputs/{output}",
+                        f"the {step} step reads output {output!r} of type {' or '.join(types)}",
+                    )
 
     def _load_documents(self, documents: list[dict[str, Any]]) -> None:
         for doc in documents:
@@ -437,13 +440,24 @@ class RulePack:
         if procedure is not None and procedure not in self.procedures:
             self._issues.add(file, "procedure", f"unknown procedure {procedure!r}")
         inputs = {
-            n: InputSpec(n, s["type"], self._vocab_key(s.get("vocab"), file, n), s.get("required", False), s.get("default"),
-                         s.get("description", ""))
+            n: InputSpec(
+                n,
+                s["type"],
+                self._vocab_key(s.get("vocab"), file, n),
+                s.get("required", False),
+                s.get("default"),
+                s.get("description", ""),
+            )
             for n, s in data.get("inputs", {}).items()
         }
         outputs = {
-            n: OutputSpec(n, s["type"], self._vocab_key(s.get("vocab"), file, n), s.get("merge", DEFAULT_MERGE.get(s["type"], "unique")),
-                          s.get("description", ""))
+            n: OutputSpec(
+                n,
+                s["type"],
+                self._vocab_key(s.get("vocab"), file, n),
+                s.get("merge", DEFAULT_MERGE.get(s["type"], "unique")),
+                s.get("description", ""),
+            )
             for n, s in data.get("outputs", {}).items()
         }
         for n in set(inputs) & set(outputs):
@@ -468,8 +482,12 @@ class RulePack:
             for i, a in enumerate(versions):
                 for b in versions[i + 1 :]:
                     if _overlap(a.period, b.period):
-                        self._issues.add(file, rid, f"two versions of rule {rid!r} overlap: "
-                                         f"{_period_text(a.period)} and {_period_text(b.period)}")
+                        self._issues.add(
+                            file,
+                            rid,
+                            f"two versions of rule {rid!r} overlap: "
+                            f"{_period_text(a.period)} and {_period_text(b.period)}",
+                        )
         all_ids = set(rule_ids)
         for rule in decision.rules():
             if rule.exception_to is not None and rule.exception_to not in all_ids:
@@ -479,8 +497,9 @@ class RulePack:
         _index_periods(decision)
         self._decisions[name] = decision
 
-    def _load_rule(self, decision: Decision, table: Table, rdata: dict[str, Any], known: set[str],
-                   where: str) -> Rule | None:
+    def _load_rule(
+        self, decision: Decision, table: Table, rdata: dict[str, Any], known: set[str], where: str
+    ) -> Rule | None:
         file = decision.file
         rid = rdata["id"]
         where = f"{where} ({rid})"
@@ -491,8 +510,11 @@ class RulePack:
             return None
         for name in condition.names:
             if name not in known:
-                self._issues.add(file, where, f"condition reads {name!r}, which is neither an input "
-                                 "nor an output of an earlier table")
+                self._issues.add(
+                    file,
+                    where,
+                    f"condition reads {name!r}, which is neither an input nor an output of an earlier table",
+                )
         for fact, op, literal in condition.literals:
             spec = decision.inputs.get(fact)
             if spec is not None and spec.vocab and op not in ("is_set", "len_gte", "len_lte", "within"):
@@ -593,7 +615,8 @@ class RulePack:
         except KeyError:
             raise UnknownDecisionError(
                 f"{self.tenant} has no decision {name!r}; it has {sorted(self._decisions)}",
-                tenant=self.tenant, decision=name,
+                tenant=self.tenant,
+                decision=name,
             ) from None
 
     def workflow_decision(self, step: str) -> str | None:
@@ -607,8 +630,16 @@ class RulePack:
 
     def _period_error(self, what: str, on: date, doc_ids: Iterable[str], procedure: str | None) -> RulesError:
         docs = [self._documents[d] for d in dict.fromkeys(doc_ids)]
-        listed = [{"document": d.id, "title": d.title, "in_force_from": d.in_force_from,
-                   "in_force_until": d.in_force_until, "text_available": d.text_available} for d in docs]
+        listed = [
+            {
+                "document": d.id,
+                "title": d.title,
+                "in_force_from": d.in_force_from,
+                "in_force_until": d.in_force_until,
+                "text_available": d.text_available,
+            }
+            for d in docs
+        ]
         for d in listed:
             for k in ("in_force_from", "in_force_until"):
                 d[k] = d[k].isoformat() if d[k] else None
@@ -620,11 +651,17 @@ class RulePack:
                 f"{self.tenant}: {what} on {on}: the governing document is {m.id} "
                 f"({m.period_text()}), whose text is not loaded; no rule text exists for that date. "
                 f"Documents: {names}",
-                on=on, documents=listed, tenant=self.tenant, procedure=procedure,
+                on=on,
+                documents=listed,
+                tenant=self.tenant,
+                procedure=procedure,
             )
         return OutOfPeriodError(
             f"{self.tenant}: {what} on {on}: no rule in force on that date. Documents: {names}",
-            on=on, documents=listed, tenant=self.tenant, procedure=procedure,
+            on=on,
+            documents=listed,
+            tenant=self.tenant,
+            procedure=procedure,
         )
 
     def _procedure_docs(self, procedure: str | None, fallback: Iterable[str]) -> list[str]:
@@ -641,12 +678,12 @@ class RulePack:
         chosen = [s for s in self._sources if (procedure is None or s.procedure == procedure)]
         found = [
             IntakeSource(code=s.code, label=s.label, citation=s.citation, procedure=s.procedure)
-            for s in chosen if _in(s.period, on)
+            for s in chosen
+            if _in(s.period, on)
         ]
         if not found:
             docs = self._procedure_docs(procedure, self._documents)
-            raise self._period_error(f"intake sources{f' ({procedure})' if procedure else ''}", on,
-                                     docs, procedure)
+            raise self._period_error(f"intake sources{f' ({procedure})' if procedure else ''}", on, docs, procedure)
         return found
 
     def number_kinds(self) -> dict[str, str]:
@@ -656,11 +693,15 @@ class RulePack:
         """Format a document or registration number of ``kind`` (e.g. ``consultation``)."""
         spec = self._numbering.get(kind)
         if spec is None:
-            raise RulesError(f"{self.tenant} has no numbering kind {kind!r}; it has {sorted(self._numbering)}",
-                             tenant=self.tenant, kind=kind)
+            raise RulesError(
+                f"{self.tenant} has no numbering kind {kind!r}; it has {sorted(self._numbering)}",
+                tenant=self.tenant,
+                kind=kind,
+            )
         if seq < 1 or year < 1900:
-            raise RulesError(f"number {kind}: year {year} and sequence {seq} must be positive",
-                             tenant=self.tenant, kind=kind)
+            raise RulesError(
+                f"number {kind}: year {year} and sequence {seq} must be positive", tenant=self.tenant, kind=kind
+            )
         if not _in(spec.period, on):
             docs = [spec.citation.document] if spec.citation else list(self._documents)
             raise self._period_error(f"numbering {kind!r}", on, docs, None)
@@ -691,15 +732,15 @@ class RulePack:
             env[name] = _coerce(decision.name, spec, value, self.vocabulary)
         return env
 
-    def evaluate(self, decision: str, facts: Mapping[str, Any], on: date,
-                 calendar: Any = None) -> Evaluation:
+    def evaluate(self, decision: str, facts: Mapping[str, Any], on: date, calendar: Any = None) -> Evaluation:
         """Evaluate ``decision`` for ``facts`` under the rules in force on ``on``."""
         d = self.decision(decision)
         env = self._facts(d, facts)
         segment = d.segments[bisect.bisect_right(d.bounds, on)]
         if not any(rules for _, rules in segment):
-            raise self._period_error(f"decision {decision!r}", on,
-                                     self._procedure_docs(d.procedure, _cited_docs(d)), d.procedure)
+            raise self._period_error(
+                f"decision {decision!r}", on, self._procedure_docs(d.procedure, _cited_docs(d)), d.procedure
+            )
         outcome: dict[str, Any] = {}
         fired: list[FiredRule] = []
         outputs = d.outputs
@@ -722,22 +763,38 @@ class RulePack:
                     env[key] = outcome[key]
                 for c in rule.citations:
                     in_force[c.document] = None
-                fired.append(_construct(FiredRule, {
-                    "table": table.name, "rule": rule.id, "description": rule.description,
-                    "facts": {n: _jsonable(env.get(n)) for n in rule.condition.names},
-                    "outputs": set_now, "citations": rule.citation_list,
-                }))
+                fired.append(
+                    _construct(
+                        FiredRule,
+                        {
+                            "table": table.name,
+                            "rule": rule.id,
+                            "description": rule.description,
+                            "facts": {n: _jsonable(env.get(n)) for n in rule.condition.names},
+                            "outputs": set_now,
+                            "citations": rule.citation_list,
+                        },
+                    )
+                )
                 if table.hit == "first":
                     break
             if not hit and table.required:
                 raise NoMatchError(
                     f"{self.tenant}/{decision}: no rule of table {table.name!r} matches these facts",
-                    table=table.name, facts={k: _jsonable(v) for k, v in env.items()},
+                    table=table.name,
+                    facts={k: _jsonable(v) for k, v in env.items()},
                 )
-        return _construct(Evaluation, {
-            "tenant": self.tenant, "decision": decision, "on": on, "outcome": outcome,
-            "explanation": fired, "documents": list(in_force),
-        })
+        return _construct(
+            Evaluation,
+            {
+                "tenant": self.tenant,
+                "decision": decision,
+                "on": on,
+                "outcome": outcome,
+                "explanation": fired,
+                "documents": list(in_force),
+            },
+        )
 
 
 def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
@@ -801,8 +858,10 @@ def _coerce(decision: str, spec: InputSpec, value: Any, vocabulary: Mapping[str,
     if t == "records":
         if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
             raise fail("expects a list of mappings")
-        return [{k: (_date(v) if k.endswith("_on") and isinstance(v, str) else v) for k, v in item.items()}
-                for item in value]
+        return [
+            {k: (_date(v) if k.endswith("_on") and isinstance(v, str) else v) for k, v in item.items()}
+            for item in value
+        ]
     raise fail(f"unknown input type {t!r}")
 
 
@@ -821,7 +880,8 @@ def _merge(outcome: dict[str, Any], spec: OutputSpec, value: Any, rule: Rule) ->
         if current != value:
             raise ConflictError(
                 f"rule {rule.id!r} sets {key!r} to {value!r}, an earlier rule set {current!r}",
-                output=key, rule=rule.id,
+                output=key,
+                rule=rule.id,
             )
     elif how in ("max", "min"):
         a, b = _sort_key(current), _sort_key(value)
@@ -862,7 +922,5 @@ def _index_periods(decision: Decision) -> None:
     # A representative date per segment: date.min for the open start, else the segment start.
     representatives = [date.min, *bounds]
     decision.segments = [
-        [(t, [r for r in t.rules if _in(r.period, rep)]) for t in decision.tables]
-        for rep in representatives
+        [(t, [r for r in t.rules if _in(r.period, rep)]) for t in decision.tables] for rep in representatives
     ]
-

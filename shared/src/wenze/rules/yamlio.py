@@ -35,7 +35,7 @@ PackLoader.add_implicit_resolver(
 
 def load_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=PackLoader)  # noqa: S506 - PackLoader derives from SafeLoader
+        return yaml.load(fh, Loader=PackLoader)
 
 
 def yaml_error_location(exc: yaml.YAMLError) -> tuple[str, str]:
@@ -53,7 +53,10 @@ def yaml_error_location(exc: yaml.YAMLError) -> tuple[str, str]:
         return location, f"YAML syntax error: {exc}"
     message = f"YAML syntax error: {problem}"
     if context:
-        where = (f" at line {context_mark.line + 1}, column {context_mark.column + 1}"
-                 if context_mark is not None and context_mark is not mark else "")
+        where = (
+            f" at line {context_mark.line + 1}, column {context_mark.column + 1}"
+            if context_mark is not None and context_mark is not mark
+            else ""
+        )
         message += f" ({context}{where})"
     return location, message

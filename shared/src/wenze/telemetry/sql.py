@@ -39,12 +39,12 @@ def instrument_engine(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _start(_conn, _cursor, statement, _parameters, context, executemany) -> None:
         operation = _operation(statement)
-        attributes = {**base_attributes, "db.operation": operation,
-                      "db.statement": statement[:_MAX_STATEMENT]}
+        attributes = {**base_attributes, "db.operation": operation, "db.statement": statement[:_MAX_STATEMENT]}
         if executemany:
             attributes["db.executemany"] = True
-        span = tracer.start_span(f"{operation} {base_attributes.get('db.name', '')}".rstrip(),
-                                 kind=SpanKind.CLIENT, attributes=attributes)
+        span = tracer.start_span(
+            f"{operation} {base_attributes.get('db.name', '')}".rstrip(), kind=SpanKind.CLIENT, attributes=attributes
+        )
         if context is not None:
             setattr(context, _SPAN_KEY, span)
 

@@ -36,13 +36,9 @@ def running_issuer(issuer: Issuer | None = None, *, host: str = "127.0.0.1") -> 
     sock.bind((host, 0))
     port = sock.getsockname()[1]
     issuer.base_url = f"http://{host}:{port}"
-    config = uvicorn.Config(
-        create_issuer_app(issuer=issuer), log_level="warning", lifespan="off"
-    )
+    config = uvicorn.Config(create_issuer_app(issuer=issuer), log_level="warning", lifespan="off")
     server = _QuietServer(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="wenze-test-issuer", daemon=True
-    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="wenze-test-issuer", daemon=True)
     thread.start()
     try:
         _wait_ready(issuer.base_url, thread)

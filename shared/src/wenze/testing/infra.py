@@ -64,7 +64,8 @@ def start_nats(store_dir: Path, *, port: int | None = None) -> NatsServer:
     store_dir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)],
-        stdout=subprocess.DEVNULL, stderr=(store_dir / "nats.log").open("wb"),
+        stdout=subprocess.DEVNULL,
+        stderr=(store_dir / "nats.log").open("wb"),
     )
     _wait_for_port(port, process, "nats-server")
     return NatsServer(url=f"nats://127.0.0.1:{port}", process=process, store_dir=store_dir, port=port)
@@ -119,14 +120,15 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, *, wait: bool = True) -> "ServiceProcess":
+    def start(self, *, wait: bool = True) -> ServiceProcess:
         module = f"wenze_{self.service.replace('-', '_')}"
         args = [sys.executable, "-m", module, self.role]
         if self.role == "api":
             self.port = self.port or free_port()
             args += ["--port", str(self.port)]
-        self.process = subprocess.Popen(args, env={**os.environ, **self.env}, stdout=subprocess.DEVNULL,
-                                        stderr=self.log_path.open("ab"))
+        self.process = subprocess.Popen(
+            args, env={**os.environ, **self.env}, stdout=subprocess.DEVNULL, stderr=self.log_path.open("ab")
+        )
         if wait and self.role == "api":
             self.wait_ready()
         return self
@@ -166,8 +168,9 @@ class ServiceProcess:
                 self.kill()
 
 
-def service_env(service: str, *, database_url: str, nats_url: str, oidc_base_url: str, data_dir: Path,
-                **extra: str) -> dict[str, str]:
+def service_env(
+    service: str, *, database_url: str, nats_url: str, oidc_base_url: str, data_dir: Path, **extra: str
+) -> dict[str, str]:
     prefix = f"WENZE_{service.replace('-', '_').upper()}_"
     env = {
         f"{prefix}DATABASE_URL": database_url,

@@ -40,10 +40,23 @@ def service_factory(
     started: list[ServiceProcess] = []
     data_dir = tmp_path_factory.mktemp("data")
 
-    def start(service: str, role: str = "api", *, database: str | None = None, nats_url: str | None = None,
-              wait: bool = True, **settings: str) -> ServiceProcess:
-        env = service_env(service, database_url=database or database_url, nats_url=nats_url or nats_server.url,
-                          oidc_base_url=issuer_url, data_dir=data_dir, **settings)
+    def start(
+        service: str,
+        role: str = "api",
+        *,
+        database: str | None = None,
+        nats_url: str | None = None,
+        wait: bool = True,
+        **settings: str,
+    ) -> ServiceProcess:
+        env = service_env(
+            service,
+            database_url=database or database_url,
+            nats_url=nats_url or nats_server.url,
+            oidc_base_url=issuer_url,
+            data_dir=data_dir,
+            **settings,
+        )
         log = Path(data_dir) / f"{service}-{role}-{len(started)}.log"
         process = ServiceProcess(service=service, role=role, env=env, log_path=log).start(wait=wait)
         started.append(process)

@@ -21,9 +21,7 @@ def password_token(issuer_url: str, realm: str, username: str) -> str:
     return oidc.token(username, "wenze")["access_token"]
 
 
-async def test_kunshan_token_yields_tenant_kunshan(
-    auth_settings: AuthSettings, issuer_url: str
-) -> None:
+async def test_kunshan_token_yields_tenant_kunshan(auth_settings: AuthSettings, issuer_url: str) -> None:
     async with TokenVerifier(auth_settings) as verifier:
         principal = await verifier.verify(password_token(issuer_url, "wenze-kunshan", "ks-intake"))
     assert principal.tenant == "kunshan"
@@ -31,16 +29,14 @@ async def test_kunshan_token_yields_tenant_kunshan(
     assert principal.has("matter:accept")
 
 
-async def test_each_realm_maps_to_its_own_tenant(
-    auth_settings: AuthSettings, issuer_url: str
-) -> None:
+async def test_each_realm_maps_to_its_own_tenant(auth_settings: AuthSettings, issuer_url: str) -> None:
     async with TokenVerifier(auth_settings) as verifier:
-        jintan = await verifier.verify(
-            password_token(issuer_url, "wenze-jintan", "jt-conduct-office")
-        )
+        jintan = await verifier.verify(password_token(issuer_url, "wenze-jintan", "jt-conduct-office"))
         hubei = await verifier.verify(password_token(issuer_url, "wenze-hubei", "hb-personnel"))
     assert (jintan.tenant, jintan.office, jintan.office_name) == (
-        "jintan", "conduct_office", "区作风建设领导小组办公室"
+        "jintan",
+        "conduct_office",
+        "区作风建设领导小组办公室",
     )
     assert (hubei.tenant, hubei.office, hubei.office_name) == ("hubei", "personnel_department", "组织人事部门")
     assert not hubei.has("matter:accept")
@@ -49,18 +45,10 @@ async def test_each_realm_maps_to_its_own_tenant(
 async def test_rejections_over_http(auth_settings: AuthSettings, oidc_issuer: Issuer) -> None:
     cases = {
         "expired": oidc_issuer.mint_token("wenze-kunshan", username="ks-intake", expires_in=-300),
-        "audience": oidc_issuer.mint_token(
-            "wenze-kunshan", username="ks-intake", claims={"aud": "wenze-web"}
-        ),
-        "issuer": oidc_issuer.mint_token(
-            "wenze-elsewhere", key=generate_signing_key(), base_url=oidc_issuer.base_url
-        ),
-        "unknown-key": oidc_issuer.mint_token(
-            "wenze-kunshan", username="ks-intake", key=generate_signing_key()
-        ),
-        "algorithm": oidc_issuer.mint_token(
-            "wenze-kunshan", username="ks-intake", algorithm="none"
-        ),
+        "audience": oidc_issuer.mint_token("wenze-kunshan", username="ks-intake", claims={"aud": "wenze-web"}),
+        "issuer": oidc_issuer.mint_token("wenze-elsewhere", key=generate_signing_key(), base_url=oidc_issuer.base_url),
+        "unknown-key": oidc_issuer.mint_token("wenze-kunshan", username="ks-intake", key=generate_signing_key()),
+        "algorithm": oidc_issuer.mint_token("wenze-kunshan", username="ks-intake", algorithm="none"),
         "malformed": "Bearer.nonsense",
     }
     async with TokenVerifier(auth_settings) as verifier:

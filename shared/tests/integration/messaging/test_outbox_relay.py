@@ -23,9 +23,17 @@ pytestmark = pytest.mark.integration
 
 
 def event(tenant: str = "kunshan") -> MatterRejected:
-    return MatterRejected(tenant=tenant, matter_id=uuid.uuid4(), number="KS-2026-00001", outcome="not_accepted",
-                          reason="不属于问责范围", transferred_to=None, study_date=dt.date(2026, 5, 6),
-                          participants=["周敏"], decided_by="ks-intake")
+    return MatterRejected(
+        tenant=tenant,
+        matter_id=uuid.uuid4(),
+        number="KS-2026-00001",
+        outcome="not_accepted",
+        reason="不属于问责范围",
+        transferred_to=None,
+        study_date=dt.date(2026, 5, 6),
+        participants=["周敏"],
+        decided_by="ks-intake",
+    )
 
 
 @pytest.fixture
@@ -59,7 +67,7 @@ async def test_relay_publishes_once_and_jetstream_drops_resends(engine: AsyncEng
             await session.flush()
     relay = OutboxRelay(engine, js, batch_size=7)
     sent = 0
-    while (batch := await relay.publish_batch()):
+    while batch := await relay.publish_batch():
         sent += batch
     assert sent == 30
     assert (await js.stream_info("INTAKE")).state.messages == before + 30
@@ -81,8 +89,9 @@ async def test_relay_publishes_once_and_jetstream_drops_resends(engine: AsyncEng
             assert not await inbox.seen(str(events[0].event_id), "reporting")
 
 
-async def test_each_message_carries_the_trace_of_the_request_that_caused_it(engine: AsyncEngine,
-                                                                           js: JetStreamContext) -> None:
+async def test_each_message_carries_the_trace_of_the_request_that_caused_it(
+    engine: AsyncEngine, js: JetStreamContext
+) -> None:
     # Two requests, two traces, relayed in one batch.
     traceparents = [f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01" for _ in range(2)]
     records = []
@@ -99,4 +108,4 @@ async def test_each_message_carries_the_trace_of_the_request_that_caused_it(engi
     subscription = await js.pull_subscribe("intake.hubei.>", durable=None)
     messages = await subscription.fetch(2, timeout=5)
     seen = {m.headers["Nats-Msg-Id"]: m.headers["traceparent"] for m in messages}
-    assert seen == {r.id: h for r, h in zip(records, traceparents)}
+    assert seen == {r.id: h for r, h in zip(records, traceparents, strict=False)}

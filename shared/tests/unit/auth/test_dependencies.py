@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import httpx
 import pytest
@@ -28,7 +29,7 @@ async def client(issuer: Issuer) -> AsyncIterator[httpx.AsyncClient]:
     install_problem_handlers(app)
 
     @app.get("/me")
-    async def me(principal: Principal = Depends(get_principal)) -> dict[str, object]:
+    async def me(principal: Annotated[Principal, Depends(get_principal)]) -> dict[str, object]:
         return {
             "tenant": principal.tenant,
             "username": principal.username,
@@ -36,7 +37,7 @@ async def client(issuer: Issuer) -> AsyncIterator[httpx.AsyncClient]:
         }
 
     @app.post("/accept")
-    async def accept(principal: Principal = Depends(require(MATTER_ACCEPT))) -> dict[str, str]:
+    async def accept(principal: Annotated[Principal, Depends(require(MATTER_ACCEPT))]) -> dict[str, str]:
         return {"accepted_by": principal.username}
 
     async with in_process_verifier(issuer) as verifier:
@@ -78,17 +79,13 @@ async def test_invalid_token(client: httpx.AsyncClient, issuer: Issuer) -> None:
 
 
 async def test_good_token(client: httpx.AsyncClient, issuer: Issuer) -> None:
-    r = await client.get(
-        "/me", headers=bearer(issuer.mint_token("wenze-jintan", username="jt-commission"))
-    )
+    r = await client.get("/me", headers=bearer(issuer.mint_token("wenze-jintan", username="jt-commission")))
     assert r.status_code == 200
     assert r.json() == {"tenant": "jintan", "username": "jt-commission", "office": "区纪委监委"}
 
 
 async def test_capability_present(client: httpx.AsyncClient, issuer: Issuer) -> None:
-    r = await client.post(
-        "/accept", headers=bearer(issuer.mint_token("wenze-kunshan", username="ks-intake"))
-    )
+    r = await client.post("/accept", headers=bearer(issuer.mint_token("wenze-kunshan", username="ks-intake")))
     assert r.status_code == 200
     assert r.json() == {"accepted_by": "ks-intake"}
 

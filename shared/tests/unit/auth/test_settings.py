@@ -11,15 +11,11 @@ def test_realm_and_issuer_follow_the_naming_convention() -> None:
     s = AuthSettings(oidc_base_url="https://id.example.cn/")
     assert s.realm_of("kunshan") == "wenze-kunshan"
     assert s.issuer_of("hubei") == "https://id.example.cn/realms/wenze-hubei"
-    assert s.jwks_url_of("jintan") == (
-        "https://id.example.cn/realms/wenze-jintan/protocol/openid-connect/certs"
-    )
+    assert s.jwks_url_of("jintan") == ("https://id.example.cn/realms/wenze-jintan/protocol/openid-connect/certs")
 
 
 def test_internal_url_only_changes_where_keys_are_fetched() -> None:
-    s = AuthSettings(
-        oidc_base_url="https://id.example.cn", oidc_internal_url="http://keycloak:8080"
-    )
+    s = AuthSettings(oidc_base_url="https://id.example.cn", oidc_internal_url="http://keycloak:8080")
     assert s.issuer_of("kunshan") == "https://id.example.cn/realms/wenze-kunshan"
     assert s.jwks_url_of("kunshan").startswith("http://keycloak:8080/realms/wenze-kunshan/")
 

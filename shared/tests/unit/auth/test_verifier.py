@@ -72,17 +72,13 @@ async def test_tenant_comes_from_the_issuer(
     assert (principal.tenant, principal.office_name) == (tenant, office)
 
 
-async def test_a_body_claim_cannot_choose_the_tenant(
-    verifier: TokenVerifier, issuer: Issuer
-) -> None:
+async def test_a_body_claim_cannot_choose_the_tenant(verifier: TokenVerifier, issuer: Issuer) -> None:
     token = issuer.mint_token(KUNSHAN, username="ks-intake", claims={"tenant": "jintan"})
     assert (await verifier.verify(token)).tenant == "kunshan"
 
 
 async def test_expired_token(verifier: TokenVerifier, issuer: Issuer) -> None:
-    err = await rejected(
-        verifier, issuer.mint_token(KUNSHAN, username="ks-intake", expires_in=-120)
-    )
+    err = await rejected(verifier, issuer.mint_token(KUNSHAN, username="ks-intake", expires_in=-120))
     assert err.reason == "expired"
     assert err.detail == "token has expired"
 
@@ -114,9 +110,7 @@ async def test_realm_of_an_unlisted_tenant_is_refused(issuer: Issuer) -> None:
 
 
 async def test_issuer_on_another_host_is_refused(verifier: TokenVerifier, issuer: Issuer) -> None:
-    token = issuer.mint_token(
-        KUNSHAN, username="ks-intake", claims={"iss": "http://evil.test/realms/wenze-kunshan"}
-    )
+    token = issuer.mint_token(KUNSHAN, username="ks-intake", claims={"iss": "http://evil.test/realms/wenze-kunshan"})
     assert (await rejected(verifier, token)).reason == "issuer"
 
 
@@ -128,9 +122,7 @@ async def test_unknown_key(verifier: TokenVerifier, issuer: Issuer) -> None:
 
 async def test_forged_signature_under_a_real_kid(verifier: TokenVerifier, issuer: Issuer) -> None:
     real_kid = issuer.realms[KUNSHAN].active_key.kid
-    forged = issuer.mint_token(
-        KUNSHAN, username="ks-leader", key=generate_signing_key(), headers={"kid": real_kid}
-    )
+    forged = issuer.mint_token(KUNSHAN, username="ks-leader", key=generate_signing_key(), headers={"kid": real_kid})
     assert (await rejected(verifier, forged)).reason == "signature"
 
 
@@ -171,17 +163,13 @@ async def test_token_without_exp(verifier: TokenVerifier, issuer: Issuer) -> Non
     assert "'exp'" in (err.detail or "")
 
 
-async def test_id_and_refresh_tokens_are_not_access_tokens(
-    verifier: TokenVerifier, issuer: Issuer
-) -> None:
+async def test_id_and_refresh_tokens_are_not_access_tokens(verifier: TokenVerifier, issuer: Issuer) -> None:
     for typ in ("ID", "Refresh"):
         token = issuer.mint_token(KUNSHAN, username="ks-intake", claims={"typ": typ})
         assert (await rejected(verifier, token)).reason == "typ"
 
 
-async def test_client_roles_of_the_api_count_as_capabilities(
-    verifier: TokenVerifier, issuer: Issuer
-) -> None:
+async def test_client_roles_of_the_api_count_as_capabilities(verifier: TokenVerifier, issuer: Issuer) -> None:
     token = issuer.mint_token(
         KUNSHAN,
         username="ks-trial",
@@ -218,9 +206,7 @@ async def test_refresh_is_rate_limited(issuer: Issuer) -> None:
         assert own.certs_requests[KUNSHAN] == 1
         # Even a genuine rotation waits for the interval; the old key keeps working meanwhile.
         own.rotate_key(KUNSHAN)
-        assert (await rejected(v, own.mint_token(KUNSHAN, username="ks-trial"))).reason == (
-            "unknown-key"
-        )
+        assert (await rejected(v, own.mint_token(KUNSHAN, username="ks-trial"))).reason == ("unknown-key")
         assert own.certs_requests[KUNSHAN] == 1
 
 
@@ -235,8 +221,9 @@ async def test_concurrent_cold_requests_share_one_fetch() -> None:
 
 async def test_keys_are_refetched_after_max_age() -> None:
     own = Issuer.build(["wenze-kunshan"], base_url="http://issuer.test")
-    async with in_process_verifier(own, jwks_max_age_seconds=0.01, jwks_min_refresh_seconds=0,
-                                   verified_token_cache_seconds=0) as v:
+    async with in_process_verifier(
+        own, jwks_max_age_seconds=0.01, jwks_min_refresh_seconds=0, verified_token_cache_seconds=0
+    ) as v:
         token = own.mint_token(KUNSHAN, username="ks-intake")
         await v.verify(token)
         await asyncio.sleep(0.02)

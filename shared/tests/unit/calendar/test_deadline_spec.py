@@ -30,9 +30,7 @@ from wenze.calendar import (
         ({"kind": "month_end", "amount": 2}, date(2026, 12, 1), date(2027, 2, 28)),
     ],
 )
-def test_compute(
-    library_calendar: WorkingCalendar, spec: dict[str, object], start: date, expected: date
-) -> None:
+def test_compute(library_calendar: WorkingCalendar, spec: dict[str, object], start: date, expected: date) -> None:
     assert DeadlineSpec.model_validate(spec).compute(start, library_calendar) == expected
 
 
@@ -57,9 +55,7 @@ def test_roll_to_working_day_is_opt_in(library_calendar: WorkingCalendar) -> Non
 
 
 def test_deadline_overdue(library_calendar: WorkingCalendar) -> None:
-    deadline = DeadlineSpec(kind="working_days", amount=3).deadline(
-        date(2026, 4, 30), library_calendar
-    )
+    deadline = DeadlineSpec(kind="working_days", amount=3).deadline(date(2026, 4, 30), library_calendar)
     assert deadline.kind is DeadlineKind.WORKING_DAYS
     assert not deadline.is_overdue(date(2026, 5, 8))
     assert deadline.is_overdue(date(2026, 5, 9))

@@ -50,9 +50,7 @@ def test_national_day_2026_holidays_and_makeup_days(library_calendar: WorkingCal
         (date(2026, 9, 18), 5, date(2026, 9, 24)),
     ],
 )
-def test_national_day_2026_working_days(
-    library_calendar: WorkingCalendar, start: date, n: int, expected: date
-) -> None:
+def test_national_day_2026_working_days(library_calendar: WorkingCalendar, start: date, n: int, expected: date) -> None:
     assert library_calendar.add_working_days(start, n) == expected
     assert library_calendar.working_days_between(start, expected) == n
 

@@ -23,9 +23,16 @@ def config_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def _session(**extra: object) -> auth.Session:
-    values: dict = {"issuer_url": "http://issuer.test", "realm": "wenze-kunshan", "client_id": "wenze-web",
-                    "username": "ks-intake", "access_token": "stored-token", "expires_at": time.time() + 300,
-                    "refresh_token": "r", "refresh_expires_at": time.time() + 1800}
+    values: dict = {
+        "issuer_url": "http://issuer.test",
+        "realm": "wenze-kunshan",
+        "client_id": "wenze-web",
+        "username": "ks-intake",
+        "access_token": "stored-token",
+        "expires_at": time.time() + 300,
+        "refresh_token": "r",
+        "refresh_expires_at": time.time() + 1800,
+    }
     values.update(extra)
     return auth.Session(**values)
 
@@ -91,8 +98,9 @@ def test_login_command_stores_the_session(monkeypatch: pytest.MonkeyPatch, confi
         return _session(realm="wenze-jintan", username=str(kwargs["username"]))
 
     monkeypatch.setattr(auth, "login", fake_login)
-    result = runner.invoke(app, ["login", "--tenant", "jintan", "--username", "jt-commission", "--json"],
-                           input="wenze\n")
+    result = runner.invoke(
+        app, ["login", "--tenant", "jintan", "--username", "jt-commission", "--json"], input="wenze\n"
+    )
     assert result.exit_code == 0, result.output
     assert calls[0]["tenant"] == "jintan" and calls[0]["password"] == "wenze"
     assert calls[0]["issuer_url"] == auth.DEFAULT_ISSUER_URL and calls[0]["client_id"] == "wenze-web"
@@ -105,7 +113,8 @@ def test_login_refused_exits_3(monkeypatch: pytest.MonkeyPatch) -> None:
         raise auth.AuthError("login to realm wenze-kunshan refused: Invalid user credentials (401)")
 
     monkeypatch.setattr(auth, "login", refuse)
-    result = runner.invoke(app, ["login", "--tenant", "kunshan", "--username", "ks-intake", "--password", "x"],
-                           env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app, ["login", "--tenant", "kunshan", "--username", "ks-intake", "--password", "x"], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 3
     assert "Invalid user credentials" in result.stderr

@@ -23,13 +23,34 @@ runner = CliRunner()
 WIDE = {"COLUMNS": "200"}
 
 MATTER: dict[str, Any] = {
-    "id": "5b1d6c2e-0000-4000-8000-000000000001", "tenant": "kunshan", "number": "KS-2026-00007",
-    "state": "received", "source": "city_government", "source_reference": "昆政办函〔2026〕12号",
-    "summary": "城市更新项目推进不力", "facts": "审批拖延停滞两个月", "proposed_form": "form_2",
-    "key_supervised": False, "relevant_date": "2026-11-22", "received_at": "2026-11-22T02:00:00Z",
-    "submitted_by": "ks-intake", "duplicate_of": None, "duplicate_override_reason": None, "acceptance": None,
-    "targets": [{"kind": "person", "name": "张明", "post": "副局长", "unit": None, "cadre_level": "city_managed",
-                 "sector": "city_department", "party_member": True, "org_level": None}],
+    "id": "5b1d6c2e-0000-4000-8000-000000000001",
+    "tenant": "kunshan",
+    "number": "KS-2026-00007",
+    "state": "received",
+    "source": "city_government",
+    "source_reference": "昆政办函〔2026〕12号",
+    "summary": "城市更新项目推进不力",
+    "facts": "审批拖延停滞两个月",
+    "proposed_form": "form_2",
+    "key_supervised": False,
+    "relevant_date": "2026-11-22",
+    "received_at": "2026-11-22T02:00:00Z",
+    "submitted_by": "ks-intake",
+    "duplicate_of": None,
+    "duplicate_override_reason": None,
+    "acceptance": None,
+    "targets": [
+        {
+            "kind": "person",
+            "name": "张明",
+            "post": "副局长",
+            "unit": None,
+            "cadre_level": "city_managed",
+            "sector": "city_department",
+            "party_member": True,
+            "org_level": None,
+        }
+    ],
     "attachments": [],
 }
 
@@ -50,8 +71,9 @@ class FakeIntake:
         self.requests.append(request)
         handlers = self.routes.get((request.method, request.url.path))
         if not handlers:
-            return httpx.Response(404, json={"type": "https://wenze.dev/problems/not-found", "title": "Not found",
-                                             "status": 404})
+            return httpx.Response(
+                404, json={"type": "https://wenze.dev/problems/not-found", "title": "Not found", "status": 404}
+            )
         handler = handlers.pop(0) if len(handlers) > 1 else handlers[0]
         return handler(request)
 
@@ -78,8 +100,11 @@ def _matter_file(tmp_path: Path, body: Any) -> str:
 def test_submit_posts_the_file_with_the_idempotency_key(intake, tmp_path: Path) -> None:
     intake.route("POST", "/v1/matters", lambda r: httpx.Response(201, json=MATTER))
     body = {"source": "city_government", "summary": "城市更新项目推进不力"}
-    result = runner.invoke(app, ["submit", _matter_file(tmp_path, body), "--idempotency-key", "k-1",
-                                 "--url", "http://intake.test:9"], env=WIDE)
+    result = runner.invoke(
+        app,
+        ["submit", _matter_file(tmp_path, body), "--idempotency-key", "k-1", "--url", "http://intake.test:9"],
+        env=WIDE,
+    )
     assert result.exit_code == 0, result.output
     assert "Registered KS-2026-00007" in result.output
     request = intake.requests[0]
@@ -90,8 +115,9 @@ def test_submit_posts_the_file_with_the_idempotency_key(intake, tmp_path: Path) 
 
 
 def test_submit_json_reads_stdin_and_prints_only_the_matter(intake) -> None:
-    intake.route("POST", "/v1/matters",
-           lambda r: httpx.Response(201, json=MATTER, headers={"Idempotency-Replayed": "true"}))
+    intake.route(
+        "POST", "/v1/matters", lambda r: httpx.Response(201, json=MATTER, headers={"Idempotency-Replayed": "true"})
+    )
     result = runner.invoke(app, ["submit", "-", "--json"], input='{"source": "x"}')
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == MATTER
@@ -114,17 +140,24 @@ def test_submit_missing_file(intake, tmp_path: Path) -> None:
 
 
 PROBLEM = {
-    "type": "https://wenze.dev/problems/validation-failed", "title": "Request is not valid", "status": 422,
+    "type": "https://wenze.dev/problems/validation-failed",
+    "title": "Request is not valid",
+    "status": 422,
     "detail": "body.targets.0.cadre_level: not in the tenant's vocabulary",
     "instance": "/v1/matters",
-    "errors": [{"field": "body.targets.0.cadre_level", "reason": "not in the tenant's vocabulary"},
-               {"field": "body.source", "reason": "unknown source"}],
+    "errors": [
+        {"field": "body.targets.0.cadre_level", "reason": "not in the tenant's vocabulary"},
+        {"field": "body.source", "reason": "unknown source"},
+    ],
 }
 
 
 def test_problem_is_shown_with_title_detail_and_each_field(intake, tmp_path: Path) -> None:
-    intake.route("POST", "/v1/matters",
-           lambda r: httpx.Response(422, json=PROBLEM, headers={"Content-Type": "application/problem+json"}))
+    intake.route(
+        "POST",
+        "/v1/matters",
+        lambda r: httpx.Response(422, json=PROBLEM, headers={"Content-Type": "application/problem+json"}),
+    )
     result = runner.invoke(app, ["submit", _matter_file(tmp_path, {"source": "x"})], env=WIDE)
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -136,8 +169,12 @@ def test_problem_is_shown_with_title_detail_and_each_field(intake, tmp_path: Pat
 
 
 def test_problem_with_json_goes_to_stderr_as_the_problem_document(intake, tmp_path: Path) -> None:
-    problem = {"type": "https://wenze.dev/problems/duplicate-matter", "title": "Matter already registered",
-               "status": 409, "existing_matter_id": "abc"}
+    problem = {
+        "type": "https://wenze.dev/problems/duplicate-matter",
+        "title": "Matter already registered",
+        "status": 409,
+        "existing_matter_id": "abc",
+    }
     intake.route("POST", "/v1/matters", lambda r: httpx.Response(409, json=problem))
     result = runner.invoke(app, ["submit", _matter_file(tmp_path, {"source": "x"}), "--json"])
     assert result.exit_code == 1
@@ -164,8 +201,11 @@ def test_unreachable_intake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    monkeypatch.setattr(matters, "open_client",
-                        lambda url: IntakeClient("http://127.0.0.1:1", None, transport=httpx.MockTransport(refuse)))
+    monkeypatch.setattr(
+        matters,
+        "open_client",
+        lambda url: IntakeClient("http://127.0.0.1:1", None, transport=httpx.MockTransport(refuse)),
+    )
     result = runner.invoke(app, ["show", "x"], env=WIDE)
     assert result.exit_code == 4
     assert "cannot reach http://127.0.0.1:1" in result.stderr
@@ -185,19 +225,48 @@ def test_not_logged_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_list_passes_filters_and_follows_cursors(intake) -> None:
     first = {"items": [MATTER], "next_cursor": "c2"}
     second = {"items": [{**MATTER, "id": "second", "number": "KS-2026-00006"}], "next_cursor": None}
-    intake.route("GET", "/v1/matters", lambda r: httpx.Response(200, json=first),
-           lambda r: httpx.Response(200, json=second))
-    result = runner.invoke(app, ["list", "--state", "received", "--source", "city_government", "--received-from",
-                                 "2026-01-01", "--received-to", "2026-12-31", "--target-name", "张明",
-                                 "--cadre-level", "city_managed", "--q", "城市", "--limit", "1", "--all", "--json"])
+    intake.route(
+        "GET", "/v1/matters", lambda r: httpx.Response(200, json=first), lambda r: httpx.Response(200, json=second)
+    )
+    result = runner.invoke(
+        app,
+        [
+            "list",
+            "--state",
+            "received",
+            "--source",
+            "city_government",
+            "--received-from",
+            "2026-01-01",
+            "--received-to",
+            "2026-12-31",
+            "--target-name",
+            "张明",
+            "--cadre-level",
+            "city_managed",
+            "--q",
+            "城市",
+            "--limit",
+            "1",
+            "--all",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [m["number"] for m in data["items"]] == ["KS-2026-00007", "KS-2026-00006"]
     assert data["next_cursor"] is None
     params = dict(intake.requests[0].url.params)
-    assert params == {"state": "received", "source": "city_government", "received_from": "2026-01-01",
-                      "received_to": "2026-12-31", "target_name": "张明", "cadre_level": "city_managed",
-                      "q": "城市", "limit": "1"}
+    assert params == {
+        "state": "received",
+        "source": "city_government",
+        "received_from": "2026-01-01",
+        "received_to": "2026-12-31",
+        "target_name": "张明",
+        "cadre_level": "city_managed",
+        "q": "城市",
+        "limit": "1",
+    }
     assert intake.requests[1].url.params["cursor"] == "c2"
 
 
@@ -217,8 +286,9 @@ def test_list_rejects_an_unknown_state(intake) -> None:
 
 
 def test_show_json_includes_the_timeline(intake) -> None:
-    timeline = [{"at": "2026-11-22T02:00:00Z", "actor": "ks-intake", "action": "received", "state": "received",
-                 "detail": {}}]
+    timeline = [
+        {"at": "2026-11-22T02:00:00Z", "actor": "ks-intake", "action": "received", "state": "received", "detail": {}}
+    ]
     intake.route("GET", f"/v1/matters/{MATTER['id']}", lambda r: httpx.Response(200, json=MATTER))
     intake.route("GET", f"/v1/matters/{MATTER['id']}/timeline", lambda r: httpx.Response(200, json=timeline))
     result = runner.invoke(app, ["show", MATTER["id"], "--json"])
@@ -233,21 +303,45 @@ def test_show_json_includes_the_timeline(intake) -> None:
 def test_accept_sends_the_collective_study(intake) -> None:
     accepted = {**MATTER, "state": "accepted"}
     intake.route("POST", f"/v1/matters/{MATTER['id']}/acceptance", lambda r: httpx.Response(200, json=accepted))
-    result = runner.invoke(app, ["accept", MATTER["id"], "--outcome", "transferred", "-p", "周敏", "--participant",
-                                 "陈立", "--study-date", "2026-11-20", "--reason", "不属本级管辖",
-                                 "--transferred-to", "苏州市纪委监委"], env=WIDE)
+    result = runner.invoke(
+        app,
+        [
+            "accept",
+            MATTER["id"],
+            "--outcome",
+            "transferred",
+            "-p",
+            "周敏",
+            "--participant",
+            "陈立",
+            "--study-date",
+            "2026-11-20",
+            "--reason",
+            "不属本级管辖",
+            "--transferred-to",
+            "苏州市纪委监委",
+        ],
+        env=WIDE,
+    )
     assert result.exit_code == 0, result.output
     assert "accepted" in result.output
-    assert json.loads(intake.requests[0].content) == {"outcome": "transferred", "participants": ["周敏", "陈立"],
-                                             "study_date": "2026-11-20", "reason": "不属本级管辖",
-                                             "transferred_to": "苏州市纪委监委"}
+    assert json.loads(intake.requests[0].content) == {
+        "outcome": "transferred",
+        "participants": ["周敏", "陈立"],
+        "study_date": "2026-11-20",
+        "reason": "不属本级管辖",
+        "transferred_to": "苏州市纪委监委",
+    }
 
 
-@pytest.mark.parametrize("args", [
-    ["--outcome", "accepted", "--study-date", "2026-11-20"],                    # no participant
-    ["--outcome", "maybe", "-p", "周敏", "--study-date", "2026-11-20"],        # unknown outcome
-    ["--outcome", "accepted", "-p", "周敏", "--study-date", "20.11.2026"],     # not ISO
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--outcome", "accepted", "--study-date", "2026-11-20"],  # no participant
+        ["--outcome", "maybe", "-p", "周敏", "--study-date", "2026-11-20"],  # unknown outcome
+        ["--outcome", "accepted", "-p", "周敏", "--study-date", "20.11.2026"],  # not ISO
+    ],
+)
 def test_accept_argument_errors(intake, args: list[str]) -> None:
     result = runner.invoke(app, ["accept", "id-1", *args])
     assert result.exit_code == 2
@@ -255,9 +349,22 @@ def test_accept_argument_errors(intake, args: list[str]) -> None:
 
 
 def _job(**extra: Any) -> dict[str, Any]:
-    job = {"id": "job-1", "state": "queued", "format": "jsonl", "filename": "clues.jsonl", "file_bytes": 120,
-           "total_rows": None, "processed_rows": 0, "registered": 0, "refused": 0, "created_by": "ks-intake",
-           "created_at": "2026-11-22T02:00:00Z", "started_at": None, "finished_at": None, "failure": None}
+    job = {
+        "id": "job-1",
+        "state": "queued",
+        "format": "jsonl",
+        "filename": "clues.jsonl",
+        "file_bytes": 120,
+        "total_rows": None,
+        "processed_rows": 0,
+        "registered": 0,
+        "refused": 0,
+        "created_by": "ks-intake",
+        "created_at": "2026-11-22T02:00:00Z",
+        "started_at": None,
+        "finished_at": None,
+        "failure": None,
+    }
     job.update(extra)
     return job
 
@@ -265,14 +372,26 @@ def _job(**extra: Any) -> dict[str, Any]:
 def test_import_uploads_polls_and_summarises(intake, tmp_path: Path) -> None:
     path = tmp_path / "clues.jsonl"
     path.write_text('{"a": 1}\n{"a": 2}\n{"a": 3}\n', encoding="utf-8")
-    done = _job(state="completed", total_rows=3, processed_rows=3, registered=2, refused=1,
-                started_at="2026-11-22T02:00:00Z", finished_at="2026-11-22T02:00:02Z")
+    done = _job(
+        state="completed",
+        total_rows=3,
+        processed_rows=3,
+        registered=2,
+        refused=1,
+        started_at="2026-11-22T02:00:00Z",
+        finished_at="2026-11-22T02:00:02Z",
+    )
     intake.route("POST", "/v1/matter-imports", lambda r: httpx.Response(202, json=_job()))
-    intake.route("GET", "/v1/matter-imports/job-1",
-           lambda r: httpx.Response(200, json=_job(state="running", total_rows=3, processed_rows=1, registered=1)),
-           lambda r: httpx.Response(200, json=done))
-    errors = {"items": [{"row": 2, "errors": [{"field": "targets.0.cadre_level", "reason": "unknown cadre level"}]}],
-              "next_after": None}
+    intake.route(
+        "GET",
+        "/v1/matter-imports/job-1",
+        lambda r: httpx.Response(200, json=_job(state="running", total_rows=3, processed_rows=1, registered=1)),
+        lambda r: httpx.Response(200, json=done),
+    )
+    errors = {
+        "items": [{"row": 2, "errors": [{"field": "targets.0.cadre_level", "reason": "unknown cadre level"}]}],
+        "next_after": None,
+    }
     intake.route("GET", "/v1/matter-imports/job-1/errors", lambda r: httpx.Response(200, json=errors))
     result = runner.invoke(app, ["import", str(path), "--interval", "0.05"], env=WIDE)
     assert result.exit_code == 0, result.output
@@ -301,8 +420,11 @@ def test_import_json_output(intake, tmp_path: Path) -> None:
 def test_import_failed_job_exits_nonzero(intake, tmp_path: Path) -> None:
     path = tmp_path / "clues.xlsx"
     path.write_bytes(b"PK\x03\x04 not really")
-    intake.route("POST", "/v1/matter-imports",
-           lambda r: httpx.Response(202, json=_job(format="xlsx", state="failed", failure="not an XLSX workbook")))
+    intake.route(
+        "POST",
+        "/v1/matter-imports",
+        lambda r: httpx.Response(202, json=_job(format="xlsx", state="failed", failure="not an XLSX workbook")),
+    )
     result = runner.invoke(app, ["import", str(path)], env=WIDE)
     assert result.exit_code == 1
     assert "not an XLSX workbook" in result.output

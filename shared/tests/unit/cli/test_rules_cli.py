@@ -11,8 +11,12 @@ from wenze.cli.main import app
 
 runner = CliRunner()
 
-EXAMPLE = {"target_kind": "person", "cadre_level": "city_managed", "sector": "city_department",
-           "proposed_forms": ["form_2"]}
+EXAMPLE = {
+    "target_kind": "person",
+    "cadre_level": "city_managed",
+    "sector": "city_department",
+    "proposed_forms": ["form_2"],
+}
 
 
 def _facts(tmp_path: Path, facts: dict) -> str:
@@ -29,8 +33,21 @@ def test_list_shows_tenants_documents_and_decisions() -> None:
 
 
 def test_explain_json(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["rules", "explain", "--tenant", "kunshan", "--decision", "routing",
-                                 _facts(tmp_path, EXAMPLE), "--on", "2026-04-30", "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "rules",
+            "explain",
+            "--tenant",
+            "kunshan",
+            "--decision",
+            "routing",
+            _facts(tmp_path, EXAMPLE),
+            "--on",
+            "2026-04-30",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["outcome"]["handler"] == "discipline_supervision_office"
@@ -38,24 +55,57 @@ def test_explain_json(tmp_path: Path) -> None:
 
 
 def test_explain_table(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["rules", "explain", "--tenant", "kunshan", "--decision", "implementation",
-                                 _facts(tmp_path, {"target_class": "major", "target_kind": "person",
-                                                   "decided_forms": ["form_2"], "decided_on": "2026-04-30"}),
-                                 "--on", "2026-04-30"], env={"COLUMNS": "240"})
+    result = runner.invoke(
+        app,
+        [
+            "rules",
+            "explain",
+            "--tenant",
+            "kunshan",
+            "--decision",
+            "implementation",
+            _facts(
+                tmp_path,
+                {
+                    "target_class": "major",
+                    "target_kind": "person",
+                    "decided_forms": ["form_2"],
+                    "decided_on": "2026-04-30",
+                },
+            ),
+            "--on",
+            "2026-04-30",
+        ],
+        env={"COLUMNS": "240"},
+    )
     assert result.exit_code == 0, result.output
     assert "2026-05-08" in result.output and "copy_party_conduct_3_working_days" in result.output
 
 
 def test_explain_out_of_period_exits_nonzero(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["rules", "explain", "--tenant", "kunshan", "--decision", "routing",
-                                 _facts(tmp_path, EXAMPLE), "--on", "2019-01-01", "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "rules",
+            "explain",
+            "--tenant",
+            "kunshan",
+            "--decision",
+            "routing",
+            _facts(tmp_path, EXAMPLE),
+            "--on",
+            "2019-01-01",
+            "--json",
+        ],
+    )
     assert result.exit_code == 1
     assert json.loads(result.output)["code"] == "out_of_period"
 
 
 def test_unknown_tenant(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["rules", "explain", "--tenant", "nowhere", "--decision", "routing",
-                                 _facts(tmp_path, EXAMPLE)])
+    result = runner.invoke(
+        app, ["rules", "explain", "--tenant", "nowhere", "--decision", "routing", _facts(tmp_path, EXAMPLE)]
+    )
     assert result.exit_code == 2
 
 

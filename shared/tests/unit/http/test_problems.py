@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import httpx
 import pytest
@@ -45,7 +46,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         return {"targets": len(matter.targets)}
 
     @app.post("/uploads")
-    async def upload(file: UploadFile = File(...)) -> dict[str, int]:
+    async def upload(file: Annotated[UploadFile, File()]) -> dict[str, int]:
         return {"bytes": len(await file.read())}
 
     @app.get("/boom")
@@ -89,9 +90,7 @@ async def test_validation_errors_name_each_field(client: httpx.AsyncClient) -> N
 
 
 async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:
-    r = await client.post(
-        "/matters", content=b'{"title": "x",', headers={"content-type": "application/json"}
-    )
+    r = await client.post("/matters", content=b'{"title": "x",', headers={"content-type": "application/json"})
     body = assert_problem(r, 400, "malformed-body")
     assert "at character" in str(body["detail"])
 
@@ -109,9 +108,7 @@ async def test_oversized_chunked_body_is_413(client: httpx.AsyncClient) -> None:
             yield b"x" * 50
         yield b'", "targets": []}'
 
-    r = await client.post(
-        "/matters", content=chunks(), headers={"content-type": "application/json"}
-    )
+    r = await client.post("/matters", content=chunks(), headers={"content-type": "application/json"})
     assert "content-length" not in r.request.headers
     assert_problem(r, 413, "payload-too-large")
 

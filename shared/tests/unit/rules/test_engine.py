@@ -166,8 +166,12 @@ def test_count_over_records(demo) -> None:
 
 @pytest.mark.parametrize(
     ("earlier", "later", "fires"),
-    [("2025-03-01", "2026-03-01", True), ("2025-03-01", "2026-03-02", False),
-     ("2024-02-29", "2025-02-28", True), ("2025-03-01", "2025-02-28", False)],
+    [
+        ("2025-03-01", "2026-03-01", True),
+        ("2025-03-01", "2026-03-02", False),
+        ("2024-02-29", "2025-02-28", True),
+        ("2025-03-01", "2025-02-28", False),
+    ],
 )
 def test_within_a_year_includes_the_anniversary(demo, earlier: str, later: str, fires: bool) -> None:
     ev = demo.evaluate("d", {"earlier_on": earlier, "later_on": later}, ON)
@@ -199,7 +203,9 @@ def test_out_of_period_when_no_procedure_document_applies(tmp_path: Path, monkey
 
 
 def test_linter_finds_bad_citations_vocabulary_and_overlaps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    decision = DECISION.replace("then: {who: b}", "then: {who: c}").replace("cite: [NEW 第二条]", "cite: [NEW 第九条]", 1)
+    decision = DECISION.replace("then: {who: b}", "then: {who: c}").replace(
+        "cite: [NEW 第二条]", "cite: [NEW 第九条]", 1
+    )
     decision += textwrap.dedent("""
       - name: versions
         hit: first
@@ -246,8 +252,15 @@ def test_shipped_packs_lint_clean() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"fact": "x"}, {"fact": "x", "eq": 1, "ne": 2}, {"all": []}, {"always": False},
-     {"fact": "x", "within": {"weeks": 1}, "of": "y"}, {"count": {"fact": "x"}, "gte": "2"}, "x == 1"],
+    [
+        {"fact": "x"},
+        {"fact": "x", "eq": 1, "ne": 2},
+        {"all": []},
+        {"always": False},
+        {"fact": "x", "within": {"weeks": 1}, "of": "y"},
+        {"count": {"fact": "x"}, "gte": "2"},
+        "x == 1",
+    ],
 )
 def test_malformed_conditions_are_rejected(bad: object) -> None:
     with pytest.raises(ConditionError):
@@ -255,8 +268,12 @@ def test_malformed_conditions_are_rejected(bad: object) -> None:
 
 
 def test_absent_facts_never_match_comparisons() -> None:
-    for node in ({"fact": "x", "ne": 1}, {"fact": "x", "not_in": [1]}, {"fact": "x", "lt": 3},
-                 {"fact": "x", "subset_of": [1]}):
+    for node in (
+        {"fact": "x", "ne": 1},
+        {"fact": "x", "not_in": [1]},
+        {"fact": "x", "lt": 3},
+        {"fact": "x", "subset_of": [1]},
+    ):
         assert compile_condition(node).test({}) is False
     assert compile_condition({"fact": "x", "is_set": False}).test({}) is True
     assert compile_condition({"not": {"fact": "x", "eq": 1}}).test({}) is True

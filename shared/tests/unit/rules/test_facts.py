@@ -11,8 +11,11 @@ def test_target_facts_leave_out_what_is_unknown() -> None:
 
 def test_target_facts_read_snapshots_and_their_json_alike() -> None:
     snapshot = TargetSnapshot(kind="organisation", org_level="township_section", sector="district_town")
-    assert target_facts(snapshot) == target_facts(snapshot.model_dump(mode="json")) == {
-        "target_kind": "organisation", "organisation_level": "township_section", "sector": "district_town"}
+    assert (
+        target_facts(snapshot)
+        == target_facts(snapshot.model_dump(mode="json"))
+        == {"target_kind": "organisation", "organisation_level": "township_section", "sector": "district_town"}
+    )
 
 
 def test_several_units_or_sectors_make_multiple_parties() -> None:
@@ -26,6 +29,11 @@ def test_several_units_or_sectors_make_multiple_parties() -> None:
 
 def test_matter_facts_carry_the_proposed_form_as_a_list() -> None:
     facts = matter_facts("inspection", True, "form_2", [{"kind": "unknown"}])
-    assert facts == {"source": "inspection", "key_supervised": True, "proposed_forms": ["form_2"],
-                     "multiple_parties": False, "target_count": 1}
+    assert facts == {
+        "source": "inspection",
+        "key_supervised": True,
+        "proposed_forms": ["form_2"],
+        "multiple_parties": False,
+        "target_count": 1,
+    }
     assert matter_facts("inspection", False, None, [])["proposed_forms"] == []

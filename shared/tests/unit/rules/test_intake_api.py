@@ -25,11 +25,30 @@ def test_all_four_tenants_have_packs() -> None:
 @pytest.mark.parametrize(
     ("tenant", "expected"),
     [
-        ("kunshan", ["higher_commission", "city_party_committee", "city_government", "inspection",
-                     "commission_found", "grassroots_or_media", "other"]),
+        (
+            "kunshan",
+            [
+                "higher_commission",
+                "city_party_committee",
+                "city_government",
+                "inspection",
+                "commission_found",
+                "grassroots_or_media",
+                "other",
+            ],
+        ),
         ("zhenxiong", ["petition_report", "media_exposure", "work_discovery", "leader_instruction"]),
-        ("hubei", ["supervision_inspection", "wenzheng_transfer", "big_data_screening",
-                   "inspection_transfer", "petition", "other"]),
+        (
+            "hubei",
+            [
+                "supervision_inspection",
+                "wenzheng_transfer",
+                "big_data_screening",
+                "inspection_transfer",
+                "petition",
+                "other",
+            ],
+        ),
     ],
 )
 def test_intake_sources(tenant: str, expected: list[str]) -> None:
@@ -79,8 +98,12 @@ def test_before_kunshan_document_is_out_of_period() -> None:
 
 @pytest.mark.parametrize(
     ("tenant", "expected"),
-    [("kunshan", "KS-2026-00042"), ("jintan", "JT-2026-00042"),
-     ("zhenxiong", "ZX-2026-00042"), ("hubei", "HB-2026-00042")],
+    [
+        ("kunshan", "KS-2026-00042"),
+        ("jintan", "JT-2026-00042"),
+        ("zhenxiong", "ZX-2026-00042"),
+        ("hubei", "HB-2026-00042"),
+    ],
 )
 def test_matter_number(tenant: str, expected: str) -> None:
     assert get_pack(tenant).matter_number(2026, 42, ON) == expected
@@ -88,9 +111,12 @@ def test_matter_number(tenant: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "expected"),
-    [("consultation", "昆纪委问商〔2026〕7号"), ("routing_slip", "昆纪委问分〔2026〕7号"),
-     ("joint_review", "昆纪委问审〔2026〕7号"),
-     ("organisational_measure_letter", "昆纪委办函〔2026〕7号")],
+    [
+        ("consultation", "昆纪委问商〔2026〕7号"),
+        ("routing_slip", "昆纪委问分〔2026〕7号"),
+        ("joint_review", "昆纪委问审〔2026〕7号"),
+        ("organisational_measure_letter", "昆纪委办函〔2026〕7号"),
+    ],
 )
 def test_kunshan_form_numbers(kind: str, expected: str) -> None:
     assert get_pack("kunshan").number(kind, 2026, 7, ON) == expected

@@ -17,12 +17,21 @@ class AttachmentStored(BaseModel):
     size: int
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=AttachmentStored,
-             summary="Upload an attachment's content (raw body); reference it by sha256 in a matter",
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
-async def upload_attachment(request: Request,
-                            principal: Annotated[Principal, Depends(require(MATTER_SUBMIT))]) -> AttachmentStored:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttachmentStored,
+    summary="Upload an attachment's content (raw body); reference it by sha256 in a matter",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def upload_attachment(
+    request: Request, principal: Annotated[Principal, Depends(require(MATTER_SUBMIT))]
+) -> AttachmentStored:
     store = request.app.state.attachments
     limit = request.app.state.settings.max_attachment_bytes
     try:

@@ -24,12 +24,18 @@ Service = Annotated[ImportService, Depends(import_service)]
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ImportJobRead,
     summary="Start a bulk import (JSON Lines, CSV or XLSX as the raw request body)",
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/x-ndjson": {"schema": {"type": "string"}},
-        "text/csv": {"schema": {"type": "string"}},
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
-            {"schema": {"type": "string", "format": "binary"}},
-    }}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            },
+        }
+    },
 )
 async def start_import(
     request: Request,
@@ -44,8 +50,9 @@ async def start_import(
 
 
 @router.get("/{job_id}", response_model=ImportJobRead, summary="Progress and summary of an import")
-async def get_import(job_id: str, service: Service,
-                     principal: Annotated[Principal, Depends(require(MATTER_READ))]) -> ImportJobRead:
+async def get_import(
+    job_id: str, service: Service, principal: Annotated[Principal, Depends(require(MATTER_READ))]
+) -> ImportJobRead:
     return await service.get(principal, job_id)
 
 

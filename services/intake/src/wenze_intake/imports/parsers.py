@@ -57,7 +57,7 @@ def iter_rows(path: Path, fmt: str) -> Iterator[dict[str, Any] | RowUnreadable]:
             for values in rows:
                 if all(v is None for v in values):
                     continue
-                yield _flat_row(dict(zip(header, values)))
+                yield _flat_row(dict(zip(header, values, strict=False)))
         finally:
             workbook.close()
     else:

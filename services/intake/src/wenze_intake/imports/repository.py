@@ -27,8 +27,12 @@ class ImportRepository:
         now = utcnow()
         stmt = (
             select(ImportJob)
-            .where(or_(ImportJob.state == "queued",
-                       (ImportJob.state == "running") & (ImportJob.heartbeat_at < now - STALE_AFTER)))
+            .where(
+                or_(
+                    ImportJob.state == "queued",
+                    (ImportJob.state == "running") & (ImportJob.heartbeat_at < now - STALE_AFTER),
+                )
+            )
             .order_by(ImportJob.created_at)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -43,19 +47,26 @@ class ImportRepository:
     async def lock(self, job_id: str) -> ImportJob:
         # FOR NO KEY UPDATE: the next batch's row errors reference the job (a key-share lock),
         # which must not wait for this lock while this batch waits for that batch (ADR 0006).
-        return await self.session.scalar(select(ImportJob).where(ImportJob.id == job_id)
-                                         .with_for_update(key_share=True))
+        return await self.session.scalar(
+            select(ImportJob).where(ImportJob.id == job_id).with_for_update(key_share=True)
+        )
 
     async def add_row_errors(self, job_id: str, rows: list[tuple[int, list[dict]]]) -> None:
         if rows:
-            await self.session.execute(insert(ImportRowError),
-                                       [{"job_id": job_id, "row": r, "errors": e} for r, e in rows])
+            await self.session.execute(
+                insert(ImportRowError), [{"job_id": job_id, "row": r, "errors": e} for r, e in rows]
+            )
 
     async def row_errors(self, job_id: str, after: int, limit: int) -> list[ImportRowError]:
-        stmt = (select(ImportRowError).where(ImportRowError.job_id == job_id, ImportRowError.row > after)
-                .order_by(ImportRowError.row).limit(limit))
+        stmt = (
+            select(ImportRowError)
+            .where(ImportRowError.job_id == job_id, ImportRowError.row > after)
+            .order_by(ImportRowError.row)
+            .limit(limit)
+        )
         return list((await self.session.scalars(stmt)).all())
 
     async def mark_failed(self, job_id: str, reason: str) -> None:
-        await self.session.execute(update(ImportJob).where(ImportJob.id == job_id)
-                                   .values(state="failed", failure=reason, finished_at=utcnow()))
+        await self.session.execute(
+            update(ImportJob).where(ImportJob.id == job_id).values(state="failed", failure=reason, finished_at=utcnow())
+        )

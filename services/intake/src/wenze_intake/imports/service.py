@@ -8,8 +8,8 @@ batch; the next runner resumes from there, so no row is registered twice or lost
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -19,8 +19,8 @@ from pydantic import ValidationError
 
 from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
-from wenze.ids import new_id
 from wenze.http.problems import PayloadTooLarge
+from wenze.ids import new_id
 from wenze_intake.errors import ImportJobNotFound, UnsupportedImportFormat
 from wenze_intake.imports.models import ImportJob
 from wenze_intake.imports.parsers import EXTENSIONS, RowUnreadable, iter_rows, sniff_format
@@ -33,8 +33,15 @@ log = structlog.get_logger(__name__)
 
 
 class ImportService:
-    def __init__(self, uow: IntakeUnitOfWorkFactory, matters: MatterService, upload_dir: Path,
-                 *, max_upload_bytes: int, batch_size: int = 500):
+    def __init__(
+        self,
+        uow: IntakeUnitOfWorkFactory,
+        matters: MatterService,
+        upload_dir: Path,
+        *,
+        max_upload_bytes: int,
+        batch_size: int = 500,
+    ):
         self.uow = uow
         self.matters = matters
         self.upload_dir = upload_dir
@@ -43,8 +50,9 @@ class ImportService:
         self.batch_size = batch_size
         self.wake = asyncio.Event()
 
-    async def create(self, principal: Principal, chunks: AsyncIterator[bytes], content_type: str | None,
-                     filename: str | None) -> ImportJobRead:
+    async def create(
+        self, principal: Principal, chunks: AsyncIterator[bytes], content_type: str | None, filename: str | None
+    ) -> ImportJobRead:
         fmt = sniff_format(content_type, filename)
         if fmt is None:
             raise UnsupportedImportFormat(
@@ -66,9 +74,20 @@ class ImportService:
             path.unlink(missing_ok=True)
             raise
         async with self.uow() as uow:
-            job = ImportJob(id=job_id, tenant=principal.tenant, state="queued", format=fmt, filename=filename,
-                            file_path=str(path), file_bytes=size, created_by=principal.username,
-                            processed_rows=0, registered=0, refused=0, created_at=utcnow())
+            job = ImportJob(
+                id=job_id,
+                tenant=principal.tenant,
+                state="queued",
+                format=fmt,
+                filename=filename,
+                file_path=str(path),
+                file_bytes=size,
+                created_by=principal.username,
+                processed_rows=0,
+                registered=0,
+                refused=0,
+                created_at=utcnow(),
+            )
             uow.repos.imports.add(job)
             read = ImportJobRead.model_validate(job)
             await uow.commit()
@@ -88,8 +107,10 @@ class ImportService:
                 raise ImportJobNotFound(f"no import job {job_id} in this tenant")
             rows = await uow.repos.imports.row_errors(job_id, after, limit + 1)
             page = rows[:limit]
-            return ImportRowErrorPage(items=[ImportRowErrorRead.model_validate(r) for r in page],
-                                      next_after=page[-1].row if len(rows) > limit else None)
+            return ImportRowErrorPage(
+                items=[ImportRowErrorRead.model_validate(r) for r in page],
+                next_after=page[-1].row if len(rows) > limit else None,
+            )
 
     # -- the runner --------------------------------------------------------------------
 
@@ -97,7 +118,7 @@ class ImportService:
         while not stop.is_set():
             try:
                 worked = await self.run_one()
-            except Exception:  # noqa: BLE001 - keep the runner alive; the job is retried when stale
+            except Exception:
                 log.exception("import runner failed")
                 worked = False
             if not worked:
@@ -171,10 +192,14 @@ class ImportService:
                     # The batch before is not committed yet, so the duplicate lookup cannot see
                     # its rows: they are passed along instead, once that batch has chosen them.
                     await before.chosen.wait()
-                order = WriteOrder(pending=before.references if before else {}, chosen=write.choose,
-                                   turn=before.numbered.wait if before else None)
-                result = await self.matters.write_batch(uow, checked.batch, submitted_by=created_by,
-                                                        import_job_id=job_id, order=order)
+                order = WriteOrder(
+                    pending=before.references if before else {},
+                    chosen=write.choose,
+                    turn=before.numbered.wait if before else None,
+                )
+                result = await self.matters.write_batch(
+                    uow, checked.batch, submitted_by=created_by, import_job_id=job_id, order=order
+                )
                 write.numbered.set()
                 if before is not None:
                     # Progress is a prefix of the file: this batch commits only after the one
@@ -195,8 +220,9 @@ class ImportService:
             write.numbered.set()
             write.before = None  # a long import would otherwise keep every batch alive
 
-    async def _check_ahead(self, ahead: asyncio.Queue, tenant: str, created_by: str, job_id: str, path: Path,
-                           fmt: str, offset: int) -> None:
+    async def _check_ahead(
+        self, ahead: asyncio.Queue, tenant: str, created_by: str, job_id: str, path: Path, fmt: str, offset: int
+    ) -> None:
         dialect = self.uow.engine.dialect.name
         try:
             rows = islice(enumerate(iter_rows(path, fmt), start=1), offset, None)
@@ -209,7 +235,7 @@ class ImportService:
                     break
                 await ahead.put(checked)
             await ahead.put(None)
-        except Exception as exc:  # noqa: BLE001 - handed to the writer, which fails the job
+        except Exception as exc:
             await ahead.put(exc)
 
     def _read_and_check(self, rows, tenant: str, created_by: str, job_id: str, dialect: str) -> _CheckedRows | None:
@@ -232,10 +258,15 @@ class ImportService:
                 items.append(MatterCreate.model_validate(raw))
                 row_numbers.append(number)
             except ValidationError as exc:
-                errors.append((number, [
-                    {"field": ".".join(str(p) for p in e["loc"]) or "row", "reason": e["msg"]}
-                    for e in exc.errors()
-                ]))
+                errors.append(
+                    (
+                        number,
+                        [
+                            {"field": ".".join(str(p) for p in e["loc"]) or "row", "reason": e["msg"]}
+                            for e in exc.errors()
+                        ],
+                    )
+                )
         return _CheckedRows(len(batch), errors, row_numbers, self.matters.check_batch(tenant, items))
 
 

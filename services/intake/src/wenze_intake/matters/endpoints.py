@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from wenze.auth import Principal, require
 from wenze.auth.capabilities import MATTER_ACCEPT, MATTER_READ, MATTER_SUBMIT
+from wenze.calendar import china_today
 from wenze.rules import get_pack
 from wenze_intake.matters.schemas import (
     AcceptanceCreate,
@@ -15,15 +16,18 @@ from wenze_intake.matters.schemas import (
     MatterRead,
     TimelineEntryRead,
 )
-from wenze.calendar import china_today
 from wenze_intake.matters.service import MatterService
 
 router = APIRouter(prefix="/v1", tags=["matters"])
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$",
-           description="repeat a POST safely: the same key and body return the first response"),
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="repeat a POST safely: the same key and body return the first response",
+    ),
 ]
 
 
@@ -39,8 +43,9 @@ async def list_sources(principal: Annotated[Principal, Depends(require(MATTER_RE
     return [s.model_dump(mode="json") for s in get_pack(principal.tenant).intake_sources(china_today())]
 
 
-@router.post("/matters", status_code=status.HTTP_201_CREATED, response_model=MatterRead,
-             summary="Submit one matter (问责事项)")
+@router.post(
+    "/matters", status_code=status.HTTP_201_CREATED, response_model=MatterRead, summary="Submit one matter (问责事项)"
+)
 async def submit_matter(
     data: MatterCreate,
     response: Response,
@@ -75,16 +80,22 @@ async def get_matter(
     return await service.get(principal, matter_id)
 
 
-@router.get("/matters/{matter_id}/timeline", response_model=list[TimelineEntryRead],
-            summary="Every state change of the matter, with who and when")
+@router.get(
+    "/matters/{matter_id}/timeline",
+    response_model=list[TimelineEntryRead],
+    summary="Every state change of the matter, with who and when",
+)
 async def matter_timeline(
     matter_id: str, service: Service, principal: Annotated[Principal, Depends(require(MATTER_READ))]
 ) -> list[TimelineEntryRead]:
     return await service.timeline(principal, matter_id)
 
 
-@router.post("/matters/{matter_id}/acceptance", response_model=MatterRead,
-             summary="Record the intake office's collective-study outcome (受理)")
+@router.post(
+    "/matters/{matter_id}/acceptance",
+    response_model=MatterRead,
+    summary="Record the intake office's collective-study outcome (受理)",
+)
 async def decide_acceptance(
     matter_id: str,
     data: AcceptanceCreate,

@@ -34,10 +34,10 @@ class Matter(Base):
     # Summary, facts and target names in one column, so one substring search covers all.
     search_text: Mapped[str] = mapped_column(Text)
 
-    targets: Mapped[list["Target"]] = relationship(
+    targets: Mapped[list[Target]] = relationship(
         back_populates="matter", order_by="Target.position", lazy="selectin", cascade="all, delete-orphan"
     )
-    attachments: Mapped[list["Attachment"]] = relationship(
+    attachments: Mapped[list[Attachment]] = relationship(
         back_populates="matter", order_by="Attachment.position", lazy="selectin", cascade="all, delete-orphan"
     )
 

@@ -21,11 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-
-import orjson
 from dataclasses import dataclass
 from functools import lru_cache
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,7 +64,7 @@ def number_format(pack, kind: str, year: int, on: dt.date) -> NumberFormat | Non
     one = pack.number(kind, year, 1, on)
     if not (one.startswith(prefix) and one.endswith(suffix)) or len(one) <= len(prefix) + len(suffix):
         return None
-    digits = one[len(prefix):len(one) - len(suffix)]
+    digits = one[len(prefix) : len(one) - len(suffix)]
     if digits.lstrip("0") != "1":
         return None
     candidate = NumberFormat(prefix, len(digits), suffix)
@@ -87,8 +86,10 @@ _MATTER_RECORD = (
     "key_supervised boolean, relevant_date date, duplicate_of text, duplicate_override_reason text, "
     "search_text text, detail jsonb, event_id text, payload text"
 )
-_TARGET_RECORD = ("id text, matter_id text, position int, kind text, name text, post text, unit text, "
-                  "cadre_level text, sector text, party_member boolean, org_level text")
+_TARGET_RECORD = (
+    "id text, matter_id text, position int, kind text, name text, post text, unit text, "
+    "cadre_level text, sector text, party_member boolean, org_level text"
+)
 _ATTACHMENT_RECORD = "id text, matter_id text, position int, name text, size int, media_type text, sha256 text"
 
 
@@ -104,7 +105,9 @@ def _statement(with_attachments: bool, with_idempotency: bool):
         ),
         sequenced AS (
             SELECT r.*, counter.base + r.ord AS seq
-            FROM jsonb_to_recordset(CAST(:matters AS jsonb)) AS r(""" + _MATTER_RECORD + """)
+            FROM jsonb_to_recordset(CAST(:matters AS jsonb)) AS r("""
+        + _MATTER_RECORD
+        + """)
             CROSS JOIN counter
         ),
         numbered AS (
@@ -128,7 +131,9 @@ def _statement(with_attachments: bool, with_idempotency: bool):
         target_rows AS (
             INSERT INTO targets (id, matter_id, position, kind, name, post, unit, cadre_level, sector,
                                  party_member, org_level)
-            SELECT t.* FROM jsonb_to_recordset(CAST(:targets AS jsonb)) AS t(""" + _TARGET_RECORD + """)
+            SELECT t.* FROM jsonb_to_recordset(CAST(:targets AS jsonb)) AS t("""
+        + _TARGET_RECORD
+        + """)
         ),
         timeline_rows AS (
             INSERT INTO timeline (matter_id, at, actor, action, state, detail)
@@ -145,11 +150,15 @@ def _statement(with_attachments: bool, with_idempotency: bool):
         )""",
     ]
     if with_attachments:
-        parts.append(""",
+        parts.append(
+            """,
         attachment_rows AS (
             INSERT INTO attachments (id, matter_id, position, name, size, media_type, sha256)
-            SELECT a.* FROM jsonb_to_recordset(CAST(:attachments AS jsonb)) AS a(""" + _ATTACHMENT_RECORD + """)
-        )""")
+            SELECT a.* FROM jsonb_to_recordset(CAST(:attachments AS jsonb)) AS a("""
+            + _ATTACHMENT_RECORD
+            + """)
+        )"""
+        )
     if with_idempotency:
         # The stored answer is the response body; only its number is known here, not before.
         parts.append(""",
@@ -197,16 +206,29 @@ async def insert_numbered(
             raise TypeError("pass count with matters serialised as JSON")
         count = len(matters)
     params = {
-        "tenant": tenant, "year": year, "count": count, "prefix": fmt.prefix, "width": fmt.width,
-        "suffix": fmt.suffix, "received_at": received_at, "submitted_by": submitted_by,
-        "import_job_id": import_job_id, "subject": subject, "placeholder": _PLACEHOLDER_JSON,
-        "headers": json.dumps(headers), "matters": _as_json(matters), "targets": _as_json(targets),
+        "tenant": tenant,
+        "year": year,
+        "count": count,
+        "prefix": fmt.prefix,
+        "width": fmt.width,
+        "suffix": fmt.suffix,
+        "received_at": received_at,
+        "submitted_by": submitted_by,
+        "import_job_id": import_job_id,
+        "subject": subject,
+        "placeholder": _PLACEHOLDER_JSON,
+        "headers": json.dumps(headers),
+        "matters": _as_json(matters),
+        "targets": _as_json(targets),
     }
     if attachments:
         params["attachments"] = _as_json(attachments)
     if idempotency is not None:
-        params.update(idempotency_key=idempotency.key, fingerprint=idempotency.fingerprint,
-                      response=dumps_json(idempotency.response))
+        params.update(
+            idempotency_key=idempotency.key,
+            fingerprint=idempotency.fingerprint,
+            response=dumps_json(idempotency.response),
+        )
     result = await session.execute(_statement(bool(attachments), idempotency is not None), params)
     return {matter_id: (seq, number) for matter_id, seq, number in result.all()}
 

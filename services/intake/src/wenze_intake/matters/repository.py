@@ -13,8 +13,6 @@ from wenze.http.problems import BadRequest
 from wenze_intake.matters.models import Attachment, Matter, MatterCounter, Target, TimelineEntry
 from wenze_intake.matters.schemas import MatterFilters
 
-
-
 # The earliest matter for each pair comes last, so building a dict from the rows keeps it.
 _EXISTING_REFERENCES = text(
     "SELECT m.source, m.source_reference, m.id"
@@ -90,9 +88,10 @@ class MatterRepository:
             # batch size. A tuple IN list has two parameters per pair, so each batch was a new
             # statement to prepare and a large OR to plan (about a quarter of a 500-row batch's
             # write time).
-            sources, references = zip(*pairs)
-            rows = await self.session.execute(_EXISTING_REFERENCES, {
-                "tenant": tenant, "sources": list(sources), "references": list(references)})
+            sources, references = zip(*pairs, strict=False)
+            rows = await self.session.execute(
+                _EXISTING_REFERENCES, {"tenant": tenant, "sources": list(sources), "references": list(references)}
+            )
             return {(s, r): i for s, r, i in rows.all()}
         stmt = (
             select(Matter.source, Matter.source_reference, Matter.id)
@@ -104,8 +103,9 @@ class MatterRepository:
     def add(self, matter: Matter) -> None:
         self.session.add(matter)
 
-    async def add_bulk(self, matters: Sequence[dict], targets: Sequence[dict], attachments: Sequence[dict],
-                       timeline: Sequence[dict]) -> None:
+    async def add_bulk(
+        self, matters: Sequence[dict], targets: Sequence[dict], attachments: Sequence[dict], timeline: Sequence[dict]
+    ) -> None:
         """Insert many rows with executemany.
 
         Core inserts on the tables, not ORM bulk inserts on the classes: the ORM path spent
@@ -148,9 +148,7 @@ class MatterRepository:
             stmt = stmt.where(Matter.search_text.ilike(_like(filters.q), escape="\\"))
         if cursor:
             at, matter_id = decode_cursor(cursor)
-            stmt = stmt.where(
-                or_(Matter.received_at < at, and_(Matter.received_at == at, Matter.id < matter_id))
-            )
+            stmt = stmt.where(or_(Matter.received_at < at, and_(Matter.received_at == at, Matter.id < matter_id)))
         stmt = stmt.order_by(Matter.received_at.desc(), Matter.id.desc()).limit(limit)
         return list((await self.session.scalars(stmt)).all())
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
-from wenze.calendar import CHINA, china_today
 from wenze.auth.principal import Principal
+from wenze.calendar import CHINA, china_today
 from wenze.db.base import utcnow
-from wenze.ids import new_id
 from wenze.events.intake import MatterAccepted, MatterReceived, MatterRejected, TargetSnapshot
 from wenze.http.idempotency import fingerprint
 from wenze.http.problems import invalid
+from wenze.ids import new_id
 from wenze.messaging.tracing import current_trace_headers
 from wenze.rules import get_pack
 from wenze.rules.errors import RulesError
@@ -176,8 +176,9 @@ class MatterService:
         except NeedsTransaction:
             return await self._submit(principal, data, idempotency, single_statement=False)
 
-    async def _submit(self, principal: Principal, data: MatterCreate, idempotency: Idempotency | None, *,
-                      single_statement: bool) -> tuple[MatterRead, bool]:
+    async def _submit(
+        self, principal: Principal, data: MatterCreate, idempotency: Idempotency | None, *, single_statement: bool
+    ) -> tuple[MatterRead, bool]:
         async with self.uow() as uow:
             autocommit = single_statement and uow.session.bind.dialect.name == "postgresql"
             if autocommit:
@@ -189,8 +190,14 @@ class MatterService:
                 if replay is not None:
                     return replay, False
             try:
-                result = await self.register_batch(uow, principal.tenant, [data], submitted_by=principal.username,
-                                                   idempotency=idempotency, autocommit=autocommit)
+                result = await self.register_batch(
+                    uow,
+                    principal.tenant,
+                    [data],
+                    submitted_by=principal.username,
+                    idempotency=idempotency,
+                    autocommit=autocommit,
+                )
                 if result.refused:
                     raise _as_problem(result.refused[0])
                 # Answered from what was just written rather than read back: the read-back cost
@@ -215,7 +222,9 @@ class MatterService:
         if record.fingerprint != request_print:
             raise IdempotencyKeyReused(
                 f"Idempotency-Key {key!r} was used for a different request",
-                extra={"errors": [{"field": "header.Idempotency-Key", "reason": "already used for a different request"}]},
+                extra={
+                    "errors": [{"field": "header.Idempotency-Key", "reason": "already used for a different request"}]
+                },
             )
         return MatterRead.model_validate(record.body)
 
@@ -236,9 +245,14 @@ class MatterService:
         Items that fail are reported and left out; the rest are written together. Nothing is
         committed here: the caller's unit of work decides.
         """
-        return await self.write_batch(uow, self.check_batch(tenant, items, first_index=first_index),
-                                      submitted_by=submitted_by, import_job_id=import_job_id,
-                                      idempotency=idempotency, autocommit=autocommit)
+        return await self.write_batch(
+            uow,
+            self.check_batch(tenant, items, first_index=first_index),
+            submitted_by=submitted_by,
+            import_job_id=import_job_id,
+            idempotency=idempotency,
+            autocommit=autocommit,
+        )
 
     def check_batch(self, tenant: str, items: list[MatterCreate], *, first_index: int = 0) -> CheckedBatch:
         """The checks that need no database: sources, vocabularies, attachments, repeats within
@@ -254,8 +268,9 @@ class MatterService:
             errors = self._check(pack, item, on, sources_on)
             key = (item.source, item.source_reference) if item.source_reference else None
             if key and key in seen_in_batch and not item.duplicate_override:
-                errors.append({"field": "source_reference",
-                               "reason": f"repeats row {seen_in_batch[key]} of this batch"})
+                errors.append(
+                    {"field": "source_reference", "reason": f"repeats row {seen_in_batch[key]} of this batch"}
+                )
             if errors:
                 checked.refused.append(RowError(index, errors))
                 continue
@@ -285,8 +300,11 @@ class MatterService:
         result = BatchResult(refused=list(checked.refused))
         accepted = checked.accepted
         staged = checked.staged
-        if staged is not None and (staged.submitted_by, staged.import_job_id) == (submitted_by, import_job_id) \
-                and uow.session.bind.dialect.name == "postgresql":
+        if (
+            staged is not None
+            and (staged.submitted_by, staged.import_job_id) == (submitted_by, import_job_id)
+            and uow.session.bind.dialect.name == "postgresql"
+        ):
             await self._write_staged(uow, result, tenant, staged, idempotency, order)
             return result
         existing = await self._registered(uow, tenant, [item for _, item, _ in accepted], order)
@@ -294,11 +312,18 @@ class MatterService:
         for index, item, on in accepted:
             duplicate_of = existing.get((item.source, item.source_reference)) if item.source_reference else None
             if duplicate_of and not item.duplicate_override:
-                result.refused.append(RowError(index, [{
-                    "field": "source_reference",
-                    "reason": "this source and reference are already registered",
-                    "existing_matter_id": duplicate_of,
-                }]))
+                result.refused.append(
+                    RowError(
+                        index,
+                        [
+                            {
+                                "field": "source_reference",
+                                "reason": "this source and reference are already registered",
+                                "existing_matter_id": duplicate_of,
+                            }
+                        ],
+                    )
+                )
                 continue
             to_register.append((item, on, duplicate_of))
         if not to_register:
@@ -306,31 +331,47 @@ class MatterService:
 
         received_at = utcnow()
         year = received_at.astimezone(CHINA).year
-        fmt = _sql_number_format(pack, year, [on for _, on, _ in to_register]) \
-            if uow.session.bind.dialect.name == "postgresql" else None
+        fmt = (
+            _sql_number_format(pack, year, [on for _, on, _ in to_register])
+            if uow.session.bind.dialect.name == "postgresql"
+            else None
+        )
         if fmt is not None:
-            rows = self._sql_rows(tenant, [(index, item, on) for index, (item, on, _) in enumerate(to_register)],
-                                  received_at, submitted_by, import_job_id)
-            for row, (_, _, duplicate_of) in zip(rows, to_register):
+            rows = self._sql_rows(
+                tenant,
+                [(index, item, on) for index, (item, on, _) in enumerate(to_register)],
+                received_at,
+                submitted_by,
+                import_job_id,
+            )
+            for row, (_, _, duplicate_of) in zip(rows, to_register, strict=False):
                 if duplicate_of:
                     _mark_duplicate(row, duplicate_of, import_job_id)
             await _wait_turn(order)
-            await self._insert_sql_rows(uow, result, tenant, year, fmt, rows, received_at, submitted_by,
-                                        import_job_id, idempotency)
+            await self._insert_sql_rows(
+                uow, result, tenant, year, fmt, rows, received_at, submitted_by, import_job_id, idempotency
+            )
         elif autocommit:
             raise NeedsTransaction()
         else:
             await _wait_turn(order)
-            await self._write_numbered_in_python(uow, result, tenant, pack, year, to_register, received_at,
-                                                 submitted_by, import_job_id, idempotency)
+            await self._write_numbered_in_python(
+                uow, result, tenant, pack, year, to_register, received_at, submitted_by, import_job_id, idempotency
+            )
         if order is not None:
             # Ids are made with the rows here, so the next batch hears of them once they are written.
-            order.chosen({(m.row["source"], m.row["source_reference"]): m.id for m in result.registered
-                       if m.row["source_reference"]})
+            order.chosen(
+                {
+                    (m.row["source"], m.row["source_reference"]): m.id
+                    for m in result.registered
+                    if m.row["source_reference"]
+                }
+            )
         return result
 
-    def stage_batch(self, checked: CheckedBatch, *, submitted_by: str, import_job_id: str | None = None,
-                    dialect: str) -> CheckedBatch:
+    def stage_batch(
+        self, checked: CheckedBatch, *, submitted_by: str, import_job_id: str | None = None, dialect: str
+    ) -> CheckedBatch:
         """Build the accepted rows' matter, target, timeline and event data now, before the
         batch's transaction, when the batch can be written as one statement (PostgreSQL and a
         number pattern SQL can render). Pure CPU: a bulk import does it for the next batch
@@ -347,8 +388,9 @@ class MatterService:
         checked.staged = StagedBatch(submitted_by, import_job_id, received_at, year, fmt, rows)
         return checked
 
-    async def _registered(self, uow, tenant: str, items: list[MatterCreate],
-                          order: WriteOrder | None) -> dict[tuple[str, str], str]:
+    async def _registered(
+        self, uow, tenant: str, items: list[MatterCreate], order: WriteOrder | None
+    ) -> dict[tuple[str, str], str]:
         """(source, reference) → id of the matter already registered under it, for ``items``."""
         keys = [(i.source, i.source_reference) for i in items if i.source_reference]
         existing = await uow.repos.matters.existing_references(tenant, keys)
@@ -359,8 +401,15 @@ class MatterService:
                     existing[key] = pending[key]
         return existing
 
-    async def _write_staged(self, uow, result: BatchResult, tenant: str, staged: StagedBatch,
-                            idempotency: Idempotency | None, order: WriteOrder | None = None) -> None:
+    async def _write_staged(
+        self,
+        uow,
+        result: BatchResult,
+        tenant: str,
+        staged: StagedBatch,
+        idempotency: Idempotency | None,
+        order: WriteOrder | None = None,
+    ) -> None:
         """Refuse what is already registered, then write the rest of a staged batch."""
         rows = staged.rows
         existing = await self._registered(uow, tenant, [r.item for r in rows], order)
@@ -369,63 +418,118 @@ class MatterService:
             item = row.item
             duplicate_of = existing.get((item.source, item.source_reference)) if item.source_reference else None
             if duplicate_of and not item.duplicate_override:
-                result.refused.append(RowError(row.index, [{
-                    "field": "source_reference",
-                    "reason": "this source and reference are already registered",
-                    "existing_matter_id": duplicate_of,
-                }]))
+                result.refused.append(
+                    RowError(
+                        row.index,
+                        [
+                            {
+                                "field": "source_reference",
+                                "reason": "this source and reference are already registered",
+                                "existing_matter_id": duplicate_of,
+                            }
+                        ],
+                    )
+                )
                 continue
             if duplicate_of:
                 _mark_duplicate(row, duplicate_of, staged.import_job_id)
             to_insert.append(row)
         if order is not None:
-            order.chosen({(r.item.source, r.item.source_reference): r.staged.id for r in to_insert
-                          if r.item.source_reference})
+            order.chosen(
+                {(r.item.source, r.item.source_reference): r.staged.id for r in to_insert if r.item.source_reference}
+            )
         if to_insert:
             await _wait_turn(order)
-            await self._insert_sql_rows(uow, result, tenant, staged.year, staged.fmt, to_insert, staged.received_at,
-                                        staged.submitted_by, staged.import_job_id, idempotency)
+            await self._insert_sql_rows(
+                uow,
+                result,
+                tenant,
+                staged.year,
+                staged.fmt,
+                to_insert,
+                staged.received_at,
+                staged.submitted_by,
+                staged.import_job_id,
+                idempotency,
+            )
 
-    def _sql_rows(self, tenant: str, accepted: list[tuple[int, MatterCreate, dt.date]], received_at: dt.datetime,
-                  submitted_by: str, import_job_id: str | None) -> list[SqlRow]:
+    def _sql_rows(
+        self,
+        tenant: str,
+        accepted: list[tuple[int, MatterCreate, dt.date]],
+        received_at: dt.datetime,
+        submitted_by: str,
+        import_job_id: str | None,
+    ) -> list[SqlRow]:
         """The statement's input for each item, as if none were a duplicate (see _mark_duplicate)."""
         rows: list[SqlRow] = []
         for index, item, on in accepted:
             matter_id = new_id()
             target_rows = _target_rows(matter_id, item)
-            attachment_rows = [{"id": new_id(), "matter_id": matter_id, "position": pos, **a.model_dump()}
-                               for pos, a in enumerate(item.attachments)]
+            attachment_rows = [
+                {"id": new_id(), "matter_id": matter_id, "position": pos, **a.model_dump()}
+                for pos, a in enumerate(item.attachments)
+            ]
             event = MatterReceived(
-                tenant=tenant, matter_id=matter_id, occurred_at=received_at, number=NUMBER_PLACEHOLDER,
-                source=item.source, source_reference=item.source_reference, summary=item.summary,
-                key_supervised=item.key_supervised, proposed_form=item.proposed_form,
+                tenant=tenant,
+                matter_id=matter_id,
+                occurred_at=received_at,
+                number=NUMBER_PLACEHOLDER,
+                source=item.source,
+                source_reference=item.source_reference,
+                summary=item.summary,
+                key_supervised=item.key_supervised,
+                proposed_form=item.proposed_form,
                 targets=[TargetSnapshot(**{k: t[k] for k in TargetSnapshot.model_fields}) for t in target_rows],
             )
-            row = _matter_row(matter_id, tenant, item, on, received_at, submitted_by, None, import_job_id,
-                              target_rows)
+            row = _matter_row(matter_id, tenant, item, on, received_at, submitted_by, None, import_job_id, target_rows)
             matter = {
-                "id": matter_id, "source": item.source, "source_reference": item.source_reference,
-                "summary": item.summary, "facts": item.facts, "proposed_form": item.proposed_form,
-                "key_supervised": item.key_supervised, "relevant_date": on, "duplicate_of": None,
-                "duplicate_override_reason": row["duplicate_override_reason"], "search_text": row["search_text"],
+                "id": matter_id,
+                "source": item.source,
+                "source_reference": item.source_reference,
+                "summary": item.summary,
+                "facts": item.facts,
+                "proposed_form": item.proposed_form,
+                "key_supervised": item.key_supervised,
+                "relevant_date": on,
+                "duplicate_of": None,
+                "duplicate_override_reason": row["duplicate_override_reason"],
+                "search_text": row["search_text"],
                 "detail": _received_detail(item, import_job_id, None, number=None),
-                "event_id": str(event.event_id), "payload": event.model_dump_json(),
+                "event_id": str(event.event_id),
+                "payload": event.model_dump_json(),
             }
             sql_row = SqlRow(index, item, matter, event.subject, StagedMatter(row, target_rows, attachment_rows))
             sql_row.serialise()
             rows.append(sql_row)
         return rows
 
-    async def _insert_sql_rows(self, uow, result: BatchResult, tenant: str, year: int, fmt: NumberFormat,
-                               rows: list[SqlRow], received_at: dt.datetime, submitted_by: str,
-                               import_job_id: str | None, idempotency: Idempotency | None) -> None:
+    async def _insert_sql_rows(
+        self,
+        uow,
+        result: BatchResult,
+        tenant: str,
+        year: int,
+        fmt: NumberFormat,
+        rows: list[SqlRow],
+        received_at: dt.datetime,
+        submitted_by: str,
+        import_job_id: str | None,
+        idempotency: Idempotency | None,
+    ) -> None:
         """PostgreSQL: one statement takes the numbers and writes every row (see numbered_insert)."""
         # Joined from the rows' JSON; each matter gets its position ("ord", 1..n) in front.
-        matters = "[" + ",".join(f'{{"ord":{ordinal},{row.matter_json[1:]}'
-                                 for ordinal, row in enumerate(rows, start=1)) + "]"
+        matters = (
+            "["
+            + ",".join(f'{{"ord":{ordinal},{row.matter_json[1:]}' for ordinal, row in enumerate(rows, start=1))
+            + "]"
+        )
         targets = "[" + ",".join(row.targets_json for row in rows if row.targets_json) + "]"
-        attachments = "[" + ",".join(row.attachments_json for row in rows if row.attachments_json) + "]" \
-            if any(row.attachments_json for row in rows) else None
+        attachments = (
+            "[" + ",".join(row.attachments_json for row in rows if row.attachments_json) + "]"
+            if any(row.attachments_json for row in rows)
+            else None
+        )
         staged = [row.staged for row in rows]
         stored_idempotency = None
         if idempotency is not None:
@@ -436,18 +540,38 @@ class MatterService:
             response = staged[0].read().model_dump(mode="json")
             stored_idempotency = StoredIdempotency(idempotency.key, idempotency.fingerprint, response)
         numbers = await insert_numbered(
-            uow.session, tenant=tenant, year=year, fmt=fmt, received_at=received_at, submitted_by=submitted_by,
-            import_job_id=import_job_id, subject=rows[0].subject, headers=current_trace_headers(),
-            matters=matters, targets=targets, attachments=attachments, idempotency=stored_idempotency,
+            uow.session,
+            tenant=tenant,
+            year=year,
+            fmt=fmt,
+            received_at=received_at,
+            submitted_by=submitted_by,
+            import_job_id=import_job_id,
+            subject=rows[0].subject,
+            headers=current_trace_headers(),
+            matters=matters,
+            targets=targets,
+            attachments=attachments,
+            idempotency=stored_idempotency,
             count=len(rows),
         )
         for matter in staged:
             matter.row["seq"], matter.row["number"] = numbers[matter.id]
         result.registered.extend(staged)
 
-    async def _write_numbered_in_python(self, uow, result: BatchResult, tenant: str, pack, year: int,
-                                        to_register, received_at: dt.datetime, submitted_by: str,
-                                        import_job_id: str | None, idempotency: Idempotency | None) -> None:
+    async def _write_numbered_in_python(
+        self,
+        uow,
+        result: BatchResult,
+        tenant: str,
+        pack,
+        year: int,
+        to_register,
+        received_at: dt.datetime,
+        submitted_by: str,
+        import_job_id: str | None,
+        idempotency: Idempotency | None,
+    ) -> None:
         first_seq = await uow.repos.matters.allocate_numbers(tenant, year, len(to_register))
         matters, targets, attachments, timeline = [], [], [], []
         for offset, (item, on, duplicate_of) in enumerate(to_register):
@@ -455,31 +579,55 @@ class MatterService:
             matter_id = new_id()
             number = pack.number("matter", year, seq, on)
             target_rows = _target_rows(matter_id, item)
-            row = _matter_row(matter_id, tenant, item, on, received_at, submitted_by, duplicate_of,
-                              import_job_id, target_rows)
+            row = _matter_row(
+                matter_id, tenant, item, on, received_at, submitted_by, duplicate_of, import_job_id, target_rows
+            )
             row.update(number=number, seq=seq)
-            attachment_rows = [{"id": new_id(), "matter_id": matter_id, "position": pos, **a.model_dump()}
-                               for pos, a in enumerate(item.attachments)]
+            attachment_rows = [
+                {"id": new_id(), "matter_id": matter_id, "position": pos, **a.model_dump()}
+                for pos, a in enumerate(item.attachments)
+            ]
             matters.append(row)
             targets.extend(target_rows)
             attachments.extend(attachment_rows)
-            timeline.append({"matter_id": matter_id, "at": received_at, "actor": submitted_by,
-                             "action": "received", "state": "received",
-                             "detail": _received_detail(item, import_job_id, duplicate_of, number=number)})
-            uow.publish(MatterReceived(
-                tenant=tenant, matter_id=matter_id, occurred_at=received_at, number=number,
-                source=item.source, source_reference=item.source_reference, summary=item.summary,
-                key_supervised=item.key_supervised, proposed_form=item.proposed_form,
-                targets=[TargetSnapshot(**{k: t[k] for k in TargetSnapshot.model_fields}) for t in target_rows],
-            ))
+            timeline.append(
+                {
+                    "matter_id": matter_id,
+                    "at": received_at,
+                    "actor": submitted_by,
+                    "action": "received",
+                    "state": "received",
+                    "detail": _received_detail(item, import_job_id, duplicate_of, number=number),
+                }
+            )
+            uow.publish(
+                MatterReceived(
+                    tenant=tenant,
+                    matter_id=matter_id,
+                    occurred_at=received_at,
+                    number=number,
+                    source=item.source,
+                    source_reference=item.source_reference,
+                    summary=item.summary,
+                    key_supervised=item.key_supervised,
+                    proposed_form=item.proposed_form,
+                    targets=[TargetSnapshot(**{k: t[k] for k in TargetSnapshot.model_fields}) for t in target_rows],
+                )
+            )
             result.registered.append(StagedMatter(row, target_rows, attachment_rows))
         await uow.repos.matters.add_bulk(matters, targets, attachments, timeline)
         if idempotency is not None:
-            uow.repos.idempotency.store(tenant, idempotency.key, idempotency.fingerprint, 201,
-                                        result.registered[0].read().model_dump(mode="json"))
+            uow.repos.idempotency.store(
+                tenant,
+                idempotency.key,
+                idempotency.fingerprint,
+                201,
+                result.registered[0].read().model_dump(mode="json"),
+            )
 
-    def _check(self, pack, item: MatterCreate, on: dt.date,
-               sources_on: dict[dt.date, set[str] | RulesError]) -> list[dict[str, str]]:
+    def _check(
+        self, pack, item: MatterCreate, on: dt.date, sources_on: dict[dt.date, set[str] | RulesError]
+    ) -> list[dict[str, str]]:
         """Checks that need the tenant's pack or the attachment store (the schema did the rest).
 
         ``sources_on`` keeps the pack's intake sources per date for the batch: most rows of a
@@ -495,17 +643,29 @@ class MatterService:
         if isinstance(sources, RulesError):
             return [{"field": "relevant_date", "reason": str(sources)}]
         if item.source not in sources:
-            errors.append({"field": "source",
-                           "reason": f"unknown intake source {item.source!r}; known: {', '.join(sorted(sources))}"})
+            errors.append(
+                {
+                    "field": "source",
+                    "reason": f"unknown intake source {item.source!r}; known: {', '.join(sorted(sources))}",
+                }
+            )
         errors.extend(_vocabulary_errors(pack, item))
         for pos, attachment in enumerate(item.attachments):
             size = self.attachments.size_of(attachment.sha256)
             if size is None:
-                errors.append({"field": f"attachments.{pos}.sha256",
-                               "reason": "no uploaded file has this sha256; upload it to /v1/attachments first"})
+                errors.append(
+                    {
+                        "field": f"attachments.{pos}.sha256",
+                        "reason": "no uploaded file has this sha256; upload it to /v1/attachments first",
+                    }
+                )
             elif size != attachment.size:
-                errors.append({"field": f"attachments.{pos}.size",
-                               "reason": f"the uploaded file has {size} bytes, not {attachment.size}"})
+                errors.append(
+                    {
+                        "field": f"attachments.{pos}.size",
+                        "reason": f"the uploaded file has {size} bytes, not {attachment.size}",
+                    }
+                )
         return errors
 
     # -- acceptance (受理) ---------------------------------------------------------------
@@ -522,34 +682,61 @@ class MatterService:
             if matter is None:
                 raise MatterNotFound(f"no matter {matter_id} in this tenant")
             if matter.state != "received":
-                raise NotAwaitingAcceptance(
-                    f"matter {matter.number} is {matter.state}; acceptance was already decided"
-                )
+                raise NotAwaitingAcceptance(f"matter {matter.number} is {matter.state}; acceptance was already decided")
             now = utcnow()
             acceptance = {
-                "outcome": data.outcome, "reason": data.reason, "transferred_to": data.transferred_to,
-                "participants": data.participants, "study_date": data.study_date.isoformat(),
-                "decided_by": principal.username, "decided_at": now.isoformat(),
+                "outcome": data.outcome,
+                "reason": data.reason,
+                "transferred_to": data.transferred_to,
+                "participants": data.participants,
+                "study_date": data.study_date.isoformat(),
+                "decided_by": principal.username,
+                "decided_at": now.isoformat(),
             }
             matter.state = data.outcome
             matter.acceptance = acceptance
-            uow.repos.matters.add_timeline(matter.id, principal.username, "acceptance_decided", data.outcome,
-                                           {k: v for k, v in acceptance.items() if k != "decided_by"})
+            uow.repos.matters.add_timeline(
+                matter.id,
+                principal.username,
+                "acceptance_decided",
+                data.outcome,
+                {k: v for k, v in acceptance.items() if k != "decided_by"},
+            )
             targets = [TargetSnapshot.model_validate(t, from_attributes=True) for t in matter.targets]
             if data.outcome == "accepted":
-                uow.publish(MatterAccepted(
-                    tenant=matter.tenant, matter_id=matter.id, occurred_at=now, number=matter.number,
-                    source=matter.source, summary=matter.summary, facts=matter.facts,
-                    key_supervised=matter.key_supervised, proposed_form=matter.proposed_form,
-                    targets=targets, study_date=data.study_date, participants=data.participants,
-                    accepted_by=principal.username, relevant_date=matter.relevant_date,
-                ))
+                uow.publish(
+                    MatterAccepted(
+                        tenant=matter.tenant,
+                        matter_id=matter.id,
+                        occurred_at=now,
+                        number=matter.number,
+                        source=matter.source,
+                        summary=matter.summary,
+                        facts=matter.facts,
+                        key_supervised=matter.key_supervised,
+                        proposed_form=matter.proposed_form,
+                        targets=targets,
+                        study_date=data.study_date,
+                        participants=data.participants,
+                        accepted_by=principal.username,
+                        relevant_date=matter.relevant_date,
+                    )
+                )
             else:
-                uow.publish(MatterRejected(
-                    tenant=matter.tenant, matter_id=matter.id, occurred_at=now, number=matter.number,
-                    outcome=data.outcome, reason=data.reason or "", transferred_to=data.transferred_to,
-                    study_date=data.study_date, participants=data.participants, decided_by=principal.username,
-                ))
+                uow.publish(
+                    MatterRejected(
+                        tenant=matter.tenant,
+                        matter_id=matter.id,
+                        occurred_at=now,
+                        number=matter.number,
+                        outcome=data.outcome,
+                        reason=data.reason or "",
+                        transferred_to=data.transferred_to,
+                        study_date=data.study_date,
+                        participants=data.participants,
+                        decided_by=principal.username,
+                    )
+                )
             read = MatterRead.model_validate(matter)
             await uow.commit()
             return read
@@ -604,33 +791,59 @@ def _target_rows(matter_id: str, item: MatterCreate) -> list[dict]:
         # The field dict, not getattr(target, name, None): a field the target's kind lacks
         # goes through pydantic's __getattr__ and an AttributeError, per field and per row.
         fields = target.__dict__
-        rows.append({"id": new_id(), "matter_id": matter_id, "position": pos, "kind": target.kind,
-                     **{name: fields.get(name) for name in _TARGET_FIELDS}})
+        rows.append(
+            {
+                "id": new_id(),
+                "matter_id": matter_id,
+                "position": pos,
+                "kind": target.kind,
+                **{name: fields.get(name) for name in _TARGET_FIELDS},
+            }
+        )
     return rows
 
 
 _TARGET_FIELDS = ("name", "post", "unit", "cadre_level", "sector", "party_member", "org_level")
 
 
-def _matter_row(matter_id: str, tenant: str, item: MatterCreate, on: dt.date, received_at: dt.datetime,
-                submitted_by: str, duplicate_of: str | None, import_job_id: str | None,
-                target_rows: list[dict]) -> dict:
+def _matter_row(
+    matter_id: str,
+    tenant: str,
+    item: MatterCreate,
+    on: dt.date,
+    received_at: dt.datetime,
+    submitted_by: str,
+    duplicate_of: str | None,
+    import_job_id: str | None,
+    target_rows: list[dict],
+) -> dict:
     """The matter's columns except ``number`` and ``seq``, which numbering fills in."""
     names = " ".join(t["name"] for t in target_rows if t["name"])
     return {
-        "id": matter_id, "tenant": tenant, "year": received_at.astimezone(CHINA).year,
-        "state": "received", "source": item.source, "source_reference": item.source_reference,
-        "summary": item.summary, "facts": item.facts, "proposed_form": item.proposed_form,
-        "key_supervised": item.key_supervised, "relevant_date": on, "received_at": received_at,
-        "submitted_by": submitted_by, "duplicate_of": duplicate_of,
+        "id": matter_id,
+        "tenant": tenant,
+        "year": received_at.astimezone(CHINA).year,
+        "state": "received",
+        "source": item.source,
+        "source_reference": item.source_reference,
+        "summary": item.summary,
+        "facts": item.facts,
+        "proposed_form": item.proposed_form,
+        "key_supervised": item.key_supervised,
+        "relevant_date": on,
+        "received_at": received_at,
+        "submitted_by": submitted_by,
+        "duplicate_of": duplicate_of,
         "duplicate_override_reason": item.duplicate_override.reason if item.duplicate_override else None,
-        "acceptance": None, "import_job_id": import_job_id,
+        "acceptance": None,
+        "import_job_id": import_job_id,
         "search_text": f"{item.summary}\n{item.facts}\n{names}",
     }
 
 
-def _received_detail(item: MatterCreate, import_job_id: str | None, duplicate_of: str | None, *,
-                     number: str | None) -> dict:
+def _received_detail(
+    item: MatterCreate, import_job_id: str | None, duplicate_of: str | None, *, number: str | None
+) -> dict:
     detail: dict = {"number": number} if number is not None else {}
     detail["source"] = item.source
     if import_job_id:
@@ -667,8 +880,10 @@ def _as_problem(refused: RowError):
         return DuplicateMatter(
             "this source and source reference are already registered as matter "
             f"{duplicate['existing_matter_id']}; resubmit with duplicate_override.reason to register it again",
-            extra={"existing_matter_id": duplicate["existing_matter_id"],
-                   "errors": [{"field": "body.source_reference", "reason": duplicate["reason"]}]},
+            extra={
+                "existing_matter_id": duplicate["existing_matter_id"],
+                "errors": [{"field": "body.source_reference", "reason": duplicate["reason"]}],
+            },
         )
     errors = [{"field": f"body.{e['field']}", "reason": e["reason"]} for e in refused.errors]
     problem = invalid(errors[0]["field"], errors[0]["reason"])

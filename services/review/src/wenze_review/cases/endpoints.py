@@ -20,8 +20,12 @@ router = APIRouter(prefix="/v1", tags=["cases"])
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$",
-           description="repeat a POST safely: the same key and body return the first response"),
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="repeat a POST safely: the same key and body return the first response",
+    ),
 ]
 # Office and capability are checked against the step (see access.authorise): 403 names both.
 Caller = Annotated[Principal, Depends(get_principal)]
@@ -43,9 +47,12 @@ def _answer(response: Response, result: tuple[dict, bool]) -> CaseRead:
 
 
 @router.get("/cases", response_model=list[CaseRead], summary="Cases of the caller's tenant, optionally of one matter")
-async def list_cases(service: Service, principal: Reader,
-                     matter_id: Annotated[str | None, Query(max_length=36)] = None,
-                     limit: Annotated[int, Query(ge=1, le=200)] = 100) -> list[CaseRead]:
+async def list_cases(
+    service: Service,
+    principal: Reader,
+    matter_id: Annotated[str | None, Query(max_length=36)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+) -> list[CaseRead]:
     return await service.list(principal, matter_id, limit)
 
 
@@ -54,37 +61,89 @@ async def get_case(case_id: str, service: Service, principal: Reader) -> CaseRea
     return await service.get(principal, case_id)
 
 
-@router.post("/cases/{case_id}/approvals", response_model=CaseRead,
-             summary="Approval before the investigation starts (stage `start`) or before the decision (`decision`)")
-async def approve_case(case_id: str, data: CaseApprovalCreate, request: Request, response: Response,
-                       service: Service, principal: Caller, idempotency_key: IdempotencyKey = None) -> CaseRead:
+@router.post(
+    "/cases/{case_id}/approvals",
+    response_model=CaseRead,
+    summary="Approval before the investigation starts (stage `start`) or before the decision (`decision`)",
+)
+async def approve_case(
+    case_id: str,
+    data: CaseApprovalCreate,
+    request: Request,
+    response: Response,
+    service: Service,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseRead:
     return _answer(response, await service.approve(principal, case_id, data, idempotency_key, request.url.path))
 
 
-@router.post("/investigations/{investigation_id}/findings", response_model=CaseRead,
-             summary="The investigating office records its findings (and the targets it identified)")
-async def record_findings(investigation_id: str, data: FindingsCreate, request: Request, response: Response,
-                          service: Service, principal: Caller, idempotency_key: IdempotencyKey = None) -> CaseRead:
-    return _answer(response, await service.record_findings(principal, investigation_id, data, idempotency_key,
-                                                           request.url.path))
+@router.post(
+    "/investigations/{investigation_id}/findings",
+    response_model=CaseRead,
+    summary="The investigating office records its findings (and the targets it identified)",
+)
+async def record_findings(
+    investigation_id: str,
+    data: FindingsCreate,
+    request: Request,
+    response: Response,
+    service: Service,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseRead:
+    return _answer(
+        response, await service.record_findings(principal, investigation_id, data, idempotency_key, request.url.path)
+    )
 
 
-@router.post("/cases/{case_id}/recommendations", response_model=CaseRead,
-             summary="The handling office's preliminary recommendation (初步问责建议) for one target")
-async def recommend(case_id: str, data: RecommendationCreate, request: Request, response: Response,
-                    service: Service, principal: Caller, idempotency_key: IdempotencyKey = None) -> CaseRead:
+@router.post(
+    "/cases/{case_id}/recommendations",
+    response_model=CaseRead,
+    summary="The handling office's preliminary recommendation (初步问责建议) for one target",
+)
+async def recommend(
+    case_id: str,
+    data: RecommendationCreate,
+    request: Request,
+    response: Response,
+    service: Service,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseRead:
     return _answer(response, await service.recommend(principal, case_id, data, idempotency_key, request.url.path))
 
 
-@router.post("/cases/{case_id}/hearings", response_model=CaseRead,
-             summary="The hearing of one target's statement and defence (陈述、申辩)")
-async def hear(case_id: str, data: HearingCreate, request: Request, response: Response,
-               service: Service, principal: Caller, idempotency_key: IdempotencyKey = None) -> CaseRead:
+@router.post(
+    "/cases/{case_id}/hearings",
+    response_model=CaseRead,
+    summary="The hearing of one target's statement and defence (陈述、申辩)",
+)
+async def hear(
+    case_id: str,
+    data: HearingCreate,
+    request: Request,
+    response: Response,
+    service: Service,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseRead:
     return _answer(response, await service.hear(principal, case_id, data, idempotency_key, request.url.path))
 
 
-@router.post("/cases/{case_id}/decision", response_model=CaseRead, status_code=status.HTTP_201_CREATED,
-             summary="The written accountability decision (问责决定)")
-async def decide(case_id: str, data: DecisionCreate, request: Request, response: Response,
-                 service: Service, principal: Caller, idempotency_key: IdempotencyKey = None) -> CaseRead:
+@router.post(
+    "/cases/{case_id}/decision",
+    response_model=CaseRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="The written accountability decision (问责决定)",
+)
+async def decide(
+    case_id: str,
+    data: DecisionCreate,
+    request: Request,
+    response: Response,
+    service: Service,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseRead:
     return _answer(response, await service.decide(principal, case_id, data, idempotency_key, request.url.path))

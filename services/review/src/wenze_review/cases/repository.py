@@ -27,8 +27,9 @@ class CaseRepository:
             stmt = stmt.where(Case.matter_id == matter_id)
         return list((await self.session.scalars(stmt.order_by(Case.created_at, Case.id).limit(limit))).all())
 
-    async def investigation(self, tenant: str, *, investigation_id: str | None = None,
-                            case_id: str | None = None) -> Investigation | None:
+    async def investigation(
+        self, tenant: str, *, investigation_id: str | None = None, case_id: str | None = None
+    ) -> Investigation | None:
         stmt = select(Investigation).where(Investigation.tenant == tenant)
         if investigation_id is not None:
             stmt = stmt.where(Investigation.id == investigation_id)

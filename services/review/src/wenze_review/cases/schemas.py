@@ -16,11 +16,14 @@ class _In(BaseModel):
 
 class FindingsCreate(_In):
     findings: text(50_000)
-    evidence: list[ShortText] = Field(default_factory=list, max_length=200,
-                                      description="references to the evidence gathered")
+    evidence: list[ShortText] = Field(
+        default_factory=list, max_length=200, description="references to the evidence gathered"
+    )
     identified_targets: list[TargetSnapshot] | None = Field(
-        default=None, max_length=100,
-        description="required when the case is reclassified after investigation; refused otherwise")
+        default=None,
+        max_length=100,
+        description="required when the case is reclassified after investigation; refused otherwise",
+    )
 
 
 class RecommendationCreate(_In):
@@ -28,15 +31,18 @@ class RecommendationCreate(_In):
 
     target_index: int = Field(ge=0, description="position of the target in the case's targets")
     statement: text(20_000) = Field(description="the established circumstances, as written")
-    circumstances: list[Code] = Field(default_factory=list, max_length=50,
-                                      description="codes of the pack's catalogue of circumstances")
+    circumstances: list[Code] = Field(
+        default_factory=list, max_length=50, description="codes of the pack's catalogue of circumstances"
+    )
     legal_basis: text(5_000)
     severity: Code | None = Field(default=None, description="a code of the pack's severities, where it grades them")
     mitigating: list[Code] = Field(default_factory=list, max_length=50)
     aggravating: list[Code] = Field(default_factory=list, max_length=50)
     proposed_measures: list[Code] = Field(
-        max_length=20, description="may be empty where the pack finds no responsibility (e.g. a recorded dissent); "
-                                   "the pack's recommendation step decides whether the proposal stands")
+        max_length=20,
+        description="may be empty where the pack finds no responsibility (e.g. a recorded dissent); "
+        "the pack's recommendation step decides whether the proposal stands",
+    )
     responsibility_kind: Code | None = None
     duty_holder: Code | None = None
     role: Code | None = None
@@ -60,7 +66,8 @@ class HearingCreate(_In):
 
 class CaseApprovalCreate(_In):
     stage: Literal["start", "decision"] = Field(
-        description="`start`: before the investigation (start_approved_by); `decision`: before the decision")
+        description="`start`: before the investigation (start_approved_by); `decision`: before the decision"
+    )
     comment: text(2_000) | None = None
 
 
@@ -158,8 +165,15 @@ class CaseRead(BaseModel):
     decided_by: list[str]
     fixed_by: str
     citations: list[str]
-    state: Literal["awaiting_start_approval", "investigating", "recommending", "joint_review", "deciding",
-                   "decided", "reclassified"]
+    state: Literal[
+        "awaiting_start_approval",
+        "investigating",
+        "recommending",
+        "joint_review",
+        "deciding",
+        "decided",
+        "reclassified",
+    ]
     requirements: dict | None
     joint_review_id: str | None
     investigation: InvestigationRead | None

@@ -13,8 +13,12 @@ router = APIRouter(prefix="/v1", tags=["consultations and joint reviews"])
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$",
-           description="repeat a POST safely: the same key and body return the first response"),
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="repeat a POST safely: the same key and body return the first response",
+    ),
 ]
 Caller = Annotated[Principal, Depends(get_principal)]
 
@@ -38,33 +42,74 @@ def _answer(response: Response, result: tuple[dict, bool]) -> DeliberationRead:
 for kind, plural in (("consultation", "consultations"), ("joint_review", "joint-reviews")):
 
     def _routes(kind: str = kind, plural: str = plural) -> None:
-        @router.get(f"/{plural}/{{deliberation_id}}", response_model=DeliberationRead,
-                    name=f"get_{kind}", summary=f"One {kind} with its signatures, approvals and escalation levels")
-        async def read(deliberation_id: str, service: Service,
-                       principal: Annotated[Principal, Depends(require(MATTER_READ))]) -> DeliberationRead:
+        @router.get(
+            f"/{plural}/{{deliberation_id}}",
+            response_model=DeliberationRead,
+            name=f"get_{kind}",
+            summary=f"One {kind} with its signatures, approvals and escalation levels",
+        )
+        async def read(
+            deliberation_id: str, service: Service, principal: Annotated[Principal, Depends(require(MATTER_READ))]
+        ) -> DeliberationRead:
             return await service.get(principal, kind, deliberation_id)
 
-        @router.post(f"/{plural}/{{deliberation_id}}/signatures", response_model=DeliberationRead,
-                     name=f"sign_{kind}", summary="A participant office records its opinion and signs")
-        async def sign(deliberation_id: str, data: SignatureCreate, request: Request, response: Response,
-                       service: Service, principal: Caller, idempotency_key: IdempotencyKey = None) -> DeliberationRead:
-            return _answer(response, await service.sign(principal, kind, deliberation_id, data, idempotency_key,
-                                                        request.url.path))
+        @router.post(
+            f"/{plural}/{{deliberation_id}}/signatures",
+            response_model=DeliberationRead,
+            name=f"sign_{kind}",
+            summary="A participant office records its opinion and signs",
+        )
+        async def sign(
+            deliberation_id: str,
+            data: SignatureCreate,
+            request: Request,
+            response: Response,
+            service: Service,
+            principal: Caller,
+            idempotency_key: IdempotencyKey = None,
+        ) -> DeliberationRead:
+            return _answer(
+                response, await service.sign(principal, kind, deliberation_id, data, idempotency_key, request.url.path)
+            )
 
-        @router.post(f"/{plural}/{{deliberation_id}}/approvals", response_model=DeliberationRead,
-                     name=f"approve_{kind}", summary="A leader or body named by the rules approves the agreed opinion")
-        async def approve(deliberation_id: str, data: ApprovalCreate, request: Request, response: Response,
-                          service: Service, principal: Caller,
-                          idempotency_key: IdempotencyKey = None) -> DeliberationRead:
-            return _answer(response, await service.approve(principal, kind, deliberation_id, data, idempotency_key,
-                                                           request.url.path))
+        @router.post(
+            f"/{plural}/{{deliberation_id}}/approvals",
+            response_model=DeliberationRead,
+            name=f"approve_{kind}",
+            summary="A leader or body named by the rules approves the agreed opinion",
+        )
+        async def approve(
+            deliberation_id: str,
+            data: ApprovalCreate,
+            request: Request,
+            response: Response,
+            service: Service,
+            principal: Caller,
+            idempotency_key: IdempotencyKey = None,
+        ) -> DeliberationRead:
+            return _answer(
+                response,
+                await service.approve(principal, kind, deliberation_id, data, idempotency_key, request.url.path),
+            )
 
-        @router.post(f"/{plural}/{{deliberation_id}}/escalations", response_model=DeliberationRead,
-                     name=f"escalate_{kind}", summary="The current escalation level decides or finds no agreement")
-        async def escalate(deliberation_id: str, data: EscalationCreate, request: Request, response: Response,
-                           service: Service, principal: Caller,
-                           idempotency_key: IdempotencyKey = None) -> DeliberationRead:
-            return _answer(response, await service.escalate(principal, kind, deliberation_id, data, idempotency_key,
-                                                            request.url.path))
+        @router.post(
+            f"/{plural}/{{deliberation_id}}/escalations",
+            response_model=DeliberationRead,
+            name=f"escalate_{kind}",
+            summary="The current escalation level decides or finds no agreement",
+        )
+        async def escalate(
+            deliberation_id: str,
+            data: EscalationCreate,
+            request: Request,
+            response: Response,
+            service: Service,
+            principal: Caller,
+            idempotency_key: IdempotencyKey = None,
+        ) -> DeliberationRead:
+            return _answer(
+                response,
+                await service.escalate(principal, kind, deliberation_id, data, idempotency_key, request.url.path),
+            )
 
     _routes()

@@ -43,10 +43,12 @@ class Deliberation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     concluded_at: Mapped[dt.datetime | None] = mapped_column()
 
-    signatures: Mapped[list["Signature"]] = relationship(order_by="Signature.signed_at", lazy="selectin",
-                                                         cascade="all, delete-orphan")
-    levels: Mapped[list["EscalationRecord"]] = relationship(order_by="EscalationRecord.level", lazy="selectin",
-                                                            cascade="all, delete-orphan")
+    signatures: Mapped[list[Signature]] = relationship(
+        order_by="Signature.signed_at", lazy="selectin", cascade="all, delete-orphan"
+    )
+    levels: Mapped[list[EscalationRecord]] = relationship(
+        order_by="EscalationRecord.level", lazy="selectin", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         UniqueConstraint("tenant", "kind", "slip_id", "case_id", name="uq_deliberations_subject"),

@@ -13,9 +13,12 @@ class DeliberationRepository:
     def add(self, deliberation: Deliberation) -> None:
         self.session.add(deliberation)
 
-    async def get(self, tenant: str, kind: str, deliberation_id: str, *, for_update: bool = False) -> Deliberation | None:
-        stmt = select(Deliberation).where(Deliberation.tenant == tenant, Deliberation.kind == kind,
-                                          Deliberation.id == deliberation_id)
+    async def get(
+        self, tenant: str, kind: str, deliberation_id: str, *, for_update: bool = False
+    ) -> Deliberation | None:
+        stmt = select(Deliberation).where(
+            Deliberation.tenant == tenant, Deliberation.kind == kind, Deliberation.id == deliberation_id
+        )
         if for_update:
             stmt = stmt.with_for_update()
         return await self.session.scalar(stmt)

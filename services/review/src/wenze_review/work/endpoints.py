@@ -21,9 +21,12 @@ Service = Annotated[WorkService, Depends(work_service)]
 
 
 @router.get("/tasks", response_model=list[TaskRead], summary="The caller's office's tasks across matters")
-async def list_tasks(service: Service, principal: Reader,
-                     state: Annotated[Literal["open", "done", "cancelled"] | None, Query()] = None,
-                     limit: Annotated[int, Query(ge=1, le=500)] = 200) -> list[TaskRead]:
+async def list_tasks(
+    service: Service,
+    principal: Reader,
+    state: Annotated[Literal["open", "done", "cancelled"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> list[TaskRead]:
     return await service.tasks(principal, state, limit)
 
 
@@ -32,19 +35,26 @@ async def claim_task(task_id: str, service: Service, principal: Reader) -> TaskR
     return await service.claim(principal, task_id)
 
 
-@router.post("/tasks/{task_id}/reassign", response_model=TaskRead,
-             summary="Hand an open task to another user of the same office")
+@router.post(
+    "/tasks/{task_id}/reassign", response_model=TaskRead, summary="Hand an open task to another user of the same office"
+)
 async def reassign_task(task_id: str, data: ReassignCreate, service: Service, principal: Reader) -> TaskRead:
     return await service.reassign(principal, task_id, data.username)
 
 
-@router.get("/cases/{case_id}/timeline", response_model=list[TimelineEntryRead],
-            summary="Every action on the case, with who, office, when and the articles that required it")
+@router.get(
+    "/cases/{case_id}/timeline",
+    response_model=list[TimelineEntryRead],
+    summary="Every action on the case, with who, office, when and the articles that required it",
+)
 async def case_timeline(case_id: str, service: Service, principal: Reader) -> list[TimelineEntryRead]:
     return await service.case_timeline(principal, case_id)
 
 
-@router.get("/matters/{matter_id}/timeline", response_model=list[TimelineEntryRead],
-            summary="Every review action on the matter: consultations, cases, joint reviews, decisions")
+@router.get(
+    "/matters/{matter_id}/timeline",
+    response_model=list[TimelineEntryRead],
+    summary="Every review action on the matter: consultations, cases, joint reviews, decisions",
+)
 async def matter_timeline(matter_id: str, service: Service, principal: Reader) -> list[TimelineEntryRead]:
     return await service.matter_timeline(principal, matter_id)

@@ -17,18 +17,38 @@ class WorkRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    def open_task(self, *, tenant: str, kind: str, office: str, capability: str, matter_id: str,
-                  case_id: str | None, subject_id: str, citations: Iterable[str] = (),
-                  target_index: int | None = None) -> Task:
-        task = Task(tenant=tenant, kind=kind, office=office, capability=capability, matter_id=matter_id,
-                    case_id=case_id, subject_id=subject_id, target_index=target_index,
-                    citations=list(citations), state="open",
-                    history=[{"at": utcnow().isoformat(), "action": "opened", "by": SYSTEM}])
+    def open_task(
+        self,
+        *,
+        tenant: str,
+        kind: str,
+        office: str,
+        capability: str,
+        matter_id: str,
+        case_id: str | None,
+        subject_id: str,
+        citations: Iterable[str] = (),
+        target_index: int | None = None,
+    ) -> Task:
+        task = Task(
+            tenant=tenant,
+            kind=kind,
+            office=office,
+            capability=capability,
+            matter_id=matter_id,
+            case_id=case_id,
+            subject_id=subject_id,
+            target_index=target_index,
+            citations=list(citations),
+            state="open",
+            history=[{"at": utcnow().isoformat(), "action": "opened", "by": SYSTEM}],
+        )
         self.session.add(task)
         return task
 
-    async def close_tasks(self, subject_id: str, kind: str, by: str, *, office: str | None = None,
-                          target_index: int | None = None) -> None:
+    async def close_tasks(
+        self, subject_id: str, kind: str, by: str, *, office: str | None = None, target_index: int | None = None
+    ) -> None:
         stmt = select(Task).where(Task.subject_id == subject_id, Task.kind == kind, Task.state == "open")
         if office is not None:
             stmt = stmt.where(Task.office == office)
@@ -45,7 +65,8 @@ class WorkRepository:
         """Steps that no longer apply (e.g. the case was reclassified) leave the queues."""
         now = utcnow()
         await self.session.execute(
-            update(Task).where(Task.subject_id == subject_id, Task.state == "open")
+            update(Task)
+            .where(Task.subject_id == subject_id, Task.state == "open")
             .values(state="cancelled", closed_at=now, closed_by=by)
         )
 
@@ -66,15 +87,37 @@ class WorkRepository:
         stmt = select(Task).where(Task.tenant == tenant, Task.case_id == case_id).order_by(Task.created_at)
         return list((await self.session.scalars(stmt)).all())
 
-    def record(self, *, tenant: str, matter_id: str, action: str, actor: str, office: str | None,
-               case_id: str | None = None, subject_id: str | None = None, citations: Iterable[str] = (),
-               detail: dict | None = None) -> None:
-        self.session.add(TimelineEntry(tenant=tenant, matter_id=matter_id, case_id=case_id, subject_id=subject_id,
-                                       actor=actor, office=office, action=action, citations=list(citations),
-                                       detail=detail or {}, at=utcnow()))
+    def record(
+        self,
+        *,
+        tenant: str,
+        matter_id: str,
+        action: str,
+        actor: str,
+        office: str | None,
+        case_id: str | None = None,
+        subject_id: str | None = None,
+        citations: Iterable[str] = (),
+        detail: dict | None = None,
+    ) -> None:
+        self.session.add(
+            TimelineEntry(
+                tenant=tenant,
+                matter_id=matter_id,
+                case_id=case_id,
+                subject_id=subject_id,
+                actor=actor,
+                office=office,
+                action=action,
+                citations=list(citations),
+                detail=detail or {},
+                at=utcnow(),
+            )
+        )
 
-    async def timeline(self, tenant: str, *, matter_id: str | None = None,
-                       case_id: str | None = None) -> list[TimelineEntry]:
+    async def timeline(
+        self, tenant: str, *, matter_id: str | None = None, case_id: str | None = None
+    ) -> list[TimelineEntry]:
         stmt = select(TimelineEntry).where(TimelineEntry.tenant == tenant)
         if matter_id is not None:
             stmt = stmt.where(TimelineEntry.matter_id == matter_id)

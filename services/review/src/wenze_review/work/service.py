@@ -19,8 +19,10 @@ class WorkService:
         if principal.office is None:
             return []
         async with self.uow() as uow:
-            return [TaskRead.model_validate(t) for t in await uow.repos.work.tasks(principal.tenant, principal.office,
-                                                                                   state, limit)]
+            return [
+                TaskRead.model_validate(t)
+                for t in await uow.repos.work.tasks(principal.tenant, principal.office, state, limit)
+            ]
 
     async def claim(self, principal: Principal, task_id: str) -> TaskRead:
         return await self._assign(principal, task_id, principal.username, "claimed")
@@ -40,20 +42,36 @@ class WorkService:
                 raise WrongState(f"the task is held by {task.assignee}; only they can reassign it")
             if action == "reassigned" and not username:
                 raise invalid("body.username", "name a user of the office")
-            task.history = [*task.history, {"at": utcnow().isoformat(), "action": action, "by": principal.username,
-                                            "to": username, "from": task.assignee}]
+            task.history = [
+                *task.history,
+                {
+                    "at": utcnow().isoformat(),
+                    "action": action,
+                    "by": principal.username,
+                    "to": username,
+                    "from": task.assignee,
+                },
+            ]
             task.assignee = username
-            uow.repos.work.record(tenant=task.tenant, matter_id=task.matter_id, case_id=task.case_id,
-                                  subject_id=task.subject_id, action=f"task_{action}", actor=principal.username,
-                                  office=principal.office, citations=task.citations,
-                                  detail={"task_id": task.id, "kind": task.kind, "to": username})
+            uow.repos.work.record(
+                tenant=task.tenant,
+                matter_id=task.matter_id,
+                case_id=task.case_id,
+                subject_id=task.subject_id,
+                action=f"task_{action}",
+                actor=principal.username,
+                office=principal.office,
+                citations=task.citations,
+                detail={"task_id": task.id, "kind": task.kind, "to": username},
+            )
             read = TaskRead.model_validate(task)
             await uow.commit()
             return read
 
     async def _task(self, uow, tenant: str, task_id: str):
-        return await found(task_id, TaskNotFound, "task",
-                           lambda: uow.repos.work.get_task(tenant, task_id, for_update=True))
+        return await found(
+            task_id, TaskNotFound, "task", lambda: uow.repos.work.get_task(tenant, task_id, for_update=True)
+        )
 
     async def case_timeline(self, principal: Principal, case_id: str) -> list[TimelineEntryRead]:
         async with self.uow() as uow:

@@ -16,21 +16,26 @@ Store = Annotated[CalendarStore, Depends(calendar_store)]
 Year = Annotated[int, Path(ge=1900, le=9999, description="the calendar year")]
 
 
-@router.get("/years", response_model=CalendarYears,
-            summary="Years with an official working-day calendar: bundled and loaded")
+@router.get(
+    "/years", response_model=CalendarYears, summary="Years with an official working-day calendar: bundled and loaded"
+)
 async def list_years(store: Store, principal: Annotated[Principal, Depends(get_principal)]) -> CalendarYears:
     return store.years()
 
 
-@router.get("/years/{year}", response_model=YearDefinition,
-            summary="The holidays and make-up working days of one covered year")
+@router.get(
+    "/years/{year}", response_model=YearDefinition, summary="The holidays and make-up working days of one covered year"
+)
 async def get_year(year: Year, store: Store, principal: Annotated[Principal, Depends(get_principal)]) -> YearDefinition:
     return store.year(year)
 
 
-@router.put("/years/{year}", response_model=StoredYear,
-            responses={201: {"model": StoredYear, "description": "the year was not loaded before"}},
-            summary="Load the State Council's holiday notice of one year (调休)")
+@router.put(
+    "/years/{year}",
+    response_model=StoredYear,
+    responses={201: {"model": StoredYear, "description": "the year was not loaded before"}},
+    summary="Load the State Council's holiday notice of one year (调休)",
+)
 async def put_year(
     year: Year,
     definition: YearDefinition,

@@ -87,8 +87,7 @@ class CalendarStore:
     def _definition_files(self) -> list[Path]:
         if not self.directory.is_dir():
             return []
-        return sorted(p for p in self.directory.iterdir()
-                      if p.is_file() and p.suffix.lower() in DEFINITION_SUFFIXES)
+        return sorted(p for p in self.directory.iterdir() if p.is_file() and p.suffix.lower() in DEFINITION_SUFFIXES)
 
     def _files_by_year(self) -> dict[int, str]:
         found: dict[int, str] = {}
@@ -139,8 +138,13 @@ class CalendarStore:
             self._write(name, definition)
             self._files[year] = name
             self._calendar = updated
-        logger.info("calendar year %s loaded into %s by %s of %s", year, self.directory / name,
-                    principal.username, principal.tenant)
+        logger.info(
+            "calendar year %s loaded into %s by %s of %s",
+            year,
+            self.directory / name,
+            principal.username,
+            principal.tenant,
+        )
         return StoredYear(created=created, loaded=LoadedYear.of(definition, name), definition=definition)
 
     def _write(self, name: str, definition: YearDefinition) -> None:

@@ -26,20 +26,25 @@ Service = Annotated[RulesService, Depends(RulesService)]
 DecisionName = Annotated[str, Path(max_length=200, description="a decision of the caller's tenant's pack")]
 
 
-@router.get("/tenants", response_model=list[TenantPack],
-            summary="Every tenant's rule pack: title and documents")
+@router.get("/tenants", response_model=list[TenantPack], summary="Every tenant's rule pack: title and documents")
 async def list_tenant_packs(service: Service, principal: Caller) -> list[TenantPack]:
     return service.tenants()
 
 
-@router.get("/documents", response_model=list[DocumentSummary],
-            summary="The caller's tenant's rule documents with their periods of force")
+@router.get(
+    "/documents",
+    response_model=list[DocumentSummary],
+    summary="The caller's tenant's rule documents with their periods of force",
+)
 async def list_documents(service: Service, principal: Caller) -> list[DocumentSummary]:
     return service.documents(principal.tenant)
 
 
-@router.get("/documents/{document}/articles", response_model=list[ArticleRead],
-            summary="A document's article index, with where each article's text stands")
+@router.get(
+    "/documents/{document}/articles",
+    response_model=list[ArticleRead],
+    summary="A document's article index, with where each article's text stands",
+)
 async def list_articles(
     document: Annotated[str, Path(max_length=200, description="document id or number, URL-encoded")],
     service: Service,
@@ -48,20 +53,29 @@ async def list_articles(
     return service.articles(principal.tenant, document)
 
 
-@router.get("/decisions", response_model=list[DecisionInfo],
-            summary="The caller's tenant's decisions with their inputs and outputs")
+@router.get(
+    "/decisions",
+    response_model=list[DecisionInfo],
+    summary="The caller's tenant's decisions with their inputs and outputs",
+)
 async def list_decisions(service: Service, principal: Caller) -> list[DecisionInfo]:
     return service.decisions(principal.tenant)
 
 
-@router.get("/decisions/{name}", response_model=DecisionRead,
-            summary="One decision: inputs with allowed codes, outputs, tables and cited rules")
+@router.get(
+    "/decisions/{name}",
+    response_model=DecisionRead,
+    summary="One decision: inputs with allowed codes, outputs, tables and cited rules",
+)
 async def get_decision(name: DecisionName, service: Service, principal: Caller) -> DecisionRead:
     return service.decision(principal.tenant, name)
 
 
-@router.post("/decisions/{name}/evaluate", response_model=EvaluationRead,
-             summary="Evaluate a decision for the given facts, with the rules and articles behind it")
+@router.post(
+    "/decisions/{name}/evaluate",
+    response_model=EvaluationRead,
+    summary="Evaluate a decision for the given facts, with the rules and articles behind it",
+)
 async def evaluate_decision(
     name: DecisionName,
     data: EvaluationCreate,

@@ -13,8 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from wenze.calendar import china_today
-from wenze.calendar import WorkingCalendar
+from wenze.calendar import WorkingCalendar, china_today
 from wenze.http.problems import NotFound, Problem, ValidationFailed
 from wenze.rules import (
     ConflictError,
@@ -47,7 +46,6 @@ from wenze_routing.rules.schemas import (
 )
 
 logger = logging.getLogger(__name__)
-
 
 
 class NoRulePack(NotFound):
@@ -116,10 +114,11 @@ class RulesRefused(Problem):
 def _fact_error(exc: FactError, decision: str) -> InvalidFacts:
     fact = exc.detail.get("fact")
     prefix = f"{decision}: fact {fact!r}: "
-    reason = exc.message[len(prefix):] if exc.message.startswith(prefix) else exc.message
+    reason = exc.message[len(prefix) :] if exc.message.startswith(prefix) else exc.message
     field = f"body.facts.{fact}" if fact else "body.facts"
-    return InvalidFacts(exc.message, extra={"fact": fact, "errors": [
-        {"field": field, "reason": reason, "code": exc.code}]})
+    return InvalidFacts(
+        exc.message, extra={"fact": fact, "errors": [{"field": field, "reason": reason, "code": exc.code}]}
+    )
 
 
 def problem_for(exc: RulesError, decision: str = "") -> Problem:
@@ -164,13 +163,17 @@ class RulesService:
                 pack = get_pack(tenant)
             except PackError as exc:
                 # One broken pack must not hide the others from the listing.
-                packs.append(TenantPack(tenant=tenant, title="", valid=False,
-                                        issues=len(exc.detail.get("issues", []))))
+                packs.append(TenantPack(tenant=tenant, title="", valid=False, issues=len(exc.detail.get("issues", []))))
                 continue
-            packs.append(TenantPack(
-                tenant=tenant, title=pack.title, valid=True, decisions=len(pack.decisions()),
-                documents=[DocumentSummary.of(d) for d in pack.documents],
-            ))
+            packs.append(
+                TenantPack(
+                    tenant=tenant,
+                    title=pack.title,
+                    valid=True,
+                    decisions=len(pack.decisions()),
+                    documents=[DocumentSummary.of(d) for d in pack.documents],
+                )
+            )
         return packs
 
     def documents(self, tenant: str) -> list[DocumentSummary]:
@@ -186,9 +189,11 @@ class RulesService:
             )
         deciding = {c.text for c in pack.deciding_articles()}
         return [
-            ArticleRead(citation=a.text, deciding=a.text in deciding,
-                        **a.model_dump(include={"document", "number", "article", "heading", "summary",
-                                                "source", "line"}))
+            ArticleRead(
+                citation=a.text,
+                deciding=a.text in deciding,
+                **a.model_dump(include={"document", "number", "article", "heading", "summary", "source", "line"}),
+            )
             for a in doc.articles
         ]
 
@@ -202,21 +207,48 @@ class RulesService:
         except RulesError as exc:
             raise problem_for(exc) from exc
         return DecisionRead(
-            name=d.name, description=d.description, procedure=d.procedure, file=d.file,
-            inputs=[InputRead(name=s.name, type=s.type, vocab=s.vocab, required=s.required, default=s.default,
-                              description=s.description,
-                              codes=dict(pack.vocabulary.get(s.vocab, {})) if s.vocab else None)
-                    for s in d.inputs.values()],
-            outputs=[OutputRead(name=s.name, type=s.type, vocab=s.vocab, merge=s.merge, description=s.description)
-                     for s in d.outputs.values()],
-            tables=[TableRead(name=t.name, hit=t.hit, required=t.required, rules=[
-                RuleRead(id=r.id, description=r.description, exception_to=r.exception_to,
-                         in_force_from=r.period[0], in_force_until=r.period[1], citations=list(r.citations))
-                for r in t.rules]) for t in d.tables],
+            name=d.name,
+            description=d.description,
+            procedure=d.procedure,
+            file=d.file,
+            inputs=[
+                InputRead(
+                    name=s.name,
+                    type=s.type,
+                    vocab=s.vocab,
+                    required=s.required,
+                    default=s.default,
+                    description=s.description,
+                    codes=dict(pack.vocabulary.get(s.vocab, {})) if s.vocab else None,
+                )
+                for s in d.inputs.values()
+            ],
+            outputs=[
+                OutputRead(name=s.name, type=s.type, vocab=s.vocab, merge=s.merge, description=s.description)
+                for s in d.outputs.values()
+            ],
+            tables=[
+                TableRead(
+                    name=t.name,
+                    hit=t.hit,
+                    required=t.required,
+                    rules=[
+                        RuleRead(
+                            id=r.id,
+                            description=r.description,
+                            exception_to=r.exception_to,
+                            in_force_from=r.period[0],
+                            in_force_until=r.period[1],
+                            citations=list(r.citations),
+                        )
+                        for r in t.rules
+                    ],
+                )
+                for t in d.tables
+            ],
         )
 
-    def evaluate(self, tenant: str, name: str, request: EvaluationCreate,
-                 calendar: WorkingCalendar) -> EvaluationRead:
+    def evaluate(self, tenant: str, name: str, request: EvaluationCreate, calendar: WorkingCalendar) -> EvaluationRead:
         pack = self.pack(tenant)
         on = request.on or china_today()
         try:
@@ -230,21 +262,31 @@ class RulesService:
             # facts the shape checks above do not reach (say, a text where a record's rule
             # compares numbers). That is the request's fault, never a server error.
             logger.warning("evaluation of %s/%s refused facts: %s", tenant, name, exc)
-            raise InvalidFacts(f"{name}: the facts hold a value the rules cannot use: {exc}",
-                               extra={"errors": [{"field": "body.facts", "reason": str(exc),
-                                                  "code": "unusable_value"}]}) from exc
+            raise InvalidFacts(
+                f"{name}: the facts hold a value the rules cannot use: {exc}",
+                extra={"errors": [{"field": "body.facts", "reason": str(exc), "code": "unusable_value"}]},
+            ) from exc
         applied = set(evaluation.documents)
         return EvaluationRead(
-            tenant=evaluation.tenant, decision=evaluation.decision, on=evaluation.on,
-            outcome=evaluation.outcome, explanation=evaluation.explanation, citations=evaluation.citations,
-            documents=[DocumentInForce(**DocumentSummary.of(d).model_dump(), applied=d.id in applied)
-                       for d in pack.documents if d.in_force_on(on)],
+            tenant=evaluation.tenant,
+            decision=evaluation.decision,
+            on=evaluation.on,
+            outcome=evaluation.outcome,
+            explanation=evaluation.explanation,
+            citations=evaluation.citations,
+            documents=[
+                DocumentInForce(**DocumentSummary.of(d).model_dump(), applied=d.id in applied)
+                for d in pack.documents
+                if d.in_force_on(on)
+            ],
         )
 
 
 def _invalid_fact(name: str, fact: str, reason: str, code: str, field: str | None = None) -> InvalidFacts:
-    return InvalidFacts(f"{name}: fact {fact!r}: {reason}", extra={"fact": fact, "errors": [
-        {"field": field or f"body.facts.{fact}", "reason": reason, "code": code}]})
+    return InvalidFacts(
+        f"{name}: fact {fact!r}: {reason}",
+        extra={"fact": fact, "errors": [{"field": field or f"body.facts.{fact}", "reason": reason, "code": code}]},
+    )
 
 
 def _check_facts(name: str, inputs: Mapping[str, Any], facts: Mapping[str, Any]) -> None:
@@ -259,8 +301,10 @@ def _check_facts(name: str, inputs: Mapping[str, Any], facts: Mapping[str, Any])
         reason = f"is not an input of {name}; its inputs are {sorted(inputs)}"
         raise InvalidFacts(
             f"{name}: unknown fact(s) {unknown}; its inputs are {sorted(inputs)}",
-            extra={"fact": unknown[0], "errors": [
-                {"field": f"body.facts.{f}", "reason": reason, "code": "unknown_fact"} for f in unknown]},
+            extra={
+                "fact": unknown[0],
+                "errors": [{"field": f"body.facts.{f}", "reason": reason, "code": "unknown_fact"} for f in unknown],
+            },
         )
     for fact, value in facts.items():
         kind = inputs[fact].type
@@ -276,8 +320,13 @@ def _check_facts(name: str, inputs: Mapping[str, Any], facts: Mapping[str, Any])
                     continue
                 for key, item in record.items():
                     if key.endswith("_on") and isinstance(item, str) and not _is_iso_date(item):
-                        raise _invalid_fact(name, fact, f"record {i}: {key} expects an ISO date",
-                                            "invalid_facts", f"body.facts.{fact}.{i}.{key}")
+                        raise _invalid_fact(
+                            name,
+                            fact,
+                            f"record {i}: {key} expects an ISO date",
+                            "invalid_facts",
+                            f"body.facts.{fact}.{i}.{key}",
+                        )
 
 
 def _is_iso_date(text: str) -> bool:

@@ -36,14 +36,20 @@ async def get_slip(slip_id: str, service: Service, principal: Reader) -> SlipRea
     return await service.get(principal, slip_id)
 
 
-@router.get("/slips/{slip_id}/timeline", response_model=list[SlipEventRead],
-            summary="Every change of the slip: who, when, and the articles behind it")
+@router.get(
+    "/slips/{slip_id}/timeline",
+    response_model=list[SlipEventRead],
+    summary="Every change of the slip: who, when, and the articles behind it",
+)
 async def slip_timeline(slip_id: str, service: Service, principal: Reader) -> list[SlipEventRead]:
     return await service.timeline(principal, slip_id)
 
 
-@router.post("/slips/{slip_id}/override", response_model=SlipRead,
-             summary="Set the handler against the rules' outcome, with a written reason")
+@router.post(
+    "/slips/{slip_id}/override",
+    response_model=SlipRead,
+    summary="Set the handler against the rules' outcome, with a written reason",
+)
 async def override_slip(
     slip_id: str,
     data: OverrideCreate,

@@ -59,4 +59,3 @@ class SlipEvent(Base):
     state: Mapped[str] = mapped_column(String(30))
     detail: Mapped[dict] = mapped_column(default=dict)
     citations: Mapped[list] = mapped_column(default=list)
-

@@ -22,10 +22,20 @@ class SlipRepository:
     def add(self, slip: RoutingSlip) -> None:
         self.session.add(slip)
 
-    def record(self, slip: RoutingSlip, actor: str, office: str | None, action: str, detail: dict,
-               citations: list[str]) -> None:
-        self.session.add(SlipEvent(slip_id=slip.id, actor=actor, office=office, action=action,
-                                   state=slip.state, detail=detail, citations=citations))
+    def record(
+        self, slip: RoutingSlip, actor: str, office: str | None, action: str, detail: dict, citations: list[str]
+    ) -> None:
+        self.session.add(
+            SlipEvent(
+                slip_id=slip.id,
+                actor=actor,
+                office=office,
+                action=action,
+                state=slip.state,
+                detail=detail,
+                citations=citations,
+            )
+        )
 
     async def get(self, tenant: str, slip_id: str, *, for_update: bool = False) -> RoutingSlip | None:
         stmt = select(RoutingSlip).where(RoutingSlip.tenant == tenant, RoutingSlip.id == slip_id)

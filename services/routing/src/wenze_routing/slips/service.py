@@ -22,8 +22,8 @@ from wenze.events import (
     MatterAccepted,
     MatterRouted,
     RuleStep,
-    TargetSnapshot,
     TargetsIdentified,
+    TargetSnapshot,
 )
 from wenze.http.problems import Conflict, invalid
 from wenze.rules import Evaluation, RulePack, RulesError, get_pack
@@ -60,8 +60,10 @@ def _label(pack: RulePack, code: str) -> str:
 
 
 def _steps(raw: Sequence[dict[str, Any]] | None) -> list[RuleStep]:
-    return [RuleStep(step=str(s["step"]), actor=s.get("actor"), joined_by=list(s.get("with", [])),
-                     action=s.get("action")) for s in raw or []]
+    return [
+        RuleStep(step=str(s["step"]), actor=s.get("actor"), joined_by=list(s.get("with", [])), action=s.get("action"))
+        for s in raw or []
+    ]
 
 
 def routing_opinion(pack: RulePack, outcome: dict[str, Any], state: str) -> str:
@@ -113,8 +115,9 @@ class RoutingService:
                 pack = get_pack(event.tenant)
                 targets = list(event.targets)
                 # One slip per target where the pack routes per target, else one for the matter.
-                todo.append((event, pack, [[t] for t in targets] if pack.route_per_target and len(targets) > 1
-                             else [targets]))
+                todo.append(
+                    (event, pack, [[t] for t in targets] if pack.route_per_target and len(targets) > 1 else [targets])
+                )
             if not todo:
                 await tx.commit()
                 return
@@ -151,10 +154,20 @@ class RoutingService:
                 await tx.commit()
                 return
             pack = get_pack(event.tenant)
-            self._fix_handler(tx, pack, slip, event.handler, fixed_by="consultation", actor=SYSTEM, office=None,
-                              detail={"consultation_id": str(event.consultation_id),
-                                      "decided_at_level": event.decided_at_level,
-                                      "approved_by": event.approved_by})
+            self._fix_handler(
+                tx,
+                pack,
+                slip,
+                event.handler,
+                fixed_by="consultation",
+                actor=SYSTEM,
+                office=None,
+                detail={
+                    "consultation_id": str(event.consultation_id),
+                    "decided_at_level": event.decided_at_level,
+                    "approved_by": event.approved_by,
+                },
+            )
             await tx.commit()
 
     async def route_identified(self, event: TargetsIdentified) -> None:
@@ -167,10 +180,17 @@ class RoutingService:
                 await tx.commit()
                 return
             parent.state = RECLASSIFIED
-            tx.repos.slips.record(parent, SYSTEM, None, "reclassified",
-                                  {"targets": [t.model_dump(mode="json") for t in event.targets],
-                                   "investigation_id": str(event.investigation_id)},
-                                  parent.citations)
+            tx.repos.slips.record(
+                parent,
+                SYSTEM,
+                None,
+                "reclassified",
+                {
+                    "targets": [t.model_dump(mode="json") for t in event.targets],
+                    "investigation_id": str(event.investigation_id),
+                },
+                parent.citations,
+            )
             pack = get_pack(event.tenant)
             # Each identified target is classified and routed on its own.
             for target in event.targets:
@@ -184,8 +204,11 @@ class RoutingService:
             raise MissingCapability(ROUTING_OVERRIDE)
         pack = get_pack(principal.tenant)
         if handler not in pack.vocabulary.get("offices", {}):
-            raise invalid("body.handler", f"{handler!r} is not an office of {principal.tenant}: "
-                                     + ", ".join(sorted(pack.vocabulary.get("offices", {}))))
+            raise invalid(
+                "body.handler",
+                f"{handler!r} is not an office of {principal.tenant}: "
+                + ", ".join(sorted(pack.vocabulary.get("offices", {}))),
+            )
         if not reason.strip():
             raise invalid("body.reason", "an override needs a written reason")
         async with self.uow() as tx:
@@ -193,11 +216,19 @@ class RoutingService:
             if slip is None:
                 raise SlipNotFound(slip_id)
             if slip.state == RECLASSIFIED:
-                raise Conflict("this slip's targets were identified and routed on their own slips",
-                               extra={"state": slip.state})
-            self._fix_handler(tx, pack, slip, handler, fixed_by="override", actor=principal.username,
-                              office=principal.office, detail={"reason": reason, "previous_handler": slip.handler,
-                                                               "previous_state": slip.state})
+                raise Conflict(
+                    "this slip's targets were identified and routed on their own slips", extra={"state": slip.state}
+                )
+            self._fix_handler(
+                tx,
+                pack,
+                slip,
+                handler,
+                fixed_by="override",
+                actor=principal.username,
+                office=principal.office,
+                detail={"reason": reason, "previous_handler": slip.handler, "previous_state": slip.state},
+            )
             await tx.session.flush()
             read = SlipRead.model_validate(slip)
             await tx.commit()
@@ -210,8 +241,7 @@ class RoutingService:
                 raise SlipNotFound(slip_id)
             return SlipRead.model_validate(slip)
 
-    async def list(self, principal: Principal, matter_id: str | None, state: str | None,
-                   limit: int) -> list[SlipRead]:
+    async def list(self, principal: Principal, matter_id: str | None, state: str | None, limit: int) -> list[SlipRead]:
         async with self.uow() as tx:
             slips = await tx.repos.slips.list(principal.tenant, matter_id=matter_id, state=state, limit=limit)
             return [SlipRead.model_validate(s) for s in slips]
@@ -224,8 +254,14 @@ class RoutingService:
 
     # ------------------------------------------------------------------ internals
 
-    async def _open_slip(self, tx, pack: RulePack, matter: MatterAccepted | RoutingSlip,
-                         targets: list[TargetSnapshot], parent: RoutingSlip | None) -> RoutingSlip:
+    async def _open_slip(
+        self,
+        tx,
+        pack: RulePack,
+        matter: MatterAccepted | RoutingSlip,
+        targets: list[TargetSnapshot],
+        parent: RoutingSlip | None,
+    ) -> RoutingSlip:
         on = matter.relevant_date
         seq = await tx.repos.slips.next_number(pack.tenant, on.year)
         slip, detail = self._build_slip(pack, matter, targets, parent, seq)
@@ -234,8 +270,14 @@ class RoutingService:
         self._announce(tx, slip, detail)
         return slip
 
-    def _build_slip(self, pack: RulePack, matter: MatterAccepted | RoutingSlip, targets: list[TargetSnapshot],
-                    parent: RoutingSlip | None, seq: int) -> tuple[RoutingSlip, dict]:
+    def _build_slip(
+        self,
+        pack: RulePack,
+        matter: MatterAccepted | RoutingSlip,
+        targets: list[TargetSnapshot],
+        parent: RoutingSlip | None,
+        seq: int,
+    ) -> tuple[RoutingSlip, dict]:
         """The slip for ``targets`` numbered ``seq``, and the detail of its ``opened`` entry."""
         if parent is None:
             assert isinstance(matter, MatterAccepted)
@@ -245,8 +287,11 @@ class RoutingService:
         else:
             source, summary, facts_text = parent.source, parent.summary, parent.facts
             matter_id, matter_number, on = parent.matter_id, parent.matter_number, parent.relevant_date
-            facts = {**{k: v for k, v in parent.rule_facts.items() if not k.startswith("target")},
-                     "target_count": 1, "multiple_parties": False}
+            facts = {
+                **{k: v for k, v in parent.rule_facts.items() if not k.startswith("target")},
+                "target_count": 1,
+                "multiple_parties": False,
+            }
         if targets:
             facts |= target_facts(targets[0])
         evaluation, error = self._evaluate(pack, facts, on)
@@ -258,14 +303,25 @@ class RoutingService:
         else:
             state = AWAITING_HANDLER
         slip = RoutingSlip(
-            tenant=pack.tenant, number=pack.number(SLIP_NUMBERING, on.year, seq, on=on),
-            matter_id=matter_id, matter_number=matter_number, parent_slip_id=parent.id if parent else None,
-            state=state, source=source, summary=summary, facts=facts_text, relevant_date=on,
-            targets=[t.model_dump(mode="json") for t in targets], rule_facts=facts, outcome=outcome,
+            tenant=pack.tenant,
+            number=pack.number(SLIP_NUMBERING, on.year, seq, on=on),
+            matter_id=matter_id,
+            matter_number=matter_number,
+            parent_slip_id=parent.id if parent else None,
+            state=state,
+            source=source,
+            summary=summary,
+            facts=facts_text,
+            relevant_date=on,
+            targets=[t.model_dump(mode="json") for t in targets],
+            rule_facts=facts,
+            outcome=outcome,
             explanation=[f.model_dump(mode="json") for f in evaluation.explanation] if evaluation else [],
             citations=[c.text for c in evaluation.citations] if evaluation else [],
-            opinion=routing_opinion(pack, outcome, state), handler=outcome.get("handler") if state == ROUTED else None,
-            cc=_codes(outcome.get("cc")), fixed_by="rules" if state == ROUTED else None,
+            opinion=routing_opinion(pack, outcome, state),
+            handler=outcome.get("handler") if state == ROUTED else None,
+            cc=_codes(outcome.get("cc")),
+            fixed_by="rules" if state == ROUTED else None,
         )
         detail = {"facts": facts, "outcome": outcome}
         if error is not None:
@@ -290,14 +346,25 @@ class RoutingService:
         except RulesError as exc:
             return None, exc.to_dict()
 
-    def _fix_handler(self, tx, pack: RulePack, slip: RoutingSlip, handler: str, *, fixed_by: str, actor: str,
-                     office: str | None, detail: dict) -> None:
+    def _fix_handler(
+        self,
+        tx,
+        pack: RulePack,
+        slip: RoutingSlip,
+        handler: str,
+        *,
+        fixed_by: str,
+        actor: str,
+        office: str | None,
+        detail: dict,
+    ) -> None:
         slip.handler = handler
         slip.fixed_by = fixed_by
         slip.state = ROUTED
         slip.opinion = routing_opinion(pack, {**slip.outcome, "handler": handler, "investigated_by": None}, ROUTED)
-        tx.repos.slips.record(slip, actor, office, f"routed_by_{fixed_by}", {"handler": handler, **detail},
-                              slip.citations)
+        tx.repos.slips.record(
+            slip, actor, office, f"routed_by_{fixed_by}", {"handler": handler, **detail}, slip.citations
+        )
         tx.publish(self._routed(slip))
 
     @staticmethod
@@ -310,26 +377,45 @@ class RoutingService:
         # stands only while the rules' own outcome does.
         by_rules = slip.fixed_by == "rules"
         return MatterRouted(
-            tenant=slip.tenant, matter_id=slip.matter_id, slip_id=slip.id, slip_number=slip.number,
-            matter_number=slip.matter_number, summary=slip.summary, relevant_date=slip.relevant_date,
-            targets=self._targets(slip), handler=slip.handler, cc=slip.cc,
+            tenant=slip.tenant,
+            matter_id=slip.matter_id,
+            slip_id=slip.id,
+            slip_number=slip.number,
+            matter_number=slip.matter_number,
+            summary=slip.summary,
+            relevant_date=slip.relevant_date,
+            targets=self._targets(slip),
+            handler=slip.handler,
+            cc=slip.cc,
             investigated_by=outcome.get("investigated_by") if by_rules else None,
             investigated_with=_codes(outcome.get("investigated_with")) if by_rules else [],
             reclassify_after_investigation=bool(outcome.get("reclassify_after_investigation")) and by_rules,
             joint_review_required=bool(outcome.get("joint_review_required")),
             start_approved_by=_codes(outcome.get("start_approved_by")),
             decided_by=_codes(outcome.get("decided_by")),
-            fixed_by=slip.fixed_by or "rules", facts=slip.rule_facts, outcome=outcome, citations=slip.citations,
+            fixed_by=slip.fixed_by or "rules",
+            facts=slip.rule_facts,
+            outcome=outcome,
+            citations=slip.citations,
         )
 
     def _consultation_requested(self, slip: RoutingSlip, outcome: dict[str, Any]) -> ConsultationRequested:
         return ConsultationRequested(
-            tenant=slip.tenant, matter_id=slip.matter_id, slip_id=slip.id, slip_number=slip.number,
-            matter_number=slip.matter_number, summary=slip.summary, relevant_date=slip.relevant_date,
-            targets=self._targets(slip), lead=outcome.get("consultation_lead"),
+            tenant=slip.tenant,
+            matter_id=slip.matter_id,
+            slip_id=slip.id,
+            slip_number=slip.number,
+            matter_number=slip.matter_number,
+            summary=slip.summary,
+            relevant_date=slip.relevant_date,
+            targets=self._targets(slip),
+            lead=outcome.get("consultation_lead"),
             participants=_codes(outcome.get("consultation_participants")),
-            proposed_handler=outcome.get("handler"), handler_candidates=_codes(outcome.get("handler_candidates")),
+            proposed_handler=outcome.get("handler"),
+            handler_candidates=_codes(outcome.get("handler_candidates")),
             approved_by=_codes(outcome.get("routing_approved_by")),
-            escalation=_steps(outcome.get("consultation_escalation")), facts=slip.rule_facts, outcome=outcome,
+            escalation=_steps(outcome.get("consultation_escalation")),
+            facts=slip.rule_facts,
+            outcome=outcome,
             citations=slip.citations,
         )

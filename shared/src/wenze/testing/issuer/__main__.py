@@ -23,16 +23,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument(
-        "--realm", action="append", dest="realms", help="realm to serve (repeatable)"
-    )
+    parser.add_argument("--realm", action="append", dest="realms", help="realm to serve (repeatable)")
     parser.add_argument(
         "--base-url",
         help="public URL put in 'iss' (default: the URL each request arrived on)",
     )
-    parser.add_argument(
-        "--key-dir", type=Path, help="keep realm keys here so restarts keep tokens valid"
-    )
+    parser.add_argument("--key-dir", type=Path, help="keep realm keys here so restarts keep tokens valid")
     parser.add_argument("--users", type=Path, help="demo users YAML (default: the bundled one)")
     parser.add_argument(
         "--api-secret",

@@ -29,7 +29,10 @@ class KeycloakError(Exception):
     """An OAuth error rendered the way Keycloak renders it."""
 
     def __init__(
-        self, status: int, error: str, description: str | None = None,
+        self,
+        status: int,
+        error: str,
+        description: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(description or error)
@@ -123,9 +126,22 @@ def create_issuer_app(
             ],
             "scopes_supported": ["openid", "profile", "email", "offline_access"],
             "claims_supported": [
-                "aud", "sub", "iss", "auth_time", "name", "given_name", "family_name",
-                "preferred_username", "email", "email_verified", "acr", "azp",
-                "office", "office_name", "cadre_authority", "linked_units",
+                "aud",
+                "sub",
+                "iss",
+                "auth_time",
+                "name",
+                "given_name",
+                "family_name",
+                "preferred_username",
+                "email",
+                "email_verified",
+                "acr",
+                "azp",
+                "office",
+                "office_name",
+                "cadre_authority",
+                "linked_units",
             ],
             "claims_parameter_supported": True,
             "request_parameter_supported": True,
@@ -151,9 +167,7 @@ def create_issuer_app(
         scope = fields.get("scope") or ""
         if grant_type == "password":
             if not client.direct_access:
-                raise KeycloakError(
-                    400, "unauthorized_client", "Client not allowed for direct access grants"
-                )
+                raise KeycloakError(400, "unauthorized_client", "Client not allowed for direct access grants")
             username, password = fields.get("username"), fields.get("password")
             if not username:
                 raise KeycloakError(400, "invalid_request", "Missing parameter: username")
@@ -169,18 +183,14 @@ def create_issuer_app(
                     "Public client not allowed to retrieve service account",
                 )
             if client.service_account_roles is None:
-                raise KeycloakError(
-                    400, "unauthorized_client", "Client not enabled to retrieve service account"
-                )
+                raise KeycloakError(400, "unauthorized_client", "Client not enabled to retrieve service account")
             address = request.client.host if request.client else "127.0.0.1"
             body = state.service_account_token_response(
                 served, client, base_url=base, scope=scope, client_address=address
             )
         elif grant_type == "refresh_token":
             try:
-                body = state.refresh_token_response(
-                    served, client, fields.get("refresh_token", ""), base_url=base
-                )
+                body = state.refresh_token_response(served, client, fields.get("refresh_token", ""), base_url=base)
             except TokenRejected as exc:
                 raise KeycloakError(400, "invalid_grant", _refresh_error(exc)) from exc
         else:
@@ -194,14 +204,18 @@ def create_issuer_app(
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise KeycloakError(
-                401, "invalid_request", "Token not provided",
+                401,
+                "invalid_request",
+                "Token not provided",
                 headers={"WWW-Authenticate": f'Bearer realm="{realm}", error="invalid_request"'},
             )
         try:
             claims = state.check_token(served, token.strip(), base_url=base_of(request))
         except TokenRejected as exc:
             raise KeycloakError(
-                401, "invalid_token", "Token verification failed",
+                401,
+                "invalid_token",
+                "Token verification failed",
                 headers={"WWW-Authenticate": f'Bearer realm="{realm}", error="invalid_token"'},
             ) from exc
         return JSONResponse(state.userinfo(claims))
@@ -215,9 +229,7 @@ def create_issuer_app(
         if client.public:
             raise KeycloakError(403, "invalid_request", "Client not allowed.")
         try:
-            claims = state.check_token(
-                served, fields.get("token", ""), base_url=base_of(request)
-            )
+            claims = state.check_token(served, fields.get("token", ""), base_url=base_of(request))
         except TokenRejected:
             return JSONResponse({"active": False})
         return JSONResponse(

@@ -61,7 +61,7 @@ class Issuer:
     def __init__(self, realms: Mapping[str, Realm], *, base_url: str | None = None) -> None:
         self.realms = dict(realms)
         self.base_url = base_url.rstrip("/") if base_url else None
-        self.certs_requests: dict[str, int] = {name: 0 for name in self.realms}
+        self.certs_requests: dict[str, int] = dict.fromkeys(self.realms, 0)
 
     @classmethod
     def build(
@@ -73,12 +73,9 @@ class Issuer:
         users_path: Path | None = None,
         api_secret: str = DEFAULT_API_SECRET,
         integrator_secret: str = DEFAULT_INTEGRATOR_SECRET,
-    ) -> "Issuer":
+    ) -> Issuer:
         names = tuple(realms) if realms is not None else DEFAULT_REALMS
-        keys = {
-            name: load_or_create_key(key_dir, name) if key_dir else generate_signing_key(name)
-            for name in names
-        }
+        keys = {name: load_or_create_key(key_dir, name) if key_dir else generate_signing_key(name) for name in names}
         built = build_realms(
             names,
             keys=keys,
@@ -121,9 +118,7 @@ class Issuer:
     ) -> dict[str, Any]:
         now = int(time.time())
         session = str(uuid.uuid4())
-        access = self._service_account_claims(
-            realm, client, base_url, now, session, scope, client_address
-        )
+        access = self._service_account_claims(realm, client, base_url, now, session, scope, client_address)
         # Keycloak issues no refresh or ID token to a service account by default.
         token = self.sign(realm.active_key, access)
         return {
@@ -140,9 +135,7 @@ class Issuer:
     ) -> dict[str, Any]:
         claims = self.check_token(realm, refresh_token, base_url=base_url, typ="Refresh")
         if claims.get("azp") != client.client_id:
-            raise TokenRejected(
-                "Invalid refresh token. Token client and authorized client don't match"
-            )
+            raise TokenRejected("Invalid refresh token. Token client and authorized client don't match")
         user = next((u for u in realm.users.values() if u.id == claims.get("sub")), None)
         if user is None:
             raise TokenRejected("User not found")
@@ -283,9 +276,7 @@ class Issuer:
 
     # Checking tokens presented back to the issuer.
 
-    def check_token(
-        self, realm: Realm, token: str, *, base_url: str, typ: str = "Bearer"
-    ) -> dict[str, Any]:
+    def check_token(self, realm: Realm, token: str, *, base_url: str, typ: str = "Bearer") -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
             key = realm.key(str(header.get("kid")))
@@ -348,9 +339,7 @@ class Issuer:
                 raise KeyError(f"no demo user {username!r} in realm {realm!r}")
         else:
             user = DemoUser(realm=realm, username="test-user", name="测试用户", password="")
-        payload = self._user_claims(
-            target, user, client_id, base_url, now, session, "profile email", expires_in, roles
-        )
+        payload = self._user_claims(target, user, client_id, base_url, now, session, "profile email", expires_in, roles)
         for name, value in (claims or {}).items():
             if value is None:
                 payload.pop(name, None)
@@ -373,9 +362,7 @@ class Issuer:
         )
 
     @staticmethod
-    def _encode(
-        payload: Mapping[str, Any], jose: dict[str, Any], key: SigningKey, algorithm: str
-    ) -> str:
+    def _encode(payload: Mapping[str, Any], jose: dict[str, Any], key: SigningKey, algorithm: str) -> str:
         if algorithm.startswith(("RS", "PS")):
             extra = {k: v for k, v in jose.items() if k != "alg"}
             return jwt.encode(dict(payload), key.private_key, algorithm=algorithm, headers=extra)

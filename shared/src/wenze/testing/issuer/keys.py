@@ -87,12 +87,8 @@ class SigningKey:
             "n": _b64url_uint(numbers.n),
             "e": _b64url_uint(numbers.e),
             "x5c": [base64.b64encode(cert).decode("ascii")],
-            "x5t": base64.urlsafe_b64encode(hashlib.sha1(cert).digest())  # noqa: S324
-            .rstrip(b"=")
-            .decode("ascii"),
-            "x5t#S256": base64.urlsafe_b64encode(hashlib.sha256(cert).digest())
-            .rstrip(b"=")
-            .decode("ascii"),
+            "x5t": base64.urlsafe_b64encode(hashlib.sha1(cert).digest()).rstrip(b"=").decode("ascii"),
+            "x5t#S256": base64.urlsafe_b64encode(hashlib.sha256(cert).digest()).rstrip(b"=").decode("ascii"),
         }
 
 

@@ -54,9 +54,7 @@ def test_public_key_verifies_the_token(kunshan: KeycloakOpenID) -> None:
     assert claims["preferred_username"] == "ks-leader"
     # The PEM form python-keycloak users build by hand must load too.
     pem = f"-----BEGIN PUBLIC KEY-----\n{public_key}\n-----END PUBLIC KEY-----"
-    assert (
-        jwt.decode(token, pem, algorithms=["RS256"], audience="wenze-api")["sub"] == claims["sub"]
-    )
+    assert jwt.decode(token, pem, algorithms=["RS256"], audience="wenze-api")["sub"] == claims["sub"]
 
 
 def test_userinfo(kunshan: KeycloakOpenID) -> None:
@@ -119,9 +117,7 @@ def test_integrator_client_credentials(issuer_url: str) -> None:
 
 
 def test_public_web_client(issuer_url: str) -> None:
-    oidc = KeycloakOpenID(
-        server_url=issuer_url, realm_name="wenze-zhenxiong", client_id="wenze-web"
-    )
+    oidc = KeycloakOpenID(server_url=issuer_url, realm_name="wenze-zhenxiong", client_id="wenze-web")
     token = oidc.token("zx-intake", "wenze")
     assert oidc.decode_token(token["access_token"])["office_name"] == "纪检监察干部监督室"
 

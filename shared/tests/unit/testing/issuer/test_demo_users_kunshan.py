@@ -14,21 +14,36 @@ from wenze.rules import get_pack
 from wenze.testing.issuer import load_demo_users
 
 ON = dt.date(2026, 5, 6)
-MATTER = {"source": "city_government", "key_supervised": False, "proposed_forms": ["form_2"],
-          "multiple_parties": False, "target_count": 1}
+MATTER = {
+    "source": "city_government",
+    "key_supervised": False,
+    "proposed_forms": ["form_2"],
+    "multiple_parties": False,
+    "target_count": 1,
+}
 TARGETS = {
     "city-managed cadre": {"target_kind": "person", "cadre_level": "city_managed", "sector": "city_department"},
-    "city-managed cadre, third form": {"target_kind": "person", "cadre_level": "city_managed",
-                                       "sector": "state_enterprise", "proposed_forms": ["form_3"]},
-    "township organisation": {"target_kind": "organisation", "organisation_level": "township_section",
-                              "sector": "district_town"},
+    "city-managed cadre, third form": {
+        "target_kind": "person",
+        "cadre_level": "city_managed",
+        "sector": "state_enterprise",
+        "proposed_forms": ["form_3"],
+    },
+    "township organisation": {
+        "target_kind": "organisation",
+        "organisation_level": "township_section",
+        "sector": "district_town",
+    },
     "town cadre": {"target_kind": "person", "cadre_level": "not_city_managed", "sector": "district_town"},
     "department cadre": {"target_kind": "person", "cadre_level": "not_city_managed", "sector": "direct_unit"},
     "unknown in a town": {"target_kind": "unknown", "sector": "district_town"},
 }
 # A recommendation with an organisational measure, so its approvals are asked for as well.
-RECOMMENDATION = {"severity": "heavier", "circumstances": ["dereliction_of_duty", "unfit_for_current_post"],
-                  "measures": ["reassignment"]}
+RECOMMENDATION = {
+    "severity": "heavier",
+    "circumstances": ["dereliction_of_duty", "unfit_for_current_post"],
+    "measures": ["reassignment"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +70,17 @@ def _needs(pack, target: dict) -> list[tuple[str, str]]:
     needs = [(office, "consultation:sign") for office in routing.get("consultation_participants", [])]
     needs += [(body, "approval:sign") for body in routing.get("routing_approved_by", [])]
     needs += [(step["actor"], "approval:sign") for step in routing.get("consultation_escalation", [])]
-    needs += [(office, "matter:read") for office in
-              [routing.get("handler"), routing.get("investigated_by"), *routing.get("handler_candidates", []),
-               *routing.get("investigated_with", []), *routing.get("cc", [])] if office]
+    needs += [
+        (office, "matter:read")
+        for office in [
+            routing.get("handler"),
+            routing.get("investigated_by"),
+            *routing.get("handler_candidates", []),
+            *routing.get("investigated_with", []),
+            *routing.get("cc", []),
+        ]
+        if office
+    ]
     if target["target_kind"] == "unknown":
         return needs
     later = {**facts, **routing, **RECOMMENDATION}

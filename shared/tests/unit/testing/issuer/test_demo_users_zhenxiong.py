@@ -14,8 +14,13 @@ from wenze.rules import get_pack
 from wenze.testing.issuer import load_demo_users
 
 ON = dt.date(2026, 3, 2)
-TARGET = {"source": "petition_report", "target_kind": "person", "cadre_level": "leader",
-          "sector": "dispatched_body", "party_member": True}
+TARGET = {
+    "source": "petition_report",
+    "target_kind": "person",
+    "cadre_level": "leader",
+    "sector": "dispatched_body",
+    "party_member": True,
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +48,14 @@ def _holders(users, office: str, capability: str) -> list[str]:
 def test_every_actor_of_the_scenario_has_a_user(users, pack) -> None:
     routing = pack.evaluate(pack.workflow_decision("routing"), TARGET, on=ON).outcome
     decision = pack.evaluate(pack.workflow_decision("decision"), {**TARGET, **routing}, on=ON).outcome
-    needs = [(routing["handler"], "matter:read"), (routing["investigated_by"], "review:sign"),
-             *[(office, "review:sign") for office in routing["investigated_with"]],
-             *[(body, "approval:sign") for body in routing.get("start_approved_by", [])],
-             *[(body, "approval:sign") for body in decision.get("approved_by", [])],
-             (decision["decided_by"], "decision:make")]
+    needs = [
+        (routing["handler"], "matter:read"),
+        (routing["investigated_by"], "review:sign"),
+        *[(office, "review:sign") for office in routing["investigated_with"]],
+        *[(body, "approval:sign") for body in routing.get("start_approved_by", [])],
+        *[(body, "approval:sign") for body in decision.get("approved_by", [])],
+        (decision["decided_by"], "decision:make"),
+    ]
     missing = [need for need in needs if not _holders(users, *need)]
     assert not missing, missing
 

@@ -74,9 +74,7 @@ async def test_public_web_client_needs_no_secret(client: httpx.AsyncClient) -> N
     }
     r = await client.post(TOKEN, data=data)
     assert r.status_code == 200
-    assert jwt.decode(r.json()["access_token"], options={"verify_signature": False})["azp"] == (
-        "wenze-web"
-    )
+    assert jwt.decode(r.json()["access_token"], options={"verify_signature": False})["azp"] == ("wenze-web")
 
 
 async def test_basic_client_authentication(client: httpx.AsyncClient) -> None:
@@ -174,9 +172,7 @@ async def test_integrator_service_account(client: httpx.AsyncClient) -> None:
 
 async def test_refresh_grant(client: httpx.AsyncClient) -> None:
     first = (await client.post(TOKEN, data=password_grant())).json()
-    r = await client.post(
-        TOKEN, data={**API, "grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
-    )
+    r = await client.post(TOKEN, data={**API, "grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
     assert r.status_code == 200
     claims = jwt.decode(r.json()["access_token"], options={"verify_signature": False})
     assert claims["preferred_username"] == "ks-intake"
@@ -218,12 +214,8 @@ async def test_jwks_lists_signing_keys(client: httpx.AsyncClient, issuer: Issuer
 
 
 async def test_userinfo(client: httpx.AsyncClient) -> None:
-    token = (await client.post(TOKEN, data=password_grant("ks-supervision-2"))).json()[
-        "access_token"
-    ]
-    r = await client.get(
-        f"{KS}/protocol/openid-connect/userinfo", headers={"Authorization": f"Bearer {token}"}
-    )
+    token = (await client.post(TOKEN, data=password_grant("ks-supervision-2"))).json()["access_token"]
+    r = await client.get(f"{KS}/protocol/openid-connect/userinfo", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200
     info = r.json()
     assert info["preferred_username"] == "ks-supervision-2"
@@ -246,9 +238,7 @@ async def test_introspection(client: httpx.AsyncClient, issuer: Issuer) -> None:
     body = (await client.post(url, data={**API, "token": good})).json()
     assert body["active"] is True
     assert body["username"] == "ks-leader"
-    expired = issuer.mint_token(
-        "wenze-kunshan", username="ks-leader", base_url=BASE, expires_in=-60
-    )
+    expired = issuer.mint_token("wenze-kunshan", username="ks-leader", base_url=BASE, expires_in=-60)
     assert (await client.post(url, data={**API, "token": expired})).json() == {"active": False}
 
 
@@ -256,9 +246,7 @@ def test_keys_persist_in_a_key_dir(tmp_path: Path) -> None:
     first = Issuer.build(["wenze-jintan"], key_dir=tmp_path)
     second = Issuer.build(["wenze-jintan"], key_dir=tmp_path)
     assert (tmp_path / "wenze-jintan.pem").exists()
-    assert (
-        first.realms["wenze-jintan"].active_key.kid == second.realms["wenze-jintan"].active_key.kid
-    )
+    assert first.realms["wenze-jintan"].active_key.kid == second.realms["wenze-jintan"].active_key.kid
     assert oct((tmp_path / "wenze-jintan.pem").stat().st_mode & 0o777) == "0o600"
 
 
