@@ -13,14 +13,14 @@ $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-.venv/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+.venv/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml shared/devtools/pyproject.toml $(wildcard services/*/pyproject.toml)
 	$(UV) sync --frozen --all-packages
 	touch $@
 
 install: .venv/.synced
 
 run: install
-	$(PY) -m wenze.devstack
+	$(PY) -m wenze_devtools.devstack
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -29,10 +29,10 @@ lint: install
 	$(TOOLS)/bin/uv run --frozen ruff check .
 
 bench: install
-	$(PY) -m wenze.bench
+	$(PY) -m wenze_devtools.bench
 
 chaos: install
-	$(PY) -m wenze.chaos
+	$(PY) -m wenze_devtools.chaos
 
 clean:
 	rm -rf .venv $(TOOLS) var

@@ -1,1 +1,1 @@
-pytest_plugins = ["wenze.testing.pytest_plugin", "wenze.testing.stack_plugin"]
+pytest_plugins = ["wenze_devtools.testing.pytest_plugin", "wenze_devtools.testing.stack_plugin"]

@@ -21,7 +21,7 @@ import pytest
 from keycloak import KeycloakOpenID
 
 from wenze.messaging.streams import ensure_stream, stream_for
-from wenze.testing.infra import ServiceProcess
+from wenze_devtools.testing.infra import ServiceProcess
 
 SERVICES = {"intake": "wenze_intake", "routing": "wenze_routing", "review": "wenze_review"}
 WAIT_SECONDS = 120.0

@@ -4,11 +4,11 @@ started against the session's PostgreSQL and NATS; health, OpenAPI, schema and s
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -18,11 +18,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from wenze.messaging.streams import SERVICES, stream_for
-from wenze.testing.infra import ServiceProcess
+from wenze_devtools.testing.infra import ServiceProcess
 
 pytestmark = pytest.mark.integration
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def module_of(service: str) -> str:
@@ -78,7 +76,8 @@ async def test_schema_is_migrated_to_head(service, database_url: str) -> None:
     finally:
         await conn.close()
     assert {"alembic_version", "outbox", "inbox", "idempotency_keys"} <= tables
-    assert version == ScriptDirectory(str(ROOT / "services" / name / "migrations")).get_current_head()
+    migrations = importlib.import_module(f"{module_of(name)}.app").MIGRATIONS
+    assert version == ScriptDirectory(str(migrations)).get_current_head()
 
 
 async def test_worker_keeps_running_and_stream_exists(service, nats_server) -> None:

@@ -17,7 +17,7 @@ from wenze_intake.matters.endpoints import router as matters_router
 from wenze_intake.matters.service import MatterService
 from wenze_intake.repositories import make_repositories
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from wenze.testing.issuer import generate_signing_key
+from wenze_devtools.testing.issuer import generate_signing_key
 
 pytestmark = pytest.mark.integration
 

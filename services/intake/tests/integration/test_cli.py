@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from wenze.cli.main import app
-from wenze.testing.infra import ServiceProcess
-from wenze.testing.issuer import Issuer
+from wenze_devtools.testing.infra import ServiceProcess
+from wenze_devtools.testing.issuer import Issuer
 
 pytestmark = pytest.mark.integration
 

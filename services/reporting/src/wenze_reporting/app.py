@@ -12,7 +12,7 @@ from wenze.http.app import create_service_app
 from wenze_reporting.config import ReportingSettings
 from wenze_reporting.repositories import make_repositories
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:

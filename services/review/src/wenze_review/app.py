@@ -17,7 +17,7 @@ from wenze_review.repositories import make_repositories
 from wenze_review.services import build_services
 from wenze_review.work.endpoints import router as work_router
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(settings: ReviewSettings | None = None) -> FastAPI:

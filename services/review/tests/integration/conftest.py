@@ -18,7 +18,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from wenze.testing.infra import NatsServer, ServiceProcess, fresh_database, start_nats
+from wenze_devtools.testing.infra import NatsServer, ServiceProcess, fresh_database, start_nats
 from wenze_review.__main__ import cli
 
 RULESETS = Path(__file__).resolve().parents[1] / "rulesets"

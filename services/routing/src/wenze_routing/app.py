@@ -15,7 +15,7 @@ from wenze_routing.rules.endpoints import router as rules_router
 from wenze_routing.slips.endpoints import router as slips_router
 from wenze_routing.slips.service import RoutingService
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(settings: RoutingSettings | None = None) -> FastAPI:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from wenze.calendar import WorkingCalendar
-from wenze.testing.infra import ServiceProcess
+from wenze_devtools.testing.infra import ServiceProcess
 
 pytestmark = pytest.mark.integration
 

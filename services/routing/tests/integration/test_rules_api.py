@@ -9,7 +9,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from wenze.testing.infra import ServiceProcess
+from wenze_devtools.testing.infra import ServiceProcess
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +70,7 @@ def test_every_endpoint_needs_a_token(routing: ServiceProcess, method: str, path
 
 
 def test_a_forged_token_is_refused(routing: ServiceProcess, oidc_issuer) -> None:
-    from wenze.testing.issuer.keys import generate_signing_key
+    from wenze_devtools.testing.issuer.keys import generate_signing_key
 
     forged = oidc_issuer.mint_token("wenze-kunshan", username="ks-intake", key=generate_signing_key())
     response = httpx.get(f"{routing.url}/v1/rules/documents", timeout=10, headers={"Authorization": f"Bearer {forged}"})

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from wenze.events import ConsultationConcluded, Event, MatterAccepted, TargetsIdentified, TargetSnapshot
 from wenze.messaging.streams import ensure_stream, stream_for
-from wenze.testing.infra import ServiceProcess
+from wenze_devtools.testing.infra import ServiceProcess
 from wenze_routing.__main__ import cli
 
 pytestmark = pytest.mark.integration

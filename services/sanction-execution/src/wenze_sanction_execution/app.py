@@ -12,7 +12,7 @@ from wenze.http.app import create_service_app
 from wenze_sanction_execution.config import SanctionExecutionSettings
 from wenze_sanction_execution.repositories import make_repositories
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(settings: SanctionExecutionSettings | None = None) -> FastAPI:

@@ -7,8 +7,8 @@ import pytest
 from keycloak import KeycloakOpenID
 
 from wenze.auth import AuthSettings, InvalidToken, TokenVerifier
-from wenze.testing.fixtures import running_issuer
-from wenze.testing.issuer import DEFAULT_API_SECRET, Issuer, generate_signing_key
+from wenze_devtools.testing.fixtures import running_issuer
+from wenze_devtools.testing.issuer import DEFAULT_API_SECRET, Issuer, generate_signing_key
 
 
 def password_token(issuer_url: str, realm: str, username: str) -> str:

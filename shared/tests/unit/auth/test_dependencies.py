@@ -12,8 +12,8 @@ from fastapi import Depends, FastAPI
 from wenze.auth import Principal, get_principal, require
 from wenze.auth.capabilities import MATTER_ACCEPT
 from wenze.http.problems import install_problem_handlers
-from wenze.testing.fixtures import in_process_verifier
-from wenze.testing.issuer import Issuer
+from wenze_devtools.testing.fixtures import in_process_verifier
+from wenze_devtools.testing.issuer import Issuer
 
 PROBLEM = "application/problem+json"
 

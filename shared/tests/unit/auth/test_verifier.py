@@ -12,8 +12,8 @@ import pytest
 
 from wenze.auth import IdentityProviderUnavailable, InvalidToken, TokenVerifier
 from wenze.auth.settings import AuthSettings
-from wenze.testing.fixtures import in_process_verifier
-from wenze.testing.issuer import Issuer, generate_signing_key
+from wenze_devtools.testing.fixtures import in_process_verifier
+from wenze_devtools.testing.issuer import Issuer, generate_signing_key
 
 KUNSHAN = "wenze-kunshan"
 

@@ -1,0 +1,1 @@
+"""Wenze development tools: nothing here runs in a service image."""

@@ -1,0 +1,460 @@
+"""Part d: accepted → routed latency of the routing service under a steady acceptance rate.
+
+The bench publishes ``MatterAccepted`` events to JetStream exactly as intake's outbox relay
+does (subject ``event.subject``, payload ``event.model_dump_json()``, ``Nats-Msg-Id`` = event
+id) on an open-loop schedule, and times each matter from its *scheduled* send time to the
+arrival of its first routing outcome (``routing.<tenant>.slip.routed.v1`` or
+``…slip.consultation_requested.v1``), so queueing inside routing shows up in the figure
+instead of slowing the sender down.
+
+The baseline is the transport alone, measured the same way in the same run: an echo process
+(``python -m wenze_devtools.bench.routing_latency --nats-url …``) pull-consumes the same kind of
+durable JetStream consumer and republishes every message at once to JetStream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import nats
+import typer
+from nats.aio.client import Client
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+
+from wenze.events import MatterAccepted, TargetSnapshot
+from wenze.messaging.streams import ensure_stream, stream_for
+from wenze_devtools.bench.support import TENANT, plain_dsn
+from wenze_devtools.testing.fixtures import running_issuer
+from wenze_devtools.testing.infra import ServiceProcess, fresh_database, service_env, start_nats
+
+OUTCOMES = "routing.*.slip.>"
+ECHO_STREAM = "BENCH_ECHO"
+ECHO_IN = "bench_echo.in"
+ECHO_OUT = "bench_echo.out"
+WARMUP = 20
+DRAIN_TIMEOUT_S = 120.0
+ON = dt.date(2026, 4, 30)
+
+# Kunshan targets and where its pack sends them: town cadres who are not city-managed go
+# straight to the town commission; city-department cadres who are not city-managed go to
+# the supervision office; city-managed cadres need a consultation (会商) first; a matter with
+# no identified person is investigated. Weights are the bench's assumed mix.
+_TOWNS = ("玉山镇", "周市镇", "张浦镇", "千灯镇", "陆家镇", "花桥镇")
+_DEPARTMENTS = ("市住房和城乡建设局", "市交通运输局", "市水务局", "市市场监督管理局")
+_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+_GIVEN = "明华强伟芳军敏静丽涛磊洋艳勇杰娟霞刚平辉"
+_MIX = (
+    ("town cadre, not city-managed", 0.45),
+    ("city-department cadre, not city-managed", 0.25),
+    ("city-managed cadre (consultation)", 0.20),
+    ("unknown target (investigation)", 0.10),
+)
+
+
+def _target(kind: str, rng: random.Random) -> TargetSnapshot:
+    name = rng.choice(_SURNAMES) + rng.choice(_GIVEN) + rng.choice(_GIVEN)
+    if kind.startswith("town"):
+        return TargetSnapshot(
+            kind="person",
+            name=name,
+            post=rng.choice(("副镇长", "科长", "村党委书记")),
+            unit=rng.choice(_TOWNS),
+            cadre_level="not_city_managed",
+            sector="district_town",
+            party_member=True,
+        )
+    if kind.startswith("city-department"):
+        return TargetSnapshot(
+            kind="person",
+            name=name,
+            post="科长",
+            unit=rng.choice(_DEPARTMENTS),
+            cadre_level="not_city_managed",
+            sector="city_department",
+            party_member=True,
+        )
+    if kind.startswith("city-managed"):
+        return TargetSnapshot(
+            kind="person",
+            name=name,
+            post="副局长",
+            unit=rng.choice(_DEPARTMENTS),
+            cadre_level="city_managed",
+            sector="city_department",
+            party_member=True,
+        )
+    return TargetSnapshot(kind="unknown", unit=rng.choice(_TOWNS), sector="district_town")
+
+
+def acceptances(count: int, *, seed: int) -> tuple[list[MatterAccepted], Counter[str]]:
+    """``count`` single-target Kunshan acceptances (one slip, so one outcome, per matter)."""
+    rng = random.Random(seed)
+    kinds, weights = zip(*_MIX, strict=True)
+    mix: Counter[str] = Counter()
+    events = []
+    for i in range(count):
+        kind = rng.choices(kinds, weights)[0]
+        mix[kind] += 1
+        target = _target(kind, rng)
+        unit = target.unit or "昆山市"
+        events.append(
+            MatterAccepted(
+                tenant=TENANT,
+                matter_id=uuid.uuid4(),
+                number=f"昆纪委问〔2026〕{i + 1}号",
+                source="city_government",
+                summary=f"{unit}项目推进不力",
+                facts=f"2026年3月，{unit}负责的项目因审批拖延停滞{rng.randint(1, 6)}个月。",
+                key_supervised=rng.random() < 0.1,
+                proposed_form=rng.choice(("form_1", "form_2", None)),
+                targets=[target],
+                relevant_date=ON,
+                study_date=ON,
+                participants=["张明", "李华"],
+                accepted_by="ks-intake",
+            )
+        )
+    return events, mix
+
+
+@dataclass
+class Message:
+    key: str  # the matter id the outcome will name
+    subject: str
+    payload: bytes
+    msg_id: str
+
+
+@dataclass
+class Run:
+    """One open-loop run: scheduled send times, actual send times and first arrivals."""
+
+    label: str
+    rate: float
+    seconds: float
+    scheduled: dict[str, float] = field(default_factory=dict)
+    first_arrival: dict[str, float] = field(default_factory=dict)
+    arrivals: Counter[str] = field(default_factory=Counter)
+    send_lag_max: float = 0.0
+    send_seconds: float = 0.0
+    sent: int = 0
+
+    def latencies_ms(self) -> list[float]:
+        return sorted((self.first_arrival[k] - t) * 1000 for k, t in self.scheduled.items() if k in self.first_arrival)
+
+    @staticmethod
+    def percentile(values: list[float], q: float) -> float:
+        if not values:
+            return float("nan")
+        return values[min(len(values) - 1, int(len(values) * q))]
+
+    def summary(self) -> dict[str, Any]:
+        lat = self.latencies_ms()
+        return {
+            "label": self.label,
+            "rate": self.rate,
+            "seconds": self.seconds,
+            "sent": self.sent,
+            "achieved_rate": round(self.sent / self.send_seconds, 2) if self.send_seconds else 0.0,
+            "send_lag_max_ms": round(self.send_lag_max * 1000, 2),
+            "received": len(self.first_arrival),
+            "missing": len(set(self.scheduled) - set(self.first_arrival)),
+            "p50_ms": round(self.percentile(lat, 0.50), 2),
+            "p90_ms": round(self.percentile(lat, 0.90), 2),
+            "p99_ms": round(self.percentile(lat, 0.99), 2),
+            "max_ms": round(lat[-1], 2) if lat else None,
+        }
+
+
+async def open_loop(nc: Client, run: Run, messages: list[Message], *, on_sent=None) -> None:
+    """Publish ``messages`` at ``run.rate`` per second from now; each is due at start + i/rate.
+
+    The sender never waits for acknowledgements (as intake's relay does not); if it falls
+    behind it sends every overdue message at once, and latency still counts from the due time.
+    """
+    js = nc.jetstream()
+    interval = 1.0 / run.rate
+    loop = asyncio.get_running_loop()
+    acks: list[asyncio.Future] = []
+    start = loop.time() + 0.05
+    for i, m in enumerate(messages):
+        due = start + i * interval
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        run.scheduled[m.key] = due
+        acks.append(await js.publish_async(m.subject, m.payload, headers={"Nats-Msg-Id": m.msg_id}))
+        run.send_lag_max = max(run.send_lag_max, loop.time() - due)
+        run.sent += 1
+    run.send_seconds = loop.time() - start
+    await asyncio.wait_for(asyncio.gather(*acks), timeout=60)
+
+
+async def wait_for_outcomes(run: Run, timeout: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while len(run.first_arrival.keys() & run.scheduled.keys()) < len(run.scheduled):
+        if asyncio.get_running_loop().time() > deadline:
+            return
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(2.0)  # late duplicates would arrive now
+
+
+def _recorder(run_ref: list[Run | None], key_of):
+    async def on_message(msg) -> None:
+        now = asyncio.get_running_loop().time()
+        run = run_ref[0]
+        if run is None:
+            return
+        key = key_of(msg)
+        run.arrivals[key] += 1
+        run.first_arrival.setdefault(key, now)
+
+    return on_message
+
+
+def _matter_id(msg) -> str:
+    return json.loads(msg.data)["matter_id"]
+
+
+# -- the echo baseline ----------------------------------------------------------------------
+
+
+async def echo(nats_url: str) -> None:
+    """A bare consumer: fetch from a durable pull consumer, republish to JetStream, ack."""
+    nc = await nats.connect(nats_url, name="wenze-bench-echo")
+    js = nc.jetstream()
+    sub = await js.pull_subscribe(
+        f"{ECHO_IN}.>",
+        durable="bench-echo",
+        stream=ECHO_STREAM,
+        config=ConsumerConfig(
+            durable_name="bench-echo", ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL, ack_wait=30
+        ),
+    )
+    print("ready", flush=True)
+    while True:
+        try:
+            messages = await sub.fetch(50, timeout=1)
+        except (TimeoutError, nats.errors.TimeoutError):
+            continue
+        for m in messages:
+            key = m.subject.rsplit(".", 1)[1]
+            ack = await js.publish_async(f"{ECHO_OUT}.{key}", m.data, headers={"Nats-Msg-Id": f"out-{key}"})
+            await ack
+            await m.ack()
+
+
+async def _ensure_echo_stream(nc: Client) -> None:
+    js = nc.jetstream()
+    await js.add_stream(
+        StreamConfig(
+            name=ECHO_STREAM,
+            subjects=[f"{ECHO_IN}.>", f"{ECHO_OUT}.>"],
+            storage=StorageType.FILE,
+            duplicate_window=30 * 60,
+        )
+    )
+
+
+# -- the stack ------------------------------------------------------------------------------
+
+
+@dataclass
+class RoutingStack:
+    run_dir: Path
+    nats_url: str
+    database_url: str
+    api: ServiceProcess
+    worker: ServiceProcess
+
+
+@contextmanager
+def routing_stack(run_dir: Path) -> Iterator[RoutingStack]:
+    """A private NATS server, the issuer, a fresh database, routing's API and worker."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        issuer = stack.enter_context(running_issuer())
+        database_url = stack.enter_context(fresh_database())
+        server = start_nats(run_dir / "nats")
+        stack.callback(server.stop)
+        assert issuer.base_url is not None
+        env = service_env(
+            "routing",
+            database_url=database_url,
+            nats_url=server.url,
+            oidc_base_url=issuer.base_url,
+            data_dir=run_dir / "data",
+        )
+        # The API migrates the schema on start; the worker starts after it so the two do not race.
+        api = ServiceProcess(service="routing", role="api", env=env, log_path=run_dir / "routing-api.log")
+        stack.callback(api.stop)
+        api.start()
+        worker = ServiceProcess(service="routing", role="worker", env=env, log_path=run_dir / "routing-worker.log")
+        stack.callback(worker.stop)
+        worker.start()
+        yield RoutingStack(run_dir=run_dir, nats_url=server.url, database_url=database_url, api=api, worker=worker)
+
+
+def _start_echo(nats_url: str, run_dir: Path) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wenze_devtools.bench.routing_latency", "--nats-url", nats_url],
+        stdout=subprocess.PIPE,
+        stderr=(run_dir / "echo.log").open("ab"),
+        env=os.environ,
+    )
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != b"ready":
+        process.kill()
+        raise RuntimeError(f"the echo process did not start; see {run_dir / 'echo.log'}")
+    return process
+
+
+# -- the measurement ------------------------------------------------------------------------
+
+
+def _messages(events: list[MatterAccepted]) -> list[Message]:
+    # Serialised before the clock starts, as the relay reads ready payloads from its outbox.
+    return [Message(str(e.matter_id), e.subject, e.model_dump_json().encode(), str(e.event_id)) for e in events]
+
+
+async def _measure_routing(stack: RoutingStack, rate: float, seconds: float, seed: int) -> tuple[Run, dict[str, Any]]:
+    count = int(rate * seconds)
+    warm_events, _ = acceptances(WARMUP, seed=seed + 1)
+    events, mix = acceptances(count, seed=seed)
+    warm, messages = _messages(warm_events), _messages(events)
+    nc = await nats.connect(stack.nats_url, name="wenze-bench-d")
+    try:
+        await ensure_stream(nc.jetstream(), stream_for("intake"))
+        current: list[Run | None] = [None]
+        await nc.subscribe(OUTCOMES, cb=_recorder(current, _matter_id))
+        # Warm-up: the worker's consumer is up and the pack is loaded once these come back.
+        warm_run = Run("warm-up", rate=20, seconds=WARMUP / 20)
+        current[0] = warm_run
+        await open_loop(nc, warm_run, warm)
+        await wait_for_outcomes(warm_run, timeout=180)
+        if len(warm_run.first_arrival) < WARMUP:
+            raise RuntimeError(
+                f"routing answered {len(warm_run.first_arrival)} of {WARMUP} warm-up matters; "
+                f"see {stack.worker.log_path}\n{stack.worker.log_tail()}"
+            )
+        run = Run("routing", rate=rate, seconds=seconds)
+        current[0] = run
+        await open_loop(nc, run, messages)
+        await wait_for_outcomes(run, timeout=DRAIN_TIMEOUT_S)
+        current[0] = None
+        stream = await _stream_outcomes(nc, {m.key for m in messages})
+    finally:
+        await nc.close()
+    slips = await _slip_check(stack.database_url, {m.key for m in messages})
+    return run, {"mix": dict(mix), "stream": stream, "slips": slips}
+
+
+async def _stream_outcomes(nc: Client, keys: set[str]) -> dict[str, Any]:
+    """Outcome events per matter as stored on stream ROUTING (JetStream's de-duplicated view)."""
+    js = nc.jetstream()
+    info = await js.stream_info(stream_for("routing").name)
+    per_matter: Counter[str] = Counter()
+    subjects: Counter[str] = Counter()
+    sub = await js.subscribe(OUTCOMES, ordered_consumer=True)
+    for _ in range(info.state.messages):
+        try:
+            msg = await sub.next_msg(timeout=5)
+        except nats.errors.TimeoutError:
+            break
+        key = _matter_id(msg)
+        if key in keys:
+            per_matter[key] += 1
+            subjects[msg.subject] += 1
+    await sub.unsubscribe()
+    return {
+        "messages": sum(per_matter.values()),
+        "matters": len(per_matter),
+        "missing": len(keys - set(per_matter)),
+        "duplicates": sum(1 for c in per_matter.values() if c > 1),
+        "by_subject": dict(subjects),
+    }
+
+
+async def _slip_check(database_url: str, keys: set[str]) -> dict[str, Any]:
+    """One slip per matter, and slip numbers 1..n with no gap (routing's own guarantees)."""
+    conn = await asyncpg.connect(plain_dsn(database_url))
+    try:
+        rows = await conn.fetch(
+            "SELECT matter_id::text AS matter_id, count(*) AS n FROM routing.slips GROUP BY matter_id"
+        )
+        last = await conn.fetchval(
+            "SELECT coalesce(sum(last), 0) FROM routing.number_counters WHERE kind = 'routing_slip'"
+        )
+        total = await conn.fetchval("SELECT count(*) FROM routing.slips")
+    finally:
+        await conn.close()
+    per_matter = {r["matter_id"]: r["n"] for r in rows}
+    return {
+        "slips": total,
+        "counter": last,
+        "gap_free": total == last,
+        "matters_with_slip": len(keys & per_matter.keys()),
+        "matters_with_more_than_one": sum(1 for k in keys if per_matter.get(k, 0) > 1),
+    }
+
+
+async def _measure_echo(nats_url: str, run_dir: Path, rate: float, seconds: float, seed: int) -> Run:
+    events, _ = acceptances(int(rate * seconds), seed=seed)
+    nc = await nats.connect(nats_url, name="wenze-bench-d-echo")
+    try:
+        await _ensure_echo_stream(nc)
+        process = await asyncio.to_thread(_start_echo, nats_url, run_dir)
+        try:
+            current: list[Run | None] = [None]
+            await nc.subscribe(f"{ECHO_OUT}.>", cb=_recorder(current, lambda m: m.subject.rsplit(".", 1)[1]))
+            messages = [
+                Message(str(e.matter_id), f"{ECHO_IN}.{e.matter_id}", e.model_dump_json().encode(), str(e.event_id))
+                for e in events
+            ]
+            warm = [Message(f"w{i}", f"{ECHO_IN}.w{i}", b"{}", f"w{i}") for i in range(WARMUP)]
+            warm_run = Run("warm-up", rate=20, seconds=1)
+            current[0] = warm_run
+            await open_loop(nc, warm_run, warm)
+            await wait_for_outcomes(warm_run, timeout=30)
+            run = Run("echo", rate=rate, seconds=seconds)
+            current[0] = run
+            await open_loop(nc, run, messages)
+            await wait_for_outcomes(run, timeout=DRAIN_TIMEOUT_S)
+            current[0] = None
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    finally:
+        await nc.close()
+    return run
+
+
+def measure(run_dir: Path, *, rate: float, seconds: float, seed: int = 23) -> tuple[Run, Run, dict[str, Any]]:
+    with routing_stack(run_dir) as stack:
+        # The transport first, on the same NATS server, while routing idles; then routing.
+        baseline = asyncio.run(_measure_echo(stack.nats_url, run_dir, rate, seconds, seed + 100))
+        routing, checks = asyncio.run(_measure_routing(stack, rate, seconds, seed))
+    return routing, baseline, checks
+
+
+def _cli(nats_url: str = typer.Option(..., help="the NATS server to echo on")) -> None:
+    """Run the echo baseline's consumer until terminated."""
+    asyncio.run(echo(nats_url))
+
+
+if __name__ == "__main__":
+    typer.run(_cli)

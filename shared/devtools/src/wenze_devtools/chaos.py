@@ -1,0 +1,345 @@
+"""``make chaos``: bulk-submit matters while the outbox relay is killed with ``kill -9``.
+
+Intake's API runs with its own relay switched off, so the worker process is the only path
+from the outbox to NATS. Import jobs are submitted over the whole kill schedule, and the
+worker is killed at random moments (often mid-batch: published to JetStream but not yet
+marked in PostgreSQL) and restarted after a short random pause. At the end the outbox must
+drain to zero and every stored matter must have exactly one ``matter.received`` event on the
+stream: none lost, none twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import random
+import shutil
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import nats
+import typer
+from nats.errors import TimeoutError as NatsTimeoutError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from wenze_devtools.bench.support import Stack, intake_stack, matter_rows, submit_import, wait_import, write_report
+from wenze_devtools.testing.infra import ServiceProcess
+
+# Piped output (make, CI logs) would otherwise wrap the tables at 80 columns.
+console = Console() if sys.stdout.isatty() else Console(width=120)
+STREAM = "INTAKE"
+RECEIVED_SUBJECT = "intake.*.matter.received.v1"
+# Bounds on every wait, so a broken build ends the run instead of hanging it.
+IMPORT_TIMEOUT_S = 900.0
+DRAIN_TIMEOUT_S = 300.0
+STREAM_READ_TIMEOUT_S = 300.0
+
+
+@dataclass
+class Kill:
+    number: int
+    alive_s: float
+    after_relay_start_s: float
+    backlog_at_kill: int
+    published_while_alive: int
+    pause_s: float
+
+
+async def _scalar(pg: asyncpg.Pool, sql: str) -> int:
+    return int(await pg.fetchval(sql) or 0)
+
+
+async def _backlog(pg: asyncpg.Pool) -> int:
+    return await _scalar(pg, "SELECT count(*) FROM intake.outbox WHERE published_at IS NULL")
+
+
+async def _published(pg: asyncpg.Pool) -> int:
+    return await _scalar(pg, "SELECT count(*) FROM intake.outbox WHERE published_at IS NOT NULL")
+
+
+async def _stored(pg: asyncpg.Pool) -> int:
+    return await _scalar(pg, "SELECT count(*) FROM intake.matters")
+
+
+def _job_rows(matters: int, kills: int) -> int:
+    # One import job per kill cycle keeps new outbox rows arriving throughout the schedule,
+    # so most kills find a backlog for the relay to be busy with.
+    return max(1, math.ceil(matters / max(1, kills)))
+
+
+def _log_size(worker: ServiceProcess) -> int:
+    try:
+        return worker.log_path.stat().st_size
+    except OSError:
+        return 0
+
+
+async def _relay_started(worker: ServiceProcess, offset: int, timeout: float = 60.0) -> None:
+    """Wait until this incarnation of the worker has logged that its relay runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with worker.log_path.open("rb") as handle:
+            handle.seek(offset)
+            if b"outbox relay started" in handle.read():
+                return
+        if worker.process is not None and worker.process.poll() is not None:
+            raise RuntimeError(f"the intake worker exited on its own:\n{worker.log_tail()}")
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"the intake worker's relay did not start within {timeout}s")
+
+
+async def _read_stream(url: str) -> dict[str, Any]:
+    """Every ``matter.received`` message on the stream, via an ordered (ephemeral) consumer."""
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info(STREAM)
+        sub = await js.subscribe(RECEIVED_SUBJECT, ordered_consumer=True)
+        event_ids: Counter[str] = Counter()
+        matter_ids: set[str] = set()
+        msg_id_mismatch = 0
+        messages = 0
+        deadline = time.monotonic() + STREAM_READ_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                msg = await sub.next_msg(timeout=5)
+            except NatsTimeoutError:
+                break
+            messages += 1
+            event = json.loads(msg.data)
+            event_ids[event["event_id"]] += 1
+            matter_ids.add(event["matter_id"])
+            # The relay's de-duplication rests on Nats-Msg-Id being the outbox row (= event) id.
+            if (msg.headers or {}).get("Nats-Msg-Id") != event["event_id"]:
+                msg_id_mismatch += 1
+            if msg.metadata.num_pending == 0:
+                break
+        await sub.unsubscribe()
+        return {
+            "stream_messages": info.state.messages,
+            "received_messages": messages,
+            "event_ids": event_ids,
+            "matter_ids": matter_ids,
+            "msg_id_mismatch": msg_id_mismatch,
+        }
+    finally:
+        await nc.close()
+
+
+async def _run(stack: Stack, *, matters: int, kills: int, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    rows = matter_rows(matters, seed=seed, marker=f"chaos{seed}")
+    job_rows = _job_rows(matters, kills)
+    chunks = [rows[i : i + job_rows] for i in range(0, len(rows), job_rows)]
+    # The monitor, the killer and the end checks query side by side: one connection each.
+    pg = await asyncpg.create_pool(stack.dsn, min_size=1, max_size=3)
+    client = httpx.AsyncClient(
+        base_url=stack.api.url, timeout=120, headers={"Authorization": f"Bearer {stack.token()}"}
+    )
+    worker = stack.worker()
+    log_offset = _log_size(worker)
+    worker.start(wait=False)
+    kill_log: list[Kill] = []
+    job_ids: list[str] = []
+    started = time.monotonic()
+
+    async def submitter() -> None:
+        for k, chunk in enumerate(chunks):
+            # Spread the jobs over the kill schedule, so that every kill meets fresh traffic.
+            while len(kill_log) < k * kills / len(chunks):
+                await asyncio.sleep(0.05)
+            job_ids.append(await submit_import(client, chunk, f"chaos-{k}.jsonl"))
+
+    async def killer() -> None:
+        nonlocal log_offset
+        for number in range(1, kills + 1):
+            published_before = await _published(pg)
+            spawned = time.monotonic()
+            # Start-up (imports, migrations check, NATS connect) takes seconds on a busy machine;
+            # a kill then never meets the relay, so the random moment counts from its start.
+            await _relay_started(worker, log_offset)
+            after_start = rng.uniform(0.0, 1.5)
+            await asyncio.sleep(after_start)
+            alive = time.monotonic() - spawned
+            backlog = await _backlog(pg)
+            worker.kill()
+            pause = rng.uniform(0.1, 1.5)
+            kill_log.append(
+                Kill(
+                    number,
+                    round(alive, 2),
+                    round(after_start, 2),
+                    backlog,
+                    await _published(pg) - published_before,
+                    round(pause, 2),
+                )
+            )
+            await asyncio.sleep(pause)
+            log_offset = _log_size(worker)
+            worker.start(wait=False)
+
+    with Progress(
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        t_kills = progress.add_task("kill -9 of the worker", total=kills)
+        t_stored = progress.add_task("matters stored", total=matters)
+        t_published = progress.add_task("events published", total=matters)
+
+        async def monitor(stop: asyncio.Event) -> None:
+            while not stop.is_set():
+                progress.update(t_kills, completed=len(kill_log))
+                progress.update(t_stored, completed=await _stored(pg))
+                progress.update(t_published, completed=await _published(pg))
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=0.5)
+                except TimeoutError:
+                    pass
+
+        stop_monitor = asyncio.Event()
+        watching = asyncio.create_task(monitor(stop_monitor))
+        try:
+            await asyncio.gather(submitter(), killer())
+            jobs = [await wait_import(client, job_id, timeout=IMPORT_TIMEOUT_S) for job_id in job_ids]
+            drain_deadline = time.monotonic() + DRAIN_TIMEOUT_S
+            while (backlog := await _backlog(pg)) > 0 and time.monotonic() < drain_deadline:
+                await asyncio.sleep(0.25)
+        except BaseException:
+            worker.kill()
+            raise
+        finally:
+            stop_monitor.set()
+            await watching
+        progress.update(t_kills, completed=len(kill_log))
+        progress.update(t_stored, completed=await _stored(pg))
+        progress.update(t_published, completed=await _published(pg))
+
+    elapsed = time.monotonic() - started
+    worker.stop()
+    stored_ids = {str(r["id"]) for r in await pg.fetch("SELECT id FROM intake.matters")}
+    outbox_rows = await _scalar(pg, "SELECT count(*) FROM intake.outbox")
+    await pg.close()
+    await client.aclose()
+
+    stream = await _read_stream(stack.nats.url)
+    duplicates = sum(1 for n in stream["event_ids"].values() if n > 1)
+    lost = len(stored_ids - stream["matter_ids"])
+    unknown = len(stream["matter_ids"] - stored_ids)
+    return {
+        "requested_matters": matters,
+        "import_jobs": len(jobs),
+        "jobs_completed": sum(1 for j in jobs if j["state"] == "completed"),
+        "rows_registered": sum(j["registered"] for j in jobs),
+        "rows_refused": sum(j["refused"] for j in jobs),
+        "kills": len(kill_log),
+        "kills_with_backlog": sum(1 for k in kill_log if k.backlog_at_kill > 0),
+        "kills_while_publishing": sum(1 for k in kill_log if k.published_while_alive > 0 and k.backlog_at_kill > 0),
+        "matters_stored": len(stored_ids),
+        "outbox_rows": outbox_rows,
+        "outbox_backlog": backlog,
+        "stream_messages": stream["stream_messages"],
+        "received_events_read": stream["received_messages"],
+        "events_on_stream": len(stream["matter_ids"]),
+        "lost": lost,
+        "duplicates": duplicates,
+        "events_without_matter": unknown,
+        "nats_msg_id_mismatches": stream["msg_id_mismatch"],
+        "seconds": round(elapsed, 1),
+        "kill_log": [asdict(k) for k in kill_log],
+    }
+
+
+def _verdict(result: dict[str, Any]) -> list[str]:
+    problems = []
+    if result["lost"]:
+        problems.append(f"{result['lost']} stored matters have no event on the stream")
+    if result["duplicates"]:
+        problems.append(f"{result['duplicates']} events are on the stream more than once")
+    if result["matters_stored"] != result["requested_matters"]:
+        problems.append(f"{result['matters_stored']} matters stored, {result['requested_matters']} submitted")
+    if result["outbox_backlog"]:
+        problems.append(f"the outbox still holds {result['outbox_backlog']} unpublished rows")
+    if result["events_without_matter"] or result["nats_msg_id_mismatches"]:
+        problems.append("events on the stream that do not match the outbox")
+    return problems
+
+
+def _print(result: dict[str, Any], problems: list[str], report_path: Path) -> None:
+    table = Table(title="make chaos: outbox relay under kill -9", show_lines=False)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("expected", justify="right")
+    table.add_column("", justify="center")
+
+    def row(label: str, value: int | float | str, expected: str = "", ok: bool | None = None) -> None:
+        mark = "" if ok is None else ("[green]PASS[/]" if ok else "[bold red]FAIL[/]")
+        table.add_row(label, f"{value:,}" if isinstance(value, int) else str(value), expected, mark)
+
+    n = result["requested_matters"]
+    row("matters submitted (import jobs)", f"{n:,} ({result['import_jobs']} jobs)")
+    row("worker kill -9 / restarts", result["kills"])
+    row("  kills with an outbox backlog", result["kills_with_backlog"])
+    row("  kills during active publishing", result["kills_while_publishing"])
+    row("matters stored", result["matters_stored"], f"{n:,}", result["matters_stored"] == n)
+    row("outbox backlog at the end", result["outbox_backlog"], "0", result["outbox_backlog"] == 0)
+    row("messages on stream INTAKE", result["stream_messages"])
+    row(
+        "events on the stream (distinct matters)",
+        result["events_on_stream"],
+        f"{n:,}",
+        result["events_on_stream"] == result["matters_stored"],
+    )
+    row("lost", result["lost"], "0", result["lost"] == 0)
+    row("duplicates", result["duplicates"], "0", result["duplicates"] == 0)
+    row("run time (s)", result["seconds"])
+    console.print(table)
+    if problems:
+        for p in problems:
+            console.print(f"[bold red]FAIL[/] {p}")
+    else:
+        console.print("[bold green]PASS[/] no matter lost, no event published twice")
+    console.print(f"report: {report_path}")
+
+
+def main(
+    matters: int = typer.Option(20_000, min=1, help="matters to bulk-submit"),
+    kills: int = typer.Option(20, min=0, max=1000, help="times to kill -9 the worker"),
+    seed: int = typer.Option(7, help="seed for kill moments, pauses and matter contents"),
+) -> None:
+    """Bulk-submit matters while killing intake's outbox relay; check nothing is lost or doubled."""
+    run_dir = Path("var/chaos") / time.strftime("%Y%m%d-%H%M%S")
+    console.print(
+        f"[bold]make chaos[/]: {matters:,} matters in {math.ceil(matters / _job_rows(matters, kills))} import jobs, "
+        f"{kills} × kill -9 of the intake worker, seed {seed}"
+    )
+    with intake_stack(run_dir, relay_in_api="false") as stack:
+        result = asyncio.run(_run(stack, matters=matters, kills=kills, seed=seed))
+    problems = _verdict(result)
+    result.update(seed=seed, passed=not problems, problems=problems)
+    report_path = write_report("chaos", result)
+    _print(result, problems, report_path)
+    if problems:
+        console.print(f"logs kept in {run_dir}")
+        raise typer.Exit(1)
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def run() -> None:
+    typer.run(main)
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -1,0 +1,75 @@
+"""Session fixtures for integration and end-to-end tests: real NATS, PostgreSQL and services.
+
+- ``nats_server``: a private nats-server with JetStream for the session
+- ``database_url``: a fresh PostgreSQL database for the session
+- ``service_factory``: starts ``python -m wenze_<svc> api|worker`` processes wired to the above
+- ``token``: ``token("wenze-kunshan", "ks-intake")`` mints a demo user's access token
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from wenze_devtools.testing.infra import NatsServer, ServiceProcess, fresh_database, service_env, start_nats
+from wenze_devtools.testing.issuer import Issuer
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    server = start_nats(tmp_path_factory.mktemp("nats"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    with fresh_database() as url:
+        yield url
+
+
+ServiceFactory = Callable[..., ServiceProcess]
+
+
+@pytest.fixture(scope="session")
+def service_factory(
+    tmp_path_factory: pytest.TempPathFactory, nats_server: NatsServer, database_url: str, issuer_url: str
+) -> Iterator[ServiceFactory]:
+    started: list[ServiceProcess] = []
+    data_dir = tmp_path_factory.mktemp("data")
+
+    def start(
+        service: str,
+        role: str = "api",
+        *,
+        database: str | None = None,
+        nats_url: str | None = None,
+        wait: bool = True,
+        **settings: str,
+    ) -> ServiceProcess:
+        env = service_env(
+            service,
+            database_url=database or database_url,
+            nats_url=nats_url or nats_server.url,
+            oidc_base_url=issuer_url,
+            data_dir=data_dir,
+            **settings,
+        )
+        log = Path(data_dir) / f"{service}-{role}-{len(started)}.log"
+        process = ServiceProcess(service=service, role=role, env=env, log_path=log).start(wait=wait)
+        started.append(process)
+        return process
+
+    yield start
+    for process in reversed(started):
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def token(oidc_issuer: Issuer) -> Callable[..., str]:
+    def mint(realm: str, username: str, **overrides) -> str:
+        return oidc_issuer.mint_token(realm, username=username, client_id="wenze-api", **overrides)
+
+    return mint
