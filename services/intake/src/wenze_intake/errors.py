@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wenze.http.problems import BadRequest, Conflict, NotFound
+from wenze.problems import BadRequest, Conflict, NotFound
 
 
 class MatterNotFound(NotFound):
@@ -18,11 +18,6 @@ class DuplicateMatter(Conflict):
 class NotAwaitingAcceptance(Conflict):
     slug = "matter-not-awaiting-acceptance"
     title = "Matter is not awaiting acceptance"
-
-
-class IdempotencyKeyReused(Conflict):
-    slug = "idempotency-key-reused"
-    title = "Idempotency-Key already used for a different request"
 
 
 class ImportJobNotFound(NotFound):

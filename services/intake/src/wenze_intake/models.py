@@ -1,8 +1,8 @@
 """Every table the intake service owns, for Alembic and for tests."""
 
-from wenze.http.idempotency import IdempotencyRecord
-from wenze.messaging.inbox import InboxRecord
-from wenze.messaging.outbox import OutboxRecord
+from wenze.db.idempotency import IdempotencyRecord
+from wenze.db.inbox import InboxRecord
+from wenze.db.outbox import OutboxRecord
 from wenze_intake.imports.models import ImportJob, ImportRowError
 from wenze_intake.matters.models import Attachment, Matter, MatterCounter, Target, TimelineEntry
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from wenze.http.problems import BadRequest
+from wenze.problems import BadRequest
 from wenze_intake.matters.models import Matter
 from wenze_intake.matters.repository import decode_cursor, encode_cursor
 from wenze_intake.matters.schemas import MatterCreate

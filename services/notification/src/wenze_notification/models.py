@@ -1,7 +1,7 @@
 """Every table the notification service owns, for Alembic and for tests."""
 
-from wenze.http.idempotency import IdempotencyRecord
-from wenze.messaging.inbox import InboxRecord
-from wenze.messaging.outbox import OutboxRecord
+from wenze.db.idempotency import IdempotencyRecord
+from wenze.db.inbox import InboxRecord
+from wenze.db.outbox import OutboxRecord
 
 __all__ = ["IdempotencyRecord", "InboxRecord", "OutboxRecord"]

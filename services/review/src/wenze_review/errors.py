@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
-from wenze.http.problems import Conflict, NotFound, Problem
+from wenze.problems import Conflict, NotFound, Problem
 
 T = TypeVar("T")
 
@@ -79,11 +79,6 @@ class AlreadyApproved(Conflict):
 class WrongState(Conflict):
     slug = "wrong-state"
     title = "Not possible in the current state"
-
-
-class IdempotencyKeyReused(Conflict):
-    slug = "idempotency-key-reused"
-    title = "Idempotency-Key already used for a different request"
 
 
 class RuleRefusal(Problem):

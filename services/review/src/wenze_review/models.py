@@ -1,9 +1,9 @@
 """Every table the review service owns, for Alembic and for tests."""
 
+from wenze.db.idempotency import IdempotencyRecord
+from wenze.db.inbox import InboxRecord
 from wenze.db.numbering import NumberCounter
-from wenze.http.idempotency import IdempotencyRecord
-from wenze.messaging.inbox import InboxRecord
-from wenze.messaging.outbox import OutboxRecord
+from wenze.db.outbox import OutboxRecord
 from wenze_review.cases.models import Case, DecidedPerson, Decision, Hearing, Investigation, Recommendation
 from wenze_review.deliberations.models import Approval, Deliberation, EscalationRecord, Signature
 from wenze_review.work.models import Task, TimelineEntry

@@ -13,5 +13,5 @@ async def next_number(session: AsyncSession, pack, kind: str, on: dt.date) -> tu
     """The pack's next number of ``kind`` for ``on``'s year, or ``(None, None)`` if the pack has no such kind."""
     if kind not in pack.number_kinds():
         return None, None
-    seq = await reserve_numbers(session, pack.tenant, kind, on.year)
+    (seq,) = await reserve_numbers(session, pack.tenant, kind, on.year)
     return pack.number(kind, on.year, seq, on), seq

@@ -1,9 +1,9 @@
 """Every table the routing service owns, for Alembic and for tests."""
 
+from wenze.db.idempotency import IdempotencyRecord
+from wenze.db.inbox import InboxRecord
 from wenze.db.numbering import NumberCounter
-from wenze.http.idempotency import IdempotencyRecord
-from wenze.messaging.inbox import InboxRecord
-from wenze.messaging.outbox import OutboxRecord
+from wenze.db.outbox import OutboxRecord
 from wenze_routing.slips.models import RoutingSlip, SlipEvent
 
 __all__ = ["IdempotencyRecord", "InboxRecord", "NumberCounter", "OutboxRecord", "RoutingSlip", "SlipEvent"]

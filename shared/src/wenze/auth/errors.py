@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wenze.http.problems import Problem
+from wenze.problems import Problem
 
 
 def _bearer_challenge(error: str | None = None, description: str | None = None) -> str:

@@ -13,9 +13,9 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze.http.idempotency import IdempotencyRepository
-from wenze.messaging.inbox import InboxRepository
-from wenze.messaging.outbox import OutboxRepository
+from wenze.db.idempotency import IdempotencyRepository
+from wenze.db.inbox import InboxRepository
+from wenze.db.outbox import OutboxRepository
 
 
 @dataclass

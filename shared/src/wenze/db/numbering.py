@@ -1,14 +1,15 @@
 """Gap-free sequence numbers per tenant, numbering kind and year, in the service's own schema.
 
-The counter row is updated inside the caller's transaction and stays locked until it ends:
-concurrent numbering queues on it, and a rollback gives the numbers back, so a kind's
-sequence has no gaps. Intake's registration numbers use their own single-statement path
-(ADR 0005); every other numbered document (slips, consultations, decisions) comes from here.
+Every numbered document of every service (matters, slips, consultations, decisions, letters)
+takes its numbers here. The counter row is upserted inside the caller's transaction and stays
+locked until it ends: concurrent numbering queues on it, and a rollback gives the numbers
+back, so a kind's sequence has no gaps. Intake's single-statement registration (ADR 0005)
+updates the same row in its own SQL.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, update
+from sqlalchemy import Integer, String
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,17 +26,16 @@ class NumberCounter(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
-async def reserve_numbers(session: AsyncSession, tenant: str, kind: str, year: int, count: int = 1) -> int:
-    """Reserve ``count`` consecutive sequence numbers of ``kind``; returns the last of them."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    await session.execute(
-        insert(NumberCounter).values(tenant=tenant, kind=kind, year=year, last=0).on_conflict_do_nothing()
+async def reserve_numbers(session: AsyncSession, tenant: str, kind: str, year: int, count: int = 1) -> range:
+    """Reserve ``count`` consecutive sequence numbers of ``kind`` in ``year``: the range they span."""
+    if count < 1:
+        raise ValueError("reserve at least one number")
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(NumberCounter).values(tenant=tenant, kind=kind, year=year, last=count)
+    last = await session.scalar(
+        statement.on_conflict_do_update(
+            index_elements=["tenant", "kind", "year"], set_={"last": NumberCounter.last + count}
+        ).returning(NumberCounter.last)
     )
-    return int(
-        await session.scalar(
-            update(NumberCounter)
-            .where(NumberCounter.tenant == tenant, NumberCounter.kind == kind, NumberCounter.year == year)
-            .values(last=NumberCounter.last + count)
-            .returning(NumberCounter.last)
-        )
-    )
+    assert last is not None
+    return range(last - count + 1, last + 1)

@@ -13,31 +13,33 @@ from typing import Generic, TypeVar
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from wenze.db.outbox import OutboxRecord
 from wenze.events.base import Event
 
 R = TypeVar("R")
 
 
 class UnitOfWork(Generic[R]):
-    def __init__(self, session: AsyncSession, repositories: R, on_commit: Callable[[], None]):
+    def __init__(self, session: AsyncSession, repositories: R):
         self.session = session
         self.repos = repositories
-        self._on_commit = on_commit
         self._events: list[Event] = []
+
+    @property
+    def dialect(self) -> str:
+        """``postgresql`` or ``sqlite``: for the few statements each database writes its own way."""
+        return self.session.get_bind().dialect.name
 
     def publish(self, event: Event) -> None:
         """Queue an event for the outbox; it is written in this transaction."""
         self._events.append(event)
 
     async def commit(self) -> None:
-        from wenze.messaging.outbox import OutboxRecord
-
         if self._events:
             # A Core executemany: the ORM unit of work cost more per outbox row than the insert.
             await self.session.execute(insert(OutboxRecord.__table__), OutboxRecord.rows_for(self._events))
             self._events.clear()
         await self.session.commit()
-        self._on_commit()
 
     async def rollback(self) -> None:
         self._events.clear()
@@ -45,21 +47,12 @@ class UnitOfWork(Generic[R]):
 
 
 class UnitOfWorkFactory(Generic[R]):
-    """Builds units of work for one service: ``async with uow_factory() as uow: ...``."""
+    """Builds units of work for one service: ``async with units_of_work() as uow: ...``."""
 
     def __init__(self, engine: AsyncEngine, make_repositories: Callable[[AsyncSession], R]):
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._make_repositories = make_repositories
-        self._commit_listeners: list[Callable[[], None]] = []
-
-    def on_commit(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` after every commit (the relay uses it to wake up at once)."""
-        self._commit_listeners.append(listener)
-
-    def _notify(self) -> None:
-        for listener in self._commit_listeners:
-            listener()
 
     def __call__(self) -> _UowContext[R]:
         return _UowContext(self)
@@ -72,7 +65,7 @@ class _UowContext(Generic[R]):
 
     async def __aenter__(self) -> UnitOfWork[R]:
         session = self._factory._sessions()
-        self._uow = UnitOfWork(session, self._factory._make_repositories(session), self._factory._notify)
+        self._uow = UnitOfWork(session, self._factory._make_repositories(session))
         return self._uow
 
     async def __aexit__(

@@ -42,9 +42,7 @@ def create_service_app(
         if settings.relay_in_api:
             # The worker runs a relay too; this one is woken by our own commits, so events
             # leave without waiting for the worker's next poll.
-            relay = OutboxRelay(runtime.engine, runtime.js)
-            runtime.uow.on_commit(relay.wake)
-            runtime.spawn(relay.run(runtime.stop))
+            runtime.spawn(OutboxRelay(runtime.engine, runtime.js).run(runtime.stop))
         if on_start is not None:
             await on_start(app, runtime)
         async with token_verifier_lifespan(app, AuthSettings.from_settings(settings)):

@@ -1,51 +1,58 @@
-"""``Idempotency-Key`` support for POST endpoints.
+"""``Idempotency-Key`` on every POST, declared once at the HTTP edge.
 
-The response of the first request is stored in the same transaction as its effect; a
-retry with the same key and the same request gets the stored response, a retry with the
-same key and a different request is refused.
+An endpoint takes ``idempotency: Idempotency`` and hands it to its service, which runs the
+request through ``wenze.db.idempotency.run_once`` (or stores the response itself in the same
+transaction, as intake's single-statement registration does). A replayed answer carries
+``Idempotency-Replayed: true``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
+from typing import Annotated
 
-from sqlalchemy import Integer, String, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from fastapi import Depends, Header, Request, Response
 
-from wenze.db.base import Base, utcnow
+from wenze.auth import Principal, get_principal
+from wenze.db.idempotency import IdempotentRequest, fingerprint
 
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 
-class IdempotencyRecord(Base):
-    __tablename__ = "idempotency_keys"
-
-    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    body: Mapped[dict] = mapped_column()
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-def fingerprint(*parts: str) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode())
-        digest.update(b"\x1f")
-    return digest.hexdigest()
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_KEY_HEADER,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="repeat a POST safely: the same key and request return the first response",
+    ),
+]
 
 
-class IdempotencyRepository:
-    def __init__(self, session: AsyncSession):
-        self.session = session
+def idempotent_request(
+    request: Request, response: Response, principal: Principal, key: str, content_digest: str | bytes
+) -> IdempotentRequest:
+    """The request as identified for replays: its key, and who sent what to which path.
 
-    async def get(self, tenant: str, key: str) -> IdempotencyRecord | None:
-        return await self.session.scalar(
-            select(IdempotencyRecord).where(IdempotencyRecord.tenant == tenant, IdempotencyRecord.key == key)
-        )
+    ``content_digest`` is the body, or a digest of it for uploads streamed to disk."""
+    return IdempotentRequest(
+        tenant=principal.tenant,
+        key=key,
+        fingerprint=fingerprint(principal.subject, request.method, request.url.path, content_digest),
+        on_replay=lambda: response.headers.__setitem__("Idempotency-Replayed", "true"),
+    )
 
-    def store(self, tenant: str, key: str, fingerprint: str, status_code: int, body: dict) -> None:
-        self.session.add(
-            IdempotencyRecord(tenant=tenant, key=key, fingerprint=fingerprint, status_code=status_code, body=body)
-        )
+
+async def _from_body(
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(get_principal)],
+    key: IdempotencyKey = None,
+) -> IdempotentRequest | None:
+    if key is None:
+        return None
+    # The JSON body FastAPI has already read (Starlette keeps it), not the parsed model: a
+    # retry sends the same bytes.
+    return idempotent_request(request, response, principal, key, await request.body())
+
+
+Idempotency = Annotated[IdempotentRequest | None, Depends(_from_body)]

@@ -1,8 +1,7 @@
-"""RFC 9457 problem details for every Wenze HTTP API.
+"""Rendering problems (``wenze.problems``) as RFC 9457 responses in every Wenze HTTP API.
 
-Raise a :class:`Problem` (or a subclass) from anywhere below an endpoint: a service, a
-repository, a dependency. :func:`install_problem_handlers` renders it, and also turns
-FastAPI's own errors (validation, malformed JSON, unknown routes, oversized bodies) into
+:func:`install_problem_handlers` renders a raised :class:`~wenze.problems.Problem`, and also
+turns FastAPI's own errors (validation, malformed JSON, unknown routes, oversized bodies) into
 ``application/problem+json`` so a client sees one error shape across all services.
 """
 
@@ -11,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,103 +18,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wenze.problems import MalformedBody, PayloadTooLarge, Problem, ValidationFailed, problem_type
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "https://wenze.dev/problems/"
 
 logger = logging.getLogger(__name__)
-
-
-def problem_type(slug: str) -> str:
-    """The stable type URI for a problem slug; clients switch on it, so never rename one."""
-    return PROBLEM_TYPE_BASE + slug
-
-
-class Problem(Exception):
-    """An error with an HTTP meaning.
-
-    Subclasses fix ``status``, ``slug`` and ``title`` as class attributes so each kind of
-    error keeps one type URI; instances add the ``detail`` and any extension members.
-    """
-
-    status: ClassVar[int] = 500
-    slug: ClassVar[str] = "internal-error"
-    title: ClassVar[str] = "Internal error"
-
-    def __init__(
-        self,
-        detail: str | None = None,
-        *,
-        status: int | None = None,
-        type: str | None = None,
-        title: str | None = None,
-        extra: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail or title or self.title)
-        self.status_code = status if status is not None else self.status
-        self.type_uri = type if type is not None else problem_type(self.slug)
-        self.title_text = title if title is not None else self.title
-        self.detail = detail
-        self.extra: dict[str, Any] = dict(extra or {})
-        self.headers: dict[str, str] = dict(headers or {})
-
-    def to_dict(self, instance: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "type": self.type_uri,
-            "title": self.title_text,
-            "status": self.status_code,
-        }
-        if self.detail:
-            body["detail"] = self.detail
-        if instance:
-            body["instance"] = instance
-        for key, value in self.extra.items():
-            # Extension members must not shadow the standard ones.
-            if key not in body:
-                body[key] = value
-        return body
-
-
-class BadRequest(Problem):
-    status = 400
-    slug = "bad-request"
-    title = "Bad request"
-
-
-class MalformedBody(Problem):
-    status = 400
-    slug = "malformed-body"
-    title = "Request body is not valid JSON"
-
-
-class PayloadTooLarge(Problem):
-    status = 413
-    slug = "payload-too-large"
-    title = "Request body too large"
-
-
-class ValidationFailed(Problem):
-    status = 422
-    slug = "validation-failed"
-    title = "Request is not valid"
-
-
-def invalid(field: str, reason: str, **extra: object) -> ValidationFailed:
-    """A 422 naming the one field at fault, in the same shape as request-validation errors;
-    ``extra`` adds members to the problem (the citations a rule refusal rests on, say)."""
-    return ValidationFailed(f"{field}: {reason}", extra={"errors": [{"field": field, "reason": reason}], **extra})
-
-
-class NotFound(Problem):
-    status = 404
-    slug = "not-found"
-    title = "Not found"
-
-
-class Conflict(Problem):
-    status = 409
-    slug = "conflict"
-    title = "Conflict"
 
 
 class ProblemResponse(JSONResponse):

@@ -19,8 +19,9 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from wenze.events.base import Event, event_class_for_subject
+from wenze.messaging.backoff import redelivery_delay, until_it_works
 from wenze.messaging.streams import ensure_stream, stream_for
-from wenze.messaging.tracing import context_from_headers
+from wenze.telemetry.propagation import context_from_headers
 
 log = structlog.get_logger(__name__)
 tracer = trace.get_tracer("wenze.messaging")
@@ -79,22 +80,32 @@ async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, stop: asyncio.E
     subscription = await js.pull_subscribe(spec.filter_subject, durable=spec.durable, stream=spec.stream, config=config)
     log.info("consumer started", durable=spec.durable, subject=spec.filter_subject)
     while not stop.is_set():
-        try:
-            messages = await subscription.fetch(spec.batch, timeout=1)
-        except TimeoutError:
-            # Nothing waiting: an empty fetch times out by design. nats-py raises its own
-            # TimeoutError on one path and the builtin one on another; catching only its own
-            # ended this loop, and the consumer with it, now and then under load.
-            continue
-        except nats.errors.Error:
-            # A reconnect or a JetStream API hiccup: the durable consumer keeps our place.
-            log.warning("fetch failed; retrying", durable=spec.durable, exc_info=True)
-            await asyncio.sleep(1)
-            continue
+        messages = await _fetch(subscription, spec)
         if spec.batch_handler is not None and len(messages) > 1 and await _handle_batch(spec, messages):
             continue
         for message in messages:
             await _handle(spec, message)
+
+
+class _FetchFailed(Exception):
+    """A reconnect or a JetStream API hiccup; the durable consumer keeps our place."""
+
+
+async def _fetch(subscription: JetStreamContext.PullSubscription, spec: ConsumerSpec) -> list[Msg]:
+    """The next messages, or none after a second of waiting; fetch errors are retried with
+    jittered exponential backoff."""
+    async for attempt in until_it_works(_FetchFailed):
+        with attempt:
+            try:
+                return await subscription.fetch(spec.batch, timeout=1)
+            except TimeoutError:
+                # Nothing waiting: an empty fetch times out by design. nats-py raises its own
+                # TimeoutError on one path and the builtin one on another; catching only its
+                # own ended this loop, and the consumer with it, now and then under load.
+                return []
+            except nats.errors.Error as exc:
+                raise _FetchFailed(spec.durable) from exc
+    raise AssertionError("retry_context ends only by returning or raising")
 
 
 async def _handle_batch(spec: ConsumerSpec, messages: list[Msg]) -> bool:
@@ -146,7 +157,10 @@ async def _handle(spec: ConsumerSpec, message: Msg) -> None:
             event = event_type.model_validate_json(message.data)
             await spec.handler(event)
         except Exception:
-            log.exception("event handling failed; will be redelivered", subject=message.subject)
-            await message.nak(delay=2)
+            delay = redelivery_delay(message.metadata.num_delivered)
+            log.exception(
+                "event handling failed; will be redelivered", subject=message.subject, delay_s=round(delay, 1)
+            )
+            await message.nak(delay=delay)
             return
     await message.ack()

@@ -14,11 +14,11 @@ import structlog
 from nats.js import JetStreamContext
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlalchemy.orm import Session
 
-from wenze.messaging.outbox import OutboxRepository
+from wenze.db.outbox import OutboxRepository
+from wenze.messaging.backoff import until_it_works
 
 log = structlog.get_logger(__name__)
 tracer = trace.get_tracer("wenze.messaging")
@@ -42,50 +42,44 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._engine = engine.sync_engine
 
-    def _after_commit(self, session: Session) -> None:
-        bind = session.bind
-        if bind is not None and getattr(bind, "engine", bind) is self._engine:
-            self._wake.set()
-
-    def close(self) -> None:
-        if event.contains(Session, "after_commit", self._after_commit):
-            event.remove(Session, "after_commit", self._after_commit)
-
-    def wake(self) -> None:
-        """Called after a commit in the same process so events go out without polling delay."""
+    def _after_commit(self, _connection: Connection) -> None:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("outbox relay started")
-        # Woken by any commit on this engine in this process (the worker's consumers write
-        # outbox rows without going through the API's unit-of-work hook), not only by
-        # polling: otherwise an event waits up to ``idle_poll_seconds`` before it goes out.
-        event.listen(Session, "after_commit", self._after_commit)
+        # Woken by every commit on this engine in this process (the API's requests, the
+        # worker's consumers, a bulk import), not only by polling: otherwise an event would
+        # wait up to ``idle_poll_seconds`` before it goes out.
+        event.listen(self._engine, "commit", self._after_commit)
         try:
-            await self._run(stop)
-        finally:
-            self.close()
-
-    async def _run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                sent = await self.publish_batch()
-            except Exception:
-                log.exception("outbox relay batch failed; retrying")
-                sent = 0
-                await asyncio.sleep(1)
-            if sent == 0:
+            while not stop.is_set():
+                # Cleared before the claim, so a commit while it runs is not missed; the claim
+                # itself never commits when it finds nothing, so it does not wake the relay.
                 self._wake.clear()
-                waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-                await asyncio.wait(waiters, timeout=self._idle_poll, return_when=asyncio.FIRST_COMPLETED)
-                for w in waiters:
-                    w.cancel()
+                if await self._publish_until_done() == 0:
+                    await self._idle(stop)
+        finally:
+            event.remove(self._engine, "commit", self._after_commit)
+
+    async def _publish_until_done(self) -> int:
+        """One batch, retried with jittered exponential backoff while the database or NATS fails."""
+        async for attempt in until_it_works(Exception):
+            with attempt:
+                return await self.publish_batch()
+        raise AssertionError("retry_context ends only by returning or raising")
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+        await asyncio.wait(waiters, timeout=self._idle_poll, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
 
     async def publish_batch(self) -> int:
-        async with self._sessions() as session, session.begin():
+        async with self._sessions() as session:
             outbox = OutboxRepository(session)
             rows = await outbox.claim_unpublished(self._batch_size)
             if not rows:
+                await session.rollback()
                 return 0
             # One producer span per batch (OpenTelemetry's convention for batch sends). Each
             # message carries the trace context stored with its row, that of the request that
@@ -116,4 +110,5 @@ class OutboxRelay:
                         ack.cancel()
                     raise
             await outbox.mark_published([row[0] for row in rows])
+            await session.commit()
         return len(rows)

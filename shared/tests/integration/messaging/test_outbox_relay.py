@@ -13,9 +13,9 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from wenze.db import create_engine
+from wenze.db.inbox import InboxRecord, InboxRepository
+from wenze.db.outbox import OutboxRecord
 from wenze.events import MatterRejected
-from wenze.messaging.inbox import InboxRecord, InboxRepository
-from wenze.messaging.outbox import OutboxRecord
 from wenze.messaging.relay import OutboxRelay
 from wenze.messaging.streams import ensure_stream, stream_for
 

@@ -8,15 +8,8 @@ import pytest
 from fastapi import FastAPI, File, UploadFile
 from pydantic import BaseModel, Field
 
-from wenze.http.problems import (
-    PROBLEM_MEDIA_TYPE,
-    Conflict,
-    Problem,
-    error_path,
-    install_problem_handlers,
-    parse_problem,
-    problem_type,
-)
+from wenze.http.problems import PROBLEM_MEDIA_TYPE, error_path, install_problem_handlers, parse_problem
+from wenze.problems import Conflict, Problem, problem_type
 
 
 class MatterNumberTaken(Conflict):

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from wenze.auth import Principal, require
 from wenze.auth.capabilities import MATTER_SUBMIT
-from wenze.http.problems import PayloadTooLarge
+from wenze.problems import PayloadTooLarge
 
 router = APIRouter(prefix="/v1/attachments", tags=["attachments"])
 

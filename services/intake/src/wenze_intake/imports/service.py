@@ -19,8 +19,8 @@ from pydantic import ValidationError
 
 from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
-from wenze.http.problems import PayloadTooLarge
 from wenze.ids import new_id
+from wenze.problems import PayloadTooLarge
 from wenze_intake.errors import ImportJobNotFound, UnsupportedImportFormat
 from wenze_intake.imports.models import ImportJob
 from wenze_intake.imports.parsers import EXTENSIONS, RowUnreadable, iter_rows, sniff_format

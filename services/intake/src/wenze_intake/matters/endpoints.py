@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from wenze.auth import Principal, require
 from wenze.auth.capabilities import MATTER_ACCEPT, MATTER_READ, MATTER_SUBMIT
 from wenze.calendar import china_today
+from wenze.http.idempotency import Idempotency
 from wenze.rules import get_pack
 from wenze_intake.matters.schemas import (
     AcceptanceCreate,
@@ -19,16 +20,6 @@ from wenze_intake.matters.schemas import (
 from wenze_intake.matters.service import MatterService
 
 router = APIRouter(prefix="/v1", tags=["matters"])
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        pattern=r"^[\x21-\x7e]+$",
-        description="repeat a POST safely: the same key and body return the first response",
-    ),
-]
 
 
 async def matter_service(request: Request) -> MatterService:
@@ -51,12 +42,10 @@ async def submit_matter(
     response: Response,
     service: Service,
     principal: Annotated[Principal, Depends(require(MATTER_SUBMIT))],
-    idempotency_key: IdempotencyKey = None,
+    idempotency: Idempotency,
 ) -> MatterRead:
-    matter, created = await service.submit(principal, data, idempotency_key)
+    matter = await service.submit(principal, data, idempotency)
     response.headers["Location"] = f"/v1/matters/{matter.id}"
-    if not created:
-        response.headers["Idempotency-Replayed"] = "true"
     return matter
 
 

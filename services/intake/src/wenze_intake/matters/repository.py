@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.calendar import CHINA
-from wenze.http.problems import BadRequest
+from wenze.problems import BadRequest
 from wenze_intake.matters.models import Attachment, Matter, MatterCounter, Target, TimelineEntry
 from wenze_intake.matters.schemas import MatterFilters
 

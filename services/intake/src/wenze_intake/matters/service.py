@@ -15,17 +15,16 @@ from sqlalchemy.exc import IntegrityError
 from wenze.auth.principal import Principal
 from wenze.calendar import CHINA, china_today
 from wenze.db.base import utcnow
+from wenze.db.idempotency import IdempotentRequest
 from wenze.events.intake import MatterAccepted, MatterReceived, MatterRejected, TargetSnapshot
-from wenze.http.idempotency import fingerprint
-from wenze.http.problems import invalid
 from wenze.ids import new_id
-from wenze.messaging.tracing import current_trace_headers
+from wenze.problems import invalid
 from wenze.rules import get_pack
 from wenze.rules.errors import RulesError
+from wenze.telemetry.propagation import current_trace_headers
 from wenze_intake.attachments.storage import AttachmentStore
 from wenze_intake.errors import (
     DuplicateMatter,
-    IdempotencyKeyReused,
     MatterNotFound,
     NotAwaitingAcceptance,
 )
@@ -127,12 +126,6 @@ class StagedBatch:
 
 
 @dataclass
-class Idempotency:
-    key: str
-    fingerprint: str
-
-
-@dataclass
 class WriteOrder:
     """A batch written while the batch before it is still being written, in another transaction.
 
@@ -166,19 +159,17 @@ class MatterService:
     # -- registering ------------------------------------------------------------------
 
     async def submit(
-        self, principal: Principal, data: MatterCreate, idempotency_key: str | None = None
-    ) -> tuple[MatterRead, bool]:
-        """Register one matter. Returns the matter and whether it was created now (not replayed)."""
-        request_print = fingerprint(principal.subject, data.model_dump_json())
-        idempotency = Idempotency(idempotency_key, request_print) if idempotency_key else None
+        self, principal: Principal, data: MatterCreate, idempotency: IdempotentRequest | None = None
+    ) -> MatterRead:
+        """Register one matter, or answer a retry of the same request as the first time."""
         try:
             return await self._submit(principal, data, idempotency, single_statement=True)
         except NeedsTransaction:
             return await self._submit(principal, data, idempotency, single_statement=False)
 
     async def _submit(
-        self, principal: Principal, data: MatterCreate, idempotency: Idempotency | None, *, single_statement: bool
-    ) -> tuple[MatterRead, bool]:
+        self, principal: Principal, data: MatterCreate, idempotency: IdempotentRequest | None, *, single_statement: bool
+    ) -> MatterRead:
         async with self.uow() as uow:
             autocommit = single_statement and uow.session.bind.dialect.name == "postgresql"
             if autocommit:
@@ -186,9 +177,9 @@ class MatterService:
                 # transaction, and the numbering lock is gone before the answer comes back.
                 await uow.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             if idempotency:
-                replay = await self._replay(uow, principal.tenant, idempotency.key, idempotency.fingerprint)
+                replay = await idempotency.replay(uow.repos.idempotency)
                 if replay is not None:
-                    return replay, False
+                    return MatterRead.model_validate(replay)
             try:
                 result = await self.register_batch(
                     uow,
@@ -209,24 +200,11 @@ class MatterService:
                 if not idempotency:
                     raise
                 await uow.rollback()
-                replay = await self._replay(uow, principal.tenant, idempotency.key, idempotency.fingerprint)
+                replay = await idempotency.replay(uow.repos.idempotency)
                 if replay is None:
                     raise
-                return replay, False
-            return read, True
-
-    async def _replay(self, uow, tenant: str, key: str, request_print: str) -> MatterRead | None:
-        record = await uow.repos.idempotency.get(tenant, key)
-        if record is None:
-            return None
-        if record.fingerprint != request_print:
-            raise IdempotencyKeyReused(
-                f"Idempotency-Key {key!r} was used for a different request",
-                extra={
-                    "errors": [{"field": "header.Idempotency-Key", "reason": "already used for a different request"}]
-                },
-            )
-        return MatterRead.model_validate(record.body)
+                return MatterRead.model_validate(replay)
+            return read
 
     async def register_batch(
         self,
@@ -237,7 +215,7 @@ class MatterService:
         submitted_by: str,
         import_job_id: str | None = None,
         first_index: int = 0,
-        idempotency: Idempotency | None = None,
+        idempotency: IdempotentRequest | None = None,
         autocommit: bool = False,
     ) -> BatchResult:
         """Validate, number and stage a batch of matters in the caller's transaction.
@@ -286,7 +264,7 @@ class MatterService:
         *,
         submitted_by: str,
         import_job_id: str | None = None,
-        idempotency: Idempotency | None = None,
+        idempotency: IdempotentRequest | None = None,
         autocommit: bool = False,
         order: WriteOrder | None = None,
     ) -> BatchResult:
@@ -407,7 +385,7 @@ class MatterService:
         result: BatchResult,
         tenant: str,
         staged: StagedBatch,
-        idempotency: Idempotency | None,
+        idempotency: IdempotentRequest | None,
         order: WriteOrder | None = None,
     ) -> None:
         """Refuse what is already registered, then write the rest of a staged batch."""
@@ -515,7 +493,7 @@ class MatterService:
         received_at: dt.datetime,
         submitted_by: str,
         import_job_id: str | None,
-        idempotency: Idempotency | None,
+        idempotency: IdempotentRequest | None,
     ) -> None:
         """PostgreSQL: one statement takes the numbers and writes every row (see numbered_insert)."""
         # Joined from the rows' JSON; each matter gets its position ("ord", 1..n) in front.
@@ -570,7 +548,7 @@ class MatterService:
         received_at: dt.datetime,
         submitted_by: str,
         import_job_id: str | None,
-        idempotency: Idempotency | None,
+        idempotency: IdempotentRequest | None,
     ) -> None:
         first_seq = await uow.repos.matters.allocate_numbers(tenant, year, len(to_register))
         matters, targets, attachments, timeline = [], [], [], []

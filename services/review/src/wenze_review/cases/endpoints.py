@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from wenze.auth import Principal, get_principal, require
 from wenze.auth.capabilities import MATTER_READ
+from wenze.http.idempotency import Idempotency
 from wenze_review.cases.schemas import (
     CaseApprovalCreate,
     CaseRead,
@@ -18,15 +19,6 @@ from wenze_review.cases.service import CaseService
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        pattern=r"^[\x21-\x7e]+$",
-        description="repeat a POST safely: the same key and body return the first response",
-    ),
-]
 # Office and capability are checked against the step (see access.authorise): 403 names both.
 Caller = Annotated[Principal, Depends(get_principal)]
 Reader = Annotated[Principal, Depends(require(MATTER_READ))]
@@ -37,13 +29,6 @@ async def case_service(request: Request) -> CaseService:
 
 
 Service = Annotated[CaseService, Depends(case_service)]
-
-
-def _answer(response: Response, result: tuple[dict, bool]) -> CaseRead:
-    body, replayed = result
-    if replayed:
-        response.headers["Idempotency-Replayed"] = "true"
-    return CaseRead.model_validate(body)
 
 
 @router.get("/cases", response_model=list[CaseRead], summary="Cases of the caller's tenant, optionally of one matter")
@@ -69,13 +54,11 @@ async def get_case(case_id: str, service: Service, principal: Reader) -> CaseRea
 async def approve_case(
     case_id: str,
     data: CaseApprovalCreate,
-    request: Request,
-    response: Response,
     service: Service,
     principal: Caller,
-    idempotency_key: IdempotencyKey = None,
+    idempotency: Idempotency,
 ) -> CaseRead:
-    return _answer(response, await service.approve(principal, case_id, data, idempotency_key, request.url.path))
+    return CaseRead.model_validate(await service.approve(principal, case_id, data, idempotency))
 
 
 @router.post(
@@ -86,15 +69,11 @@ async def approve_case(
 async def record_findings(
     investigation_id: str,
     data: FindingsCreate,
-    request: Request,
-    response: Response,
     service: Service,
     principal: Caller,
-    idempotency_key: IdempotencyKey = None,
+    idempotency: Idempotency,
 ) -> CaseRead:
-    return _answer(
-        response, await service.record_findings(principal, investigation_id, data, idempotency_key, request.url.path)
-    )
+    return CaseRead.model_validate(await service.record_findings(principal, investigation_id, data, idempotency))
 
 
 @router.post(
@@ -105,13 +84,11 @@ async def record_findings(
 async def recommend(
     case_id: str,
     data: RecommendationCreate,
-    request: Request,
-    response: Response,
     service: Service,
     principal: Caller,
-    idempotency_key: IdempotencyKey = None,
+    idempotency: Idempotency,
 ) -> CaseRead:
-    return _answer(response, await service.recommend(principal, case_id, data, idempotency_key, request.url.path))
+    return CaseRead.model_validate(await service.recommend(principal, case_id, data, idempotency))
 
 
 @router.post(
@@ -122,13 +99,11 @@ async def recommend(
 async def hear(
     case_id: str,
     data: HearingCreate,
-    request: Request,
-    response: Response,
     service: Service,
     principal: Caller,
-    idempotency_key: IdempotencyKey = None,
+    idempotency: Idempotency,
 ) -> CaseRead:
-    return _answer(response, await service.hear(principal, case_id, data, idempotency_key, request.url.path))
+    return CaseRead.model_validate(await service.hear(principal, case_id, data, idempotency))
 
 
 @router.post(
@@ -140,10 +115,8 @@ async def hear(
 async def decide(
     case_id: str,
     data: DecisionCreate,
-    request: Request,
-    response: Response,
     service: Service,
     principal: Caller,
-    idempotency_key: IdempotencyKey = None,
+    idempotency: Idempotency,
 ) -> CaseRead:
-    return _answer(response, await service.decide(principal, case_id, data, idempotency_key, request.url.path))
+    return CaseRead.model_validate(await service.decide(principal, case_id, data, idempotency))

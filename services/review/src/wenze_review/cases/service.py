@@ -16,11 +16,12 @@ from wenze.auth.capabilities import APPROVAL_SIGN, DECISION_MAKE, MATTER_READ
 from wenze.auth.principal import Principal
 from wenze.calendar import china_today
 from wenze.db.base import utcnow
+from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events.intake import TargetSnapshot
 from wenze.events.review import DecidedMeasure, DecisionMade, TargetsIdentified
 from wenze.events.routing import MatterRouted
-from wenze.http.problems import invalid
 from wenze.ids import new_id
+from wenze.problems import invalid
 from wenze.rules import get_pack
 from wenze.rules.errors import RulesError
 from wenze.rules.facts import target_facts
@@ -51,7 +52,6 @@ from wenze_review.errors import (
     WrongState,
     found,
 )
-from wenze_review.idempotent import request_print, run_once
 from wenze_review.logic import (
     accountability_history,
     as_list,
@@ -177,8 +177,8 @@ class CaseService:
     # -- approvals --------------------------------------------------------------------------
 
     async def approve(
-        self, principal: Principal, case_id: str, data: CaseApprovalCreate, key: str | None, path: str
-    ) -> tuple[dict, bool]:
+        self, principal: Principal, case_id: str, data: CaseApprovalCreate, idempotency: IdempotentRequest | None
+    ) -> dict:
         async def act(uow) -> dict:
             case = await self._case(uow, principal.tenant, case_id, for_update=True)
             if data.stage == "start":
@@ -221,13 +221,13 @@ class CaseService:
                 self._open_investigation(uow, case, investigation)
             return await self._read(uow, case)
 
-        return await run_once(self.uow, principal, key, request_print(principal, path, data.model_dump()), act)
+        return await run_once(self.uow, idempotency, act)
 
     # -- investigation ----------------------------------------------------------------------
 
     async def record_findings(
-        self, principal: Principal, investigation_id: str, data: FindingsCreate, key: str | None, path: str
-    ) -> tuple[dict, bool]:
+        self, principal: Principal, investigation_id: str, data: FindingsCreate, idempotency: IdempotentRequest | None
+    ) -> dict:
         async def act(uow) -> dict:
             investigation = await self._investigation(uow, principal.tenant, investigation_id)
             case = await self._case(uow, principal.tenant, investigation.case_id, for_update=True)
@@ -294,15 +294,13 @@ class CaseService:
                     )
             return await self._read(uow, case)
 
-        return await run_once(
-            self.uow, principal, key, request_print(principal, path, data.model_dump(mode="json")), act
-        )
+        return await run_once(self.uow, idempotency, act)
 
     # -- recommendations ----------------------------------------------------------------------
 
     async def recommend(
-        self, principal: Principal, case_id: str, data: RecommendationCreate, key: str | None, path: str
-    ) -> tuple[dict, bool]:
+        self, principal: Principal, case_id: str, data: RecommendationCreate, idempotency: IdempotentRequest | None
+    ) -> dict:
         async def act(uow) -> dict:
             case = await self._case(uow, principal.tenant, case_id, for_update=True)
             office = authorise(
@@ -376,9 +374,7 @@ class CaseService:
                 await self._after_recommendations(uow, pack, case, principal.username)
             return await self._read(uow, case)
 
-        return await run_once(
-            self.uow, principal, key, request_print(principal, path, data.model_dump(mode="json")), act
-        )
+        return await run_once(self.uow, idempotency, act)
 
     async def _after_recommendations(self, uow, pack, case: Case, by: str) -> None:
         if case.joint_review_required and pack.workflow_decision("joint_review") is not None:
@@ -488,8 +484,8 @@ class CaseService:
     # -- hearings ---------------------------------------------------------------------------
 
     async def hear(
-        self, principal: Principal, case_id: str, data: HearingCreate, key: str | None, path: str
-    ) -> tuple[dict, bool]:
+        self, principal: Principal, case_id: str, data: HearingCreate, idempotency: IdempotentRequest | None
+    ) -> dict:
         async def act(uow) -> dict:
             case = await self._case(uow, principal.tenant, case_id, for_update=True)
             office = authorise(principal, f"hearing in case {case.slip_number}", [self._handling(case)], MATTER_READ)
@@ -527,15 +523,13 @@ class CaseService:
             )
             return await self._read(uow, case)
 
-        return await run_once(
-            self.uow, principal, key, request_print(principal, path, data.model_dump(mode="json")), act
-        )
+        return await run_once(self.uow, idempotency, act)
 
     # -- decision ---------------------------------------------------------------------------
 
     async def decide(
-        self, principal: Principal, case_id: str, data: DecisionCreate, key: str | None, path: str
-    ) -> tuple[dict, bool]:
+        self, principal: Principal, case_id: str, data: DecisionCreate, idempotency: IdempotentRequest | None
+    ) -> dict:
         async def act(uow) -> dict:
             case = await self._case(uow, principal.tenant, case_id, for_update=True)
             pack = get_pack(case.tenant)
@@ -722,9 +716,7 @@ class CaseService:
             )
             return await self._read(uow, case)
 
-        return await run_once(
-            self.uow, principal, key, request_print(principal, path, data.model_dump(mode="json")), act, status_code=201
-        )
+        return await run_once(self.uow, idempotency, act, status_code=201)
 
     def _measures_by_target(self, case: Case, data: DecisionCreate) -> dict:
         by_target = {}

@@ -2,24 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Request
 
 from wenze.auth import Principal, get_principal, require
 from wenze.auth.capabilities import MATTER_READ
+from wenze.http.idempotency import Idempotency
 from wenze_review.deliberations.schemas import ApprovalCreate, DeliberationRead, EscalationCreate, SignatureCreate
 from wenze_review.deliberations.service import DeliberationService
 
 router = APIRouter(prefix="/v1", tags=["consultations and joint reviews"])
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        pattern=r"^[\x21-\x7e]+$",
-        description="repeat a POST safely: the same key and body return the first response",
-    ),
-]
 Caller = Annotated[Principal, Depends(get_principal)]
 
 
@@ -28,13 +20,6 @@ async def deliberation_service(request: Request) -> DeliberationService:
 
 
 Service = Annotated[DeliberationService, Depends(deliberation_service)]
-
-
-def _answer(response: Response, result: tuple[dict, bool]) -> DeliberationRead:
-    body, replayed = result
-    if replayed:
-        response.headers["Idempotency-Replayed"] = "true"
-    return DeliberationRead.model_validate(body)
 
 
 # Office and capability are checked against the step itself (see access.authorise), so the
@@ -62,14 +47,12 @@ for kind, plural in (("consultation", "consultations"), ("joint_review", "joint-
         async def sign(
             deliberation_id: str,
             data: SignatureCreate,
-            request: Request,
-            response: Response,
             service: Service,
             principal: Caller,
-            idempotency_key: IdempotencyKey = None,
+            idempotency: Idempotency,
         ) -> DeliberationRead:
-            return _answer(
-                response, await service.sign(principal, kind, deliberation_id, data, idempotency_key, request.url.path)
+            return DeliberationRead.model_validate(
+                await service.sign(principal, kind, deliberation_id, data, idempotency)
             )
 
         @router.post(
@@ -81,15 +64,12 @@ for kind, plural in (("consultation", "consultations"), ("joint_review", "joint-
         async def approve(
             deliberation_id: str,
             data: ApprovalCreate,
-            request: Request,
-            response: Response,
             service: Service,
             principal: Caller,
-            idempotency_key: IdempotencyKey = None,
+            idempotency: Idempotency,
         ) -> DeliberationRead:
-            return _answer(
-                response,
-                await service.approve(principal, kind, deliberation_id, data, idempotency_key, request.url.path),
+            return DeliberationRead.model_validate(
+                await service.approve(principal, kind, deliberation_id, data, idempotency),
             )
 
         @router.post(
@@ -101,15 +81,12 @@ for kind, plural in (("consultation", "consultations"), ("joint_review", "joint-
         async def escalate(
             deliberation_id: str,
             data: EscalationCreate,
-            request: Request,
-            response: Response,
             service: Service,
             principal: Caller,
-            idempotency_key: IdempotencyKey = None,
+            idempotency: Idempotency,
         ) -> DeliberationRead:
-            return _answer(
-                response,
-                await service.escalate(principal, kind, deliberation_id, data, idempotency_key, request.url.path),
+            return DeliberationRead.model_validate(
+                await service.escalate(principal, kind, deliberation_id, data, idempotency),
             )
 
     _routes()

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from wenze.auth.capabilities import APPROVAL_SIGN, CONSULTATION_SIGN, REVIEW_SIGN
 from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
+from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events.review import ConsultationConcluded
 from wenze.events.routing import ConsultationRequested
-from wenze.http.problems import invalid
 from wenze.ids import new_id
+from wenze.problems import invalid
 from wenze.rules import get_pack
 from wenze_review.access import authorise
 from wenze_review.deliberations.models import Approval, Deliberation, EscalationRecord, Signature
@@ -34,7 +35,6 @@ from wenze_review.errors import (
     JointReviewNotFound,
     WrongState,
 )
-from wenze_review.idempotent import request_print, run_once
 from wenze_review.logic import CONSENSUS_LEVEL, Opinion, consensus, normalise_steps
 from wenze_review.numbering import next_number
 
@@ -191,8 +191,13 @@ class DeliberationService:
     # -- acting ---------------------------------------------------------------------------
 
     async def sign(
-        self, principal: Principal, kind: str, deliberation_id: str, data: SignatureCreate, key: str | None, path: str
-    ) -> tuple[dict, bool]:
+        self,
+        principal: Principal,
+        kind: str,
+        deliberation_id: str,
+        data: SignatureCreate,
+        idempotency: IdempotentRequest | None,
+    ) -> dict:
         spec = KINDS[kind]
 
         async def act(uow) -> dict:
@@ -232,7 +237,7 @@ class DeliberationService:
             await self._advance(uow, d, by=principal.username)
             return await self._read(uow, d)
 
-        return await run_once(self.uow, principal, key, request_print(principal, path, data.model_dump()), act)
+        return await run_once(self.uow, idempotency, act)
 
     def _check_opinion(self, tenant: str, d: Deliberation, data: SignatureCreate, spec: Kind) -> str | None:
         if data.opinion == "other" and not data.text:
@@ -262,8 +267,13 @@ class DeliberationService:
             raise invalid("body.handler", f"{handler!r} is not among the candidates {sorted(allowed)}")
 
     async def approve(
-        self, principal: Principal, kind: str, deliberation_id: str, data: ApprovalCreate, key: str | None, path: str
-    ) -> tuple[dict, bool]:
+        self,
+        principal: Principal,
+        kind: str,
+        deliberation_id: str,
+        data: ApprovalCreate,
+        idempotency: IdempotentRequest | None,
+    ) -> dict:
         async def act(uow) -> dict:
             d = await self._get(uow, principal.tenant, kind, deliberation_id, for_update=True)
             office = authorise(principal, f"{kind} {d.number or d.id} approval", d.approved_by, APPROVAL_SIGN)
@@ -299,11 +309,16 @@ class DeliberationService:
             await self._advance(uow, d, by=principal.username)
             return await self._read(uow, d)
 
-        return await run_once(self.uow, principal, key, request_print(principal, path, data.model_dump()), act)
+        return await run_once(self.uow, idempotency, act)
 
     async def escalate(
-        self, principal: Principal, kind: str, deliberation_id: str, data: EscalationCreate, key: str | None, path: str
-    ) -> tuple[dict, bool]:
+        self,
+        principal: Principal,
+        kind: str,
+        deliberation_id: str,
+        data: EscalationCreate,
+        idempotency: IdempotentRequest | None,
+    ) -> dict:
         spec = KINDS[kind]
 
         async def act(uow) -> dict:
@@ -365,7 +380,7 @@ class DeliberationService:
                 self._open_level(uow, d)
             return await self._read(uow, d)
 
-        return await run_once(self.uow, principal, key, request_print(principal, path, data.model_dump()), act)
+        return await run_once(self.uow, idempotency, act)
 
     # -- state machine ----------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import uuid
 
 from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
-from wenze.http.problems import invalid
+from wenze.problems import invalid
 from wenze_review.errors import CaseNotFound, NotYours, TaskNotFound, WrongState, found
 from wenze_review.work.schemas import TaskRead, TimelineEntryRead
 

@@ -32,7 +32,7 @@ from wenze.calendar import (
     load_year_definition,
 )
 from wenze.calendar.year_definition import DEFINITION_SUFFIXES, JSON_SUFFIXES
-from wenze.http.problems import NotFound, Problem, ValidationFailed
+from wenze.problems import NotFound, Problem, ValidationFailed
 from wenze_routing.calendar.schemas import CalendarYears, LibraryRange, LoadedYear, StoredYear
 
 logger = logging.getLogger(__name__)

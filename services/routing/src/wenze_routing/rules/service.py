@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from wenze.calendar import WorkingCalendar, china_today
-from wenze.http.problems import NotFound, Problem, ValidationFailed
+from wenze.problems import NotFound, Problem, ValidationFailed
 from wenze.rules import (
     ConflictError,
     DeadlineUncomputableError,

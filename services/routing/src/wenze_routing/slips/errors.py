@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wenze.http.problems import NotFound
+from wenze.problems import NotFound
 
 
 class SlipNotFound(NotFound):

@@ -13,10 +13,9 @@ class SlipRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def next_number(self, tenant: str, year: int, count: int = 1) -> int:
-        """The next slip sequence number (the last of ``count`` consecutive ones); the
-        counter row stays locked until commit, so concurrent routings queue and a rollback
-        gives the numbers back (no gaps)."""
+    async def reserve_numbers(self, tenant: str, year: int, count: int = 1) -> range:
+        """The next ``count`` slip sequence numbers; the counter row stays locked until commit,
+        so concurrent routings queue and a rollback gives the numbers back (no gaps)."""
         return await reserve_numbers(self.session, tenant, SLIP_NUMBERING, year, count)
 
     def add(self, slip: RoutingSlip) -> None:

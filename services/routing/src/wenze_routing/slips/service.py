@@ -25,7 +25,7 @@ from wenze.events import (
     TargetsIdentified,
     TargetSnapshot,
 )
-from wenze.http.problems import Conflict, invalid
+from wenze.problems import Conflict, invalid
 from wenze.rules import Evaluation, RulePack, RulesError, get_pack
 from wenze.rules.facts import matter_facts, target_facts
 from wenze_routing.repositories import RoutingRepositories
@@ -128,8 +128,7 @@ class RoutingService:
                 needed[key] = needed.get(key, 0) + len(groups)
             next_seq: dict[tuple[str, int], int] = {}
             for (tenant, year), count in needed.items():
-                last = await tx.repos.slips.next_number(tenant, year, count)
-                next_seq[(tenant, year)] = last - count + 1
+                next_seq[(tenant, year)] = (await tx.repos.slips.reserve_numbers(tenant, year, count)).start
             opened: list[tuple[RoutingSlip, dict]] = []
             for event, pack, groups in todo:
                 key = (pack.tenant, event.relevant_date.year)
@@ -263,7 +262,7 @@ class RoutingService:
         parent: RoutingSlip | None,
     ) -> RoutingSlip:
         on = matter.relevant_date
-        seq = await tx.repos.slips.next_number(pack.tenant, on.year)
+        (seq,) = await tx.repos.slips.reserve_numbers(pack.tenant, on.year)
         slip, detail = self._build_slip(pack, matter, targets, parent, seq)
         tx.repos.slips.add(slip)
         await tx.session.flush()

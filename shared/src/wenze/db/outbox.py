@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from wenze.db.base import Base, UUIDStr, utcnow
 from wenze.events.base import Event
-from wenze.messaging.tracing import current_trace_headers
+from wenze.telemetry.propagation import current_trace_headers
 
 
 class OutboxRecord(Base):

@@ -1,0 +1,133 @@
+"""State machines: of concurrent requests that read the same state, exactly one moves it.
+
+Run against both databases the platform uses: a SQLite file (the embedded default, where
+``FOR UPDATE`` locks nothing) and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from enum import StrEnum
+from pathlib import Path
+
+import pytest
+from sqlalchemy import String, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wenze.db import Base, create_engine
+from wenze.db.states import StateMachine, TransitionRefused
+from wenze.problems import Conflict
+
+pytestmark = pytest.mark.integration
+
+ATTEMPTS = 12
+
+
+class DoorState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    LOCKED = "locked"
+
+
+class Door(Base):
+    __tablename__ = "test_state_doors"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    opened_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class DoorBusy(Conflict):
+    slug = "door-busy"
+    title = "The door is busy"
+
+
+DOORS = StateMachine(
+    "door",
+    DoorState,
+    {
+        "open": (DoorState.CLOSED, DoorState.OPEN),
+        "lock": (DoorState.CLOSED, DoorState.LOCKED),
+        "close": ([DoorState.OPEN, DoorState.LOCKED], DoorState.CLOSED),
+    },
+    refusal=DoorBusy,
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> AsyncIterator[AsyncEngine]:
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path / 'doors.db'}", schema="doors")
+    else:
+        schema = f"doors_{uuid.uuid4().hex[:8]}"
+        engine = create_engine(database_url, schema=schema)
+        async with engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda c: Door.__table__.create(c))
+    yield engine
+    await engine.dispose()
+
+
+async def test_concurrent_moves_of_one_row_let_exactly_one_through(engine: AsyncEngine) -> None:
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session:
+        session.add(Door(id="d1", state=DoorState.CLOSED))
+        await session.commit()
+
+    # Within the connection pool's limits, so that all of them hold a connection at once.
+    everyone_has_read = asyncio.Barrier(ATTEMPTS)
+
+    async def attempt(index: int) -> str:
+        action = "open" if index % 2 else "lock"
+        async with sessions() as session:
+            door = await session.get(Door, "d1")
+            assert door is not None and door.state == DoorState.CLOSED
+            await everyone_has_read.wait()
+            try:
+                await DOORS.move(session, door, action, opened_by=f"user-{index}")
+            except DoorBusy:
+                await session.rollback()
+                return "refused"
+            await session.commit()
+            return action
+
+    outcomes = await asyncio.gather(*(attempt(i) for i in range(ATTEMPTS)))
+
+    assert outcomes.count("refused") == ATTEMPTS - 1
+    async with sessions() as session:
+        door = await session.scalar(select(Door))
+    assert door is not None
+    winner = next(o for o in outcomes if o != "refused")
+    assert door.state == DOORS.transition(winner).target
+    assert door.opened_by is not None
+
+
+async def test_a_move_from_a_state_the_table_does_not_allow_is_refused_with_the_aggregates_problem(
+    engine: AsyncEngine,
+) -> None:
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session:
+        door = Door(id="d2", state=DoorState.LOCKED)
+        session.add(door)
+        await session.commit()
+        with pytest.raises(DoorBusy) as refused:
+            await DOORS.move(session, door, "open")
+        assert refused.value.extra == {"state": "locked", "action": "open"}
+        assert await DOORS.move(session, door, "close") == DoorState.CLOSED
+        await session.commit()
+        assert door.state == DoorState.CLOSED
+        assert (await session.scalar(select(Door.state).where(Door.id == "d2"))) == "closed"
+
+
+def test_the_default_refusal_is_a_409_and_unknown_actions_are_programming_errors() -> None:
+    machine = StateMachine("door", DoorState, {"open": (DoorState.CLOSED, DoorState.OPEN)})
+    with pytest.raises(TransitionRefused) as refused:
+        machine.check("open", "locked")
+    assert refused.value.status_code == 409
+    assert "must be closed" in str(refused.value.detail)
+    with pytest.raises(ValueError, match="no action 'paint'"):
+        machine.check("paint", "closed")
