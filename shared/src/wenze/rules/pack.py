@@ -14,10 +14,11 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 import yaml
@@ -58,6 +59,9 @@ OUTPUT_TYPES = ("bool", "int", "string", "code", "codes", "steps", "deadline", "
 # the safe default for single-valued outputs: a conflict is a pack bug, not a tie to break.
 MERGES = ("unique", "union", "max", "min", "any", "all", "first", "last")
 DEFAULT_MERGE = {"codes": "union", "steps": "union", "text": "union"}
+
+# The rule documents are Chinese; a pack says so explicitly or gets China's zone.
+DEFAULT_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 
 _PLACEHOLDER = re.compile(r"\{(year|seq)(?::0([1-9])d)?\}")
 
@@ -228,6 +232,7 @@ class RulePack:
         self.tenant = directory.name
         self._issues = _Issues(self.tenant)
         self.title = ""
+        self.time_zone = DEFAULT_TIME_ZONE
         self.vocabulary: dict[str, dict[str, str]] = {}
         self.procedures: dict[str, dict[str, Any]] = {}
         self._documents: dict[str, DocumentInfo] = {}
@@ -269,6 +274,10 @@ class RulePack:
         if pack["tenant"] != self.tenant:
             self._issues.add(PACK_FILE, "tenant", f"says {pack['tenant']!r}, directory is {self.tenant!r}")
         self.title = pack["title"]
+        try:
+            self.time_zone = ZoneInfo(pack.get("time_zone", DEFAULT_TIME_ZONE.key))
+        except (ZoneInfoNotFoundError, ValueError):
+            self._issues.add(PACK_FILE, "time_zone", f"unknown time zone {pack['time_zone']!r}")
         for name, items in pack["vocabulary"].items():
             self.vocabulary[name] = {item["code"]: item["label"] for item in items}
         # Intake source codes are vocabulary too, so decisions can take `source` as a fact.
@@ -624,6 +633,14 @@ class RulePack:
         if step not in WORKFLOW_OUTPUTS:
             raise ValueError(f"unknown workflow step {step!r}")
         return self.workflow.get(step)
+
+    def today(self) -> date:
+        """The tenant's date now: what a date in its documents means by "today"."""
+        return self.local_date(datetime.now(UTC))
+
+    def local_date(self, instant: datetime) -> date:
+        """The tenant's date at ``instant`` (an aware datetime), e.g. the day a document is issued."""
+        return instant.astimezone(self.time_zone).date()
 
     def label(self, vocab: str, code: str) -> str:
         return self.vocabulary.get(vocab, {}).get(code, code)
