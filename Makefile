@@ -7,7 +7,7 @@ UV := $(TOOLS)/bin/uv
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-unit test-integration e2e lint rules-lint bench chaos clean
+.PHONY: install run test lint bench chaos clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -25,8 +25,11 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Lint, format check and type check: what CI runs before the tests.
 lint: install
-	$(TOOLS)/bin/uv run --frozen ruff check .
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 bench: install
 	$(PY) -m wenze_devtools.bench

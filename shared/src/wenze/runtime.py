@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import structlog
 from nats.aio.client import Client
@@ -31,14 +32,17 @@ from wenze.telemetry import setup_tracing
 log = structlog.get_logger(__name__)
 
 
+R = TypeVar("R")
+
+
 @dataclass
-class Runtime:
+class Runtime(Generic[R]):
     settings: ServiceSettings
     engine: AsyncEngine
     nats: Client
     js: JetStreamContext
-    uow: UnitOfWorkFactory
-    background: list[asyncio.Task] = field(default_factory=list)
+    uow: UnitOfWorkFactory[R]
+    background: list[asyncio.Task[None]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
@@ -46,9 +50,9 @@ class Runtime:
         cls,
         settings: ServiceSettings,
         *,
-        make_repositories: Callable[[AsyncSession], object],
+        make_repositories: Callable[[AsyncSession], R],
         migrations_dir: Path | None,
-    ) -> Runtime:
+    ) -> Runtime[R]:
         setup_tracing(settings.service_name)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if migrations_dir is not None:
@@ -59,7 +63,7 @@ class Runtime:
         await ensure_stream(js, stream_for(settings.service_name))
         return cls(settings=settings, engine=engine, nats=nc, js=js, uow=UnitOfWorkFactory(engine, make_repositories))
 
-    def spawn(self, coro) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
         task.add_done_callback(_report_crash)
         self.background.append(task)
@@ -73,7 +77,7 @@ class Runtime:
         await self.engine.dispose()
 
 
-def _report_crash(task: asyncio.Task) -> None:
+def _report_crash(task: asyncio.Task[None]) -> None:
     """A background loop (relay, consumer) that ends by an exception would otherwise stop silently."""
     if not task.cancelled() and task.exception() is not None:
         log.error("background task crashed", task=task.get_name(), exc_info=task.exception())
@@ -82,9 +86,9 @@ def _report_crash(task: asyncio.Task) -> None:
 async def run_worker(
     settings: ServiceSettings,
     *,
-    make_repositories: Callable[[AsyncSession], object],
+    make_repositories: Callable[[AsyncSession], R],
     migrations_dir: Path | None,
-    consumers: Callable[[Runtime], Sequence[ConsumerSpec]],
+    consumers: Callable[[Runtime[R]], Sequence[ConsumerSpec]],
 ) -> None:
     """The worker process: the outbox relay plus the service's consumers, until SIGTERM."""
     configure_logging(f"{settings.service_name}-worker", level=settings.log_level, json=settings.log_json)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 import uvicorn
@@ -16,14 +17,16 @@ from wenze.gc_tuning import tune_for_service
 from wenze.messaging.consumer import ConsumerSpec
 from wenze.runtime import Runtime, run_worker
 
+R = TypeVar("R")
+
 
 def service_cli(
     *,
     settings_factory: Callable[[], ServiceSettings],
     app_factory: str,
-    make_repositories: Callable[[AsyncSession], object],
+    make_repositories: Callable[[AsyncSession], R],
     migrations_dir: Path,
-    consumers: Callable[[Runtime], Sequence[ConsumerSpec]] = lambda _runtime: (),
+    consumers: Callable[[Runtime[R]], Sequence[ConsumerSpec]] = lambda _runtime: (),
 ) -> typer.Typer:
     cli = typer.Typer(add_completion=False, no_args_is_help=True)
 

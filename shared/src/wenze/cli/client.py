@@ -90,6 +90,13 @@ class IntakeClient:
             raise ProblemError(response.status_code, _problem_from(response))
         return response
 
+    def _object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """The JSON object a call answers with."""
+        data = self._request(method, path, **kwargs).json()
+        if not isinstance(data, dict):
+            raise ApiError(f"{method} {path} answered with JSON that is not an object")
+        return data
+
     def submit(self, body: Mapping[str, Any], *, idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
         """Returns the matter and whether the answer replays an earlier submission."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
@@ -101,7 +108,7 @@ class IntakeClient:
         params["limit"] = str(limit)
         if cursor:
             params["cursor"] = cursor
-        return self._request("GET", "/v1/matters", params=params).json()
+        return self._object("GET", "/v1/matters", params=params)
 
     def list_all(
         self, filters: Mapping[str, Any], *, cursor: str | None = None, limit: int = 200
@@ -114,24 +121,26 @@ class IntakeClient:
                 return
 
     def get(self, matter_id: str) -> dict[str, Any]:
-        return self._request("GET", f"/v1/matters/{matter_id}").json()
+        return self._object("GET", f"/v1/matters/{matter_id}")
 
     def timeline(self, matter_id: str) -> list[dict[str, Any]]:
-        return self._request("GET", f"/v1/matters/{matter_id}/timeline").json()
+        entries: list[dict[str, Any]] = self._request("GET", f"/v1/matters/{matter_id}/timeline").json()
+        return entries
 
     def accept(self, matter_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self._request("POST", f"/v1/matters/{matter_id}/acceptance", json=body).json()
+        return self._object("POST", f"/v1/matters/{matter_id}/acceptance", json=body)
 
     def start_import(self, content: IO[bytes] | bytes, *, media_type: str, filename: str | None) -> dict[str, Any]:
         headers = {"Content-Type": media_type}
         if filename:
             # Header values must be ASCII on the wire; a Chinese file name travels percent-encoded.
             headers["X-Filename"] = filename if filename.isascii() and filename.isprintable() else quote(filename)
-        return self._request("POST", "/v1/matter-imports", content=content, headers=headers).json()
+        return self._object("POST", "/v1/matter-imports", content=content, headers=headers)
 
     def get_import(self, job_id: str) -> dict[str, Any]:
-        return self._request("GET", f"/v1/matter-imports/{job_id}").json()
+        return self._object("GET", f"/v1/matter-imports/{job_id}")
 
     def import_errors(self, job_id: str, *, limit: int = 100) -> list[dict[str, Any]]:
-        page = self._request("GET", f"/v1/matter-imports/{job_id}/errors", params={"limit": str(limit)}).json()
-        return page["items"]
+        page = self._object("GET", f"/v1/matter-imports/{job_id}/errors", params={"limit": str(limit)})
+        items: list[dict[str, Any]] = page["items"]
+        return items

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Integer, String, select
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +34,7 @@ class IdempotencyRecord(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
-    body: Mapped[dict] = mapped_column()
+    body: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -47,7 +47,7 @@ class IdempotencyRepository:
             select(IdempotencyRecord).where(IdempotencyRecord.tenant == tenant, IdempotencyRecord.key == key)
         )
 
-    def store(self, tenant: str, key: str, fingerprint: str, status_code: int, body: dict) -> None:
+    def store(self, tenant: str, key: str, fingerprint: str, status_code: int, body: dict[str, Any]) -> None:
         self.session.add(
             IdempotencyRecord(tenant=tenant, key=key, fingerprint=fingerprint, status_code=status_code, body=body)
         )
@@ -88,7 +88,7 @@ class IdempotentRequest:
     # Told when the answer is a replay (the HTTP edge marks the response with it).
     on_replay: Callable[[], None] = field(default=lambda: None, repr=False, compare=False)
 
-    async def replay(self, repository: IdempotencyRepository) -> dict | None:
+    async def replay(self, repository: IdempotencyRepository) -> dict[str, Any] | None:
         """The stored response body of the first request with this key, or ``None``."""
         record = await repository.get(self.tenant, self.key)
         if record is None:
@@ -98,7 +98,7 @@ class IdempotentRequest:
         self.on_replay()
         return record.body
 
-    def remember(self, repository: IdempotencyRepository, status_code: int, body: dict) -> None:
+    def remember(self, repository: IdempotencyRepository, status_code: int, body: dict[str, Any]) -> None:
         repository.store(self.tenant, self.key, self.fingerprint, status_code, body)
 
 
@@ -108,10 +108,10 @@ R = TypeVar("R", bound="CommonRepositories")
 async def run_once(
     units_of_work: UnitOfWorkFactory[R],
     request: IdempotentRequest | None,
-    action: Callable[[UnitOfWork[R]], Awaitable[dict]],
+    action: Callable[[UnitOfWork[R]], Awaitable[dict[str, Any]]],
     *,
     status_code: int = 200,
-) -> dict:
+) -> dict[str, Any]:
     """Run ``action(uow)`` (which must not commit) in one unit of work and commit it, once per key.
 
     A retry with the same key and request gets the first response (``request.on_replay`` is

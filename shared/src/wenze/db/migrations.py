@@ -11,7 +11,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import Connection, MetaData, text
 
 from wenze.db.engine import create_engine, is_sqlite, normalise_url
 
@@ -36,11 +36,11 @@ async def upgrade(migrations_dir: Path, database_url: str, schema: str) -> None:
     await asyncio.to_thread(command.upgrade, alembic_config(migrations_dir, database_url, schema), "head")
 
 
-def run_env(target_metadata=None) -> None:
+def run_env(target_metadata: MetaData | None = None) -> None:
     """Body of every service's ``env.py``; ``target_metadata`` serves autogenerate."""
     attributes = context.config.attributes
 
-    def _run(connection) -> None:
+    def _run(connection: Connection) -> None:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

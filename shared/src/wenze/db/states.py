@@ -25,6 +25,13 @@ from wenze.problems import Conflict
 S = TypeVar("S", bound=StrEnum)
 
 
+def _as_states(states: type[S], sources: S | Iterable[S]) -> Iterable[S]:
+    if isinstance(sources, states):
+        return [sources]
+    assert not isinstance(sources, StrEnum)
+    return sources
+
+
 class TransitionRefused(Conflict):
     slug = "state-transition-refused"
     title = "Not possible in the current state"
@@ -57,7 +64,7 @@ class StateMachine(Generic[S]):
         self.refusal = refusal
         self._transitions: dict[str, Transition[S]] = {}
         for action, (sources, target) in transitions.items():
-            start = frozenset([sources] if isinstance(sources, states) else sources)
+            start = frozenset(_as_states(states, sources))
             self._transitions[action] = Transition(action, start, target)
 
     def transition(self, action: str) -> Transition[S]:

@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from wenze.db.outbox import OutboxRecord
+from wenze.db.outbox import OUTBOX, OutboxRecord
 from wenze.events.base import Event
 
 R = TypeVar("R")
@@ -37,7 +37,7 @@ class UnitOfWork(Generic[R]):
     async def commit(self) -> None:
         if self._events:
             # A Core executemany: the ORM unit of work cost more per outbox row than the insert.
-            await self.session.execute(insert(OutboxRecord.__table__), OutboxRecord.rows_for(self._events))
+            await self.session.execute(insert(OUTBOX), OutboxRecord.rows_for(self._events))
             self._events.clear()
         await self.session.commit()
 

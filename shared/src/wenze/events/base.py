@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,8 +30,9 @@ class Event(BaseModel):
     matter_id: uuid.UUID
     occurred_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
         if "name" in cls.__dict__:
             key = (cls.service, f"{cls.aggregate}.{cls.name}", cls.version)
             if key in _REGISTRY:

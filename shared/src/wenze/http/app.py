@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +20,7 @@ from wenze.messaging.relay import OutboxRelay
 from wenze.runtime import Runtime
 from wenze.telemetry import HTTP_TELEMETRY, instrument
 
-OnStart = Callable[[FastAPI, Runtime], Awaitable[None]]
+R = TypeVar("R")
 
 
 def create_service_app(
@@ -27,15 +28,15 @@ def create_service_app(
     *,
     title: str,
     description: str,
-    make_repositories: Callable[[AsyncSession], object],
+    make_repositories: Callable[[AsyncSession], R],
     migrations_dir: Path | None,
     routers: Sequence[APIRouter] = (),
-    on_start: OnStart | None = None,
+    on_start: Callable[[FastAPI, Runtime[R]], Awaitable[None]] | None = None,
 ) -> FastAPI:
     configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.start(settings, make_repositories=make_repositories, migrations_dir=migrations_dir)
         app.state.runtime = runtime
         instrument(runtime.engine)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, StringConstraints
 
@@ -18,7 +18,7 @@ def _no_control_characters(value: str) -> str:
     return value
 
 
-def text(max_length: int, *, min_length: int = 1):
+def text(max_length: int, *, min_length: int = 1) -> Any:
     """A stripped, non-empty string of at most ``max_length`` characters without control characters."""
     return Annotated[
         str,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import nats.errors
 import structlog
@@ -46,7 +47,7 @@ class ConsumerSpec:
     batch_handler: BatchHandler | None = None
 
     @classmethod
-    def for_event(cls, consumer: str, event_type: type[Event], handler: Handler, **options: object) -> ConsumerSpec:
+    def for_event(cls, consumer: str, event_type: type[Event], handler: Handler, **options: Any) -> ConsumerSpec:
         """A durable consumer of one event contract, for every tenant.
 
         ``consumer`` names the consuming service and purpose (e.g. ``routing-accepted``); it is

@@ -10,10 +10,12 @@ no per-connection state, so it costs one span per round trip and nothing else.
 
 from __future__ import annotations
 
+from typing import Any
+
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
 
 tracer = trace.get_tracer("wenze.db")
 
@@ -28,7 +30,7 @@ def instrument_engine(engine: Engine) -> None:
     if getattr(engine, "_wenze_otel_instrumented", False):
         return
     url = engine.url
-    base_attributes = {"db.system": _SYSTEMS.get(engine.dialect.name, engine.dialect.name)}
+    base_attributes: dict[str, str | int] = {"db.system": _SYSTEMS.get(engine.dialect.name, engine.dialect.name)}
     if url.database:
         base_attributes["db.name"] = url.database
     if url.host:
@@ -37,9 +39,13 @@ def instrument_engine(engine: Engine) -> None:
         base_attributes["net.peer.port"] = url.port
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _start(_conn, _cursor, statement, _parameters, context, executemany) -> None:
+    def _start(_conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, executemany: bool) -> None:
         operation = _operation(statement)
-        attributes = {**base_attributes, "db.operation": operation, "db.statement": statement[:_MAX_STATEMENT]}
+        attributes: dict[str, str | int | bool] = {
+            **base_attributes,
+            "db.operation": operation,
+            "db.statement": statement[:_MAX_STATEMENT],
+        }
         if executemany:
             attributes["db.executemany"] = True
         span = tracer.start_span(
@@ -49,14 +55,14 @@ def instrument_engine(engine: Engine) -> None:
             setattr(context, _SPAN_KEY, span)
 
     @event.listens_for(engine, "after_cursor_execute")
-    def _end(_conn, _cursor, _statement, _parameters, context, _executemany) -> None:
+    def _end(_conn: Any, _cursor: Any, _statement: str, _parameters: Any, context: Any, _executemany: bool) -> None:
         span = getattr(context, _SPAN_KEY, None)
         if span is not None:
             setattr(context, _SPAN_KEY, None)
             span.end()
 
     @event.listens_for(engine, "handle_error")
-    def _error(exception_context) -> None:
+    def _error(exception_context: ExceptionContext) -> None:
         span = getattr(exception_context.execution_context, _SPAN_KEY, None)
         if span is not None:
             setattr(exception_context.execution_context, _SPAN_KEY, None)

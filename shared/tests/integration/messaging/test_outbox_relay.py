@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator
 import nats
 import pytest
 from nats.js import JetStreamContext
-from sqlalchemy import text, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from wenze.db import create_engine
 from wenze.db.inbox import InboxRecord, InboxRepository
-from wenze.db.outbox import OutboxRecord
+from wenze.db.outbox import OUTBOX, OutboxRecord
 from wenze.events import MatterRejected
 from wenze.messaging.relay import OutboxRelay
 from wenze.messaging.streams import ensure_stream, stream_for
@@ -62,9 +62,7 @@ async def test_relay_publishes_once_and_jetstream_drops_resends(engine: AsyncEng
     before = (await js.stream_info("INTAKE")).state.messages
     events = [event() for _ in range(30)]
     async with engine.begin() as conn:
-        async with AsyncSession(bind=conn) as session:
-            session.add_all(OutboxRecord.from_event(e) for e in events)
-            await session.flush()
+        await conn.execute(insert(OUTBOX), OutboxRecord.rows_for(events))
     relay = OutboxRelay(engine, js, batch_size=7)
     sent = 0
     while batch := await relay.publish_batch():
@@ -94,18 +92,17 @@ async def test_each_message_carries_the_trace_of_the_request_that_caused_it(
 ) -> None:
     # Two requests, two traces, relayed in one batch.
     traceparents = [f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01" for _ in range(2)]
-    records = []
-    for header in traceparents:
-        record = OutboxRecord.from_event(event(tenant="hubei"))
-        record.headers = {"traceparent": header}
-        records.append(record)
+    rows = [
+        {**row, "headers": {"traceparent": header}}
+        for row, header in zip(
+            OutboxRecord.rows_for([event(tenant="hubei") for _ in traceparents]), traceparents, strict=True
+        )
+    ]
     async with engine.begin() as conn:
-        async with AsyncSession(bind=conn) as session:
-            session.add_all(records)
-            await session.flush()
+        await conn.execute(insert(OUTBOX), rows)
     assert await OutboxRelay(engine, js).publish_batch() == 2
 
     subscription = await js.pull_subscribe("intake.hubei.>", durable=None)
     messages = await subscription.fetch(2, timeout=5)
     seen = {m.headers["Nats-Msg-Id"]: m.headers["traceparent"] for m in messages}
-    assert seen == {r.id: h for r, h in zip(records, traceparents, strict=False)}
+    assert seen == {row["id"]: row["headers"]["traceparent"] for row in rows}
