@@ -2,8 +2,8 @@
 
 CPython starts a young-generation collection every 700 container allocations. A bulk import
 allocates several containers per field of every row, and the collector ran so often that it
-took about a third of the time spent checking and staging rows. A collection every 10,000
-allocations keeps that below a tenth, for a few megabytes more at most. Objects made while a
+was a large share of the time spent checking and staging rows (docs/operations/benchmarks.md,
+third round). A collection every 10,000 allocations costs a few megabytes more at most. Objects made while a
 process starts (modules, the app, schemas, rule packs) live as long as the process: frozen
 after start-up, they are no longer scanned by every full collection.
 """

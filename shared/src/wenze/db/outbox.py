@@ -66,7 +66,7 @@ class OutboxRepository:
         the transaction ends and skipped by other relays meanwhile.
 
         Plain rows rather than ORM objects: the relay only reads them, and loading hundreds
-        of instances per batch was a tenth of a busy relay's time."""
+        of instances per batch showed in a busy relay's profile (docs/operations/benchmarks.md)."""
         stmt = (
             select(OUTBOX.c.id, OUTBOX.c.subject, OUTBOX.c.payload, OUTBOX.c.headers)
             .where(OUTBOX.c.published_at.is_(None))

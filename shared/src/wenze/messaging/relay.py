@@ -84,7 +84,7 @@ class OutboxRelay:
             # One producer span per batch (OpenTelemetry's convention for batch sends). Each
             # message carries the trace context stored with its row, that of the request that
             # caused the event, so its consumers continue that request's trace. A span per
-            # message was more than half of a busy relay's time.
+            # message cost more than the publishing (docs/operations/benchmarks.md).
             with tracer.start_as_current_span(
                 "outbox publish",
                 kind=SpanKind.PRODUCER,

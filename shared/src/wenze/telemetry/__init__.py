@@ -38,8 +38,8 @@ def _is_probe(scope: MutableMapping[str, Any]) -> bool:
 
 # FastAPI's built-in OpenTelemetry support gives each request its server span, current while
 # the endpoint runs, so outbox rows capture the request's trace. Its extra spans around every
-# dependency and every serialisation are off: a tenth of a busy API's CPU, for steps that
-# take microseconds. Health probes are not traced.
+# dependency and every serialisation are off: they cost a busy API much CPU for steps that
+# take microseconds (docs/operations/benchmarks.md). Health probes are not traced.
 HTTP_TELEMETRY: TelemetryConfig = {"operation_spans": False, "exclude": _is_probe}
 
 
