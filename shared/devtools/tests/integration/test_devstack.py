@@ -20,6 +20,8 @@ import pytest
 from wenze_devtools.devstack import DEFAULT_PORTS, READY_LINE, SERVICES
 from wenze_devtools.testing.infra import free_port
 
+pytestmark = pytest.mark.integration
+
 START_TIMEOUT_SECONDS = 45.0
 
 

@@ -10,6 +10,8 @@ from wenze.auth import AuthSettings, InvalidToken, TokenVerifier
 from wenze_devtools.testing.fixtures import running_issuer
 from wenze_devtools.testing.issuer import DEFAULT_API_SECRET, Issuer, generate_signing_key
 
+pytestmark = pytest.mark.integration
+
 
 def password_token(issuer_url: str, realm: str, username: str) -> str:
     oidc = KeycloakOpenID(

@@ -12,6 +12,8 @@ from keycloak.exceptions import KeycloakAuthenticationError, KeycloakPostError
 
 from wenze_devtools.testing.issuer import DEFAULT_API_SECRET, DEFAULT_INTEGRATOR_SECRET
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def kunshan(issuer_url: str) -> KeycloakOpenID:
