@@ -54,6 +54,7 @@ def test_api_answers(service, path: str, body: dict | None) -> None:
     name, api, _ = service
     response = httpx.get(f"{api.url}{path}", timeout=10)
     assert response.status_code == 200
+    assert "server" not in response.headers, "a response must not name the server software"
     if body is None:
         assert response.json()["info"]["title"] == f"Wenze {name}"
     else:

@@ -34,7 +34,16 @@ def service_cli(
     def api(host: str = "127.0.0.1", port: int = 8000) -> None:
         """Serve the HTTP API."""
         tune_for_service()
-        uvicorn.run(app_factory, factory=True, host=host, port=port, log_config=None, access_log=False)
+        # No "server: uvicorn" header: it tells a probe what software answers, and a client nothing.
+        uvicorn.run(
+            app_factory,
+            factory=True,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+        )
 
     @cli.command()
     def worker() -> None:

@@ -100,10 +100,12 @@ def test_devstack_starts_serves_and_stops(tmp_path: Path) -> None:
         assert f"http://127.0.0.1:{ports['issuer']}/realms/wenze-kunshan/protocol/openid-connect/token" in banner
 
         issuer = f"http://127.0.0.1:{ports['issuer']}"
-        token = httpx.post(
+        granted = httpx.post(
             f"{issuer}/realms/wenze-kunshan/protocol/openid-connect/token",
             data={"grant_type": "password", "client_id": "wenze-web", "username": "ks-intake", "password": "wenze"},
-        ).json()["access_token"]
+        )
+        assert "server" not in granted.headers, "the issuer must not name its server software"
+        token = granted.json()["access_token"]
         matter = {
             "source": "city_government",
             "source_reference": "昆政办函〔2026〕88号",
@@ -118,6 +120,7 @@ def test_devstack_starts_serves_and_stops(tmp_path: Path) -> None:
             timeout=30,
         )
         assert response.status_code == 201, response.text
+        assert "server" not in response.headers, "a service must not name its server software"
         assert response.json()["number"].startswith("KS-") and response.json()["state"] == "received"
         # A bulk import on SQLite, three batches one after the other; a repeat of a registered matter
         # is refused.

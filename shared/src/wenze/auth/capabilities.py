@@ -7,7 +7,7 @@ through their users' role mappings; integrators' service accounts get theirs dir
 | capability          | grants                                                          |
 |---------------------|-----------------------------------------------------------------|
 | ``matter:submit``     | submit an accountability matter (问责事项) or clue                |
-| ``matter:read``       | read matters visible to the caller's office and authority       |
+| ``matter:read``       | read any matter, slip or case of the caller's tenant (below)    |
 | ``matter:accept``     | accept (受理) or reject a matter: the central intake office only  |
 | ``matter:bulk``       | bulk import of matters (screened clues, petition batches)       |
 | ``routing:override``  | change or force a routing (分办) against the rule pack's outcome |
@@ -17,6 +17,12 @@ through their users' role mappings; integrators' service accounts get theirs dir
 | ``decision:make``     | record an accountability decision (问责决定)                      |
 | ``rules:admin``       | publish and retire rule packs                                   |
 | ``calendar:admin``    | load an official working-day calendar year (调休)                |
+
+Reads are filtered by tenant only: whoever holds ``matter:read`` reads every matter of
+their tenant and everything recorded about it (imports, slips, consultations, cases,
+timelines); only the review service's work queue (``GET /v1/tasks``) lists the caller's
+office's tasks alone. Narrowing reads to what is assigned or copied to the caller's office,
+or within its authority (干部管理权限) over the targets' cadre levels, is planned, not present.
 """
 
 from __future__ import annotations

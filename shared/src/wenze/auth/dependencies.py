@@ -11,17 +11,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from wenze.auth.capabilities import check_capability
-from wenze.auth.errors import MissingCapability, MissingToken
+from wenze.auth.errors import AuthenticationFailed, MissingCapability, MissingToken
 from wenze.auth.principal import Principal
 from wenze.auth.settings import AuthSettings
 from wenze.auth.verifier import TokenVerifier
 
 # auto_error=False: the missing-token case must be our 401 problem, not FastAPI's 403.
 _bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", description="Keycloak access token")
+log = structlog.get_logger(__name__)
 
 
 @asynccontextmanager
@@ -39,14 +41,28 @@ async def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if credentials is None:
-        if request.headers.get("authorization"):
-            raise MissingToken("the Authorization header must use the Bearer scheme")
-        raise MissingToken()
-    verifier: TokenVerifier = request.app.state.token_verifier
-    principal = await verifier.verify(credentials.credentials)
+    try:
+        principal = await _authenticate(request, credentials)
+    except AuthenticationFailed as refusal:
+        # One line of fixed fields: nothing the token said, and no traceback.
+        log.warning(
+            "authentication failed",
+            reason=refusal.reason,
+            tenant=refusal.tenant,
+            client=request.client.host if request.client else None,
+        )
+        raise
     request.state.principal = principal
     return principal
+
+
+async def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    if credentials is None:
+        if request.headers.get("authorization"):
+            raise MissingToken("the Authorization header must use the Bearer scheme", reason="not-bearer")
+        raise MissingToken()
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return await verifier.verify(credentials.credentials)
 
 
 def require(capability: str) -> Callable[..., Awaitable[Principal]]:

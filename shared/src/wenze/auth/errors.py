@@ -2,43 +2,98 @@
 
 from __future__ import annotations
 
+from typing import Final, Literal
+
 from wenze.problems import Problem
 
+InvalidTokenReason = Literal[
+    "malformed",
+    "algorithm",
+    "kid",
+    "issuer",
+    "unknown-key",
+    "signature",
+    "expired",
+    "not-yet-valid",
+    "audience",
+    "claims",
+    "typ",
+]
 
-def _bearer_challenge(error: str | None = None, description: str | None = None) -> str:
-    challenge = 'Bearer realm="wenze"'
-    if error:
-        challenge += f', error="{error}"'
-    if description:
-        # RFC 6750 forbids '"' and '\' inside the quoted description.
-        safe = description.replace('"', "'").replace("\\", "/")
-        challenge += f', error_description="{safe}"'
-    return challenge
+# The challenge header carries fixed text only, never anything read from the token: a header
+# value must be Latin-1 (and a quoted one free of '"' and '\'), and a crafted token must not
+# be able to write into response headers. The problem body says more.
+_CHALLENGE_DESCRIPTIONS: Final[dict[InvalidTokenReason, str]] = {
+    "malformed": "The token is not a well-formed JWT",
+    "algorithm": "The token is not signed with RS256",
+    "kid": "The token names no signing key",
+    "issuer": "The token's issuer is not a trusted realm",
+    "unknown-key": "The token's signing key is not published by its realm",
+    "signature": "The token's signature is invalid",
+    "expired": "The token has expired",
+    "not-yet-valid": "The token is not valid yet",
+    "audience": "The token is not meant for this API",
+    "claims": "The token lacks a required claim",
+    "typ": "The token is not an access token",
+}
 
 
-class MissingToken(Problem):
+def _bearer_challenge(reason: InvalidTokenReason | None = None) -> str:
+    if reason is None:
+        return 'Bearer realm="wenze"'
+    return f'Bearer realm="wenze", error="invalid_token", error_description="{_CHALLENGE_DESCRIPTIONS[reason]}"'
+
+
+class AuthenticationFailed(Problem):
+    """A request refused because it does not prove who sends it (401).
+
+    ``reason`` is a fixed code; ``tenant`` is the realm's tenant when the token named a
+    trusted one. Both are for the log line each refusal writes.
+    """
+
     status = 401
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        reason: str,
+        challenge: str,
+        tenant: str | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail, extra=extra, headers={"WWW-Authenticate": challenge})
+        self.reason = reason
+        self.tenant = tenant
+
+
+class MissingToken(AuthenticationFailed):
     slug = "unauthenticated"
     title = "Authentication required"
 
-    def __init__(self, detail: str = "no bearer token in the Authorization header") -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": _bearer_challenge()})
+    def __init__(
+        self,
+        detail: str = "no bearer token in the Authorization header",
+        *,
+        reason: Literal["no-token", "not-bearer"] = "no-token",
+    ) -> None:
+        super().__init__(detail, reason=reason, challenge=_bearer_challenge())
 
 
-class InvalidToken(Problem):
+class InvalidToken(AuthenticationFailed):
     """The token is malformed, unsigned, wrongly signed, expired or meant for someone else."""
 
-    status = 401
     slug = "invalid-token"
     title = "Invalid access token"
 
-    def __init__(self, detail: str, *, reason: str) -> None:
+    def __init__(self, detail: str, *, reason: InvalidTokenReason, tenant: str | None = None) -> None:
         super().__init__(
             detail,
+            reason=reason,
+            challenge=_bearer_challenge(reason),
+            tenant=tenant,
             extra={"reason": reason},
-            headers={"WWW-Authenticate": _bearer_challenge("invalid_token", detail)},
         )
-        self.reason = reason
 
 
 class IdentityProviderUnavailable(Problem):

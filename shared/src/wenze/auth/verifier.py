@@ -23,6 +23,9 @@ _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 # signature and three JSON segments was about a tenth of a busy API's CPU. Bounded so that
 # a flood of distinct tokens cannot grow memory.
 VERIFIED_CACHE_SIZE = 4096
+# A problem detail quotes at most this much of a value read from the token: enough to spot a
+# token sent to the wrong place, too little for a crafted one to fill responses and logs.
+QUOTED_TOKEN_VALUE_CHARS = 60
 
 
 class TokenVerifier:
@@ -94,7 +97,7 @@ class TokenVerifier:
         alg = header.get("alg")
         if alg != SIGNING_ALGORITHM:
             raise InvalidToken(
-                f"signing algorithm {alg!r} is not accepted; tokens must be {SIGNING_ALGORITHM}",
+                f"signing algorithm{_quoted(alg)} is not accepted; tokens must be {SIGNING_ALGORITHM}",
                 reason="algorithm",
             )
         kid = header.get("kid")
@@ -107,17 +110,23 @@ class TokenVerifier:
         issuer = unverified.get("iss")
         tenant = self.settings.tenant_of_issuer(issuer) if isinstance(issuer, str) else None
         if tenant is None:
-            raise InvalidToken(f"issuer {issuer!r} is not a trusted realm", reason="issuer")
+            raise InvalidToken(f"token issuer{_quoted(issuer)} is not a trusted realm", reason="issuer")
+        try:
+            return await self._verify_in_realm(token, kid, tenant)
+        except InvalidToken as refusal:
+            refusal.tenant = tenant
+            raise
 
+    async def _verify_in_realm(self, token: str, kid: str, tenant: str) -> Principal:
         key = await self.jwks.key(self.settings.jwks_url_of(tenant), kid)
         if key is None:
             raise InvalidToken(
-                f"signing key {kid!r} is not published by realm {self.settings.realm_of(tenant)!r}",
+                f"signing key{_quoted(kid)} is not published by realm {self.settings.realm_of(tenant)!r}",
                 reason="unknown-key",
             )
         claims = self._decode(token, key, tenant)
         if claims.get("typ") != ACCESS_TOKEN_TYP:
-            raise InvalidToken(f"token type {claims.get('typ')!r} is not an access token", reason="typ")
+            raise InvalidToken(f"token type{_quoted(claims.get('typ'))} is not an access token", reason="typ")
         return principal_from_claims(tenant, claims, self.settings.oidc_audience)
 
     def _decode(self, token: str, key: jwt.PyJWK, tenant: str) -> dict[str, Any]:
@@ -145,7 +154,11 @@ class TokenVerifier:
         except jwt.ImmatureSignatureError as exc:
             raise InvalidToken("token is not valid yet", reason="not-yet-valid") from exc
         except jwt.PyJWTError as exc:
-            raise InvalidToken(f"token is invalid: {exc}", reason="malformed") from exc
+            # The library's own message is meant for developers; the caller gets fixed text.
+            raise InvalidToken(
+                "token is not well-formed: a part of it or one of its claims cannot be read",
+                reason="malformed",
+            ) from exc
 
 
 def _header(token: str) -> dict[str, Any]:
@@ -163,3 +176,13 @@ def _unverified_claims(token: str) -> dict[str, Any]:
     except jwt.PyJWTError as exc:
         raise InvalidToken("token payload is not well-formed", reason="malformed") from exc
     return claims
+
+
+def _quoted(value: object) -> str:
+    """`` 'value'`` for a detail to quote a string read from the token, cut to
+    :data:`QUOTED_TOKEN_VALUE_CHARS`; nothing for any other JSON value."""
+    if not isinstance(value, str):
+        return ""
+    if len(value) > QUOTED_TOKEN_VALUE_CHARS:
+        return f" {value[:QUOTED_TOKEN_VALUE_CHARS]!r}…"
+    return f" {value!r}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 
@@ -144,6 +145,39 @@ async def test_non_rs256_algorithms(verifier: TokenVerifier, issuer: Issuer, alg
 async def test_rs512_is_refused_too(verifier: TokenVerifier, issuer: Issuer) -> None:
     token = issuer.mint_token(KUNSHAN, username="ks-leader", algorithm="RS512")
     assert (await rejected(verifier, token)).reason == "algorithm"
+
+
+@pytest.mark.parametrize(
+    ("headers", "claims", "reason"),
+    [
+        ({"alg": "RS256" + "X" * 10_000}, None, "algorithm"),
+        ({"kid": "钥" * 10_000}, None, "unknown-key"),
+        (None, {"iss": "http://issuer.test/realms/" + "x" * 10_000}, "issuer"),
+        (None, {"typ": "Bearer" * 10_000}, "typ"),
+    ],
+    ids=["alg", "kid", "iss", "typ"],
+)
+async def test_a_detail_quotes_token_values_cut_short(
+    verifier: TokenVerifier, issuer: Issuer, headers: dict | None, claims: dict | None, reason: str
+) -> None:
+    if headers and "alg" in headers:
+        # No library signs with a made-up algorithm; an attacker writes the header by hand.
+        _, payload, signature = issuer.mint_token(KUNSHAN, username="ks-intake").split(".")
+        header = jwt.utils.base64url_encode(json.dumps({**headers, "kid": "k"}).encode()).decode()
+        token = f"{header}.{payload}.{signature}"
+    else:
+        token = issuer.mint_token(KUNSHAN, username="ks-intake", headers=headers, claims=claims)
+    err = await rejected(verifier, token)
+    assert err.reason == reason
+    assert err.detail is not None and len(err.detail) <= 160, err.detail
+
+
+async def test_an_unreadable_claim_is_refused_without_the_librarys_message(
+    verifier: TokenVerifier, issuer: Issuer
+) -> None:
+    err = await rejected(verifier, issuer.mint_token(KUNSHAN, username="ks-intake", claims={"exp": "tomorrow"}))
+    assert err.reason == "malformed"
+    assert err.detail == "token is not well-formed: a part of it or one of its claims cannot be read"
 
 
 @pytest.mark.parametrize("token", ["", "not-a-jwt", "a.b.c", "eyJhbGciOiJSUzI1NiJ9.e30"])

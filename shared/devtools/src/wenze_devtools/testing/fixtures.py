@@ -1,4 +1,5 @@
-"""Run the test issuer for real, on a free loopback port, in a background thread."""
+"""Serve an app for real (the test issuer, or an app a test builds), on a free loopback port,
+in a background thread."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp
 
 from wenze.auth.settings import AuthSettings
 from wenze.auth.verifier import TokenVerifier
@@ -24,43 +26,49 @@ class _QuietServer(uvicorn.Server):
 
 
 @contextmanager
-def running_issuer(issuer: Issuer | None = None, *, host: str = "127.0.0.1") -> Iterator[Issuer]:
-    """Serve ``issuer`` (default: the four demo realms) over HTTP until the block exits.
+def serving(app: ASGIApp, *, host: str = "127.0.0.1", **options: Any) -> Iterator[str]:
+    """Serve ``app`` over HTTP until the block exits; yields its base URL.
 
     The socket is bound before the server starts, so the port is known and cannot be taken
-    by someone else in between. ``issuer.base_url`` is set to the served URL.
+    by someone else in between. ``options`` are :class:`uvicorn.Config` settings.
     """
-    issuer = issuer or Issuer.build()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
-    issuer.base_url = f"http://{host}:{port}"
-    config = uvicorn.Config(create_issuer_app(issuer=issuer), log_level="warning", lifespan="off")
-    server = _QuietServer(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="wenze-test-issuer", daemon=True)
+    server = _QuietServer(uvicorn.Config(app, **{"log_level": "warning", **options}))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="wenze-test-server", daemon=True)
     thread.start()
     try:
-        _wait_ready(issuer.base_url, thread)
-        yield issuer
+        _wait_started(server, thread)
+        yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
 
 
-def _wait_ready(base_url: str, thread: threading.Thread, timeout: float = 15.0) -> None:
+@contextmanager
+def running_issuer(issuer: Issuer | None = None, *, host: str = "127.0.0.1") -> Iterator[Issuer]:
+    """Serve ``issuer`` (default: the four demo realms) over HTTP until the block exits.
+
+    ``issuer.base_url`` is set to the served URL.
+    """
+    issuer = issuer or Issuer.build()
+    with serving(create_issuer_app(issuer=issuer), host=host, lifespan="off") as base_url:
+        issuer.base_url = base_url
+        yield issuer
+
+
+def _wait_started(server: uvicorn.Server, thread: threading.Thread, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if server.started:
+            return
         if not thread.is_alive():
-            raise RuntimeError("the test issuer exited during start-up")
-        try:
-            if httpx.get(f"{base_url}/health/ready", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
+            raise RuntimeError("the test server exited during start-up")
         time.sleep(0.05)
-    raise TimeoutError(f"the test issuer did not answer on {base_url} within {timeout}s")
+    raise TimeoutError(f"the test server did not start within {timeout}s")
 
 
 def in_process_verifier(issuer: Issuer, **settings: Any) -> TokenVerifier:

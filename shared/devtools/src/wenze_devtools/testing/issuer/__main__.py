@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> None:
         api_secret=args.api_secret,
         integrator_secret=args.integrator_secret,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    # Without "server: uvicorn", as the services answer.
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False)
 
 
 if __name__ == "__main__":
