@@ -43,6 +43,7 @@ from wenze.rules.models import (
     IntakeSource,
     LintIssue,
 )
+from wenze.rules.period import Period, as_date
 from wenze.rules.yamlio import load_yaml, yaml_error_location
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -70,38 +71,6 @@ def _schema(name: str) -> dict[str, Any]:
 
 def _validator(name: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(_schema(name))
-
-
-def _date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
-
-
-# A period is half-open [start, end); None means unbounded on that side.
-Period = tuple[date | None, date | None]
-
-
-def _intersect(a: Period, b: Period) -> Period:
-    start = max((d for d in (a[0], b[0]) if d is not None), default=None)
-    end = min((d for d in (a[1], b[1]) if d is not None), default=None)
-    return start, end
-
-
-def _empty(p: Period) -> bool:
-    return p[0] is not None and p[1] is not None and p[0] >= p[1]
-
-
-def _overlap(a: Period, b: Period) -> bool:
-    return not _empty(_intersect(a, b))
-
-
-def _in(p: Period, on: date) -> bool:
-    return (p[0] is None or on >= p[0]) and (p[1] is None or on < p[1])
-
-
-def _period_text(p: Period) -> str:
-    return f"[{p[0] or '…'}, {p[1] or '…'})"
 
 
 @dataclass
@@ -313,8 +282,8 @@ class RulePack:
                 number=doc.get("number"),
                 title=doc["title"],
                 issued_by=doc["issued_by"],
-                issued_on=_date(doc.get("issued_on")),
-                in_force_from=_date(doc.get("in_force_from")),
+                issued_on=as_date(doc.get("issued_on")),
+                in_force_from=as_date(doc.get("in_force_from")),
                 repealed_by=doc.get("repealed_by"),
                 text_available=doc.get("text_available", True),
             )
@@ -353,10 +322,6 @@ class RulePack:
             else:
                 info.in_force_until = repealer.in_force_from
 
-    def _doc_period(self, doc_id: str) -> Period:
-        doc = self._documents[doc_id]
-        return doc.in_force_from, doc.in_force_until
-
     def cite(self, text: str, file: str = PACK_FILE, where: str = "-") -> Citation | None:
         """Resolve ``"<document> <article>"`` against the index; record an issue if absent."""
         doc_id, _, article = text.strip().partition(" ")
@@ -372,11 +337,11 @@ class RulePack:
         return citation
 
     def _period_of(self, citations: Iterable[Citation], explicit: Mapping[str, Any] | None) -> Period:
-        period: Period = (None, None)
+        period = Period()
         for c in citations:
-            period = _intersect(period, self._doc_period(c.document))
+            period = period.intersection(self._documents[c.document].period)
         if explicit:
-            period = _intersect(period, (_date(explicit.get("from")), _date(explicit.get("until"))))
+            period = period.intersection(Period.from_iso(explicit.get("from"), explicit.get("until")))
         return period
 
     def _vocab_key(self, vocab: str | list[str] | None, file: str, where: str) -> str | None:
@@ -481,13 +446,8 @@ class RulePack:
         for rid, versions in rule_ids.items():
             for i, a in enumerate(versions):
                 for b in versions[i + 1 :]:
-                    if _overlap(a.period, b.period):
-                        self._issues.add(
-                            file,
-                            rid,
-                            f"two versions of rule {rid!r} overlap: "
-                            f"{_period_text(a.period)} and {_period_text(b.period)}",
-                        )
+                    if a.period.overlaps(b.period):
+                        self._issues.add(file, rid, f"two versions of rule {rid!r} overlap: {a.period} and {b.period}")
         all_ids = set(rule_ids)
         for rule in decision.rules():
             if rule.exception_to is not None and rule.exception_to not in all_ids:
@@ -529,8 +489,8 @@ class RulePack:
                 continue
             self._check_value(out, value, file, f"{where}/then/{key}")
         period = self._period_of(citations, rdata.get("effective"))
-        if _empty(period):
-            self._issues.add(file, where, f"effective period {_period_text(period)} is empty")
+        if period.is_empty:
+            self._issues.add(file, where, f"effective period {period} is empty")
         for c in citations:
             if not self._documents[c.document].text_available:
                 self._issues.add(file, where, f"cites {c.document}, whose text is not loaded")
@@ -679,7 +639,7 @@ class RulePack:
         found = [
             IntakeSource(code=s.code, label=s.label, citation=s.citation, procedure=s.procedure)
             for s in chosen
-            if _in(s.period, on)
+            if s.period.contains(on)
         ]
         if not found:
             docs = self._procedure_docs(procedure, self._documents)
@@ -702,7 +662,7 @@ class RulePack:
             raise RulesError(
                 f"number {kind}: year {year} and sequence {seq} must be positive", tenant=self.tenant, kind=kind
             )
-        if not _in(spec.period, on):
+        if not spec.period.contains(on):
             docs = [spec.citation.document] if spec.citation else list(self._documents)
             raise self._period_error(f"numbering {kind!r}", on, docs, None)
 
@@ -836,7 +796,7 @@ def _coerce(decision: str, spec: InputSpec, value: Any, vocabulary: Mapping[str,
         return value
     if t == "date":
         try:
-            return _date(value)
+            return as_date(value)
         except (TypeError, ValueError):
             raise fail("expects an ISO date") from None
     if t == "string":
@@ -859,7 +819,7 @@ def _coerce(decision: str, spec: InputSpec, value: Any, vocabulary: Mapping[str,
         if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
             raise fail("expects a list of mappings")
         return [
-            {k: (_date(v) if k.endswith("_on") and isinstance(v, str) else v) for k, v in item.items()}
+            {k: (as_date(v) if k.endswith("_on") and isinstance(v, str) else v) for k, v in item.items()}
             for item in value
         ]
     raise fail(f"unknown input type {t!r}")
@@ -917,10 +877,10 @@ def _exceptions_first(rules: list[Rule]) -> list[Rule]:
 
 
 def _index_periods(decision: Decision) -> None:
-    bounds = sorted({d for r in decision.rules() for d in r.period if d is not None})
+    bounds = sorted({d for r in decision.rules() for d in r.period.boundaries})
     decision.bounds = bounds
     # A representative date per segment: date.min for the open start, else the segment start.
     representatives = [date.min, *bounds]
     decision.segments = [
-        [(t, [r for r in t.rules if _in(r.period, rep)]) for t in decision.tables] for rep in representatives
+        [(t, [r for r in t.rules if r.period.contains(rep)]) for t in decision.tables] for rep in representatives
     ]
