@@ -17,7 +17,8 @@ import yaml
 
 from wenze.rules import get_pack, list_tenants, rulesets_dir
 from wenze.rules.errors import RulesError
-from wenze.rules.pack import RulePack, _validator
+from wenze.rules.loading import schema_validator
+from wenze.rules.pack import RulePack
 from wenze.rules.yamlio import load_yaml, yaml_error_location
 
 
@@ -59,7 +60,7 @@ def load_cases(tenant: str) -> list[Case]:
             location, message = yaml_error_location(exc)
             cases.append(Case(tenant, path.name, 0, {"name": "yaml", "schema_errors": [f"{location}: {message}"]}))
             continue
-        errors = list(_validator("cases").iter_errors(data))
+        errors = list(schema_validator("cases").iter_errors(data))
         if errors:
             bad = {
                 "name": "schema",

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from wenze.rules.period import Period
+
 
 class Citation(BaseModel):
     """A document number plus an article id, resolved against the pack's article index."""
@@ -51,10 +53,12 @@ class DocumentInfo(BaseModel):
     text_available: bool = True
     articles: list[Citation] = Field(default_factory=list)
 
+    @property
+    def period(self) -> Period:
+        return Period(self.in_force_from, self.in_force_until)
+
     def in_force_on(self, on: date) -> bool:
-        if self.in_force_from is not None and on < self.in_force_from:
-            return False
-        return self.in_force_until is None or on < self.in_force_until
+        return self.period.contains(on)
 
     def period_text(self) -> str:
         start = self.in_force_from.isoformat() if self.in_force_from else "(start unknown)"
