@@ -13,6 +13,7 @@ from typing import Any
 
 import structlog
 from opentelemetry import trace
+from structlog.typing import EventDict, Processor
 
 MAX_FIELD_CHARS = 1_000
 MAX_TRACEBACK_LINE_CHARS = 300
@@ -22,7 +23,7 @@ MAX_TRACEBACK_CHARS = 5_000
 _TRACEBACK_HEAD_CHARS = 1_000
 
 
-def _add_trace_ids(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _add_trace_ids(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     ctx = trace.get_current_span().get_span_context()
     if ctx.is_valid:
         event_dict["trace_id"] = format(ctx.trace_id, "032x")
@@ -45,7 +46,7 @@ def _bounded_traceback(text: str) -> str:
     return f"{text[:_TRACEBACK_HEAD_CHARS]}\n… [{left_out} characters left out] …\n{text[-tail:]}"
 
 
-def _bound_record_size(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _bound_record_size(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     """Cut every field to :data:`MAX_FIELD_CHARS` and the traceback as :func:`_bounded_traceback`
     does; a structured value too long when written out is replaced by its cut-short text."""
     for key, value in event_dict.items():
@@ -59,7 +60,7 @@ def _bound_record_size(_logger: Any, _method: str, event_dict: dict[str, Any]) -
 
 
 def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -> None:
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

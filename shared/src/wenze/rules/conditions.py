@@ -10,11 +10,11 @@ routing decisions per second possible, while packs never contain executable code
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import date
 from functools import reduce
-from typing import Any
+from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
 
@@ -103,7 +103,7 @@ def _fact_test(name: str, op: str, arg: Any, node: Mapping[str, Any]) -> Predica
             return lambda env: values.issubset(env.get(name) or ())
         # An empty or absent list is not "a subset" here: the rule would otherwise fire
         # on a matter that names nothing at all.
-        return lambda env: bool(v := env.get(name)) and values.issuperset(v)
+        return lambda env: bool(v := env.get(name)) and values.issuperset(v or ())
     if op == "len_gte":
         return lambda env: len(env.get(name) or ()) >= arg
     if op == "len_lte":
@@ -198,7 +198,8 @@ def _compile_count(node: Mapping[str, Any]) -> Compiled:
         items = env.get(name) or ()
         # Items see their own fields first, then the matter's facts, so a where-clause can
         # compare an item's date with the matter's date.
-        hits = sum(1 for item in items if item_test(ChainMap(item, env)))  # type: ignore[arg-type]
+        # (The facts are never written through the chain; ChainMap only wants mutable types.)
+        hits: int = sum(1 for item in items if item_test(ChainMap(item, cast(MutableMapping[str, Any], env))))
         return check(hits)
 
     # Names read inside `where` are item fields; only the list itself is a fact of the matter.

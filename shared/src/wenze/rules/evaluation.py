@@ -125,7 +125,8 @@ def out_of_period(pack: CompiledPack, what: str, on: date, doc_ids: Iterable[str
     ]
     for d in listed:
         for k in ("in_force_from", "in_force_until"):
-            d[k] = d[k].isoformat() if d[k] else None
+            value = d[k]
+            d[k] = value.isoformat() if isinstance(value, date) else None
     missing = [d for d in docs if not d.text_available and d.in_force_on(on)]
     names = "; ".join(f"{d.id} 《{d.title}》 {d.period_text()}" for d in docs)
     if missing:
