@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 import typer
 import uvicorn
@@ -24,6 +25,7 @@ def service_cli(
     make_repositories: Callable[[AsyncSession], object],
     migrations_dir: Path,
     consumers: Callable[[Runtime], Sequence[ConsumerSpec]] = lambda _runtime: (),
+    loops: Callable[[Runtime], Sequence[Coroutine[Any, Any, None]]] = lambda _runtime: (),
 ) -> typer.Typer:
     cli = typer.Typer(add_completion=False, no_args_is_help=True)
 
@@ -35,7 +37,7 @@ def service_cli(
 
     @cli.command()
     def worker() -> None:
-        """Run the outbox relay and the service's event consumers."""
+        """Run the outbox relay, the service's event consumers and its background loops."""
         tune_for_service()
         asyncio.run(
             run_worker(
@@ -43,6 +45,7 @@ def service_cli(
                 make_repositories=make_repositories,
                 migrations_dir=migrations_dir,
                 consumers=consumers,
+                loops=loops,
             )
         )
 
