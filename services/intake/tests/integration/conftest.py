@@ -9,6 +9,8 @@ import pytest
 
 from wenze_devtools.testing.infra import ServiceProcess
 
+TEST_RUN_TOKEN_SECONDS = 3 * 3600
+
 
 @pytest.fixture(scope="session")
 def intake(service_factory) -> ServiceProcess:
@@ -26,7 +28,10 @@ def client_for(intake: ServiceProcess, token) -> Callable[..., httpx.Client]:
 
     def make(realm: str, username: str) -> httpx.Client:
         client = httpx.Client(
-            base_url=intake.url, timeout=30, headers={"Authorization": f"Bearer {token(realm, username)}"}
+            base_url=intake.url,
+            timeout=30,
+            # The clients live as long as the test run, which can outlast a token's usual lifespan.
+            headers={"Authorization": f"Bearer {token(realm, username, expires_in=TEST_RUN_TOKEN_SECONDS)}"},
         )
         clients.append(client)
         return client

@@ -121,9 +121,8 @@ def own_stack(
 
 
 def client_of(stack: OwnStack, token: Callable[..., str]) -> httpx.Client:
-    return httpx.Client(
-        base_url=stack.api.url, timeout=60, headers={"Authorization": f"Bearer {token('wenze-kunshan', 'ks-intake')}"}
-    )
+    bearer = token("wenze-kunshan", "ks-intake", expires_in=3600)
+    return httpx.Client(base_url=stack.api.url, timeout=60, headers={"Authorization": f"Bearer {bearer}"})
 
 
 # -- the API queues, the worker runs ------------------------------------------------------------

@@ -32,6 +32,7 @@ log = structlog.get_logger(__name__)
 ORPHANED_EXIT = 75
 # A job's process writes one batch and checks the next at a time (ADR 0006).
 _POOL_SIZE = 3
+_CPU_BACKSTOP_SECONDS = 10
 # glibc's mallopt parameter for the number of malloc arenas: each thread's arena reserves
 # 64 MiB of address space, which would count against the job's limit without holding data.
 _M_ARENA_MAX = -8
@@ -87,7 +88,10 @@ def _limit_arenas() -> None:
 
 def _limit_resources(settings: IntakeSettings) -> None:
     used = resource.getrusage(resource.RUSAGE_SELF)
-    # At the soft limit the kernel sends SIGXCPU, whose default action ends the process.
+    # At the soft limit the kernel sends SIGXCPU, whose default action ends the process. The
+    # hard limit (SIGKILL) is only a backstop: two threads on two cores can use a second of
+    # processor time in half a second, so a hard limit just above would pre-empt SIGXCPU, and
+    # the worker could no longer tell why the process ended.
     cpu = math.ceil(used.ru_utime + used.ru_stime) + settings.import_cpu_seconds
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + _CPU_BACKSTOP_SECONDS))
     resource.setrlimit(resource.RLIMIT_AS, (settings.import_memory_bytes, settings.import_memory_bytes))

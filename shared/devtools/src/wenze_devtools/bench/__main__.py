@@ -32,7 +32,7 @@ SUBMIT_GOAL = 0.60
 IMPORT_GOAL = 0.25
 IMPORT_TIMEOUT_S = 900.0
 SUBMIT_ROUNDS = 4
-# Connections beyond the clients': the relay's and the import runner's.
+# Connections beyond the clients': the API's relay's, and a few to spare.
 POOL_SPARE = 4
 MATTER_COLUMNS = (
     "id",
