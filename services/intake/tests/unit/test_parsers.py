@@ -303,3 +303,11 @@ def assert_users_terms(reason: str) -> None:
     """No exception class or library message: what is wrong, in the words of the file's maker."""
     for leak in ("Error", "Exception", "Traceback", "BadZipFile", "codec", "errno", "line 1 column"):
         assert leak not in reason, reason
+
+
+def test_json_lines_in_another_encoding_fail_with_one_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.jsonl"
+    path.write_bytes('{"summary": "安全"}\n{"summary": "事实"}\n'.encode("gbk"))
+    with pytest.raises(ImportFileUnreadable) as refused:
+        list(iter_rows(path, "jsonl"))
+    assert refused.value.reason.startswith("the file is not UTF-8 text")

@@ -22,6 +22,7 @@ import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ FORMAT_NAMES = {"jsonl": "JSON Lines", "csv": "CSV", "xlsx": "XLSX"}
 _TARGET_COLUMNS = ("kind", "name", "post", "unit", "cadre_level", "sector", "party_member", "org_level")
 _TRUE = {"true", "1", "yes", "y", "是"}
 _FALSE = {"false", "0", "no", "n", "否"}
+_NOT_UTF8 = "is not valid UTF-8 text"
 _YES_NO = "is not a yes/no value (use 是/否, yes/no, true/false or 1/0)"
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -98,47 +100,53 @@ def iter_rows(path: Path, fmt: str, limits: ImportLimits = DEFAULT_LIMITS) -> It
     Raises :class:`ImportFileUnreadable` when the file cannot be read at all, or (XLSX) not
     past some row, and :class:`ImportFileTooLarge` at the first row beyond ``max_rows``."""
     if fmt == "jsonl":
-        rows = _jsonl_rows(path, limits, clean=_check_text(path, fmt))
+        _refuse_zip(path, fmt)
+        rows = _jsonl_rows(path, limits)
     elif fmt == "csv":
-        rows = _csv_rows(path, limits, clean=_check_text(path, fmt))
+        _refuse_zip(path, fmt)
+        rows = _csv_rows(path, limits, clean=_is_utf8(path) or _refuse_other_encoding(path, fmt))
     elif fmt == "xlsx":
         rows = _xlsx_rows(path, limits)
     else:
         raise ValueError(f"unknown import format {fmt}")
-    for count, row in enumerate(rows, start=1):
-        if count > limits.max_rows:
-            raise ImportFileTooLarge(
-                f"the file has more than {limits.max_rows:,} rows, the most one import reads; "
-                f"the first {limits.max_rows:,} were processed, split the rest into another file"
-            )
-        yield row
+    yield from islice(rows, limits.max_rows)
+    if next(rows, None) is not None:
+        raise ImportFileTooLarge(
+            f"the file has more than {limits.max_rows:,} rows, the most one import reads; "
+            f"the first {limits.max_rows:,} were processed, split the rest into another file"
+        )
 
 
 # -- text formats -----------------------------------------------------------------------------
 
 
-def _check_text(path: Path, fmt: str) -> bool:
-    """Whether the whole file is UTF-8 (the usual case, read without per-row checks).
-
-    A file with some bad bytes is read on, each bad row refused; one in which no line with
-    non-ASCII text is UTF-8 was saved in another encoding and is refused as a whole."""
+def _refuse_zip(path: Path, fmt: str) -> None:
     with path.open("rb") as handle:
         if handle.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC:
             raise ImportFileUnreadable(
                 f"the file is a ZIP archive (an XLSX workbook?), not {FORMAT_NAMES[fmt]} text; "
                 "send a workbook as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             )
-        handle.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
+
+
+def _is_utf8(path: Path) -> bool:
+    """Whether the whole file is UTF-8 (the usual case, then read without per-row checks)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
         try:
             while chunk := handle.read(_READ_CHUNK):
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
-            return True
         except UnicodeDecodeError:
-            pass
-        handle.seek(0)
-        readable = False
+            return False
+    return True
+
+
+def _refuse_other_encoding(path: Path, fmt: str) -> bool:
+    """For a file with bytes that are not UTF-8: a file in which no line with non-ASCII text
+    is UTF-8 was saved in another encoding and is refused as a whole; in any other, each bad
+    row is refused on its own (and ``False`` is returned)."""
+    with path.open("rb") as handle:
         for line in handle:
             if line.isascii():
                 continue
@@ -146,18 +154,18 @@ def _check_text(path: Path, fmt: str) -> bool:
                 line.decode("utf-8")
             except UnicodeDecodeError:
                 continue
-            readable = True
-            break
-    if not readable:
-        raise ImportFileUnreadable(
-            f"the file is not UTF-8 text (it may have been saved as GBK or another encoding); "
-            f"save it as UTF-8 {FORMAT_NAMES[fmt]} and import it again"
-        )
-    return False
+            return False
+    raise ImportFileUnreadable(
+        f"the file is not UTF-8 text (it may have been saved as GBK or another encoding); "
+        f"save it as UTF-8 {FORMAT_NAMES[fmt]} and import it again"
+    )
 
 
-def _jsonl_rows(path: Path, limits: ImportLimits, *, clean: bool) -> Iterator[dict[str, Any] | RowUnreadable]:
+def _jsonl_rows(path: Path, limits: ImportLimits) -> Iterator[dict[str, Any] | RowUnreadable]:
     cap = limits.max_line_bytes
+    # orjson checks each line's UTF-8 itself; the whole file's encoding is looked at only when
+    # a line turns out not to be UTF-8, so a good file is read once.
+    encoding_checked = False
     with path.open("rb") as handle:
         while raw := handle.readline(cap):
             if len(raw) == cap and not raw.endswith(b"\n"):
@@ -172,17 +180,20 @@ def _jsonl_rows(path: Path, limits: ImportLimits, *, clean: bool) -> Iterator[di
             try:
                 value = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                yield RowUnreadable("row", _json_problem(line, exc, clean=clean))
+                problem = _json_problem(line, exc)
+                if problem.startswith(_NOT_UTF8) and not encoding_checked:
+                    encoding_checked = not _refuse_other_encoding(path, "jsonl")
+                yield RowUnreadable("row", problem)
                 continue
             yield value if isinstance(value, dict) else RowUnreadable("row", "a line must hold one JSON object")
 
 
-def _json_problem(text: bytes | str, exc: orjson.JSONDecodeError, *, clean: bool = True) -> str:
-    if not clean and isinstance(text, bytes):
+def _json_problem(text: bytes | str, exc: orjson.JSONDecodeError) -> str:
+    if isinstance(text, bytes):
         try:
             text.decode("utf-8")
         except UnicodeDecodeError as bad:
-            return f"is not valid UTF-8 text (byte {bad.start + 1} of the line)"
+            return f"{_NOT_UTF8} (byte {bad.start + 1} of the line)"
     if exc.msg.startswith("depth limit"):
         return "is nested more than 1,024 levels deep"
     return f"not valid JSON (at character {exc.pos + 1})"
@@ -216,7 +227,7 @@ def _csv_rows(path: Path, limits: ImportLimits, *, clean: bool) -> Iterator[dict
             if not record:
                 continue  # a blank line
             if not clean and (bad := _undecodable_column(header, record)) is not None:
-                yield RowUnreadable(bad, "is not valid UTF-8 text")
+                yield RowUnreadable(bad, _NOT_UTF8)
                 continue
             yield _flat_row(dict(zip(header, record, strict=False)))
 
