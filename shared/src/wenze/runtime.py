@@ -89,8 +89,10 @@ async def run_worker(
     make_repositories: Callable[[AsyncSession], R],
     migrations_dir: Path | None,
     consumers: Callable[[Runtime[R]], Sequence[ConsumerSpec]],
+    loops: Callable[[Runtime[R]], Sequence[Coroutine[Any, Any, None]]] = lambda _runtime: (),
 ) -> None:
-    """The worker process: the outbox relay plus the service's consumers, until SIGTERM."""
+    """The worker process: the outbox relay, the service's consumers and its other background
+    loops (each a coroutine that runs until ``runtime.stop``), until SIGTERM."""
     configure_logging(f"{settings.service_name}-worker", level=settings.log_level, json=settings.log_json)
     runtime = await Runtime.start(settings, make_repositories=make_repositories, migrations_dir=migrations_dir)
     loop = asyncio.get_running_loop()
@@ -100,6 +102,8 @@ async def run_worker(
     runtime.spawn(relay.run(runtime.stop))
     for spec in consumers(runtime):
         runtime.spawn(run_consumer(runtime.js, spec, runtime.stop))
+    for loop_coro in loops(runtime):
+        runtime.spawn(loop_coro)
     log.info("worker running", service=settings.service_name)
     freeze_startup_objects()
     await runtime.stop.wait()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import typer
 import uvicorn
@@ -27,6 +27,7 @@ def service_cli(
     make_repositories: Callable[[AsyncSession], R],
     migrations_dir: Path,
     consumers: Callable[[Runtime[R]], Sequence[ConsumerSpec]] = lambda _runtime: (),
+    loops: Callable[[Runtime[R]], Sequence[Coroutine[Any, Any, None]]] = lambda _runtime: (),
 ) -> typer.Typer:
     cli = typer.Typer(add_completion=False, no_args_is_help=True)
 
@@ -47,7 +48,7 @@ def service_cli(
 
     @cli.command()
     def worker() -> None:
-        """Run the outbox relay and the service's event consumers."""
+        """Run the outbox relay, the service's event consumers and its background loops."""
         tune_for_service()
         asyncio.run(
             run_worker(
@@ -55,6 +56,7 @@ def service_cli(
                 make_repositories=make_repositories,
                 migrations_dir=migrations_dir,
                 consumers=consumers,
+                loops=loops,
             )
         )
 

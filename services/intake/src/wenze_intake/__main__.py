@@ -2,7 +2,7 @@ from wenze.service_cli import service_cli
 from wenze_intake.app import MIGRATIONS
 from wenze_intake.config import IntakeSettings
 from wenze_intake.repositories import make_repositories
-from wenze_intake.worker import consumers
+from wenze_intake.worker import consumers, loops
 
 cli = service_cli(
     settings_factory=IntakeSettings,
@@ -10,6 +10,7 @@ cli = service_cli(
     make_repositories=make_repositories,
     migrations_dir=MIGRATIONS,
     consumers=consumers,
+    loops=loops,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -15,30 +16,44 @@ from wenze_intake.imports.endpoints import router as imports_router
 from wenze_intake.imports.service import ImportService
 from wenze_intake.matters.endpoints import router as matters_router
 from wenze_intake.matters.service import MatterService
-from wenze_intake.repositories import make_repositories
+from wenze_intake.repositories import IntakeUnitOfWorkFactory, make_repositories
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+@dataclass(frozen=True)
+class IntakeServices:
+    """The services every intake process builds alike: the API, the worker, an import job's process."""
+
+    attachments: AttachmentStore
+    matters: MatterService
+    imports: ImportService
+
+    @classmethod
+    def build(cls, settings: IntakeSettings, uow: IntakeUnitOfWorkFactory) -> IntakeServices:
+        attachments = AttachmentStore(settings.data_dir / "intake-attachments")
+        matters = MatterService(uow, attachments)
+        imports = ImportService(
+            uow,
+            matters,
+            settings.data_dir / "intake-imports",
+            max_upload_bytes=settings.max_import_bytes,
+            limits=settings.import_limits(),
+            batch_size=settings.import_batch_size,
+        )
+        return cls(attachments, matters, imports)
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
 
     async def on_start(app: FastAPI, runtime: Runtime) -> None:
-        attachments = AttachmentStore(settings.data_dir / "intake-attachments")
-        matters = MatterService(runtime.uow, attachments)
-        imports = ImportService(
-            runtime.uow,
-            matters,
-            settings.data_dir / "intake-imports",
-            max_upload_bytes=settings.max_import_bytes,
-            batch_size=settings.import_batch_size,
-        )
+        # Import jobs run in the worker (wenze_intake.worker): the API only queues them.
+        services = IntakeServices.build(settings, runtime.uow)
         app.state.settings = settings
-        app.state.attachments = attachments
-        app.state.matters = matters
-        app.state.imports = imports
-        if settings.run_import_jobs:
-            runtime.spawn(imports.run(runtime.stop))
+        app.state.attachments = services.attachments
+        app.state.matters = services.matters
+        app.state.imports = services.imports
 
     return create_service_app(
         settings,

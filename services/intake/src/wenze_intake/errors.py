@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wenze.problems import BadRequest, Conflict, NotFound
+from wenze.problems import BadRequest, Conflict, NotFound, PayloadTooLarge, ValidationFailed
 
 
 class MatterNotFound(NotFound):
@@ -29,3 +29,13 @@ class UnsupportedImportFormat(BadRequest):
     status = 415
     slug = "unsupported-import-format"
     title = "Unsupported import format"
+
+
+class ImportBeyondLimits(PayloadTooLarge):
+    slug = "import-beyond-limits"
+    title = "Import file beyond the import limits"
+
+
+class ImportFileNotReadable(ValidationFailed):
+    slug = "import-file-unreadable"
+    title = "Import file cannot be read"

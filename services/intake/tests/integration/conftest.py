@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 
@@ -8,10 +9,16 @@ import pytest
 
 from wenze_devtools.testing.infra import ServiceProcess
 
+TEST_RUN_TOKEN_SECONDS = 3 * 3600
+
 
 @pytest.fixture(scope="session")
 def intake(service_factory) -> ServiceProcess:
-    return service_factory("intake", import_batch_size="50")
+    """Intake's API, and its worker, which runs the import jobs (started once the API has
+    migrated the schema, so the two never migrate at once)."""
+    api = service_factory("intake", import_batch_size="50")
+    service_factory("intake", "worker", wait=False, import_batch_size="50")
+    return api
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +28,10 @@ def client_for(intake: ServiceProcess, token) -> Callable[..., httpx.Client]:
 
     def make(realm: str, username: str) -> httpx.Client:
         client = httpx.Client(
-            base_url=intake.url, timeout=30, headers={"Authorization": f"Bearer {token(realm, username)}"}
+            base_url=intake.url,
+            timeout=30,
+            # The clients live as long as the test run, which can outlast a token's usual lifespan.
+            headers={"Authorization": f"Bearer {token(realm, username, expires_in=TEST_RUN_TOKEN_SECONDS)}"},
         )
         clients.append(client)
         return client
@@ -74,3 +84,19 @@ def make_matter():
 @pytest.fixture(scope="session")
 def make_person():
     return person
+
+
+def _wait_done(client: httpx.Client, job_id: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/matter-imports/{job_id}").json()
+        if job["state"] in ("completed", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"import {job_id} did not finish: {job}")
+
+
+@pytest.fixture(scope="session")
+def wait_done() -> Callable[..., dict]:
+    """``wait_done(client, job_id)``: the import job once it has completed or failed."""
+    return _wait_done

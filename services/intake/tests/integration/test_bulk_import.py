@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 import uuid
 
 import httpx
@@ -15,17 +14,7 @@ from openpyxl import Workbook
 pytestmark = pytest.mark.integration
 
 
-def wait_done(client: httpx.Client, job_id: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/matter-imports/{job_id}").json()
-        if job["state"] in ("completed", "failed"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"import {job_id} did not finish: {job}")
-
-
-def test_jsonl_import_with_bad_rows(ks_intake: httpx.Client, make_matter) -> None:
+def test_jsonl_import_with_bad_rows(ks_intake: httpx.Client, make_matter, wait_done) -> None:
     marker = uuid.uuid4().hex[:8]
     rows = [json.dumps(make_matter(summary=f"批量{marker}-{i}"), ensure_ascii=False) for i in range(120)]
     rows[10] = "{broken json"
@@ -58,7 +47,9 @@ def test_jsonl_import_with_bad_rows(ks_intake: httpx.Client, make_matter) -> Non
     assert all(m["state"] == "received" for m in stored)
 
 
-def test_batches_written_side_by_side_keep_file_order_and_catch_repeats(ks_intake: httpx.Client, make_matter) -> None:
+def test_batches_written_side_by_side_keep_file_order_and_catch_repeats(
+    ks_intake: httpx.Client, make_matter, wait_done
+) -> None:
     """Batches of 50: the next batch's transaction opens before the one before commits, yet a
     repeat of a row of that uncommitted batch is caught, and numbers follow the file."""
     marker = uuid.uuid4().hex[:8]
@@ -96,7 +87,7 @@ def test_batches_written_side_by_side_keep_file_order_and_catch_repeats(ks_intak
     assert seqs == sorted(seqs) and seqs[-1] - seqs[0] == len(seqs) - 1
 
 
-def test_import_row_repeating_a_registered_matter(ks_intake: httpx.Client, make_matter) -> None:
+def test_import_row_repeating_a_registered_matter(ks_intake: httpx.Client, make_matter, wait_done) -> None:
     """Rows are staged before their batch's transaction; the duplicate lookup still happens in
     it, refusing a repeat and recording what an overridden repeat duplicates."""
     body = make_matter()
@@ -130,7 +121,7 @@ def test_import_row_repeating_a_registered_matter(ks_intake: httpx.Client, make_
     assert timeline[0]["detail"]["number"] == stored[0]["number"]
 
 
-def test_csv_and_xlsx_imports(ks_intake: httpx.Client) -> None:
+def test_csv_and_xlsx_imports(ks_intake: httpx.Client, wait_done) -> None:
     marker = uuid.uuid4().hex[:8]
     header = [
         "source",

@@ -5,13 +5,24 @@ are flat: the matter's scalar fields as columns, and either a ``targets`` column
 JSON array of targets or one target in ``target_*`` columns (``target_kind``,
 ``target_name``, ``target_post``, ``target_unit``, ``target_cadre_level``,
 ``target_sector``, ``target_party_member``, ``target_org_level``).
+
+A file is untrusted: every size that reading it could make grow (rows, columns, one value,
+one line, what a workbook unpacks to, a run of empty rows) is bounded by
+:class:`ImportLimits`. What is wrong with one row is that row's :class:`RowUnreadable`;
+what makes the whole file unreadable is :class:`ImportFileUnreadable`. Both carry a reason
+in the words of the person who made the file, never an exception's text.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import json
+import re
+import struct
+import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +37,40 @@ FORMATS = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
 EXTENSIONS = {"jsonl": ".jsonl", "csv": ".csv", "xlsx": ".xlsx"}
+FORMAT_NAMES = {"jsonl": "JSON Lines", "csv": "CSV", "xlsx": "XLSX"}
 
 _TARGET_COLUMNS = ("kind", "name", "post", "unit", "cadre_level", "sector", "party_member", "org_level")
 _TRUE = {"true", "1", "yes", "y", "是"}
 _FALSE = {"false", "0", "no", "n", "否"}
+_NOT_UTF8 = "is not valid UTF-8 text"
+_YES_NO = "is not a yes/no value (use 是/否, yes/no, true/false or 1/0)"
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the OLE2 container of old .xls workbooks
+_ZIP_END = b"PK\x05\x06"
+_ZIP_END_SIZE = 22
+_ZIP_COMMENT_MAX = 65_535
+# A workbook's directory lists a few dozen parts; a bigger one is only there to make the
+# reader spend time and memory before the first cell.
+_ZIP_DIRECTORY_MAX_BYTES = 1024 * 1024
+_READ_CHUNK = 1024 * 1024
+# CSV decoded with surrogateescape carries each undecodable byte as one of these.
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How much of a file an import reads; the settings ``WENZE_INTAKE_IMPORT_MAX_*``."""
+
+    max_rows: int = 1_000_000
+    max_columns: int = 200
+    max_value_chars: int = 131_072
+    max_line_bytes: int = 1024 * 1024
+    max_unpacked_bytes: int = 128 * 1024 * 1024
+    max_empty_rows: int = 1_000
+
+
+DEFAULT_LIMITS = ImportLimits()
 
 
 class RowUnreadable(Exception):
@@ -41,41 +82,258 @@ class RowUnreadable(Exception):
         self.reason = reason
 
 
-def iter_rows(path: Path, fmt: str) -> Iterator[dict[str, Any] | RowUnreadable]:
-    """Yield each data row as a matter dict, or the reason it could not be read."""
+class ImportFileUnreadable(Exception):
+    """The file as a whole cannot be read, or not past some row; ``reason`` is one sentence."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ImportFileTooLarge(ImportFileUnreadable):
+    """The file is beyond one of the :class:`ImportLimits`."""
+
+
+def iter_rows(path: Path, fmt: str, limits: ImportLimits = DEFAULT_LIMITS) -> Iterator[dict[str, Any] | RowUnreadable]:
+    """Yield each data row as a matter dict, or the reason it could not be read.
+
+    Raises :class:`ImportFileUnreadable` when the file cannot be read at all, or (XLSX) not
+    past some row, and :class:`ImportFileTooLarge` at the first row beyond ``max_rows``."""
     if fmt == "jsonl":
-        yield from _jsonl_rows(path)
+        _refuse_zip(path, fmt)
+        rows = _jsonl_rows(path, limits)
     elif fmt == "csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            for record in csv.DictReader(handle):
-                yield _flat_row({k: v for k, v in record.items() if k is not None})
+        _refuse_zip(path, fmt)
+        rows = _csv_rows(path, limits, clean=_is_utf8(path) or _refuse_other_encoding(path, fmt))
     elif fmt == "xlsx":
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            rows = workbook.active.iter_rows(values_only=True)
-            header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
-            for values in rows:
-                if all(v is None for v in values):
-                    continue
-                yield _flat_row(dict(zip(header, values, strict=False)))
-        finally:
-            workbook.close()
+        rows = _xlsx_rows(path, limits)
     else:
         raise ValueError(f"unknown import format {fmt}")
+    yield from islice(rows, limits.max_rows)
+    if next(rows, None) is not None:
+        raise ImportFileTooLarge(
+            f"the file has more than {limits.max_rows:,} rows, the most one import reads; "
+            f"the first {limits.max_rows:,} were processed, split the rest into another file"
+        )
 
 
-def _jsonl_rows(path: Path) -> Iterator[dict[str, Any] | RowUnreadable]:
+# -- text formats -----------------------------------------------------------------------------
+
+
+def _refuse_zip(path: Path, fmt: str) -> None:
     with path.open("rb") as handle:
-        for raw in handle:
+        if handle.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC:
+            raise ImportFileUnreadable(
+                f"the file is a ZIP archive (an XLSX workbook?), not {FORMAT_NAMES[fmt]} text; "
+                "send a workbook as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+
+
+def _is_utf8(path: Path) -> bool:
+    """Whether the whole file is UTF-8 (the usual case, then read without per-row checks)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(_READ_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _refuse_other_encoding(path: Path, fmt: str) -> bool:
+    """For a file with bytes that are not UTF-8: a file in which no line with non-ASCII text
+    is UTF-8 was saved in another encoding and is refused as a whole; in any other, each bad
+    row is refused on its own (and ``False`` is returned)."""
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return False
+    raise ImportFileUnreadable(
+        f"the file is not UTF-8 text (it may have been saved as GBK or another encoding); "
+        f"save it as UTF-8 {FORMAT_NAMES[fmt]} and import it again"
+    )
+
+
+def _jsonl_rows(path: Path, limits: ImportLimits) -> Iterator[dict[str, Any] | RowUnreadable]:
+    cap = limits.max_line_bytes
+    # orjson checks each line's UTF-8 itself; the whole file's encoding is looked at only when
+    # a line turns out not to be UTF-8, so a good file is read once.
+    encoding_checked = False
+    with path.open("rb") as handle:
+        while raw := handle.readline(cap):
+            if len(raw) == cap and not raw.endswith(b"\n"):
+                # The rest of the line is skipped without being held in memory.
+                while (rest := handle.readline(cap)) and not rest.endswith(b"\n"):
+                    pass
+                yield RowUnreadable("row", f"the line is longer than {cap:,} bytes")
+                continue
             line = raw.strip()
             if not line:
                 continue
             try:
                 value = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:  # invalid UTF-8 included
-                yield RowUnreadable("row", f"not valid JSON: {exc}")
+            except orjson.JSONDecodeError as exc:
+                problem = _json_problem(line, exc)
+                if problem.startswith(_NOT_UTF8) and not encoding_checked:
+                    encoding_checked = not _refuse_other_encoding(path, "jsonl")
+                yield RowUnreadable("row", problem)
                 continue
             yield value if isinstance(value, dict) else RowUnreadable("row", "a line must hold one JSON object")
+
+
+def _json_problem(text: bytes | str, exc: orjson.JSONDecodeError) -> str:
+    if isinstance(text, bytes):
+        try:
+            text.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return f"{_NOT_UTF8} (byte {bad.start + 1} of the line)"
+    if exc.msg.startswith("depth limit"):
+        return "is nested more than 1,024 levels deep"
+    return f"not valid JSON (at character {exc.pos + 1})"
+
+
+def _csv_rows(path: Path, limits: ImportLimits, *, clean: bool) -> Iterator[dict[str, Any] | RowUnreadable]:
+    # The module-wide field limit is this process's: imports run in a process of their own.
+    csv.field_size_limit(limits.max_value_chars)
+    too_long = RowUnreadable("row", f"a value in this row is longer than {limits.max_value_chars:,} characters")
+    errors = "strict" if clean else "surrogateescape"
+    with path.open(encoding="utf-8-sig", errors=errors, newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = [column.strip() for column in next(reader, [])]
+        except csv.Error:
+            raise ImportFileUnreadable(
+                f"the header row has a value longer than {limits.max_value_chars:,} characters"
+            ) from None
+        _check_header(header, limits)
+        if not clean and any(_UNDECODABLE.search(column) for column in header):
+            raise ImportFileUnreadable("the header row is not UTF-8 text")
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                # Opened with newline="" and not strict, the field limit is the only csv.Error.
+                yield too_long
+                continue
+            if not record:
+                continue  # a blank line
+            if not clean and (bad := _undecodable_column(header, record)) is not None:
+                yield RowUnreadable(bad, _NOT_UTF8)
+                continue
+            yield _flat_row(dict(zip(header, record, strict=False)))
+
+
+def _undecodable_column(header: list[str], record: list[str]) -> str | None:
+    for index, value in enumerate(record):
+        if _UNDECODABLE.search(value):
+            return header[index] if index < len(header) and header[index] else f"column {index + 1}"
+    return None
+
+
+def _check_header(header: list[str], limits: ImportLimits) -> None:
+    if len(header) > limits.max_columns:
+        raise ImportFileTooLarge(
+            f"the header row has {len(header):,} columns; an import reads at most {limits.max_columns:,}"
+        )
+
+
+# -- XLSX -------------------------------------------------------------------------------------
+
+
+def check_xlsx_archive(path: Path, limits: ImportLimits) -> None:
+    """Refuse a file that is not a ZIP archive, or whose parts would unpack beyond the limit.
+
+    Cheap enough to run when the file is uploaded: it reads the archive's directory, never a
+    part. The sizes it checks are the declared ones; reading a part never yields more than its
+    declared size (the zip reader stops there and the part then fails its checksum)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        magic = handle.read(len(_XLS_MAGIC))
+        if magic == _XLS_MAGIC:
+            raise ImportFileUnreadable("the file is an old Excel 97–2003 (.xls) workbook; save it as .xlsx")
+        if not magic.startswith(_ZIP_MAGIC):
+            raise ImportFileUnreadable("the file is not an XLSX workbook (an XLSX file is a ZIP archive)")
+        handle.seek(max(0, size - _ZIP_END_SIZE - _ZIP_COMMENT_MAX))
+        tail = handle.read()
+    end = tail.rfind(_ZIP_END)
+    if end < 0 or end + _ZIP_END_SIZE > len(tail):
+        raise ImportFileUnreadable("the workbook is damaged: its list of parts is missing (was the upload cut short?)")
+    (directory_bytes,) = struct.unpack_from("<I", tail, end + 12)
+    if directory_bytes > _ZIP_DIRECTORY_MAX_BYTES:
+        raise ImportFileTooLarge("the workbook holds far more parts than a spreadsheet has")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, struct.error):
+        raise ImportFileUnreadable("the workbook is damaged: its list of parts cannot be read") from None
+    if unpacked > limits.max_unpacked_bytes:
+        raise ImportFileTooLarge(
+            f"the workbook unpacks to {unpacked:,} bytes; an import reads at most {limits.max_unpacked_bytes:,}"
+        )
+
+
+def _xlsx_rows(path: Path, limits: ImportLimits) -> Iterator[dict[str, Any] | RowUnreadable]:
+    check_xlsx_archive(path, limits)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except MemoryError:
+        raise
+    except Exception:
+        # openpyxl reports a malformed workbook by whatever exception its parsers meet.
+        raise ImportFileUnreadable("the workbook cannot be opened: it is damaged or not an XLSX workbook") from None
+    read = 0
+    try:
+        sheet = workbook.active
+        if sheet is None:
+            raise ImportFileUnreadable("the workbook has no worksheet")
+        # The dimension the sheet declares is not trusted: read rows are padded to it, so a
+        # declared A1:XFD1048576 would turn each row into 16,384 cells.
+        sheet.reset_dimensions()
+        first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        header = [str(c).strip() if c is not None else "" for c in first]
+        while header and not header[-1]:
+            header.pop()
+        _check_header(header, limits)
+        width = len(header)
+        if not width:
+            return
+        empty_run = 0
+        for values in sheet.iter_rows(min_row=2, max_col=width, values_only=True):
+            read += 1
+            if values.count(None) == width:
+                empty_run += 1
+                if empty_run >= limits.max_empty_rows:
+                    return  # a run this long ends the data, whatever the sheet declares
+                continue
+            empty_run = 0
+            long_column = next(
+                (c for c, v in zip(header, values, strict=False) if type(v) is str and len(v) > limits.max_value_chars),
+                None,
+            )
+            if long_column is not None:
+                yield RowUnreadable(long_column or "row", f"is longer than {limits.max_value_chars:,} characters")
+                continue
+            yield _flat_row(dict(zip(header, values, strict=False)))
+    except (ImportFileUnreadable, MemoryError):
+        raise
+    except Exception:
+        raise ImportFileUnreadable(
+            f"the sheet cannot be read past its row {read + 1}: the workbook is damaged"
+        ) from None
+    finally:
+        workbook.close()
+
+
+# -- flat rows --------------------------------------------------------------------------------
 
 
 def _flat_row(record: dict[str, Any]) -> dict[str, Any] | RowUnreadable:
@@ -88,23 +346,25 @@ def _flat_row(record: dict[str, Any]) -> dict[str, Any] | RowUnreadable:
         if hasattr(value, "date") and column == "relevant_date":
             value = value.date().isoformat()  # XLSX gives datetimes for date cells
         if column == "targets":
+            if not isinstance(value, str):
+                return RowUnreadable("targets", "is not a JSON array of targets")
             try:
-                row["targets"] = json.loads(value)
-            except json.JSONDecodeError as exc:
-                return RowUnreadable("targets", f"not a JSON array: {exc}")
+                row["targets"] = orjson.loads(value)
+            except orjson.JSONDecodeError as exc:
+                return RowUnreadable("targets", f"is not a JSON array of targets: {_json_problem(value, exc)}")
         elif column.startswith("target_") and column[7:] in _TARGET_COLUMNS:
             target[column[7:]] = value
         elif column == "key_supervised":
             parsed = _boolean(value)
             if parsed is None:
-                return RowUnreadable("key_supervised", f"not a yes/no value: {value!r}")
+                return RowUnreadable("key_supervised", _YES_NO)
             row["key_supervised"] = parsed
         elif column:
             row[column] = value if not isinstance(value, (int, float)) or column in ("size",) else str(value)
     if "party_member" in target:
         parsed = _boolean(target["party_member"])
         if parsed is None:
-            return RowUnreadable("target_party_member", f"not a yes/no value: {target['party_member']!r}")
+            return RowUnreadable("target_party_member", _YES_NO)
         target["party_member"] = parsed
     if target and "targets" not in row:
         row["targets"] = [target]

@@ -9,7 +9,8 @@ from wenze.db.base import utcnow
 from wenze_intake.imports.models import ImportJob, ImportRowError
 
 # A running job whose runner has not reported for this long is taken over by another runner.
-STALE_AFTER = dt.timedelta(seconds=60)
+# The worker running a job reports every STALE_AFTER / 6, however long a batch takes.
+STALE_AFTER = dt.timedelta(seconds=30)
 
 
 class ImportRepository:
@@ -44,6 +45,19 @@ class ImportRepository:
             job.heartbeat_at = now
         return job
 
+    async def find(self, job_id: str) -> ImportJob | None:
+        return await self.session.get(ImportJob, job_id)
+
+    async def heartbeat(self, job_id: str) -> None:
+        await self.session.execute(
+            update(ImportJob).where(ImportJob.id == job_id, ImportJob.state == "running").values(heartbeat_at=utcnow())
+        )
+
+    async def requeue(self, job_id: str) -> None:
+        await self.session.execute(
+            update(ImportJob).where(ImportJob.id == job_id, ImportJob.state == "running").values(state="queued")
+        )
+
     async def lock(self, job_id: str) -> ImportJob:
         # FOR NO KEY UPDATE: the next batch's row errors reference the job (a key-share lock),
         # which must not wait for this lock while this batch waits for that batch (ADR 0006).
@@ -67,6 +81,9 @@ class ImportRepository:
         return list((await self.session.scalars(stmt)).all())
 
     async def mark_failed(self, job_id: str, reason: str) -> None:
+        """Fail a running job; one that has completed or failed meanwhile keeps its outcome."""
         await self.session.execute(
-            update(ImportJob).where(ImportJob.id == job_id).values(state="failed", failure=reason, finished_at=utcnow())
+            update(ImportJob)
+            .where(ImportJob.id == job_id, ImportJob.state == "running")
+            .values(state="failed", failure=reason, finished_at=utcnow())
         )

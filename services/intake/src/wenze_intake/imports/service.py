@@ -1,5 +1,8 @@
 """Bulk import as a job: upload, then rows are registered in batches with progress.
 
+The API process only stores the upload and queues the job. The worker claims it
+(:mod:`wenze_intake.imports.runner`) and runs it in a process of its own
+(:mod:`wenze_intake.imports.job_process`), which calls :meth:`ImportService.process`.
 Each batch is one transaction holding its matters, their outbox events, the row errors and
 the job's progress counters. A runner killed mid-job leaves the job at the last committed
 batch; the next runner resumes from there, so no row is registered twice or lost.
@@ -21,15 +24,29 @@ from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
 from wenze.ids import new_id
 from wenze.problems import PayloadTooLarge
-from wenze_intake.errors import ImportJobNotFound, UnsupportedImportFormat
+from wenze_intake.errors import ImportBeyondLimits, ImportFileNotReadable, ImportJobNotFound, UnsupportedImportFormat
 from wenze_intake.imports.models import ImportJob
-from wenze_intake.imports.parsers import EXTENSIONS, RowUnreadable, iter_rows, sniff_format
+from wenze_intake.imports.parsers import (
+    EXTENSIONS,
+    ImportFileTooLarge,
+    ImportFileUnreadable,
+    ImportLimits,
+    RowUnreadable,
+    check_xlsx_archive,
+    iter_rows,
+    sniff_format,
+)
 from wenze_intake.imports.schemas import ImportJobRead, ImportRowErrorPage, ImportRowErrorRead
 from wenze_intake.matters.schemas import MatterCreate
 from wenze_intake.matters.service import CheckedBatch, MatterService, WriteOrder
 from wenze_intake.repositories import IntakeUnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
+
+INTERNAL_FAILURE = (
+    "the import stopped on an internal error; the rows counted as processed are kept, "
+    "and the error was logged for the operators"
+)
 
 
 class ImportService:
@@ -40,6 +57,7 @@ class ImportService:
         upload_dir: Path,
         *,
         max_upload_bytes: int,
+        limits: ImportLimits,
         batch_size: int = 500,
     ):
         self.uow = uow
@@ -47,8 +65,8 @@ class ImportService:
         self.upload_dir = upload_dir
         self.upload_dir.mkdir(parents=True, exist_ok=True)
         self.max_upload_bytes = max_upload_bytes
+        self.limits = limits
         self.batch_size = batch_size
-        self.wake = asyncio.Event()
 
     async def create(
         self, principal: Principal, chunks: AsyncIterator[bytes], content_type: str | None, filename: str | None
@@ -62,14 +80,27 @@ class ImportService:
             )
         job_id = new_id()
         path = self.upload_dir / f"{job_id}{EXTENSIONS[fmt]}"
-        size = 0
+        size = lines = 0
+        # Text formats: one line per row at least, counted as the bytes go by (memchr speed),
+        # so a file beyond the row limit is refused now rather than after a partial import.
+        most_lines = self.limits.max_rows + 1 if fmt != "xlsx" else None
         try:
             with path.open("wb") as handle:
                 async for chunk in chunks:
                     size += len(chunk)
                     if size > self.max_upload_bytes:
                         raise PayloadTooLarge(f"import files are limited to {self.max_upload_bytes} bytes")
+                    if most_lines is not None:
+                        lines += chunk.count(b"\n")
+                        if lines > most_lines:
+                            raise ImportBeyondLimits(
+                                f"the file has more than {self.limits.max_rows:,} rows, the most one import reads; "
+                                "split it into several files",
+                                extra={"errors": [{"field": "body", "reason": "too many rows"}]},
+                            )
                     handle.write(chunk)
+            if fmt == "xlsx":
+                await asyncio.to_thread(self._check_workbook, path)
         except BaseException:
             path.unlink(missing_ok=True)
             raise
@@ -91,8 +122,20 @@ class ImportService:
             uow.repos.imports.add(job)
             read = ImportJobRead.model_validate(job)
             await uow.commit()
-        self.wake.set()
         return read
+
+    def _check_workbook(self, path: Path) -> None:
+        """What can be known of a workbook from its ZIP directory alone, refused at upload."""
+        try:
+            check_xlsx_archive(path, self.limits)
+        except ImportFileTooLarge as exc:
+            raise ImportBeyondLimits(
+                exc.reason, extra={"errors": [{"field": "body", "reason": "beyond the import limits"}]}
+            ) from None
+        except ImportFileUnreadable as exc:
+            raise ImportFileNotReadable(
+                exc.reason, extra={"errors": [{"field": "body", "reason": "not a readable XLSX workbook"}]}
+            ) from None
 
     async def get(self, principal: Principal, job_id: str) -> ImportJobRead:
         async with self.uow() as uow:
@@ -113,38 +156,56 @@ class ImportService:
             )
 
     # -- the runner --------------------------------------------------------------------
+    # The worker claims jobs, keeps their heartbeat and records how a job's process ended;
+    # the job's process calls ``process``.
 
-    async def run(self, stop: asyncio.Event, idle_poll_seconds: float = 1.0) -> None:
-        while not stop.is_set():
-            try:
-                worked = await self.run_one()
-            except Exception:
-                log.exception("import runner failed")
-                worked = False
-            if not worked:
-                self.wake.clear()
-                try:
-                    await asyncio.wait_for(self.wake.wait(), timeout=idle_poll_seconds)
-                except TimeoutError:
-                    pass
-
-    async def run_one(self) -> bool:
+    async def claim_next(self) -> str | None:
+        """Take a queued job, or a running one whose runner died; ``None`` if there is none."""
         async with self.uow() as uow:
             job = await uow.repos.imports.claim_next()
             if job is None:
-                return False
-            job_id, tenant, created_by = job.id, job.tenant, job.created_by
-            path, fmt, offset = Path(job.file_path), job.format, job.processed_rows
+                return None
+            job_id = job.id
             await uow.commit()
+        return job_id
+
+    async def heartbeat(self, job_id: str) -> None:
+        async with self.uow() as uow:
+            await uow.repos.imports.heartbeat(job_id)
+            await uow.commit()
+
+    async def requeue(self, job_id: str) -> None:
+        """Hand a running job back to the queue; the next runner resumes at its progress."""
+        async with self.uow() as uow:
+            await uow.repos.imports.requeue(job_id)
+            await uow.commit()
+
+    async def fail(self, job_id: str, reason: str) -> None:
+        async with self.uow() as uow:
+            await uow.repos.imports.mark_failed(job_id, reason)
+            await uow.commit()
+
+    async def process(self, job_id: str) -> None:
+        """Run a claimed job to its end: completed, or failed with a reason in the user's terms.
+
+        ``MemoryError`` is left to the caller, which knows the limit that caused it."""
+        async with self.uow() as uow:
+            job = await uow.repos.imports.find(job_id)
+            if job is None or job.state != "running":
+                return
+            tenant, created_by = job.tenant, job.created_by
+            path, fmt, offset = Path(job.file_path), job.format, job.processed_rows
         log.info("import job running", job_id=job_id, resume_at=offset)
         try:
             await self._process(job_id, tenant, created_by, path, fmt, offset)
-        except Exception as exc:
+        except ImportFileUnreadable as exc:
+            log.info("import job refused its file", job_id=job_id, reason=exc.reason)
+            await self.fail(job_id, exc.reason)
+        except MemoryError:
+            raise
+        except Exception:
             log.exception("import job failed", job_id=job_id)
-            async with self.uow() as uow:
-                await uow.repos.imports.mark_failed(job_id, f"{type(exc).__name__}: {exc}")
-                await uow.commit()
-        return True
+            await self.fail(job_id, INTERNAL_FAILURE)
 
     async def _process(self, job_id: str, tenant: str, created_by: str, path: Path, fmt: str, offset: int) -> None:
         # Reading, checking and staging a batch is pure CPU and writing one is mostly waiting
@@ -161,6 +222,10 @@ class ImportService:
             while True:
                 checked = await ahead.get()
                 if isinstance(checked, BaseException):
+                    if isinstance(checked, ImportFileUnreadable):
+                        # The rows read before the fault are kept: their batches commit first.
+                        while writes:
+                            await writes.popleft().task
                     raise checked
                 if checked is None:
                     break
@@ -225,7 +290,7 @@ class ImportService:
     ) -> None:
         dialect = self.uow.engine.dialect.name
         try:
-            rows = islice(enumerate(iter_rows(path, fmt), start=1), offset, None)
+            rows = islice(enumerate(iter_rows(path, fmt, self.limits), start=1), offset, None)
             while True:
                 # In a thread, so that the event loop keeps serving the batch being written
                 # (its round trips) and the API's requests instead of waiting for the whole

@@ -32,7 +32,7 @@ SUBMIT_GOAL = 0.60
 IMPORT_GOAL = 0.25
 IMPORT_TIMEOUT_S = 900.0
 SUBMIT_ROUNDS = 4
-# Connections beyond the clients': the relay's and the import runner's.
+# Connections beyond the clients': the API's relay's, and a few to spare.
 POOL_SPARE = 4
 MATTER_COLUMNS = (
     "id",
@@ -298,27 +298,29 @@ async def _bulk(stack: Stack, rows: int) -> dict[str, Any]:
     }
 
 
-def _wait_relay_started(worker, timeout: float = 120.0) -> None:
+def _wait_worker_started(worker, timeout: float = 120.0) -> None:
+    """Until the worker's relay runs and its import runner has loaded what a job needs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if worker.process is not None and worker.process.poll() is not None:
             raise RuntimeError(f"the intake worker exited:\n{worker.log_tail()}")
-        if worker.log_path.exists() and b"outbox relay started" in worker.log_path.read_bytes():
+        log = worker.log_path.read_bytes() if worker.log_path.exists() else b""
+        if b"outbox relay started" in log and b"import job runner started" in log:
             return
         time.sleep(0.1)
-    raise RuntimeError(f"the intake worker's relay did not start within {timeout}s")
+    raise RuntimeError(f"the intake worker's relay and import runner did not start within {timeout}s")
 
 
 def part_b(stack: Stack, *, rows: int) -> tuple[list[Figure], dict[str, Any]]:
-    # Intake as it is deployed for bulk work: the API runs the import and the worker process
-    # relays the outbox (the API's own relay off). That needs an API started with that
-    # setting, so part b has a stack of its own; COPY runs against the same database.
+    # Intake as it is deployed for bulk work: the worker runs the import (in a job process of
+    # its own) and relays the outbox, the API's own relay off. That needs an API started with
+    # that setting, so part b has a stack of its own; COPY runs against the same database.
     with intake_stack(stack.run_dir / "bulk", relay_in_api="false") as bulk_stack:
         asyncio.run(_prepare_baseline_tables(bulk_stack.dsn))
         worker = bulk_stack.worker()
         worker.start(wait=False)
         try:
-            _wait_relay_started(worker)
+            _wait_worker_started(worker)
             result = asyncio.run(_bulk(bulk_stack, rows))
         finally:
             worker.stop()
