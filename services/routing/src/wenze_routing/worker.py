@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from wenze.events import ConsultationConcluded, MatterAccepted, TargetsIdentified
 from wenze.messaging.consumer import ConsumerSpec
 from wenze.runtime import Runtime
+from wenze_routing.calendar.service import CalendarService
 from wenze_routing.slips.service import (
     CONSUMER_ACCEPTED,
     CONSUMER_CONCLUDED,
@@ -17,7 +18,7 @@ from wenze_routing.slips.service import (
 
 
 def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
-    routing = RoutingService(runtime.uow)
+    routing = RoutingService(runtime.uow, CalendarService(runtime.uow))
     return (
         ConsumerSpec.for_event(
             CONSUMER_ACCEPTED, MatterAccepted, routing.route_accepted, batch_handler=routing.route_accepted_batch

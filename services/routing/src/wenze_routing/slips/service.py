@@ -15,6 +15,7 @@ from typing import Any
 from wenze.auth import Principal
 from wenze.auth.capabilities import ROUTING_OVERRIDE
 from wenze.auth.errors import MissingCapability
+from wenze.calendar import WorkingCalendar
 from wenze.db import UnitOfWorkFactory
 from wenze.events import (
     ConsultationConcluded,
@@ -28,6 +29,7 @@ from wenze.events import (
 from wenze.problems import Conflict, invalid
 from wenze.rules import Evaluation, RulePack, RulesError, get_pack
 from wenze.rules.facts import matter_facts, target_facts
+from wenze_routing.calendar.service import CalendarService
 from wenze_routing.repositories import RoutingRepositories
 from wenze_routing.slips.errors import SlipNotFound
 from wenze_routing.slips.models import RoutingSlip
@@ -91,8 +93,9 @@ def routing_opinion(pack: RulePack, outcome: dict[str, Any], state: str) -> str:
 
 
 class RoutingService:
-    def __init__(self, uow: UnitOfWorkFactory[RoutingRepositories]):
+    def __init__(self, uow: UnitOfWorkFactory[RoutingRepositories], calendars: CalendarService):
         self.uow = uow
+        self.calendars = calendars
 
     # ------------------------------------------------------------------ consumers
 
@@ -106,34 +109,36 @@ class RoutingService:
         included) and the consumer retries event by event."""
         async with self.uow() as tx:
             seen = await tx.repos.inbox.seen_many([str(e.event_id) for e in events], CONSUMER_ACCEPTED)
-            todo: list[tuple[MatterAccepted, RulePack, list[list[TargetSnapshot]]]] = []
+            todo: list[tuple[MatterAccepted, RulePack, WorkingCalendar, list[list[TargetSnapshot]]]] = []
+            calendars: dict[str, WorkingCalendar] = {}
             for event in events:
                 if str(event.event_id) in seen:
                     continue
                 seen.add(str(event.event_id))  # the same event twice in one batch opens one slip
                 tx.repos.inbox.record(str(event.event_id), CONSUMER_ACCEPTED, event.subject)
                 pack = get_pack(event.tenant)
+                if pack.tenant not in calendars:
+                    calendars[pack.tenant] = await self.calendars.for_tenant(tx, pack.tenant)
                 targets = list(event.targets)
                 # One slip per target where the pack routes per target, else one for the matter.
-                todo.append(
-                    (event, pack, [[t] for t in targets] if pack.route_per_target and len(targets) > 1 else [targets])
-                )
+                groups = [[t] for t in targets] if pack.route_per_target and len(targets) > 1 else [targets]
+                todo.append((event, pack, calendars[pack.tenant], groups))
             if not todo:
                 await tx.commit()
                 return
             # Numbers are reserved per (tenant, year) in one update and handed out in event order.
             needed: dict[tuple[str, int], int] = {}
-            for event, pack, groups in todo:
+            for event, pack, _, groups in todo:
                 key = (pack.tenant, event.relevant_date.year)
                 needed[key] = needed.get(key, 0) + len(groups)
             next_seq: dict[tuple[str, int], int] = {}
             for (tenant, year), count in needed.items():
                 next_seq[(tenant, year)] = (await tx.repos.slips.reserve_numbers(tenant, year, count)).start
             opened: list[tuple[RoutingSlip, dict]] = []
-            for event, pack, groups in todo:
+            for event, pack, calendar, groups in todo:
                 key = (pack.tenant, event.relevant_date.year)
                 for group in groups:
-                    opened.append(self._build_slip(pack, event, group, None, next_seq[key]))
+                    opened.append(self._build_slip(pack, calendar, event, group, None, next_seq[key]))
                     next_seq[key] += 1
             for slip, _ in opened:
                 tx.repos.slips.add(slip)
@@ -191,9 +196,10 @@ class RoutingService:
                 parent.citations,
             )
             pack = get_pack(event.tenant)
+            calendar = await self.calendars.for_tenant(tx, pack.tenant)
             # Each identified target is classified and routed on its own.
             for target in event.targets:
-                await self._open_slip(tx, pack, parent, [target], parent=parent)
+                await self._open_slip(tx, pack, calendar, parent, [target], parent=parent)
             await tx.commit()
 
     # ------------------------------------------------------------------ API
@@ -257,13 +263,14 @@ class RoutingService:
         self,
         tx,
         pack: RulePack,
+        calendar: WorkingCalendar,
         matter: MatterAccepted | RoutingSlip,
         targets: list[TargetSnapshot],
         parent: RoutingSlip | None,
     ) -> RoutingSlip:
         on = matter.relevant_date
         (seq,) = await tx.repos.slips.reserve_numbers(pack.tenant, on.year)
-        slip, detail = self._build_slip(pack, matter, targets, parent, seq)
+        slip, detail = self._build_slip(pack, calendar, matter, targets, parent, seq)
         tx.repos.slips.add(slip)
         await tx.session.flush()
         self._announce(tx, slip, detail)
@@ -272,6 +279,7 @@ class RoutingService:
     def _build_slip(
         self,
         pack: RulePack,
+        calendar: WorkingCalendar,
         matter: MatterAccepted | RoutingSlip,
         targets: list[TargetSnapshot],
         parent: RoutingSlip | None,
@@ -293,7 +301,7 @@ class RoutingService:
             }
         if targets:
             facts |= target_facts(targets[0])
-        evaluation, error = self._evaluate(pack, facts, on)
+        evaluation, error = self._evaluate(pack, calendar, facts, on)
         outcome = evaluation.outcome if evaluation else {}
         if outcome.get("consultation_required"):
             state = IN_CONSULTATION
@@ -336,12 +344,14 @@ class RoutingService:
             tx.publish(self._routed(slip))
 
     @staticmethod
-    def _evaluate(pack: RulePack, facts: dict[str, Any], on: dt.date) -> tuple[Evaluation | None, dict | None]:
+    def _evaluate(
+        pack: RulePack, calendar: WorkingCalendar, facts: dict[str, Any], on: dt.date
+    ) -> tuple[Evaluation | None, dict | None]:
         decision = pack.workflow_decision("routing")
         if decision is None:
             return None, {"code": "no_routing_step", "message": f"{pack.tenant}'s pack binds no routing decision"}
         try:
-            return pack.evaluate(decision, facts, on=on), None
+            return pack.evaluate(decision, facts, on=on, calendar=calendar), None
         except RulesError as exc:
             return None, exc.to_dict()
 
