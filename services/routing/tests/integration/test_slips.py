@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from wenze.events import ConsultationConcluded, Event, MatterAccepted, TargetsIdentified, TargetSnapshot
 from wenze.messaging.streams import ensure_stream, stream_for
+from wenze.rules import get_pack
 from wenze_devtools.testing.infra import ServiceProcess
 from wenze_routing.__main__ import cli
 
@@ -77,7 +78,7 @@ async def events_for(nats_url: str, subject: str, matter_id: str, count: int = 1
     return found
 
 
-def accepted(*targets: TargetSnapshot, proposed_form: str | None = None) -> MatterAccepted:
+def accepted(*targets: TargetSnapshot, proposed_form: str | None = None, relevant_date: dt.date = ON) -> MatterAccepted:
     return MatterAccepted(
         tenant="kunshan",
         matter_id=uuid.uuid4(),
@@ -88,7 +89,7 @@ def accepted(*targets: TargetSnapshot, proposed_form: str | None = None) -> Matt
         key_supervised=False,
         proposed_form=proposed_form,
         targets=list(targets),
-        relevant_date=ON,
+        relevant_date=relevant_date,
         study_date=ON,
         participants=["甲", "乙"],
         accepted_by="ks-intake",
@@ -248,3 +249,18 @@ async def test_a_burst_is_routed_once_each_with_consecutive_numbers(api, as_user
     assert all(s["state"] == "routed" and s["handler"] == "district_town_commission" for s in slips)
     sequence = sorted(int(s["number"].split("〕")[1].removesuffix("号")) for s in slips)
     assert sequence == list(range(sequence[0], sequence[0] + len(burst)))
+
+
+@pytest.mark.parametrize("relevant_date", [dt.date(9999, 12, 31), dt.date(2025, 6, 30)])
+async def test_slip_numbers_take_the_year_of_issue_never_the_matters_relevant_date(
+    api, as_user, nats_server, relevant_date: dt.date
+) -> None:
+    event = accepted(person("not_city_managed", "district_town"), relevant_date=relevant_date)
+    await publish(nats_server.url, event)
+    with as_user("ks-intake") as client:
+        (slip,) = slips_of(client, str(event.matter_id))
+    issued_in = get_pack("kunshan").today().year
+    assert issued_in != relevant_date.year
+    assert slip["number"].startswith(f"昆纪委问分〔{issued_in}〕"), slip["number"]
+    # The relevant date still decides which rules apply.
+    assert slip["relevant_date"] == relevant_date.isoformat()

@@ -16,7 +16,7 @@ from wenze.auth import Principal
 from wenze.auth.capabilities import ROUTING_OVERRIDE
 from wenze.auth.errors import MissingCapability
 from wenze.calendar import WorkingCalendar
-from wenze.db import UnitOfWorkFactory
+from wenze.db import UnitOfWorkFactory, utcnow
 from wenze.events import (
     ConsultationConcluded,
     ConsultationRequested,
@@ -105,11 +105,12 @@ class RoutingService:
     async def route_accepted_batch(self, events: Sequence[MatterAccepted]) -> None:
         """Route a fetched batch of accepted matters in one transaction: one inbox look-up, one
         counter update per tenant and year, one flush of all slips, one commit. Slips are
-        numbered in event order; if anything fails the whole batch rolls back (numbers
-        included) and the consumer retries event by event."""
+        numbered in event order, in the year they are issued in; if anything fails the whole
+        batch rolls back (numbers included) and the consumer retries event by event."""
+        now = utcnow()
         async with self.uow() as tx:
             seen = await tx.repos.inbox.seen_many([str(e.event_id) for e in events], CONSUMER_ACCEPTED)
-            todo: list[tuple[MatterAccepted, RulePack, WorkingCalendar, list[list[TargetSnapshot]]]] = []
+            todo: list[tuple[MatterAccepted, RulePack, WorkingCalendar, dt.date, list[list[TargetSnapshot]]]] = []
             calendars: dict[str, WorkingCalendar] = {}
             for event in events:
                 if str(event.event_id) in seen:
@@ -122,23 +123,23 @@ class RoutingService:
                 targets = list(event.targets)
                 # One slip per target where the pack routes per target, else one for the matter.
                 groups = [[t] for t in targets] if pack.route_per_target and len(targets) > 1 else [targets]
-                todo.append((event, pack, calendars[pack.tenant], groups))
+                todo.append((event, pack, calendars[pack.tenant], pack.local_date(now), groups))
             if not todo:
                 await tx.commit()
                 return
             # Numbers are reserved per (tenant, year) in one update and handed out in event order.
             needed: dict[tuple[str, int], int] = {}
-            for event, pack, _, groups in todo:
-                key = (pack.tenant, event.relevant_date.year)
+            for _, pack, _, issued_on, groups in todo:
+                key = (pack.tenant, issued_on.year)
                 needed[key] = needed.get(key, 0) + len(groups)
             next_seq: dict[tuple[str, int], int] = {}
             for (tenant, year), count in needed.items():
                 next_seq[(tenant, year)] = (await tx.repos.slips.reserve_numbers(tenant, year, count)).start
             opened: list[tuple[RoutingSlip, dict]] = []
-            for event, pack, calendar, groups in todo:
-                key = (pack.tenant, event.relevant_date.year)
+            for event, pack, calendar, issued_on, groups in todo:
+                key = (pack.tenant, issued_on.year)
                 for group in groups:
-                    opened.append(self._build_slip(pack, calendar, event, group, None, next_seq[key]))
+                    opened.append(self._build_slip(pack, calendar, event, group, None, next_seq[key], issued_on))
                     next_seq[key] += 1
             for slip, _ in opened:
                 tx.repos.slips.add(slip)
@@ -268,9 +269,9 @@ class RoutingService:
         targets: list[TargetSnapshot],
         parent: RoutingSlip | None,
     ) -> RoutingSlip:
-        on = matter.relevant_date
-        (seq,) = await tx.repos.slips.reserve_numbers(pack.tenant, on.year)
-        slip, detail = self._build_slip(pack, calendar, matter, targets, parent, seq)
+        issued_on = pack.today()
+        (seq,) = await tx.repos.slips.reserve_numbers(pack.tenant, issued_on.year)
+        slip, detail = self._build_slip(pack, calendar, matter, targets, parent, seq, issued_on)
         tx.repos.slips.add(slip)
         await tx.session.flush()
         self._announce(tx, slip, detail)
@@ -284,8 +285,11 @@ class RoutingService:
         targets: list[TargetSnapshot],
         parent: RoutingSlip | None,
         seq: int,
+        issued_on: dt.date,
     ) -> tuple[RoutingSlip, dict]:
-        """The slip for ``targets`` numbered ``seq``, and the detail of its ``opened`` entry."""
+        """The slip for ``targets`` numbered ``seq`` of the year it is issued in, and the detail
+        of its ``opened`` entry. The matter's relevant date decides which rules apply, never the
+        number: a client chooses that date."""
         if parent is None:
             assert isinstance(matter, MatterAccepted)
             source, summary, facts_text = matter.source, matter.summary, matter.facts
@@ -311,7 +315,7 @@ class RoutingService:
             state = AWAITING_HANDLER
         slip = RoutingSlip(
             tenant=pack.tenant,
-            number=pack.number(SLIP_NUMBERING, on.year, seq, on=on),
+            number=pack.number(SLIP_NUMBERING, issued_on.year, seq, on=issued_on),
             matter_id=matter_id,
             matter_number=matter_number,
             parent_slip_id=parent.id if parent else None,
