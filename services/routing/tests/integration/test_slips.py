@@ -195,6 +195,14 @@ async def test_unknown_target_is_investigated_then_each_target_routed(api, as_us
     assert children["张三"]["state"] == "routed" and children["张三"]["handler"] == "district_town_commission"
     assert children["李四"]["state"] == "in_consultation"
 
+    with as_user("ks-leader", roles=["matter:read", "routing:override"]) as leader:
+        refused = leader.post(
+            f"/v1/slips/{routed['slip_id']}/override", json={"handler": "case_trial_office", "reason": "联系单位调整"}
+        )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("/slip-state-conflict")
+    assert refused.json()["state"] == "reclassified"
+
 
 async def test_override_needs_capability_a_known_office_and_a_reason(api, as_user, nats_server) -> None:
     event = accepted(person("not_city_managed", "district_town"))
@@ -264,3 +272,27 @@ async def test_slip_numbers_take_the_year_of_issue_never_the_matters_relevant_da
     assert slip["number"].startswith(f"昆纪委问分〔{issued_in}〕"), slip["number"]
     # The relevant date still decides which rules apply.
     assert slip["relevant_date"] == relevant_date.isoformat()
+
+
+async def test_an_override_repeated_with_its_idempotency_key_is_applied_once(api, as_user, nats_server) -> None:
+    event = accepted(person("not_city_managed", "district_town"))
+    await publish(nats_server.url, event)
+    (routed,) = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
+    path = f"/v1/slips/{routed['slip_id']}/override"
+    body = {"handler": "discipline_supervision_office", "reason": "联系单位调整"}
+    key = {"Idempotency-Key": f"override-{uuid.uuid4()}"}
+    with as_user("ks-leader", roles=["matter:read", "routing:override"]) as leader:
+        first = leader.post(path, json=body, headers=key)
+        assert first.status_code == 200, first.text
+        assert "Idempotency-Replayed" not in first.headers
+        again = leader.post(path, json=body, headers=key)
+        assert again.status_code == 200, again.text
+        assert again.headers["Idempotency-Replayed"] == "true"
+        assert again.json() == first.json()
+
+        other = leader.post(path, json={**body, "handler": "case_trial_office"}, headers=key)
+        assert other.status_code == 409 and other.json()["type"].endswith("/idempotency-key-reused")
+
+        actions = [e["action"] for e in leader.get(f"/v1/slips/{routed['slip_id']}/timeline").json()]
+        assert actions == ["opened", "routed_by_override"]
+        assert leader.get(path.removesuffix("/override")).json()["handler"] == "discipline_supervision_office"
