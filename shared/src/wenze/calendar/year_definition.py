@@ -183,6 +183,9 @@ def parse_year_definition(text: str, *, format: str, origin: str = "<text>") -> 
             raise YearDefinitionError(f"{origin}: unknown format {format!r}, use yaml or json")
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise YearDefinitionError(f"{origin}: not valid {format}: {exc}") from exc
+    except ValueError as exc:
+        # YAML reads an unquoted 2031-02-30 as a date and fails with a bare ValueError.
+        raise YearDefinitionError(f"{origin}: not a valid date: {exc}") from exc
     if not isinstance(data, dict):
         raise YearDefinitionError(f"{origin}: expected a mapping with `year`, `holidays`, ...")
     try:

@@ -98,6 +98,13 @@ def test_day_names_and_source_are_bounded_text_without_control_characters(
     assert ".".join(str(part) for part in error["loc"]) == location
 
 
+def test_an_impossible_unquoted_yaml_date_is_a_year_definition_error(tmp_path: Path) -> None:
+    path = tmp_path / "2031.yaml"
+    path.write_text("year: 2031\nholidays: [{date: 2031-02-30, name: 春节}]\n", encoding="utf-8")
+    with pytest.raises(YearDefinitionError, match=r"2031\.yaml: not a valid date"):
+        load_year_definition(path)
+
+
 def test_dump_and_load_round_trip(tmp_path: Path, test_year_2027: YearDefinition) -> None:
     for name in ("2027.yaml", "2027.yml", "2027.json"):
         path = dump_year_definition(test_year_2027, tmp_path / name)
