@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from wenze.calendar import CalendarSettings
 from wenze.http.app import create_service_app
 from wenze.runtime import Runtime
 from wenze_routing.calendar.endpoints import router as calendar_router
@@ -21,7 +22,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     async def on_start(app: FastAPI, runtime: Runtime) -> None:
-        app.state.calendars = CalendarService(runtime.uow)
+        app.state.calendars = CalendarService(runtime.uow, CalendarSettings().calendar_dir)
         app.state.routing = RoutingService(runtime.uow, app.state.calendars)
 
     return create_service_app(

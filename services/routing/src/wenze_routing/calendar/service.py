@@ -18,7 +18,6 @@ from pathlib import Path
 from wenze.auth import Principal
 from wenze.calendar import (
     CalendarConflict,
-    CalendarSettings,
     LocalDays,
     WorkingCalendar,
     YearDefinition,
@@ -64,9 +63,10 @@ def _local_read(row: TenantLocalDays) -> LocalDaysRead:
 
 
 class CalendarService:
-    def __init__(self, uow: UnitOfWorkFactory[RoutingRepositories], seed_dir: Path | None = None) -> None:
+    def __init__(self, uow: UnitOfWorkFactory[RoutingRepositories], seed_dir: Path | None) -> None:
+        """``seed_dir``: the operator's read-only directory of national years, if any."""
         self.uow = uow
-        self.seed_dir = seed_dir if seed_dir is not None else CalendarSettings().calendar_dir
+        self.seed_dir = seed_dir
         self._seeded: tuple[YearDefinition, ...] | None = None
         self._national: tuple[list[tuple[int, dt.datetime]], WorkingCalendar] | None = None
 
