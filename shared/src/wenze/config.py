@@ -22,9 +22,11 @@ _SHARED_ENV = {
     "oidc_base_url": "WENZE_OIDC_BASE_URL",
     "oidc_audience": "WENZE_OIDC_AUDIENCE",
     "data_dir": "WENZE_DATA_DIR",
+    "platform_realm": "WENZE_PLATFORM_REALM",
 }
 
 DEFAULT_TENANTS = ("kunshan", "jintan", "zhenxiong", "hubei")
+DEFAULT_PLATFORM_REALM = "wenze-platform"
 
 
 class ServiceSettings(BaseSettings):
@@ -43,6 +45,7 @@ class ServiceSettings(BaseSettings):
         default=60.0, ge=0, description="reuse a verified token's result this long (never past its exp); 0 = off"
     )
     tenants: tuple[str, ...] = DEFAULT_TENANTS
+    platform_realm: str = DEFAULT_PLATFORM_REALM
     max_body_bytes: int = Field(default=1_048_576, description="largest JSON body accepted")
     relay_in_api: bool = Field(default=True, description="also run an outbox relay in the API process")
     log_level: str = "INFO"

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from wenze.calendar import CalendarSettings
 from wenze.http.app import create_service_app
 from wenze.runtime import Runtime
 from wenze_routing.calendar.endpoints import router as calendar_router
+from wenze_routing.calendar.service import CalendarService
 from wenze_routing.config import RoutingSettings
 from wenze_routing.repositories import make_repositories
 from wenze_routing.rules.endpoints import router as rules_router
@@ -20,7 +22,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     async def on_start(app: FastAPI, runtime: Runtime) -> None:
-        app.state.routing = RoutingService(runtime.uow)
+        app.state.calendars = CalendarService(runtime.uow, CalendarSettings().calendar_dir)
+        app.state.routing = RoutingService(runtime.uow, app.state.calendars)
 
     return create_service_app(
         settings or RoutingSettings(),

@@ -4,6 +4,16 @@ from wenze.db.idempotency import IdempotencyRecord
 from wenze.db.inbox import InboxRecord
 from wenze.db.numbering import NumberCounter
 from wenze.db.outbox import OutboxRecord
+from wenze_routing.calendar.models import NationalYear, TenantLocalDays
 from wenze_routing.slips.models import RoutingSlip, SlipEvent
 
-__all__ = ["IdempotencyRecord", "InboxRecord", "NumberCounter", "OutboxRecord", "RoutingSlip", "SlipEvent"]
+__all__ = [
+    "IdempotencyRecord",
+    "InboxRecord",
+    "NationalYear",
+    "NumberCounter",
+    "OutboxRecord",
+    "RoutingSlip",
+    "SlipEvent",
+    "TenantLocalDays",
+]

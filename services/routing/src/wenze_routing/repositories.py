@@ -6,18 +6,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze.db import UnitOfWorkFactory
 from wenze.db.common import CommonRepositories
+from wenze_routing.calendar.repository import CalendarRepository
 from wenze_routing.slips.repository import SlipRepository
 
 
 @dataclass
 class RoutingRepositories(CommonRepositories):
     slips: SlipRepository
+    calendar: CalendarRepository
 
 
 def make_repositories(session: AsyncSession) -> RoutingRepositories:
-    return RoutingRepositories.for_session(session, slips=SlipRepository(session))
-
-
-RoutingUnitOfWorkFactory = UnitOfWorkFactory[RoutingRepositories]
+    return RoutingRepositories.for_session(session, slips=SlipRepository(session), calendar=CalendarRepository(session))

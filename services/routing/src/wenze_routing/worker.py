@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from wenze.calendar import CalendarSettings
 from wenze.events import ConsultationConcluded, MatterAccepted, TargetsIdentified
 from wenze.messaging.consumer import ConsumerSpec
 from wenze.runtime import Runtime
+from wenze_routing.calendar.service import CalendarService
 from wenze_routing.slips.service import (
     CONSUMER_ACCEPTED,
     CONSUMER_CONCLUDED,
@@ -17,7 +19,7 @@ from wenze_routing.slips.service import (
 
 
 def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
-    routing = RoutingService(runtime.uow)
+    routing = RoutingService(runtime.uow, CalendarService(runtime.uow, CalendarSettings().calendar_dir))
     return (
         ConsumerSpec.for_event(
             CONSUMER_ACCEPTED, MatterAccepted, routing.route_accepted, batch_handler=routing.route_accepted_batch

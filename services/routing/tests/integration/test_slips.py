@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from wenze.events import ConsultationConcluded, Event, MatterAccepted, TargetsIdentified, TargetSnapshot
 from wenze.messaging.streams import ensure_stream, stream_for
+from wenze.rules import get_pack
 from wenze_devtools.testing.infra import ServiceProcess
 from wenze_routing.__main__ import cli
 
@@ -77,7 +78,7 @@ async def events_for(nats_url: str, subject: str, matter_id: str, count: int = 1
     return found
 
 
-def accepted(*targets: TargetSnapshot, proposed_form: str | None = None) -> MatterAccepted:
+def accepted(*targets: TargetSnapshot, proposed_form: str | None = None, relevant_date: dt.date = ON) -> MatterAccepted:
     return MatterAccepted(
         tenant="kunshan",
         matter_id=uuid.uuid4(),
@@ -88,7 +89,7 @@ def accepted(*targets: TargetSnapshot, proposed_form: str | None = None) -> Matt
         key_supervised=False,
         proposed_form=proposed_form,
         targets=list(targets),
-        relevant_date=ON,
+        relevant_date=relevant_date,
         study_date=ON,
         participants=["甲", "乙"],
         accepted_by="ks-intake",
@@ -194,6 +195,14 @@ async def test_unknown_target_is_investigated_then_each_target_routed(api, as_us
     assert children["张三"]["state"] == "routed" and children["张三"]["handler"] == "district_town_commission"
     assert children["李四"]["state"] == "in_consultation"
 
+    with as_user("ks-leader", roles=["matter:read", "routing:override"]) as leader:
+        refused = leader.post(
+            f"/v1/slips/{routed['slip_id']}/override", json={"handler": "case_trial_office", "reason": "联系单位调整"}
+        )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("/slip-state-conflict")
+    assert refused.json()["state"] == "reclassified"
+
 
 async def test_override_needs_capability_a_known_office_and_a_reason(api, as_user, nats_server) -> None:
     event = accepted(person("not_city_managed", "district_town"))
@@ -248,3 +257,42 @@ async def test_a_burst_is_routed_once_each_with_consecutive_numbers(api, as_user
     assert all(s["state"] == "routed" and s["handler"] == "district_town_commission" for s in slips)
     sequence = sorted(int(s["number"].split("〕")[1].removesuffix("号")) for s in slips)
     assert sequence == list(range(sequence[0], sequence[0] + len(burst)))
+
+
+@pytest.mark.parametrize("relevant_date", [dt.date(9999, 12, 31), dt.date(2025, 6, 30)])
+async def test_slip_numbers_take_the_year_of_issue_never_the_matters_relevant_date(
+    api, as_user, nats_server, relevant_date: dt.date
+) -> None:
+    event = accepted(person("not_city_managed", "district_town"), relevant_date=relevant_date)
+    await publish(nats_server.url, event)
+    with as_user("ks-intake") as client:
+        (slip,) = slips_of(client, str(event.matter_id))
+    issued_in = get_pack("kunshan").today().year
+    assert issued_in != relevant_date.year
+    assert slip["number"].startswith(f"昆纪委问分〔{issued_in}〕"), slip["number"]
+    # The relevant date still decides which rules apply.
+    assert slip["relevant_date"] == relevant_date.isoformat()
+
+
+async def test_an_override_repeated_with_its_idempotency_key_is_applied_once(api, as_user, nats_server) -> None:
+    event = accepted(person("not_city_managed", "district_town"))
+    await publish(nats_server.url, event)
+    (routed,) = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
+    path = f"/v1/slips/{routed['slip_id']}/override"
+    body = {"handler": "discipline_supervision_office", "reason": "联系单位调整"}
+    key = {"Idempotency-Key": f"override-{uuid.uuid4()}"}
+    with as_user("ks-leader", roles=["matter:read", "routing:override"]) as leader:
+        first = leader.post(path, json=body, headers=key)
+        assert first.status_code == 200, first.text
+        assert "Idempotency-Replayed" not in first.headers
+        again = leader.post(path, json=body, headers=key)
+        assert again.status_code == 200, again.text
+        assert again.headers["Idempotency-Replayed"] == "true"
+        assert again.json() == first.json()
+
+        other = leader.post(path, json={**body, "handler": "case_trial_office"}, headers=key)
+        assert other.status_code == 409 and other.json()["type"].endswith("/idempotency-key-reused")
+
+        actions = [e["action"] for e in leader.get(f"/v1/slips/{routed['slip_id']}/timeline").json()]
+        assert actions == ["opened", "routed_by_override"]
+        assert leader.get(path.removesuffix("/override")).json()["handler"] == "discipline_supervision_office"

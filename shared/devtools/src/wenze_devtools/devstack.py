@@ -418,7 +418,7 @@ class Devstack:
             urls.add_row(service, f"{base} (docs: /docs)", f"{self.log_dir}/{service}-{{api,worker}}.log")
         urls.add_row(
             "identity (test issuer)" if self.own_issuer else "identity (Keycloak)",
-            f"{self.issuer_url}/realms/wenze-<tenant>",
+            f"{self.issuer_url}/realms/wenze-<tenant> (platform operators: wenze-platform)",
             str(self.log_dir / "issuer.log") if self.own_issuer else "",
         )
         urls.add_row("NATS JetStream", self.nats_url, str(self.log_dir / "nats.log") if self.own_nats else "")
@@ -470,14 +470,14 @@ def _demo_users_table() -> Table:
     from wenze_devtools.testing.issuer.realms import load_demo_users
 
     table = Table(title="Demo users (password: wenze)")
-    table.add_column("tenant")
+    table.add_column("realm")
     table.add_column("username", no_wrap=True)
     table.add_column("office")
     table.add_column("roles", overflow="fold")
     for realm, (display, users) in load_demo_users().items():
         for n, user in enumerate(users):
-            tenant = f"{realm.removeprefix('wenze-')} {display}" if n == 0 else ""
-            table.add_row(tenant, user.username, user.office_name or user.office or "", ", ".join(user.roles))
+            label = f"{realm} {display}" if n == 0 else ""
+            table.add_row(label, user.username, user.office_name or user.office or "", ", ".join(user.roles))
         table.add_section()
     return table
 

@@ -2,7 +2,9 @@
 
 A service creates one :class:`TokenVerifier` in its lifespan and stores it on
 ``app.state.token_verifier`` (see :func:`token_verifier_lifespan`); endpoints then declare
-``principal: Principal = Depends(require(MATTER_SUBMIT))``.
+``principal: Principal = Depends(require(MATTER_SUBMIT))``. ``require`` admits a tenant's users
+only; the few platform endpoints (national calendar years) declare
+``Depends(require_platform(CALENDAR_ADMIN))``, which admits platform operators only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from wenze.auth.capabilities import check_capability
-from wenze.auth.errors import AuthenticationFailed, MissingCapability, MissingToken
+from wenze.auth.errors import (
+    AuthenticationFailed,
+    MissingCapability,
+    MissingToken,
+    PlatformOperatorRequired,
+    TenantUserRequired,
+)
 from wenze.auth.principal import Principal
 from wenze.auth.settings import AuthSettings
 from wenze.auth.verifier import TokenVerifier
@@ -69,10 +77,32 @@ def require(capability: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that yields the principal if it holds ``capability``, else a 403 problem."""
     check_capability(capability)
 
-    async def _require(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def _require(principal: Annotated[Principal, Depends(get_tenant_principal)]) -> Principal:
         if capability not in principal.roles:
             raise MissingCapability(capability)
         return principal
 
     _require.__name__ = f"require_{capability.replace(':', '_')}"
     return _require
+
+
+async def get_tenant_principal(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """The caller if a tenant's user; a platform operator's token reaches no tenant's data."""
+    if principal.is_platform_operator:
+        raise TenantUserRequired()
+    return principal
+
+
+def require_platform(capability: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that yields the principal if it is a platform operator holding ``capability``."""
+    check_capability(capability)
+
+    async def _require_platform(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.is_platform_operator:
+            raise PlatformOperatorRequired()
+        if capability not in principal.roles:
+            raise MissingCapability(capability)
+        return principal
+
+    _require_platform.__name__ = f"require_platform_{capability.replace(':', '_')}"
+    return _require_platform

@@ -113,3 +113,27 @@ class MissingCapability(Problem):
             extra={"capability": capability},
         )
         self.capability = capability
+
+
+class TenantUserRequired(Problem):
+    status = 403
+    slug = "tenant-user-required"
+    title = "Only a tenant's users may do this"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this is a tenant's operation; a platform operator's sign-in reaches no tenant's data, "
+            "sign in to the tenant's realm instead"
+        )
+
+
+class PlatformOperatorRequired(Problem):
+    status = 403
+    slug = "platform-operator-required"
+    title = "Only a platform operator may do this"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this is a platform operation (it changes what every tenant sees); "
+            "sign in to the platform realm as a platform operator"
+        )

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from wenze.auth.capabilities import check_capability
+
+# The ``tenant`` of a platform operator's principal: no tenant may have this name, so no
+# tenant's data is ever found under it.
+PLATFORM: Final = "platform"
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
     """A verified caller.
 
-    ``tenant`` comes from the token's issuer and nothing else. ``office`` is ``None`` for
-    integrators' service accounts, which act for a system, not an office.
+    ``tenant`` comes from the token's issuer and nothing else: a tenant's realm gives that
+    tenant, the platform realm gives :data:`PLATFORM` (a platform operator). ``office`` is
+    ``None`` for integrators' service accounts, which act for a system, not an office.
     """
 
     tenant: str
@@ -34,6 +39,11 @@ class Principal:
     def may_act_on(self, cadre_level: str) -> bool:
         """Whether the caller's office has authority (干部管理权限) over ``cadre_level``."""
         return cadre_level in self.cadre_authority
+
+    @property
+    def is_platform_operator(self) -> bool:
+        """Signed in to the platform realm: acts on the platform, never on a tenant's data."""
+        return self.tenant == PLATFORM
 
     @property
     def is_service_account(self) -> bool:

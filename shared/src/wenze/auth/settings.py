@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from wenze.config import DEFAULT_TENANTS
+from wenze.auth.principal import PLATFORM
+from wenze.config import DEFAULT_PLATFORM_REALM, DEFAULT_TENANTS
 
 REALM_PREFIX = "wenze-"
 
@@ -15,7 +16,9 @@ class AuthSettings(BaseModel):
     """Identity-provider settings.
 
     The realm of a tenant is ``wenze-<tenant>`` by convention; only the listed tenants are
-    trusted, so a token from any other realm on the same server is refused.
+    trusted, so a token from any other realm on the same server is refused. Platform
+    operators sign in to ``platform_realm`` of the same server; their principals carry the
+    tenant :data:`~wenze.auth.principal.PLATFORM`.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -23,6 +26,11 @@ class AuthSettings(BaseModel):
     oidc_base_url: str = "http://127.0.0.1:8080"
     oidc_audience: str = "wenze-api"
     tenants: tuple[str, ...] = DEFAULT_TENANTS
+    platform_realm: str = Field(
+        default=DEFAULT_PLATFORM_REALM,
+        min_length=1,
+        description="the realm of platform operators (national calendar years); never a tenant's realm or name",
+    )
     # In a cluster the services reach Keycloak on an internal address while tokens carry
     # the public one in ``iss``; keys are fetched from here when it is set.
     oidc_internal_url: str | None = None
@@ -58,6 +66,17 @@ class AuthSettings(BaseModel):
             return tuple(t.strip() for t in value.split(",") if t.strip())
         return value
 
+    @model_validator(mode="after")
+    def _platform_is_no_tenant(self) -> AuthSettings:
+        if PLATFORM in self.tenants:
+            raise ValueError(f"{PLATFORM!r} cannot be a tenant: it stands for platform operators")
+        if self.platform_realm in {*self.tenants, *map(self.realm_of, self.tenants)}:
+            raise ValueError(
+                f"platform_realm {self.platform_realm!r} is a tenant or a tenant's realm; "
+                "platform operators need a realm of their own"
+            )
+        return self
+
     @classmethod
     def from_settings(cls, settings: Any, **overrides: Any) -> AuthSettings:
         """Build from a service's settings object (anything with the same attribute names)."""
@@ -68,7 +87,8 @@ class AuthSettings(BaseModel):
         return cls(**values)
 
     def realm_of(self, tenant: str) -> str:
-        return REALM_PREFIX + tenant
+        """The realm of ``tenant``, or the platform realm for :data:`~wenze.auth.principal.PLATFORM`."""
+        return self.platform_realm if tenant == PLATFORM else REALM_PREFIX + tenant
 
     def issuer_of(self, tenant: str) -> str:
         return f"{self.oidc_base_url}/realms/{self.realm_of(tenant)}"
@@ -78,8 +98,9 @@ class AuthSettings(BaseModel):
         return f"{base}/realms/{self.realm_of(tenant)}/protocol/openid-connect/certs"
 
     def tenant_of_issuer(self, issuer: str) -> str | None:
-        """The tenant whose realm issued ``issuer``, or ``None`` when it is not trusted."""
-        for tenant in self.tenants:
+        """The tenant whose realm issued ``issuer``, :data:`~wenze.auth.principal.PLATFORM`
+        for the platform realm, or ``None`` when it is not trusted."""
+        for tenant in (*self.tenants, PLATFORM):
             if issuer == self.issuer_of(tenant):
                 return tenant
         return None

@@ -1,9 +1,11 @@
 """Deadline arithmetic on the official Chinese working-day calendar.
 
 Working days come from the bundled chinesecalendar data; years it does not cover are loaded
-as ``YearDefinition`` files by a tenant administrator. Until then any computation needing
-such a year raises ``CalendarYearMissing``. See ``working_calendar`` for the counting
-conventions and ``deadline`` for the rule-pack ``DeadlineSpec``.
+as ``YearDefinition`` by a platform operator: the calendar is national, one for every
+tenant. Until then any computation needing such a year raises ``CalendarYearMissing``. A
+tenant's own working-day changes are its ``LocalDays``, counted for that tenant alone. See
+``working_calendar`` for the counting conventions and ``deadline`` for the rule-pack
+``DeadlineSpec``.
 """
 
 from wenze.calendar.arithmetic import (
@@ -22,6 +24,7 @@ from wenze.calendar.errors import (
     CalendarYearMissing,
     YearDefinitionError,
 )
+from wenze.calendar.local_days import LocalDay, LocalDays
 from wenze.calendar.settings import CalendarSettings, load_calendar
 from wenze.calendar.working_calendar import WorkingCalendar
 from wenze.calendar.year_definition import (
@@ -45,6 +48,8 @@ __all__ = [
     "DeadlineKind",
     "DeadlineSpec",
     "Holiday",
+    "LocalDay",
+    "LocalDays",
     "MakeupWorkingDay",
     "WorkingCalendar",
     "YearDefinition",

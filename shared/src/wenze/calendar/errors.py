@@ -25,11 +25,11 @@ class CalendarYearMissing(CalendarError, LookupError):
         )
         super().__init__(
             f"No official working-day calendar for year {year}: {covered} and no year "
-            f"definition for {year} has been loaded. A tenant administrator must load the "
-            f"State Council's holiday notice for {year} as a year definition (a YAML or JSON "
-            f"file with `year: {year}`, `holidays` and `makeup_working_days`) into the "
-            f"directory named by the `calendar_dir` setting (WENZE_CALENDAR_DIR), or add it "
-            f"with WorkingCalendar.with_year()."
+            f"definition for {year} has been loaded. A platform operator must load the "
+            f"State Council's holiday notice for {year} as a year definition (`year: {year}`, "
+            f"`holidays` and `makeup_working_days`): over the routing service's calendar API, "
+            f"or as a YAML or JSON file in the directory named by the `calendar_dir` setting "
+            f"(WENZE_CALENDAR_DIR)."
         )
 
     def __reduce__(self) -> tuple[type[CalendarYearMissing], tuple[int, tuple[int, int] | None]]:

@@ -17,10 +17,14 @@ Conventions (relied on by rule packs, keep them stable):
   or carry ``replaces_library: true``, in which case it wins. Any question about a year
   that neither covers raises ``CalendarYearMissing``; questions that never touch such a
   year do not.
+* A tenant's calendar is the national one plus its ``LocalDays`` (``with_local_days``): a
+  local day off or working day wins over the national answer, in a year the national
+  calendar covers; a local change never makes an uncovered year countable.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,6 +33,7 @@ import chinese_calendar
 from chinese_calendar.constants import Holiday as LibraryHoliday
 
 from wenze.calendar.errors import CalendarConflict, CalendarYearMissing
+from wenze.calendar.local_days import LocalDays
 from wenze.calendar.year_definition import YearDefinition, load_year_definitions
 
 _ONE_DAY = dt.timedelta(days=1)
@@ -43,7 +48,8 @@ def _library_year_range() -> tuple[int, int]:
 
 
 class WorkingCalendar:
-    """Immutable working-day calendar: bundled library data plus loaded year definitions."""
+    """Immutable working-day calendar: bundled library data plus loaded year definitions, and
+    for one tenant its local days."""
 
     def __init__(self, definitions: Iterable[YearDefinition] = ()) -> None:
         self._library_range = _library_year_range()
@@ -61,6 +67,9 @@ class WorkingCalendar:
         self._loaded_on = frozenset(d for y in loaded.values() for d in y.makeup_dates)
         self._library_off = frozenset(chinese_calendar.holidays)
         self._library_on = frozenset(chinese_calendar.workdays)
+        self._local: dict[int, LocalDays] = {}
+        self._local_off: frozenset[dt.date] = frozenset()
+        self._local_on: frozenset[dt.date] = frozenset()
 
     @classmethod
     def from_directory(cls, calendar_dir: str | Path | None) -> WorkingCalendar:
@@ -70,9 +79,26 @@ class WorkingCalendar:
         return cls(load_year_definitions(calendar_dir))
 
     def with_year(self, definition: YearDefinition) -> WorkingCalendar:
-        """A new calendar that also knows ``definition`` (replacing a loaded one of its year)."""
+        """A new calendar that also knows ``definition`` (replacing a loaded one of its year);
+        national only: the local days of this one are not carried over."""
         others = [d for d in self._loaded.values() if d.year != definition.year]
         return WorkingCalendar([*others, definition])
+
+    def with_local_days(self, local_days: Iterable[LocalDays]) -> WorkingCalendar:
+        """This national calendar as one tenant counts it: with its ``local_days`` (at most one
+        per year) instead of any this one has."""
+        local: dict[int, LocalDays] = {}
+        for days in local_days:
+            if days.year in local:
+                raise CalendarConflict(f"local days of {days.year} are given twice")
+            local[days.year] = days
+        # A shallow copy shares the national lookups, which are immutable; building them
+        # again would check every loaded library year against the library once more.
+        tenant = copy.copy(self)
+        tenant._local = local
+        tenant._local_off = frozenset(d for days in local.values() for d in days.off_dates)
+        tenant._local_on = frozenset(d for days in local.values() for d in days.working_dates)
+        return tenant
 
     @property
     def library_years(self) -> range:
@@ -85,6 +111,10 @@ class WorkingCalendar:
     @property
     def definitions(self) -> tuple[YearDefinition, ...]:
         return tuple(self._loaded[y] for y in sorted(self._loaded))
+
+    @property
+    def local_days(self) -> tuple[LocalDays, ...]:
+        return tuple(self._local[y] for y in sorted(self._local))
 
     def covers(self, year: int) -> bool:
         return year in self._loaded or self._library_covers(year)
@@ -99,12 +129,21 @@ class WorkingCalendar:
         else:
             self.require_year(day.year)
             off, on = self._library_off, self._library_on
+        if day in self._local_on:
+            return True
+        if day in self._local_off:
+            return False
         if day in on:
             return True
         return day.weekday() < 5 and day not in off
 
     def holiday_name(self, day: dt.date) -> str | None:
-        """The holiday ``day`` belongs to, or None for ordinary days and plain weekends."""
+        """The holiday ``day`` belongs to (a local one included), or None for ordinary days, plain
+        weekends and local working days."""
+        local = self._local.get(day.year)
+        if local is not None and (day in self._local_off or day in self._local_on):
+            self.require_year(day.year)
+            return local.name_of(day) if day in self._local_off else None
         definition = self._loaded.get(day.year)
         if definition is not None:
             return definition.holiday_name(day)

@@ -23,10 +23,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wenze.calendar.errors import YearDefinitionError
+from wenze.http.types import text
 
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 JSON_SUFFIXES = frozenset({".json"})
 DEFINITION_SUFFIXES = YAML_SUFFIXES | JSON_SUFFIXES
+
+# The names are shown beside deadlines and stored as text: no control characters (NUL cannot
+# be stored at all), and short, as the notices' own names are.
+DayName = text(100)
+SourceCitation = text(500)
 
 
 class Holiday(BaseModel):
@@ -35,7 +41,7 @@ class Holiday(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     date: dt.date
-    name: str = Field(min_length=1)
+    name: DayName
 
 
 class MakeupWorkingDay(BaseModel):
@@ -44,15 +50,36 @@ class MakeupWorkingDay(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     date: dt.date
-    name: str | None = None
+    name: DayName | None = None
 
 
 def _duplicates(dates: Iterable[dt.date]) -> list[dt.date]:
     return sorted(d for d, count in Counter(dates).items() if count > 1)
 
 
+def _listed(dates: Iterable[dt.date]) -> str:
+    return ", ".join(d.isoformat() for d in dates)
+
+
+def date_list_problems(
+    year: int, off: list[dt.date], on: list[dt.date], off_names: tuple[str, str], on_names: tuple[str, str]
+) -> list[str]:
+    """What is wrong with a year's lists of days off and working days (each named in the
+    singular and the plural): dates of another year, a date listed twice, a date in both."""
+    problems: list[str] = []
+    if outside := sorted(d for d in [*off, *on] if d.year != year):
+        problems.append(f"dates outside {year}: {_listed(outside)}")
+    if dup := _duplicates(off):
+        problems.append(f"{off_names[1]} listed more than once: {_listed(dup)}")
+    if dup := _duplicates(on):
+        problems.append(f"{on_names[1]} listed more than once: {_listed(dup)}")
+    if both := sorted(set(off) & set(on)):
+        problems.append(f"dates both {off_names[0]} and {on_names[0]}: {_listed(both)}")
+    return problems
+
+
 class YearDefinition(BaseModel):
-    """The official calendar of one year, as loaded by a tenant administrator."""
+    """The official (national) calendar of one year, as loaded by a platform operator."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -60,7 +87,7 @@ class YearDefinition(BaseModel):
     holidays: tuple[Holiday, ...] = ()
     makeup_working_days: tuple[MakeupWorkingDay, ...] = ()
     # Citation of the notice the dates were taken from, kept for audit trails.
-    source: str | None = None
+    source: SourceCitation | None = None
     # A definition for a year the bundled library already covers is only accepted when it
     # agrees with the library, unless this is set; then it replaces the library's year.
     replaces_library: bool = False
@@ -75,18 +102,15 @@ class YearDefinition(BaseModel):
 
     @model_validator(mode="after")
     def _check_consistency(self) -> YearDefinition:
-        problems: list[str] = []
         holiday_dates = [h.date for h in self.holidays]
         makeup_dates = [m.date for m in self.makeup_working_days]
-        outside = sorted(d for d in [*holiday_dates, *makeup_dates] if d.year != self.year)
-        if outside:
-            problems.append(f"dates outside {self.year}: {', '.join(d.isoformat() for d in outside)}")
-        if dup := _duplicates(holiday_dates):
-            problems.append(f"holidays listed more than once: {', '.join(d.isoformat() for d in dup)}")
-        if dup := _duplicates(makeup_dates):
-            problems.append("make-up working days listed more than once: " + ", ".join(d.isoformat() for d in dup))
-        if both := sorted(set(holiday_dates) & set(makeup_dates)):
-            problems.append("dates both holiday and make-up working day: " + ", ".join(d.isoformat() for d in both))
+        problems = date_list_problems(
+            self.year,
+            holiday_dates,
+            makeup_dates,
+            ("holiday", "holidays"),
+            ("make-up working day", "make-up working days"),
+        )
         if weekdays := sorted(d for d in makeup_dates if d.weekday() < 5):
             problems.append(
                 "make-up working days must fall on a Saturday or Sunday: "
@@ -159,6 +183,9 @@ def parse_year_definition(text: str, *, format: str, origin: str = "<text>") -> 
             raise YearDefinitionError(f"{origin}: unknown format {format!r}, use yaml or json")
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise YearDefinitionError(f"{origin}: not valid {format}: {exc}") from exc
+    except ValueError as exc:
+        # YAML reads an unquoted 2031-02-30 as a date and fails with a bare ValueError.
+        raise YearDefinitionError(f"{origin}: not a valid date: {exc}") from exc
     if not isinstance(data, dict):
         raise YearDefinitionError(f"{origin}: expected a mapping with `year`, `holidays`, ...")
     try:

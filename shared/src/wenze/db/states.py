@@ -10,7 +10,7 @@ condition from the same table through :meth:`StateMachine.can_move`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -88,17 +88,29 @@ class StateMachine(Generic[S]):
         return transition
 
     async def move(
-        self, session: AsyncSession, entity: Any, action: str, *, detail: str | None = None, **values: Any
+        self,
+        session: AsyncSession,
+        entity: Any,
+        action: str,
+        *,
+        detail: str | None = None,
+        unchanged: Sequence[str] = (),
+        **values: Any,
     ) -> S:
         """Move ``entity`` by ``action``, setting ``values`` with its state, if nobody moved it
-        first; the refusal otherwise. ``detail`` words the refusal for the caller."""
+        first; the refusal otherwise. ``detail`` words the refusal for the caller.
+
+        ``unchanged`` names further columns the row must still hold as ``entity`` read them (a
+        revision the move increments, say): a move that keeps the state (routed → routed) is
+        then refused too when another request moved the entity first."""
         current = entity.state
         transition = self.check(action, current, detail)
         model = type(entity)
         key = {column.key: getattr(entity, column.key) for column in inspect(model).primary_key}
+        expected = {**key, **{name: getattr(entity, name) for name in unchanged}}
         statement = (
             update(model)
-            .where(*(getattr(model, name) == value for name, value in key.items()), model.state == current)
+            .where(*(getattr(model, name) == value for name, value in expected.items()), model.state == current)
             .values(state=transition.target, **values)
             .execution_options(synchronize_session=False)
         )

@@ -38,6 +38,7 @@ class Door(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     state: Mapped[str] = mapped_column(String(20))
     opened_by: Mapped[str | None] = mapped_column(String(40))
+    revision: Mapped[int] = mapped_column(default=0)
 
 
 class DoorBusy(Conflict):
@@ -52,6 +53,7 @@ DOORS = StateMachine(
         "open": (DoorState.CLOSED, DoorState.OPEN),
         "lock": (DoorState.CLOSED, DoorState.LOCKED),
         "close": ([DoorState.OPEN, DoorState.LOCKED], DoorState.CLOSED),
+        "hold": (DoorState.OPEN, DoorState.OPEN),
     },
     refusal=DoorBusy,
 )
@@ -104,6 +106,38 @@ async def test_concurrent_moves_of_one_row_let_exactly_one_through(engine: Async
     winner = next(o for o in outcomes if o != "refused")
     assert door.state == DOORS.transition(winner).target
     assert door.opened_by is not None
+
+
+async def test_concurrent_moves_that_keep_the_state_let_exactly_one_through_on_an_unchanged_revision(
+    engine: AsyncEngine,
+) -> None:
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session:
+        session.add(Door(id="d3", state=DoorState.OPEN))
+        await session.commit()
+    everyone_has_read = asyncio.Barrier(ATTEMPTS)
+
+    async def attempt(index: int) -> bool:
+        async with sessions() as session:
+            door = await session.get(Door, "d3")
+            assert door is not None
+            await everyone_has_read.wait()
+            try:
+                values = {"revision": door.revision + 1, "opened_by": str(index)}
+                await DOORS.move(session, door, "hold", unchanged=("revision",), **values)
+            except DoorBusy:
+                await session.rollback()
+                return False
+            await session.commit()
+            return True
+
+    outcomes = await asyncio.gather(*(attempt(i) for i in range(ATTEMPTS)))
+
+    assert outcomes.count(True) == 1
+    async with sessions() as session:
+        door = await session.get(Door, "d3")
+    assert door is not None and door.revision == 1
+    assert door.opened_by == str(outcomes.index(True))
 
 
 async def test_a_move_from_a_state_the_table_does_not_allow_is_refused_with_the_aggregates_problem(

@@ -77,6 +77,34 @@ def test_invalid_definitions(overrides: dict[str, object], message: str) -> None
         YearDefinition.model_validate(_definition(**overrides))
 
 
+@pytest.mark.parametrize(
+    ("overrides", "location"),
+    [
+        ({"holidays": [{"date": "2030-01-01", "name": "元\x00旦"}]}, "holidays.0.name"),
+        ({"holidays": [{"date": "2030-01-01", "name": "元旦\x1b[2J"}]}, "holidays.0.name"),
+        ({"holidays": [{"date": "2030-01-01", "name": "元" * 101}]}, "holidays.0.name"),
+        ({"makeup_working_days": [{"date": "2030-01-05", "name": "春节\x00"}]}, "makeup_working_days.0.name"),
+        ({"makeup_working_days": [{"date": "2030-01-05", "name": "节" * 101}]}, "makeup_working_days.0.name"),
+        ({"source": "国务院办公厅\x00通知"}, "source"),
+        ({"source": "通" * 501}, "source"),
+    ],
+)
+def test_day_names_and_source_are_bounded_text_without_control_characters(
+    overrides: dict[str, object], location: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        YearDefinition.model_validate(_definition(**overrides))
+    (error,) = info.value.errors()
+    assert ".".join(str(part) for part in error["loc"]) == location
+
+
+def test_an_impossible_unquoted_yaml_date_is_a_year_definition_error(tmp_path: Path) -> None:
+    path = tmp_path / "2031.yaml"
+    path.write_text("year: 2031\nholidays: [{date: 2031-02-30, name: 春节}]\n", encoding="utf-8")
+    with pytest.raises(YearDefinitionError, match=r"2031\.yaml: not a valid date"):
+        load_year_definition(path)
+
+
 def test_dump_and_load_round_trip(tmp_path: Path, test_year_2027: YearDefinition) -> None:
     for name in ("2027.yaml", "2027.yml", "2027.json"):
         path = dump_year_definition(test_year_2027, tmp_path / name)

@@ -1,45 +1,48 @@
-"""The working-day calendar of this process: library years plus years loaded over the API.
+"""The working-day calendar routing counts with (ADR 0011): the national calendar, one for every
+tenant, and each tenant's local days, counted for that tenant alone.
 
-Loaded years are files in the calendar directory, in the format ``wenze.calendar`` reads
-(``WorkingCalendar.from_directory``): ``WENZE_CALENDAR_DIR`` when set, so the same
-directory the rest of the platform reads is the one written here, else ``calendar/`` under
-the service's data dir. A year is validated in full, including its agreement with the
-bundled data, before its file is written; the file is written under a temporary name and
-renamed, so a crash never leaves a half-written year that would stop the next start.
-
-Deadline computations of this service take their calendar from :func:`calendar_store`
-(``pack.evaluate(..., calendar=store.calendar)``), so a year loaded here counts at once.
-Other processes sharing the directory see it when they next load the directory.
+National years are the bundled chinesecalendar data, the operator's read-only seed directory
+(``WENZE_CALENDAR_DIR``) and the years platform operators load over the API into routing's
+database; a loaded year wins over a seeded one of the same year. Every process reads the
+database, so a year loaded through one replica counts in all of them at once. A process keeps
+the national calendar it built until the loaded years change (building one checks every
+loaded library year against the library, which takes a noticeable fraction of a second).
 """
 
 from __future__ import annotations
 
-import asyncio
+import datetime as dt
 import logging
-import os
 from pathlib import Path
-
-from fastapi import Request
 
 from wenze.auth import Principal
 from wenze.calendar import (
     CalendarConflict,
-    CalendarSettings,
+    LocalDays,
     WorkingCalendar,
     YearDefinition,
     YearDefinitionError,
-    dumps_year_definition,
-    load_year_definition,
+    load_year_definitions,
 )
-from wenze.calendar.year_definition import DEFINITION_SUFFIXES, JSON_SUFFIXES
-from wenze.problems import NotFound, Problem, ValidationFailed
-from wenze_routing.calendar.schemas import CalendarYears, LibraryRange, LoadedYear, StoredYear
+from wenze.db import UnitOfWork, UnitOfWorkFactory
+from wenze.problems import NotFound, Problem, invalid
+from wenze_routing.calendar.models import TenantLocalDays
+from wenze_routing.calendar.schemas import (
+    CalendarYearRead,
+    CalendarYears,
+    LibraryRange,
+    LocalDaysRead,
+    NationalYearRead,
+    StoredLocalDays,
+    StoredYear,
+)
+from wenze_routing.repositories import RoutingRepositories
 
 logger = logging.getLogger(__name__)
 
 
 class CalendarUnavailable(Problem):
-    # The files were put there by an operator, not by the request: a server-side state.
+    # The seed files were put there by an operator, not by the request: a server-side state.
     status = 503
     slug = "calendar-unavailable"
     title = "The working-day calendar cannot be loaded"
@@ -50,119 +53,164 @@ class YearNotCovered(NotFound):
     title = "No official calendar for that year"
 
 
-def _invalid(field: str, reason: str, code: str) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {reason}", extra={"errors": [{"field": field, "reason": reason, "code": code}]})
+class LocalDaysNotFound(NotFound):
+    slug = "local-days-not-found"
+    title = "The tenant has declared no local days for that year"
 
 
-def calendar_directory(data_dir: Path, settings: CalendarSettings | None = None) -> Path:
-    settings = settings if settings is not None else CalendarSettings()
-    return settings.calendar_dir if settings.calendar_dir is not None else data_dir / "calendar"
+def _local_read(row: TenantLocalDays) -> LocalDaysRead:
+    return LocalDaysRead.model_validate({**row.days, "declared_by": row.declared_by, "declared_at": row.declared_at})
 
 
-class CalendarStore:
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self._calendar: WorkingCalendar | None = None
-        self._files: dict[int, str] = {}
-        self._lock = asyncio.Lock()
+class CalendarService:
+    def __init__(self, uow: UnitOfWorkFactory[RoutingRepositories], seed_dir: Path | None) -> None:
+        """``seed_dir``: the operator's read-only directory of national years, if any."""
+        self.uow = uow
+        self.seed_dir = seed_dir
+        self._seeded: tuple[YearDefinition, ...] | None = None
+        self._national: tuple[list[tuple[int, dt.datetime]], WorkingCalendar] | None = None
 
-    @property
-    def calendar(self) -> WorkingCalendar:
-        if self._calendar is None:
-            self._load()
-        assert self._calendar is not None
-        return self._calendar
+    # ------------------------------------------------------------------ counting
 
-    def _load(self) -> None:
+    async def national(self, uow: UnitOfWork[RoutingRepositories]) -> WorkingCalendar:
+        """The national calendar as stored now: library, seed files and loaded years."""
+        stamps = await uow.repos.calendar.national_stamps()
+        if self._national is not None and self._national[0] == stamps:
+            return self._national[1]
+        rows = await uow.repos.calendar.national_years()
+        definitions = {d.year: d for d in self._seed()}
+        definitions.update((row.year, YearDefinition.model_validate(row.definition)) for row in rows)
         try:
-            if self.directory.is_dir():
-                calendar = WorkingCalendar.from_directory(self.directory)
-            else:
-                calendar = WorkingCalendar()
-        except (YearDefinitionError, CalendarConflict) as exc:
-            raise CalendarUnavailable(str(exc)) from exc
-        self._files = self._files_by_year() if calendar.loaded_years else {}
-        self._calendar = calendar
+            calendar = WorkingCalendar(definitions.values())
+        except CalendarConflict as exc:
+            # Only a seed file can disagree with the library: loaded years are checked first.
+            raise CalendarUnavailable(f"the seed directory disagrees with the bundled data: {exc}") from exc
+        self._national = ([(row.year, row.loaded_at) for row in rows], calendar)
+        return calendar
 
-    def _definition_files(self) -> list[Path]:
-        if not self.directory.is_dir():
-            return []
-        return sorted(p for p in self.directory.iterdir() if p.is_file() and p.suffix.lower() in DEFINITION_SUFFIXES)
+    async def for_tenant(self, uow: UnitOfWork[RoutingRepositories], tenant: str) -> WorkingCalendar:
+        """The calendar ``tenant``'s deadlines are counted in: the national one plus its local days."""
+        national = await self.national(uow)
+        rows = await uow.repos.calendar.local_days(tenant)
+        if not rows:
+            return national
+        return national.with_local_days(LocalDays.model_validate(row.days) for row in rows)
 
-    def _files_by_year(self) -> dict[int, str]:
-        found: dict[int, str] = {}
-        for path in self._definition_files():
+    async def tenant_calendar(self, tenant: str) -> WorkingCalendar:
+        async with self.uow() as uow:
+            return await self.for_tenant(uow, tenant)
+
+    def _seed(self) -> tuple[YearDefinition, ...]:
+        if self._seeded is None:
             try:
-                found[load_year_definition(path).year] = path.name
-            except YearDefinitionError:
-                # from_directory has already refused a directory holding such a file.
-                continue
-        return found
+                self._seeded = tuple(load_year_definitions(self.seed_dir)) if self.seed_dir is not None else ()
+            except YearDefinitionError as exc:
+                raise CalendarUnavailable(str(exc)) from exc
+        return self._seeded
 
-    def years(self) -> CalendarYears:
-        calendar = self.calendar
-        library = calendar.library_years
-        covered = sorted({*library, *calendar.loaded_years})
+    # ------------------------------------------------------------------ API
+
+    async def years(self, principal: Principal) -> CalendarYears:
+        # Read models are made inside the unit of work: leaving it expires what it loaded.
+        async with self.uow() as uow:
+            national = await self.national(uow)
+            loaded = {row.year: (row.loaded_by, row.loaded_at) for row in await uow.repos.calendar.national_years()}
+            local = (
+                []
+                if principal.is_platform_operator
+                else [_local_read(row) for row in await uow.repos.calendar.local_days(principal.tenant)]
+            )
+        library = national.library_years
         return CalendarYears(
-            covered=covered,
+            covered=sorted({*library, *national.loaded_years}),
             library=LibraryRange(first=library.start, last=library.stop - 1),
-            loaded=[LoadedYear.of(d, self._files.get(d.year, "")) for d in calendar.definitions],
+            national=[NationalYearRead.of(d, *loaded.get(d.year, (None, None))) for d in national.definitions],
+            local=local,
         )
 
-    def year(self, year: int) -> YearDefinition:
-        calendar = self.calendar
-        for definition in calendar.definitions:
-            if definition.year == year:
-                return definition
-        if year in calendar.library_years:
-            return YearDefinition.from_library(year)
-        raise YearNotCovered(
-            f"no official calendar for {year}: the bundled data covers "
-            f"{calendar.library_years.start}–{calendar.library_years.stop - 1} and {year} has not "
-            f"been loaded; a calendar administrator can PUT /v1/calendar/years/{year}"
-        )
+    async def year(self, principal: Principal, year: int) -> CalendarYearRead:
+        async with self.uow() as uow:
+            national = await self.national(uow)
+            row = None
+            if not principal.is_platform_operator:
+                row = await uow.repos.calendar.local_year(principal.tenant, year)
+            local = _local_read(row) if row is not None else None
+        definition = next((d for d in national.definitions if d.year == year), None)
+        if definition is None:
+            if year not in national.library_years:
+                raise YearNotCovered(
+                    f"no official calendar for {year}: the bundled data covers {national.library_years.start}–"
+                    f"{national.library_years.stop - 1} and {year} has not been loaded; a platform operator "
+                    f"can PUT /v1/calendar/years/{year}"
+                )
+            definition = YearDefinition.from_library(year)
+        return CalendarYearRead(year=year, national=definition, local=local)
 
-    async def store(self, year: int, definition: YearDefinition, principal: Principal) -> StoredYear:
+    async def load_national(self, principal: Principal, year: int, definition: YearDefinition) -> StoredYear:
         if definition.year != year:
-            raise _invalid("body.year", f"is {definition.year}, the path names {year}", "year_mismatch")
-        async with self._lock:
-            current = self.calendar
+            raise invalid("body.year", f"is {definition.year}, the path names {year}")
+        async with self.uow() as uow:
+            national = await self.national(uow)
             try:
-                updated = current.with_year(definition)
+                national.with_year(definition)
             except CalendarConflict as exc:
                 # Either a date is mistyped or the notice really differs from the bundled
                 # data; the message lists the days and names the flag for the latter.
-                raise _invalid("body", str(exc), "disagrees_with_library") from exc
-            created = year not in current.loaded_years
-            name = self._files.get(year) or f"{year}.yaml"
-            self._write(name, definition)
-            self._files[year] = name
-            self._calendar = updated
-        logger.info(
-            "calendar year %s loaded into %s by %s of %s",
-            year,
-            self.directory / name,
-            principal.username,
-            principal.tenant,
-        )
-        return StoredYear(created=created, loaded=LoadedYear.of(definition, name), definition=definition)
+                raise invalid("body", str(exc)) from exc
+            row = await uow.repos.calendar.store_national(year, definition.model_dump(mode="json"), principal.username)
+            stored = StoredYear(
+                created=year not in national.loaded_years,
+                loaded=NationalYearRead.of(definition, row.loaded_by, row.loaded_at),
+                definition=definition,
+            )
+            await uow.commit()
+        logger.info("national calendar year %s loaded by platform operator %.120s", year, principal.username)
+        return stored
 
-    def _write(self, name: str, definition: YearDefinition) -> None:
-        # An operator's own file for the year keeps its name and format, so the directory
-        # never defines the year twice (which from_directory refuses).
-        fmt = "json" if Path(name).suffix.lower() in JSON_SUFFIXES else "yaml"
-        self.directory.mkdir(parents=True, exist_ok=True)
-        target = self.directory / name
-        partial = self.directory / f".{name}.partial"
-        partial.write_text(dumps_year_definition(definition, format=fmt), encoding="utf-8")
-        os.replace(partial, target)
+    async def local(self, principal: Principal, year: int) -> LocalDaysRead:
+        async with self.uow() as uow:
+            row = await uow.repos.calendar.local_year(principal.tenant, year)
+            if row is None:
+                detail = f"{principal.tenant} has declared no local days for {year}"
+                raise LocalDaysNotFound(detail, extra={"year": year})
+            return _local_read(row)
+
+    async def declare_local(self, principal: Principal, year: int, days: LocalDays) -> StoredLocalDays:
+        if days.year != year:
+            raise invalid("body.year", f"is {days.year}, the path names {year}")
+        async with self.uow() as uow:
+            national = await self.national(uow)
+            if not national.covers(year):
+                raise invalid(
+                    "path.year",
+                    f"{year} has no national calendar yet; local days change a national year, "
+                    "which a platform operator loads first",
+                )
+            _check_against_national(national, days)
+            created = await uow.repos.calendar.local_year(principal.tenant, year) is None
+            row = await uow.repos.calendar.store_local(
+                principal.tenant, year, days.model_dump(mode="json"), principal.username
+            )
+            stored = StoredLocalDays(created=created, local=_local_read(row))
+            await uow.commit()
+        logger.info("local days of %s in %s declared by %.120s", principal.tenant, year, principal.username)
+        return stored
 
 
-async def calendar_store(request: Request) -> CalendarStore:
-    """The process's store, created on first use from the service settings."""
-    state = request.app.state
-    store = getattr(state, "calendar_store", None)
-    if store is None:
-        store = CalendarStore(calendar_directory(state.runtime.settings.data_dir))
-        state.calendar_store = store
-    return store
+def _check_against_national(national: WorkingCalendar, days: LocalDays) -> None:
+    """A local change must change something: a day off on a national working day, a working
+    day on a national day off."""
+    for i, day in enumerate(days.days_off):
+        if not national.is_working_day(day.date):
+            raise invalid(
+                f"body.days_off.{i}.date",
+                f"{day.date} is a day off nationally already ({national.holiday_name(day.date) or 'weekend'}); "
+                "a local day off is a national working day the tenant does not work",
+            )
+    for i, day in enumerate(days.working_days):
+        if national.is_working_day(day.date):
+            raise invalid(
+                f"body.working_days.{i}.date",
+                f"{day.date} is a national working day already; a local working day is a national day off "
+                "the tenant works",
+            )

@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
-from wenze.auth import Principal, get_principal
-from wenze_routing.calendar.service import CalendarStore, calendar_store
+from wenze.auth import Principal, get_tenant_principal
+from wenze_routing.calendar.endpoints import calendar_service
+from wenze_routing.calendar.service import CalendarService
 from wenze_routing.rules.schemas import (
     ArticleRead,
     DecisionInfo,
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/v1/rules", tags=["rules"])
 
 # Reading rules needs no capability: every user of a tenant works under its rules. The
 # tenant is the token's, so a caller only ever reads its own tenant's pack.
-Caller = Annotated[Principal, Depends(get_principal)]
+Caller = Annotated[Principal, Depends(get_tenant_principal)]
 Service = Annotated[RulesService, Depends(RulesService)]
 DecisionName = Annotated[str, Path(max_length=200, description="a decision of the caller's tenant's pack")]
 
@@ -80,7 +81,8 @@ async def evaluate_decision(
     name: DecisionName,
     data: EvaluationCreate,
     service: Service,
-    calendar: Annotated[CalendarStore, Depends(calendar_store)],
+    calendars: Annotated[CalendarService, Depends(calendar_service)],
     principal: Caller,
 ) -> EvaluationRead:
-    return service.evaluate(principal.tenant, name, data, calendar.calendar)
+    # The tenant's own calendar: the national one with its local days.
+    return service.evaluate(principal.tenant, name, data, await calendars.tenant_calendar(principal.tenant))

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from wenze.calendar import WorkingCalendar, china_today
+from wenze.calendar import WorkingCalendar
 from wenze.problems import NotFound, Problem, ValidationFailed
 from wenze.rules import (
     ConflictError,
@@ -140,7 +140,7 @@ def problem_for(exc: RulesError, decision: str = "") -> Problem:
         return NoRuleMatched(exc.message, extra=detail)
     if isinstance(exc, DeadlineUncomputableError):
         year = exc.detail.get("year")
-        hint = f" A calendar administrator can load it with PUT /v1/calendar/years/{year}." if year else ""
+        hint = f" A platform operator can load it with PUT /v1/calendar/years/{year}." if year else ""
         return CalendarYearMissing(exc.message + hint, extra=detail)
     if isinstance(exc, ConflictError):
         return ConflictingOutputs(exc.message, extra=detail)
@@ -250,7 +250,7 @@ class RulesService:
 
     def evaluate(self, tenant: str, name: str, request: EvaluationCreate, calendar: WorkingCalendar) -> EvaluationRead:
         pack = self.pack(tenant)
-        on = request.on or china_today()
+        on = request.on or pack.today()
         try:
             decision = pack.decision(name)
             _check_facts(name, decision.inputs, request.facts)

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from wenze.auth import Principal, require
 from wenze.auth.capabilities import MATTER_READ, ROUTING_OVERRIDE
+from wenze.http.idempotency import Idempotency
+from wenze_routing.slips.models import SlipState
 from wenze_routing.slips.schemas import OverrideCreate, SlipEventRead, SlipRead
 from wenze_routing.slips.service import RoutingService
 
@@ -25,7 +27,7 @@ async def list_slips(
     service: Service,
     principal: Reader,
     matter_id: Annotated[str | None, Query(max_length=36)] = None,
-    state: Annotated[str | None, Query(pattern="^(in_consultation|routed|awaiting_handler|reclassified)$")] = None,
+    state: SlipState | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[SlipRead]:
     return await service.list(principal, matter_id, state, limit)
@@ -55,5 +57,6 @@ async def override_slip(
     data: OverrideCreate,
     service: Service,
     principal: Annotated[Principal, Depends(require(ROUTING_OVERRIDE))],
+    idempotency: Idempotency,
 ) -> SlipRead:
-    return await service.override(principal, slip_id, data.handler, data.reason)
+    return SlipRead.model_validate(await service.override(principal, slip_id, data.handler, data.reason, idempotency))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wenze.problems import NotFound
+from wenze.problems import Conflict, NotFound
 
 
 class SlipNotFound(NotFound):
@@ -9,3 +9,8 @@ class SlipNotFound(NotFound):
 
     def __init__(self, slip_id: str) -> None:
         super().__init__(f"no routing slip {slip_id} in the caller's tenant", extra={"slip_id": slip_id})
+
+
+class SlipStateConflict(Conflict):
+    slug = "slip-state-conflict"
+    title = "Not possible in the routing slip's current state"

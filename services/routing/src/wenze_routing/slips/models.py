@@ -1,12 +1,41 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.states import StateMachine
 from wenze.ids import new_id
+from wenze_routing.slips.errors import SlipStateConflict
+
+
+class SlipState(StrEnum):
+    IN_CONSULTATION = "in_consultation"
+    """The pack requires a consultation (会商) before the handler is fixed."""
+    ROUTED = "routed"
+    """The handler (or, for a matter without a known target, the investigating office) is fixed."""
+    AWAITING_HANDLER = "awaiting_handler"
+    """The rules name no handler; an office holding ``routing:override`` names one."""
+    RECLASSIFIED = "reclassified"
+    """The investigation identified the targets; each is routed on a child slip."""
+
+
+OPEN = (SlipState.IN_CONSULTATION, SlipState.ROUTED, SlipState.AWAITING_HANDLER)
+
+SLIPS = StateMachine(
+    "routing slip",
+    SlipState,
+    {
+        "conclude_consultation": (SlipState.IN_CONSULTATION, SlipState.ROUTED),
+        # Again and again if need be: a routed slip may be overridden, an overridden one too.
+        "override": (OPEN, SlipState.ROUTED),
+        "reclassify": (OPEN, SlipState.RECLASSIFIED),
+    },
+    refusal=SlipStateConflict,
+)
 
 
 class RoutingSlip(Base):
@@ -22,6 +51,9 @@ class RoutingSlip(Base):
     # Set on slips made after an investigation identified the targets of a targetless matter.
     parent_slip_id: Mapped[str | None] = mapped_column(UUIDStr)
     state: Mapped[str] = mapped_column(String(30))
+    # Counts the slip's moves: a move that keeps the state (an override of a routed slip)
+    # must still fail when another request moved the slip first.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     source: Mapped[str] = mapped_column(String(60))
     summary: Mapped[str] = mapped_column(Text)
     facts: Mapped[str] = mapped_column(Text)

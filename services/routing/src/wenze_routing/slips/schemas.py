@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from wenze.http.types import Code, text
+from wenze_routing.slips.models import SlipState
 
 
 class SlipRead(BaseModel):
@@ -19,7 +20,7 @@ class SlipRead(BaseModel):
     matter_id: str
     matter_number: str
     parent_slip_id: str | None
-    state: str = Field(description="in_consultation, routed, awaiting_handler or reclassified")
+    state: SlipState
     source: str
     summary: str
     facts: str

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from wenze.auth import Principal
-from wenze.auth.capabilities import ROUTING_OVERRIDE
-from wenze.auth.errors import MissingCapability
-from wenze.db import UnitOfWorkFactory
+from wenze.calendar import WorkingCalendar
+from wenze.db import UnitOfWork, UnitOfWorkFactory, utcnow
+from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events import (
     ConsultationConcluded,
     ConsultationRequested,
@@ -25,12 +25,13 @@ from wenze.events import (
     TargetsIdentified,
     TargetSnapshot,
 )
-from wenze.problems import Conflict, invalid
+from wenze.problems import invalid
 from wenze.rules import Evaluation, RulePack, RulesError, get_pack
 from wenze.rules.facts import matter_facts, target_facts
+from wenze_routing.calendar.service import CalendarService
 from wenze_routing.repositories import RoutingRepositories
-from wenze_routing.slips.errors import SlipNotFound
-from wenze_routing.slips.models import RoutingSlip
+from wenze_routing.slips.errors import SlipNotFound, SlipStateConflict
+from wenze_routing.slips.models import SLIPS, RoutingSlip, SlipState
 from wenze_routing.slips.repository import SLIP_NUMBERING
 from wenze_routing.slips.schemas import SlipEventRead, SlipRead
 
@@ -38,12 +39,9 @@ CONSUMER_ACCEPTED = "routing-accepted"
 CONSUMER_CONCLUDED = "routing-consultation-concluded"
 CONSUMER_IDENTIFIED = "routing-targets-identified"
 
-IN_CONSULTATION = "in_consultation"
-ROUTED = "routed"
-AWAITING_HANDLER = "awaiting_handler"
-RECLASSIFIED = "reclassified"
-
 SYSTEM = "system"
+
+Uow = UnitOfWork[RoutingRepositories]
 
 
 def _codes(value: Any) -> list[str]:
@@ -66,10 +64,10 @@ def _steps(raw: Sequence[dict[str, Any]] | None) -> list[RuleStep]:
     ]
 
 
-def routing_opinion(pack: RulePack, outcome: dict[str, Any], state: str) -> str:
+def routing_opinion(pack: RulePack, outcome: dict[str, Any], state: SlipState) -> str:
     """The routing opinion (分办意见) written on the slip, in the tenant's own office names."""
     names = lambda codes: "、".join(_label(pack, c) for c in codes)  # noqa: E731
-    if state == IN_CONSULTATION:
+    if state == SlipState.IN_CONSULTATION:
         lead = outcome.get("consultation_lead")
         opinion = f"由{_label(pack, lead)}牵头会商" if lead else "会商"
         opinion += f"（{names(_codes(outcome.get('consultation_participants')))}）后确定承办部门"
@@ -91,8 +89,9 @@ def routing_opinion(pack: RulePack, outcome: dict[str, Any], state: str) -> str:
 
 
 class RoutingService:
-    def __init__(self, uow: UnitOfWorkFactory[RoutingRepositories]):
+    def __init__(self, uow: UnitOfWorkFactory[RoutingRepositories], calendars: CalendarService):
         self.uow = uow
+        self.calendars = calendars
 
     # ------------------------------------------------------------------ consumers
 
@@ -101,85 +100,90 @@ class RoutingService:
 
     async def route_accepted_batch(self, events: Sequence[MatterAccepted]) -> None:
         """Route a fetched batch of accepted matters in one transaction: one inbox look-up, one
-        counter update per tenant and year, one flush of all slips, one commit. Slips are
-        numbered in event order; if anything fails the whole batch rolls back (numbers
-        included) and the consumer retries event by event."""
-        async with self.uow() as tx:
-            seen = await tx.repos.inbox.seen_many([str(e.event_id) for e in events], CONSUMER_ACCEPTED)
-            todo: list[tuple[MatterAccepted, RulePack, list[list[TargetSnapshot]]]] = []
+        counter update per tenant and year, one insert of all slips, one commit. Slips are
+        numbered in event order, in the year they are issued in; if anything fails the whole
+        batch rolls back (numbers included) and the consumer retries event by event."""
+        now = utcnow()
+        async with self.uow() as uow:
+            seen = await uow.repos.inbox.seen_many([str(e.event_id) for e in events], CONSUMER_ACCEPTED)
+            todo: list[tuple[MatterAccepted, RulePack, WorkingCalendar, dt.date, list[list[TargetSnapshot]]]] = []
+            calendars: dict[str, WorkingCalendar] = {}
             for event in events:
                 if str(event.event_id) in seen:
                     continue
                 seen.add(str(event.event_id))  # the same event twice in one batch opens one slip
-                tx.repos.inbox.record(str(event.event_id), CONSUMER_ACCEPTED, event.subject)
+                uow.repos.inbox.record(str(event.event_id), CONSUMER_ACCEPTED, event.subject)
                 pack = get_pack(event.tenant)
+                if pack.tenant not in calendars:
+                    calendars[pack.tenant] = await self.calendars.for_tenant(uow, pack.tenant)
                 targets = list(event.targets)
                 # One slip per target where the pack routes per target, else one for the matter.
-                todo.append(
-                    (event, pack, [[t] for t in targets] if pack.route_per_target and len(targets) > 1 else [targets])
-                )
+                groups = [[t] for t in targets] if pack.route_per_target and len(targets) > 1 else [targets]
+                todo.append((event, pack, calendars[pack.tenant], pack.local_date(now), groups))
             if not todo:
-                await tx.commit()
+                await uow.commit()
                 return
             # Numbers are reserved per (tenant, year) in one update and handed out in event order.
             needed: dict[tuple[str, int], int] = {}
-            for event, pack, groups in todo:
-                key = (pack.tenant, event.relevant_date.year)
+            for _, pack, _, issued_on, groups in todo:
+                key = (pack.tenant, issued_on.year)
                 needed[key] = needed.get(key, 0) + len(groups)
             next_seq: dict[tuple[str, int], int] = {}
             for (tenant, year), count in needed.items():
-                next_seq[(tenant, year)] = (await tx.repos.slips.reserve_numbers(tenant, year, count)).start
+                next_seq[(tenant, year)] = (await uow.repos.slips.reserve_numbers(tenant, year, count)).start
             opened: list[tuple[RoutingSlip, dict]] = []
-            for event, pack, groups in todo:
-                key = (pack.tenant, event.relevant_date.year)
+            for event, pack, calendar, issued_on, groups in todo:
+                key = (pack.tenant, issued_on.year)
                 for group in groups:
-                    opened.append(self._build_slip(pack, event, group, None, next_seq[key]))
+                    opened.append(self._build_slip(pack, calendar, event, group, None, next_seq[key], issued_on))
                     next_seq[key] += 1
-            for slip, _ in opened:
-                tx.repos.slips.add(slip)
-            await tx.session.flush()
+            await uow.repos.slips.add([slip for slip, _ in opened])
             for slip, outcome in opened:
-                self._announce(tx, slip, outcome)
-            await tx.commit()
+                self._announce(uow, slip, outcome)
+            await uow.commit()
 
     async def conclude_consultation(self, event: ConsultationConcluded) -> None:
-        async with self.uow() as tx:
-            if await tx.repos.inbox.seen(str(event.event_id), CONSUMER_CONCLUDED):
+        async with self.uow() as uow:
+            if await uow.repos.inbox.seen(str(event.event_id), CONSUMER_CONCLUDED):
                 return
-            tx.repos.inbox.record(str(event.event_id), CONSUMER_CONCLUDED, event.subject)
-            slip = await tx.repos.slips.get(event.tenant, str(event.slip_id), for_update=True)
-            if slip is None or slip.state != IN_CONSULTATION:
-                # Overridden meanwhile, or not ours: the consultation no longer decides.
-                await tx.commit()
-                return
-            pack = get_pack(event.tenant)
-            self._fix_handler(
-                tx,
-                pack,
-                slip,
-                event.handler,
-                fixed_by="consultation",
-                actor=SYSTEM,
-                office=None,
-                detail={
+            uow.repos.inbox.record(str(event.event_id), CONSUMER_CONCLUDED, event.subject)
+            slip = await uow.repos.slips.get(event.tenant, str(event.slip_id))
+            # Overridden meanwhile (before or at the same moment), or not ours: the
+            # consultation no longer decides, and the event is done with.
+            if slip is not None and SLIPS.allows("conclude_consultation", slip.state):
+                detail = {
                     "consultation_id": str(event.consultation_id),
                     "decided_at_level": event.decided_at_level,
                     "approved_by": event.approved_by,
-                },
-            )
-            await tx.commit()
+                }
+                try:
+                    await self._fix_handler(
+                        uow,
+                        get_pack(event.tenant),
+                        slip,
+                        event.handler,
+                        action="conclude_consultation",
+                        fixed_by="consultation",
+                        actor=SYSTEM,
+                        office=None,
+                        detail=detail,
+                    )
+                except SlipStateConflict:
+                    pass
+            await uow.commit()
 
     async def route_identified(self, event: TargetsIdentified) -> None:
-        async with self.uow() as tx:
-            if await tx.repos.inbox.seen(str(event.event_id), CONSUMER_IDENTIFIED):
+        async with self.uow() as uow:
+            if await uow.repos.inbox.seen(str(event.event_id), CONSUMER_IDENTIFIED):
                 return
-            tx.repos.inbox.record(str(event.event_id), CONSUMER_IDENTIFIED, event.subject)
-            parent = await tx.repos.slips.get(event.tenant, str(event.slip_id), for_update=True)
-            if parent is None or parent.state == RECLASSIFIED:
-                await tx.commit()
+            uow.repos.inbox.record(str(event.event_id), CONSUMER_IDENTIFIED, event.subject)
+            parent = await uow.repos.slips.get(event.tenant, str(event.slip_id))
+            if parent is None or not SLIPS.allows("reclassify", parent.state):
+                await uow.commit()
                 return
-            parent.state = RECLASSIFIED
-            tx.repos.slips.record(
+            # Refused if an override moved the slip at the same moment: the event is retried.
+            await uow.repos.slips.move(parent, "reclassify")
+            uow.repos.slips.record(
                 parent,
                 SYSTEM,
                 None,
@@ -191,93 +195,95 @@ class RoutingService:
                 parent.citations,
             )
             pack = get_pack(event.tenant)
+            calendar = await self.calendars.for_tenant(uow, pack.tenant)
             # Each identified target is classified and routed on its own.
             for target in event.targets:
-                await self._open_slip(tx, pack, parent, [target], parent=parent)
-            await tx.commit()
+                await self._open_slip(uow, pack, calendar, parent, [target])
+            await uow.commit()
 
     # ------------------------------------------------------------------ API
 
-    async def override(self, principal: Principal, slip_id: str, handler: str, reason: str) -> SlipRead:
-        if not principal.has(ROUTING_OVERRIDE):
-            raise MissingCapability(ROUTING_OVERRIDE)
+    async def override(
+        self, principal: Principal, slip_id: str, handler: str, reason: str, idempotency: IdempotentRequest | None
+    ) -> dict:
+        """Fix ``handler`` against the rules' outcome, once per ``Idempotency-Key``; of two
+        overrides racing for one slip, the second is refused with a 409."""
         pack = get_pack(principal.tenant)
-        if handler not in pack.vocabulary.get("offices", {}):
-            raise invalid(
-                "body.handler",
-                f"{handler!r} is not an office of {principal.tenant}: "
-                + ", ".join(sorted(pack.vocabulary.get("offices", {}))),
-            )
-        if not reason.strip():
-            raise invalid("body.reason", "an override needs a written reason")
-        async with self.uow() as tx:
-            slip = await tx.repos.slips.get(principal.tenant, slip_id, for_update=True)
+        offices = pack.vocabulary.get("offices", {})
+        if handler not in offices:
+            known = ", ".join(sorted(offices))
+            raise invalid("body.handler", f"{handler!r} is not an office of {principal.tenant}: {known}")
+
+        async def act(uow: Uow) -> dict:
+            slip = await uow.repos.slips.get(principal.tenant, slip_id)
             if slip is None:
                 raise SlipNotFound(slip_id)
-            if slip.state == RECLASSIFIED:
-                raise Conflict(
-                    "this slip's targets were identified and routed on their own slips", extra={"state": slip.state}
-                )
-            self._fix_handler(
-                tx,
+            await self._fix_handler(
+                uow,
                 pack,
                 slip,
                 handler,
+                action="override",
                 fixed_by="override",
                 actor=principal.username,
                 office=principal.office,
                 detail={"reason": reason, "previous_handler": slip.handler, "previous_state": slip.state},
+                refusal="this slip's targets were identified and routed on their own slips",
             )
-            await tx.session.flush()
-            read = SlipRead.model_validate(slip)
-            await tx.commit()
-            return read
+            return SlipRead.model_validate(slip).model_dump(mode="json")
+
+        return await run_once(self.uow, idempotency, act)
 
     async def get(self, principal: Principal, slip_id: str) -> SlipRead:
-        async with self.uow() as tx:
-            slip = await tx.repos.slips.get(principal.tenant, slip_id)
+        async with self.uow() as uow:
+            slip = await uow.repos.slips.get(principal.tenant, slip_id)
             if slip is None:
                 raise SlipNotFound(slip_id)
             return SlipRead.model_validate(slip)
 
-    async def list(self, principal: Principal, matter_id: str | None, state: str | None, limit: int) -> list[SlipRead]:
-        async with self.uow() as tx:
-            slips = await tx.repos.slips.list(principal.tenant, matter_id=matter_id, state=state, limit=limit)
+    async def list(
+        self, principal: Principal, matter_id: str | None, state: SlipState | None, limit: int
+    ) -> list[SlipRead]:
+        async with self.uow() as uow:
+            slips = await uow.repos.slips.list(principal.tenant, matter_id=matter_id, state=state, limit=limit)
             return [SlipRead.model_validate(s) for s in slips]
 
     async def timeline(self, principal: Principal, slip_id: str) -> list[SlipEventRead]:
-        async with self.uow() as tx:
-            if await tx.repos.slips.get(principal.tenant, slip_id) is None:
+        async with self.uow() as uow:
+            if await uow.repos.slips.get(principal.tenant, slip_id) is None:
                 raise SlipNotFound(slip_id)
-            return [SlipEventRead.model_validate(e) for e in await tx.repos.slips.timeline(slip_id)]
+            return [SlipEventRead.model_validate(e) for e in await uow.repos.slips.timeline(slip_id)]
 
     # ------------------------------------------------------------------ internals
 
     async def _open_slip(
         self,
-        tx,
+        uow: Uow,
         pack: RulePack,
-        matter: MatterAccepted | RoutingSlip,
+        calendar: WorkingCalendar,
+        parent: RoutingSlip,
         targets: list[TargetSnapshot],
-        parent: RoutingSlip | None,
     ) -> RoutingSlip:
-        on = matter.relevant_date
-        (seq,) = await tx.repos.slips.reserve_numbers(pack.tenant, on.year)
-        slip, detail = self._build_slip(pack, matter, targets, parent, seq)
-        tx.repos.slips.add(slip)
-        await tx.session.flush()
-        self._announce(tx, slip, detail)
+        issued_on = pack.today()
+        (seq,) = await uow.repos.slips.reserve_numbers(pack.tenant, issued_on.year)
+        slip, detail = self._build_slip(pack, calendar, parent, targets, parent, seq, issued_on)
+        await uow.repos.slips.add([slip])
+        self._announce(uow, slip, detail)
         return slip
 
     def _build_slip(
         self,
         pack: RulePack,
+        calendar: WorkingCalendar,
         matter: MatterAccepted | RoutingSlip,
         targets: list[TargetSnapshot],
         parent: RoutingSlip | None,
         seq: int,
+        issued_on: dt.date,
     ) -> tuple[RoutingSlip, dict]:
-        """The slip for ``targets`` numbered ``seq``, and the detail of its ``opened`` entry."""
+        """The slip for ``targets`` numbered ``seq`` of the year it is issued in, and the detail
+        of its ``opened`` entry. The matter's relevant date decides which rules apply, never the
+        number: a client chooses that date."""
         if parent is None:
             assert isinstance(matter, MatterAccepted)
             source, summary, facts_text = matter.source, matter.summary, matter.facts
@@ -293,17 +299,19 @@ class RoutingService:
             }
         if targets:
             facts |= target_facts(targets[0])
-        evaluation, error = self._evaluate(pack, facts, on)
+        evaluation, error = self._evaluate(pack, calendar, facts, on)
         outcome = evaluation.outcome if evaluation else {}
         if outcome.get("consultation_required"):
-            state = IN_CONSULTATION
+            state = SlipState.IN_CONSULTATION
         elif outcome.get("handler") or outcome.get("investigated_by"):
-            state = ROUTED
+            state = SlipState.ROUTED
         else:
-            state = AWAITING_HANDLER
+            state = SlipState.AWAITING_HANDLER
+        routed = state == SlipState.ROUTED
+        # A new slip starts in the state the rules give it; every later change is a move.
         slip = RoutingSlip(
             tenant=pack.tenant,
-            number=pack.number(SLIP_NUMBERING, on.year, seq, on=on),
+            number=pack.number(SLIP_NUMBERING, issued_on.year, seq, on=issued_on),
             matter_id=matter_id,
             matter_number=matter_number,
             parent_slip_id=parent.id if parent else None,
@@ -318,53 +326,55 @@ class RoutingService:
             explanation=[f.model_dump(mode="json") for f in evaluation.explanation] if evaluation else [],
             citations=[c.text for c in evaluation.citations] if evaluation else [],
             opinion=routing_opinion(pack, outcome, state),
-            handler=outcome.get("handler") if state == ROUTED else None,
+            handler=outcome.get("handler") if routed else None,
             cc=_codes(outcome.get("cc")),
-            fixed_by="rules" if state == ROUTED else None,
+            fixed_by="rules" if routed else None,
         )
         detail = {"facts": facts, "outcome": outcome}
         if error is not None:
             detail["rules_error"] = error
         return slip, detail
 
-    def _announce(self, tx, slip: RoutingSlip, detail: dict) -> None:
+    def _announce(self, uow: Uow, slip: RoutingSlip, detail: dict) -> None:
         """The ``opened`` timeline entry and the slip's event (after the slip has its id)."""
-        tx.repos.slips.record(slip, SYSTEM, None, "opened", detail, slip.citations)
-        if slip.state == IN_CONSULTATION:
-            tx.publish(self._consultation_requested(slip, slip.outcome))
-        elif slip.state == ROUTED:
-            tx.publish(self._routed(slip))
+        uow.repos.slips.record(slip, SYSTEM, None, "opened", detail, slip.citations)
+        if slip.state == SlipState.IN_CONSULTATION:
+            uow.publish(self._consultation_requested(slip, slip.outcome))
+        elif slip.state == SlipState.ROUTED:
+            uow.publish(self._routed(slip))
 
     @staticmethod
-    def _evaluate(pack: RulePack, facts: dict[str, Any], on: dt.date) -> tuple[Evaluation | None, dict | None]:
+    def _evaluate(
+        pack: RulePack, calendar: WorkingCalendar, facts: dict[str, Any], on: dt.date
+    ) -> tuple[Evaluation | None, dict | None]:
         decision = pack.workflow_decision("routing")
         if decision is None:
             return None, {"code": "no_routing_step", "message": f"{pack.tenant}'s pack binds no routing decision"}
         try:
-            return pack.evaluate(decision, facts, on=on), None
+            return pack.evaluate(decision, facts, on=on, calendar=calendar), None
         except RulesError as exc:
             return None, exc.to_dict()
 
-    def _fix_handler(
+    async def _fix_handler(
         self,
-        tx,
+        uow: Uow,
         pack: RulePack,
         slip: RoutingSlip,
         handler: str,
         *,
+        action: str,
         fixed_by: str,
         actor: str,
         office: str | None,
         detail: dict,
+        refusal: str | None = None,
     ) -> None:
-        slip.handler = handler
-        slip.fixed_by = fixed_by
-        slip.state = ROUTED
-        slip.opinion = routing_opinion(pack, {**slip.outcome, "handler": handler, "investigated_by": None}, ROUTED)
-        tx.repos.slips.record(
+        opinion = routing_opinion(pack, {**slip.outcome, "handler": handler, "investigated_by": None}, SlipState.ROUTED)
+        await uow.repos.slips.move(slip, action, detail=refusal, handler=handler, fixed_by=fixed_by, opinion=opinion)
+        uow.repos.slips.record(
             slip, actor, office, f"routed_by_{fixed_by}", {"handler": handler, **detail}, slip.citations
         )
-        tx.publish(self._routed(slip))
+        uow.publish(self._routed(slip))
 
     @staticmethod
     def _targets(slip: RoutingSlip) -> list[TargetSnapshot]:

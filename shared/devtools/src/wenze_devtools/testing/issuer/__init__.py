@@ -2,7 +2,8 @@
 
 It serves Keycloak's paths and claim shapes, so python-keycloak and
 :class:`wenze.auth.TokenVerifier` work against it exactly as against a real Keycloak.
-Demo users are in ``demo_users/<realm>.yaml`` (password ``wenze``).
+Demo users are in ``demo_users/<realm>.yaml`` (password ``wenze``): one realm per tenant, and
+``wenze-platform`` for platform operators.
 """
 
 from wenze_devtools.testing.issuer.app import create_issuer_app
@@ -15,6 +16,8 @@ from wenze_devtools.testing.issuer.realms import (
     DEFAULT_REALMS,
     INTEGRATOR_CLIENT,
     INTEGRATOR_ROLES,
+    PLATFORM_REALM,
+    TENANT_REALMS,
     WEB_CLIENT,
     DemoUser,
     load_demo_users,
@@ -27,6 +30,8 @@ __all__ = [
     "DEFAULT_REALMS",
     "INTEGRATOR_CLIENT",
     "INTEGRATOR_ROLES",
+    "PLATFORM_REALM",
+    "TENANT_REALMS",
     "WEB_CLIENT",
     "DemoUser",
     "Issuer",

@@ -17,9 +17,13 @@ from wenze.auth.capabilities import (
     MATTER_READ,
     MATTER_SUBMIT,
 )
+from wenze.config import DEFAULT_PLATFORM_REALM
 from wenze_devtools.testing.issuer.keys import SigningKey
 
-DEFAULT_REALMS = ("wenze-kunshan", "wenze-jintan", "wenze-zhenxiong", "wenze-hubei")
+TENANT_REALMS = ("wenze-kunshan", "wenze-jintan", "wenze-zhenxiong", "wenze-hubei")
+# Platform operators' realm: national calendar years, never a tenant's data.
+PLATFORM_REALM = DEFAULT_PLATFORM_REALM
+DEFAULT_REALMS = (*TENANT_REALMS, PLATFORM_REALM)
 API_CLIENT = "wenze-api"
 WEB_CLIENT = "wenze-web"
 INTEGRATOR_CLIENT = "wenze-integrator"
@@ -90,18 +94,21 @@ def service_account_id(realm: str, client_id: str) -> str:
     return str(uuid.uuid5(_ID_NAMESPACE, f"{realm}/service-account-{client_id}"))
 
 
-def standard_clients(api_secret: str, integrator_secret: str) -> dict[str, Client]:
+def standard_clients(api_secret: str, integrator_secret: str, *, integrator: bool = True) -> dict[str, Client]:
     clients = [
         Client(WEB_CLIENT, public=True),
         Client(API_CLIENT, public=False, secret=api_secret),
-        Client(
-            INTEGRATOR_CLIENT,
-            public=False,
-            secret=integrator_secret,
-            direct_access=False,
-            service_account_roles=INTEGRATOR_ROLES,
-        ),
     ]
+    if integrator:
+        clients.append(
+            Client(
+                INTEGRATOR_CLIENT,
+                public=False,
+                secret=integrator_secret,
+                direct_access=False,
+                service_account_roles=INTEGRATOR_ROLES,
+            )
+        )
     return {c.client_id: c for c in clients}
 
 
@@ -163,7 +170,8 @@ def build_realms(
             name=name,
             display_name=display_name,
             users={u.username: u for u in users},
-            clients=standard_clients(api_secret, integrator_secret),
+            # Integrators submit matters to a tenant; the platform realm has none.
+            clients=standard_clients(api_secret, integrator_secret, integrator=name != PLATFORM_REALM),
             keys=[keys[name]],
         )
     return realms

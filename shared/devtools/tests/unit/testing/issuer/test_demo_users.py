@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from wenze.auth.capabilities import CAPABILITIES
-from wenze_devtools.testing.issuer import DEFAULT_REALMS, load_demo_users
+from wenze_devtools.testing.issuer import DEFAULT_REALMS, PLATFORM_REALM, TENANT_REALMS, load_demo_users
 
 INTAKE_OFFICES = {
     "wenze-kunshan": "党风政风监督室",
@@ -25,10 +25,17 @@ def demo() -> dict:
 
 
 def test_every_realm_has_users(demo: dict) -> None:
-    assert set(demo) == set(DEFAULT_REALMS)
-    for realm in DEFAULT_REALMS:
+    assert set(demo) == set(DEFAULT_REALMS) == {*TENANT_REALMS, PLATFORM_REALM}
+    for realm in TENANT_REALMS:
         _, users = demo[realm]
         assert len(users) >= 4, realm
+
+
+def test_the_platform_realm_holds_an_operator_of_no_office(demo: dict) -> None:
+    _, users = demo[PLATFORM_REALM]
+    (operator,) = users
+    assert (operator.username, operator.password, operator.roles) == ("platform-ops", "wenze", ("calendar:admin",))
+    assert operator.office is None and not operator.cadre_authority and not operator.linked_units
 
 
 def test_one_user_per_office_and_ascii_usernames(demo: dict) -> None:
@@ -42,7 +49,8 @@ def test_one_user_per_office_and_ascii_usernames(demo: dict) -> None:
 
 
 def test_only_the_intake_office_may_accept(demo: dict) -> None:
-    for realm, (_, users) in demo.items():
+    for realm in TENANT_REALMS:
+        _, users = demo[realm]
         accepting = office_names([u for u in users if "matter:accept" in u.roles])
         assert accepting == [INTAKE_OFFICES[realm]], realm
 
@@ -55,8 +63,9 @@ def test_offices_are_named_in_the_rule_documents(demo: dict) -> None:
     assert {"纪检监察机关", "组织人事部门"} <= offices["wenze-hubei"]
 
 
-def test_every_capability_is_held_by_someone_in_each_realm(demo: dict) -> None:
-    for realm, (_, users) in demo.items():
+def test_every_capability_is_held_by_someone_in_each_tenant_realm(demo: dict) -> None:
+    for realm in TENANT_REALMS:
+        _, users = demo[realm]
         held = set().union(*(u.roles for u in users))
         assert held == CAPABILITIES, (realm, CAPABILITIES - held)
 
