@@ -34,6 +34,7 @@ from wenze_review.errors import (
     ConsultationNotFound,
     JointReviewNotFound,
     WrongState,
+    found,
 )
 from wenze_review.logic import CONSENSUS_LEVEL, Opinion, consensus, normalise_steps
 from wenze_review.numbering import next_number
@@ -504,14 +505,12 @@ class DeliberationService:
             return DeliberationRead.model_validate(await self._read(uow, d))
 
     async def _get(self, uow, tenant: str, kind: str, deliberation_id: str, *, for_update: bool = False):
-        try:
-            uuid.UUID(deliberation_id)
-        except ValueError:
-            raise KINDS[kind].not_found(f"no {kind} {deliberation_id} in this tenant") from None
-        d = await uow.repos.deliberations.get(tenant, kind, deliberation_id, for_update=for_update)
-        if d is None:
-            raise KINDS[kind].not_found(f"no {kind} {deliberation_id} in this tenant")
-        return d
+        return await found(
+            deliberation_id,
+            KINDS[kind].not_found,
+            kind.replace("_", " "),
+            lambda: uow.repos.deliberations.get(tenant, kind, deliberation_id, for_update=for_update),
+        )
 
     async def _read(self, uow, d: Deliberation) -> dict:
         await uow.session.flush()

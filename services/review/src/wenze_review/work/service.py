@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
 from wenze.problems import invalid
-from wenze_review.errors import CaseNotFound, NotYours, TaskNotFound, WrongState, found
+from wenze_review.errors import CaseNotFound, MatterNotFound, NotYours, TaskNotFound, WrongState, found
+from wenze_review.work.models import TimelineEntry
 from wenze_review.work.schemas import TaskRead, TimelineEntryRead
 
 
@@ -80,10 +79,11 @@ class WorkService:
             return [TimelineEntryRead.model_validate(e) for e in entries]
 
     async def matter_timeline(self, principal: Principal, matter_id: str) -> list[TimelineEntryRead]:
-        try:
-            uuid.UUID(matter_id)
-        except ValueError:
-            raise invalid("path.matter_id", "not a UUID") from None
         async with self.uow() as uow:
-            entries = await uow.repos.work.timeline(principal.tenant, matter_id=matter_id)
+
+            async def entries_of_a_known_matter() -> list[TimelineEntry] | None:
+                # Review knows a matter once it has recorded an action on it (a case or consultation opened).
+                return await uow.repos.work.timeline(principal.tenant, matter_id=matter_id) or None
+
+            entries = await found(matter_id, MatterNotFound, "matter", entries_of_a_known_matter)
             return [TimelineEntryRead.model_validate(e) for e in entries]
