@@ -14,7 +14,6 @@ from typing import Any
 
 from wenze.auth.capabilities import APPROVAL_SIGN, DECISION_MAKE, MATTER_READ
 from wenze.auth.principal import Principal
-from wenze.calendar import china_today
 from wenze.db.base import utcnow
 from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events.intake import TargetSnapshot
@@ -492,7 +491,7 @@ class CaseService:
             if case.state not in ("recommending", "joint_review", "deciding"):
                 raise WrongState(f"case {case.slip_number} is {case.state}; hearings are not open")
             target = self._target(case, data.target_index, "body.target_index")
-            if data.held_on > china_today():
+            if data.held_on > get_pack(case.tenant).today():
                 raise invalid("body.held_on", "a hearing cannot be recorded before it is held")
             uow.repos.cases.add(
                 Hearing(
@@ -544,6 +543,7 @@ class CaseService:
                     targets=missing,
                 )
             by_target = self._measures_by_target(case, data)
+            self._check_decision_dates(pack, case, data)
             deciders: dict[str, None] = {}
             approvers: dict[str, None] = {}
             hearing_citations: dict[str, None] = {}
@@ -626,8 +626,6 @@ class CaseService:
                         raise RuleRefusal(
                             "body.simplified", why, [] if evaluation is None else citations_of(evaluation)
                         )
-            if data.announced_on is not None and data.announced_on < data.decided_on:
-                raise invalid("body.announced_on", "a decision is announced on or after the day it is made")
             try:
                 number, _ = await next_number(uow.session, pack, "decision", data.decided_on)
             except RulesError as exc:
@@ -717,6 +715,18 @@ class CaseService:
             return await self._read(uow, case)
 
         return await run_once(self.uow, idempotency, act, status_code=201)
+
+    @staticmethod
+    def _check_decision_dates(pack, case: Case, data: DecisionCreate) -> None:
+        """A decision is dated the day it is made: not after the tenant's today, not before its case was opened."""
+        today = pack.today()
+        if data.decided_on > today:
+            raise invalid("body.decided_on", f"is after today ({today}): a decision is recorded once it is made")
+        opened_on = pack.local_date(case.created_at)
+        if data.decided_on < opened_on:
+            raise invalid("body.decided_on", f"is before the case was opened ({opened_on})")
+        if data.announced_on is not None and data.announced_on < data.decided_on:
+            raise invalid("body.announced_on", "a decision is announced on or after the day it is made")
 
     def _measures_by_target(self, case: Case, data: DecisionCreate) -> dict:
         by_target = {}

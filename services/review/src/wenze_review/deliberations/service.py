@@ -73,7 +73,8 @@ class DeliberationService:
             if await uow.repos.inbox.seen(str(event.event_id), CONSUMER_REQUESTED):
                 return
             pack = get_pack(event.tenant)
-            number, _ = await next_number(uow.session, pack, "consultation", event.relevant_date)
+            opened_at = utcnow()
+            number, _ = await next_number(uow.session, pack, "consultation", pack.local_date(opened_at))
             deliberation = Deliberation(
                 id=new_id(),
                 tenant=event.tenant,
@@ -94,6 +95,7 @@ class DeliberationService:
                 escalation=normalise_steps(event.escalation),
                 state="signing",
                 citations=list(event.citations),
+                created_at=opened_at,
                 signatures=[],
                 levels=[],
             )
@@ -135,7 +137,8 @@ class DeliberationService:
     ) -> Deliberation:
         """Open the joint review a case's recommendation needs, in the caller's transaction."""
         pack = get_pack(tenant)
-        number, _ = await next_number(uow.session, pack, "joint_review", relevant_date)
+        opened_at = utcnow()
+        number, _ = await next_number(uow.session, pack, "joint_review", pack.local_date(opened_at))
         participants = list(dict.fromkeys(outcome.get("joint_review_participants") or []))
         deliberation = Deliberation(
             id=new_id(),
@@ -157,6 +160,7 @@ class DeliberationService:
             escalation=normalise_steps(outcome.get("joint_review_escalation") or []),
             state="signing",
             citations=citations,
+            created_at=opened_at,
             signatures=[],
             levels=[],
         )
