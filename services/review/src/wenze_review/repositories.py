@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze.db import UnitOfWorkFactory
+from wenze.db import UnitOfWork, UnitOfWorkFactory
 from wenze.db.common import CommonRepositories
 from wenze_review.cases.repository import CaseRepository
 from wenze_review.deliberations.repository import DeliberationRepository
+from wenze_review.numbering import NumberRepository
 from wenze_review.work.repository import WorkRepository
 
 
@@ -18,6 +19,7 @@ class ReviewRepositories(CommonRepositories):
     deliberations: DeliberationRepository
     cases: CaseRepository
     work: WorkRepository
+    numbers: NumberRepository
 
 
 def make_repositories(session: AsyncSession) -> ReviewRepositories:
@@ -26,7 +28,9 @@ def make_repositories(session: AsyncSession) -> ReviewRepositories:
         deliberations=DeliberationRepository(session),
         cases=CaseRepository(session),
         work=WorkRepository(session),
+        numbers=NumberRepository(session),
     )
 
 
+ReviewUnitOfWork = UnitOfWork[ReviewRepositories]
 ReviewUnitOfWorkFactory = UnitOfWorkFactory[ReviewRepositories]

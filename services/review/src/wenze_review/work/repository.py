@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.db.base import utcnow
-from wenze_review.work.models import Task, TimelineEntry
+from wenze.ids import new_id
+from wenze_review.work.models import TASKS, Task, TaskState, TimelineEntry
 
 SYSTEM = "system"
 
@@ -30,7 +32,9 @@ class WorkRepository:
         citations: Iterable[str] = (),
         target_index: int | None = None,
     ) -> Task:
+        now = utcnow()
         task = Task(
+            id=new_id(),
             tenant=tenant,
             kind=kind,
             office=office,
@@ -40,8 +44,9 @@ class WorkRepository:
             subject_id=subject_id,
             target_index=target_index,
             citations=list(citations),
-            state="open",
-            history=[{"at": utcnow().isoformat(), "action": "opened", "by": SYSTEM}],
+            state=TaskState.OPEN,
+            created_at=now,
+            history=[{"at": now.isoformat(), "action": "opened", "by": SYSTEM}],
         )
         self.session.add(task)
         return task
@@ -49,25 +54,26 @@ class WorkRepository:
     async def close_tasks(
         self, subject_id: str, kind: str, by: str, *, office: str | None = None, target_index: int | None = None
     ) -> None:
-        stmt = select(Task).where(Task.subject_id == subject_id, Task.kind == kind, Task.state == "open")
+        """The open tasks of this step on ``subject_id`` (one office's, one target's) are done."""
+        conditions = [Task.subject_id == subject_id, Task.kind == kind]
         if office is not None:
-            stmt = stmt.where(Task.office == office)
+            conditions.append(Task.office == office)
         if target_index is not None:
-            stmt = stmt.where(Task.target_index == target_index)
-        now = utcnow()
-        for task in (await self.session.scalars(stmt)).all():
-            task.state = "done"
-            task.closed_at = now
-            task.closed_by = by
-            task.history = [*task.history, {"at": now.isoformat(), "action": "done", "by": by}]
+            conditions.append(Task.target_index == target_index)
+        await self._move_tasks("close", by, *conditions)
 
-    async def cancel_open(self, subject_id: str, by: str) -> None:
+    async def cancel_tasks(self, subject_id: str, by: str) -> None:
         """Steps that no longer apply (e.g. the case was reclassified) leave the queues."""
-        now = utcnow()
+        await self._move_tasks("cancel", by, Task.subject_id == subject_id)
+
+    async def _move_tasks(self, action: str, by: str, *conditions: Any) -> None:
+        # Tasks opened in this transaction are written first, so that they are moved too.
+        await self.session.flush()
         await self.session.execute(
             update(Task)
-            .where(Task.subject_id == subject_id, Task.state == "open")
-            .values(state="cancelled", closed_at=now, closed_by=by)
+            .where(*conditions, TASKS.can_move(action, Task.state))
+            .values(state=TASKS.transition(action).target, closed_at=utcnow(), closed_by=by)
+            .execution_options(synchronize_session=False)
         )
 
     async def get_task(self, tenant: str, task_id: str, *, for_update: bool = False) -> Task | None:
@@ -83,10 +89,6 @@ class WorkRepository:
         stmt = stmt.order_by(Task.created_at, Task.id).limit(limit)
         return list((await self.session.scalars(stmt)).all())
 
-    async def tasks_of_case(self, tenant: str, case_id: str) -> list[Task]:
-        stmt = select(Task).where(Task.tenant == tenant, Task.case_id == case_id).order_by(Task.created_at)
-        return list((await self.session.scalars(stmt)).all())
-
     def record(
         self,
         *,
@@ -100,6 +102,7 @@ class WorkRepository:
         citations: Iterable[str] = (),
         detail: dict | None = None,
     ) -> None:
+        """Add an entry to the timeline (written with the transaction: nothing reads it before)."""
         self.session.add(
             TimelineEntry(
                 tenant=tenant,

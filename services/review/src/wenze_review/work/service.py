@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
 from wenze.problems import invalid
 from wenze_review.errors import CaseNotFound, MatterNotFound, NotYours, TaskNotFound, WrongState, found
-from wenze_review.work.models import TimelineEntry
+from wenze_review.repositories import ReviewUnitOfWork, ReviewUnitOfWorkFactory
+from wenze_review.work.models import Task, TaskState, TimelineEntry
 from wenze_review.work.schemas import TaskRead, TimelineEntryRead
 
 
+def task_read(task: Task) -> TaskRead:
+    """The task with its whole history: the hand-overs it stores, then how it was closed."""
+    history = list(task.history)
+    if task.closed_at is not None:
+        history.append({"at": task.closed_at.isoformat(), "action": task.state, "by": task.closed_by})
+    return TaskRead.model_validate(task).model_copy(update={"history": history})
+
+
 class WorkService:
-    def __init__(self, uow):
+    def __init__(self, uow: ReviewUnitOfWorkFactory, *, clock: Callable[[], dt.datetime] = utcnow):
         self.uow = uow
+        self.clock = clock
 
     async def tasks(self, principal: Principal, state: str | None, limit: int) -> list[TaskRead]:
         if principal.office is None:
             return []
         async with self.uow() as uow:
-            return [
-                TaskRead.model_validate(t)
-                for t in await uow.repos.work.tasks(principal.tenant, principal.office, state, limit)
-            ]
+            return [task_read(t) for t in await uow.repos.work.tasks(principal.tenant, principal.office, state, limit)]
 
     async def claim(self, principal: Principal, task_id: str) -> TaskRead:
         return await self._assign(principal, task_id, principal.username, "claimed")
@@ -34,7 +44,7 @@ class WorkService:
             task = await self._task(uow, principal.tenant, task_id)
             if principal.office != task.office:
                 raise NotYours(f"task {task.kind}", [task.office], task.capability, principal.office)
-            if task.state != "open":
+            if task.state != TaskState.OPEN:
                 raise WrongState(f"the task is {task.state}")
             if action == "reassigned" and task.assignee not in (None, principal.username):
                 # Only whoever holds the task (or anyone of the office, while nobody does) hands it on.
@@ -44,7 +54,7 @@ class WorkService:
             task.history = [
                 *task.history,
                 {
-                    "at": utcnow().isoformat(),
+                    "at": self.clock().isoformat(),
                     "action": action,
                     "by": principal.username,
                     "to": username,
@@ -63,11 +73,12 @@ class WorkService:
                 citations=task.citations,
                 detail={"task_id": task.id, "kind": task.kind, "to": username},
             )
-            read = TaskRead.model_validate(task)
+            read = task_read(task)
             await uow.commit()
             return read
 
-    async def _task(self, uow, tenant: str, task_id: str):
+    @staticmethod
+    async def _task(uow: ReviewUnitOfWork, tenant: str, task_id: str) -> Task:
         return await found(
             task_id, TaskNotFound, "task", lambda: uow.repos.work.get_task(tenant, task_id, for_update=True)
         )
