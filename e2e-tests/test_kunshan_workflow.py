@@ -141,6 +141,10 @@ def test_city_managed_cadre_consultation_to_decision(tenant_for, events) -> None
         "review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-supervision-2"}
     )
     assert held.status_code == 409, held.text
+    assert held.json()["assignee"] == "ks-supervision-1"
+    # Only to a user of the task's office: the trial office's user (known since its refused claim) is not one.
+    elsewhere = ks.user("ks-supervision-1").post("review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-trial"})
+    assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "body.username", elsewhere.text
     handed = ks.user("ks-supervision-1").ok(
         "review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-supervision-2"}
     )

@@ -73,6 +73,19 @@ class MatterNotFound(NotFound):
     title = "Matter not found"
 
 
+class TaskHeld(Conflict):
+    """Another user holds the task: only they act on it or hand it on."""
+
+    slug = "task-held"
+    title = "The task is held by another user"
+
+    def __init__(self, kind: str, assignee: str) -> None:
+        super().__init__(
+            f"the {kind} task is held by {assignee}; only they can act on it or hand it on",
+            extra={"assignee": assignee},
+        )
+
+
 class AlreadySigned(Conflict):
     slug = "already-signed"
     title = "Already signed"

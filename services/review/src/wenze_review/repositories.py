@@ -11,7 +11,7 @@ from wenze.db.common import CommonRepositories
 from wenze_review.cases.repository import CaseRepository
 from wenze_review.deliberations.repository import DeliberationRepository
 from wenze_review.numbering import NumberRepository
-from wenze_review.work.repository import WorkRepository
+from wenze_review.work.repository import MemberRepository, WorkRepository
 
 
 @dataclass
@@ -19,6 +19,7 @@ class ReviewRepositories(CommonRepositories):
     deliberations: DeliberationRepository
     cases: CaseRepository
     work: WorkRepository
+    members: MemberRepository
     numbers: NumberRepository
 
 
@@ -28,6 +29,7 @@ def make_repositories(session: AsyncSession) -> ReviewRepositories:
         deliberations=DeliberationRepository(session),
         cases=CaseRepository(session),
         work=WorkRepository(session),
+        members=MemberRepository(session),
         numbers=NumberRepository(session),
     )
 

@@ -59,8 +59,8 @@ from wenze_review.deliberations.repository import DeliberationRepository
 from wenze_review.numbering import NumberRepository
 from wenze_review.repositories import ReviewRepositories
 from wenze_review.services import Services, build_services
-from wenze_review.work.models import TASKS, Task, TaskState, TimelineEntry
-from wenze_review.work.repository import SYSTEM, WorkRepository
+from wenze_review.work.models import TASKS, OfficeMember, Task, TaskState, TimelineEntry
+from wenze_review.work.repository import SYSTEM, MemberRepository, WorkRepository
 
 M = TypeVar("M", bound=Base)
 TENANT = "kunshan"
@@ -285,8 +285,15 @@ class FakeWorkRepository(WorkRepository):
         if TASKS.allows(action, task.state):
             task.state, task.closed_at, task.closed_by = TASKS.transition(action).target, utcnow(), by
 
-    async def get_task(self, tenant: str, task_id: str, *, for_update: bool = False) -> Task | None:
+    async def get_task(self, tenant: str, task_id: str) -> Task | None:
         return self.rows.first(Task, tenant=tenant, id=task_id)
+
+    async def hand_over(self, task: Task, to: str, entry: dict[str, Any]) -> bool:
+        # One unit of work at a time: nobody can have changed the holder since it was read.
+        if task.state != TaskState.OPEN:
+            return False
+        task.assignee, task.history = to, [*task.history, entry]
+        return True
 
     async def tasks(self, tenant: str, office: str, state: str | None, limit: int) -> list[Task]:
         tasks = [t for t in self.rows.find(Task, tenant=tenant, office=office) if state in (None, t.state)]
@@ -326,6 +333,21 @@ class FakeWorkRepository(WorkRepository):
         equal = {"matter_id": matter_id, "case_id": case_id}
         entries = self.rows.find(TimelineEntry, tenant=tenant, **{k: v for k, v in equal.items() if v is not None})
         return sorted(entries, key=lambda e: e.id)
+
+
+class FakeMemberRepository(MemberRepository):
+    def __init__(self, rows: WorkingCopy) -> None:
+        self.rows = rows
+
+    async def record(self, tenant: str, username: str, office: str, capabilities: list[str]) -> None:
+        member = self.rows.first(OfficeMember, tenant=tenant, username=username) or OfficeMember(
+            tenant=tenant, username=username
+        )
+        member.office, member.capabilities, member.recorded_at = office, capabilities, utcnow()
+        self.rows.add(member)
+
+    async def get(self, tenant: str, username: str) -> OfficeMember | None:
+        return self.rows.first(OfficeMember, tenant=tenant, username=username)
 
 
 class FakeNumberRepository(NumberRepository):
@@ -392,6 +414,7 @@ def fake_repositories(rows: WorkingCopy) -> ReviewRepositories:
         deliberations=FakeDeliberationRepository(rows),
         cases=FakeCaseRepository(rows),
         work=FakeWorkRepository(rows),
+        members=FakeMemberRepository(rows),
         numbers=FakeNumberRepository(rows),
     )
 
@@ -498,6 +521,7 @@ REAL_REPOSITORIES: list[tuple[type, type]] = [
     (CaseRepository, FakeCaseRepository),
     (DeliberationRepository, FakeDeliberationRepository),
     (WorkRepository, FakeWorkRepository),
+    (MemberRepository, FakeMemberRepository),
     (NumberRepository, FakeNumberRepository),
     (InboxRepository, FakeInboxRepository),
     (IdempotencyRepository, FakeIdempotencyRepository),

@@ -85,3 +85,22 @@ class TimelineEntry(Base):
         Index("ix_review_timeline_tenant_matter", "tenant", "matter_id", "id"),
         Index("ix_review_timeline_tenant_case", "tenant", "case_id", "id"),
     )
+
+
+# As long as the task's assignee and office: a longer name or office code cannot hold a task.
+MEMBER_USERNAME_LENGTH = 120
+MEMBER_OFFICE_LENGTH = 80
+
+
+class OfficeMember(Base):
+    """A user as their latest verified token showed them: the office they act for and their
+    capabilities. Keycloak's users cannot be listed by the service, so a task is handed only
+    to a user recorded here (docs/adr/0009)."""
+
+    __tablename__ = "office_members"
+
+    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
+    username: Mapped[str] = mapped_column(String(MEMBER_USERNAME_LENGTH), primary_key=True)
+    office: Mapped[str] = mapped_column(String(MEMBER_OFFICE_LENGTH))
+    capabilities: Mapped[list] = mapped_column(default=list)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

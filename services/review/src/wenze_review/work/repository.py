@@ -4,11 +4,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from wenze.db.base import utcnow
 from wenze.ids import new_id
-from wenze_review.work.models import TASKS, Task, TaskState, TimelineEntry
+from wenze_review.work.models import TASKS, OfficeMember, Task, TaskState, TimelineEntry
 
 SYSTEM = "system"
 
@@ -76,11 +78,28 @@ class WorkRepository:
             .execution_options(synchronize_session=False)
         )
 
-    async def get_task(self, tenant: str, task_id: str, *, for_update: bool = False) -> Task | None:
-        stmt = select(Task).where(Task.tenant == tenant, Task.id == task_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return await self.session.scalar(stmt)
+    async def get_task(self, tenant: str, task_id: str) -> Task | None:
+        return await self.session.scalar(select(Task).where(Task.tenant == tenant, Task.id == task_id))
+
+    async def hand_over(self, task: Task, to: str, entry: dict[str, Any]) -> bool:
+        """Give the open ``task`` to ``to`` if nobody changed its holder since it was read.
+
+        Of concurrent claims of one task exactly one is applied; the others get ``False``,
+        with ``task`` read again to say who holds it now (or that it was closed)."""
+        holder = Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee
+        history = [*task.history, entry]
+        result = await self.session.execute(
+            update(Task)
+            .where(Task.id == task.id, Task.state == TaskState.OPEN, holder)
+            .values(assignee=to, history=history)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            await self.session.refresh(task)
+            return False
+        set_committed_value(task, "assignee", to)
+        set_committed_value(task, "history", history)
+        return True
 
     async def tasks(self, tenant: str, office: str, state: str | None, limit: int) -> list[Task]:
         stmt = select(Task).where(Task.tenant == tenant, Task.office == office)
@@ -127,3 +146,22 @@ class WorkRepository:
         if case_id is not None:
             stmt = stmt.where(TimelineEntry.case_id == case_id)
         return list((await self.session.scalars(stmt.order_by(TimelineEntry.id))).all())
+
+
+class MemberRepository:
+    """Who acts for which office, as their verified tokens said."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def record(self, tenant: str, username: str, office: str, capabilities: list[str]) -> None:
+        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        values = {"office": office, "capabilities": capabilities, "recorded_at": utcnow()}
+        await self.session.execute(
+            insert(OfficeMember)
+            .values(tenant=tenant, username=username, **values)
+            .on_conflict_do_update(index_elements=["tenant", "username"], set_=values)
+        )
+
+    async def get(self, tenant: str, username: str) -> OfficeMember | None:
+        return await self.session.get(OfficeMember, (tenant, username))
