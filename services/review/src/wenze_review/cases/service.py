@@ -780,7 +780,7 @@ class CaseService:
         citations: list[str],
         data: DecisionCreate,
     ) -> None:
-        """The decision row, the persons it holds accountable, the case decided, its steps done, the event."""
+        """The decision row, the persons it holds accountable, the case decided, its steps done, its event."""
         decided = [
             {"target_index": i, "target": case.targets[i], "measures": m.measures, "responsibility": m.responsibility}
             for i, m in by_target.items()
@@ -831,28 +831,7 @@ class CaseService:
                 "measures": decided,
             },
         )
-        uow.publish(
-            DecisionMade(
-                tenant=case.tenant,
-                matter_id=uuid.UUID(case.matter_id),
-                decision_id=uuid.UUID(decision.id),
-                number=number,
-                matter_number=case.matter_number,
-                decided_by=office,
-                decided_on=data.decided_on,
-                announced_on=data.announced_on,
-                simplified_procedure=data.simplified,
-                measures=[
-                    DecidedMeasure(
-                        target=TargetSnapshot.model_validate(d["target"]),
-                        measures=d["measures"],
-                        responsibility=d["responsibility"],
-                    )
-                    for d in decided
-                ],
-                citations=citations,
-            )
-        )
+        uow.publish(_decision_made(case, decision))
 
     # -- facts ------------------------------------------------------------------------------
 
@@ -964,6 +943,29 @@ def _check_uuid(value: str, field: str) -> None:
         uuid.UUID(value)
     except ValueError:
         raise invalid(field, "not a UUID") from None
+
+
+def _decision_made(case: Case, decision: Decision) -> DecisionMade:
+    return DecisionMade(
+        tenant=case.tenant,
+        matter_id=uuid.UUID(case.matter_id),
+        decision_id=uuid.UUID(decision.id),
+        number=decision.number,
+        matter_number=case.matter_number,
+        decided_by=decision.decided_by,
+        decided_on=decision.decided_on,
+        announced_on=decision.announced_on,
+        simplified_procedure=decision.simplified,
+        measures=[
+            DecidedMeasure(
+                target=TargetSnapshot.model_validate(item["target"]),
+                measures=item["measures"],
+                responsibility=item["responsibility"],
+            )
+            for item in decision.measures
+        ],
+        citations=decision.citations,
+    )
 
 
 def _jsonable_outcome(outcome: Mapping[str, Any]) -> dict[str, Any]:
