@@ -4,7 +4,11 @@ a collective decision where a member's recorded dissent removes his leadership r
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+
+from wenze.rules import get_pack
 
 pytestmark = pytest.mark.integration
 
@@ -18,9 +22,11 @@ def hearing(index: int = 0) -> dict:
 
 
 def decision(measures: list[str]) -> dict:
+    # A decision is dated the day it is made, in the tenant's time zone.
+    today = get_pack("hubei").today()
     return {
-        "decided_on": "2026-12-02",
-        "announced_on": "2026-12-04",
+        "decided_on": today.isoformat(),
+        "announced_on": (today + dt.timedelta(days=2)).isoformat(),
         "simplified": False,
         "facts_clear": True,
         "measures": [{"target_index": 0, "measures": measures}],

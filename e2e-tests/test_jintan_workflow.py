@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from wenze.rules import get_pack
+
 pytestmark = pytest.mark.integration
 
 
@@ -42,9 +44,11 @@ def hearing() -> dict:
 
 
 def decision(measures: list[str], *, simplified: bool = False) -> dict:
+    # A decision is dated the day it is made, in the tenant's time zone.
+    today = get_pack("jintan").today().isoformat()
     return {
-        "decided_on": "2026-12-02",
-        "announced_on": "2026-12-02",
+        "decided_on": today,
+        "announced_on": today,
         "simplified": simplified,
         "facts_clear": True,
         "measures": [{"target_index": 0, "measures": measures}],

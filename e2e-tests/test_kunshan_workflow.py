@@ -4,7 +4,11 @@ commission, and a matter without a known target investigated, classified and rou
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+
+from wenze.rules import get_pack
 
 pytestmark = pytest.mark.integration
 
@@ -81,9 +85,11 @@ def review_to_decision(ks, made, matter_id: str, slip: dict) -> dict:
         ks.user(PARTICIPANTS[office]).ok("review", f"/v1/joint-reviews/{joint['id']}/signatures", {"opinion": "agree"})
     approve_all(ks, f"/v1/joint-reviews/{joint['id']}/approvals", joint["approved_by"])
 
+    # A decision is dated the day it is made, in the tenant's time zone.
+    today = get_pack("kunshan").today()
     decide = {
-        "decided_on": "2026-12-02",
-        "announced_on": "2026-12-03",
+        "decided_on": today.isoformat(),
+        "announced_on": (today + dt.timedelta(days=1)).isoformat(),
         "simplified": False,
         "facts_clear": True,
         "measures": [{"target_index": 0, "measures": ["reassignment"]}],
@@ -135,6 +141,10 @@ def test_city_managed_cadre_consultation_to_decision(tenant_for, events) -> None
         "review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-supervision-2"}
     )
     assert held.status_code == 409, held.text
+    assert held.json()["assignee"] == "ks-supervision-1"
+    # Only to a user of the task's office: the trial office's user (known since its refused claim) is not one.
+    elsewhere = ks.user("ks-supervision-1").post("review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-trial"})
+    assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "body.username", elsewhere.text
     handed = ks.user("ks-supervision-1").ok(
         "review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-supervision-2"}
     )
@@ -243,7 +253,7 @@ def test_town_cadre_goes_straight_to_the_town_commission(tenant_for, events) -> 
         "review",
         f"/v1/cases/{case['id']}/decision",
         {
-            "decided_on": "2026-12-02",
+            "decided_on": get_pack("kunshan").today().isoformat(),
             "simplified": False,
             "facts_clear": True,
             "measures": [{"target_index": 0, "measures": []}],

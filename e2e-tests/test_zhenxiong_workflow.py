@@ -3,7 +3,11 @@ committee, across intake, routing and review."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+
+from wenze.rules import get_pack
 
 pytestmark = pytest.mark.integration
 
@@ -68,9 +72,11 @@ def test_four_steps_to_a_standing_committee_decision(tenant_for, events) -> None
     )
 
     # Step three (陈述、申辩) comes before any decision: a decision without it is refused.
+    # A decision is dated the day it is made, in the tenant's time zone.
+    today = get_pack("zhenxiong").today()
     decide = {
-        "decided_on": "2026-12-02",
-        "announced_on": "2026-12-03",
+        "decided_on": today.isoformat(),
+        "announced_on": (today + dt.timedelta(days=1)).isoformat(),
         "simplified": False,
         "facts_clear": True,
         "measures": [{"target_index": 0, "measures": ["circulated_notice", "post_adjustment"]}],

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from wenze.http.app import create_service_app
 from wenze.runtime import Runtime
@@ -15,6 +15,7 @@ from wenze_review.config import ReviewSettings
 from wenze_review.deliberations.endpoints import router as deliberations_router
 from wenze_review.repositories import make_repositories
 from wenze_review.services import build_services
+from wenze_review.work.endpoints import note_caller
 from wenze_review.work.endpoints import router as work_router
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -36,6 +37,14 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
         ),
         make_repositories=make_repositories,
         migrations_dir=MIGRATIONS,
-        routers=[deliberations_router, cases_router, work_router],
+        routers=[_review_api()],
         on_start=on_start,
     )
+
+
+def _review_api() -> APIRouter:
+    """Every review endpoint; each request also records the office its caller acts for."""
+    api = APIRouter(dependencies=[Depends(note_caller)])
+    for router in (deliberations_router, cases_router, work_router):
+        api.include_router(router)
+    return api

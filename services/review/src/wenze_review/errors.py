@@ -14,14 +14,14 @@ T = TypeVar("T")
 async def found(row_id: str, not_found: type[NotFound], what: str, lookup: Callable[[], Awaitable[T | None]]) -> T:
     """What ``lookup`` finds for ``row_id``; ``not_found`` (a 404) when ``row_id`` is not a UUID,
     which no row has, or when nothing is found in the caller's tenant."""
-    message = f"no {what} {row_id} in this tenant"
     try:
         uuid.UUID(row_id)
     except ValueError:
-        raise not_found(message) from None
+        # Not echoed: the path may hold anything, of any length.
+        raise not_found(f"no {what} has the id in the path, which is not a UUID") from None
     row = await lookup()
     if row is None:
-        raise not_found(message)
+        raise not_found(f"no {what} {row_id} in this tenant")
     return row
 
 
@@ -64,6 +64,26 @@ class InvestigationNotFound(NotFound):
 class TaskNotFound(NotFound):
     slug = "task-not-found"
     title = "Task not found"
+
+
+class MatterNotFound(NotFound):
+    """No review action was ever recorded on the matter in the caller's tenant."""
+
+    slug = "matter-not-found"
+    title = "Matter not found"
+
+
+class TaskHeld(Conflict):
+    """Another user holds the task: only they act on it or hand it on."""
+
+    slug = "task-held"
+    title = "The task is held by another user"
+
+    def __init__(self, kind: str, assignee: str) -> None:
+        super().__init__(
+            f"the {kind} task is held by {assignee}; only they can act on it or hand it on",
+            extra={"assignee": assignee},
+        )
 
 
 class AlreadySigned(Conflict):

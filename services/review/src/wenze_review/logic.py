@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 # Consensus outcome of a signing round.
@@ -124,3 +124,42 @@ def citations_of(evaluation: Any, output: str | None = None) -> list[str]:
         for citation in fired.citations:
             seen.setdefault(citation.text, None)
     return list(seen)
+
+
+@dataclass(frozen=True)
+class DecisionRequirements:
+    """The decision step's answer over every target of a case: who decides, whose approvals come
+    first, whether the targets are heard, and the articles saying so."""
+
+    decided_by: list[str]
+    approved_by: list[str]
+    hearing_required: bool
+    hearing_citations: list[str]
+    citations: list[str]
+
+    def as_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def decision_requirements(evaluations: Iterable[Any], default_deciders: Iterable[str]) -> DecisionRequirements:
+    """Join the decision step's evaluations of each target; ``default_deciders`` (the routing
+    slip's) decide where the step names nobody."""
+    decided_by: dict[str, None] = {}
+    approved_by: dict[str, None] = {}
+    hearing_citations: dict[str, None] = {}
+    citations: dict[str, None] = {}
+    hearing_required = False
+    for evaluation in evaluations:
+        decided_by.update(dict.fromkeys(as_list(evaluation.outcome.get("decided_by"))))
+        approved_by.update(dict.fromkeys(as_list(evaluation.outcome.get("approved_by"))))
+        if evaluation.outcome.get("hearing_required"):
+            hearing_required = True
+            hearing_citations.update(dict.fromkeys(citations_of(evaluation, "hearing_required")))
+        citations.update(dict.fromkeys(citations_of(evaluation)))
+    return DecisionRequirements(
+        decided_by=list(decided_by) or list(default_deciders),
+        approved_by=list(approved_by),
+        hearing_required=hearing_required,
+        hearing_citations=list(hearing_citations),
+        citations=list(citations),
+    )

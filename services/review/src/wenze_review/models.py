@@ -6,7 +6,7 @@ from wenze.db.numbering import NumberCounter
 from wenze.db.outbox import OutboxRecord
 from wenze_review.cases.models import Case, DecidedPerson, Decision, Hearing, Investigation, Recommendation
 from wenze_review.deliberations.models import Approval, Deliberation, EscalationRecord, Signature
-from wenze_review.work.models import Task, TimelineEntry
+from wenze_review.work.models import OfficeMember, Task, TimelineEntry
 
 __all__ = [
     "Approval",
@@ -20,6 +20,7 @@ __all__ = [
     "InboxRecord",
     "Investigation",
     "NumberCounter",
+    "OfficeMember",
     "OutboxRecord",
     "Recommendation",
     "Signature",

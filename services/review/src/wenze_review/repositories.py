@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze.db import UnitOfWorkFactory
+from wenze.db import UnitOfWork, UnitOfWorkFactory
 from wenze.db.common import CommonRepositories
 from wenze_review.cases.repository import CaseRepository
 from wenze_review.deliberations.repository import DeliberationRepository
-from wenze_review.work.repository import WorkRepository
+from wenze_review.numbering import NumberRepository
+from wenze_review.work.repository import MemberRepository, WorkRepository
 
 
 @dataclass
@@ -18,6 +19,8 @@ class ReviewRepositories(CommonRepositories):
     deliberations: DeliberationRepository
     cases: CaseRepository
     work: WorkRepository
+    members: MemberRepository
+    numbers: NumberRepository
 
 
 def make_repositories(session: AsyncSession) -> ReviewRepositories:
@@ -26,7 +29,10 @@ def make_repositories(session: AsyncSession) -> ReviewRepositories:
         deliberations=DeliberationRepository(session),
         cases=CaseRepository(session),
         work=WorkRepository(session),
+        members=MemberRepository(session),
+        numbers=NumberRepository(session),
     )
 
 
+ReviewUnitOfWork = UnitOfWork[ReviewRepositories]
 ReviewUnitOfWorkFactory = UnitOfWorkFactory[ReviewRepositories]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from wenze.db.base import utcnow
+from wenze.rules import RulePack, get_pack
 from wenze_review.cases.service import CaseService
 from wenze_review.deliberations.service import DeliberationService
+from wenze_review.repositories import ReviewUnitOfWorkFactory
 from wenze_review.work.service import WorkService
 
 
@@ -16,6 +21,16 @@ class Services:
     work: WorkService
 
 
-def build_services(uow) -> Services:
-    deliberations = DeliberationService(uow)
-    return Services(deliberations=deliberations, cases=CaseService(uow, deliberations), work=WorkService(uow))
+def build_services(
+    uow: ReviewUnitOfWorkFactory,
+    *,
+    packs: Callable[[str], RulePack] = get_pack,
+    clock: Callable[[], dt.datetime] = utcnow,
+) -> Services:
+    """The services on ``uow``; ``packs`` gives a tenant's rule pack and ``clock`` the current instant."""
+    deliberations = DeliberationService(uow, packs=packs, clock=clock)
+    return Services(
+        deliberations=deliberations,
+        cases=CaseService(uow, deliberations, packs=packs, clock=clock),
+        work=WorkService(uow, clock=clock),
+    )

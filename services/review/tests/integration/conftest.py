@@ -81,13 +81,14 @@ def review_worker(review_processes) -> ServiceProcess:
 
 @pytest.fixture(scope="session")
 def as_office(review_api: ServiceProcess, oidc_issuer) -> Callable[..., httpx.Client]:
-    """``as_office("case_trial_office", ["review:sign"], username="trial-1")``: a client acting for that office."""
+    """``as_office("case_trial_office", ["review:sign"], username="trial-1")``: a client acting for that office
+    (in another tenant with ``realm="wenze-jintan"``)."""
     clients: list[httpx.Client] = []
 
-    def make(office: str, roles: list[str], *, username: str | None = None) -> httpx.Client:
+    def make(office: str, roles: list[str], *, username: str | None = None, realm: str = REALM) -> httpx.Client:
         name = username or f"{office}-user"
         token = oidc_issuer.mint_token(
-            REALM,
+            realm,
             roles=[*roles, "matter:read"],
             client_id="wenze-api",
             claims={"office": office, "office_name": office, "preferred_username": name},

@@ -2,125 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import time
-import uuid
-from collections.abc import Callable
-from pathlib import Path
-
-import nats
 import pytest
 
-from wenze.events.base import Event
-from wenze.events.intake import TargetSnapshot
-from wenze.events.routing import ConsultationRequested, MatterRouted, RuleStep
-from wenze.messaging.streams import ensure_stream, stream_for
-from wenze.rules import RulePack
-from wenze.rules.facts import matter_facts, target_facts
+from .support import (
+    CITATION,
+    TENANT,
+    Subscription,
+    case_of,
+    consultation_event,
+    find_task,
+    publish,
+    recommendation,
+    routed_event,
+    tenant_today,
+)
 
 pytestmark = pytest.mark.integration
-
-
-async def publish(nats_url: str, event: Event) -> None:
-    nc = await nats.connect(nats_url)
-    try:
-        # The producer's stream, as its service would have made it (this NATS server has no
-        # producer but the test).
-        await ensure_stream(nc.jetstream(), stream_for(event.subject.split(".", 1)[0]))
-        await nc.jetstream().publish(
-            event.subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": str(event.event_id)}
-        )
-    finally:
-        await nc.close()
-
-
-def wait_for(fetch: Callable[[], object], *, timeout: float = 120.0):
-    """Poll ``fetch`` until it returns something truthy (the worker applies events asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fetch()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for the worker")
-
-
-class Subscription:
-    """Events of one subject pattern published by the review service during a test."""
-
-    def __init__(self, nats_url: str, subject: str):
-        self.nats_url, self.subject = nats_url, subject
-
-    async def next_matching(self, predicate: Callable[[dict], bool], timeout: float = 30.0) -> dict:
-        nc = await nats.connect(self.nats_url)
-        try:
-            js = nc.jetstream()
-            sub = await js.subscribe(self.subject, ordered_consumer=True)
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                try:
-                    message = await sub.next_msg(timeout=1)
-                except (TimeoutError, nats.errors.TimeoutError):
-                    continue
-                body = json.loads(message.data)
-                if predicate(body):
-                    return body
-            raise AssertionError(f"no matching event on {self.subject}")
-        finally:
-            await nc.close()
-
-
-TENANT = "kunshan"
-TODAY = dt.date.today()
-CITATION = "审测〔2024〕1号 第二条"
-PERSON = TargetSnapshot(
-    kind="person",
-    name="张明",
-    post="副局长",
-    unit="市住房和城乡建设局",
-    cadre_level="city_managed",
-    sector="city_department",
-    party_member=True,
-)
-# What the routing service would put on its events: the facts it gave the rules and their outcome.
-TEST_PACK = RulePack(Path(__file__).resolve().parents[1] / "rulesets" / TENANT)
-ROUTING_FACTS = {**matter_facts("other", False, None, [PERSON]), **target_facts(PERSON)}
-ROUTING_OUTCOME = TEST_PACK.evaluate("routing", ROUTING_FACTS, on=TODAY).outcome
-
-
-def consultation_event(**overrides) -> ConsultationRequested:
-    fields = {
-        "tenant": TENANT,
-        "matter_id": uuid.uuid4(),
-        "slip_id": uuid.uuid4(),
-        "slip_number": "S-1",
-        "matter_number": "RT-1",
-        "summary": "拖延整改",
-        "relevant_date": TODAY,
-        "targets": [PERSON],
-        "lead": "party_conduct_office",
-        "participants": ["party_conduct_office", "case_trial_office"],
-        "proposed_handler": "discipline_supervision_office",
-        "handler_candidates": [],
-        "approved_by": ["commission_leaders"],
-        "escalation": [
-            RuleStep(step="leaders_in_charge", actor="leader_in_charge"),
-            RuleStep(step="secretary_special_meeting", actor="secretary_special_meeting"),
-        ],
-        "facts": ROUTING_FACTS,
-        "outcome": ROUTING_OUTCOME,
-        "citations": [CITATION],
-    }
-    return ConsultationRequested(**{**fields, **overrides})
-
-
-def find_task(client, matter_id, kind: str) -> dict:
-    def fetch():
-        tasks = client.get("/v1/tasks", params={"state": "open"}).json()
-        return next((t for t in tasks if t["matter_id"] == str(matter_id) and t["kind"] == kind), None)
-
-    return wait_for(fetch)
 
 
 async def test_consensus_then_approval_concludes_and_announces(as_office, review_nats) -> None:
@@ -132,7 +29,7 @@ async def test_consensus_then_approval_concludes_and_announces(as_office, review
     assert task["citations"] == [CITATION] and task["office"] == "party_conduct_office"
     consultation_id = task["subject_id"]
     read = conduct.get(f"/v1/consultations/{consultation_id}").json()
-    assert read["number"].startswith(f"审测问商〔{TODAY.year}〕") and read["number"].endswith("号")
+    assert read["number"].startswith(f"审测问商〔{tenant_today().year}〕") and read["number"].endswith("号")
     assert read["state"] == "signing" and read["awaiting_signatures"] == ["party_conduct_office", "case_trial_office"]
 
     signed = conduct.post(f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "agree", "text": "同意"})
@@ -262,49 +159,12 @@ async def test_deadlock_goes_up_two_levels(as_office, review_nats) -> None:
     assert message["decided_at_level"] == "secretary_special_meeting"
 
 
-def routed_event(**overrides) -> MatterRouted:
-    fields = {
-        "tenant": TENANT,
-        "matter_id": uuid.uuid4(),
-        "slip_id": uuid.uuid4(),
-        "slip_number": "S-2",
-        "matter_number": "RT-2",
-        "summary": "履职不力",
-        "relevant_date": TODAY,
-        "targets": [PERSON],
-        "handler": "discipline_supervision_office",
-        "cc": [],
-        "investigated_by": None,
-        "investigated_with": [],
-        "reclassify_after_investigation": False,
-        "joint_review_required": True,
-        "start_approved_by": ["commission_leaders"],
-        "decided_by": ["standing_committee_meeting"],
-        "fixed_by": "rules",
-        "facts": ROUTING_FACTS,
-        "outcome": ROUTING_OUTCOME,
-        "citations": ["审测〔2024〕1号 第三条"],
-    }
-    return MatterRouted(**{**fields, **overrides})
-
-
-RECOMMENDATION = {
-    "target_index": 0,
-    "statement": "未按期完成整改",
-    "legal_basis": "审测〔2024〕1号 第五条",
-    "severity": "heavier",
-    "circumstances": [],
-    "proposed_measures": ["circulated_notice"],
-    "occurred_on": TODAY.isoformat(),
-}
-
-
 async def test_full_path_to_decision(as_office, review_nats) -> None:
     event = routed_event()
     made = Subscription(review_nats.url, f"review.{TENANT}.decision.made.v1")
     await publish(review_nats.url, event)
     handler = as_office("discipline_supervision_office", [], username="supervisor-1")
-    case = wait_for(lambda: handler.get("/v1/cases", params={"matter_id": str(event.matter_id)}).json())[0]
+    case = case_of(handler, event.matter_id)
     assert case["state"] == "awaiting_start_approval"
     path = f"/v1/cases/{case['id']}"
     investigation_id = case["investigation"]["id"]
@@ -323,7 +183,7 @@ async def test_full_path_to_decision(as_office, review_nats) -> None:
 
     refused = handler.post(
         f"{path}/recommendations",
-        json={**RECOMMENDATION, "severity": "lighter", "proposed_measures": ["removal_from_post"]},
+        json=recommendation(severity="lighter", proposed_measures=["removal_from_post"]),
     )
     assert refused.status_code == 422
     problem = refused.json()
@@ -331,7 +191,7 @@ async def test_full_path_to_decision(as_office, review_nats) -> None:
     assert problem["measures"] == ["removal_from_post"]
     assert "审测〔2024〕1号 第五条" in problem["citations"] and "removal_from_post" in problem["detail"]
 
-    recommended = handler.post(f"{path}/recommendations", json=RECOMMENDATION)
+    recommended = handler.post(f"{path}/recommendations", json=recommendation())
     assert recommended.status_code == 200, recommended.text
     case = recommended.json()
     assert case["state"] == "joint_review"
@@ -354,9 +214,10 @@ async def test_full_path_to_decision(as_office, review_nats) -> None:
     assert case["requirements"]["approved_by"] == ["principal_leader"]
 
     committee = as_office("standing_committee_meeting", ["decision:make"], username="committee-1")
+    today = tenant_today()
     decision = {
-        "decided_on": TODAY.isoformat(),
-        "announced_on": TODAY.isoformat(),
+        "decided_on": today.isoformat(),
+        "announced_on": today.isoformat(),
         "simplified": False,
         "facts_clear": True,
         "measures": [{"target_index": 0, "measures": ["circulated_notice"]}],
@@ -371,7 +232,7 @@ async def test_full_path_to_decision(as_office, review_nats) -> None:
         f"{path}/hearings",
         json={
             "target_index": 0,
-            "held_on": TODAY.isoformat(),
+            "held_on": today.isoformat(),
             "arguments": [{"argument": "客观原因", "accepted": False, "reason": "与事实不符"}],
         },
     )
@@ -387,7 +248,7 @@ async def test_full_path_to_decision(as_office, review_nats) -> None:
     decided = committee.post(f"{path}/decision", json=decision)
     assert decided.status_code == 201, decided.text
     number = decided.json()["decision"]["number"]
-    assert number.startswith(f"审测问决〔{TODAY.year}〕")
+    assert number.startswith(f"审测问决〔{today.year}〕")
     message = await made.next_matching(lambda b: b["number"] == number)
     assert message["decided_by"] == "standing_committee_meeting"
     assert message["measures"][0]["measures"] == ["circulated_notice"]

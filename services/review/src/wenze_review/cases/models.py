@@ -1,12 +1,62 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.states import StateMachine
 from wenze.ids import new_id
+from wenze_review.errors import WrongState
+
+
+class CaseState(StrEnum):
+    AWAITING_START_APPROVAL = "awaiting_start_approval"
+    INVESTIGATING = "investigating"
+    RECOMMENDING = "recommending"
+    JOINT_REVIEW = "joint_review"
+    DECIDING = "deciding"
+    DECIDED = "decided"
+    RECLASSIFIED = "reclassified"
+
+
+CASES = StateMachine(
+    "case",
+    CaseState,
+    {
+        "start_investigation": (CaseState.AWAITING_START_APPROVAL, CaseState.INVESTIGATING),
+        "complete_investigation": (CaseState.INVESTIGATING, CaseState.RECOMMENDING),
+        "reclassify": (CaseState.INVESTIGATING, CaseState.RECLASSIFIED),
+        "open_joint_review": (CaseState.RECOMMENDING, CaseState.JOINT_REVIEW),
+        "open_decision": ([CaseState.RECOMMENDING, CaseState.JOINT_REVIEW], CaseState.DECIDING),
+        "decide": (CaseState.DECIDING, CaseState.DECIDED),
+    },
+    refusal=WrongState,
+)
+
+# Hearings move nothing: they are recorded from the recommendations until the decision.
+HEARING_STATES = frozenset({CaseState.RECOMMENDING, CaseState.JOINT_REVIEW, CaseState.DECIDING})
+# Nothing more happens in a case in these states.
+CLOSED_STATES = frozenset({CaseState.DECIDED, CaseState.RECLASSIFIED})
+
+
+class InvestigationState(StrEnum):
+    PENDING = "pending"
+    OPEN = "open"
+    COMPLETED = "completed"
+
+
+INVESTIGATIONS = StateMachine(
+    "investigation",
+    InvestigationState,
+    {
+        "open": (InvestigationState.PENDING, InvestigationState.OPEN),
+        "complete": (InvestigationState.OPEN, InvestigationState.COMPLETED),
+    },
+    refusal=WrongState,
+)
 
 
 class Case(Base):

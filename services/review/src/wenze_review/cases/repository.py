@@ -1,19 +1,35 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze_review.cases.models import Case, DecidedPerson, Decision, Hearing, Investigation, Recommendation
+from wenze.db.base import Base
+from wenze_review.cases.models import (
+    CASES,
+    INVESTIGATIONS,
+    Case,
+    CaseState,
+    DecidedPerson,
+    Decision,
+    Hearing,
+    Investigation,
+    InvestigationState,
+    Recommendation,
+)
 
 
 class CaseRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    def add(self, *rows: object) -> None:
-        self.session.add_all(rows)
+    async def add(self, *rows: Base) -> None:
+        """Write ``rows`` now, in this order (a case before its investigation, a decision before its persons)."""
+        for row in rows:
+            self.session.add(row)
+            await self.session.flush()
 
     async def get(self, tenant: str, case_id: str, *, for_update: bool = False) -> Case | None:
         stmt = select(Case).where(Case.tenant == tenant, Case.id == case_id)
@@ -27,6 +43,9 @@ class CaseRepository:
             stmt = stmt.where(Case.matter_id == matter_id)
         return list((await self.session.scalars(stmt.order_by(Case.created_at, Case.id).limit(limit))).all())
 
+    async def move_case(self, case: Case, action: str, *, detail: str | None = None, **values: Any) -> CaseState:
+        return await CASES.move(self.session, case, action, detail=detail, **values)
+
     async def investigation(
         self, tenant: str, *, investigation_id: str | None = None, case_id: str | None = None
     ) -> Investigation | None:
@@ -37,9 +56,30 @@ class CaseRepository:
             stmt = stmt.where(Investigation.case_id == case_id)
         return await self.session.scalar(stmt)
 
+    async def move_investigation(
+        self, investigation: Investigation, action: str, *, detail: str | None = None, **values: Any
+    ) -> InvestigationState:
+        return await INVESTIGATIONS.move(self.session, investigation, action, detail=detail, **values)
+
     async def recommendations(self, case_id: str) -> list[Recommendation]:
         stmt = select(Recommendation).where(Recommendation.case_id == case_id).order_by(Recommendation.target_index)
         return list((await self.session.scalars(stmt)).all())
+
+    async def put_recommendation(self, recommendation: Recommendation) -> None:
+        """Record the recommendation for its target, in place of an earlier one for the same target."""
+        earlier = await self.session.scalar(
+            select(Recommendation).where(
+                Recommendation.case_id == recommendation.case_id,
+                Recommendation.target_index == recommendation.target_index,
+            )
+        )
+        if earlier is None:
+            self.session.add(recommendation)
+        else:
+            for column in Recommendation.__table__.columns.keys():
+                if column != "id":
+                    setattr(earlier, column, getattr(recommendation, column))
+        await self.session.flush()
 
     async def hearings(self, case_id: str) -> list[Hearing]:
         stmt = select(Hearing).where(Hearing.case_id == case_id).order_by(Hearing.recorded_at)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from wenze.auth.capabilities import APPROVAL_SIGN, DECISION_MAKE, MATTER_READ
 from wenze.auth.principal import Principal
-from wenze.calendar import china_today
 from wenze.db.base import utcnow
 from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events.intake import TargetSnapshot
@@ -22,11 +22,24 @@ from wenze.events.review import DecidedMeasure, DecisionMade, TargetsIdentified
 from wenze.events.routing import MatterRouted
 from wenze.ids import new_id
 from wenze.problems import invalid
-from wenze.rules import get_pack
+from wenze.rules import Evaluation, RulePack, get_pack
 from wenze.rules.errors import RulesError
 from wenze.rules.facts import target_facts
 from wenze_review.access import authorise
-from wenze_review.cases.models import Case, DecidedPerson, Decision, Hearing, Investigation, Recommendation
+from wenze_review.cases.models import (
+    CASES,
+    CLOSED_STATES,
+    HEARING_STATES,
+    INVESTIGATIONS,
+    Case,
+    CaseState,
+    DecidedPerson,
+    Decision,
+    Hearing,
+    Investigation,
+    InvestigationState,
+    Recommendation,
+)
 from wenze_review.cases.schemas import (
     CaseApprovalCreate,
     CaseApprovalRead,
@@ -39,9 +52,10 @@ from wenze_review.cases.schemas import (
     InvestigationRead,
     RecommendationCreate,
     RecommendationRead,
+    TargetMeasures,
 )
 from wenze_review.deliberations.models import Approval, Deliberation
-from wenze_review.deliberations.service import DeliberationService
+from wenze_review.deliberations.service import Clock, DeliberationService, PackSource
 from wenze_review.errors import (
     AlreadyApproved,
     CaseNotFound,
@@ -53,20 +67,22 @@ from wenze_review.errors import (
     found,
 )
 from wenze_review.logic import (
+    DecisionRequirements,
     accountability_history,
-    as_list,
     citations_of,
+    decision_requirements,
     outside_permitted,
     recommendation_facts,
 )
-from wenze_review.numbering import next_number
+from wenze_review.numbering import document_number
+from wenze_review.repositories import ReviewUnitOfWork, ReviewUnitOfWorkFactory
 
 SYSTEM = "system"
 CONSUMER_ROUTED = "review-matter-routed"
 APPROVAL_KINDS = {"start": "case_start", "decision": "case_decision"}
 
 
-def _evaluate(pack, step: str, facts: dict[str, Any], on: dt.date):
+def _evaluate(pack: RulePack, step: str, facts: dict[str, Any], on: dt.date) -> Evaluation | None:
     """Evaluate the decision bound to ``step``, or ``None`` where the pack binds none."""
     name = pack.workflow_decision(step)
     if name is None:
@@ -77,11 +93,31 @@ def _evaluate(pack, step: str, facts: dict[str, Any], on: dt.date):
         raise RulesUnavailable(step, exc) from exc
 
 
+def _evaluate_required(pack: RulePack, step: str, facts: dict[str, Any], on: dt.date) -> Evaluation:
+    """Evaluate a step every pack binds (recommendation, decision)."""
+    evaluation = _evaluate(pack, step, facts, on)
+    if evaluation is None:
+        raise RulesUnavailable(step, RulesError(f"{pack.tenant}'s pack binds no {step} step"))
+    return evaluation
+
+
 class CaseService:
-    def __init__(self, uow, deliberations: DeliberationService):
+    def __init__(
+        self,
+        uow: ReviewUnitOfWorkFactory,
+        deliberations: DeliberationService,
+        *,
+        packs: PackSource = get_pack,
+        clock: Clock = utcnow,
+    ):
         self.uow = uow
         self.deliberations = deliberations
+        self.packs = packs
+        self.clock = clock
         deliberations.on_concluded["joint_review"] = self._joint_review_concluded
+
+    def _today(self, pack: RulePack) -> dt.date:
+        return pack.local_date(self.clock())
 
     # -- from routing ---------------------------------------------------------------------
 
@@ -89,45 +125,9 @@ class CaseService:
         async with self.uow() as uow:
             if await uow.repos.inbox.seen(str(event.event_id), CONSUMER_ROUTED):
                 return
-            case = Case(
-                id=new_id(),
-                tenant=event.tenant,
-                matter_id=str(event.matter_id),
-                slip_id=str(event.slip_id),
-                slip_number=event.slip_number,
-                matter_number=event.matter_number,
-                summary=event.summary,
-                relevant_date=event.relevant_date,
-                targets=[t.model_dump() for t in event.targets],
-                handler=event.handler,
-                cc=list(event.cc),
-                investigated_by=event.investigated_by,
-                investigated_with=list(event.investigated_with),
-                reclassify_after_investigation=event.reclassify_after_investigation,
-                joint_review_required=event.joint_review_required,
-                start_approved_by=list(event.start_approved_by),
-                decided_by=list(event.decided_by),
-                fixed_by=event.fixed_by,
-                routing_facts=dict(event.facts),
-                routing_outcome=dict(event.outcome),
-                citations=list(event.citations),
-                state="investigating",
-                created_at=utcnow(),
-            )
-            office = event.investigated_by or event.handler
-            investigation = Investigation(
-                id=new_id(),
-                tenant=event.tenant,
-                case_id=case.id,
-                office=office,
-                joined_by=list(event.investigated_with),
-                state="open",
-            )
-            uow.repos.cases.add(case)
-            await uow.session.flush()
-            uow.repos.cases.add(investigation)
-            work = uow.repos.work
-            work.record(
+            case, investigation = self._new_case(event)
+            await uow.repos.cases.add(case, investigation)
+            uow.repos.work.record(
                 tenant=case.tenant,
                 matter_id=case.matter_id,
                 case_id=case.id,
@@ -138,63 +138,114 @@ class CaseService:
                 detail={
                     "slip_number": case.slip_number,
                     "handler": case.handler,
-                    "investigated_by": office,
+                    "investigated_by": investigation.office,
                     "investigated_with": case.investigated_with,
                 },
             )
-            if case.start_approved_by:
-                case.state, investigation.state = "awaiting_start_approval", "pending"
+            if case.state == CaseState.AWAITING_START_APPROVAL:
                 for approver in case.start_approved_by:
-                    work.open_task(
-                        tenant=case.tenant,
-                        kind="start_approval",
-                        office=approver,
-                        capability=APPROVAL_SIGN,
-                        matter_id=case.matter_id,
-                        case_id=case.id,
-                        subject_id=case.id,
-                        citations=case.citations,
-                    )
+                    self._open_task(uow, case, "start_approval", approver, APPROVAL_SIGN, case.citations)
             else:
-                self._open_investigation(uow, case, investigation)
+                self._open_investigation_task(uow, case, investigation)
             uow.repos.inbox.record(str(event.event_id), CONSUMER_ROUTED, event.subject)
             await uow.commit()
 
-    def _open_investigation(self, uow, case: Case, investigation: Investigation) -> None:
-        case.state, investigation.state = "investigating", "open"
-        if investigation.office:
-            uow.repos.work.open_task(
-                tenant=case.tenant,
-                kind="investigation",
-                office=investigation.office,
-                capability=MATTER_READ,
-                matter_id=case.matter_id,
-                case_id=case.id,
-                subject_id=investigation.id,
-                citations=case.citations,
-            )
+    def _new_case(self, event: MatterRouted) -> tuple[Case, Investigation]:
+        """The case of a routed slip and its investigation, waiting for start approvals where the slip names them."""
+        waits = bool(event.start_approved_by)
+        case = Case(
+            id=new_id(),
+            tenant=event.tenant,
+            matter_id=str(event.matter_id),
+            slip_id=str(event.slip_id),
+            slip_number=event.slip_number,
+            matter_number=event.matter_number,
+            summary=event.summary,
+            relevant_date=event.relevant_date,
+            targets=[t.model_dump() for t in event.targets],
+            handler=event.handler,
+            cc=list(event.cc),
+            investigated_by=event.investigated_by,
+            investigated_with=list(event.investigated_with),
+            reclassify_after_investigation=event.reclassify_after_investigation,
+            joint_review_required=event.joint_review_required,
+            start_approved_by=list(event.start_approved_by),
+            decided_by=list(event.decided_by),
+            fixed_by=event.fixed_by,
+            routing_facts=dict(event.facts),
+            routing_outcome=dict(event.outcome),
+            citations=list(event.citations),
+            state=CaseState.AWAITING_START_APPROVAL if waits else CaseState.INVESTIGATING,
+            created_at=self.clock(),
+        )
+        investigation = Investigation(
+            id=new_id(),
+            tenant=event.tenant,
+            case_id=case.id,
+            office=event.investigated_by or event.handler,
+            joined_by=list(event.investigated_with),
+            state=InvestigationState.PENDING if waits else InvestigationState.OPEN,
+        )
+        return case, investigation
+
+    def _open_task(
+        self,
+        uow: ReviewUnitOfWork,
+        case: Case,
+        kind: str,
+        office: str | None,
+        capability: str,
+        citations: Iterable[str],
+        *,
+        subject_id: str | None = None,
+        target_index: int | None = None,
+    ) -> None:
+        if office is None:
+            # A step without an office (no handler yet) is in nobody's queue.
+            return
+        uow.repos.work.open_task(
+            tenant=case.tenant,
+            kind=kind,
+            office=office,
+            capability=capability,
+            matter_id=case.matter_id,
+            case_id=case.id,
+            subject_id=subject_id or case.id,
+            target_index=target_index,
+            citations=citations,
+        )
+
+    def _open_investigation_task(self, uow: ReviewUnitOfWork, case: Case, investigation: Investigation) -> None:
+        self._open_task(
+            uow, case, "investigation", investigation.office, MATTER_READ, case.citations, subject_id=investigation.id
+        )
 
     # -- approvals --------------------------------------------------------------------------
 
     async def approve(
         self, principal: Principal, case_id: str, data: CaseApprovalCreate, idempotency: IdempotentRequest | None
     ) -> dict:
-        async def act(uow) -> dict:
+        async def act(uow: ReviewUnitOfWork) -> dict:
             case = await self._case(uow, principal.tenant, case_id, for_update=True)
+            requirements = case.requirements or {}
             if data.stage == "start":
-                offices, state = case.start_approved_by, "awaiting_start_approval"
-                citations = case.citations
+                offices, citations, opens = case.start_approved_by, case.citations, "start_investigation"
             else:
-                offices, state = (case.requirements or {}).get("approved_by", []), "deciding"
-                citations = (case.requirements or {}).get("citations", [])
+                offices, citations, opens = (
+                    requirements.get("approved_by", []),
+                    requirements.get("citations", []),
+                    "decide",
+                )
             office = authorise(principal, f"{data.stage} approval of case {case.slip_number}", offices, APPROVAL_SIGN)
-            if case.state != state:
-                raise WrongState(f"case {case.slip_number} is {case.state}; the {data.stage} approval is not open")
+            # Approvals come before the move they open: only in the state that move starts from.
+            CASES.check(
+                opens, case.state, f"case {case.slip_number} is {case.state}; the {data.stage} approval is not open"
+            )
             kind = APPROVAL_KINDS[data.stage]
-            approvals = [a for a in await uow.repos.deliberations.approvals(case.id) if a.subject_kind == kind]
-            if any(a.office == office for a in approvals):
+            approved = {a.office for a in await uow.repos.deliberations.approvals(case.id) if a.subject_kind == kind}
+            if office in approved:
                 raise AlreadyApproved(f"{office} has already given the {data.stage} approval", extra={"office": office})
-            uow.repos.deliberations.add_approval(
+            await uow.repos.deliberations.add_approval(
                 Approval(
                     tenant=case.tenant,
                     subject_kind=kind,
@@ -202,7 +253,7 @@ class CaseService:
                     office=office,
                     username=principal.username,
                     comment=data.comment,
-                    approved_at=utcnow(),
+                    approved_at=self.clock(),
                 )
             )
             await uow.repos.work.close_tasks(case.id, f"{data.stage}_approval", principal.username, office=office)
@@ -216,19 +267,26 @@ class CaseService:
                 citations=citations,
                 detail={"comment": data.comment},
             )
-            if data.stage == "start" and set(offices) <= {a.office for a in approvals} | {office}:
-                investigation = await uow.repos.cases.investigation(case.tenant, case_id=case.id)
-                self._open_investigation(uow, case, investigation)
+            if data.stage == "start" and set(offices) <= approved | {office}:
+                await self._start_investigation(uow, case)
             return await self._read(uow, case)
 
         return await run_once(self.uow, idempotency, act)
+
+    async def _start_investigation(self, uow: ReviewUnitOfWork, case: Case) -> None:
+        """Every start approval is in: the investigation opens."""
+        investigation = await uow.repos.cases.investigation(case.tenant, case_id=case.id)
+        assert investigation is not None
+        await uow.repos.cases.move_case(case, "start_investigation")
+        await uow.repos.cases.move_investigation(investigation, "open")
+        self._open_investigation_task(uow, case, investigation)
 
     # -- investigation ----------------------------------------------------------------------
 
     async def record_findings(
         self, principal: Principal, investigation_id: str, data: FindingsCreate, idempotency: IdempotentRequest | None
     ) -> dict:
-        async def act(uow) -> dict:
+        async def act(uow: ReviewUnitOfWork) -> dict:
             investigation = await self._investigation(uow, principal.tenant, investigation_id)
             case = await self._case(uow, principal.tenant, investigation.case_id, for_update=True)
             office = authorise(
@@ -237,23 +295,19 @@ class CaseService:
                 [investigation.office] if investigation.office else [],
                 MATTER_READ,
             )
-            if investigation.state != "open":
-                raise WrongState(f"the investigation is {investigation.state}; findings are not open")
-            identified = data.identified_targets or []
-            if case.reclassify_after_investigation and not identified:
-                raise invalid(
-                    "body.identified_targets",
-                    "the case is routed again once its targets are known: name them",
-                    citations=case.citations,
-                )
-            if identified and not case.reclassify_after_investigation:
-                raise invalid("body.identified_targets", "the case's targets are already known")
-            investigation.state = "completed"
-            investigation.findings = data.findings
-            investigation.evidence = list(data.evidence)
-            investigation.identified_targets = [t.model_dump() for t in identified]
-            investigation.completed_by = principal.username
-            investigation.completed_at = utcnow()
+            INVESTIGATIONS.check(
+                "complete", investigation.state, f"the investigation is {investigation.state}; findings are not open"
+            )
+            identified = self._identified_targets(case, data)
+            await uow.repos.cases.move_investigation(
+                investigation,
+                "complete",
+                findings=data.findings,
+                evidence=list(data.evidence),
+                identified_targets=[t.model_dump() for t in identified],
+                completed_by=principal.username,
+                completed_at=self.clock(),
+            )
             await uow.repos.work.close_tasks(investigation.id, "investigation", principal.username)
             uow.repos.work.record(
                 tenant=case.tenant,
@@ -267,90 +321,89 @@ class CaseService:
                 detail={"evidence": investigation.evidence, "identified_targets": investigation.identified_targets},
             )
             if identified:
-                case.state = "reclassified"
-                uow.publish(
-                    TargetsIdentified(
-                        tenant=case.tenant,
-                        matter_id=uuid.UUID(case.matter_id),
-                        investigation_id=uuid.UUID(investigation.id),
-                        slip_id=uuid.UUID(case.slip_id),
-                        targets=identified,
-                    )
-                )
-                await uow.repos.work.cancel_open(case.id, principal.username)
+                await self._reclassify(uow, case, investigation, identified, by=principal.username)
             else:
-                case.state = "recommending"
-                for index, _ in enumerate(case.targets):
-                    uow.repos.work.open_task(
-                        tenant=case.tenant,
-                        kind="recommendation",
-                        office=self._handling(case),
-                        capability=MATTER_READ,
-                        matter_id=case.matter_id,
-                        case_id=case.id,
-                        subject_id=case.id,
-                        target_index=index,
-                        citations=case.citations,
-                    )
+                await self._open_recommendations(uow, case)
             return await self._read(uow, case)
 
         return await run_once(self.uow, idempotency, act)
+
+    @staticmethod
+    def _identified_targets(case: Case, data: FindingsCreate) -> list[TargetSnapshot]:
+        """The targets the findings name: required exactly when the slip routes again once they are known."""
+        identified = data.identified_targets or []
+        if case.reclassify_after_investigation and not identified:
+            raise invalid(
+                "body.identified_targets",
+                "the case is routed again once its targets are known: name them",
+                citations=case.citations,
+            )
+        if identified and not case.reclassify_after_investigation:
+            raise invalid("body.identified_targets", "the case's targets are already known")
+        return identified
+
+    async def _reclassify(
+        self,
+        uow: ReviewUnitOfWork,
+        case: Case,
+        investigation: Investigation,
+        identified: list[TargetSnapshot],
+        *,
+        by: str,
+    ) -> None:
+        """The targets are known now: routing classifies them again, and this case's open steps end."""
+        await uow.repos.cases.move_case(case, "reclassify")
+        uow.publish(
+            TargetsIdentified(
+                tenant=case.tenant,
+                matter_id=uuid.UUID(case.matter_id),
+                investigation_id=uuid.UUID(investigation.id),
+                slip_id=uuid.UUID(case.slip_id),
+                targets=identified,
+            )
+        )
+        await uow.repos.work.cancel_tasks(case.id, by)
+
+    async def _open_recommendations(self, uow: ReviewUnitOfWork, case: Case) -> None:
+        await uow.repos.cases.move_case(case, "complete_investigation")
+        for index, _ in enumerate(case.targets):
+            self._open_task(
+                uow, case, "recommendation", self._handling(case), MATTER_READ, case.citations, target_index=index
+            )
 
     # -- recommendations ----------------------------------------------------------------------
 
     async def recommend(
         self, principal: Principal, case_id: str, data: RecommendationCreate, idempotency: IdempotentRequest | None
     ) -> dict:
-        async def act(uow) -> dict:
+        async def act(uow: ReviewUnitOfWork) -> dict:
             case = await self._case(uow, principal.tenant, case_id, for_update=True)
             office = authorise(
                 principal, f"recommendation in case {case.slip_number}", [self._handling(case)], MATTER_READ
             )
-            if case.state != "recommending":
+            if case.state != CaseState.RECOMMENDING:
                 raise WrongState(f"case {case.slip_number} is {case.state}; recommendations are not open")
             target = self._target(case, data.target_index, "body.target_index")
-            pack = get_pack(case.tenant)
+            pack = self.packs(case.tenant)
             content = data.model_dump(mode="json")
-            facts = await self._facts(uow, pack, case, data.target_index, content)
-            evaluation = _evaluate(pack, "recommendation", facts, case.relevant_date)
-            if evaluation is None:
-                raise RulesUnavailable(
-                    "recommendation", RulesError(f"{case.tenant}'s pack binds no recommendation step")
-                )
-            outcome = evaluation.outcome
-            citations = citations_of(evaluation)
-            refused = outside_permitted(data.proposed_measures, outcome.get("permitted_measures"))
-            if refused or outcome.get("proposal_valid") is False:
-                reason = (
-                    f"{', '.join(refused)} not permitted; permitted: "
-                    f"{', '.join(outcome.get('permitted_measures') or []) or 'none'}"
-                    if refused
-                    else "the rules judge this proposal invalid"
-                )
-                raise RuleRefusal(
-                    "body.proposed_measures", reason, citations, measures=refused, outcome=_jsonable_outcome(outcome)
-                )
+            facts = await self._facts(uow, case, data.target_index, content)
+            evaluation = self._judge_recommendation(pack, case, data.proposed_measures, facts)
             factors = _evaluate(pack, "factors", facts, case.relevant_date)
-            existing = {r.target_index: r for r in await uow.repos.cases.recommendations(case.id)}
-            row = existing.get(data.target_index) or Recommendation(case_id=case.id, target_index=data.target_index)
-            row.content, row.outcome = content, _jsonable_outcome(outcome)
-            row.explanation = [f.model_dump(mode="json") for f in evaluation.explanation]
-            row.factors = (
-                None
-                if factors is None
-                else {
-                    "outcome": _jsonable_outcome(factors.outcome),
-                    "citations": citations_of(factors),
-                    "facts": {k: facts[k] for k in ("last_accountability_on", "prior_accountabilities") if k in facts},
-                }
+            await uow.repos.cases.put_recommendation(
+                Recommendation(
+                    id=new_id(),
+                    case_id=case.id,
+                    target_index=data.target_index,
+                    content=content,
+                    outcome=_jsonable_outcome(evaluation.outcome),
+                    explanation=[f.model_dump(mode="json") for f in evaluation.explanation],
+                    factors=_factors_record(factors, facts),
+                    citations=citations_of(evaluation),
+                    recorded_by=principal.username,
+                    office=office,
+                    recorded_at=self.clock(),
+                )
             )
-            row.citations, row.recorded_by, row.office, row.recorded_at = (
-                citations,
-                principal.username,
-                office,
-                utcnow(),
-            )
-            uow.repos.cases.add(row)
             await uow.repos.work.close_tasks(
                 case.id, "recommendation", principal.username, target_index=data.target_index
             )
@@ -361,7 +414,7 @@ class CaseService:
                 action="recommendation_recorded",
                 actor=principal.username,
                 office=office,
-                citations=citations,
+                citations=citations_of(evaluation),
                 detail={
                     "target": target.get("name"),
                     "target_index": data.target_index,
@@ -369,140 +422,155 @@ class CaseService:
                     "severity": data.severity,
                 },
             )
-            await uow.session.flush()
             if len(await uow.repos.cases.recommendations(case.id)) == len(case.targets):
                 await self._after_recommendations(uow, pack, case, principal.username)
             return await self._read(uow, case)
 
         return await run_once(self.uow, idempotency, act)
 
-    async def _after_recommendations(self, uow, pack, case: Case, by: str) -> None:
-        if case.joint_review_required and pack.workflow_decision("joint_review") is not None:
-            recommendations = await uow.repos.cases.recommendations(case.id)
-            for rec in recommendations:
-                facts = await self._facts(uow, pack, case, rec.target_index, rec.content)
-                evaluation = _evaluate(pack, "joint_review", facts, case.relevant_date)
-                if evaluation.outcome.get("joint_review_required"):
-                    review = await self.deliberations.open_joint_review(
-                        uow,
-                        tenant=case.tenant,
-                        matter_id=case.matter_id,
-                        slip_id=case.slip_id,
-                        case_id=case.id,
-                        matter_number=case.matter_number,
-                        summary=case.summary,
-                        relevant_date=case.relevant_date,
-                        targets=case.targets,
-                        outcome=evaluation.outcome,
-                        citations=citations_of(evaluation),
-                    )
-                    case.state, case.joint_review_id = "joint_review", review.id
-                    return
-        await self._enter_decision(uow, pack, case, by)
-
-    async def _joint_review_concluded(self, uow, review: Deliberation) -> None:
-        case = await self._case(uow, review.tenant, review.case_id, for_update=True)
-        await self._enter_decision(uow, get_pack(case.tenant), case, SYSTEM)
-
-    async def _enter_decision(self, uow, pack, case: Case, by: str) -> None:
-        """Ask the decision step who decides, who approves and whether the targets are heard; queue those steps."""
-        decided_by: dict[str, None] = {}
-        approved_by: dict[str, None] = {}
-        hearing_required = False
-        hearing_citations: dict[str, None] = {}
-        citations: dict[str, None] = {}
-        for rec in await uow.repos.cases.recommendations(case.id):
-            facts = await self._facts(uow, pack, case, rec.target_index, rec.content)
-            # Until the decision is recorded, the recommended measures stand for the decided ones.
-            facts["measures"] = rec.content["proposed_measures"]
-            evaluation = _evaluate(pack, "decision", facts, case.relevant_date)
-            if evaluation is None:
-                raise RulesUnavailable("decision", RulesError(f"{case.tenant}'s pack binds no decision step"))
-            decided_by.update(dict.fromkeys(as_list(evaluation.outcome.get("decided_by"))))
-            approved_by.update(dict.fromkeys(as_list(evaluation.outcome.get("approved_by"))))
-            if evaluation.outcome.get("hearing_required"):
-                hearing_required = True
-                hearing_citations.update(dict.fromkeys(citations_of(evaluation, "hearing_required")))
-            citations.update(dict.fromkeys(citations_of(evaluation)))
-        deciders = list(decided_by) or list(case.decided_by)
-        case.requirements = {
-            "decided_by": deciders,
-            "approved_by": list(approved_by),
-            "hearing_required": hearing_required,
-            "hearing_citations": list(hearing_citations),
-            "citations": list(citations),
-        }
-        case.state = "deciding"
-        work = uow.repos.work
-        for office in approved_by:
-            work.open_task(
-                tenant=case.tenant,
-                kind="decision_approval",
-                office=office,
-                capability=APPROVAL_SIGN,
-                matter_id=case.matter_id,
-                case_id=case.id,
-                subject_id=case.id,
-                citations=list(citations),
+    @staticmethod
+    def _judge_recommendation(pack: RulePack, case: Case, proposed: list[str], facts: dict[str, Any]) -> Evaluation:
+        """The recommendation step's judgement of the proposed measures; refused with its articles
+        when a measure is not permitted or the rules find the proposal invalid."""
+        evaluation = _evaluate_required(pack, "recommendation", facts, case.relevant_date)
+        outcome = evaluation.outcome
+        refused = outside_permitted(proposed, outcome.get("permitted_measures"))
+        if refused or outcome.get("proposal_valid") is False:
+            reason = (
+                f"{', '.join(refused)} not permitted; permitted: "
+                f"{', '.join(outcome.get('permitted_measures') or []) or 'none'}"
+                if refused
+                else "the rules judge this proposal invalid"
             )
+            raise RuleRefusal(
+                "body.proposed_measures",
+                reason,
+                citations_of(evaluation),
+                measures=refused,
+                outcome=_jsonable_outcome(outcome),
+            )
+        return evaluation
+
+    async def _after_recommendations(self, uow: ReviewUnitOfWork, pack: RulePack, case: Case, by: str) -> None:
+        """Every target has its recommendation: a joint review where the rules want one, else the decision stage."""
+        joint_review = await self._joint_review_required(uow, pack, case)
+        if joint_review is None:
+            await self._enter_decision(uow, pack, case, by)
+            return
+        review_id = new_id()
+        # The case waits for the review before the review opens: one that concludes at once
+        # (nobody to sign) moves the case on to the decision.
+        await uow.repos.cases.move_case(case, "open_joint_review", joint_review_id=review_id)
+        await self.deliberations.open_joint_review(
+            uow,
+            review_id=review_id,
+            tenant=case.tenant,
+            matter_id=case.matter_id,
+            slip_id=case.slip_id,
+            case_id=case.id,
+            matter_number=case.matter_number,
+            summary=case.summary,
+            relevant_date=case.relevant_date,
+            targets=case.targets,
+            outcome=joint_review.outcome,
+            citations=citations_of(joint_review),
+        )
+
+    async def _joint_review_required(self, uow: ReviewUnitOfWork, pack: RulePack, case: Case) -> Evaluation | None:
+        """The joint-review step's answer for the first target that needs one, where the slip asks for it."""
+        if not case.joint_review_required or pack.workflow_decision("joint_review") is None:
+            return None
+        for recommendation in await uow.repos.cases.recommendations(case.id):
+            facts = await self._facts(uow, case, recommendation.target_index, recommendation.content)
+            evaluation = _evaluate(pack, "joint_review", facts, case.relevant_date)
+            if evaluation is not None and evaluation.outcome.get("joint_review_required"):
+                return evaluation
+        return None
+
+    async def _joint_review_concluded(self, uow: ReviewUnitOfWork, review: Deliberation) -> None:
+        assert review.case_id is not None
+        case = await self._case(uow, review.tenant, review.case_id, for_update=True)
+        await self._enter_decision(uow, self.packs(case.tenant), case, SYSTEM)
+
+    async def _enter_decision(self, uow: ReviewUnitOfWork, pack: RulePack, case: Case, by: str) -> None:
+        """Ask the decision step who decides, who approves and whether the targets are heard; queue those steps."""
+        recommendations = {r.target_index: r for r in await uow.repos.cases.recommendations(case.id)}
+        # Until the decision is recorded, the recommended measures stand for the decided ones.
+        recommended = {index: r.content["proposed_measures"] for index, r in recommendations.items()}
+        requirements = await self._decision_step(uow, pack, case, recommendations, recommended, case.relevant_date)
+        await uow.repos.cases.move_case(case, "open_decision", requirements=requirements.as_record())
+        for office in requirements.approved_by:
+            self._open_task(uow, case, "decision_approval", office, APPROVAL_SIGN, requirements.citations)
         heard = {h.target_index for h in await uow.repos.cases.hearings(case.id)}
         for index, _ in enumerate(case.targets):
             if index not in heard:
-                work.open_task(
-                    tenant=case.tenant,
-                    kind="hearing",
-                    office=self._handling(case),
-                    capability=MATTER_READ,
-                    matter_id=case.matter_id,
-                    case_id=case.id,
-                    subject_id=case.id,
+                self._open_task(
+                    uow,
+                    case,
+                    "hearing",
+                    self._handling(case),
+                    MATTER_READ,
+                    requirements.hearing_citations,
                     target_index=index,
-                    citations=list(hearing_citations),
                 )
-        for office in deciders:
-            work.open_task(
-                tenant=case.tenant,
-                kind="decision",
-                office=office,
-                capability=DECISION_MAKE,
-                matter_id=case.matter_id,
-                case_id=case.id,
-                subject_id=case.id,
-                citations=list(citations),
-            )
-        work.record(
+        for office in requirements.decided_by:
+            self._open_task(uow, case, "decision", office, DECISION_MAKE, requirements.citations)
+        uow.repos.work.record(
             tenant=case.tenant,
             matter_id=case.matter_id,
             case_id=case.id,
             action="decision_stage_opened",
             actor=by,
             office=None,
-            citations=list(citations),
-            detail=case.requirements,
+            citations=requirements.citations,
+            detail=requirements.as_record(),
         )
+
+    async def _decision_step(
+        self,
+        uow: ReviewUnitOfWork,
+        pack: RulePack,
+        case: Case,
+        recommendations: Mapping[int, Recommendation],
+        measures: Mapping[int, list[str]],
+        on: dt.date,
+        *,
+        facts_clear: bool | None = None,
+    ) -> DecisionRequirements:
+        """The decision step evaluated for each target with ``measures`` (and, once a decision is
+        being recorded, whether its facts are clear)."""
+        evaluations = []
+        for index, target_measures in measures.items():
+            facts = await self._facts(uow, case, index, recommendations[index].content)
+            facts["measures"] = target_measures
+            if facts_clear is not None:
+                facts["facts_clear"] = facts_clear
+            evaluations.append(_evaluate_required(pack, "decision", facts, on))
+        return decision_requirements(evaluations, case.decided_by)
 
     # -- hearings ---------------------------------------------------------------------------
 
     async def hear(
         self, principal: Principal, case_id: str, data: HearingCreate, idempotency: IdempotentRequest | None
     ) -> dict:
-        async def act(uow) -> dict:
+        async def act(uow: ReviewUnitOfWork) -> dict:
             case = await self._case(uow, principal.tenant, case_id, for_update=True)
             office = authorise(principal, f"hearing in case {case.slip_number}", [self._handling(case)], MATTER_READ)
-            if case.state not in ("recommending", "joint_review", "deciding"):
+            if case.state not in HEARING_STATES:
                 raise WrongState(f"case {case.slip_number} is {case.state}; hearings are not open")
             target = self._target(case, data.target_index, "body.target_index")
-            if data.held_on > china_today():
+            if data.held_on > self._today(self.packs(case.tenant)):
                 raise invalid("body.held_on", "a hearing cannot be recorded before it is held")
-            uow.repos.cases.add(
+            await uow.repos.cases.add(
                 Hearing(
+                    id=new_id(),
                     case_id=case.id,
                     target_index=data.target_index,
                     held_on=data.held_on,
                     arguments=[a.model_dump() for a in data.arguments],
                     recorded_by=principal.username,
                     office=office,
-                    recorded_at=utcnow(),
+                    recorded_at=self.clock(),
                 )
             )
             await uow.repos.work.close_tasks(case.id, "hearing", principal.username, target_index=data.target_index)
@@ -530,196 +598,51 @@ class CaseService:
     async def decide(
         self, principal: Principal, case_id: str, data: DecisionCreate, idempotency: IdempotentRequest | None
     ) -> dict:
-        async def act(uow) -> dict:
+        """Record the written decision: check the request, ask the decision step what it requires,
+        check that every required step is done, then record the numbered decision."""
+
+        async def act(uow: ReviewUnitOfWork) -> dict:
             case = await self._case(uow, principal.tenant, case_id, for_update=True)
-            pack = get_pack(case.tenant)
-            if case.state in ("decided", "reclassified"):
+            pack = self.packs(case.tenant)
+            if case.state in CLOSED_STATES:
                 raise WrongState(f"case {case.slip_number} is {case.state}")
-            recommendations = {r.target_index: r for r in await uow.repos.cases.recommendations(case.id)}
-            missing = [i for i in range(len(case.targets)) if i not in recommendations]
-            if missing:
-                raise StepMissing(
-                    f"no recommendation for target(s) {missing} of case {case.slip_number}",
-                    step="recommendation",
-                    targets=missing,
-                )
+            recommendations = await self._recommendation_of_every_target(uow, case)
             by_target = self._measures_by_target(case, data)
-            deciders: dict[str, None] = {}
-            approvers: dict[str, None] = {}
-            hearing_citations: dict[str, None] = {}
-            citations: dict[str, None] = {}
-            hearing_required = False
-            for index, measures in by_target.items():
-                facts = await self._facts(uow, pack, case, index, recommendations[index].content)
-                facts.update(measures=measures.measures, facts_clear=data.facts_clear)
-                evaluation = _evaluate(pack, "decision", facts, data.decided_on)
-                deciders.update(dict.fromkeys(as_list(evaluation.outcome.get("decided_by"))))
-                approvers.update(dict.fromkeys(as_list(evaluation.outcome.get("approved_by"))))
-                if evaluation.outcome.get("hearing_required"):
-                    hearing_required = True
-                    hearing_citations.update(dict.fromkeys(citations_of(evaluation, "hearing_required")))
-                citations.update(dict.fromkeys(citations_of(evaluation)))
+            self._check_decision_dates(pack, case, data)
+            measures = {index: item.measures for index, item in by_target.items()}
+            requirements = await self._decision_step(
+                uow, pack, case, recommendations, measures, data.decided_on, facts_clear=data.facts_clear
+            )
             office = authorise(
-                principal, f"decision of case {case.slip_number}", list(deciders) or case.decided_by, DECISION_MAKE
+                principal, f"decision of case {case.slip_number}", requirements.decided_by, DECISION_MAKE
             )
-            if case.state == "joint_review":
-                raise StepMissing(
-                    f"the joint review of case {case.slip_number} has not concluded",
-                    step="joint_review",
-                    joint_review_id=case.joint_review_id,
-                )
-            if case.state != "deciding":
-                raise WrongState(f"case {case.slip_number} is {case.state}; it is not ready for a decision")
-            heard = {h.target_index for h in await uow.repos.cases.hearings(case.id)}
-            unheard = [i for i in by_target if i not in heard]
-            if unheard:
-                # Hearing the target is always recorded first; where the pack requires it, its article is cited.
-                cited = list(hearing_citations) if hearing_required else []
-                raise StepMissing(
-                    f"no hearing (陈述、申辩) recorded for target(s) {unheard}",
-                    step="hearing",
-                    citations=cited,
-                    targets=unheard,
-                )
-            approved = {
-                a.office
-                for a in await uow.repos.deliberations.approvals(case.id)
-                if a.subject_kind == APPROVAL_KINDS["decision"]
-            }
-            unapproved = [o for o in approvers if o not in approved]
-            if unapproved:
-                raise StepMissing(
-                    f"the approval of {', '.join(unapproved)} is not recorded",
-                    step="approval",
-                    citations=list(citations),
-                    offices=unapproved,
-                )
-            for position, (index, measures) in enumerate(by_target.items()):
-                rec = recommendations[index]
-                facts = await self._facts(
-                    uow, pack, case, index, {**rec.content, "proposed_measures": measures.measures}
-                )
-                evaluation = _evaluate(pack, "recommendation", facts, data.decided_on)
-                refused = outside_permitted(measures.measures, evaluation.outcome.get("permitted_measures"))
-                if refused or evaluation.outcome.get("proposal_valid") is False:
-                    raise RuleRefusal(
-                        f"body.measures.{position}.measures",
-                        f"{', '.join(refused) or 'these measures'} not permitted; permitted: "
-                        f"{', '.join(evaluation.outcome.get('permitted_measures') or []) or 'none'}",
-                        citations_of(evaluation),
-                        measures=refused,
-                    )
-                citations.update(dict.fromkeys(citations_of(evaluation)))
+            self._check_ready_for_decision(case)
+            await self._check_heard(uow, case, by_target, requirements)
+            await self._check_approved(uow, case, requirements)
+            measure_citations = await self._check_decided_measures(uow, pack, case, recommendations, measures, data)
             if data.simplified:
-                allowed = []
-                for index in by_target:
-                    facts = await self._facts(uow, pack, case, index, recommendations[index].content)
-                    facts.update(measures=by_target[index].measures, facts_clear=data.facts_clear)
-                    evaluation = _evaluate(pack, "simplified_procedure", facts, data.decided_on)
-                    allowed.append(evaluation is not None and evaluation.outcome.get("simplified_allowed") is True)
-                    if not allowed[-1]:
-                        why = (
-                            "the pack has no simplified procedure"
-                            if evaluation is None
-                            else "the rules do not allow the simplified procedure here"
-                        )
-                        raise RuleRefusal(
-                            "body.simplified", why, [] if evaluation is None else citations_of(evaluation)
-                        )
-            if data.announced_on is not None and data.announced_on < data.decided_on:
-                raise invalid("body.announced_on", "a decision is announced on or after the day it is made")
-            try:
-                number, _ = await next_number(uow.session, pack, "decision", data.decided_on)
-            except RulesError as exc:
-                raise RulesUnavailable("decision numbering", exc) from exc
-            if number is None:
-                raise RulesUnavailable(
-                    "decision numbering", RulesError(f"{case.tenant}'s pack declares no numbering kind 'decision'")
-                )
-            decided = [
-                {
-                    "target_index": i,
-                    "target": case.targets[i],
-                    "measures": m.measures,
-                    "responsibility": m.responsibility,
-                }
-                for i, m in by_target.items()
-            ]
-            decision = Decision(
-                id=new_id(),
-                tenant=case.tenant,
-                case_id=case.id,
-                number=number,
-                decided_by=office,
-                decided_on=data.decided_on,
-                announced_on=data.announced_on,
-                simplified=data.simplified,
-                facts_clear=data.facts_clear,
-                measures=decided,
-                citations=list(citations),
-                recorded_by=principal.username,
-                recorded_at=utcnow(),
-            )
-            uow.repos.cases.add(decision)
-            await uow.session.flush()
-            for item in decided:
-                target = item["target"]
-                if target.get("kind") == "person" and target.get("name"):
-                    uow.repos.cases.add(
-                        DecidedPerson(
-                            tenant=case.tenant,
-                            decision_id=decision.id,
-                            name=target["name"],
-                            unit=target.get("unit"),
-                            decided_on=data.decided_on,
-                        )
-                    )
-            case.state = "decided"
-            await uow.repos.work.close_tasks(case.id, "decision", principal.username)
-            uow.repos.work.record(
-                tenant=case.tenant,
-                matter_id=case.matter_id,
-                case_id=case.id,
-                subject_id=decision.id,
-                action="decision_made",
-                actor=principal.username,
-                office=office,
-                citations=list(citations),
-                detail={
-                    "number": number,
-                    "decided_on": data.decided_on.isoformat(),
-                    "simplified": data.simplified,
-                    "measures": decided,
-                },
-            )
-            uow.publish(
-                DecisionMade(
-                    tenant=case.tenant,
-                    matter_id=uuid.UUID(case.matter_id),
-                    decision_id=uuid.UUID(decision.id),
-                    number=number,
-                    matter_number=case.matter_number,
-                    decided_by=office,
-                    decided_on=data.decided_on,
-                    announced_on=data.announced_on,
-                    simplified_procedure=data.simplified,
-                    measures=[
-                        DecidedMeasure(
-                            target=TargetSnapshot.model_validate(d["target"]),
-                            measures=d["measures"],
-                            responsibility=d["responsibility"],
-                        )
-                        for d in decided
-                    ],
-                    citations=list(citations),
-                )
-            )
+                await self._check_simplified(uow, pack, case, recommendations, measures, data)
+            number = await self._decision_number(uow, pack, case, data.decided_on)
+            citations = list(dict.fromkeys([*requirements.citations, *measure_citations]))
+            await self._record_decision(uow, principal, case, office, number, by_target, citations, data)
             return await self._read(uow, case)
 
         return await run_once(self.uow, idempotency, act, status_code=201)
 
-    def _measures_by_target(self, case: Case, data: DecisionCreate) -> dict:
-        by_target = {}
+    @staticmethod
+    async def _recommendation_of_every_target(uow: ReviewUnitOfWork, case: Case) -> dict[int, Recommendation]:
+        recommendations = {r.target_index: r for r in await uow.repos.cases.recommendations(case.id)}
+        missing = [i for i in range(len(case.targets)) if i not in recommendations]
+        if missing:
+            raise StepMissing(
+                f"no recommendation for target(s) {missing} of case {case.slip_number}",
+                step="recommendation",
+                targets=missing,
+            )
+        return recommendations
+
+    def _measures_by_target(self, case: Case, data: DecisionCreate) -> dict[int, TargetMeasures]:
+        by_target: dict[int, TargetMeasures] = {}
         for position, item in enumerate(data.measures):
             self._target(case, item.target_index, f"body.measures.{position}.target_index")
             if item.target_index in by_target:
@@ -730,9 +653,191 @@ class CaseService:
             raise invalid("body.measures", f"no measures for target(s) {missing}")
         return dict(sorted(by_target.items()))
 
+    def _check_decision_dates(self, pack: RulePack, case: Case, data: DecisionCreate) -> None:
+        """A decision is dated the day it is made: not after the tenant's today, not before its case was opened."""
+        today = self._today(pack)
+        if data.decided_on > today:
+            raise invalid("body.decided_on", f"is after today ({today}): a decision is recorded once it is made")
+        opened_on = pack.local_date(case.created_at)
+        if data.decided_on < opened_on:
+            raise invalid("body.decided_on", f"is before the case was opened ({opened_on})")
+        if data.announced_on is not None and data.announced_on < data.decided_on:
+            raise invalid("body.announced_on", "a decision is announced on or after the day it is made")
+
+    @staticmethod
+    def _check_ready_for_decision(case: Case) -> None:
+        if case.state == CaseState.JOINT_REVIEW:
+            raise StepMissing(
+                f"the joint review of case {case.slip_number} has not concluded",
+                step="joint_review",
+                joint_review_id=case.joint_review_id,
+            )
+        CASES.check("decide", case.state, f"case {case.slip_number} is {case.state}; it is not ready for a decision")
+
+    @staticmethod
+    async def _check_heard(
+        uow: ReviewUnitOfWork, case: Case, by_target: Mapping[int, TargetMeasures], requirements: DecisionRequirements
+    ) -> None:
+        heard = {h.target_index for h in await uow.repos.cases.hearings(case.id)}
+        unheard = [i for i in by_target if i not in heard]
+        if unheard:
+            # Hearing the target is always recorded first; where the pack requires it, its article is cited.
+            raise StepMissing(
+                f"no hearing (陈述、申辩) recorded for target(s) {unheard}",
+                step="hearing",
+                citations=requirements.hearing_citations if requirements.hearing_required else [],
+                targets=unheard,
+            )
+
+    @staticmethod
+    async def _check_approved(uow: ReviewUnitOfWork, case: Case, requirements: DecisionRequirements) -> None:
+        approved = {
+            a.office
+            for a in await uow.repos.deliberations.approvals(case.id)
+            if a.subject_kind == APPROVAL_KINDS["decision"]
+        }
+        unapproved = [o for o in requirements.approved_by if o not in approved]
+        if unapproved:
+            raise StepMissing(
+                f"the approval of {', '.join(unapproved)} is not recorded",
+                step="approval",
+                citations=requirements.citations,
+                offices=unapproved,
+            )
+
+    async def _check_decided_measures(
+        self,
+        uow: ReviewUnitOfWork,
+        pack: RulePack,
+        case: Case,
+        recommendations: Mapping[int, Recommendation],
+        measures: Mapping[int, list[str]],
+        data: DecisionCreate,
+    ) -> list[str]:
+        """The recommendation step judges the decided measures as it judged the proposed ones; the articles it cites."""
+        citations: dict[str, None] = {}
+        for position, (index, decided) in enumerate(measures.items()):
+            facts = await self._facts(
+                uow, case, index, {**recommendations[index].content, "proposed_measures": decided}
+            )
+            evaluation = _evaluate_required(pack, "recommendation", facts, data.decided_on)
+            permitted = evaluation.outcome.get("permitted_measures")
+            refused = outside_permitted(decided, permitted)
+            if refused or evaluation.outcome.get("proposal_valid") is False:
+                raise RuleRefusal(
+                    f"body.measures.{position}.measures",
+                    f"{', '.join(refused) or 'these measures'} not permitted; permitted: "
+                    f"{', '.join(permitted or []) or 'none'}",
+                    citations_of(evaluation),
+                    measures=refused,
+                )
+            citations.update(dict.fromkeys(citations_of(evaluation)))
+        return list(citations)
+
+    async def _check_simplified(
+        self,
+        uow: ReviewUnitOfWork,
+        pack: RulePack,
+        case: Case,
+        recommendations: Mapping[int, Recommendation],
+        measures: Mapping[int, list[str]],
+        data: DecisionCreate,
+    ) -> None:
+        """A decision marked simplified needs the pack's simplified procedure to allow it for every target."""
+        for index, decided in measures.items():
+            facts = await self._facts(uow, case, index, recommendations[index].content)
+            facts.update(measures=decided, facts_clear=data.facts_clear)
+            evaluation = _evaluate(pack, "simplified_procedure", facts, data.decided_on)
+            if evaluation is None:
+                raise RuleRefusal("body.simplified", "the pack has no simplified procedure", [])
+            if evaluation.outcome.get("simplified_allowed") is not True:
+                raise RuleRefusal(
+                    "body.simplified",
+                    "the rules do not allow the simplified procedure here",
+                    citations_of(evaluation),
+                )
+
+    @staticmethod
+    async def _decision_number(uow: ReviewUnitOfWork, pack: RulePack, case: Case, decided_on: dt.date) -> str:
+        try:
+            number = await document_number(uow.repos.numbers, pack, "decision", decided_on)
+        except RulesError as exc:
+            raise RulesUnavailable("decision numbering", exc) from exc
+        if number is None:
+            raise RulesUnavailable(
+                "decision numbering", RulesError(f"{case.tenant}'s pack declares no numbering kind 'decision'")
+            )
+        return number
+
+    async def _record_decision(
+        self,
+        uow: ReviewUnitOfWork,
+        principal: Principal,
+        case: Case,
+        office: str,
+        number: str,
+        by_target: Mapping[int, TargetMeasures],
+        citations: list[str],
+        data: DecisionCreate,
+    ) -> None:
+        """The decision row, the persons it holds accountable, the case decided, its steps done, its event."""
+        decided = [
+            {"target_index": i, "target": case.targets[i], "measures": m.measures, "responsibility": m.responsibility}
+            for i, m in by_target.items()
+        ]
+        decision = Decision(
+            id=new_id(),
+            tenant=case.tenant,
+            case_id=case.id,
+            number=number,
+            decided_by=office,
+            decided_on=data.decided_on,
+            announced_on=data.announced_on,
+            simplified=data.simplified,
+            facts_clear=data.facts_clear,
+            measures=decided,
+            citations=citations,
+            recorded_by=principal.username,
+            recorded_at=self.clock(),
+        )
+        persons = [
+            DecidedPerson(
+                id=new_id(),
+                tenant=case.tenant,
+                decision_id=decision.id,
+                name=item["target"]["name"],
+                unit=item["target"].get("unit"),
+                decided_on=data.decided_on,
+            )
+            for item in decided
+            if item["target"].get("kind") == "person" and item["target"].get("name")
+        ]
+        await uow.repos.cases.add(decision, *persons)
+        await uow.repos.cases.move_case(case, "decide")
+        await uow.repos.work.close_tasks(case.id, "decision", principal.username)
+        uow.repos.work.record(
+            tenant=case.tenant,
+            matter_id=case.matter_id,
+            case_id=case.id,
+            subject_id=decision.id,
+            action="decision_made",
+            actor=principal.username,
+            office=office,
+            citations=citations,
+            detail={
+                "number": number,
+                "decided_on": data.decided_on.isoformat(),
+                "simplified": data.simplified,
+                "measures": decided,
+            },
+        )
+        uow.publish(_decision_made(case, decision))
+
     # -- facts ------------------------------------------------------------------------------
 
-    async def _facts(self, uow, pack, case: Case, index: int, recommendation: dict) -> dict[str, Any]:
+    async def _facts(
+        self, uow: ReviewUnitOfWork, case: Case, index: int, recommendation: Mapping[str, Any]
+    ) -> dict[str, Any]:
         """The facts of docs/workflow.md for one target: target, the slip's routing outcome, recommendation, history."""
         target = case.targets[index]
         facts = {**case.routing_facts, **target_facts(target)}
@@ -759,12 +864,14 @@ class CaseService:
                 for c in await uow.repos.cases.by_matter(principal.tenant, matter_id, limit)
             ]
 
-    async def _case(self, uow, tenant: str, case_id: str, *, for_update: bool = False) -> Case:
+    @staticmethod
+    async def _case(uow: ReviewUnitOfWork, tenant: str, case_id: str, *, for_update: bool = False) -> Case:
         return await found(
             case_id, CaseNotFound, "case", lambda: uow.repos.cases.get(tenant, case_id, for_update=for_update)
         )
 
-    async def _investigation(self, uow, tenant: str, investigation_id: str) -> Investigation:
+    @staticmethod
+    async def _investigation(uow: ReviewUnitOfWork, tenant: str, investigation_id: str) -> Investigation:
         return await found(
             investigation_id,
             InvestigationNotFound,
@@ -782,8 +889,8 @@ class CaseService:
             raise invalid(field, f"the case has {len(case.targets)} target(s), numbered from 0")
         return case.targets[index]
 
-    async def _read(self, uow, case: Case) -> dict:
-        await uow.session.flush()
+    @staticmethod
+    async def _read(uow: ReviewUnitOfWork, case: Case) -> dict:
         repo = uow.repos.cases
         investigation = await repo.investigation(case.tenant, case_id=case.id)
         stage = {v: k for k, v in APPROVAL_KINDS.items()}
@@ -838,5 +945,39 @@ def _check_uuid(value: str, field: str) -> None:
         raise invalid(field, "not a UUID") from None
 
 
-def _jsonable_outcome(outcome: dict) -> dict:
+def _decision_made(case: Case, decision: Decision) -> DecisionMade:
+    return DecisionMade(
+        tenant=case.tenant,
+        matter_id=uuid.UUID(case.matter_id),
+        decision_id=uuid.UUID(decision.id),
+        number=decision.number,
+        matter_number=case.matter_number,
+        decided_by=decision.decided_by,
+        decided_on=decision.decided_on,
+        announced_on=decision.announced_on,
+        simplified_procedure=decision.simplified,
+        measures=[
+            DecidedMeasure(
+                target=TargetSnapshot.model_validate(item["target"]),
+                measures=item["measures"],
+                responsibility=item["responsibility"],
+            )
+            for item in decision.measures
+        ],
+        citations=decision.citations,
+    )
+
+
+def _jsonable_outcome(outcome: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (sorted(v) if isinstance(v, set | frozenset) else v) for k, v in outcome.items()}
+
+
+def _factors_record(factors: Evaluation | None, facts: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the factors step found, with the history facts it weighed, as shown with the recommendation."""
+    if factors is None:
+        return None
+    return {
+        "outcome": _jsonable_outcome(factors.outcome),
+        "citations": citations_of(factors),
+        "facts": {k: facts[k] for k in ("last_accountability_on", "prior_accountabilities") if k in facts},
+    }

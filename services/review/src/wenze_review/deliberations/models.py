@@ -1,12 +1,43 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.states import StateMachine
 from wenze.ids import new_id
+from wenze_review.errors import WrongState
+
+
+class DeliberationState(StrEnum):
+    SIGNING = "signing"
+    APPROVING = "approving"
+    ESCALATED = "escalated"
+    DEADLOCKED = "deadlocked"
+    CONCLUDED = "concluded"
+
+
+DELIBERATIONS = StateMachine(
+    "deliberation",
+    DeliberationState,
+    {
+        # Unanimous, and the pack names leaders who approve the agreed opinion.
+        "await_approval": (DeliberationState.SIGNING, DeliberationState.APPROVING),
+        # Divided: the pack's escalation chain decides, level by level.
+        "escalate": (DeliberationState.SIGNING, DeliberationState.ESCALATED),
+        "refer_to_next_level": (DeliberationState.ESCALATED, DeliberationState.ESCALATED),
+        # Divided, and the pack names nobody to settle it: it stays visible as such.
+        "deadlock": (DeliberationState.SIGNING, DeliberationState.DEADLOCKED),
+        "conclude": (
+            [DeliberationState.SIGNING, DeliberationState.APPROVING, DeliberationState.ESCALATED],
+            DeliberationState.CONCLUDED,
+        ),
+    },
+    refusal=WrongState,
+)
 
 
 class Deliberation(Base):

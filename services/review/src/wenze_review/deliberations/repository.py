@@ -1,17 +1,27 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze_review.deliberations.models import Approval, Deliberation
+from wenze_review.deliberations.models import (
+    DELIBERATIONS,
+    Approval,
+    Deliberation,
+    DeliberationState,
+    EscalationRecord,
+    Signature,
+)
 
 
 class DeliberationRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    def add(self, deliberation: Deliberation) -> None:
+    async def add(self, deliberation: Deliberation) -> None:
         self.session.add(deliberation)
+        await self.session.flush()
 
     async def get(
         self, tenant: str, kind: str, deliberation_id: str, *, for_update: bool = False
@@ -23,13 +33,24 @@ class DeliberationRepository:
             stmt = stmt.with_for_update()
         return await self.session.scalar(stmt)
 
-    async def of_matter(self, tenant: str, matter_id: str) -> list[Deliberation]:
-        stmt = select(Deliberation).where(Deliberation.tenant == tenant, Deliberation.matter_id == matter_id)
-        return list((await self.session.scalars(stmt.order_by(Deliberation.created_at))).all())
+    async def move(
+        self, deliberation: Deliberation, action: str, *, detail: str | None = None, **values: Any
+    ) -> DeliberationState:
+        return await DELIBERATIONS.move(self.session, deliberation, action, detail=detail, **values)
+
+    async def add_signature(self, deliberation: Deliberation, signature: Signature) -> None:
+        deliberation.signatures.append(signature)
+        await self.session.flush()
+
+    async def add_level(self, deliberation: Deliberation, level: EscalationRecord) -> None:
+        deliberation.levels.append(level)
+        await self.session.flush()
 
     async def approvals(self, subject_id: str) -> list[Approval]:
+        """Approvals of a consultation, a joint review or a case (``subject_kind`` tells which stage)."""
         stmt = select(Approval).where(Approval.subject_id == subject_id).order_by(Approval.approved_at)
         return list((await self.session.scalars(stmt)).all())
 
-    def add_approval(self, approval: Approval) -> None:
+    async def add_approval(self, approval: Approval) -> None:
         self.session.add(approval)
+        await self.session.flush()

@@ -7,9 +7,11 @@ go on to the decision).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from wenze.auth.capabilities import APPROVAL_SIGN, CONSULTATION_SIGN, REVIEW_SIGN
 from wenze.auth.principal import Principal
@@ -18,10 +20,16 @@ from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events.review import ConsultationConcluded
 from wenze.events.routing import ConsultationRequested
 from wenze.ids import new_id
-from wenze.problems import invalid
-from wenze.rules import get_pack
+from wenze.problems import NotFound, invalid
+from wenze.rules import RulePack, get_pack
 from wenze_review.access import authorise
-from wenze_review.deliberations.models import Approval, Deliberation, EscalationRecord, Signature
+from wenze_review.deliberations.models import (
+    Approval,
+    Deliberation,
+    DeliberationState,
+    EscalationRecord,
+    Signature,
+)
 from wenze_review.deliberations.schemas import (
     ApprovalCreate,
     DeliberationRead,
@@ -34,9 +42,11 @@ from wenze_review.errors import (
     ConsultationNotFound,
     JointReviewNotFound,
     WrongState,
+    found,
 )
 from wenze_review.logic import CONSENSUS_LEVEL, Opinion, consensus, normalise_steps
-from wenze_review.numbering import next_number
+from wenze_review.numbering import document_number
+from wenze_review.repositories import ReviewUnitOfWork, ReviewUnitOfWorkFactory
 
 SYSTEM = "system"
 CONSUMER_REQUESTED = "review-consultation-requested"
@@ -47,7 +57,7 @@ class Kind:
     name: str
     sign_capability: str
     chooses_handler: bool
-    not_found: type
+    not_found: type[NotFound]
 
 
 KINDS = {
@@ -55,12 +65,16 @@ KINDS = {
     "joint_review": Kind("joint_review", REVIEW_SIGN, False, JointReviewNotFound),
 }
 
-ConcludedHook = Callable[[object, Deliberation], Awaitable[None]]
+ConcludedHook = Callable[[ReviewUnitOfWork, Deliberation], Awaitable[None]]
+PackSource = Callable[[str], RulePack]
+Clock = Callable[[], dt.datetime]
 
 
 class DeliberationService:
-    def __init__(self, uow):
+    def __init__(self, uow: ReviewUnitOfWorkFactory, *, packs: PackSource = get_pack, clock: Clock = utcnow):
         self.uow = uow
+        self.packs = packs
+        self.clock = clock
         # What a conclusion does beyond the deliberation itself, per kind (set by the case service).
         self.on_concluded: dict[str, ConcludedHook] = {}
 
@@ -71,13 +85,10 @@ class DeliberationService:
         async with self.uow() as uow:
             if await uow.repos.inbox.seen(str(event.event_id), CONSUMER_REQUESTED):
                 return
-            pack = get_pack(event.tenant)
-            number, _ = await next_number(uow.session, pack, "consultation", event.relevant_date)
-            deliberation = Deliberation(
+            consultation = Deliberation(
                 id=new_id(),
                 tenant=event.tenant,
                 kind="consultation",
-                number=number,
                 matter_id=str(event.matter_id),
                 slip_id=str(event.slip_id),
                 case_id=None,
@@ -91,56 +102,45 @@ class DeliberationService:
                 handler_candidates=list(event.handler_candidates),
                 approved_by=list(dict.fromkeys(event.approved_by)),
                 escalation=normalise_steps(event.escalation),
-                state="signing",
+                state=DeliberationState.SIGNING,
                 citations=list(event.citations),
+                created_at=self.clock(),
                 signatures=[],
                 levels=[],
             )
-            uow.repos.deliberations.add(deliberation)
-            self._open_signing(uow, deliberation)
-            uow.repos.work.record(
-                tenant=event.tenant,
-                matter_id=deliberation.matter_id,
-                action="consultation_opened",
-                actor=SYSTEM,
-                office=deliberation.lead,
-                subject_id=deliberation.id,
-                citations=deliberation.citations,
-                detail={
-                    "number": number,
+            await self._open(
+                uow,
+                consultation,
+                {
                     "slip_number": event.slip_number,
-                    "participants": deliberation.participants,
-                    "proposed_handler": deliberation.proposed_handler,
+                    "participants": consultation.participants,
+                    "proposed_handler": consultation.proposed_handler,
                 },
             )
-            await self._advance(uow, deliberation, by=SYSTEM)
             uow.repos.inbox.record(str(event.event_id), CONSUMER_REQUESTED, event.subject)
             await uow.commit()
 
     async def open_joint_review(
         self,
-        uow,
+        uow: ReviewUnitOfWork,
         *,
+        review_id: str,
         tenant: str,
         matter_id: str,
         slip_id: str,
         case_id: str,
         matter_number: str,
         summary: str,
-        relevant_date,
+        relevant_date: dt.date,
         targets: list[dict],
-        outcome: dict,
+        outcome: dict[str, Any],
         citations: list[str],
-    ) -> Deliberation:
+    ) -> None:
         """Open the joint review a case's recommendation needs, in the caller's transaction."""
-        pack = get_pack(tenant)
-        number, _ = await next_number(uow.session, pack, "joint_review", relevant_date)
-        participants = list(dict.fromkeys(outcome.get("joint_review_participants") or []))
-        deliberation = Deliberation(
-            id=new_id(),
+        review = Deliberation(
+            id=review_id,
             tenant=tenant,
             kind="joint_review",
-            number=number,
             matter_id=matter_id,
             slip_id=slip_id,
             case_id=case_id,
@@ -149,44 +149,53 @@ class DeliberationService:
             relevant_date=relevant_date,
             targets=targets,
             lead=outcome.get("joint_review_lead"),
-            participants=participants,
+            participants=list(dict.fromkeys(outcome.get("joint_review_participants") or [])),
             proposed_handler=None,
             handler_candidates=[],
             approved_by=list(dict.fromkeys(outcome.get("approved_by") or [])),
             escalation=normalise_steps(outcome.get("joint_review_escalation") or []),
-            state="signing",
+            state=DeliberationState.SIGNING,
             citations=citations,
+            created_at=self.clock(),
             signatures=[],
             levels=[],
         )
-        uow.repos.deliberations.add(deliberation)
-        self._open_signing(uow, deliberation)
+        await self._open(uow, review, {"participants": review.participants})
+
+    async def _open(self, uow: ReviewUnitOfWork, deliberation: Deliberation, detail: dict[str, Any]) -> None:
+        """Number ``deliberation`` for the day it opens, queue its signatures and record the opening."""
+        pack = self.packs(deliberation.tenant)
+        deliberation.number = await document_number(
+            uow.repos.numbers, pack, deliberation.kind, pack.local_date(deliberation.created_at)
+        )
+        await uow.repos.deliberations.add(deliberation)
+        for office in deliberation.participants:
+            self._open_task(uow, deliberation, "signature", office, KINDS[deliberation.kind].sign_capability)
         uow.repos.work.record(
-            tenant=tenant,
-            matter_id=matter_id,
-            case_id=case_id,
-            action="joint_review_opened",
+            tenant=deliberation.tenant,
+            matter_id=deliberation.matter_id,
+            case_id=deliberation.case_id,
+            subject_id=deliberation.id,
+            action=f"{deliberation.kind}_opened",
             actor=SYSTEM,
             office=deliberation.lead,
-            subject_id=deliberation.id,
-            citations=citations,
-            detail={"number": number, "participants": participants},
+            citations=deliberation.citations,
+            detail={"number": deliberation.number, **detail},
         )
+        # Without participants the round is complete as soon as it opens.
         await self._advance(uow, deliberation, by=SYSTEM)
-        return deliberation
 
-    def _open_signing(self, uow, d: Deliberation) -> None:
-        for office in d.participants:
-            uow.repos.work.open_task(
-                tenant=d.tenant,
-                kind=f"{d.kind}_signature",
-                office=office,
-                capability=KINDS[d.kind].sign_capability,
-                matter_id=d.matter_id,
-                case_id=d.case_id,
-                subject_id=d.id,
-                citations=d.citations,
-            )
+    def _open_task(self, uow: ReviewUnitOfWork, d: Deliberation, step: str, office: str, capability: str) -> None:
+        uow.repos.work.open_task(
+            tenant=d.tenant,
+            kind=f"{d.kind}_{step}",
+            office=office,
+            capability=capability,
+            matter_id=d.matter_id,
+            case_id=d.case_id,
+            subject_id=d.id,
+            citations=d.citations,
+        )
 
     # -- acting ---------------------------------------------------------------------------
 
@@ -200,46 +209,47 @@ class DeliberationService:
     ) -> dict:
         spec = KINDS[kind]
 
-        async def act(uow) -> dict:
+        async def act(uow: ReviewUnitOfWork) -> dict:
             d = await self._get(uow, principal.tenant, kind, deliberation_id, for_update=True)
             office = authorise(principal, f"{kind} {d.number or d.id} signature", d.participants, spec.sign_capability)
-            if d.state != "signing":
+            if d.state != DeliberationState.SIGNING:
                 raise WrongState(f"the {kind} is {d.state}; signatures are closed")
-            if any(s.username == principal.username for s in d.signatures):
-                raise AlreadySigned(
-                    f"{principal.username} has already signed this {kind}", extra={"username": principal.username}
-                )
-            if any(s.office == office for s in d.signatures):
-                raise AlreadySigned(f"{office} has already signed this {kind}", extra={"office": office})
+            self._check_not_signed(d, principal.username, office)
             handler = self._check_opinion(principal.tenant, d, data, spec)
-            d.signatures.append(
-                Signature(
-                    office=office,
-                    username=principal.username,
-                    opinion=data.opinion,
-                    handler=handler,
-                    text=data.text,
-                    signed_at=utcnow(),
-                )
-            )
-            await uow.repos.work.close_tasks(d.id, f"{kind}_signature", principal.username, office=office)
-            uow.repos.work.record(
-                tenant=d.tenant,
-                matter_id=d.matter_id,
-                case_id=d.case_id,
-                subject_id=d.id,
-                action=f"{kind}_signed",
-                actor=principal.username,
+            signature = Signature(
                 office=office,
-                citations=d.citations,
-                detail={"opinion": data.opinion, "handler": handler, "text": data.text},
+                username=principal.username,
+                opinion=data.opinion,
+                handler=handler,
+                text=data.text,
+                signed_at=self.clock(),
+            )
+            await uow.repos.deliberations.add_signature(d, signature)
+            await uow.repos.work.close_tasks(d.id, f"{kind}_signature", principal.username, office=office)
+            self._record(
+                uow,
+                d,
+                f"{kind}_signed",
+                principal.username,
+                office,
+                opinion=data.opinion,
+                handler=handler,
+                text=data.text,
             )
             await self._advance(uow, d, by=principal.username)
             return await self._read(uow, d)
 
         return await run_once(self.uow, idempotency, act)
 
+    @staticmethod
+    def _check_not_signed(d: Deliberation, username: str, office: str) -> None:
+        if any(s.username == username for s in d.signatures):
+            raise AlreadySigned(f"{username} has already signed this {d.kind}", extra={"username": username})
+        if any(s.office == office for s in d.signatures):
+            raise AlreadySigned(f"{office} has already signed this {d.kind}", extra={"office": office})
+
     def _check_opinion(self, tenant: str, d: Deliberation, data: SignatureCreate, spec: Kind) -> str | None:
+        """The handler the opinion names (a consultation's), once the opinion is found well formed."""
         if data.opinion == "other" and not data.text:
             raise invalid("body.text", "another opinion needs its text")
         if not spec.chooses_handler:
@@ -258,7 +268,7 @@ class DeliberationService:
         return data.handler
 
     def _check_handler(self, tenant: str, d: Deliberation, handler: str) -> None:
-        pack = get_pack(tenant)
+        pack = self.packs(tenant)
         known = {**pack.vocabulary.get("offices", {}), **pack.vocabulary.get("bodies", {})}
         if handler not in known:
             raise invalid("body.handler", f"{handler!r} is not an office or body of {tenant}'s pack")
@@ -274,15 +284,14 @@ class DeliberationService:
         data: ApprovalCreate,
         idempotency: IdempotentRequest | None,
     ) -> dict:
-        async def act(uow) -> dict:
+        async def act(uow: ReviewUnitOfWork) -> dict:
             d = await self._get(uow, principal.tenant, kind, deliberation_id, for_update=True)
             office = authorise(principal, f"{kind} {d.number or d.id} approval", d.approved_by, APPROVAL_SIGN)
-            if d.state != "approving":
+            if d.state != DeliberationState.APPROVING:
                 raise WrongState(f"the {kind} is {d.state}; it is not awaiting approval")
-            approvals = await uow.repos.deliberations.approvals(d.id)
-            if any(a.office == office for a in approvals):
+            if any(a.office == office for a in await uow.repos.deliberations.approvals(d.id)):
                 raise AlreadyApproved(f"{office} has already approved this {kind}", extra={"office": office})
-            uow.repos.deliberations.add_approval(
+            await uow.repos.deliberations.add_approval(
                 Approval(
                     tenant=d.tenant,
                     subject_kind=kind,
@@ -290,22 +299,11 @@ class DeliberationService:
                     office=office,
                     username=principal.username,
                     comment=data.comment,
-                    approved_at=utcnow(),
+                    approved_at=self.clock(),
                 )
             )
-            await uow.session.flush()
             await uow.repos.work.close_tasks(d.id, f"{kind}_approval", principal.username, office=office)
-            uow.repos.work.record(
-                tenant=d.tenant,
-                matter_id=d.matter_id,
-                case_id=d.case_id,
-                subject_id=d.id,
-                action=f"{kind}_approved",
-                actor=principal.username,
-                office=office,
-                citations=d.citations,
-                detail={"comment": data.comment},
-            )
+            self._record(uow, d, f"{kind}_approved", principal.username, office, comment=data.comment)
             await self._advance(uow, d, by=principal.username)
             return await self._read(uow, d)
 
@@ -319,166 +317,138 @@ class DeliberationService:
         data: EscalationCreate,
         idempotency: IdempotentRequest | None,
     ) -> dict:
-        spec = KINDS[kind]
-
-        async def act(uow) -> dict:
+        async def act(uow: ReviewUnitOfWork) -> dict:
             d = await self._get(uow, principal.tenant, kind, deliberation_id, for_update=True)
-            if d.state != "escalated" or d.level is None:
+            if d.state != DeliberationState.ESCALATED or d.level is None:
                 raise WrongState(f"the {kind} is {d.state}; no escalation level is deciding")
             step = d.escalation[d.level]
             actors = [step["actor"]] if step.get("actor") else []
             office = authorise(
                 principal, f"{kind} {d.number or d.id} escalation level {step['step']}", actors, APPROVAL_SIGN
             )
-            last = d.level == len(d.escalation) - 1
-            handler = None
-            if data.outcome == "decided":
-                if spec.chooses_handler:
-                    if data.handler is None:
-                        raise invalid("body.handler", "a level that decides names the handler")
-                    self._check_handler(principal.tenant, d, data.handler)
-                    handler = data.handler
-                elif data.handler is not None:
-                    raise invalid("body.handler", "a joint review's decision names no handler")
-            elif last:
-                raise invalid(
-                    "body.outcome",
-                    f"{step['step']} is the last level of the chain: it must decide",
-                    citations=d.citations,
-                )
-            d.levels.append(
-                EscalationRecord(
-                    level=d.level,
-                    step=step["step"],
-                    actor=step.get("actor"),
-                    outcome=data.outcome,
-                    handler=handler,
-                    text=data.text,
-                    username=principal.username,
-                    office=office,
-                    recorded_at=utcnow(),
-                )
-            )
-            await uow.repos.work.close_tasks(d.id, f"{kind}_escalation", principal.username)
-            uow.repos.work.record(
-                tenant=d.tenant,
-                matter_id=d.matter_id,
-                case_id=d.case_id,
-                subject_id=d.id,
-                action=f"{kind}_escalation_{data.outcome}",
-                actor=principal.username,
+            handler = self._check_level_outcome(principal.tenant, d, data)
+            level = EscalationRecord(
+                level=d.level,
+                step=step["step"],
+                actor=step.get("actor"),
+                outcome=data.outcome,
+                handler=handler,
+                text=data.text,
+                username=principal.username,
                 office=office,
-                citations=d.citations,
-                detail={"level": d.level, "step": step["step"], "handler": handler, "text": data.text},
+                recorded_at=self.clock(),
+            )
+            await uow.repos.deliberations.add_level(d, level)
+            await uow.repos.work.close_tasks(d.id, f"{kind}_escalation", principal.username)
+            self._record(
+                uow,
+                d,
+                f"{kind}_escalation_{data.outcome}",
+                principal.username,
+                office,
+                level=d.level,
+                step=step["step"],
+                handler=handler,
+                text=data.text,
             )
             if data.outcome == "decided":
                 await self._conclude(
                     uow, d, handler=handler, level=step["step"], approved_by=actors, by=principal.username
                 )
             else:
-                d.level += 1
+                await uow.repos.deliberations.move(d, "refer_to_next_level", level=d.level + 1)
                 self._open_level(uow, d)
             return await self._read(uow, d)
 
         return await run_once(self.uow, idempotency, act)
 
-    # -- state machine ----------------------------------------------------------------------
-
-    async def _advance(self, uow, d: Deliberation, *, by: str) -> None:
-        spec = KINDS[d.kind]
-        if d.state == "signing":
-            opinions = [
-                Opinion(s.office, s.opinion == "agree", s.handler) for s in d.signatures if s.office in d.participants
-            ]
-            complete, agreed = consensus(
-                d.participants, opinions, d.proposed_handler, choose_handler=spec.chooses_handler
-            )
-            if not complete:
-                return
-            if agreed is None:
-                if not d.escalation:
-                    # Divided, and the pack names nobody to settle it: it stays visible as such.
-                    d.state = "deadlocked"
-                    uow.repos.work.record(
-                        tenant=d.tenant,
-                        matter_id=d.matter_id,
-                        case_id=d.case_id,
-                        subject_id=d.id,
-                        action=f"{d.kind}_deadlocked",
-                        actor=SYSTEM,
-                        office=None,
-                        citations=d.citations,
-                    )
-                    return
-                d.state, d.level = "escalated", 0
-                uow.repos.work.record(
-                    tenant=d.tenant,
-                    matter_id=d.matter_id,
-                    case_id=d.case_id,
-                    subject_id=d.id,
-                    action=f"{d.kind}_escalated",
-                    actor=SYSTEM,
-                    office=None,
+    def _check_level_outcome(self, tenant: str, d: Deliberation, data: EscalationCreate) -> str | None:
+        """The handler a deciding level names (a consultation's); the last level must decide."""
+        if data.outcome == "no_agreement":
+            assert d.level is not None
+            if d.level == len(d.escalation) - 1:
+                raise invalid(
+                    "body.outcome",
+                    f"{d.escalation[d.level]['step']} is the last level of the chain: it must decide",
                     citations=d.citations,
-                    detail={"level": 0, "step": d.escalation[0]["step"]},
                 )
-                self._open_level(uow, d)
-                return
-            d.handler = agreed or None
-            d.decided_at_level = CONSENSUS_LEVEL
-            if d.approved_by:
-                d.state = "approving"
-                for office in d.approved_by:
-                    uow.repos.work.open_task(
-                        tenant=d.tenant,
-                        kind=f"{d.kind}_approval",
-                        office=office,
-                        capability=APPROVAL_SIGN,
-                        matter_id=d.matter_id,
-                        case_id=d.case_id,
-                        subject_id=d.id,
-                        citations=d.citations,
-                    )
-                return
-            await self._conclude(uow, d, handler=d.handler, level=CONSENSUS_LEVEL, approved_by=[], by=by)
-        elif d.state == "approving":
-            approved = {a.office for a in await uow.repos.deliberations.approvals(d.id)}
-            if set(d.approved_by) <= approved:
-                await self._conclude(
-                    uow, d, handler=d.handler, level=CONSENSUS_LEVEL, approved_by=list(d.approved_by), by=by
-                )
+            return None
+        if not KINDS[d.kind].chooses_handler:
+            if data.handler is not None:
+                raise invalid("body.handler", "a joint review's decision names no handler")
+            return None
+        if data.handler is None:
+            raise invalid("body.handler", "a level that decides names the handler")
+        self._check_handler(tenant, d, data.handler)
+        return data.handler
 
-    def _open_level(self, uow, d: Deliberation) -> None:
-        step = d.escalation[d.level]
-        if step.get("actor"):
-            uow.repos.work.open_task(
-                tenant=d.tenant,
-                kind=f"{d.kind}_escalation",
-                office=step["actor"],
-                capability=APPROVAL_SIGN,
-                matter_id=d.matter_id,
-                case_id=d.case_id,
-                subject_id=d.id,
-                citations=d.citations,
+    # -- moving on --------------------------------------------------------------------------
+
+    async def _advance(self, uow: ReviewUnitOfWork, d: Deliberation, *, by: str) -> None:
+        """Move on once a round of signatures or approvals is complete."""
+        if d.state == DeliberationState.SIGNING:
+            await self._after_signature(uow, d, by=by)
+        elif d.state == DeliberationState.APPROVING:
+            await self._after_approval(uow, d, by=by)
+
+    async def _after_signature(self, uow: ReviewUnitOfWork, d: Deliberation, *, by: str) -> None:
+        opinions = [
+            Opinion(s.office, s.opinion == "agree", s.handler) for s in d.signatures if s.office in d.participants
+        ]
+        complete, agreed = consensus(
+            d.participants, opinions, d.proposed_handler, choose_handler=KINDS[d.kind].chooses_handler
+        )
+        if not complete:
+            return
+        if agreed is None:
+            await self._without_consensus(uow, d)
+        elif d.approved_by:
+            await self._await_approvals(uow, d, handler=agreed or None)
+        else:
+            await self._conclude(uow, d, handler=agreed or None, level=CONSENSUS_LEVEL, approved_by=[], by=by)
+
+    async def _without_consensus(self, uow: ReviewUnitOfWork, d: Deliberation) -> None:
+        if not d.escalation:
+            await uow.repos.deliberations.move(d, "deadlock")
+            self._record(uow, d, f"{d.kind}_deadlocked", SYSTEM, None)
+            return
+        await uow.repos.deliberations.move(d, "escalate", level=0)
+        self._record(uow, d, f"{d.kind}_escalated", SYSTEM, None, level=0, step=d.escalation[0]["step"])
+        self._open_level(uow, d)
+
+    async def _await_approvals(self, uow: ReviewUnitOfWork, d: Deliberation, *, handler: str | None) -> None:
+        await uow.repos.deliberations.move(d, "await_approval", handler=handler, decided_at_level=CONSENSUS_LEVEL)
+        for office in d.approved_by:
+            self._open_task(uow, d, "approval", office, APPROVAL_SIGN)
+
+    async def _after_approval(self, uow: ReviewUnitOfWork, d: Deliberation, *, by: str) -> None:
+        approved = {a.office for a in await uow.repos.deliberations.approvals(d.id)}
+        if set(d.approved_by) <= approved:
+            await self._conclude(
+                uow, d, handler=d.handler, level=CONSENSUS_LEVEL, approved_by=list(d.approved_by), by=by
             )
+
+    def _open_level(self, uow: ReviewUnitOfWork, d: Deliberation) -> None:
+        assert d.level is not None
+        actor = d.escalation[d.level].get("actor")
+        if actor:
+            self._open_task(uow, d, "escalation", actor, APPROVAL_SIGN)
 
     async def _conclude(
-        self, uow, d: Deliberation, *, handler: str | None, level: str, approved_by: list[str], by: str
+        self,
+        uow: ReviewUnitOfWork,
+        d: Deliberation,
+        *,
+        handler: str | None,
+        level: str,
+        approved_by: list[str],
+        by: str,
     ) -> None:
-        d.state = "concluded"
-        d.handler = handler
-        d.decided_at_level = level
-        d.concluded_at = utcnow()
-        uow.repos.work.record(
-            tenant=d.tenant,
-            matter_id=d.matter_id,
-            case_id=d.case_id,
-            subject_id=d.id,
-            action=f"{d.kind}_concluded",
-            actor=by,
-            office=None,
-            citations=d.citations,
-            detail={"handler": handler, "decided_at_level": level, "approved_by": approved_by},
+        await uow.repos.deliberations.move(
+            d, "conclude", handler=handler, decided_at_level=level, concluded_at=self.clock()
+        )
+        self._record(
+            uow, d, f"{d.kind}_concluded", by, None, handler=handler, decided_at_level=level, approved_by=approved_by
         )
         if d.kind == "consultation":
             uow.publish(
@@ -496,6 +466,22 @@ class DeliberationService:
         if hook is not None:
             await hook(uow, d)
 
+    @staticmethod
+    def _record(
+        uow: ReviewUnitOfWork, d: Deliberation, action: str, actor: str, office: str | None, **detail: Any
+    ) -> None:
+        uow.repos.work.record(
+            tenant=d.tenant,
+            matter_id=d.matter_id,
+            case_id=d.case_id,
+            subject_id=d.id,
+            action=action,
+            actor=actor,
+            office=office,
+            citations=d.citations,
+            detail=detail,
+        )
+
     # -- reading ----------------------------------------------------------------------------
 
     async def get(self, principal: Principal, kind: str, deliberation_id: str) -> DeliberationRead:
@@ -503,23 +489,24 @@ class DeliberationService:
             d = await self._get(uow, principal.tenant, kind, deliberation_id)
             return DeliberationRead.model_validate(await self._read(uow, d))
 
-    async def _get(self, uow, tenant: str, kind: str, deliberation_id: str, *, for_update: bool = False):
-        try:
-            uuid.UUID(deliberation_id)
-        except ValueError:
-            raise KINDS[kind].not_found(f"no {kind} {deliberation_id} in this tenant") from None
-        d = await uow.repos.deliberations.get(tenant, kind, deliberation_id, for_update=for_update)
-        if d is None:
-            raise KINDS[kind].not_found(f"no {kind} {deliberation_id} in this tenant")
-        return d
+    @staticmethod
+    async def _get(
+        uow: ReviewUnitOfWork, tenant: str, kind: str, deliberation_id: str, *, for_update: bool = False
+    ) -> Deliberation:
+        return await found(
+            deliberation_id,
+            KINDS[kind].not_found,
+            kind.replace("_", " "),
+            lambda: uow.repos.deliberations.get(tenant, kind, deliberation_id, for_update=for_update),
+        )
 
-    async def _read(self, uow, d: Deliberation) -> dict:
-        await uow.session.flush()
+    @staticmethod
+    async def _read(uow: ReviewUnitOfWork, d: Deliberation) -> dict:
         approvals = await uow.repos.deliberations.approvals(d.id)
         signed = {s.office for s in d.signatures}
         approved = {a.office for a in approvals}
         current = None
-        if d.state == "escalated" and d.level is not None:
+        if d.state == DeliberationState.ESCALATED and d.level is not None:
             current = {"index": d.level, **d.escalation[d.level]}
         read = DeliberationRead(
             id=d.id,
@@ -544,8 +531,12 @@ class DeliberationService:
             signatures=d.signatures,
             approvals=approvals,
             levels=d.levels,
-            awaiting_signatures=[o for o in d.participants if o not in signed] if d.state == "signing" else [],
-            awaiting_approvals=[o for o in d.approved_by if o not in approved] if d.state == "approving" else [],
+            awaiting_signatures=[o for o in d.participants if o not in signed]
+            if d.state == DeliberationState.SIGNING
+            else [],
+            awaiting_approvals=[o for o in d.approved_by if o not in approved]
+            if d.state == DeliberationState.APPROVING
+            else [],
             created_at=d.created_at,
             concluded_at=d.concluded_at,
         )

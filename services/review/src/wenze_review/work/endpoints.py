@@ -4,8 +4,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from wenze.auth import Principal, require
+from wenze.auth import Principal, get_principal, require
 from wenze.auth.capabilities import MATTER_READ
+from wenze.http.idempotency import Idempotency
 from wenze_review.work.schemas import ReassignCreate, TaskRead, TimelineEntryRead
 from wenze_review.work.service import WorkService
 
@@ -20,6 +21,11 @@ async def work_service(request: Request) -> WorkService:
 Service = Annotated[WorkService, Depends(work_service)]
 
 
+async def note_caller(principal: Annotated[Principal, Depends(get_principal)], service: Service) -> None:
+    """Every request to review records the office its verified caller acts for (see WorkService.note_member)."""
+    await service.note_member(principal)
+
+
 @router.get("/tasks", response_model=list[TaskRead], summary="The caller's office's tasks across matters")
 async def list_tasks(
     service: Service,
@@ -30,16 +36,24 @@ async def list_tasks(
     return await service.tasks(principal, state, limit)
 
 
-@router.post("/tasks/{task_id}/claim", response_model=TaskRead, summary="Take an open task of one's office")
-async def claim_task(task_id: str, service: Service, principal: Reader) -> TaskRead:
-    return await service.claim(principal, task_id)
+@router.post(
+    "/tasks/{task_id}/claim",
+    response_model=TaskRead,
+    summary="Take an open task of one's office that nobody holds (409 `task-held` naming its holder otherwise)",
+)
+async def claim_task(task_id: str, service: Service, principal: Reader, idempotency: Idempotency) -> TaskRead:
+    return TaskRead.model_validate(await service.claim(principal, task_id, idempotency))
 
 
 @router.post(
-    "/tasks/{task_id}/reassign", response_model=TaskRead, summary="Hand an open task to another user of the same office"
+    "/tasks/{task_id}/reassign",
+    response_model=TaskRead,
+    summary="Hand an open task to a known user of its office who holds the task's capability",
 )
-async def reassign_task(task_id: str, data: ReassignCreate, service: Service, principal: Reader) -> TaskRead:
-    return await service.reassign(principal, task_id, data.username)
+async def reassign_task(
+    task_id: str, data: ReassignCreate, service: Service, principal: Reader, idempotency: Idempotency
+) -> TaskRead:
+    return TaskRead.model_validate(await service.reassign(principal, task_id, data.username, idempotency))
 
 
 @router.get(

@@ -1,16 +1,42 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.states import StateMachine
 from wenze.ids import new_id
+from wenze_review.errors import WrongState
+
+
+class TaskState(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+TASKS = StateMachine(
+    "task",
+    TaskState,
+    {
+        "close": (TaskState.OPEN, TaskState.DONE),
+        # The step no longer applies (e.g. the case was reclassified).
+        "cancel": (TaskState.OPEN, TaskState.CANCELLED),
+    },
+    refusal=WrongState,
+)
 
 
 class Task(Base):
-    """An open (or done) step of the workflow, in the queue of the office it belongs to."""
+    """An open (or done) step of the workflow, in the queue of the office it belongs to.
+
+    ``history`` holds its hand-overs (opened, claimed, reassigned); its closing is
+    ``state``, ``closed_at`` and ``closed_by``, set by one set-based update for all the
+    tasks a step closes.
+    """
 
     __tablename__ = "tasks"
 
@@ -25,7 +51,7 @@ class Task(Base):
     target_index: Mapped[int | None] = mapped_column(Integer)
     citations: Mapped[list] = mapped_column(default=list)
     due: Mapped[dt.date | None] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(10), default="open")
+    state: Mapped[str] = mapped_column(String(10), default=TaskState.OPEN)
     assignee: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column()
@@ -59,3 +85,22 @@ class TimelineEntry(Base):
         Index("ix_review_timeline_tenant_matter", "tenant", "matter_id", "id"),
         Index("ix_review_timeline_tenant_case", "tenant", "case_id", "id"),
     )
+
+
+# As long as the task's assignee and office: a longer name or office code cannot hold a task.
+MEMBER_USERNAME_LENGTH = 120
+MEMBER_OFFICE_LENGTH = 80
+
+
+class OfficeMember(Base):
+    """A user as their latest verified token showed them: the office they act for and their
+    capabilities. Keycloak's users cannot be listed by the service, so a task is handed only
+    to a user recorded here (docs/adr/0009)."""
+
+    __tablename__ = "office_members"
+
+    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
+    username: Mapped[str] = mapped_column(String(MEMBER_USERNAME_LENGTH), primary_key=True)
+    office: Mapped[str] = mapped_column(String(MEMBER_OFFICE_LENGTH))
+    capabilities: Mapped[list] = mapped_column(default=list)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from wenze.db.base import utcnow
-from wenze_review.work.models import Task, TimelineEntry
+from wenze.ids import new_id
+from wenze_review.work.models import TASKS, OfficeMember, Task, TaskState, TimelineEntry
 
 SYSTEM = "system"
 
@@ -30,7 +34,9 @@ class WorkRepository:
         citations: Iterable[str] = (),
         target_index: int | None = None,
     ) -> Task:
+        now = utcnow()
         task = Task(
+            id=new_id(),
             tenant=tenant,
             kind=kind,
             office=office,
@@ -40,8 +46,9 @@ class WorkRepository:
             subject_id=subject_id,
             target_index=target_index,
             citations=list(citations),
-            state="open",
-            history=[{"at": utcnow().isoformat(), "action": "opened", "by": SYSTEM}],
+            state=TaskState.OPEN,
+            created_at=now,
+            history=[{"at": now.isoformat(), "action": "opened", "by": SYSTEM}],
         )
         self.session.add(task)
         return task
@@ -49,42 +56,56 @@ class WorkRepository:
     async def close_tasks(
         self, subject_id: str, kind: str, by: str, *, office: str | None = None, target_index: int | None = None
     ) -> None:
-        stmt = select(Task).where(Task.subject_id == subject_id, Task.kind == kind, Task.state == "open")
+        """The open tasks of this step on ``subject_id`` (one office's, one target's) are done."""
+        conditions = [Task.subject_id == subject_id, Task.kind == kind]
         if office is not None:
-            stmt = stmt.where(Task.office == office)
+            conditions.append(Task.office == office)
         if target_index is not None:
-            stmt = stmt.where(Task.target_index == target_index)
-        now = utcnow()
-        for task in (await self.session.scalars(stmt)).all():
-            task.state = "done"
-            task.closed_at = now
-            task.closed_by = by
-            task.history = [*task.history, {"at": now.isoformat(), "action": "done", "by": by}]
+            conditions.append(Task.target_index == target_index)
+        await self._move_tasks("close", by, *conditions)
 
-    async def cancel_open(self, subject_id: str, by: str) -> None:
+    async def cancel_tasks(self, subject_id: str, by: str) -> None:
         """Steps that no longer apply (e.g. the case was reclassified) leave the queues."""
-        now = utcnow()
+        await self._move_tasks("cancel", by, Task.subject_id == subject_id)
+
+    async def _move_tasks(self, action: str, by: str, *conditions: Any) -> None:
+        # Tasks opened in this transaction are written first, so that they are moved too.
+        await self.session.flush()
         await self.session.execute(
             update(Task)
-            .where(Task.subject_id == subject_id, Task.state == "open")
-            .values(state="cancelled", closed_at=now, closed_by=by)
+            .where(*conditions, TASKS.can_move(action, Task.state))
+            .values(state=TASKS.transition(action).target, closed_at=utcnow(), closed_by=by)
+            .execution_options(synchronize_session=False)
         )
 
-    async def get_task(self, tenant: str, task_id: str, *, for_update: bool = False) -> Task | None:
-        stmt = select(Task).where(Task.tenant == tenant, Task.id == task_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return await self.session.scalar(stmt)
+    async def get_task(self, tenant: str, task_id: str) -> Task | None:
+        return await self.session.scalar(select(Task).where(Task.tenant == tenant, Task.id == task_id))
+
+    async def hand_over(self, task: Task, to: str, entry: dict[str, Any]) -> bool:
+        """Give the open ``task`` to ``to`` if nobody changed its holder since it was read.
+
+        Of concurrent claims of one task exactly one is applied; the others get ``False``,
+        with ``task`` read again to say who holds it now (or that it was closed)."""
+        holder = Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee
+        history = [*task.history, entry]
+        result = await self.session.execute(
+            update(Task)
+            .where(Task.id == task.id, Task.state == TaskState.OPEN, holder)
+            .values(assignee=to, history=history)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            await self.session.refresh(task)
+            return False
+        set_committed_value(task, "assignee", to)
+        set_committed_value(task, "history", history)
+        return True
 
     async def tasks(self, tenant: str, office: str, state: str | None, limit: int) -> list[Task]:
         stmt = select(Task).where(Task.tenant == tenant, Task.office == office)
         if state:
             stmt = stmt.where(Task.state == state)
         stmt = stmt.order_by(Task.created_at, Task.id).limit(limit)
-        return list((await self.session.scalars(stmt)).all())
-
-    async def tasks_of_case(self, tenant: str, case_id: str) -> list[Task]:
-        stmt = select(Task).where(Task.tenant == tenant, Task.case_id == case_id).order_by(Task.created_at)
         return list((await self.session.scalars(stmt)).all())
 
     def record(
@@ -100,6 +121,7 @@ class WorkRepository:
         citations: Iterable[str] = (),
         detail: dict | None = None,
     ) -> None:
+        """Add an entry to the timeline (written with the transaction: nothing reads it before)."""
         self.session.add(
             TimelineEntry(
                 tenant=tenant,
@@ -124,3 +146,22 @@ class WorkRepository:
         if case_id is not None:
             stmt = stmt.where(TimelineEntry.case_id == case_id)
         return list((await self.session.scalars(stmt.order_by(TimelineEntry.id))).all())
+
+
+class MemberRepository:
+    """Who acts for which office, as their verified tokens said."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def record(self, tenant: str, username: str, office: str, capabilities: list[str]) -> None:
+        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        values = {"office": office, "capabilities": capabilities, "recorded_at": utcnow()}
+        await self.session.execute(
+            insert(OfficeMember)
+            .values(tenant=tenant, username=username, **values)
+            .on_conflict_do_update(index_elements=["tenant", "username"], set_=values)
+        )
+
+    async def get(self, tenant: str, username: str) -> OfficeMember | None:
+        return await self.session.get(OfficeMember, (tenant, username))

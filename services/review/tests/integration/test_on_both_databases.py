@@ -1,0 +1,96 @@
+"""Review's services on both databases the platform uses, a SQLite file (the embedded default,
+where ``FOR UPDATE`` locks nothing) and PostgreSQL: their migrations, concurrent claims of one
+task, and a step closing its tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wenze.auth.capabilities import CONSULTATION_SIGN, MATTER_READ
+from wenze.auth.principal import Principal
+from wenze.db import UnitOfWorkFactory, create_engine
+from wenze.db.migrations import upgrade
+from wenze_review.app import MIGRATIONS
+from wenze_review.deliberations.schemas import SignatureCreate
+from wenze_review.errors import TaskHeld
+from wenze_review.repositories import make_repositories
+from wenze_review.services import Services, build_services
+from wenze_review.work.models import Task
+from wenze_review.work.repository import WorkRepository
+
+from .support import TEST_PACK, consultation_event
+
+pytestmark = pytest.mark.integration
+
+CLAIMANTS = 6
+
+
+def conduct_user(name: str) -> Principal:
+    return Principal(
+        tenant="kunshan",
+        subject=name,
+        username=name,
+        roles=frozenset({CONSULTATION_SIGN, MATTER_READ}),
+        office="party_conduct_office",
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def services(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> AsyncIterator[Services]:
+    if request.param == "sqlite":
+        url, schema = f"sqlite:///{tmp_path / 'review.db'}", "review"
+    else:
+        url, schema = database_url, f"review_{uuid.uuid4().hex[:8]}"
+    await upgrade(MIGRATIONS, url, schema)
+    engine = create_engine(url, schema=schema)
+    yield build_services(UnitOfWorkFactory(engine, make_repositories), packs=lambda tenant: TEST_PACK)
+    await engine.dispose()
+
+
+@pytest.fixture
+def claims_meet_before_writing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every claimant has read the task unheld before any of them writes: the race at its worst."""
+    everyone_has_read = asyncio.Barrier(CLAIMANTS)
+    hand_over = WorkRepository.hand_over
+
+    async def after_everyone_has_read(self: WorkRepository, task: Task, to: str, entry: dict[str, Any]) -> bool:
+        await everyone_has_read.wait()
+        return await hand_over(self, task, to, entry)
+
+    monkeypatch.setattr(WorkRepository, "hand_over", after_everyone_has_read)
+
+
+@pytest.mark.usefixtures("claims_meet_before_writing")
+async def test_of_concurrent_claims_exactly_one_wins_and_signing_closes_the_task(services: Services) -> None:
+    event = consultation_event()
+    await services.deliberations.consultation_requested(event)
+    claimants = [conduct_user(f"sqlite-{i}") for i in range(CLAIMANTS)]
+    for claimant in claimants:
+        await services.work.note_member(claimant)
+    (task,) = await services.work.tasks(claimants[0], "open", 10)
+
+    async def claim(claimant: Principal) -> str:
+        try:
+            return (await services.work.claim(claimant, task.id, None))["assignee"]
+        except TaskHeld as held:
+            return f"held by {held.extra['assignee']}"
+
+    outcomes = await asyncio.gather(*(claim(c) for c in claimants))
+
+    winners = [o for o in outcomes if not o.startswith("held by")]
+    assert len(winners) == 1, outcomes
+    assert outcomes.count(f"held by {winners[0]}") == CLAIMANTS - 1
+    (held,) = await services.work.tasks(claimants[0], "open", 10)
+    assert held.assignee == winners[0] and [h["action"] for h in held.history] == ["opened", "claimed"]
+
+    signer = next(c for c in claimants if c.username == winners[0])
+    await services.deliberations.sign(signer, "consultation", task.subject_id, SignatureCreate(opinion="agree"), None)
+    (done,) = await services.work.tasks(signer, "done", 10)
+    assert (done.id, done.closed_by) == (task.id, winners[0])
+    assert [h["action"] for h in done.history] == ["opened", "claimed", "done"]

@@ -1,0 +1,134 @@
+"""Who may take a task and to whom it may be handed, through the real service on the in-memory
+repositories."""
+
+from __future__ import annotations
+
+import pytest
+
+from wenze.auth.capabilities import CONSULTATION_SIGN
+from wenze.problems import ValidationFailed
+from wenze_review.deliberations.models import Deliberation
+from wenze_review.deliberations.schemas import SignatureCreate
+from wenze_review.errors import NotYours, TaskHeld, WrongState
+from wenze_review.work.models import Task, TimelineEntry
+
+from .fakes import Review, consultation_requested, user
+
+OFFICE = "party_conduct_office"
+HOLDER = user(OFFICE, CONSULTATION_SIGN, username="holder")
+COLLEAGUE = user(OFFICE, CONSULTATION_SIGN, username="colleague")
+
+
+async def signature_task(review: Review) -> Task:
+    """The party-conduct office's task of signing a new consultation; its two users known to the
+    service, as their requests to the API would have made them."""
+    for member in (HOLDER, COLLEAGUE):
+        await review.services.work.note_member(member)
+    event = consultation_requested()
+    await review.services.deliberations.consultation_requested(event)
+    consultation = review.one(Deliberation, matter_id=str(event.matter_id))
+    return review.one(Task, subject_id=consultation.id, office=OFFICE)
+
+
+async def test_a_task_someone_holds_is_claimed_by_nobody_else() -> None:
+    review = Review()
+    work = review.services.work
+    task = await signature_task(review)
+
+    claimed = await work.claim(HOLDER, task.id, None)
+    assert claimed["assignee"] == "holder"
+    with pytest.raises(TaskHeld) as held:
+        await work.claim(COLLEAGUE, task.id, None)
+    assert held.value.extra == {"assignee": "holder"} and "holder" in str(held.value.detail)
+    again = await work.claim(HOLDER, task.id, None)
+    assert again == claimed
+    assert [h["action"] for h in review.one(Task, id=task.id).history] == ["opened", "claimed"]
+
+
+async def test_claiming_needs_the_tasks_office_and_capability() -> None:
+    review = Review()
+    task = await signature_task(review)
+    for outsider in (user("case_trial_office", CONSULTATION_SIGN), user(OFFICE, username="reader")):
+        with pytest.raises(NotYours) as refused:
+            await review.services.work.claim(outsider, task.id, None)
+        assert refused.value.extra["capability"] == CONSULTATION_SIGN
+    assert review.one(Task, id=task.id).assignee is None
+
+
+async def test_a_task_is_handed_on_by_its_holder_to_a_known_user_of_its_office_who_can_act_on_it() -> None:
+    review = Review()
+    work = review.services.work
+    task = await signature_task(review)
+    for member in (
+        user(OFFICE, username="reader"),
+        user("case_trial_office", CONSULTATION_SIGN, username="trial"),
+        user(OFFICE, CONSULTATION_SIGN, username="elsewhere", tenant="jintan"),
+    ):
+        await work.note_member(member)
+    await work.claim(HOLDER, task.id, None)
+
+    with pytest.raises(TaskHeld):
+        await work.reassign(COLLEAGUE, task.id, "colleague", None)
+    for username, reason in (
+        ("never-seen", "no user of that name"),
+        ("elsewhere", "no user of that name"),
+        ("trial", "trial acts for case_trial_office"),
+        ("reader", "reader lacks consultation:sign"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            await work.reassign(HOLDER, task.id, username, None)
+        (error,) = refused.value.extra["errors"]
+        assert error["field"] == "body.username" and error["reason"].startswith(reason), error
+    assert review.one(Task, id=task.id).assignee == "holder"
+
+    handed = await work.reassign(HOLDER, task.id, "colleague", None)
+    assert handed["assignee"] == "colleague"
+    assert handed["history"][-1] | {"at": None} == {
+        "at": None,
+        "action": "reassigned",
+        "by": "holder",
+        "from": "holder",
+        "to": "colleague",
+    }
+    (entry,) = review.rows(TimelineEntry, action="task_reassigned")
+    assert (entry.actor, entry.detail["to"]) == ("holder", "colleague")
+
+
+async def test_a_users_latest_token_says_which_office_they_act_for() -> None:
+    review = Review()
+    work = review.services.work
+    task = await signature_task(review)
+    await work.note_member(user("case_trial_office", CONSULTATION_SIGN, username="colleague"))
+    with pytest.raises(ValidationFailed) as moved:
+        await work.reassign(HOLDER, task.id, "colleague", None)
+    assert moved.value.extra["errors"][0]["reason"].startswith("colleague acts for case_trial_office")
+
+
+async def test_a_closed_task_is_neither_claimed_nor_handed_on() -> None:
+    review = Review()
+    work = review.services.work
+    task = await signature_task(review)
+    await review.services.deliberations.sign(
+        HOLDER, "consultation", task.subject_id, SignatureCreate(opinion="agree"), None
+    )
+    closed = review.one(Task, id=task.id)
+    assert (closed.state, closed.closed_by) == ("done", "holder")
+
+    with pytest.raises(WrongState):
+        await work.claim(COLLEAGUE, task.id, None)
+    with pytest.raises(WrongState):
+        await work.reassign(HOLDER, task.id, "colleague", None)
+    (listed,) = await work.tasks(HOLDER, "done", 10)
+    assert [h["action"] for h in listed.history] == ["opened", "done"]
+
+
+async def test_a_task_whose_holder_has_left_its_office_is_taken_over_by_the_office() -> None:
+    review = Review()
+    work = review.services.work
+    task = await signature_task(review)
+    await work.claim(HOLDER, task.id, None)
+    await work.note_member(user("case_trial_office", CONSULTATION_SIGN, username="holder"))
+
+    taken = await work.claim(COLLEAGUE, task.id, None)
+    assert taken["assignee"] == "colleague"
+    assert [(h["action"], h["from"]) for h in taken["history"][1:]] == [("claimed", None), ("claimed", "holder")]
