@@ -95,7 +95,7 @@ MEMBER_OFFICE_LENGTH = 80
 class OfficeMember(Base):
     """A user as their latest verified token showed them: the office they act for and their
     capabilities. Keycloak's users cannot be listed by the service, so a task is handed only
-    to a user recorded here (docs/adr/0009)."""
+    to a user recorded here (docs/adr/0012)."""
 
     __tablename__ = "office_members"
 

@@ -1,5 +1,5 @@
 """Office members: who acts for which office with which capabilities, from their verified
-tokens; a task is handed only to one of them (docs/adr/0009).
+tokens; a task is handed only to one of them (docs/adr/0012).
 
 Revision ID: 0004
 Revises: 0003
