@@ -629,7 +629,7 @@ class MatterService:
             )
         errors.extend(_vocabulary_errors(pack, item))
         for pos, attachment in enumerate(item.attachments):
-            size = self.attachments.size_of(attachment.sha256)
+            size = self.attachments.size_of(pack.tenant, attachment.sha256)
             if size is None:
                 errors.append(
                     {
