@@ -1,12 +1,35 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.states import StateMachine
 from wenze.ids import new_id
+from wenze_intake.errors import NotAwaitingAcceptance
+
+
+class MatterState(StrEnum):
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    NOT_ACCEPTED = "not_accepted"
+    TRANSFERRED = "transferred"
+
+
+# Acceptance (受理) decides a received matter once: accepted, not accepted or transferred.
+MATTER_STATES = StateMachine(
+    "matter",
+    MatterState,
+    {
+        "accept": (MatterState.RECEIVED, MatterState.ACCEPTED),
+        "reject": (MatterState.RECEIVED, MatterState.NOT_ACCEPTED),
+        "transfer": (MatterState.RECEIVED, MatterState.TRANSFERRED),
+    },
+    refusal=NotAwaitingAcceptance,
+)
 
 
 class Matter(Base):

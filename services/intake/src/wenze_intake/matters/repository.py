@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import and_, exists, insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -10,7 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.calendar import CHINA
 from wenze.problems import BadRequest
-from wenze_intake.matters.models import Attachment, Matter, MatterCounter, Target, TimelineEntry
+from wenze_intake.matters.models import (
+    MATTER_STATES,
+    Attachment,
+    Matter,
+    MatterCounter,
+    MatterState,
+    Target,
+    TimelineEntry,
+)
 from wenze_intake.matters.schemas import MatterFilters
 
 # The earliest matter for each pair comes last, so building a dict from the rows keeps it.
@@ -119,11 +128,13 @@ class MatterRepository:
         if timeline:
             await self.session.execute(insert(TimelineEntry.__table__), list(timeline))
 
-    async def get(self, tenant: str, matter_id: str, *, for_update: bool = False) -> Matter | None:
-        stmt = select(Matter).where(Matter.tenant == tenant, Matter.id == matter_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return await self.session.scalar(stmt)
+    async def get(self, tenant: str, matter_id: str) -> Matter | None:
+        return await self.session.scalar(select(Matter).where(Matter.tenant == tenant, Matter.id == matter_id))
+
+    async def move(self, matter: Matter, action: str, *, detail: str, **values: Any) -> MatterState:
+        """Move ``matter`` by ``action`` if no other request moved it first (see MATTER_STATES);
+        ``detail`` words the refusal when its state does not allow the action."""
+        return await MATTER_STATES.move(self.session, matter, action, detail=detail, **values)
 
     async def list(self, tenant: str, filters: MatterFilters, cursor: str | None, limit: int) -> list[Matter]:
         stmt = select(Matter).where(Matter.tenant == tenant)

@@ -23,11 +23,7 @@ from wenze.rules import get_pack
 from wenze.rules.errors import RulesError
 from wenze.telemetry.propagation import current_trace_headers
 from wenze_intake.attachments.storage import AttachmentStore
-from wenze_intake.errors import (
-    DuplicateMatter,
-    MatterNotFound,
-    NotAwaitingAcceptance,
-)
+from wenze_intake.errors import DuplicateMatter, MatterNotFound
 from wenze_intake.matters.numbered_insert import (
     NUMBER_PLACEHOLDER,
     NumberFormat,
@@ -145,6 +141,10 @@ class WriteOrder:
 async def _wait_turn(order: WriteOrder | None) -> None:
     if order is not None and order.turn is not None:
         await order.turn()
+
+
+# The action of the matter's state machine that records each acceptance outcome.
+_ACCEPTANCE_ACTIONS = {"accepted": "accept", "not_accepted": "reject", "transferred": "transfer"}
 
 
 class NeedsTransaction(Exception):
@@ -656,11 +656,9 @@ class MatterService:
         if data.study_date > china_today():
             raise invalid("body.study_date", "the collective study cannot be in the future")
         async with self.uow() as uow:
-            matter = await uow.repos.matters.get(principal.tenant, matter_id, for_update=True)
+            matter = await uow.repos.matters.get(principal.tenant, matter_id)
             if matter is None:
                 raise MatterNotFound(f"no matter {matter_id} in this tenant")
-            if matter.state != "received":
-                raise NotAwaitingAcceptance(f"matter {matter.number} is {matter.state}; acceptance was already decided")
             now = utcnow()
             acceptance = {
                 "outcome": data.outcome,
@@ -671,8 +669,12 @@ class MatterService:
                 "decided_by": principal.username,
                 "decided_at": now.isoformat(),
             }
-            matter.state = data.outcome
-            matter.acceptance = acceptance
+            await uow.repos.matters.move(
+                matter,
+                _ACCEPTANCE_ACTIONS[data.outcome],
+                detail=f"matter {matter.number} is {matter.state}; acceptance was already decided",
+                acceptance=acceptance,
+            )
             uow.repos.matters.add_timeline(
                 matter.id,
                 principal.username,
