@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 
@@ -74,3 +75,19 @@ def make_matter():
 @pytest.fixture(scope="session")
 def make_person():
     return person
+
+
+def wait_done(client: httpx.Client, job_id: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/matter-imports/{job_id}").json()
+        if job["state"] in ("completed", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"import {job_id} did not finish: {job}")
+
+
+@pytest.fixture(scope="session")
+def finished_import() -> Callable[..., dict]:
+    """``finished_import(client, job_id)``: the import job once it has completed or failed."""
+    return wait_done

@@ -5,6 +5,7 @@ locks nothing, and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,3 +105,14 @@ async def test_concurrent_acceptances_decide_a_matter_exactly_once(intake_on: In
     else:
         assert subject == "intake.kunshan.matter.rejected.v1"
         assert payload["outcome"] == final["state"] == "not_accepted"
+
+
+def test_study_date_is_checked_against_the_tenants_today(ks_intake: httpx.Client, make_matter) -> None:
+    created = ks_intake.post("/v1/matters", json=make_matter()).json()
+    tomorrow = get_pack("kunshan").today() + dt.timedelta(days=1)
+    response = ks_intake.post(
+        f"/v1/matters/{created['id']}/acceptance",
+        json={"outcome": "accepted", "participants": ["周敏"], "study_date": tomorrow.isoformat()},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "body.study_date"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 import uuid
 
 import httpx
@@ -15,17 +14,7 @@ from openpyxl import Workbook
 pytestmark = pytest.mark.integration
 
 
-def wait_done(client: httpx.Client, job_id: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/matter-imports/{job_id}").json()
-        if job["state"] in ("completed", "failed"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"import {job_id} did not finish: {job}")
-
-
-def test_jsonl_import_with_bad_rows(ks_intake: httpx.Client, make_matter) -> None:
+def test_jsonl_import_with_bad_rows(ks_intake: httpx.Client, make_matter, finished_import) -> None:
     marker = uuid.uuid4().hex[:8]
     rows = [json.dumps(make_matter(summary=f"批量{marker}-{i}"), ensure_ascii=False) for i in range(120)]
     rows[10] = "{broken json"
@@ -40,7 +29,7 @@ def test_jsonl_import_with_bad_rows(ks_intake: httpx.Client, make_matter) -> Non
     )
     assert response.status_code == 202, response.text
     assert response.headers["Location"].endswith(response.json()["id"])
-    job = wait_done(ks_intake, response.json()["id"])
+    job = finished_import(ks_intake, response.json()["id"])
     assert job["state"] == "completed", job
     assert job["total_rows"] == job["processed_rows"] == 121
     assert job["refused"] == 4 and job["registered"] == 117
@@ -58,7 +47,9 @@ def test_jsonl_import_with_bad_rows(ks_intake: httpx.Client, make_matter) -> Non
     assert all(m["state"] == "received" for m in stored)
 
 
-def test_batches_written_side_by_side_keep_file_order_and_catch_repeats(ks_intake: httpx.Client, make_matter) -> None:
+def test_batches_written_side_by_side_keep_file_order_and_catch_repeats(
+    ks_intake: httpx.Client, make_matter, finished_import
+) -> None:
     """Batches of 50: the next batch's transaction opens before the one before commits, yet a
     repeat of a row of that uncommitted batch is caught, and numbers follow the file."""
     marker = uuid.uuid4().hex[:8]
@@ -69,7 +60,7 @@ def test_batches_written_side_by_side_keep_file_order_and_catch_repeats(ks_intak
     content = "\n".join(json.dumps(b, ensure_ascii=False) for b in bodies).encode()
     response = ks_intake.post("/v1/matter-imports", content=content, headers={"Content-Type": "application/x-ndjson"})
     assert response.status_code == 202, response.text
-    job = wait_done(ks_intake, response.json()["id"])
+    job = finished_import(ks_intake, response.json()["id"])
     assert (job["state"], job["registered"], job["refused"]) == ("completed", 149, 1), job
 
     stored = ks_intake.get("/v1/matters", params={"q": f"并行{marker}", "limit": 200}).json()["items"]
@@ -96,7 +87,7 @@ def test_batches_written_side_by_side_keep_file_order_and_catch_repeats(ks_intak
     assert seqs == sorted(seqs) and seqs[-1] - seqs[0] == len(seqs) - 1
 
 
-def test_import_row_repeating_a_registered_matter(ks_intake: httpx.Client, make_matter) -> None:
+def test_import_row_repeating_a_registered_matter(ks_intake: httpx.Client, make_matter, finished_import) -> None:
     """Rows are staged before their batch's transaction; the duplicate lookup still happens in
     it, refusing a repeat and recording what an overridden repeat duplicates."""
     body = make_matter()
@@ -112,7 +103,7 @@ def test_import_row_repeating_a_registered_matter(ks_intake: httpx.Client, make_
         headers={"Content-Type": "application/x-ndjson", "X-Filename": "repeat.jsonl"},
     )
     assert response.status_code == 202, response.text
-    job = wait_done(ks_intake, response.json()["id"])
+    job = finished_import(ks_intake, response.json()["id"])
     assert job["state"] == "completed" and job["registered"] == 1 and job["refused"] == 1, job
     errors = ks_intake.get(f"/v1/matter-imports/{job['id']}/errors").json()["items"]
     assert [e["row"] for e in errors] == [1]
@@ -130,7 +121,7 @@ def test_import_row_repeating_a_registered_matter(ks_intake: httpx.Client, make_
     assert timeline[0]["detail"]["number"] == stored[0]["number"]
 
 
-def test_csv_and_xlsx_imports(ks_intake: httpx.Client) -> None:
+def test_csv_and_xlsx_imports(ks_intake: httpx.Client, finished_import) -> None:
     marker = uuid.uuid4().hex[:8]
     header = [
         "source",
@@ -169,7 +160,7 @@ def test_csv_and_xlsx_imports(ks_intake: httpx.Client) -> None:
     job = ks_intake.post(
         "/v1/matter-imports", content=buffer.getvalue().encode("utf-8-sig"), headers={"Content-Type": "text/csv"}
     ).json()
-    job = wait_done(ks_intake, job["id"])
+    job = finished_import(ks_intake, job["id"])
     assert (job["registered"], job["refused"]) == (29, 1)
     errors = ks_intake.get(f"/v1/matter-imports/{job['id']}/errors").json()["items"]
     assert errors[0]["row"] == 6 and errors[0]["errors"][0]["field"].startswith("targets.0")
@@ -200,7 +191,7 @@ def test_csv_and_xlsx_imports(ks_intake: httpx.Client) -> None:
         content=data.getvalue(),
         headers={"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
     ).json()
-    job = wait_done(ks_intake, job["id"])
+    job = finished_import(ks_intake, job["id"])
     assert (job["registered"], job["refused"]) == (12, 0), job
     stored = ks_intake.get("/v1/matters", params={"q": f"工作簿{marker}", "limit": 200}).json()["items"]
     assert len(stored) == 12 and all(m["key_supervised"] for m in stored)

@@ -9,7 +9,6 @@ from sqlalchemy import and_, exists, insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze.calendar import CHINA
 from wenze.problems import BadRequest
 from wenze_intake.matters.models import (
     MATTER_STATES,
@@ -136,17 +135,20 @@ class MatterRepository:
         ``detail`` words the refusal when its state does not allow the action."""
         return await MATTER_STATES.move(self.session, matter, action, detail=detail, **values)
 
-    async def list(self, tenant: str, filters: MatterFilters, cursor: str | None, limit: int) -> list[Matter]:
+    async def list(
+        self, tenant: str, filters: MatterFilters, cursor: str | None, limit: int, *, zone: dt.tzinfo
+    ) -> list[Matter]:
+        """A page of the tenant's matters; ``received_from`` and ``received_to`` are days in ``zone``."""
         stmt = select(Matter).where(Matter.tenant == tenant)
         if filters.state:
             stmt = stmt.where(Matter.state == filters.state)
         if filters.source:
             stmt = stmt.where(Matter.source == filters.source)
         if filters.received_from:
-            start = dt.datetime.combine(filters.received_from, dt.time(), CHINA)
+            start = dt.datetime.combine(filters.received_from, dt.time(), zone)
             stmt = stmt.where(Matter.received_at >= start)
         if filters.received_to:
-            end = dt.datetime.combine(filters.received_to + dt.timedelta(days=1), dt.time(), CHINA)
+            end = dt.datetime.combine(filters.received_to + dt.timedelta(days=1), dt.time(), zone)
             stmt = stmt.where(Matter.received_at < end)
         target_conditions = []
         if filters.target_name:

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError
 
 from wenze.auth.principal import Principal
-from wenze.calendar import CHINA, china_today
 from wenze.db.base import utcnow
 from wenze.db.idempotency import IdempotentRequest
 from wenze.events.intake import MatterAccepted, MatterReceived, MatterRejected, TargetSnapshot
 from wenze.ids import new_id
 from wenze.problems import invalid
-from wenze.rules import get_pack
+from wenze.rules import IntakeSource, RulePack, get_pack
 from wenze.rules.errors import RulesError
 from wenze.telemetry.propagation import current_trace_headers
 from wenze_intake.attachments.storage import AttachmentStore
@@ -156,6 +155,11 @@ class MatterService:
         self.uow = uow
         self.attachments = attachments
 
+    def sources(self, principal: Principal) -> list[IntakeSource]:
+        """The tenant's intake sources in force today."""
+        pack = get_pack(principal.tenant)
+        return pack.intake_sources(pack.today())
+
     # -- registering ------------------------------------------------------------------
 
     async def submit(
@@ -237,13 +241,13 @@ class MatterService:
         the batch. Pure CPU, so a bulk import runs it for the next batch while this one is written."""
         pack = get_pack(tenant)
         checked = CheckedBatch(tenant=tenant, pack=pack)
-        today = china_today()
+        today = pack.today()
         seen_in_batch: dict[tuple[str, str], int] = {}
         sources_on: dict[dt.date, set[str] | RulesError] = {}
         for offset, item in enumerate(items):
             index = first_index + offset
             on = item.relevant_date or today
-            errors = self._check(pack, item, on, sources_on)
+            errors = self._check(pack, item, on, today, sources_on)
             key = (item.source, item.source_reference) if item.source_reference else None
             if key and key in seen_in_batch and not item.duplicate_override:
                 errors.append(
@@ -308,9 +312,11 @@ class MatterService:
             return result
 
         received_at = utcnow()
-        year = received_at.astimezone(CHINA).year
+        # Numbered by the day of registration in the tenant's time zone, whatever the dates sent.
+        registered_on = pack.local_date(received_at)
+        year = registered_on.year
         fmt = (
-            _sql_number_format(pack, year, [on for _, on, _ in to_register])
+            safe_number_format(pack, "matter", year, registered_on)
             if uow.session.bind.dialect.name == "postgresql"
             else None
         )
@@ -319,6 +325,7 @@ class MatterService:
                 tenant,
                 [(index, item, on) for index, (item, on, _) in enumerate(to_register)],
                 received_at,
+                year,
                 submitted_by,
                 import_job_id,
             )
@@ -358,11 +365,12 @@ class MatterService:
         if dialect != "postgresql" or not checked.accepted:
             return checked
         received_at = utcnow()
-        year = received_at.astimezone(CHINA).year
-        fmt = _sql_number_format(checked.pack, year, [on for _, _, on in checked.accepted])
+        registered_on = checked.pack.local_date(received_at)
+        year = registered_on.year
+        fmt = safe_number_format(checked.pack, "matter", year, registered_on)
         if fmt is None:
             return checked
-        rows = self._sql_rows(checked.tenant, checked.accepted, received_at, submitted_by, import_job_id)
+        rows = self._sql_rows(checked.tenant, checked.accepted, received_at, year, submitted_by, import_job_id)
         checked.staged = StagedBatch(submitted_by, import_job_id, received_at, year, fmt, rows)
         return checked
 
@@ -436,6 +444,7 @@ class MatterService:
         tenant: str,
         accepted: list[tuple[int, MatterCreate, dt.date]],
         received_at: dt.datetime,
+        year: int,
         submitted_by: str,
         import_job_id: str | None,
     ) -> list[SqlRow]:
@@ -460,7 +469,9 @@ class MatterService:
                 proposed_form=item.proposed_form,
                 targets=[TargetSnapshot(**{k: t[k] for k in TargetSnapshot.model_fields}) for t in target_rows],
             )
-            row = _matter_row(matter_id, tenant, item, on, received_at, submitted_by, None, import_job_id, target_rows)
+            row = _matter_row(
+                matter_id, tenant, item, on, received_at, year, submitted_by, None, import_job_id, target_rows
+            )
             matter = {
                 "id": matter_id,
                 "source": item.source,
@@ -551,14 +562,15 @@ class MatterService:
         idempotency: IdempotentRequest | None,
     ) -> None:
         first_seq = await uow.repos.matters.allocate_numbers(tenant, year, len(to_register))
+        registered_on = pack.local_date(received_at)
         matters, targets, attachments, timeline = [], [], [], []
         for offset, (item, on, duplicate_of) in enumerate(to_register):
             seq = first_seq + offset
             matter_id = new_id()
-            number = pack.number("matter", year, seq, on)
+            number = pack.number("matter", year, seq, registered_on)
             target_rows = _target_rows(matter_id, item)
             row = _matter_row(
-                matter_id, tenant, item, on, received_at, submitted_by, duplicate_of, import_job_id, target_rows
+                matter_id, tenant, item, on, received_at, year, submitted_by, duplicate_of, import_job_id, target_rows
             )
             row.update(number=number, seq=seq)
             attachment_rows = [
@@ -604,12 +616,25 @@ class MatterService:
             )
 
     def _check(
-        self, pack, item: MatterCreate, on: dt.date, sources_on: dict[dt.date, set[str] | RulesError]
+        self,
+        pack: RulePack,
+        item: MatterCreate,
+        on: dt.date,
+        today: dt.date,
+        sources_on: dict[dt.date, set[str] | RulesError],
     ) -> list[dict[str, str]]:
         """Checks that need the tenant's pack or the attachment store (the schema did the rest).
 
         ``sources_on`` keeps the pack's intake sources per date for the batch: most rows of a
         bulk file share one date, and the pack rebuilds the list on every call."""
+        if on > today:
+            return [
+                {
+                    "field": "relevant_date",
+                    "reason": f"{on.isoformat()} is in the future: today is {today.isoformat()} "
+                    f"in {pack.tenant}'s time zone",
+                }
+            ]
         errors: list[dict[str, str]] = []
         sources = sources_on.get(on)
         if sources is None:
@@ -653,7 +678,7 @@ class MatterService:
             raise invalid("body.reason", f"a reason is required when the outcome is {data.outcome}")
         if data.outcome == "transferred" and not data.transferred_to:
             raise invalid("body.transferred_to", "name the body the matter is transferred to")
-        if data.study_date > china_today():
+        if data.study_date > get_pack(principal.tenant).today():
             raise invalid("body.study_date", "the collective study cannot be in the future")
         async with self.uow() as uow:
             matter = await uow.repos.matters.get(principal.tenant, matter_id)
@@ -734,8 +759,9 @@ class MatterService:
         return MatterRead.model_validate(matter)
 
     async def list(self, principal: Principal, filters: MatterFilters, cursor: str | None, limit: int) -> MatterPage:
+        zone = get_pack(principal.tenant).time_zone
         async with self.uow() as uow:
-            rows = await uow.repos.matters.list(principal.tenant, filters, cursor, limit + 1)
+            rows = await uow.repos.matters.list(principal.tenant, filters, cursor, limit + 1, zone=zone)
             page = rows[:limit]
             return MatterPage(
                 items=[MatterRead.model_validate(m) for m in page],
@@ -747,14 +773,6 @@ class MatterService:
             if await uow.repos.matters.get(principal.tenant, matter_id) is None:
                 raise MatterNotFound(f"no matter {matter_id} in this tenant")
             return [TimelineEntryRead.model_validate(e) for e in await uow.repos.matters.timeline(matter_id)]
-
-
-def _sql_number_format(pack, year: int, dates: list[dt.date]) -> NumberFormat | None:
-    """The SQL-renderable number format shared by all ``dates``, or None (numbering in Python)."""
-    formats = {on: safe_number_format(pack, "matter", year, on) for on in set(dates)}
-    if formats and all(formats.values()) and len(set(formats.values())) == 1:
-        return next(iter(formats.values()))
-    return None
 
 
 def _mark_duplicate(row: SqlRow, duplicate_of: str, import_job_id: str | None) -> None:
@@ -792,6 +810,7 @@ def _matter_row(
     item: MatterCreate,
     on: dt.date,
     received_at: dt.datetime,
+    year: int,
     submitted_by: str,
     duplicate_of: str | None,
     import_job_id: str | None,
@@ -802,7 +821,7 @@ def _matter_row(
     return {
         "id": matter_id,
         "tenant": tenant,
-        "year": received_at.astimezone(CHINA).year,
+        "year": year,
         "state": "received",
         "source": item.source,
         "source_reference": item.source_reference,
