@@ -11,6 +11,9 @@ from wenze.db.states import StateMachine
 from wenze.ids import new_id
 from wenze_intake.errors import NotAwaitingAcceptance
 
+# The numbering kind of intake's registration numbers, in the rule packs and in number_counters.
+MATTER_NUMBERING = "matter"
+
 
 class MatterState(StrEnum):
     RECEIVED = "received"
@@ -114,13 +117,3 @@ class TimelineEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(20))
     detail: Mapped[dict] = mapped_column(default=dict)
-
-
-class MatterCounter(Base):
-    """Last number given per tenant and year; incremented inside the submitting transaction."""
-
-    __tablename__ = "matter_counters"
-
-    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    last: Mapped[int] = mapped_column(Integer, default=0)

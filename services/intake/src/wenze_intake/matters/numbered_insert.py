@@ -1,9 +1,10 @@
 """Registering matters on PostgreSQL in one statement that takes the number last.
 
-Numbers are gap-free: the (tenant, year) counter row is incremented in the registering
-transaction and its row lock is held until that transaction ends. Every round trip the
-transaction makes after taking the lock is time other submissions queue for, and under
-load each round trip also waits for the event loop to come back to it. So the counter
+Numbers are gap-free: the tenant's ``matter`` row of ``number_counters`` for the year (the
+counter every numbered document uses, ``wenze.db.numbering``) is incremented in the
+registering transaction and its row lock is held until that transaction ends. Every round
+trip the transaction makes after taking the lock is time other submissions queue for, and
+under load each round trip also waits for the event loop to come back to it. So the counter
 upsert, the matter, target, attachment, timeline and outbox rows (and the idempotency
 record) go to PostgreSQL as one statement of data-modifying CTEs: the number is formatted
 in SQL from the counter's new value, and the lock lives for that statement plus the commit.
@@ -29,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.rules.errors import RulesError
+from wenze_intake.matters.models import MATTER_NUMBERING
 
 # Stands in for the number in the event payload until SQL knows it. Random per process, so
 # no submitted text can contain it by accident or on purpose.
@@ -98,10 +100,10 @@ def _statement(with_attachments: bool, with_idempotency: bool):
     parts = [
         """
         WITH counter AS (
-            INSERT INTO matter_counters AS mc (tenant, year, last)
-            VALUES (CAST(:tenant AS text), CAST(:year AS int), CAST(:count AS int))
-            ON CONFLICT (tenant, year) DO UPDATE SET last = mc.last + EXCLUDED.last
-            RETURNING mc.last - CAST(:count AS int) AS base
+            INSERT INTO number_counters AS nc (tenant, kind, year, last)
+            VALUES (CAST(:tenant AS text), CAST(:kind AS text), CAST(:year AS int), CAST(:count AS int))
+            ON CONFLICT (tenant, kind, year) DO UPDATE SET last = nc.last + EXCLUDED.last
+            RETURNING nc.last - CAST(:count AS int) AS base
         ),
         sequenced AS (
             SELECT r.*, counter.base + r.ord AS seq
@@ -207,6 +209,7 @@ async def insert_numbered(
         count = len(matters)
     params = {
         "tenant": tenant,
+        "kind": MATTER_NUMBERING,
         "year": year,
         "count": count,
         "prefix": fmt.prefix,

@@ -5,16 +5,16 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, or_, select, text, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, exists, insert, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wenze.db.numbering import reserve_numbers
 from wenze.problems import BadRequest
 from wenze_intake.matters.models import (
+    MATTER_NUMBERING,
     MATTER_STATES,
     Attachment,
     Matter,
-    MatterCounter,
     MatterState,
     Target,
     TimelineEntry,
@@ -57,25 +57,9 @@ class MatterRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def allocate_numbers(self, tenant: str, year: int, count: int) -> int:
-        """Reserve ``count`` consecutive sequence numbers; returns the first.
-
-        The counter row is updated inside the caller's transaction, which holds its row lock
-        until commit: concurrent submissions queue on it, and a rollback gives the numbers
-        back, so the sequence has no gaps.
-        """
-        dialect = self.session.bind.dialect.name
-        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        await self.session.execute(
-            insert_fn(MatterCounter).values(tenant=tenant, year=year, last=0).on_conflict_do_nothing()
-        )
-        last = await self.session.scalar(
-            update(MatterCounter)
-            .where(MatterCounter.tenant == tenant, MatterCounter.year == year)
-            .values(last=MatterCounter.last + count)
-            .returning(MatterCounter.last)
-        )
-        return int(last) - count + 1
+    async def reserve_numbers(self, tenant: str, year: int, count: int) -> range:
+        """``count`` consecutive registration numbers of ``year``, held until the transaction ends."""
+        return await reserve_numbers(self.session, tenant, MATTER_NUMBERING, year, count)
 
     async def find_by_source_reference(self, tenant: str, source: str, reference: str) -> Matter | None:
         stmt = (

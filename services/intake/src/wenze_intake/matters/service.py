@@ -23,6 +23,7 @@ from wenze.rules.errors import RulesError
 from wenze.telemetry.propagation import current_trace_headers
 from wenze_intake.attachments.storage import AttachmentStore
 from wenze_intake.errors import DuplicateMatter, MatterNotFound
+from wenze_intake.matters.models import MATTER_NUMBERING
 from wenze_intake.matters.numbered_insert import (
     NUMBER_PLACEHOLDER,
     NumberFormat,
@@ -316,7 +317,7 @@ class MatterService:
         registered_on = pack.local_date(received_at)
         year = registered_on.year
         fmt = (
-            safe_number_format(pack, "matter", year, registered_on)
+            safe_number_format(pack, MATTER_NUMBERING, year, registered_on)
             if uow.session.bind.dialect.name == "postgresql"
             else None
         )
@@ -367,7 +368,7 @@ class MatterService:
         received_at = utcnow()
         registered_on = checked.pack.local_date(received_at)
         year = registered_on.year
-        fmt = safe_number_format(checked.pack, "matter", year, registered_on)
+        fmt = safe_number_format(checked.pack, MATTER_NUMBERING, year, registered_on)
         if fmt is None:
             return checked
         rows = self._sql_rows(checked.tenant, checked.accepted, received_at, year, submitted_by, import_job_id)
@@ -561,13 +562,12 @@ class MatterService:
         import_job_id: str | None,
         idempotency: IdempotentRequest | None,
     ) -> None:
-        first_seq = await uow.repos.matters.allocate_numbers(tenant, year, len(to_register))
+        numbers = await uow.repos.matters.reserve_numbers(tenant, year, len(to_register))
         registered_on = pack.local_date(received_at)
         matters, targets, attachments, timeline = [], [], [], []
-        for offset, (item, on, duplicate_of) in enumerate(to_register):
-            seq = first_seq + offset
+        for seq, (item, on, duplicate_of) in zip(numbers, to_register, strict=True):
             matter_id = new_id()
-            number = pack.number("matter", year, seq, registered_on)
+            number = pack.number(MATTER_NUMBERING, year, seq, registered_on)
             target_rows = _target_rows(matter_id, item)
             row = _matter_row(
                 matter_id, tenant, item, on, received_at, year, submitted_by, duplicate_of, import_job_id, target_rows
