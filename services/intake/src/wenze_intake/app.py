@@ -15,6 +15,7 @@ from wenze_intake.imports.endpoints import router as imports_router
 from wenze_intake.imports.service import ImportService
 from wenze_intake.matters.endpoints import router as matters_router
 from wenze_intake.matters.service import MatterService
+from wenze_intake.matters.writers import writer_for
 from wenze_intake.repositories import make_repositories
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -25,7 +26,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
 
     async def on_start(app: FastAPI, runtime: Runtime) -> None:
         attachments = AttachmentStore(settings.data_dir / "intake-attachments")
-        matters = MatterService(runtime.uow, attachments)
+        # The database decides, once, how registrations are numbered and written.
+        matters = MatterService(runtime.uow, attachments, writer_for(runtime.engine))
         imports = ImportService(
             runtime.uow,
             matters,

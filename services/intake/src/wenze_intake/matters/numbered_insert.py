@@ -13,8 +13,8 @@ before the answer comes back; a failure anywhere rolls the whole statement back,
 included.
 
 The number pattern belongs to the tenant's rule pack; :func:`number_format` reads it
-through the pack's public ``number()`` and checks the SQL rendering against it, and the
-caller falls back to numbering in Python when a pattern cannot be rendered this way.
+through the pack's public ``number()`` and checks the SQL rendering against it; a pattern
+that cannot be rendered this way is numbered in Python (``PortableMatterWriter``).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def safe_number_format(pack, kind: str, year: int, on: dt.date) -> NumberFormat 
     try:
         return number_format(pack, kind, year, on)
     except RulesError:
-        # Let the Python path raise it where the caller expects it.
+        # Let the portable writer raise it where the caller expects it.
         return None
 
 
@@ -182,57 +182,55 @@ class StoredIdempotency:
     response: dict
 
 
-async def insert_numbered(
-    session: AsyncSession,
-    *,
-    tenant: str,
-    year: int,
-    fmt: NumberFormat,
-    received_at: dt.datetime,
-    submitted_by: str,
-    import_job_id: str | None,
-    subject: str,
-    headers: dict,
-    matters: list[dict] | str,
-    targets: list[dict] | str,
-    attachments: list[dict] | str | None,
-    idempotency: StoredIdempotency | None = None,
-    count: int | None = None,
-) -> dict[str, tuple[int, str]]:
-    """Number and insert ``matters`` (each with ``ord`` 1..n) and their rows; returns
-    ``{matter id: (seq, number)}`` as stored. The rows come as lists of dicts or as JSON
-    arrays already serialised (see :func:`dumps_json`); then ``count`` says how many matters
-    the array holds."""
-    if count is None:
-        if isinstance(matters, str):
-            raise TypeError("pass count with matters serialised as JSON")
-        count = len(matters)
+@dataclass
+class NumberedBatch:
+    """What the statement writes: ``matters`` is a JSON array of ``count`` objects, each with
+    its ``ord`` (1..n), and ``targets`` and ``attachments`` JSON arrays of their rows, all
+    serialised with :func:`dumps_json`."""
+
+    tenant: str
+    year: int
+    fmt: NumberFormat
+    received_at: dt.datetime
+    submitted_by: str
+    import_job_id: str | None
+    subject: str
+    headers: dict[str, str]
+    matters: str
+    count: int
+    targets: str
+    attachments: str | None
+    idempotency: StoredIdempotency | None
+
+
+async def insert_numbered(session: AsyncSession, batch: NumberedBatch) -> dict[str, tuple[int, str]]:
+    """Number and insert ``batch``; returns ``{matter id: (seq, number)}`` as stored."""
     params = {
-        "tenant": tenant,
+        "tenant": batch.tenant,
         "kind": MATTER_NUMBERING,
-        "year": year,
-        "count": count,
-        "prefix": fmt.prefix,
-        "width": fmt.width,
-        "suffix": fmt.suffix,
-        "received_at": received_at,
-        "submitted_by": submitted_by,
-        "import_job_id": import_job_id,
-        "subject": subject,
+        "year": batch.year,
+        "count": batch.count,
+        "prefix": batch.fmt.prefix,
+        "width": batch.fmt.width,
+        "suffix": batch.fmt.suffix,
+        "received_at": batch.received_at,
+        "submitted_by": batch.submitted_by,
+        "import_job_id": batch.import_job_id,
+        "subject": batch.subject,
         "placeholder": _PLACEHOLDER_JSON,
-        "headers": json.dumps(headers),
-        "matters": _as_json(matters),
-        "targets": _as_json(targets),
+        "headers": json.dumps(batch.headers),
+        "matters": batch.matters,
+        "targets": batch.targets,
     }
-    if attachments:
-        params["attachments"] = _as_json(attachments)
-    if idempotency is not None:
+    if batch.attachments:
+        params["attachments"] = batch.attachments
+    if batch.idempotency is not None:
         params.update(
-            idempotency_key=idempotency.key,
-            fingerprint=idempotency.fingerprint,
-            response=dumps_json(idempotency.response),
+            idempotency_key=batch.idempotency.key,
+            fingerprint=batch.idempotency.fingerprint,
+            response=dumps_json(batch.idempotency.response),
         )
-    result = await session.execute(_statement(bool(attachments), idempotency is not None), params)
+    result = await session.execute(_statement(bool(batch.attachments), batch.idempotency is not None), params)
     return {matter_id: (seq, number) for matter_id, seq, number in result.all()}
 
 
@@ -242,7 +240,3 @@ def dumps_json(value) -> str:
     orjson rather than the standard library: a bulk import serialises every row here, and the
     standard encoder's per-date callback was a tenth of the import's staging time."""
     return orjson.dumps(value).decode()
-
-
-def _as_json(value) -> str:
-    return value if isinstance(value, str) else dumps_json(value)

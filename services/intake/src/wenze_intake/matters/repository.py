@@ -19,6 +19,7 @@ from wenze_intake.matters.models import (
     Target,
     TimelineEntry,
 )
+from wenze_intake.matters.numbered_insert import NumberedBatch, insert_numbered
 from wenze_intake.matters.schemas import MatterFilters
 
 # The earliest matter for each pair comes last, so building a dict from the rows keeps it.
@@ -61,14 +62,9 @@ class MatterRepository:
         """``count`` consecutive registration numbers of ``year``, held until the transaction ends."""
         return await reserve_numbers(self.session, tenant, MATTER_NUMBERING, year, count)
 
-    async def find_by_source_reference(self, tenant: str, source: str, reference: str) -> Matter | None:
-        stmt = (
-            select(Matter)
-            .where(Matter.tenant == tenant, Matter.source == source, Matter.source_reference == reference)
-            .order_by(Matter.received_at)
-            .limit(1)
-        )
-        return await self.session.scalar(stmt)
+    async def insert_numbered(self, batch: NumberedBatch) -> dict[str, tuple[int, str]]:
+        """PostgreSQL: number and insert a batch in one statement (see ``numbered_insert``)."""
+        return await insert_numbered(self.session, batch)
 
     async def existing_references(self, tenant: str, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Map each already-registered (source, reference) pair to the first matter's id."""
@@ -91,9 +87,6 @@ class MatterRepository:
             .order_by(Matter.received_at.desc())
         )
         return {(s, r): i for s, r, i in (await self.session.execute(stmt)).all()}
-
-    def add(self, matter: Matter) -> None:
-        self.session.add(matter)
 
     async def add_bulk(
         self, matters: Sequence[dict], targets: Sequence[dict], attachments: Sequence[dict], timeline: Sequence[dict]
