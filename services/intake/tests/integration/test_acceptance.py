@@ -1,12 +1,13 @@
 """Acceptance (受理): decided once, however many requests race for it, on a real intake API
 process over either database it runs on (the embedded default, SQLite, where ``FOR UPDATE``
-locks nothing, and PostgreSQL)."""
+locks nothing, and PostgreSQL); retried safely with an ``Idempotency-Key``."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -116,3 +117,22 @@ def test_study_date_is_checked_against_the_tenants_today(ks_intake: httpx.Client
     )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "body.study_date"
+
+
+def test_acceptance_retried_with_its_idempotency_key_answers_as_the_first_time(
+    ks_intake: httpx.Client, make_matter
+) -> None:
+    created = ks_intake.post("/v1/matters", json=make_matter()).json()
+    key = {"Idempotency-Key": f"accept-{uuid.uuid4()}"}
+    body = decision(0, get_pack("kunshan").today().isoformat())
+    first = ks_intake.post(f"/v1/matters/{created['id']}/acceptance", json=body, headers=key)
+    retried = ks_intake.post(f"/v1/matters/{created['id']}/acceptance", json=body, headers=key)
+    assert first.status_code == retried.status_code == 200, retried.text
+    assert retried.headers.get("Idempotency-Replayed") == "true"
+    assert retried.json() == first.json()
+
+    other = ks_intake.post(f"/v1/matters/{created['id']}/acceptance", json=decision(1, body["study_date"]), headers=key)
+    assert other.status_code == 409
+    assert other.json()["type"].endswith("/idempotency-key-reused")
+    timeline = ks_intake.get(f"/v1/matters/{created['id']}/timeline").json()
+    assert [e["action"] for e in timeline] == ["received", "acceptance_decided"]

@@ -81,12 +81,13 @@ async def matter_timeline(
 @router.post(
     "/matters/{matter_id}/acceptance",
     response_model=MatterRead,
-    summary="Record the intake office's collective-study outcome (受理)",
+    summary="Record the intake office's collective-study outcome (受理); honours Idempotency-Key",
 )
 async def decide_acceptance(
     matter_id: str,
     data: AcceptanceCreate,
     service: Service,
     principal: Annotated[Principal, Depends(require(MATTER_ACCEPT))],
+    idempotency: Idempotency,
 ) -> MatterRead:
-    return await service.decide_acceptance(principal, matter_id, data)
+    return await service.decide_acceptance(principal, matter_id, data, idempotency)

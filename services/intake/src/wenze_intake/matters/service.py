@@ -10,12 +10,13 @@ validated, numbered and announced the same way whichever door it came in by:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
-from wenze.db.idempotency import IdempotentRequest
+from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events.intake import MatterAccepted, MatterRejected, TargetSnapshot
 from wenze.problems import Problem, invalid
 from wenze.rules import IntakeSource, RulePack, get_pack
@@ -243,14 +244,21 @@ class MatterService:
 
     # -- acceptance (受理) ---------------------------------------------------------------
 
-    async def decide_acceptance(self, principal: Principal, matter_id: str, data: AcceptanceCreate) -> MatterRead:
+    async def decide_acceptance(
+        self,
+        principal: Principal,
+        matter_id: str,
+        data: AcceptanceCreate,
+        idempotency: IdempotentRequest | None = None,
+    ) -> MatterRead:
         if data.outcome != "accepted" and not data.reason:
             raise invalid("body.reason", f"a reason is required when the outcome is {data.outcome}")
         if data.outcome == "transferred" and not data.transferred_to:
             raise invalid("body.transferred_to", "name the body the matter is transferred to")
         if data.study_date > get_pack(principal.tenant).today():
             raise invalid("body.study_date", "the collective study cannot be in the future")
-        async with self.uow() as uow:
+
+        async def decide(uow: IntakeUnitOfWork) -> dict[str, Any]:
             matter = await uow.repos.matters.get(principal.tenant, matter_id)
             if matter is None:
                 raise MatterNotFound(f"no matter {matter_id} in this tenant")
@@ -312,9 +320,9 @@ class MatterService:
                         decided_by=principal.username,
                     )
                 )
-            read = MatterRead.model_validate(matter)
-            await uow.commit()
-            return read
+            return MatterRead.model_validate(matter).model_dump(mode="json")
+
+        return MatterRead.model_validate(await run_once(self.uow, idempotency, decide))
 
     # -- reading ------------------------------------------------------------------------
 
