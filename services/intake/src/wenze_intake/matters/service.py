@@ -94,7 +94,7 @@ class MatterService:
                 return MatterRead.model_validate(replay)
             return read
 
-    def check_batch(self, tenant: str, items: list[MatterCreate], *, first_index: int = 0) -> CheckedBatch:
+    def check_batch(self, tenant: str, items: list[MatterCreate]) -> CheckedBatch:
         """The checks that need no database: dates, sources, vocabularies, attachments, repeats
         within the batch. Pure CPU, so a bulk import runs it for the next batch while this one is written."""
         pack = get_pack(tenant)
@@ -102,8 +102,7 @@ class MatterService:
         today = pack.today()
         seen_in_batch: dict[tuple[str, str], int] = {}
         sources_on: dict[dt.date, set[str] | RulesError] = {}
-        for offset, item in enumerate(items):
-            index = first_index + offset
+        for index, item in enumerate(items):
             on = item.relevant_date or today
             errors = self._check(pack, item, on, today, sources_on)
             key = (item.source, item.source_reference) if item.source_reference else None
