@@ -16,6 +16,7 @@ from wenze_intake.imports.endpoints import router as imports_router
 from wenze_intake.imports.service import ImportService
 from wenze_intake.matters.endpoints import router as matters_router
 from wenze_intake.matters.service import MatterService
+from wenze_intake.matters.writers import writer_for
 from wenze_intake.repositories import IntakeUnitOfWorkFactory, make_repositories
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -32,7 +33,8 @@ class IntakeServices:
     @classmethod
     def build(cls, settings: IntakeSettings, uow: IntakeUnitOfWorkFactory) -> IntakeServices:
         attachments = AttachmentStore(settings.data_dir / "intake-attachments")
-        matters = MatterService(uow, attachments)
+        # The database decides, once, how registrations are numbered and written.
+        matters = MatterService(uow, attachments, writer_for(uow.engine))
         imports = ImportService(
             uow,
             matters,

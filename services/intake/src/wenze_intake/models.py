@@ -2,9 +2,10 @@
 
 from wenze.db.idempotency import IdempotencyRecord
 from wenze.db.inbox import InboxRecord
+from wenze.db.numbering import NumberCounter
 from wenze.db.outbox import OutboxRecord
 from wenze_intake.imports.models import ImportJob, ImportRowError
-from wenze_intake.matters.models import Attachment, Matter, MatterCounter, Target, TimelineEntry
+from wenze_intake.matters.models import Attachment, Matter, Target, TimelineEntry
 
 __all__ = [
     "Attachment",
@@ -13,7 +14,7 @@ __all__ = [
     "ImportRowError",
     "InboxRecord",
     "Matter",
-    "MatterCounter",
+    "NumberCounter",
     "OutboxRecord",
     "Target",
     "TimelineEntry",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze.db import UnitOfWorkFactory
+from wenze.db import UnitOfWork, UnitOfWorkFactory
 from wenze.db.common import CommonRepositories
 from wenze_intake.imports.repository import ImportRepository
 from wenze_intake.matters.repository import MatterRepository
@@ -22,4 +22,5 @@ def make_repositories(session: AsyncSession) -> IntakeRepositories:
     return IntakeRepositories.for_session(session, matters=MatterRepository(session), imports=ImportRepository(session))
 
 
+IntakeUnitOfWork = UnitOfWork[IntakeRepositories]
 IntakeUnitOfWorkFactory = UnitOfWorkFactory[IntakeRepositories]

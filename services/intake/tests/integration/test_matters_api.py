@@ -207,3 +207,34 @@ def test_attachment_upload_and_reference(ks_intake: httpx.Client, make_matter) -
     wrong_size = ks_intake.post("/v1/matters", json=make_matter(attachments=[{**ref, "size": 3}]))
     assert wrong_size.status_code == 422
     assert wrong_size.json()["errors"][0]["field"] == "body.attachments.0.size"
+
+
+def test_attachments_are_visible_only_to_the_tenant_that_uploaded_them(
+    ks_intake: httpx.Client, client_for, make_matter
+) -> None:
+    """A hash another tenant uploaded must not be referable: that would tell the caller that
+    the other tenant holds the file."""
+    jintan = client_for("wenze-jintan", "jt-conduct-office")
+    content = f"昆山的情况说明{uuid.uuid4()}".encode()
+    stored = ks_intake.post("/v1/attachments", content=content, headers={"Content-Type": "application/octet-stream"})
+    assert stored.status_code == 201, stored.text
+    ref = {"name": "情况说明.txt", "size": len(content), "sha256": stored.json()["sha256"], "media_type": "text/plain"}
+    jintan_matter = {
+        "source": "department_transfer",
+        "source_reference": f"坛纪移〔2026〕{uuid.uuid4().hex[:8]}号",
+        "summary": "履职不力",
+        "facts": "项目推进缓慢。",
+        "targets": [{"kind": "person", "name": "李强", "cadre_level": "staff", "sector": "administrative_organ"}],
+        "attachments": [ref],
+    }
+
+    refused = jintan.post("/v1/matters", json=jintan_matter)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "body.attachments.0.sha256"
+    assert ks_intake.post("/v1/matters", json=make_matter(attachments=[ref])).status_code == 201
+
+    # Once Jintan uploads the same bytes itself, it may reference them.
+    assert jintan.post("/v1/attachments", content=content).json() == stored.json()
+    accepted = jintan.post("/v1/matters", json=jintan_matter)
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["attachments"][0]["sha256"] == ref["sha256"]

@@ -21,7 +21,7 @@ class AttachmentStored(BaseModel):
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=AttachmentStored,
-    summary="Upload an attachment's content (raw body); reference it by sha256 in a matter",
+    summary="Upload an attachment's content (raw body); reference it by sha256 in a matter of the same tenant",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -35,7 +35,7 @@ async def upload_attachment(
     store = request.app.state.attachments
     limit = request.app.state.settings.max_attachment_bytes
     try:
-        sha, size = await store.put(request.stream(), limit)
+        sha, size = await store.put(principal.tenant, request.stream(), limit)
     except OverflowError:
         raise PayloadTooLarge(f"attachments are limited to {limit} bytes") from None
     return AttachmentStored(sha256=sha, size=size)

@@ -1,4 +1,9 @@
-"""Content-addressed attachment storage: a file's path is its sha256."""
+"""Content-addressed attachment storage, one store per tenant: a file's path is its tenant and
+its sha256.
+
+Per tenant, because a matter references a file by its hash alone: with one store for all,
+tenant B could reference (and so learn that tenant A holds) a file only A uploaded.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +19,16 @@ class AttachmentStore:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
 
-    def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256
+    def path_for(self, tenant: str, sha256: str) -> Path:
+        return self.root / tenant / sha256[:2] / sha256
 
-    def size_of(self, sha256: str) -> int | None:
-        path = self.path_for(sha256)
+    def size_of(self, tenant: str, sha256: str) -> int | None:
+        """The size of the file ``tenant`` uploaded with this hash, or ``None`` if it uploaded none."""
+        path = self.path_for(tenant, sha256)
         return path.stat().st_size if path.exists() else None
 
-    async def put(self, chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]:
-        """Stream content to disk, hashing as it goes; refuses more than ``max_bytes``."""
+    async def put(self, tenant: str, chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]:
+        """Stream content to ``tenant``'s store, hashing as it goes; refuses more than ``max_bytes``."""
         digest = hashlib.sha256()
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")
@@ -35,8 +41,8 @@ class AttachmentStore:
                     digest.update(chunk)
                     tmp.write(chunk)
             sha = digest.hexdigest()
-            final = self.path_for(sha)
-            final.parent.mkdir(exist_ok=True)
+            final = self.path_for(tenant, sha)
+            final.parent.mkdir(parents=True, exist_ok=True)
             # Rename is atomic: a reader never sees a half-written file under its hash.
             os.replace(tmp_name, final)
             return sha, size

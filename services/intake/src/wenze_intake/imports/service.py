@@ -232,7 +232,7 @@ class ImportService:
                 while len(writes) >= depth:
                     await writes.popleft().task
                 write = _BatchWrite(before=writes[-1] if writes else None)
-                write.task = asyncio.create_task(self._write(job_id, created_by, checked, write))
+                write.task = asyncio.create_task(self._write(job_id, checked, write))
                 writes.append(write)
             while writes:
                 await writes.popleft().task
@@ -248,7 +248,7 @@ class ImportService:
             checker.cancel()
             await asyncio.gather(checker, return_exceptions=True)
 
-    async def _write(self, job_id: str, created_by: str, checked: _CheckedRows, write: _BatchWrite) -> None:
+    async def _write(self, job_id: str, checked: _CheckedRows, write: _BatchWrite) -> None:
         """One batch's transaction: its matters, events, row errors and the job's progress."""
         before = write.before
         try:
@@ -262,9 +262,7 @@ class ImportService:
                     chosen=write.choose,
                     turn=before.numbered.wait if before else None,
                 )
-                result = await self.matters.write_batch(
-                    uow, checked.batch, submitted_by=created_by, import_job_id=job_id, order=order
-                )
+                result = await self.matters.write_batch(uow, checked.batch, order=order)
                 write.numbered.set()
                 if before is not None:
                     # Progress is a prefix of the file: this batch commits only after the one
@@ -288,14 +286,13 @@ class ImportService:
     async def _check_ahead(
         self, ahead: asyncio.Queue, tenant: str, created_by: str, job_id: str, path: Path, fmt: str, offset: int
     ) -> None:
-        dialect = self.uow.engine.dialect.name
         try:
             rows = islice(enumerate(iter_rows(path, fmt, self.limits), start=1), offset, None)
             while True:
                 # In a thread, so that the event loop keeps serving the batch being written
                 # (its round trips) and the API's requests instead of waiting for the whole
                 # batch's checks; the interpreter hands the loop its turn every few ms.
-                checked = await asyncio.to_thread(self._read_and_check, rows, tenant, created_by, job_id, dialect)
+                checked = await asyncio.to_thread(self._read_and_check, rows, tenant, created_by, job_id)
                 if checked is None:
                     break
                 await ahead.put(checked)
@@ -303,12 +300,12 @@ class ImportService:
         except Exception as exc:
             await ahead.put(exc)
 
-    def _read_and_check(self, rows, tenant: str, created_by: str, job_id: str, dialect: str) -> _CheckedRows | None:
+    def _read_and_check(self, rows, tenant: str, created_by: str, job_id: str) -> _CheckedRows | None:
         batch = list(islice(rows, self.batch_size))
         if not batch:
             return None
         checked = self._check_rows(tenant, batch)
-        self.matters.stage_batch(checked.batch, submitted_by=created_by, import_job_id=job_id, dialect=dialect)
+        self.matters.stage_batch(checked.batch, submitted_by=created_by, import_job_id=job_id)
         return checked
 
     def _check_rows(self, tenant: str, batch: list[tuple[int, dict | RowUnreadable]]) -> _CheckedRows:

@@ -6,9 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from wenze.auth import Principal, require
 from wenze.auth.capabilities import MATTER_ACCEPT, MATTER_READ, MATTER_SUBMIT
-from wenze.calendar import china_today
 from wenze.http.idempotency import Idempotency
-from wenze.rules import get_pack
 from wenze_intake.matters.schemas import (
     AcceptanceCreate,
     MatterCreate,
@@ -30,8 +28,8 @@ Service = Annotated[MatterService, Depends(matter_service)]
 
 
 @router.get("/sources", summary="Intake sources of the caller's tenant, with the article each rests on")
-async def list_sources(principal: Annotated[Principal, Depends(require(MATTER_READ))]) -> list[dict]:
-    return [s.model_dump(mode="json") for s in get_pack(principal.tenant).intake_sources(china_today())]
+async def list_sources(service: Service, principal: Annotated[Principal, Depends(require(MATTER_READ))]) -> list[dict]:
+    return [s.model_dump(mode="json") for s in service.sources(principal)]
 
 
 @router.post(
@@ -83,12 +81,13 @@ async def matter_timeline(
 @router.post(
     "/matters/{matter_id}/acceptance",
     response_model=MatterRead,
-    summary="Record the intake office's collective-study outcome (受理)",
+    summary="Record the intake office's collective-study outcome (受理); honours Idempotency-Key",
 )
 async def decide_acceptance(
     matter_id: str,
     data: AcceptanceCreate,
     service: Service,
     principal: Annotated[Principal, Depends(require(MATTER_ACCEPT))],
+    idempotency: Idempotency,
 ) -> MatterRead:
-    return await service.decide_acceptance(principal, matter_id, data)
+    return await service.decide_acceptance(principal, matter_id, data, idempotency)

@@ -1,12 +1,38 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.states import StateMachine
 from wenze.ids import new_id
+from wenze_intake.errors import NotAwaitingAcceptance
+
+# The numbering kind of intake's registration numbers, in the rule packs and in number_counters.
+MATTER_NUMBERING = "matter"
+
+
+class MatterState(StrEnum):
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    NOT_ACCEPTED = "not_accepted"
+    TRANSFERRED = "transferred"
+
+
+# Acceptance (受理) decides a received matter once: accepted, not accepted or transferred.
+MATTER_STATES = StateMachine(
+    "matter",
+    MatterState,
+    {
+        "accept": (MatterState.RECEIVED, MatterState.ACCEPTED),
+        "reject": (MatterState.RECEIVED, MatterState.NOT_ACCEPTED),
+        "transfer": (MatterState.RECEIVED, MatterState.TRANSFERRED),
+    },
+    refusal=NotAwaitingAcceptance,
+)
 
 
 class Matter(Base):
@@ -91,13 +117,3 @@ class TimelineEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(20))
     detail: Mapped[dict] = mapped_column(default=dict)
-
-
-class MatterCounter(Base):
-    """Last number given per tenant and year; incremented inside the submitting transaction."""
-
-    __tablename__ = "matter_counters"
-
-    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    last: Mapped[int] = mapped_column(Integer, default=0)

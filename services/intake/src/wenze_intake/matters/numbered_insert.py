@@ -1,9 +1,10 @@
 """Registering matters on PostgreSQL in one statement that takes the number last.
 
-Numbers are gap-free: the (tenant, year) counter row is incremented in the registering
-transaction and its row lock is held until that transaction ends. Every round trip the
-transaction makes after taking the lock is time other submissions queue for, and under
-load each round trip also waits for the event loop to come back to it. So the counter
+Numbers are gap-free: the tenant's ``matter`` row of ``number_counters`` for the year (the
+counter every numbered document uses, ``wenze.db.numbering``) is incremented in the
+registering transaction and its row lock is held until that transaction ends. Every round
+trip the transaction makes after taking the lock is time other submissions queue for, and
+under load each round trip also waits for the event loop to come back to it. So the counter
 upsert, the matter, target, attachment, timeline and outbox rows (and the idempotency
 record) go to PostgreSQL as one statement of data-modifying CTEs: the number is formatted
 in SQL from the counter's new value, and the lock lives for that statement plus the commit.
@@ -11,9 +12,13 @@ Run in autocommit mode, the statement is its own transaction and the lock is rel
 before the answer comes back; a failure anywhere rolls the whole statement back, counter
 included.
 
+The statement's column lists come from the table definitions, and every insert in it names
+a value for each column of its table, so a column added to a model cannot be left out
+silently (``tests/unit/test_numbered_insert.py`` builds every variant).
+
 The number pattern belongs to the tenant's rule pack; :func:`number_format` reads it
-through the pack's public ``number()`` and checks the SQL rendering against it, and the
-caller falls back to numbering in Python when a pattern cannot be rendered this way.
+through the pack's public ``number()`` and checks the SQL rendering against it; a pattern
+that cannot be rendered this way is numbered in Python (``PortableMatterWriter``).
 """
 
 from __future__ import annotations
@@ -25,10 +30,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import orjson
-from sqlalchemy import text
+from sqlalchemy import Column, Table, TextClause, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wenze.db.idempotency import IdempotencyRecord
+from wenze.db.numbering import NumberCounter
+from wenze.db.outbox import OutboxRecord
 from wenze.rules.errors import RulesError
+from wenze_intake.matters.models import (
+    MATTER_NUMBERING,
+    Attachment,
+    Matter,
+    MatterState,
+    Target,
+    TimelineEntry,
+)
 
 # Stands in for the number in the event payload until SQL knows it. Random per process, so
 # no submitted text can contain it by accident or on purpose.
@@ -77,37 +94,111 @@ def safe_number_format(pack, kind: str, year: int, on: dt.date) -> NumberFormat 
     try:
         return number_format(pack, kind, year, on)
     except RulesError:
-        # Let the Python path raise it where the caller expects it.
+        # Let the portable writer raise it where the caller expects it.
         return None
 
 
-_MATTER_RECORD = (
-    "ord int, id text, source text, source_reference text, summary text, facts text, proposed_form text, "
-    "key_supervised boolean, relevant_date date, duplicate_of text, duplicate_override_reason text, "
-    "search_text text, detail jsonb, event_id text, payload text"
-)
-_TARGET_RECORD = (
-    "id text, matter_id text, position int, kind text, name text, post text, unit text, "
-    "cadre_level text, sector text, party_member boolean, org_level text"
-)
-_ATTACHMENT_RECORD = "id text, matter_id text, position int, name text, size int, media_type text, sha256 text"
+_PG = postgresql.dialect()
+
+# Matter columns the statement fills itself; every other column of ``matters`` comes from the
+# matter's JSON object, so a column added to the model is read from there or the unit test of
+# the staged rows fails.
+_MATTER_COMPUTED = {
+    "tenant": "CAST(:tenant AS text)",
+    "number": "n.number",
+    "year": "CAST(:year AS int)",
+    "seq": "n.seq",
+    "state": f"'{MatterState.RECEIVED}'",
+    "received_at": "CAST(:received_at AS timestamptz)",
+    "submitted_by": "CAST(:submitted_by AS text)",
+    "acceptance": "NULL",
+    "import_job_id": "CAST(:import_job_id AS text)",
+}
+# What a matter's JSON object carries besides its columns: its position in the batch, its
+# timeline detail and its event.
+MATTER_EXTRAS = {"ord": "int", "detail": "jsonb", "event_id": "text", "payload": "text"}
+
+
+def _written(table: Table) -> list[Column]:
+    """The columns an insert into ``table`` names: all but a generated key."""
+    return [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
+
+
+MATTER_INPUT = tuple(c.name for c in _written(Matter.__table__) if c.name not in _MATTER_COMPUTED)
+TARGET_INPUT = tuple(c.name for c in _written(Target.__table__))
+ATTACHMENT_INPUT = tuple(c.name for c in _written(Attachment.__table__))
+
+
+def _record(table: Table, names: tuple[str, ...]) -> str:
+    """The column definition list of ``jsonb_to_recordset`` for ``names``, typed as in ``table``."""
+    return ", ".join(f"{name} {table.columns[name].type.compile(dialect=_PG)}" for name in names)
+
+
+def _insert(table: Table, values: dict[str, str], source: str) -> str:
+    """``INSERT INTO table (...) SELECT ... FROM source``, one value for every column of the table."""
+    columns = [c.name for c in _written(table)]
+    if set(values) != set(columns):
+        raise RuntimeError(
+            f"the numbering statement's values for {table.name} do not match its columns: "
+            f"missing {sorted(set(columns) - set(values))}, unknown {sorted(set(values) - set(columns))}"
+        )
+    return (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(values[c] for c in columns)} FROM {source}"
+    )
+
+
+def _rows_of(table: Table, names: tuple[str, ...], alias: str, parameter: str) -> str:
+    """Insert the JSON array ``parameter`` into ``table``, each element holding every column."""
+    return _insert(
+        table,
+        {name: f"{alias}.{name}" for name in names},
+        f"jsonb_to_recordset(CAST(:{parameter} AS jsonb)) AS {alias}({_record(table, names)})",
+    )
 
 
 @lru_cache(maxsize=8)
-def _statement(with_attachments: bool, with_idempotency: bool):
+def statement(with_attachments: bool, with_idempotency: bool) -> TextClause:
+    """The statement for a batch with or without attachments and a stored idempotent answer."""
+    matters = Matter.__table__
+    insert_matters = _insert(
+        matters, {**{name: f"n.{name}" for name in MATTER_INPUT}, **_MATTER_COMPUTED}, "numbered n"
+    )
+    extras = ", ".join(f"{name} {type_}" for name, type_ in MATTER_EXTRAS.items())
+    insert_timeline = _insert(
+        TimelineEntry.__table__,
+        {
+            "matter_id": "n.id",
+            "at": "CAST(:received_at AS timestamptz)",
+            "actor": "CAST(:submitted_by AS text)",
+            "action": "'received'",
+            "state": f"'{MatterState.RECEIVED}'",
+            "detail": "jsonb_build_object('number', n.number) || n.detail",
+        },
+        "numbered n",
+    )
+    insert_outbox = _insert(
+        OutboxRecord.__table__,
+        {
+            "id": "n.event_id",
+            "subject": "CAST(:subject AS text)",
+            "payload": "replace(n.payload, CAST(:placeholder AS text), to_json(n.number)::text)",
+            "headers": "CAST(:headers AS jsonb)",
+            "created_at": "CAST(:received_at AS timestamptz)",
+            "published_at": "NULL",
+        },
+        "numbered n",
+    )
     parts = [
-        """
+        f"""
         WITH counter AS (
-            INSERT INTO matter_counters AS mc (tenant, year, last)
-            VALUES (CAST(:tenant AS text), CAST(:year AS int), CAST(:count AS int))
-            ON CONFLICT (tenant, year) DO UPDATE SET last = mc.last + EXCLUDED.last
-            RETURNING mc.last - CAST(:count AS int) AS base
+            INSERT INTO {NumberCounter.__tablename__} AS nc (tenant, kind, year, last)
+            VALUES (CAST(:tenant AS text), CAST(:kind AS text), CAST(:year AS int), CAST(:count AS int))
+            ON CONFLICT (tenant, kind, year) DO UPDATE SET last = nc.last + EXCLUDED.last
+            RETURNING nc.last - CAST(:count AS int) AS base
         ),
         sequenced AS (
             SELECT r.*, counter.base + r.ord AS seq
-            FROM jsonb_to_recordset(CAST(:matters AS jsonb)) AS r("""
-        + _MATTER_RECORD
-        + """)
+            FROM jsonb_to_recordset(CAST(:matters AS jsonb)) AS r({_record(matters, MATTER_INPUT)}, {extras})
             CROSS JOIN counter
         ),
         numbered AS (
@@ -117,58 +208,30 @@ def _statement(with_attachments: bool, with_idempotency: bool):
                 || CAST(:suffix AS text) AS number
             FROM sequenced s
         ),
-        inserted AS (
-            INSERT INTO matters (id, tenant, number, year, seq, state, source, source_reference, summary, facts,
-                                 proposed_form, key_supervised, relevant_date, received_at, submitted_by,
-                                 duplicate_of, duplicate_override_reason, acceptance, import_job_id, search_text)
-            SELECT n.id, CAST(:tenant AS text), n.number, CAST(:year AS int), n.seq, 'received', n.source,
-                   n.source_reference, n.summary, n.facts, n.proposed_form, n.key_supervised, n.relevant_date,
-                   CAST(:received_at AS timestamptz), CAST(:submitted_by AS text), n.duplicate_of,
-                   n.duplicate_override_reason, NULL, CAST(:import_job_id AS text), n.search_text
-            FROM numbered n
-            RETURNING id, seq, number
-        ),
-        target_rows AS (
-            INSERT INTO targets (id, matter_id, position, kind, name, post, unit, cadre_level, sector,
-                                 party_member, org_level)
-            SELECT t.* FROM jsonb_to_recordset(CAST(:targets AS jsonb)) AS t("""
-        + _TARGET_RECORD
-        + """)
-        ),
-        timeline_rows AS (
-            INSERT INTO timeline (matter_id, at, actor, action, state, detail)
-            SELECT n.id, CAST(:received_at AS timestamptz), CAST(:submitted_by AS text), 'received', 'received',
-                   jsonb_build_object('number', n.number) || n.detail
-            FROM numbered n
-        ),
-        outbox_rows AS (
-            INSERT INTO outbox (id, subject, payload, headers, created_at, published_at)
-            SELECT n.event_id, CAST(:subject AS text),
-                   replace(n.payload, CAST(:placeholder AS text), to_json(n.number)::text),
-                   CAST(:headers AS jsonb), CAST(:received_at AS timestamptz), NULL
-            FROM numbered n
-        )""",
+        inserted AS ({insert_matters} RETURNING id, seq, number),
+        target_rows AS ({_rows_of(Target.__table__, TARGET_INPUT, "t", "targets")}),
+        timeline_rows AS ({insert_timeline}),
+        outbox_rows AS ({insert_outbox})"""
     ]
     if with_attachments:
         parts.append(
-            """,
-        attachment_rows AS (
-            INSERT INTO attachments (id, matter_id, position, name, size, media_type, sha256)
-            SELECT a.* FROM jsonb_to_recordset(CAST(:attachments AS jsonb)) AS a("""
-            + _ATTACHMENT_RECORD
-            + """)
-        )"""
+            f",\n        attachment_rows AS ({_rows_of(Attachment.__table__, ATTACHMENT_INPUT, 'a', 'attachments')})"
         )
     if with_idempotency:
         # The stored answer is the response body; only its number is known here, not before.
-        parts.append(""",
-        idempotency_row AS (
-            INSERT INTO idempotency_keys (tenant, key, fingerprint, status_code, body, created_at)
-            SELECT CAST(:tenant AS text), CAST(:idempotency_key AS text), CAST(:fingerprint AS text), 201,
-                   jsonb_set(CAST(:response AS jsonb), '{number}', to_jsonb(n.number)),
-                   CAST(:received_at AS timestamptz)
-            FROM numbered n
-        )""")
+        insert_answer = _insert(
+            IdempotencyRecord.__table__,
+            {
+                "tenant": "CAST(:tenant AS text)",
+                "key": "CAST(:idempotency_key AS text)",
+                "fingerprint": "CAST(:fingerprint AS text)",
+                "status_code": "201",
+                "body": "jsonb_set(CAST(:response AS jsonb), '{number}', to_jsonb(n.number))",
+                "created_at": "CAST(:received_at AS timestamptz)",
+            },
+            "numbered n",
+        )
+        parts.append(f",\n        idempotency_row AS ({insert_answer})")
     parts.append("\n        SELECT id, seq, number FROM inserted")
     return text("".join(parts))
 
@@ -180,56 +243,55 @@ class StoredIdempotency:
     response: dict
 
 
-async def insert_numbered(
-    session: AsyncSession,
-    *,
-    tenant: str,
-    year: int,
-    fmt: NumberFormat,
-    received_at: dt.datetime,
-    submitted_by: str,
-    import_job_id: str | None,
-    subject: str,
-    headers: dict,
-    matters: list[dict] | str,
-    targets: list[dict] | str,
-    attachments: list[dict] | str | None,
-    idempotency: StoredIdempotency | None = None,
-    count: int | None = None,
-) -> dict[str, tuple[int, str]]:
-    """Number and insert ``matters`` (each with ``ord`` 1..n) and their rows; returns
-    ``{matter id: (seq, number)}`` as stored. The rows come as lists of dicts or as JSON
-    arrays already serialised (see :func:`dumps_json`); then ``count`` says how many matters
-    the array holds."""
-    if count is None:
-        if isinstance(matters, str):
-            raise TypeError("pass count with matters serialised as JSON")
-        count = len(matters)
+@dataclass
+class NumberedBatch:
+    """What the statement writes: ``matters`` is a JSON array of ``count`` objects, each with
+    its ``ord`` (1..n), and ``targets`` and ``attachments`` JSON arrays of their rows, all
+    serialised with :func:`dumps_json`."""
+
+    tenant: str
+    year: int
+    fmt: NumberFormat
+    received_at: dt.datetime
+    submitted_by: str
+    import_job_id: str | None
+    subject: str
+    headers: dict[str, str]
+    matters: str
+    count: int
+    targets: str
+    attachments: str | None
+    idempotency: StoredIdempotency | None
+
+
+async def insert_numbered(session: AsyncSession, batch: NumberedBatch) -> dict[str, tuple[int, str]]:
+    """Number and insert ``batch``; returns ``{matter id: (seq, number)}`` as stored."""
     params = {
-        "tenant": tenant,
-        "year": year,
-        "count": count,
-        "prefix": fmt.prefix,
-        "width": fmt.width,
-        "suffix": fmt.suffix,
-        "received_at": received_at,
-        "submitted_by": submitted_by,
-        "import_job_id": import_job_id,
-        "subject": subject,
+        "tenant": batch.tenant,
+        "kind": MATTER_NUMBERING,
+        "year": batch.year,
+        "count": batch.count,
+        "prefix": batch.fmt.prefix,
+        "width": batch.fmt.width,
+        "suffix": batch.fmt.suffix,
+        "received_at": batch.received_at,
+        "submitted_by": batch.submitted_by,
+        "import_job_id": batch.import_job_id,
+        "subject": batch.subject,
         "placeholder": _PLACEHOLDER_JSON,
-        "headers": json.dumps(headers),
-        "matters": _as_json(matters),
-        "targets": _as_json(targets),
+        "headers": json.dumps(batch.headers),
+        "matters": batch.matters,
+        "targets": batch.targets,
     }
-    if attachments:
-        params["attachments"] = _as_json(attachments)
-    if idempotency is not None:
+    if batch.attachments:
+        params["attachments"] = batch.attachments
+    if batch.idempotency is not None:
         params.update(
-            idempotency_key=idempotency.key,
-            fingerprint=idempotency.fingerprint,
-            response=dumps_json(idempotency.response),
+            idempotency_key=batch.idempotency.key,
+            fingerprint=batch.idempotency.fingerprint,
+            response=dumps_json(batch.idempotency.response),
         )
-    result = await session.execute(_statement(bool(attachments), idempotency is not None), params)
+    result = await session.execute(statement(bool(batch.attachments), batch.idempotency is not None), params)
     return {matter_id: (seq, number) for matter_id, seq, number in result.all()}
 
 
@@ -239,7 +301,3 @@ def dumps_json(value) -> str:
     orjson rather than the standard library: a bulk import serialises every row here, and the
     standard encoder's per-date callback was a tenth of the import's staging time."""
     return orjson.dumps(value).decode()
-
-
-def _as_json(value) -> str:
-    return value if isinstance(value, str) else dumps_json(value)

@@ -3,14 +3,23 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import and_, exists, insert, or_, select, text, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, exists, insert, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze.calendar import CHINA
+from wenze.db.numbering import reserve_numbers
 from wenze.problems import BadRequest
-from wenze_intake.matters.models import Attachment, Matter, MatterCounter, Target, TimelineEntry
+from wenze_intake.matters.models import (
+    MATTER_NUMBERING,
+    MATTER_STATES,
+    Attachment,
+    Matter,
+    MatterState,
+    Target,
+    TimelineEntry,
+)
+from wenze_intake.matters.numbered_insert import NumberedBatch, insert_numbered
 from wenze_intake.matters.schemas import MatterFilters
 
 # The earliest matter for each pair comes last, so building a dict from the rows keeps it.
@@ -49,34 +58,13 @@ class MatterRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def allocate_numbers(self, tenant: str, year: int, count: int) -> int:
-        """Reserve ``count`` consecutive sequence numbers; returns the first.
+    async def reserve_numbers(self, tenant: str, year: int, count: int) -> range:
+        """``count`` consecutive registration numbers of ``year``, held until the transaction ends."""
+        return await reserve_numbers(self.session, tenant, MATTER_NUMBERING, year, count)
 
-        The counter row is updated inside the caller's transaction, which holds its row lock
-        until commit: concurrent submissions queue on it, and a rollback gives the numbers
-        back, so the sequence has no gaps.
-        """
-        dialect = self.session.bind.dialect.name
-        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        await self.session.execute(
-            insert_fn(MatterCounter).values(tenant=tenant, year=year, last=0).on_conflict_do_nothing()
-        )
-        last = await self.session.scalar(
-            update(MatterCounter)
-            .where(MatterCounter.tenant == tenant, MatterCounter.year == year)
-            .values(last=MatterCounter.last + count)
-            .returning(MatterCounter.last)
-        )
-        return int(last) - count + 1
-
-    async def find_by_source_reference(self, tenant: str, source: str, reference: str) -> Matter | None:
-        stmt = (
-            select(Matter)
-            .where(Matter.tenant == tenant, Matter.source == source, Matter.source_reference == reference)
-            .order_by(Matter.received_at)
-            .limit(1)
-        )
-        return await self.session.scalar(stmt)
+    async def insert_numbered(self, batch: NumberedBatch) -> dict[str, tuple[int, str]]:
+        """PostgreSQL: number and insert a batch in one statement (see ``numbered_insert``)."""
+        return await insert_numbered(self.session, batch)
 
     async def existing_references(self, tenant: str, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Map each already-registered (source, reference) pair to the first matter's id."""
@@ -100,9 +88,6 @@ class MatterRepository:
         )
         return {(s, r): i for s, r, i in (await self.session.execute(stmt)).all()}
 
-    def add(self, matter: Matter) -> None:
-        self.session.add(matter)
-
     async def add_bulk(
         self, matters: Sequence[dict], targets: Sequence[dict], attachments: Sequence[dict], timeline: Sequence[dict]
     ) -> None:
@@ -119,23 +104,28 @@ class MatterRepository:
         if timeline:
             await self.session.execute(insert(TimelineEntry.__table__), list(timeline))
 
-    async def get(self, tenant: str, matter_id: str, *, for_update: bool = False) -> Matter | None:
-        stmt = select(Matter).where(Matter.tenant == tenant, Matter.id == matter_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return await self.session.scalar(stmt)
+    async def get(self, tenant: str, matter_id: str) -> Matter | None:
+        return await self.session.scalar(select(Matter).where(Matter.tenant == tenant, Matter.id == matter_id))
 
-    async def list(self, tenant: str, filters: MatterFilters, cursor: str | None, limit: int) -> list[Matter]:
+    async def move(self, matter: Matter, action: str, *, detail: str, **values: Any) -> MatterState:
+        """Move ``matter`` by ``action`` if no other request moved it first (see MATTER_STATES);
+        ``detail`` words the refusal when its state does not allow the action."""
+        return await MATTER_STATES.move(self.session, matter, action, detail=detail, **values)
+
+    async def list(
+        self, tenant: str, filters: MatterFilters, cursor: str | None, limit: int, *, zone: dt.tzinfo
+    ) -> list[Matter]:
+        """A page of the tenant's matters; ``received_from`` and ``received_to`` are days in ``zone``."""
         stmt = select(Matter).where(Matter.tenant == tenant)
         if filters.state:
             stmt = stmt.where(Matter.state == filters.state)
         if filters.source:
             stmt = stmt.where(Matter.source == filters.source)
         if filters.received_from:
-            start = dt.datetime.combine(filters.received_from, dt.time(), CHINA)
+            start = dt.datetime.combine(filters.received_from, dt.time(), zone)
             stmt = stmt.where(Matter.received_at >= start)
         if filters.received_to:
-            end = dt.datetime.combine(filters.received_to + dt.timedelta(days=1), dt.time(), CHINA)
+            end = dt.datetime.combine(filters.received_to + dt.timedelta(days=1), dt.time(), zone)
             stmt = stmt.where(Matter.received_at < end)
         target_conditions = []
         if filters.target_name:

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from wenze.http.types import Code, Name, Sha256Hex, ShortText, text
+from wenze_intake.matters.models import MatterState
 
 Summary = text(2_000)
 Facts = text(50_000)
@@ -113,7 +114,7 @@ class MatterRead(BaseModel):
     id: str
     tenant: str
     number: str
-    state: Literal["received", "accepted", "not_accepted", "transferred"]
+    state: MatterState
     source: str
     source_reference: str | None
     summary: str
@@ -156,7 +157,7 @@ class TimelineEntryRead(BaseModel):
 
 
 class MatterFilters(BaseModel):
-    state: Literal["received", "accepted", "not_accepted", "transferred"] | None = None
+    state: MatterState | None = None
     source: Code | None = None
     received_from: dt.date | None = None
     received_to: dt.date | None = None

@@ -1,0 +1,134 @@
+"""A batch of matters on its way in: checked, staged, written.
+
+One submission is a batch of one; a bulk import writes its file in batches. Each step hands
+the next a plain object, so a newcomer can follow a matter from the request to the rows:
+
+1. :class:`CheckedBatch`: the items that passed the checks needing no database, and the
+   refused ones with their reasons (``MatterService.check_batch``);
+2. :class:`StagedBatch`: every accepted item turned into its rows and event, everything but
+   its number (``MatterWriter.stage``);
+3. :class:`BatchResult`: what was registered and what was refused, once the repeats of
+   registered matters are refused and the rest numbered and written (``MatterService.write_batch``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from wenze.db.base import utcnow
+from wenze.rules import RulePack
+from wenze_intake.matters.numbered_insert import NumberFormat
+from wenze_intake.matters.schemas import MatterCreate, MatterRead
+
+
+@dataclass
+class RowError:
+    """Why one item of a batch was refused: a field path and a reason."""
+
+    index: int
+    errors: list[dict[str, str]]
+
+
+@dataclass
+class CheckedBatch:
+    """A batch after the checks that need no database; :meth:`MatterService.stage_batch` stages it."""
+
+    tenant: str
+    pack: RulePack
+    # (index in the request or file, the item, the date its rules are judged by)
+    accepted: list[tuple[int, MatterCreate, dt.date]] = field(default_factory=list)
+    refused: list[RowError] = field(default_factory=list)
+    staged: StagedBatch | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Who registers a batch, and when: the day in the tenant's time zone gives the numbers' year."""
+
+    pack: RulePack
+    submitted_by: str
+    import_job_id: str | None
+    received_at: dt.datetime
+    registered_on: dt.date
+
+    @classmethod
+    def now(cls, pack: RulePack, submitted_by: str, import_job_id: str | None) -> Registration:
+        received_at = utcnow()
+        return cls(pack, submitted_by, import_job_id, received_at, pack.local_date(received_at))
+
+    @property
+    def tenant(self) -> str:
+        return self.pack.tenant
+
+    @property
+    def year(self) -> int:
+        return self.registered_on.year
+
+
+@dataclass
+class StagedMatter:
+    """A matter's rows as written: the matter (``number`` and ``seq`` once numbered), its
+    targets and its attachments."""
+
+    row: dict[str, Any]
+    targets: list[dict[str, Any]]
+    attachments: list[dict[str, Any]]
+
+    @property
+    def id(self) -> str:
+        return self.row["id"]
+
+    def read(self) -> MatterRead:
+        return MatterRead.model_validate({**self.row, "targets": self.targets, "attachments": self.attachments})
+
+
+@dataclass
+class StagedRow:
+    """One accepted item, staged: everything but its number."""
+
+    index: int
+    item: MatterCreate
+    matter: StagedMatter
+
+    @property
+    def reference(self) -> tuple[str, str] | None:
+        """The (source, source reference) a repeat is recognised by, if the item has a reference."""
+        return (self.item.source, self.item.source_reference) if self.item.source_reference else None
+
+    def repeats(self, duplicate_of: str) -> None:
+        """Registered again on purpose (``duplicate_override``): the matter records what it repeats."""
+        self.matter.row["duplicate_of"] = duplicate_of
+
+
+@dataclass
+class StagedBatch:
+    registration: Registration
+    rows: list[StagedRow]
+    # The number pattern as SQL renders it, when the batch is written in one statement.
+    number_format: NumberFormat | None = None
+
+
+@dataclass
+class BatchResult:
+    registered: list[StagedMatter] = field(default_factory=list)
+    refused: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class WriteOrder:
+    """A batch written while the batch before it is still being written, in another transaction.
+
+    Both take numbers from the same counter row, so the second one's numbering statement must
+    reach PostgreSQL only once the first holds that row (``turn``): it then waits there for the
+    first to commit, and the numbers follow the order of the batches. The first batch's rows
+    are invisible to the second's duplicate lookup until it commits, so it hands them over
+    (``pending``, (source, reference) → matter id)."""
+
+    pending: Mapping[tuple[str, str], str]
+    # Told this batch's (source, reference) → matter id once chosen, before they are written.
+    chosen: Callable[[dict[tuple[str, str], str]], None]
+    # Waits until the batch before holds its numbers (or has ended).
+    turn: Callable[[], Awaitable[object]] | None

@@ -1,0 +1,90 @@
+"""The numbering statement and the rows staged for it name every column of their tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from wenze.db.idempotency import IdempotencyRecord
+from wenze.db.numbering import NumberCounter
+from wenze.db.outbox import OutboxRecord
+from wenze.rules import get_pack
+from wenze_intake.matters.batches import Registration
+from wenze_intake.matters.models import Attachment, Matter, Target, TimelineEntry
+from wenze_intake.matters.numbered_insert import (
+    ATTACHMENT_INPUT,
+    MATTER_EXTRAS,
+    MATTER_INPUT,
+    TARGET_INPUT,
+    _insert,
+    statement,
+)
+from wenze_intake.matters.schemas import MatterCreate
+from wenze_intake.matters.writers import PortableMatterWriter, PostgresMatterWriter, SqlRow
+
+ITEM = MatterCreate.model_validate(
+    {
+        "source": "city_government",
+        "source_reference": "昆政办函〔2026〕1号",
+        "summary": "城市更新项目推进不力",
+        "facts": "审批拖延。",
+        "targets": [
+            {"kind": "person", "name": "张明", "cadre_level": "city_managed", "party_member": True},
+            {"kind": "organisation", "name": "市住房和城乡建设局", "org_level": "department"},
+            {"kind": "unknown", "sector": "town"},
+        ],
+        "attachments": [{"name": "说明.pdf", "size": 3, "media_type": "application/pdf", "sha256": "a" * 64}],
+        "duplicate_override": {"reason": "两名干部分别立项"},
+    }
+)
+
+
+def columns(model: type) -> set[str]:
+    return {c.name for c in model.__table__.columns}
+
+
+def registration() -> Registration:
+    return Registration.now(get_pack("kunshan"), "ks-intake", None)
+
+
+@pytest.mark.parametrize("with_attachments", [False, True])
+@pytest.mark.parametrize("with_idempotency", [False, True])
+def test_numbering_statement_inserts_every_column_of_its_tables(with_attachments: bool, with_idempotency: bool) -> None:
+    sql = statement(with_attachments, with_idempotency).text
+    written = [Matter, Target, TimelineEntry, OutboxRecord, NumberCounter]
+    written += [Attachment] if with_attachments else []
+    written += [IdempotencyRecord] if with_idempotency else []
+    for model in written:
+        table = model.__table__
+        # Every column but a key the database generates (the timeline's id).
+        names = [c.name for c in table.columns if not (c.primary_key and c.autoincrement is True)]
+        assert f"INSERT INTO {table.name} " in sql
+        inserted = sql.split(f"INSERT INTO {table.name} ", 1)[1]
+        listed = inserted[inserted.index("(") + 1 : inserted.index(")")]
+        assert [n.strip() for n in listed.split(",")] == names, table.name
+
+
+def test_an_insert_missing_a_column_of_its_table_is_refused() -> None:
+    values = {"matter_id": "n.id", "at": "now()", "actor": "'x'", "action": "'received'", "state": "'received'"}
+    with pytest.raises(RuntimeError, match=r"timeline do not match its columns: missing \['detail'\]"):
+        _insert(TimelineEntry.__table__, values, "numbered n")
+
+
+def test_rows_staged_for_the_statement_carry_every_column_it_reads() -> None:
+    staged = PostgresMatterWriter().stage(registration(), [(0, ITEM, dt.date(2026, 5, 1))])
+    assert staged.number_format is not None
+    [row] = staged.rows
+    assert isinstance(row, SqlRow)
+    row.repeats("0190d3c4-0000-7000-8000-000000000000")
+    assert set(row.statement_input) == set(MATTER_INPUT) | set(MATTER_EXTRAS) - {"ord"}
+    assert all(set(t) == set(TARGET_INPUT) == columns(Target) for t in row.matter.targets)
+    assert all(set(a) == set(ATTACHMENT_INPUT) == columns(Attachment) for a in row.matter.attachments)
+
+
+def test_rows_staged_for_numbering_in_python_carry_every_column() -> None:
+    staged = PortableMatterWriter().stage(registration(), [(0, ITEM, dt.date(2026, 5, 1))])
+    [row] = staged.rows
+    assert set(row.matter.row) | {"number", "seq"} == columns(Matter)
+    assert all(set(t) == columns(Target) for t in row.matter.targets)
+    assert all(set(a) == columns(Attachment) for a in row.matter.attachments)
