@@ -1,0 +1,37 @@
+"""``python -m wenze_devtools.chaos``: run the chaos scenarios (all unless one is chosen)."""
+
+from __future__ import annotations
+
+import time
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from wenze_devtools.chaos import intake_relay
+from wenze_devtools.chaos.common import console
+
+
+class Scenario(str, Enum):
+    all = "all"
+    intake_relay = "intake-relay"
+
+
+def main(
+    scenario: Annotated[Scenario, typer.Option(help="which scenario to run")] = Scenario.all,
+    seed: Annotated[int, typer.Option(help="seed for kill moments, pauses and matter contents")] = 7,
+    matters: Annotated[int, typer.Option(min=1, help="intake-relay: matters to bulk-submit")] = 20_000,
+    kills: Annotated[int, typer.Option(min=0, max=1000, help="intake-relay: times to kill -9 intake's worker")] = 20,
+) -> None:
+    """Kill workers with kill -9 under load; check that nothing is lost or applied twice."""
+    started = time.monotonic()
+    passed = []
+    if scenario in (Scenario.all, Scenario.intake_relay):
+        passed.append(intake_relay.run_scenario(matters=matters, kills=kills, seed=seed))
+    console.print(f"make chaos took {time.monotonic() - started:.0f} s")
+    if not all(passed):
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    typer.run(main)
