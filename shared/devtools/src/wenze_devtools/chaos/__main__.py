@@ -32,7 +32,7 @@ def main(
     ] = 20,
     concurrency: Annotated[
         int, typer.Option(min=1, max=256, help="routing-review: acceptances in flight at most")
-    ] = 32,
+    ] = 24,
 ) -> None:
     """Kill workers with kill -9 under load; check that nothing is lost or applied twice."""
     started = time.monotonic()

@@ -43,6 +43,10 @@ def progress_bars() -> Progress:
 # -- worker processes -------------------------------------------------------------------------
 
 
+class WorkerExited(RuntimeError):
+    """A worker process ended on its own while the run waited for it."""
+
+
 def log_size(worker: ServiceProcess) -> int:
     """Where the next incarnation of ``worker`` starts writing in its (appended) log."""
     try:
@@ -83,7 +87,7 @@ async def wait_logged(
         if ready(logged_since(worker, offset)):
             return
         if worker.process is not None and worker.process.poll() is not None:
-            raise RuntimeError(f"the {worker.service} worker exited on its own:\n{worker.log_tail()}")
+            raise WorkerExited(f"the {worker.service} worker exited on its own:\n{worker.log_tail()}")
         await asyncio.sleep(0.05)
     raise TimeoutError(f"the {worker.service} worker: {what} not within {timeout}s")
 

@@ -55,8 +55,10 @@ from wenze_devtools.bench.support import (
 from wenze_devtools.chaos.common import (
     Check,
     StreamRead,
+    WorkerExited,
     console,
     log_size,
+    logged_since,
     print_checks,
     progress_bars,
     read_stream,
@@ -84,6 +86,9 @@ ACCEPT_TIMEOUT_S = 60.0
 # hundred milliseconds, so most kills land while the worker is fetching, writing or publishing.
 AFTER_READY_S = (0.2, 3.0)
 FIRST_WRITE_TIMEOUT_S = 60.0
+# A worker that ends on its own (one that cannot reach PostgreSQL at start-up, say) is started
+# again, as a deployment's supervisor would; more often than this, the run gives up.
+MAX_SELF_EXITS = 10
 END_MARGIN_S = 1.0
 PAUSE_S = (0.1, 1.5)
 POLL_S = 1.0
@@ -94,7 +99,7 @@ class Plan:
     rate: float = 200.0  # acceptances per second
     seconds: float = 150.0  # of acceptances at that rate
     kills: int = 20  # of each of the two workers
-    concurrency: int = 32  # acceptances in flight at most
+    concurrency: int = 24  # acceptances in flight at most (and intake's pooled connections)
     seed: int = 7
 
     @property
@@ -140,6 +145,16 @@ class WorkerKill:
     rows_written_while_alive: int
     exit_code: int | None
     pause_s: float
+
+
+@dataclass
+class SelfExit:
+    """A worker that ended without being killed, and was started again."""
+
+    service: str
+    at_s: float  # since the first acceptance was due
+    exit_code: int | None
+    last_error: str
 
 
 @dataclass
@@ -264,26 +279,25 @@ async def _accept(
         load.answered[outcome] += 1
         load.latencies_ms.append((time.monotonic() - due) * 1000)
 
-    requests = []
-    for i, matter_id in enumerate(matter_ids):
-        due = load.started + i / load.rate
-        if (delay := due - time.monotonic()) > 0:
-            await asyncio.sleep(delay)
-        # Behind schedule, the overdue acceptances go as soon as a slot frees; their latency
-        # still counts from the due time.
-        await slots.acquire()
-        now = time.monotonic()
-        # The load lasts its planned length, or until the last kill if that comes later. What
-        # is still due then (on a machine that cannot keep the rate) is not sent, so the run
-        # ends in a bounded time; those matters stay received and are not checked.
-        if now > load.planned_end and not kills_outstanding():
-            slots.release()
-            break
-        load.send_lag_max_s = max(load.send_lag_max_s, now - due)
-        load.sent_ids.add(matter_id)
-        requests.append(asyncio.create_task(accept(matter_id, due)))
-    load.send_seconds = time.monotonic() - load.started
-    await asyncio.gather(*requests)
+    async with asyncio.TaskGroup() as requests:
+        for i, matter_id in enumerate(matter_ids):
+            due = load.started + i / load.rate
+            if (delay := due - time.monotonic()) > 0:
+                await asyncio.sleep(delay)
+            # Behind schedule, the overdue acceptances go as soon as a slot frees; their latency
+            # still counts from the due time.
+            await slots.acquire()
+            now = time.monotonic()
+            # The load lasts its planned length, or until the last kill if that comes later.
+            # What is still due then (on a machine that cannot keep the rate) is not sent, so
+            # the run ends in a bounded time; those matters stay received and are not checked.
+            if now > load.planned_end and not kills_outstanding():
+                slots.release()
+                break
+            load.send_lag_max_s = max(load.send_lag_max_s, now - due)
+            load.sent_ids.add(matter_id)
+            requests.create_task(accept(matter_id, due))
+        load.send_seconds = time.monotonic() - load.started
     load.finished = time.monotonic()
 
 
@@ -297,6 +311,7 @@ async def _kill_repeatedly(
     start_up_s: float,
     rng: random.Random,
     log: list[WorkerKill],
+    self_exits: list[SelfExit],
 ) -> None:
     """Kill ``worker`` ``kills`` times, each at a random moment after its consumers are up, and
     restart it after a random pause. Where the machine leaves time for it, the moments spread
@@ -308,7 +323,7 @@ async def _kill_repeatedly(
     earliest, latest = AFTER_READY_S
     for number in range(1, kills + 1):
         spawned = time.monotonic()
-        await wait_logged(worker, offset, spec.consuming, "its relay and consumers")
+        await _until_consuming(spec, worker, offset, load, self_exits)
         if number > 1:
             start_up_s = time.monotonic() - spawned
         await _first_write(spec, probe, written_before)
@@ -342,6 +357,39 @@ async def _kill_repeatedly(
         written_before = await probe.count(spec.effects_sql)
         offset = log_size(worker)
         worker.start(wait=False)
+
+
+def _last_error(worker: ServiceProcess, offset: int) -> str:
+    """The last error this incarnation of ``worker`` logged, cut short for the report."""
+    for entry in reversed(logged_since(worker, offset)):
+        if entry.get("level") in ("error", "critical"):
+            exceptions = entry.get("exception") or [{}]
+            return str(exceptions[-1].get("exc_value") or entry.get("event"))[:300]
+    return ""
+
+
+async def _until_consuming(
+    spec: KilledWorker, worker: ServiceProcess, offset: int, load: AcceptanceLoad, self_exits: list[SelfExit]
+) -> None:
+    """Wait for this incarnation's relay and consumers, starting the worker again each time it
+    ends on its own (recorded in ``self_exits``)."""
+    while True:
+        try:
+            await wait_logged(worker, offset, spec.consuming, "its relay and consumers")
+            return
+        except WorkerExited:
+            self_exits.append(
+                SelfExit(
+                    service=spec.service,
+                    at_s=round(time.monotonic() - load.started, 2),
+                    exit_code=worker.process.returncode if worker.process else None,
+                    last_error=_last_error(worker, offset),
+                )
+            )
+            if sum(1 for e in self_exits if e.service == spec.service) > MAX_SELF_EXITS:
+                raise
+            offset = log_size(worker)
+            worker.start(wait=False)
 
 
 async def _first_write(spec: KilledWorker, probe: Probe, written_before: int) -> None:
@@ -392,6 +440,7 @@ class Observation:
     submitted: int
     load: AcceptanceLoad
     kills: list[WorkerKill]
+    self_exits: list[SelfExit]
     needs_consultation: dict[str, bool]  # accepted matter id → its target needs a consultation
     accepted_events: StreamRead[str]  # matter ids of matter.accepted on INTAKE
     routing_events: StreamRead[tuple[str, str]]  # (event name, slip id) on ROUTING
@@ -475,6 +524,7 @@ async def _run(stack: Stack, plan: Plan, phases: Phases) -> Observation:
     workers = {service: stack.worker(service) for service in SERVICES}
     load = AcceptanceLoad(rate=plan.rate, scheduled=plan.matters)
     kill_log: list[WorkerKill] = []
+    self_exits: list[SelfExit] = []
     try:
         start_up = await _start_workers(workers)
         phases.mark("workers started")
@@ -504,24 +554,27 @@ async def _run(stack: Stack, plan: Plan, phases: Phases) -> Observation:
                     )
                 ]
                 load.started = time.monotonic() + 0.05
-                await asyncio.gather(
-                    _accept(
-                        client, matter_ids, load, plan.concurrency, lambda: len(kill_log) < len(KILLED) * plan.kills
-                    ),
-                    *(
-                        _kill_repeatedly(
-                            spec,
-                            workers[spec.service],
-                            probe,
-                            load,
-                            kills=plan.kills,
-                            start_up_s=start_up[spec.service],
-                            rng=random.Random(f"{plan.seed}-{spec.service}"),
-                            log=kill_log,
+                # A task group: if one of them fails, the others stop too.
+                async with asyncio.TaskGroup() as load_and_kills:
+                    load_and_kills.create_task(
+                        _accept(
+                            client, matter_ids, load, plan.concurrency, lambda: len(kill_log) < len(KILLED) * plan.kills
                         )
-                        for spec in KILLED
-                    ),
-                )
+                    )
+                    for spec in KILLED:
+                        load_and_kills.create_task(
+                            _kill_repeatedly(
+                                spec,
+                                workers[spec.service],
+                                probe,
+                                load,
+                                kills=plan.kills,
+                                start_up_s=start_up[spec.service],
+                                rng=random.Random(f"{plan.seed}-{spec.service}"),
+                                log=kill_log,
+                                self_exits=self_exits,
+                            )
+                        )
                 phases.mark("acceptances and kills")
                 drained = await _wait_drained(probe, DRAIN_TIMEOUT_S)
                 phases.mark("drain")
@@ -560,6 +613,7 @@ async def _run(stack: Stack, plan: Plan, phases: Phases) -> Observation:
         submitted=plan.matters,
         load=load,
         kills=kill_log,
+        self_exits=self_exits,
         needs_consultation=accepted,
         accepted_events=accepted_events,
         routing_events=routing_events,
@@ -698,6 +752,10 @@ def checks(o: Observation) -> list[Check]:
             per_worker(lambda k: k.rows_written_while_alive > 0 and k.events_pending > 0),
         ),
         Check(
+            "workers that ended on their own, restarted",
+            f"{sum(e.service == 'routing' for e in o.self_exits)} / {sum(e.service == 'review' for e in o.self_exits)}",
+        ),
+        Check(
             "kills during the acceptance load",
             in_load,
             f"{len(o.kills):,}",
@@ -762,6 +820,7 @@ def result_of(o: Observation, rows: list[Check], seconds: float) -> dict[str, An
         "checks": [asdict(c) for c in rows],
         "acceptances": o.load.summary(),
         "kill_log": [asdict(k) for k in o.kills],
+        "self_exits": [asdict(e) for e in o.self_exits],
         "outbox_backlogs": o.outbox_backlogs,
         "events_pending": o.events_pending,
         "routing_stream_messages": o.routing_events.stream_messages,
@@ -776,7 +835,9 @@ def execute(plan: Plan, run_dir: Path) -> dict[str, Any]:
     phases = Phases()
     relay_off = {"relay_in_api": "false"}
     services = {
-        # One pooled connection per acceptance in flight, so none waits for a connection.
+        # One pooled connection per acceptance in flight, so none opens and closes a connection
+        # of its own; the server's connections (100 by default) are shared with whatever else
+        # runs, hence a modest default concurrency.
         "intake": {**relay_off, "db_pool_size": str(plan.concurrency)},
         "routing": relay_off,
         "review": relay_off,

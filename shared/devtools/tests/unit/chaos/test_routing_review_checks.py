@@ -43,6 +43,7 @@ def _clean() -> Observation:
         submitted=10,
         load=load,
         kills=[_kill("routing"), _kill("review", at_s=1.5)],
+        self_exits=[],
         needs_consultation={"m1": True, "m2": False},
         accepted_events=_stream(["m1", "m2"], ["e1", "e2"]),
         routing_events=_stream([("consultation_requested", "s1"), ("routed", "s2")], ["e3", "e4"]),
