@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import shutil
 import statistics
@@ -832,6 +833,8 @@ def result_of(o: Observation, rows: list[Check], seconds: float) -> dict[str, An
 def execute(plan: Plan, run_dir: Path) -> dict[str, Any]:
     """The scenario on a private stack under ``run_dir``; the report, checks included."""
     started = time.monotonic()
+    # Other work on the machine takes CPU from the run; the load average tells a starved run.
+    load_average_before = os.getloadavg()[0]
     phases = Phases()
     relay_off = {"relay_in_api": "false"}
     services = {
@@ -851,6 +854,10 @@ def execute(plan: Plan, run_dir: Path) -> dict[str, Any]:
         *checks(observation),
         Check("run time (s)", round(seconds, 1)),
         Check("  " + " / ".join(phases.seconds), " / ".join(f"{s:g}" for s in phases.seconds.values())),
+        Check(
+            f"machine load average, start / end ({os.cpu_count()} cores)",
+            f"{load_average_before:.1f} / {os.getloadavg()[0]:.1f}",
+        ),
     ]
     return result_of(observation, rows, seconds)
 
