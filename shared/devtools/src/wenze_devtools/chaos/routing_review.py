@@ -314,10 +314,10 @@ async def _kill_repeatedly(
     log: list[WorkerKill],
     self_exits: list[SelfExit],
 ) -> None:
-    """Kill ``worker`` ``kills`` times, each at a random moment after its consumers are up, and
-    restart it after a random pause. Where the machine leaves time for it, the moments spread
-    the kills over the load's planned length: each waits on average its share of the time
-    left, less a start-up and a pause."""
+    """Kill ``worker`` ``kills`` times, each at a random moment after it has started working
+    (see AFTER_READY_S), and restart it after a random pause. Where the machine leaves time for
+    it, the moments spread the kills over the load's planned length: each waits on average its
+    share of the time left, less a start-up and a pause."""
     offset = 0  # the running incarnation was waited for before the load began
     written_before = await probe.count(spec.effects_sql)
     mean_pause = sum(PAUSE_S) / 2
