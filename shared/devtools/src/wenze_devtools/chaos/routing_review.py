@@ -25,6 +25,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import time
@@ -360,8 +361,28 @@ async def _kill_repeatedly(
         worker.start(wait=False)
 
 
+# The last line of a traceback printed outside the JSON log, e.g. "TooManyConnectionsError: …".
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b.*:")
+
+
 def _last_error(worker: ServiceProcess, offset: int) -> str:
-    """The last error this incarnation of ``worker`` logged, cut short for the report."""
+    """The last error this incarnation of ``worker`` wrote: the traceback a crash prints, else
+    its last error log entry; cut short for the report."""
+    try:
+        with worker.log_path.open("rb") as handle:
+            handle.seek(offset)
+            lines = handle.read().decode(errors="replace").splitlines()
+    except OSError:
+        return ""
+    for at in range(len(lines) - 1, -1, -1):
+        if _EXCEPTION_LINE.match(lines[at]):
+            # The console wraps a long message onto the lines below it, up to a blank line.
+            message = []
+            for line in lines[at:]:
+                if not line.strip() or line.startswith(("╭", "{")):
+                    break
+                message.append(line.strip())
+            return " ".join(message)[:300]
     for entry in reversed(logged_since(worker, offset)):
         if entry.get("level") in ("error", "critical"):
             exceptions = entry.get("exception") or [{}]
