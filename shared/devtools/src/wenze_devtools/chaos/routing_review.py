@@ -561,20 +561,17 @@ async def _run(stack: Stack, plan: Plan, phases: Phases) -> Observation:
                 "review": progress.add_task("kill -9 of review's worker", total=plan.kills),
             }
             stop = asyncio.Event()
-            watching = asyncio.create_task(_monitor(progress, bars, probe, load, kill_log, stop))
+            needs_consultation: dict[str, bool] = {}  # matter id → its target needs a consultation
+            watching = asyncio.create_task(_monitor(progress, bars, probe, load, needs_consultation, kill_log, stop))
             try:
                 job = await submit_import(client, [row for _, row in rows], "chaos-routing-review.jsonl")
                 imported = await wait_import(client, job, timeout=IMPORT_TIMEOUT_S)
                 if imported["state"] != "completed" or imported["registered"] != plan.matters:
                     raise RuntimeError(f"the bulk import did not register every matter: {imported}")
                 phases.mark("bulk import")
-                matter_ids = [
-                    r["id"]
-                    for r in sorted(
-                        await pg.fetch("SELECT id::text AS id, source_reference FROM intake.matters"),
-                        key=lambda r: order[r["source_reference"]],
-                    )
-                ]
+                imported_rows = await pg.fetch("SELECT id::text AS id, source_reference FROM intake.matters")
+                needs_consultation.update((r["id"], kinds[r["source_reference"]]) for r in imported_rows)
+                matter_ids = [r["id"] for r in sorted(imported_rows, key=lambda r: order[r["source_reference"]])]
                 load.started = time.monotonic() + 0.05
                 # A task group: if one of them fails, the others stop too.
                 async with asyncio.TaskGroup() as load_and_kills:
@@ -655,12 +652,23 @@ async def _monitor(
     bars: dict[str, TaskID],
     probe: Probe,
     load: AcceptanceLoad,
+    needs_consultation: dict[str, bool],
     kill_log: list[WorkerKill],
     stop: asyncio.Event,
 ) -> None:
     async def update() -> None:
+        if load.send_seconds:
+            # The load has ended: what is due downstream is what was sent.
+            consultations = sum(needs_consultation[m] for m in load.sent_ids)
+            for bar, total in (
+                ("answered", load.sent),
+                ("slips", load.sent),
+                ("consultations", consultations),
+                ("cases", load.sent - consultations),
+            ):
+                progress.update(bars[bar], total=total)
         progress.update(bars["imported"], completed=await probe.count("SELECT count(*) FROM intake.matters"))
-        progress.update(bars["answered"], completed=load.done, total=load.sent if load.send_seconds else load.scheduled)
+        progress.update(bars["answered"], completed=load.done)
         progress.update(bars["slips"], completed=await probe.count("SELECT count(*) FROM routing.slips"))
         progress.update(
             bars["consultations"],
