@@ -35,9 +35,9 @@ import typer
 from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
-from wenze.events import MatterAccepted, TargetSnapshot
+from wenze.events import MatterAccepted
 from wenze.messaging.streams import ensure_stream, stream_for
-from wenze_devtools.bench.support import TENANT, plain_dsn
+from wenze_devtools.bench.support import TENANT, kunshan_target, pick_kind, plain_dsn
 from wenze_devtools.testing.fixtures import running_issuer
 from wenze_devtools.testing.infra import ServiceProcess, fresh_database, service_env, start_nats
 
@@ -49,67 +49,16 @@ WARMUP = 20
 DRAIN_TIMEOUT_S = 120.0
 ON = dt.date(2026, 4, 30)
 
-# Kunshan targets and where its pack sends them: town cadres who are not city-managed go
-# straight to the town commission; city-department cadres who are not city-managed go to
-# the supervision office; city-managed cadres need a consultation (会商) first; a matter with
-# no identified person is investigated. Weights are the bench's assumed mix.
-_TOWNS = ("玉山镇", "周市镇", "张浦镇", "千灯镇", "陆家镇", "花桥镇")
-_DEPARTMENTS = ("市住房和城乡建设局", "市交通运输局", "市水务局", "市市场监督管理局")
-_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-_GIVEN = "明华强伟芳军敏静丽涛磊洋艳勇杰娟霞刚平辉"
-_MIX = (
-    ("town cadre, not city-managed", 0.45),
-    ("city-department cadre, not city-managed", 0.25),
-    ("city-managed cadre (consultation)", 0.20),
-    ("unknown target (investigation)", 0.10),
-)
-
-
-def _target(kind: str, rng: random.Random) -> TargetSnapshot:
-    name = rng.choice(_SURNAMES) + rng.choice(_GIVEN) + rng.choice(_GIVEN)
-    if kind.startswith("town"):
-        return TargetSnapshot(
-            kind="person",
-            name=name,
-            post=rng.choice(("副镇长", "科长", "村党委书记")),
-            unit=rng.choice(_TOWNS),
-            cadre_level="not_city_managed",
-            sector="district_town",
-            party_member=True,
-        )
-    if kind.startswith("city-department"):
-        return TargetSnapshot(
-            kind="person",
-            name=name,
-            post="科长",
-            unit=rng.choice(_DEPARTMENTS),
-            cadre_level="not_city_managed",
-            sector="city_department",
-            party_member=True,
-        )
-    if kind.startswith("city-managed"):
-        return TargetSnapshot(
-            kind="person",
-            name=name,
-            post="副局长",
-            unit=rng.choice(_DEPARTMENTS),
-            cadre_level="city_managed",
-            sector="city_department",
-            party_member=True,
-        )
-    return TargetSnapshot(kind="unknown", unit=rng.choice(_TOWNS), sector="district_town")
-
 
 def acceptances(count: int, *, seed: int) -> tuple[list[MatterAccepted], Counter[str]]:
     """``count`` single-target Kunshan acceptances (one slip, so one outcome, per matter)."""
     rng = random.Random(seed)
-    kinds, weights = zip(*_MIX, strict=True)
     mix: Counter[str] = Counter()
     events = []
     for i in range(count):
-        kind = rng.choices(kinds, weights)[0]
-        mix[kind] += 1
-        target = _target(kind, rng)
+        kind = pick_kind(rng)
+        mix[kind.label] += 1
+        target = kunshan_target(kind, rng)
         unit = target.unit or "昆山市"
         events.append(
             MatterAccepted(

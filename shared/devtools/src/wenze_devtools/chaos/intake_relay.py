@@ -1,4 +1,4 @@
-"""``make chaos``: bulk-submit matters while the outbox relay is killed with ``kill -9``.
+"""``make chaos``, intake's relay: bulk-submit matters while the outbox relay is killed with ``kill -9``.
 
 Intake's API runs with its own relay switched off, so the worker process is the only path
 from the outbox to NATS. Import jobs are submitted over the whole kill schedule, and the
@@ -11,37 +11,34 @@ stream: none lost, none twice.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import random
 import shutil
-import sys
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-import nats
-import typer
-from nats.errors import TimeoutError as NatsTimeoutError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from wenze_devtools.bench.support import Stack, intake_stack, matter_rows, submit_import, wait_import, write_report
-from wenze_devtools.testing.infra import ServiceProcess
+from wenze_devtools.chaos.common import (
+    Check,
+    console,
+    log_size,
+    print_checks,
+    progress_bars,
+    read_stream,
+    relay_started,
+    wait_logged,
+)
 
-# Piped output (make, CI logs) would otherwise wrap the tables at 80 columns.
-console = Console() if sys.stdout.isatty() else Console(width=120)
 STREAM = "INTAKE"
 RECEIVED_SUBJECT = "intake.*.matter.received.v1"
 # Bounds on every wait, so a broken build ends the run instead of hanging it.
 IMPORT_TIMEOUT_S = 900.0
 DRAIN_TIMEOUT_S = 300.0
-STREAM_READ_TIMEOUT_S = 300.0
 
 
 @dataclass
@@ -76,65 +73,6 @@ def _job_rows(matters: int, kills: int) -> int:
     return max(1, math.ceil(matters / max(1, kills)))
 
 
-def _log_size(worker: ServiceProcess) -> int:
-    try:
-        return worker.log_path.stat().st_size
-    except OSError:
-        return 0
-
-
-async def _relay_started(worker: ServiceProcess, offset: int, timeout: float = 60.0) -> None:
-    """Wait until this incarnation of the worker has logged that its relay runs."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with worker.log_path.open("rb") as handle:
-            handle.seek(offset)
-            if b"outbox relay started" in handle.read():
-                return
-        if worker.process is not None and worker.process.poll() is not None:
-            raise RuntimeError(f"the intake worker exited on its own:\n{worker.log_tail()}")
-        await asyncio.sleep(0.05)
-    raise TimeoutError(f"the intake worker's relay did not start within {timeout}s")
-
-
-async def _read_stream(url: str) -> dict[str, Any]:
-    """Every ``matter.received`` message on the stream, via an ordered (ephemeral) consumer."""
-    nc = await nats.connect(url)
-    try:
-        js = nc.jetstream()
-        info = await js.stream_info(STREAM)
-        sub = await js.subscribe(RECEIVED_SUBJECT, ordered_consumer=True)
-        event_ids: Counter[str] = Counter()
-        matter_ids: set[str] = set()
-        msg_id_mismatch = 0
-        messages = 0
-        deadline = time.monotonic() + STREAM_READ_TIMEOUT_S
-        while time.monotonic() < deadline:
-            try:
-                msg = await sub.next_msg(timeout=5)
-            except NatsTimeoutError:
-                break
-            messages += 1
-            event = json.loads(msg.data)
-            event_ids[event["event_id"]] += 1
-            matter_ids.add(event["matter_id"])
-            # The relay's de-duplication rests on Nats-Msg-Id being the outbox row (= event) id.
-            if (msg.headers or {}).get("Nats-Msg-Id") != event["event_id"]:
-                msg_id_mismatch += 1
-            if msg.metadata.num_pending == 0:
-                break
-        await sub.unsubscribe()
-        return {
-            "stream_messages": info.state.messages,
-            "received_messages": messages,
-            "event_ids": event_ids,
-            "matter_ids": matter_ids,
-            "msg_id_mismatch": msg_id_mismatch,
-        }
-    finally:
-        await nc.close()
-
-
 async def _run(stack: Stack, *, matters: int, kills: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     rows = matter_rows(matters, seed=seed, marker=f"chaos{seed}")
@@ -146,7 +84,7 @@ async def _run(stack: Stack, *, matters: int, kills: int, seed: int) -> dict[str
         base_url=stack.api.url, timeout=120, headers={"Authorization": f"Bearer {stack.token()}"}
     )
     worker = stack.worker()
-    log_offset = _log_size(worker)
+    log_offset = log_size(worker)
     worker.start(wait=False)
     kill_log: list[Kill] = []
     job_ids: list[str] = []
@@ -166,7 +104,7 @@ async def _run(stack: Stack, *, matters: int, kills: int, seed: int) -> dict[str
             spawned = time.monotonic()
             # Start-up (imports, migrations check, NATS connect) takes seconds on a busy machine;
             # a kill then never meets the relay, so the random moment counts from its start.
-            await _relay_started(worker, log_offset)
+            await wait_logged(worker, log_offset, relay_started, "its outbox relay start")
             after_start = rng.uniform(0.0, 1.5)
             await asyncio.sleep(after_start)
             alive = time.monotonic() - spawned
@@ -184,17 +122,10 @@ async def _run(stack: Stack, *, matters: int, kills: int, seed: int) -> dict[str
                 )
             )
             await asyncio.sleep(pause)
-            log_offset = _log_size(worker)
+            log_offset = log_size(worker)
             worker.start(wait=False)
 
-    with Progress(
-        TextColumn("{task.description:<22}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
+    with progress_bars() as progress:
         t_kills = progress.add_task("kill -9 of the worker", total=kills)
         t_stored = progress.add_task("matters stored", total=matters)
         t_published = progress.add_task("events published", total=matters)
@@ -234,10 +165,10 @@ async def _run(stack: Stack, *, matters: int, kills: int, seed: int) -> dict[str
     await pg.close()
     await client.aclose()
 
-    stream = await _read_stream(stack.nats.url)
-    duplicates = sum(1 for n in stream["event_ids"].values() if n > 1)
-    lost = len(stored_ids - stream["matter_ids"])
-    unknown = len(stream["matter_ids"] - stored_ids)
+    stream = await read_stream(stack.nats.url, STREAM, RECEIVED_SUBJECT, lambda _subject, event: event["matter_id"])
+    matter_ids = set(stream.kept)
+    lost = len(stored_ids - matter_ids)
+    unknown = len(matter_ids - stored_ids)
     return {
         "requested_matters": matters,
         "import_jobs": len(jobs),
@@ -250,13 +181,13 @@ async def _run(stack: Stack, *, matters: int, kills: int, seed: int) -> dict[str
         "matters_stored": len(stored_ids),
         "outbox_rows": outbox_rows,
         "outbox_backlog": backlog,
-        "stream_messages": stream["stream_messages"],
-        "received_events_read": stream["received_messages"],
-        "events_on_stream": len(stream["matter_ids"]),
+        "stream_messages": stream.stream_messages,
+        "received_events_read": stream.read,
+        "events_on_stream": len(matter_ids),
         "lost": lost,
-        "duplicates": duplicates,
+        "duplicates": stream.events_twice,
         "events_without_matter": unknown,
-        "nats_msg_id_mismatches": stream["msg_id_mismatch"],
+        "nats_msg_id_mismatches": stream.msg_id_mismatches,
         "seconds": round(elapsed, 1),
         "kill_log": [asdict(k) for k in kill_log],
     }
@@ -277,52 +208,34 @@ def _verdict(result: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _print(result: dict[str, Any], problems: list[str], report_path: Path) -> None:
-    table = Table(title="make chaos: outbox relay under kill -9", show_lines=False)
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    table.add_column("expected", justify="right")
-    table.add_column("", justify="center")
-
-    def row(label: str, value: int | float | str, expected: str = "", ok: bool | None = None) -> None:
-        mark = "" if ok is None else ("[green]PASS[/]" if ok else "[bold red]FAIL[/]")
-        table.add_row(label, f"{value:,}" if isinstance(value, int) else str(value), expected, mark)
-
+def _checks(result: dict[str, Any]) -> list[Check]:
     n = result["requested_matters"]
-    row("matters submitted (import jobs)", f"{n:,} ({result['import_jobs']} jobs)")
-    row("worker kill -9 / restarts", result["kills"])
-    row("  kills with an outbox backlog", result["kills_with_backlog"])
-    row("  kills during active publishing", result["kills_while_publishing"])
-    row("matters stored", result["matters_stored"], f"{n:,}", result["matters_stored"] == n)
-    row("outbox backlog at the end", result["outbox_backlog"], "0", result["outbox_backlog"] == 0)
-    row("messages on stream INTAKE", result["stream_messages"])
-    row(
-        "events on the stream (distinct matters)",
-        result["events_on_stream"],
-        f"{n:,}",
-        result["events_on_stream"] == result["matters_stored"],
-    )
-    row("lost", result["lost"], "0", result["lost"] == 0)
-    row("duplicates", result["duplicates"], "0", result["duplicates"] == 0)
-    row("run time (s)", result["seconds"])
-    console.print(table)
-    if problems:
-        for p in problems:
-            console.print(f"[bold red]FAIL[/] {p}")
-    else:
-        console.print("[bold green]PASS[/] no matter lost, no event published twice")
-    console.print(f"report: {report_path}")
+    return [
+        Check("matters submitted (import jobs)", f"{n:,} ({result['import_jobs']} jobs)"),
+        Check("worker kill -9 / restarts", result["kills"]),
+        Check("  kills with an outbox backlog", result["kills_with_backlog"]),
+        Check("  kills during active publishing", result["kills_while_publishing"]),
+        Check("matters stored", result["matters_stored"], f"{n:,}", result["matters_stored"] == n),
+        Check("outbox backlog at the end", result["outbox_backlog"], "0", result["outbox_backlog"] == 0),
+        Check("messages on stream INTAKE", result["stream_messages"]),
+        Check(
+            "events on the stream (distinct matters)",
+            result["events_on_stream"],
+            f"{n:,}",
+            result["events_on_stream"] == result["matters_stored"],
+        ),
+        Check("lost", result["lost"], "0", result["lost"] == 0),
+        Check("duplicates", result["duplicates"], "0", result["duplicates"] == 0),
+        Check("run time (s)", result["seconds"]),
+    ]
 
 
-def main(
-    matters: int = typer.Option(20_000, min=1, help="matters to bulk-submit"),
-    kills: int = typer.Option(20, min=0, max=1000, help="times to kill -9 the worker"),
-    seed: int = typer.Option(7, help="seed for kill moments, pauses and matter contents"),
-) -> None:
+def run_scenario(*, matters: int, kills: int, seed: int) -> bool:
     """Bulk-submit matters while killing intake's outbox relay; check nothing is lost or doubled."""
     run_dir = Path("var/chaos") / time.strftime("%Y%m%d-%H%M%S")
     console.print(
-        f"[bold]make chaos[/]: {matters:,} matters in {math.ceil(matters / _job_rows(matters, kills))} import jobs, "
+        f"[bold]make chaos, intake's relay[/]: {matters:,} matters in "
+        f"{math.ceil(matters / _job_rows(matters, kills))} import jobs, "
         f"{kills} × kill -9 of the intake worker, seed {seed}"
     )
     with intake_stack(run_dir, relay_in_api="false") as stack:
@@ -330,16 +243,15 @@ def main(
     problems = _verdict(result)
     result.update(seed=seed, passed=not problems, problems=problems)
     report_path = write_report("chaos", result)
-    _print(result, problems, report_path)
+    print_checks(
+        "make chaos: outbox relay under kill -9",
+        _checks(result),
+        problems,
+        "no matter lost, no event published twice",
+        report_path,
+    )
     if problems:
         console.print(f"logs kept in {run_dir}")
-        raise typer.Exit(1)
-    shutil.rmtree(run_dir, ignore_errors=True)
-
-
-def run() -> None:
-    typer.run(main)
-
-
-if __name__ == "__main__":
-    sys.exit(run())
+    else:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    return not problems

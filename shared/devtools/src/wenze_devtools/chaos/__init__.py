@@ -1,0 +1,12 @@
+"""``make chaos``: the platform's exactly-once promises checked while its workers are killed with ``kill -9``.
+
+Two scenarios, each on a private stack (NATS, the test issuer, a fresh PostgreSQL database and
+the service processes), each printing a table of checks and writing a JSON report under
+``var/reports/``:
+
+- ``intake-relay`` (:mod:`.intake_relay`): matters bulk-imported while intake's outbox relay is
+  killed; every stored matter's ``matter.received`` must be on the stream once.
+- ``routing-review`` (:mod:`.routing_review`): matters accepted at a steady rate while
+  routing's and review's workers are killed; every accepted matter must be routed once and
+  every consultation opened once with one signing task per participant office.
+"""
