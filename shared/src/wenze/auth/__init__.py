@@ -2,8 +2,8 @@
 
 from wenze.auth.capabilities import CAPABILITIES, check_capability
 from wenze.auth.dependencies import (
+    authenticate,
     get_principal,
-    get_tenant_principal,
     require,
     require_platform,
     token_verifier_lifespan,
@@ -32,9 +32,9 @@ __all__ = [
     "Principal",
     "TenantUserRequired",
     "TokenVerifier",
+    "authenticate",
     "check_capability",
     "get_principal",
-    "get_tenant_principal",
     "principal_from_claims",
     "require",
     "require_platform",

@@ -45,10 +45,13 @@ async def token_verifier_lifespan(app: FastAPI, settings: AuthSettings) -> Async
             del app.state.token_verifier
 
 
-async def get_principal(
+async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """Whoever a valid token names: a tenant's user or a platform operator. Endpoints take
+    :func:`get_principal` (tenant users) or :func:`require_platform` instead; only those open
+    to both, such as reading the national calendar, take this."""
     try:
         principal = await _authenticate(request, credentials)
     except AuthenticationFailed as refusal:
@@ -77,7 +80,7 @@ def require(capability: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that yields the principal if it holds ``capability``, else a 403 problem."""
     check_capability(capability)
 
-    async def _require(principal: Annotated[Principal, Depends(get_tenant_principal)]) -> Principal:
+    async def _require(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if capability not in principal.roles:
             raise MissingCapability(capability)
         return principal
@@ -86,8 +89,8 @@ def require(capability: str) -> Callable[..., Awaitable[Principal]]:
     return _require
 
 
-async def get_tenant_principal(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-    """The caller if a tenant's user; a platform operator's token reaches no tenant's data."""
+async def get_principal(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    """The caller, a tenant's user: a platform operator's token reaches no tenant's data."""
     if principal.is_platform_operator:
         raise TenantUserRequired()
     return principal
@@ -97,7 +100,7 @@ def require_platform(capability: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that yields the principal if it is a platform operator holding ``capability``."""
     check_capability(capability)
 
-    async def _require_platform(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def _require_platform(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.is_platform_operator:
             raise PlatformOperatorRequired()
         if capability not in principal.roles:

@@ -56,9 +56,8 @@ def principal_from_claims(tenant: str, claims: Mapping[str, Any], audience: str)
     Capabilities are the realm roles plus the API client's own client roles: Keycloak
     deployments model API permissions either way, and both are issued by the same realm.
     """
-    realm_roles = _strings((claims.get("realm_access") or {}).get("roles"))
-    resource_access = claims.get("resource_access") or {}
-    client_roles = _strings((resource_access.get(audience) or {}).get("roles"))
+    realm_roles = _strings(_object(claims.get("realm_access")).get("roles"))
+    client_roles = _strings(_object(_object(claims.get("resource_access")).get(audience)).get("roles"))
     return Principal(
         tenant=tenant,
         subject=str(claims["sub"]),
@@ -71,6 +70,12 @@ def principal_from_claims(tenant: str, claims: Mapping[str, Any], audience: str)
         client_id=_single(claims.get("azp")),
         claims=dict(claims),
     )
+
+
+def _object(value: Any) -> Mapping[str, Any]:
+    # A signed token is trusted, not well-formed: a claim of the wrong shape grants nothing
+    # rather than failing the request.
+    return value if isinstance(value, Mapping) else {}
 
 
 def _strings(value: Any) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
 
-from wenze.auth import Principal, get_principal
+from wenze.auth import Principal, authenticate
 from wenze.db.idempotency import IdempotentRequest, fingerprint
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -45,7 +45,7 @@ def idempotent_request(
 async def _from_body(
     request: Request,
     response: Response,
-    principal: Annotated[Principal, Depends(get_principal)],
+    principal: Annotated[Principal, Depends(authenticate)],
     key: IdempotencyKey = None,
 ) -> IdempotentRequest | None:
     if key is None:

@@ -11,7 +11,7 @@ import pytest
 from fastapi import Depends, FastAPI
 from pydantic import ValidationError
 
-from wenze.auth import PLATFORM, AuthSettings, Principal, get_tenant_principal, require, require_platform
+from wenze.auth import PLATFORM, AuthSettings, Principal, get_principal, require, require_platform
 from wenze.auth.capabilities import CALENDAR_ADMIN, MATTER_READ
 from wenze.config import ServiceSettings
 from wenze.http.problems import install_problem_handlers
@@ -32,7 +32,7 @@ async def client(issuer: Issuer) -> AsyncIterator[httpx.AsyncClient]:
     install_problem_handlers(app)
 
     @app.get("/tenant-data")
-    async def tenant_data(principal: Annotated[Principal, Depends(get_tenant_principal)]) -> dict[str, str]:
+    async def tenant_data(principal: Annotated[Principal, Depends(get_principal)]) -> dict[str, str]:
         return {"tenant": principal.tenant}
 
     @app.get("/matters")

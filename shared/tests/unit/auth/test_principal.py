@@ -42,3 +42,18 @@ def test_has_rejects_unknown_capabilities() -> None:
     assert p.has("matter:read")
     with pytest.raises(ValueError):
         p.has("matter:reed")
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        {"realm_access": ["matter:read"]},
+        {"realm_access": "matter:read"},
+        {"resource_access": ["wenze-api"]},
+        {"resource_access": {"wenze-api": ["review:sign"]}},
+        {"realm_access": None, "resource_access": 7},
+    ],
+)
+def test_role_claims_of_the_wrong_shape_grant_nothing_instead_of_failing(malformed: dict[str, object]) -> None:
+    p = principal_from_claims("kunshan", {"sub": "u-3", **malformed}, "wenze-api")
+    assert p.roles == frozenset()

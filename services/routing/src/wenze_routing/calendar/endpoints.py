@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
-from wenze.auth import Principal, get_principal, get_tenant_principal, require, require_platform
+from wenze.auth import Principal, authenticate, get_principal, require, require_platform
 from wenze.auth.capabilities import CALENDAR_ADMIN
 from wenze.calendar import LocalDays, YearDefinition
 from wenze_routing.calendar.schemas import (
@@ -27,7 +27,7 @@ Service = Annotated[CalendarService, Depends(calendar_service)]
 Year = Annotated[int, Path(ge=1900, le=9999, description="the calendar year")]
 # A tenant's users see the national calendar with their tenant's local days; a platform
 # operator sees the national calendar alone.
-Caller = Annotated[Principal, Depends(get_principal)]
+Caller = Annotated[Principal, Depends(authenticate)]
 
 
 @router.get(
@@ -74,7 +74,7 @@ async def put_year(
     summary="The caller's tenant's local working-day changes of one year",
 )
 async def get_local_days(
-    year: Year, service: Service, principal: Annotated[Principal, Depends(get_tenant_principal)]
+    year: Year, service: Service, principal: Annotated[Principal, Depends(get_principal)]
 ) -> LocalDaysRead:
     return await service.local(principal, year)
 

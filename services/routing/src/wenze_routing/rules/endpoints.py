@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
-from wenze.auth import Principal, get_tenant_principal
+from wenze.auth import Principal, get_principal
 from wenze_routing.calendar.endpoints import calendar_service
 from wenze_routing.calendar.service import CalendarService
 from wenze_routing.rules.schemas import (
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1/rules", tags=["rules"])
 
 # Reading rules needs no capability: every user of a tenant works under its rules. The
 # tenant is the token's, so a caller only ever reads its own tenant's pack.
-Caller = Annotated[Principal, Depends(get_tenant_principal)]
+Caller = Annotated[Principal, Depends(get_principal)]
 Service = Annotated[RulesService, Depends(RulesService)]
 DecisionName = Annotated[str, Path(max_length=200, description="a decision of the caller's tenant's pack")]
 
