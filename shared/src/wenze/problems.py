@@ -104,3 +104,12 @@ class Conflict(Problem):
     status = 409
     slug = "conflict"
     title = "Conflict"
+
+
+class ServiceUnavailable(Problem):
+    """Something the service depends on (its database, say) cannot be reached just now; the
+    request changed nothing and may be retried."""
+
+    status = 503
+    slug = "service-unavailable"
+    title = "Service temporarily unavailable"

@@ -15,10 +15,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wenze.problems import MalformedBody, PayloadTooLarge, Problem, ValidationFailed, problem_type
+from wenze.problems import (
+    MalformedBody,
+    PayloadTooLarge,
+    Problem,
+    ServiceUnavailable,
+    ValidationFailed,
+    problem_type,
+)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -103,6 +111,35 @@ async def _handle_http_exception(request: Request, exc: Exception) -> ProblemRes
     return problem_response(problem, request)
 
 
+# How long a client should wait before retrying when a dependency is out of reach: long
+# enough for a restarted PostgreSQL or a drained pool to come back, short enough not to stall.
+UNAVAILABLE_RETRY_AFTER_S = 5
+
+# What "cannot reach a dependency" looks like: SQLAlchemy's connection failures and its
+# exhausted pool; and, because asyncpg raises them unwrapped while connecting, the operating
+# system's refused or reset connections and timeouts. A statement the database rejects for
+# what it says (IntegrityError, DataError) is not among them: that stays a bug.
+DEPENDENCY_UNAVAILABLE: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+async def _handle_dependency_unavailable(request: Request, exc: Exception) -> ProblemResponse:
+    # Whatever was under way rolled back with its transaction, so nothing is half-written and
+    # the client may simply retry. One line in the log (the exception's class), never the
+    # statement or its parameters.
+    logger.warning("dependency unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    problem = ServiceUnavailable(
+        "A system this service depends on cannot be reached just now; nothing was changed. Retry shortly.",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)},
+    )
+    return problem_response(problem, request)
+
+
 async def _handle_unexpected(request: Request, exc: Exception) -> ProblemResponse:
     # The traceback goes to the log, never to the client.
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -183,6 +220,8 @@ def install_problem_handlers(app: FastAPI, *, max_body_bytes: int | None = None)
     app.add_exception_handler(Problem, _handle_problem)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    for unavailable in DEPENDENCY_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _handle_dependency_unavailable)
     app.add_exception_handler(Exception, _handle_unexpected)
     if max_body_bytes is not None:
         app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
