@@ -22,7 +22,8 @@ from wenze_devtools.testing.infra import free_port
 
 pytestmark = pytest.mark.integration
 
-START_TIMEOUT_SECONDS = 45.0
+# Generous: on a busy two-core machine the first start migrates six databases and loads packs.
+START_TIMEOUT_SECONDS = 120.0
 
 
 def _children(pid: int) -> set[int]:

@@ -50,9 +50,5 @@ class Period:
     def overlaps(self, other: Period) -> bool:
         return not self.intersection(other).is_empty
 
-    def __getitem__(self, index: int) -> date | None:
-        # Callers written when a period was a (start, end) pair still read it by position.
-        return (self.start, self.end)[index]
-
     def __str__(self) -> str:
         return f"[{self.start or '…'}, {self.end or '…'})"

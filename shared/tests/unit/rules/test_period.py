@@ -75,13 +75,6 @@ def test_boundaries_are_the_closed_sides() -> None:
     assert Period().boundaries == ()
 
 
-def test_positions_read_start_then_end() -> None:
-    period = Period(JAN_1, None)
-    assert (period[0], period[1]) == (JAN_1, None)
-    with pytest.raises(IndexError):
-        period[2]
-
-
 def test_from_iso_reads_the_dates_packs_write() -> None:
     assert Period.from_iso("2024-01-01", None) == Period(JAN_1, None)
     assert Period.from_iso(None, JUL_1) == Period(None, JUL_1)

@@ -237,8 +237,8 @@ class RulesService:
                             id=r.id,
                             description=r.description,
                             exception_to=r.exception_to,
-                            in_force_from=r.period[0],
-                            in_force_until=r.period[1],
+                            in_force_from=r.period.start,
+                            in_force_until=r.period.end,
                             citations=list(r.citations),
                         )
                         for r in t.rules

@@ -138,6 +138,7 @@ def serve(port: int = typer.Option(..., help="port on 127.0.0.1")) -> None:
         port=port,
         log_config=None,
         access_log=False,
+        server_header=False,
     )
 
 

@@ -207,7 +207,7 @@ def create_issuer_app(
                 401,
                 "invalid_request",
                 "Token not provided",
-                headers={"WWW-Authenticate": f'Bearer realm="{realm}", error="invalid_request"'},
+                headers={"WWW-Authenticate": f'Bearer realm="{served.name}", error="invalid_request"'},
             )
         try:
             claims = state.check_token(served, token.strip(), base_url=base_of(request))
@@ -216,7 +216,7 @@ def create_issuer_app(
                 401,
                 "invalid_token",
                 "Token verification failed",
-                headers={"WWW-Authenticate": f'Bearer realm="{realm}", error="invalid_token"'},
+                headers={"WWW-Authenticate": f'Bearer realm="{served.name}", error="invalid_token"'},
             ) from exc
         return JSONResponse(state.userinfo(claims))
 
