@@ -1,5 +1,6 @@
-"""The notification service: notices by in-app inbox, e-mail and signed webhooks, with
-rendered documents.
+"""The notification service, for notices by in-app inbox, e-mail and signed webhooks, with
+rendered documents. Not built yet: today it serves its health checks and owns its schema
+(outbox, inbox, idempotency records) and nothing else.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         settings or NotificationSettings(),
         title="Wenze notification",
         description=(
-            "Notices to offices, units and persons (in-app inbox, e-mail, signed webhooks) and "
-            "the documents they carry: 分办单, 会商表, 会审表, 组织处理建议函 as DOCX or PDF."
+            "Not built yet: health checks only. It is to send notices to offices, units and persons "
+            "(in-app inbox, e-mail, signed webhooks) with the documents they carry."
         ),
         make_repositories=make_repositories,
         migrations_dir=MIGRATIONS,

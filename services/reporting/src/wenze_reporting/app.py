@@ -1,5 +1,6 @@
-"""The reporting service: read models, monthly report (月报), half-year analysis, case library
-(案例库), exports, charts.
+"""The reporting service, for read models, the monthly report (月报), half-year analysis, the case
+library (案例库), exports and charts. Not built yet: today it serves its health checks and owns
+its schema (outbox, inbox, idempotency records) and nothing else.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         settings or ReportingSettings(),
         title="Wenze reporting",
         description=(
-            "Read models over every event: the monthly report (月报), half-year analysis, case "
-            "library (案例库), XLSX/CSV exports and charts."
+            "Not built yet: health checks only. It is to keep read models over every event: the "
+            "monthly report (月报), half-year analysis, case library (案例库), exports and charts."
         ),
         make_repositories=make_repositories,
         migrations_dir=MIGRATIONS,

@@ -1,5 +1,6 @@
-"""The sanction-execution service: executing decisions, organisational measures, deadlines,
-after-effect periods (影响期), appeals (申诉).
+"""The sanction-execution service, to carry out decisions: organisational measures, deadlines,
+after-effect periods (影响期), appeals (申诉). Not built yet: today it serves its health checks and
+owns its schema (outbox, inbox, idempotency records) and nothing else.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ def create_app(settings: SanctionExecutionSettings | None = None) -> FastAPI:
         settings or SanctionExecutionSettings(),
         title="Wenze sanction-execution",
         description=(
-            "Carrying out decisions: organisational-measure procedures, execution deadlines, "
-            "after-effect periods (影响期) and appeals (申诉)."
+            "Not built yet: health checks only. It is to carry out decisions: organisational-measure "
+            "procedures, execution deadlines, after-effect periods (影响期) and appeals (申诉)."
         ),
         make_repositories=make_repositories,
         migrations_dir=MIGRATIONS,
