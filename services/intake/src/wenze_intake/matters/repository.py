@@ -112,7 +112,7 @@ class MatterRepository:
         ``detail`` words the refusal when its state does not allow the action."""
         return await MATTER_STATES.move(self.session, matter, action, detail=detail, **values)
 
-    async def list(
+    async def list_matters(
         self, tenant: str, filters: MatterFilters, cursor: str | None, limit: int, *, zone: dt.tzinfo
     ) -> list[Matter]:
         """A page of the tenant's matters; ``received_from`` and ``received_to`` are days in ``zone``."""

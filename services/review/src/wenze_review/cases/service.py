@@ -855,7 +855,7 @@ class CaseService:
         async with self.uow() as uow:
             return CaseRead.model_validate(await self._read(uow, await self._case(uow, principal.tenant, case_id)))
 
-    async def list(self, principal: Principal, matter_id: str | None, limit: int) -> list[CaseRead]:
+    async def list_cases(self, principal: Principal, matter_id: str | None, limit: int) -> list[CaseRead]:
         if matter_id is not None:
             _check_uuid(matter_id, "query.matter_id")
         async with self.uow() as uow:
