@@ -92,7 +92,7 @@ async def run_worker(
     *,
     make_repositories: Callable[[AsyncSession], R],
     migrations_dir: Path | None,
-    consumers: Callable[[Runtime[R]], Sequence[ConsumerSpec]],
+    consumers: Callable[[Runtime[R]], Sequence[ConsumerSpec[Any]]],
     loops: Callable[[Runtime[R]], Sequence[Coroutine[Any, Any, None]]] = lambda _runtime: (),
 ) -> None:
     """The worker process: the outbox relay, the service's consumers and its other background

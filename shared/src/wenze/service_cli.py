@@ -26,7 +26,7 @@ def service_cli(
     app_factory: str,
     make_repositories: Callable[[AsyncSession], R],
     migrations_dir: Path,
-    consumers: Callable[[Runtime[R]], Sequence[ConsumerSpec]] = lambda _runtime: (),
+    consumers: Callable[[Runtime[R]], Sequence[ConsumerSpec[Any]]] = lambda _runtime: (),
     loops: Callable[[Runtime[R]], Sequence[Coroutine[Any, Any, None]]] = lambda _runtime: (),
 ) -> typer.Typer:
     cli = typer.Typer(add_completion=False, no_args_is_help=True)

@@ -77,8 +77,9 @@ RECOMMENDATION_FACTS = (
 
 def recommendation_facts(recommendation: Mapping[str, Any]) -> dict[str, Any]:
     facts = {k: recommendation.get(k) for k in RECOMMENDATION_FACTS}
-    if isinstance(facts.get("occurred_on"), dt.date):
-        facts["occurred_on"] = facts["occurred_on"].isoformat()
+    occurred_on = facts.get("occurred_on")
+    if isinstance(occurred_on, dt.date):
+        facts["occurred_on"] = occurred_on.isoformat()
     return {k: v for k, v in facts.items() if v is not None}
 
 

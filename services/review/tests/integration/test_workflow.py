@@ -258,3 +258,20 @@ async def test_full_path_to_decision(as_office, review_nats) -> None:
     assert [e["action"] for e in timeline][-1] == "decision_made"
     assert {"joint_review_signed", "hearing_recorded", "start_approved"} <= {e["action"] for e in timeline}
     assert committee.post(f"{path}/decision", json=decision).status_code == 409
+
+
+async def test_a_case_without_a_handling_office_is_nobodys_to_recommend_or_hear_in(as_office, review_nats) -> None:
+    event = routed_event(handler=None, investigated_by=None, start_approved_by=[])
+    await publish(review_nats.url, event)
+    supervision = as_office("discipline_supervision_office", [], username="supervision-9")
+    path = f"/v1/cases/{case_of(supervision, event.matter_id)['id']}"
+
+    for step, body in (
+        ("recommendations", recommendation()),
+        ("hearings", {"target_index": 0, "held_on": tenant_today().isoformat()}),
+    ):
+        refused = supervision.post(f"{path}/{step}", json=body)
+        assert refused.status_code == 403, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["offices"] == []
+        assert refused.json()["caller_office"] == "discipline_supervision_office"

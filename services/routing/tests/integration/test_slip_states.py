@@ -69,7 +69,7 @@ def accepted(target: TargetSnapshot) -> MatterAccepted:
 async def routed_slip(routing: RoutingService, target: TargetSnapshot) -> str:
     event = accepted(target)
     await routing.route_accepted(event)
-    (slip,) = await routing.list(LEADER, str(event.matter_id), None, 10)
+    (slip,) = await routing.list_slips(LEADER, str(event.matter_id), None, 10)
     return slip.id
 
 

@@ -38,7 +38,7 @@ from wenze.calendar.year_definition import YearDefinition, load_year_definitions
 
 _ONE_DAY = dt.timedelta(days=1)
 # The library names holidays in English; year definitions and users use Chinese names.
-_CHINESE_HOLIDAY_NAMES = {h.value: h.chinese for h in LibraryHoliday}
+_CHINESE_HOLIDAY_NAMES: dict[str, str] = {h.value: h.chinese for h in LibraryHoliday}
 
 
 def _library_year_range() -> tuple[int, int]:

@@ -17,13 +17,13 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wenze.calendar.errors import YearDefinitionError
-from wenze.http.types import text
+from wenze.http.types import Text
 
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 JSON_SUFFIXES = frozenset({".json"})
@@ -31,8 +31,8 @@ DEFINITION_SUFFIXES = YAML_SUFFIXES | JSON_SUFFIXES
 
 # The names are shown beside deadlines and stored as text: no control characters (NUL cannot
 # be stored at all), and short, as the notices' own names are.
-DayName = text(100)
-SourceCitation = text(500)
+DayName = Annotated[str, Text(100)]
+SourceCitation = Annotated[str, Text(500)]
 
 
 class Holiday(BaseModel):

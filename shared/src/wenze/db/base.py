@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import JSON, DateTime, MetaData, String, Table, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -56,3 +56,12 @@ class Base(DeclarativeBase):
         list[str]: JSONType,
         list[dict[str, Any]]: JSONType,
     }
+
+
+def table_of(model: type[Base]) -> Table:
+    """The table ``model`` maps, for Core statements. Declarative types ``__table__`` as any
+    FROM clause (a class may map a join or a subquery); every model here maps one table."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} does not map a single table")
+    return table

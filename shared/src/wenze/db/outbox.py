@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import Index, String, Table, Text, func, select, update
+from sqlalchemy import Index, String, Text, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.base import Base, UUIDStr, table_of, utcnow
 from wenze.events.base import Event
 from wenze.telemetry.propagation import current_trace_headers
 
@@ -54,7 +54,7 @@ class OutboxRecord(Base):
 
 
 # The table itself, for the Core statements of the hot paths (insert, claim, mark).
-OUTBOX: Table = cast(Table, OutboxRecord.__table__)
+OUTBOX = table_of(OutboxRecord)
 
 
 class OutboxRepository:

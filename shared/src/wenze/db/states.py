@@ -49,6 +49,10 @@ class StateMachine(Generic[S]):
 
     ``refusal`` is the problem raised when a move is not possible: the aggregate's own 409, so
     clients keep the type URI they already switch on.
+
+    Name the states when constructing one, ``StateMachine[CaseState]("case", CaseState, {...})``:
+    a ``StrEnum`` member is itself an iterable of strings, so from a table mixing single
+    sources and lists of them a type checker would infer the machine's states as plain ``str``.
     """
 
     def __init__(

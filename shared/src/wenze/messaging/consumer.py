@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import nats.errors
 import structlog
@@ -19,7 +19,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
-from wenze.events.base import Event, event_class_for_subject
+from wenze.events.base import Event
 from wenze.messaging.backoff import redelivery_delay, until_it_works
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze.telemetry.propagation import context_from_headers
@@ -27,16 +27,19 @@ from wenze.telemetry.propagation import context_from_headers
 log = structlog.get_logger(__name__)
 tracer = trace.get_tracer("wenze.messaging")
 
-Handler = Callable[[Event], Awaitable[None]]
-BatchHandler = Callable[[list[Event]], Awaitable[None]]
+E = TypeVar("E", bound=Event)
 
 
 @dataclass(frozen=True)
-class ConsumerSpec:
+class ConsumerSpec(Generic[E]):
+    """A durable consumer of one event contract: ``filter_subject`` is that contract's subject
+    in every tenant, so each message is an ``event_type``."""
+
     durable: str
     stream: str
     filter_subject: str
-    handler: Handler
+    event_type: type[E]
+    handler: Callable[[E], Awaitable[None]]
     batch: int = 50
     ack_wait_seconds: float = 30.0
     max_deliver: int = 20
@@ -44,10 +47,18 @@ class ConsumerSpec:
     # Optional: handles a whole fetched batch in one transaction (one inbox check, one
     # commit). If it raises, the batch is handled again one event at a time by ``handler``,
     # so one bad event is retried on its own and does not hold the others back.
-    batch_handler: BatchHandler | None = None
+    batch_handler: Callable[[list[E]], Awaitable[None]] | None = None
 
     @classmethod
-    def for_event(cls, consumer: str, event_type: type[Event], handler: Handler, **options: Any) -> ConsumerSpec:
+    def for_event(
+        cls,
+        consumer: str,
+        event_type: type[E],
+        handler: Callable[[E], Awaitable[None]],
+        *,
+        batch_handler: Callable[[list[E]], Awaitable[None]] | None = None,
+        **options: Any,
+    ) -> ConsumerSpec[E]:
         """A durable consumer of one event contract, for every tenant.
 
         ``consumer`` names the consuming service and purpose (e.g. ``routing-accepted``); it is
@@ -59,13 +70,15 @@ class ConsumerSpec:
             durable=consumer,
             stream=stream_for(service).name,
             filter_subject=subject,
+            event_type=event_type,
             handler=handler,
+            batch_handler=batch_handler,
             source_service=service,
             **options,
         )
 
 
-async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, stop: asyncio.Event) -> None:
+async def run_consumer(js: JetStreamContext, spec: ConsumerSpec[E], stop: asyncio.Event) -> None:
     if spec.source_service is not None:
         # The producer may not have started yet; its stream's configuration is shared code, so
         # whichever process comes first creates it.
@@ -92,7 +105,7 @@ class _FetchFailed(Exception):
     """A reconnect or a JetStream API hiccup; the durable consumer keeps our place."""
 
 
-async def _fetch(subscription: JetStreamContext.PullSubscription, spec: ConsumerSpec) -> list[Msg]:
+async def _fetch(subscription: JetStreamContext.PullSubscription, spec: ConsumerSpec[E]) -> list[Msg]:
     """The next messages, or none after a second of waiting; fetch errors are retried with
     jittered exponential backoff."""
     async for attempt in until_it_works(_FetchFailed):
@@ -109,11 +122,11 @@ async def _fetch(subscription: JetStreamContext.PullSubscription, spec: Consumer
     raise AssertionError("retry_context ends only by returning or raising")
 
 
-async def _handle_batch(spec: ConsumerSpec, messages: list[Msg]) -> bool:
+async def _handle_batch(spec: ConsumerSpec[E], messages: list[Msg]) -> bool:
     """All of ``messages`` through ``spec.batch_handler``; False leaves them to ``_handle``."""
     assert spec.batch_handler is not None
     try:
-        events = [event_class_for_subject(m.subject)[0].model_validate_json(m.data) for m in messages]
+        events = [spec.event_type.model_validate_json(m.data) for m in messages]
     except Exception:
         return False
     with tracer.start_as_current_span(
@@ -136,14 +149,7 @@ async def _handle_batch(spec: ConsumerSpec, messages: list[Msg]) -> bool:
     return True
 
 
-async def _handle(spec: ConsumerSpec, message: Msg) -> None:
-    try:
-        event_type, _tenant = event_class_for_subject(message.subject)
-    except KeyError:
-        # A subject this build does not know (a newer version): leave it for a consumer that does.
-        log.warning("unknown event subject; terminating delivery", subject=message.subject)
-        await message.term()
-        return
+async def _handle(spec: ConsumerSpec[E], message: Msg) -> None:
     with tracer.start_as_current_span(
         f"{message.subject} process",
         context=context_from_headers(message.headers),
@@ -155,7 +161,7 @@ async def _handle(spec: ConsumerSpec, message: Msg) -> None:
         },
     ):
         try:
-            event = event_type.model_validate_json(message.data)
+            event = spec.event_type.model_validate_json(message.data)
             await spec.handler(event)
         except Exception:
             delay = redelivery_delay(message.metadata.num_delivered)

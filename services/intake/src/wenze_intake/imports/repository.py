@@ -61,9 +61,9 @@ class ImportRepository:
     async def lock(self, job_id: str) -> ImportJob:
         # FOR NO KEY UPDATE: the next batch's row errors reference the job (a key-share lock),
         # which must not wait for this lock while this batch waits for that batch (ADR 0006).
-        return await self.session.scalar(
-            select(ImportJob).where(ImportJob.id == job_id).with_for_update(key_share=True)
-        )
+        # The job is the caller's running job: it exists, and its absence is an error here.
+        stmt = select(ImportJob).where(ImportJob.id == job_id).with_for_update(key_share=True)
+        return (await self.session.execute(stmt)).scalar_one()
 
     async def add_row_errors(self, job_id: str, rows: list[tuple[int, list[dict]]]) -> None:
         if rows:

@@ -66,8 +66,13 @@ class ImportJobRunner:
         finally:
             worker_alive.close()  # the job's process has its own copy
         loop = asyncio.get_running_loop()
-        exited = loop.create_future()
-        loop.add_reader(process.sentinel, lambda: exited.done() or exited.set_result(None))
+        exited: asyncio.Future[None] = loop.create_future()
+
+        def mark_exited() -> None:
+            if not exited.done():
+                exited.set_result(None)
+
+        loop.add_reader(process.sentinel, mark_exited)
         try:
             while not (await asyncio.wait({exited}, timeout=HEARTBEAT_SECONDS))[0]:
                 try:

@@ -55,7 +55,7 @@ async def list_matters(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> MatterPage:
-    return await service.list(principal, filters, cursor, limit)
+    return await service.list_matters(principal, filters, cursor, limit)
 
 
 @router.get("/matters/{matter_id}", response_model=MatterRead)

@@ -23,7 +23,7 @@ class MatterState(StrEnum):
 
 
 # Acceptance (受理) decides a received matter once: accepted, not accepted or transferred.
-MATTER_STATES = StateMachine(
+MATTER_STATES = StateMachine[MatterState](
     "matter",
     MatterState,
     {

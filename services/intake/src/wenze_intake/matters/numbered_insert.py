@@ -34,9 +34,11 @@ from sqlalchemy import Column, Table, TextClause, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wenze.db.base import table_of
 from wenze.db.idempotency import IdempotencyRecord
 from wenze.db.numbering import NumberCounter
 from wenze.db.outbox import OutboxRecord
+from wenze.rules import RulePack
 from wenze.rules.errors import RulesError
 from wenze_intake.matters.models import (
     MATTER_NUMBERING,
@@ -69,7 +71,7 @@ class NumberFormat:
 
 
 @lru_cache(maxsize=256)
-def number_format(pack, kind: str, year: int, on: dt.date) -> NumberFormat | None:
+def number_format(pack: RulePack, kind: str, year: int, on: dt.date) -> NumberFormat | None:
     """``prefix + zero-padded seq + suffix`` equivalent to ``pack.number(kind, year, seq, on)``,
     or ``None`` if the pattern is not of that shape. Rules errors (no such kind, date outside
     the numbering's period) propagate, as they would from ``pack.number``."""
@@ -90,7 +92,7 @@ def number_format(pack, kind: str, year: int, on: dt.date) -> NumberFormat | Non
     return candidate
 
 
-def safe_number_format(pack, kind: str, year: int, on: dt.date) -> NumberFormat | None:
+def safe_number_format(pack: RulePack, kind: str, year: int, on: dt.date) -> NumberFormat | None:
     try:
         return number_format(pack, kind, year, on)
     except RulesError:
@@ -124,9 +126,9 @@ def _written(table: Table) -> list[Column]:
     return [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
 
 
-MATTER_INPUT = tuple(c.name for c in _written(Matter.__table__) if c.name not in _MATTER_COMPUTED)
-TARGET_INPUT = tuple(c.name for c in _written(Target.__table__))
-ATTACHMENT_INPUT = tuple(c.name for c in _written(Attachment.__table__))
+MATTER_INPUT = tuple(c.name for c in _written(table_of(Matter)) if c.name not in _MATTER_COMPUTED)
+TARGET_INPUT = tuple(c.name for c in _written(table_of(Target)))
+ATTACHMENT_INPUT = tuple(c.name for c in _written(table_of(Attachment)))
 
 
 def _record(table: Table, names: tuple[str, ...]) -> str:
@@ -159,13 +161,13 @@ def _rows_of(table: Table, names: tuple[str, ...], alias: str, parameter: str) -
 @lru_cache(maxsize=8)
 def statement(with_attachments: bool, with_idempotency: bool) -> TextClause:
     """The statement for a batch with or without attachments and a stored idempotent answer."""
-    matters = Matter.__table__
+    matters = table_of(Matter)
     insert_matters = _insert(
         matters, {**{name: f"n.{name}" for name in MATTER_INPUT}, **_MATTER_COMPUTED}, "numbered n"
     )
     extras = ", ".join(f"{name} {type_}" for name, type_ in MATTER_EXTRAS.items())
     insert_timeline = _insert(
-        TimelineEntry.__table__,
+        table_of(TimelineEntry),
         {
             "matter_id": "n.id",
             "at": "CAST(:received_at AS timestamptz)",
@@ -177,7 +179,7 @@ def statement(with_attachments: bool, with_idempotency: bool) -> TextClause:
         "numbered n",
     )
     insert_outbox = _insert(
-        OutboxRecord.__table__,
+        table_of(OutboxRecord),
         {
             "id": "n.event_id",
             "subject": "CAST(:subject AS text)",
@@ -209,18 +211,18 @@ def statement(with_attachments: bool, with_idempotency: bool) -> TextClause:
             FROM sequenced s
         ),
         inserted AS ({insert_matters} RETURNING id, seq, number),
-        target_rows AS ({_rows_of(Target.__table__, TARGET_INPUT, "t", "targets")}),
+        target_rows AS ({_rows_of(table_of(Target), TARGET_INPUT, "t", "targets")}),
         timeline_rows AS ({insert_timeline}),
         outbox_rows AS ({insert_outbox})"""
     ]
     if with_attachments:
         parts.append(
-            f",\n        attachment_rows AS ({_rows_of(Attachment.__table__, ATTACHMENT_INPUT, 'a', 'attachments')})"
+            f",\n        attachment_rows AS ({_rows_of(table_of(Attachment), ATTACHMENT_INPUT, 'a', 'attachments')})"
         )
     if with_idempotency:
         # The stored answer is the response body; only its number is known here, not before.
         insert_answer = _insert(
-            IdempotencyRecord.__table__,
+            table_of(IdempotencyRecord),
             {
                 "tenant": "CAST(:tenant AS text)",
                 "key": "CAST(:idempotency_key AS text)",

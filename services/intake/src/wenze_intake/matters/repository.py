@@ -5,9 +5,10 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, and_, exists, insert, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wenze.db.base import table_of
 from wenze.db.numbering import reserve_numbers
 from wenze.problems import BadRequest
 from wenze_intake.matters.models import (
@@ -71,7 +72,7 @@ class MatterRepository:
         pairs = list(set(pairs))
         if not pairs:
             return {}
-        if self.session.bind.dialect.name == "postgresql":
+        if self.session.get_bind().dialect.name == "postgresql":
             # Two arrays joined against the index: one statement text and one plan whatever the
             # batch size. A tuple IN list has two parameters per pair, so each batch was a new
             # statement to prepare and a large OR to plan (about a quarter of a 500-row batch's
@@ -86,7 +87,8 @@ class MatterRepository:
             .where(Matter.tenant == tenant, tuple_(Matter.source, Matter.source_reference).in_(pairs))
             .order_by(Matter.received_at.desc())
         )
-        return {(s, r): i for s, r, i in (await self.session.execute(stmt)).all()}
+        # The IN list holds no NULL reference, so every row found has one.
+        return {(s, r): i for s, r, i in (await self.session.execute(stmt)).all() if r is not None}
 
     async def add_bulk(
         self, matters: Sequence[dict], targets: Sequence[dict], attachments: Sequence[dict], timeline: Sequence[dict]
@@ -96,13 +98,13 @@ class MatterRepository:
         Core inserts on the tables, not ORM bulk inserts on the classes: the ORM path spent
         more time preparing each row than PostgreSQL spent storing it.
         """
-        await self.session.execute(insert(Matter.__table__), list(matters))
+        await self.session.execute(insert(table_of(Matter)), list(matters))
         if targets:
-            await self.session.execute(insert(Target.__table__), list(targets))
+            await self.session.execute(insert(table_of(Target)), list(targets))
         if attachments:
-            await self.session.execute(insert(Attachment.__table__), list(attachments))
+            await self.session.execute(insert(table_of(Attachment)), list(attachments))
         if timeline:
-            await self.session.execute(insert(TimelineEntry.__table__), list(timeline))
+            await self.session.execute(insert(table_of(TimelineEntry)), list(timeline))
 
     async def get(self, tenant: str, matter_id: str) -> Matter | None:
         return await self.session.scalar(select(Matter).where(Matter.tenant == tenant, Matter.id == matter_id))
@@ -112,7 +114,7 @@ class MatterRepository:
         ``detail`` words the refusal when its state does not allow the action."""
         return await MATTER_STATES.move(self.session, matter, action, detail=detail, **values)
 
-    async def list(
+    async def list_matters(
         self, tenant: str, filters: MatterFilters, cursor: str | None, limit: int, *, zone: dt.tzinfo
     ) -> list[Matter]:
         """A page of the tenant's matters; ``received_from`` and ``received_to`` are days in ``zone``."""
@@ -127,7 +129,7 @@ class MatterRepository:
         if filters.received_to:
             end = dt.datetime.combine(filters.received_to + dt.timedelta(days=1), dt.time(), zone)
             stmt = stmt.where(Matter.received_at < end)
-        target_conditions = []
+        target_conditions: list[ColumnElement[bool]] = []
         if filters.target_name:
             target_conditions.append(Target.name.ilike(_like(filters.target_name), escape="\\"))
         if filters.cadre_level:

@@ -5,11 +5,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from wenze.http.types import Code, Name, Sha256Hex, ShortText, text
+from wenze.http.types import Code, Name, Sha256Hex, ShortText, Text
 from wenze_intake.matters.models import MatterState
 
-Summary = text(2_000)
-Facts = text(50_000)
+Summary = Annotated[str, Text(2_000)]
+Facts = Annotated[str, Text(50_000)]
 
 
 class _In(BaseModel):
@@ -54,7 +54,7 @@ class AttachmentRef(_In):
 
 
 class DuplicateOverride(_In):
-    reason: text(1_000)
+    reason: Annotated[str, Text(1_000)]
 
 
 class MatterCreate(_In):
@@ -140,7 +140,7 @@ class AcceptanceCreate(_In):
     """The intake office's collective-study outcome (受理)."""
 
     outcome: Literal["accepted", "not_accepted", "transferred"]
-    reason: text(2_000) | None = Field(default=None, description="required unless accepted")
+    reason: Annotated[str, Text(2_000)] | None = Field(default=None, description="required unless accepted")
     transferred_to: ShortText | None = Field(default=None, description="required when transferred")
     participants: list[Name] = Field(min_length=1, max_length=50)
     study_date: dt.date
@@ -163,4 +163,4 @@ class MatterFilters(BaseModel):
     received_to: dt.date | None = None
     target_name: Name | None = None
     cadre_level: Code | None = None
-    q: text(100) | None = Field(default=None, description="substring of summary, facts or target names")
+    q: Annotated[str, Text(100)] | None = Field(default=None, description="substring of summary, facts or target names")

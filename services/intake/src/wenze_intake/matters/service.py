@@ -332,10 +332,12 @@ class MatterService:
                 raise MatterNotFound(f"no matter {matter_id} in this tenant")
             return MatterRead.model_validate(matter)
 
-    async def list(self, principal: Principal, filters: MatterFilters, cursor: str | None, limit: int) -> MatterPage:
+    async def list_matters(
+        self, principal: Principal, filters: MatterFilters, cursor: str | None, limit: int
+    ) -> MatterPage:
         zone = get_pack(principal.tenant).time_zone
         async with self.uow() as uow:
-            rows = await uow.repos.matters.list(principal.tenant, filters, cursor, limit + 1, zone=zone)
+            rows = await uow.repos.matters.list_matters(principal.tenant, filters, cursor, limit + 1, zone=zone)
             page = rows[:limit]
             return MatterPage(
                 items=[MatterRead.model_validate(m) for m in page],

@@ -38,7 +38,7 @@ async def list_cases(
     matter_id: Annotated[str | None, Query(max_length=36)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> list[CaseRead]:
-    return await service.list(principal, matter_id, limit)
+    return await service.list_cases(principal, matter_id, limit)
 
 
 @router.get("/cases/{case_id}", response_model=CaseRead)

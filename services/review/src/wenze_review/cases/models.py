@@ -22,7 +22,7 @@ class CaseState(StrEnum):
     RECLASSIFIED = "reclassified"
 
 
-CASES = StateMachine(
+CASES = StateMachine[CaseState](
     "case",
     CaseState,
     {
@@ -48,7 +48,7 @@ class InvestigationState(StrEnum):
     COMPLETED = "completed"
 
 
-INVESTIGATIONS = StateMachine(
+INVESTIGATIONS = StateMachine[InvestigationState](
     "investigation",
     InvestigationState,
     {

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from wenze.events.intake import TargetSnapshot
-from wenze.http.types import Code, ShortText, text
+from wenze.http.types import Code, ShortText, Text
 from wenze_review.deliberations.schemas import ApprovalRead
 
 
@@ -15,7 +15,7 @@ class _In(BaseModel):
 
 
 class FindingsCreate(_In):
-    findings: text(50_000)
+    findings: Annotated[str, Text(50_000)]
     evidence: list[ShortText] = Field(
         default_factory=list, max_length=200, description="references to the evidence gathered"
     )
@@ -30,11 +30,11 @@ class RecommendationCreate(_In):
     """The handling office's preliminary recommendation (初步问责建议) for one target."""
 
     target_index: int = Field(ge=0, description="position of the target in the case's targets")
-    statement: text(20_000) = Field(description="the established circumstances, as written")
+    statement: Annotated[str, Text(20_000)] = Field(description="the established circumstances, as written")
     circumstances: list[Code] = Field(
         default_factory=list, max_length=50, description="codes of the pack's catalogue of circumstances"
     )
-    legal_basis: text(5_000)
+    legal_basis: Annotated[str, Text(5_000)]
     severity: Code | None = Field(default=None, description="a code of the pack's severities, where it grades them")
     mitigating: list[Code] = Field(default_factory=list, max_length=50)
     aggravating: list[Code] = Field(default_factory=list, max_length=50)
@@ -48,14 +48,14 @@ class RecommendationCreate(_In):
     role: Code | None = None
     collective_decision: bool = False
     recorded_dissent: bool = False
-    dissent: text(5_000) | None = Field(default=None, description="the dissent as recorded, if any")
+    dissent: Annotated[str, Text(5_000)] | None = Field(default=None, description="the dissent as recorded, if any")
     occurred_on: dt.date | None = None
 
 
 class Argument(_In):
-    argument: text(5_000)
+    argument: Annotated[str, Text(5_000)]
     accepted: bool
-    reason: text(5_000)
+    reason: Annotated[str, Text(5_000)]
 
 
 class HearingCreate(_In):
@@ -68,7 +68,7 @@ class CaseApprovalCreate(_In):
     stage: Literal["start", "decision"] = Field(
         description="`start`: before the investigation (start_approved_by); `decision`: before the decision"
     )
-    comment: text(2_000) | None = None
+    comment: Annotated[str, Text(2_000)] | None = None
 
 
 class TargetMeasures(_In):

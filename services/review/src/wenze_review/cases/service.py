@@ -379,7 +379,7 @@ class CaseService:
         async def act(uow: ReviewUnitOfWork) -> dict:
             case = await self._case(uow, principal.tenant, case_id, for_update=True)
             office = authorise(
-                principal, f"recommendation in case {case.slip_number}", [self._handling(case)], MATTER_READ
+                principal, f"recommendation in case {case.slip_number}", self._handling_offices(case), MATTER_READ
             )
             if case.state != CaseState.RECOMMENDING:
                 raise WrongState(f"case {case.slip_number} is {case.state}; recommendations are not open")
@@ -555,7 +555,9 @@ class CaseService:
     ) -> dict:
         async def act(uow: ReviewUnitOfWork) -> dict:
             case = await self._case(uow, principal.tenant, case_id, for_update=True)
-            office = authorise(principal, f"hearing in case {case.slip_number}", [self._handling(case)], MATTER_READ)
+            office = authorise(
+                principal, f"hearing in case {case.slip_number}", self._handling_offices(case), MATTER_READ
+            )
             if case.state not in HEARING_STATES:
                 raise WrongState(f"case {case.slip_number} is {case.state}; hearings are not open")
             target = self._target(case, data.target_index, "body.target_index")
@@ -855,7 +857,7 @@ class CaseService:
         async with self.uow() as uow:
             return CaseRead.model_validate(await self._read(uow, await self._case(uow, principal.tenant, case_id)))
 
-    async def list(self, principal: Principal, matter_id: str | None, limit: int) -> list[CaseRead]:
+    async def list_cases(self, principal: Principal, matter_id: str | None, limit: int) -> list[CaseRead]:
         if matter_id is not None:
             _check_uuid(matter_id, "query.matter_id")
         async with self.uow() as uow:
@@ -882,6 +884,12 @@ class CaseService:
     @staticmethod
     def _handling(case: Case) -> str | None:
         return case.handler or case.investigated_by
+
+    @classmethod
+    def _handling_offices(cls, case: Case) -> list[str]:
+        """Who may act for the handling office: nobody while the case has none."""
+        office = cls._handling(case)
+        return [office] if office else []
 
     @staticmethod
     def _target(case: Case, index: int, field: str) -> dict:

@@ -20,7 +20,7 @@ class DeliberationState(StrEnum):
     CONCLUDED = "concluded"
 
 
-DELIBERATIONS = StateMachine(
+DELIBERATIONS = StateMachine[DeliberationState](
     "deliberation",
     DeliberationState,
     {

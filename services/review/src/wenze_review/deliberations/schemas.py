@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from wenze.http.types import Code, text
+from wenze.http.types import Code, Text
 
-# Module-level: a field named `text` would shadow the helper inside the class bodies.
-OpinionText = text(5_000)
-Comment = text(2_000)
+OpinionText = Annotated[str, Text(5_000)]
+Comment = Annotated[str, Text(2_000)]
 
 
 class _In(BaseModel):

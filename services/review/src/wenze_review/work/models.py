@@ -18,7 +18,7 @@ class TaskState(StrEnum):
     CANCELLED = "cancelled"
 
 
-TASKS = StateMachine(
+TASKS = StateMachine[TaskState](
     "task",
     TaskState,
     {

@@ -30,7 +30,7 @@ async def list_slips(
     state: SlipState | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[SlipRead]:
-    return await service.list(principal, matter_id, state, limit)
+    return await service.list_slips(principal, matter_id, state, limit)
 
 
 @router.get("/slips/{slip_id}", response_model=SlipRead, summary="One routing slip with its explanation")

@@ -25,7 +25,7 @@ class SlipState(StrEnum):
 
 OPEN = (SlipState.IN_CONSULTATION, SlipState.ROUTED, SlipState.AWAITING_HANDLER)
 
-SLIPS = StateMachine(
+SLIPS = StateMachine[SlipState](
     "routing slip",
     SlipState,
     {

@@ -61,7 +61,7 @@ class SlipRepository:
             select(RoutingSlip).where(RoutingSlip.tenant == tenant, RoutingSlip.id == slip_id)
         )
 
-    async def list(
+    async def list_slips(
         self, tenant: str, *, matter_id: str | None, state: SlipState | None, limit: int
     ) -> list[RoutingSlip]:
         stmt = select(RoutingSlip).where(RoutingSlip.tenant == tenant)

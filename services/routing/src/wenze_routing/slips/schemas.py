@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from wenze.http.types import Code, text
+from wenze.http.types import Code, Text
 from wenze_routing.slips.models import SlipState
 
 
@@ -53,4 +53,4 @@ class OverrideCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     handler: Code = Field(description="the office code that will handle the matter")
-    reason: text(2000) = Field(description="why the rules' outcome is set aside; kept in the timeline")
+    reason: Annotated[str, Text(2000)] = Field(description="why the rules' outcome is set aside; kept in the timeline")

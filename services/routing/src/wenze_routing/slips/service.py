@@ -241,11 +241,11 @@ class RoutingService:
                 raise SlipNotFound(slip_id)
             return SlipRead.model_validate(slip)
 
-    async def list(
+    async def list_slips(
         self, principal: Principal, matter_id: str | None, state: SlipState | None, limit: int
     ) -> list[SlipRead]:
         async with self.uow() as uow:
-            slips = await uow.repos.slips.list(principal.tenant, matter_id=matter_id, state=state, limit=limit)
+            slips = await uow.repos.slips.list_slips(principal.tenant, matter_id=matter_id, state=state, limit=limit)
             return [SlipRead.model_validate(s) for s in slips]
 
     async def timeline(self, principal: Principal, slip_id: str) -> list[SlipEventRead]:
