@@ -280,7 +280,7 @@ async def _stream_messages(nats_url: str) -> int:
 
 
 def test_a_job_beyond_its_memory_or_processor_time_fails_alone(
-    own_stack, token, make_matter, nats_server: NatsServer, wait_done
+    own_stack, token, make_matter, make_person, nats_server: NatsServer, wait_done
 ) -> None:
     stack = own_stack(relay_in_api="false", import_max_unpacked_bytes=str(2**30), import_max_rows="30000")
     with client_of(stack, token) as client:
@@ -297,7 +297,10 @@ def test_a_job_beyond_its_memory_or_processor_time_fails_alone(
 
         stack.worker.stop()
         worker = stack.start_worker(import_cpu_seconds="1")
-        rows = "\n".join(json.dumps(make_matter(), ensure_ascii=False) for _ in range(20_000)).encode()
+        # Several processor seconds of work whatever the machine: 10,000 matters of twenty
+        # persons each, 200,000 targets to validate and store.
+        heavy = [make_person(f"干部{i}") for i in range(20)]
+        rows = "\n".join(json.dumps(make_matter(targets=heavy), ensure_ascii=False) for _ in range(10_000)).encode()
         job = wait_done(client, post(client, rows, "application/x-ndjson").json()["id"], timeout=300)
         assert job["state"] == "failed", job
         assert job["failure"].startswith("reading and registering the file took more processor time"), job
