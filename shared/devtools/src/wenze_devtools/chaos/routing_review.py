@@ -515,10 +515,9 @@ async def _run(stack: Stack, plan: Plan, phases: Phases) -> Observation:
             finally:
                 stop.set()
                 await watching
-        # Drained, the workers have nothing left to do; a SIGTERM would wait out their NATS
-        # connection's drain timeout (30 s) before they exit.
+        # Drained, the workers have nothing left to do and stop as a deployment stops them.
         for worker in workers.values():
-            worker.kill()
+            worker.stop()
         phases.mark("workers stopped")
         slips, consultations, tasks, cases = await _observe(pg)
         backlogs = {service: await probe.backlog(service) for service in SERVICES}
