@@ -1,8 +1,8 @@
 """Part d: accepted → routed latency of the routing service under a steady acceptance rate.
 
 The bench publishes ``MatterAccepted`` events to JetStream exactly as intake's outbox relay
-does (subject ``event.subject``, payload ``event.model_dump_json()``, ``Nats-Msg-Id`` = event
-id) on an open-loop schedule, and times each matter from its *scheduled* send time to the
+does (:mod:`wenze_devtools.bench.acceptance_events`) on an open-loop schedule, and times
+each matter from its *scheduled* send time to the
 arrival of its first routing outcome (``routing.<tenant>.slip.routed.v1`` or
 ``…slip.consultation_requested.v1``), so queueing inside routing shows up in the figure
 instead of slowing the sender down.
@@ -15,13 +15,11 @@ durable JetStream consumer and republishes every message at once to JetStream.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import os
-import random
 import subprocess
 import sys
-import uuid
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -35,9 +33,9 @@ import typer
 from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
-from wenze.events import MatterAccepted
 from wenze.messaging.streams import ensure_stream, stream_for
-from wenze_devtools.bench.support import TENANT, kunshan_target, pick_kind, plain_dsn
+from wenze_devtools.bench.acceptance_events import Message, Sending, acceptances, messages, open_loop
+from wenze_devtools.bench.support import plain_dsn
 from wenze_devtools.testing.fixtures import running_issuer
 from wenze_devtools.testing.infra import ServiceProcess, fresh_database, service_env, start_nats
 
@@ -47,60 +45,16 @@ ECHO_IN = "bench_echo.in"
 ECHO_OUT = "bench_echo.out"
 WARMUP = 20
 DRAIN_TIMEOUT_S = 120.0
-ON = dt.date(2026, 4, 30)
-
-
-def acceptances(count: int, *, seed: int) -> tuple[list[MatterAccepted], Counter[str]]:
-    """``count`` single-target Kunshan acceptances (one slip, so one outcome, per matter)."""
-    rng = random.Random(seed)
-    mix: Counter[str] = Counter()
-    events = []
-    for i in range(count):
-        kind = pick_kind(rng)
-        mix[kind.label] += 1
-        target = kunshan_target(kind, rng)
-        unit = target.unit or "昆山市"
-        events.append(
-            MatterAccepted(
-                tenant=TENANT,
-                matter_id=uuid.uuid4(),
-                number=f"昆纪委问〔2026〕{i + 1}号",
-                source="city_government",
-                summary=f"{unit}项目推进不力",
-                facts=f"2026年3月，{unit}负责的项目因审批拖延停滞{rng.randint(1, 6)}个月。",
-                key_supervised=rng.random() < 0.1,
-                proposed_form=rng.choice(("form_1", "form_2", None)),
-                targets=[target],
-                relevant_date=ON,
-                study_date=ON,
-                participants=["张明", "李华"],
-                accepted_by="ks-intake",
-            )
-        )
-    return events, mix
 
 
 @dataclass
-class Message:
-    key: str  # the matter id the outcome will name
-    subject: str
-    payload: bytes
-    msg_id: str
-
-
-@dataclass
-class Run:
+class Run(Sending):
     """One open-loop run: scheduled send times, actual send times and first arrivals."""
 
     label: str
-    rate: float
     seconds: float
-    scheduled: dict[str, float] = field(default_factory=dict)
     first_arrival: dict[str, float] = field(default_factory=dict)
     arrivals: Counter[str] = field(default_factory=Counter)
-    send_lag_max: float = 0.0
-    send_seconds: float = 0.0
-    sent: int = 0
 
     def latencies_ms(self) -> list[float]:
         return sorted((self.first_arrival[k] - t) * 1000 for k, t in self.scheduled.items() if k in self.first_arrival)
@@ -118,7 +72,7 @@ class Run:
             "rate": self.rate,
             "seconds": self.seconds,
             "sent": self.sent,
-            "achieved_rate": round(self.sent / self.send_seconds, 2) if self.send_seconds else 0.0,
+            "achieved_rate": round(self.achieved_rate, 2),
             "send_lag_max_ms": round(self.send_lag_max * 1000, 2),
             "received": len(self.first_arrival),
             "missing": len(set(self.scheduled) - set(self.first_arrival)),
@@ -129,34 +83,10 @@ class Run:
         }
 
 
-async def open_loop(nc: Client, run: Run, messages: list[Message], *, on_sent=None) -> None:
-    """Publish ``messages`` at ``run.rate`` per second from now; each is due at start + i/rate.
-
-    The sender never waits for acknowledgements (as intake's relay does not); if it falls
-    behind it sends every overdue message at once, and latency still counts from the due time.
-    """
-    js = nc.jetstream()
-    interval = 1.0 / run.rate
-    loop = asyncio.get_running_loop()
-    acks: list[asyncio.Future] = []
-    start = loop.time() + 0.05
-    for i, m in enumerate(messages):
-        due = start + i * interval
-        delay = due - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        run.scheduled[m.key] = due
-        acks.append(await js.publish_async(m.subject, m.payload, headers={"Nats-Msg-Id": m.msg_id}))
-        run.send_lag_max = max(run.send_lag_max, loop.time() - due)
-        run.sent += 1
-    run.send_seconds = loop.time() - start
-    await asyncio.wait_for(asyncio.gather(*acks), timeout=60)
-
-
 async def wait_for_outcomes(run: Run, timeout: float) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = time.monotonic() + timeout
     while len(run.first_arrival.keys() & run.scheduled.keys()) < len(run.scheduled):
-        if asyncio.get_running_loop().time() > deadline:
+        if time.monotonic() > deadline:
             return
         await asyncio.sleep(0.1)
     await asyncio.sleep(2.0)  # late duplicates would arrive now
@@ -164,7 +94,7 @@ async def wait_for_outcomes(run: Run, timeout: float) -> None:
 
 def _recorder(run_ref: list[Run | None], key_of):
     async def on_message(msg) -> None:
-        now = asyncio.get_running_loop().time()
+        now = time.monotonic()
         run = run_ref[0]
         if run is None:
             return
@@ -275,16 +205,11 @@ def _start_echo(nats_url: str, run_dir: Path) -> subprocess.Popen:
 # -- the measurement ------------------------------------------------------------------------
 
 
-def _messages(events: list[MatterAccepted]) -> list[Message]:
-    # Serialised before the clock starts, as the relay reads ready payloads from its outbox.
-    return [Message(str(e.matter_id), e.subject, e.model_dump_json().encode(), str(e.event_id)) for e in events]
-
-
 async def _measure_routing(stack: RoutingStack, rate: float, seconds: float, seed: int) -> tuple[Run, dict[str, Any]]:
     count = int(rate * seconds)
     warm_events, _ = acceptances(WARMUP, seed=seed + 1)
     events, mix = acceptances(count, seed=seed)
-    warm, messages = _messages(warm_events), _messages(events)
+    warm, load = messages(warm_events, seed=seed + 1), messages(events, seed=seed)
     nc = await nats.connect(stack.nats_url, name="wenze-bench-d")
     try:
         await ensure_stream(nc.jetstream(), stream_for("intake"))
@@ -302,13 +227,13 @@ async def _measure_routing(stack: RoutingStack, rate: float, seconds: float, see
             )
         run = Run("routing", rate=rate, seconds=seconds)
         current[0] = run
-        await open_loop(nc, run, messages)
+        await open_loop(nc, run, load)
         await wait_for_outcomes(run, timeout=DRAIN_TIMEOUT_S)
         current[0] = None
-        stream = await _stream_outcomes(nc, {m.key for m in messages})
+        stream = await _stream_outcomes(nc, {m.key for m in load})
     finally:
         await nc.close()
-    slips = await _slip_check(stack.database_url, {m.key for m in messages})
+    slips = await _slip_check(stack.database_url, {m.key for m in load})
     return run, {"mix": dict(mix), "stream": stream, "slips": slips}
 
 
@@ -370,18 +295,15 @@ async def _measure_echo(nats_url: str, run_dir: Path, rate: float, seconds: floa
         try:
             current: list[Run | None] = [None]
             await nc.subscribe(f"{ECHO_OUT}.>", cb=_recorder(current, lambda m: m.subject.rsplit(".", 1)[1]))
-            messages = [
-                Message(str(e.matter_id), f"{ECHO_IN}.{e.matter_id}", e.model_dump_json().encode(), str(e.event_id))
-                for e in events
-            ]
-            warm = [Message(f"w{i}", f"{ECHO_IN}.w{i}", b"{}", f"w{i}") for i in range(WARMUP)]
+            load = [Message(m.key, f"{ECHO_IN}.{m.key}", m.payload, m.headers) for m in messages(events, seed=seed)]
+            warm = [Message(f"w{i}", f"{ECHO_IN}.w{i}", b"{}", {"Nats-Msg-Id": f"w{i}"}) for i in range(WARMUP)]
             warm_run = Run("warm-up", rate=20, seconds=1)
             current[0] = warm_run
             await open_loop(nc, warm_run, warm)
             await wait_for_outcomes(warm_run, timeout=30)
             run = Run("echo", rate=rate, seconds=seconds)
             current[0] = run
-            await open_loop(nc, run, messages)
+            await open_loop(nc, run, load)
             await wait_for_outcomes(run, timeout=DRAIN_TIMEOUT_S)
             current[0] = None
         finally:

@@ -6,7 +6,8 @@ the service processes), each printing a table of checks and writing a JSON repor
 
 - ``intake-relay`` (:mod:`.intake_relay`): matters bulk-imported while intake's outbox relay is
   killed; every stored matter's ``matter.received`` must be on the stream once.
-- ``routing-review`` (:mod:`.routing_review`): matters accepted at a steady rate while
-  routing's and review's workers are killed; every accepted matter must be routed once and
-  every consultation opened once with one signing task per participant office.
+- ``routing-review`` (:mod:`.routing_review`): acceptances published to stream ``INTAKE`` at
+  a steady rate, as intake's relay publishes them, while routing's and review's workers are
+  killed; every published acceptance must be routed once and every consultation opened
+  once with one signing task per participant office.
 """

@@ -34,13 +34,17 @@ def _stream(kept: list, event_ids: list[str]) -> StreamRead:
 
 
 def _clean() -> Observation:
-    load = AcceptanceLoad(rate=10, scheduled=10, started=100.0, finished=102.0, send_seconds=1.0)
-    load.answered["200"] = 2
-    load.sent_ids = {"m1", "m2"}
-    load.accepted_ids = {"m1", "m2"}
+    load = AcceptanceLoad(
+        rate=10,
+        planned=2,
+        started=100.0,
+        scheduled={"m1": 100.0, "m2": 100.1},
+        sent=2,
+        send_seconds=0.2,
+        finished=102.0,
+    )
     return Observation(
         plan=PLAN,
-        submitted=10,
         load=load,
         kills=[_kill("routing"), _kill("review", at_s=1.5)],
         self_exits=[],
@@ -51,7 +55,7 @@ def _clean() -> Observation:
         consultations=[("c1", "s1")],
         signing_tasks=[("c1", office) for office in OFFICES],
         cases=["s2"],
-        outbox_backlogs={"intake": 0, "routing": 0, "review": 0},
+        outbox_backlogs={"routing": 0, "review": 0},
         events_pending={"routing-accepted": 0, "review-matter-routed": 0},
         drained=True,
         phases=Phases(),
@@ -102,15 +106,30 @@ def _case_lost(o: Observation) -> None:
 
 
 def _routed_against_the_pack(o: Observation) -> None:
-    o.needs_consultation["m2"] = True
+    o.needs_consultation.update(m1=False, m2=True)
 
 
-def _accepted_unsent(o: Observation) -> None:
-    o.needs_consultation["m9"] = False
-    o.accepted_events.kept.append("m9")
+def _acceptance_published_twice(o: Observation) -> None:
+    o.accepted_events.kept.append("m1")
+
+
+def _slip_for_a_matter_never_published(o: Observation) -> None:
     o.slips.append(SlipRow("s9", "m9", "routed", []))
     o.routing_events.kept.append(("routed", "s9"))
     o.cases.append("s9")
+
+
+def _no_consultation_in_the_mix(o: Observation) -> None:
+    o.needs_consultation["m1"] = False
+    o.slips[0] = SlipRow("s1", "m1", "routed", [])
+    o.routing_events.kept[0] = ("routed", "s1")
+    o.consultations.clear()
+    o.signing_tasks.clear()
+    o.cases.append("s1")
+
+
+def _rate_not_kept(o: Observation) -> None:
+    o.load.send_seconds = 0.4
 
 
 def _kill_missed(o: Observation) -> None:
@@ -130,10 +149,6 @@ def _consumer_behind(o: Observation) -> None:
     o.drained = False
 
 
-def _server_error(o: Observation) -> None:
-    o.load.answered["500"] += 1
-
-
 def _msg_id_not_event_id(o: Observation) -> None:
     o.routing_events = dataclasses.replace(o.routing_events, msg_id_mismatches=1)
 
@@ -141,20 +156,25 @@ def _msg_id_not_event_id(o: Observation) -> None:
 @pytest.mark.parametrize(
     ("fault", "failing"),
     [
-        (_slip_twice, {"routing slips", "per accepted matter: missing / twice / other", "routed as the pack says"}),
-        (_slip_lost, {"routing slips", "per accepted matter: missing / twice / other", "routed as the pack says"}),
+        (_slip_twice, {"routing slips", "per published acceptance", "routed as the pack says"}),
+        (
+            _slip_lost,
+            {"routing slips", "per published acceptance", "routed as the pack says"},
+        ),
         (_routed_twice, {"matter.routed on ROUTING, per routed slip"}),
         (_consultation_twice, {"consultations (review)", "per consultation slip: missing / twice / other"}),
         (_task_twice, {"signing tasks", "per participant office: missing / twice / other"}),
         (_task_missing, {"signing tasks", "per participant office: missing / twice / other"}),
         (_case_lost, {"cases (review), per routed slip"}),
         (_routed_against_the_pack, {"routed as the pack says"}),
-        (_accepted_unsent, {"matters accepted (intake): answered 200, none unsent"}),
+        (_acceptance_published_twice, {"matter.accepted on INTAKE"}),
+        (_slip_for_a_matter_never_published, {"routing slips", "per published acceptance", "routed as the pack says"}),
+        (_no_consultation_in_the_mix, {"needing a consultation / routed at once"}),
+        (_rate_not_kept, {"rate: scheduled → achieved"}),
         (_kill_missed, {"kill -9 of the worker (routing / review)"}),
         (_kill_after_the_load, {"kills during the acceptance load"}),
-        (_backlog_left, {"outbox backlog at the end (intake / routing / review)"}),
+        (_backlog_left, {"outbox backlog at the end (routing / review)"}),
         (_consumer_behind, {"events not yet consumed at the end"}),
-        (_server_error, {"answered with another status"}),
         (_msg_id_not_event_id, {"Nats-Msg-Id other than the event id"}),
     ],
 )
