@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.base import Base, UsernameStr, UUIDStr, utcnow
 from wenze.db.states import StateMachine
 from wenze.ids import new_id
 
@@ -50,7 +50,7 @@ class ImportJob(Base):
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
     registered: Mapped[int] = mapped_column(Integer, default=0)
     refused: Mapped[int] = mapped_column(Integer, default=0)
-    created_by: Mapped[str] = mapped_column(String(120))
+    created_by: Mapped[str] = mapped_column(UsernameStr)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.base import Base, UsernameStr, UUIDStr, utcnow
 from wenze.db.states import StateMachine
 from wenze.ids import new_id
 from wenze_review.errors import WrongState
@@ -93,7 +93,7 @@ class Signature(Base):
     id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
     deliberation_id: Mapped[str] = mapped_column(ForeignKey("deliberations.id", ondelete="CASCADE"), index=True)
     office: Mapped[str] = mapped_column(String(80))
-    username: Mapped[str] = mapped_column(String(120))
+    username: Mapped[str] = mapped_column(UsernameStr)
     opinion: Mapped[str] = mapped_column(String(10))
     handler: Mapped[str | None] = mapped_column(String(80))
     text: Mapped[str | None] = mapped_column(Text)
@@ -117,7 +117,7 @@ class EscalationRecord(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     handler: Mapped[str | None] = mapped_column(String(80))
     text: Mapped[str] = mapped_column(Text)
-    username: Mapped[str] = mapped_column(String(120))
+    username: Mapped[str] = mapped_column(UsernameStr)
     office: Mapped[str] = mapped_column(String(80))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -134,7 +134,7 @@ class Approval(Base):
     subject_kind: Mapped[str] = mapped_column(String(30))
     subject_id: Mapped[str] = mapped_column(UUIDStr)
     office: Mapped[str] = mapped_column(String(80))
-    username: Mapped[str] = mapped_column(String(120))
+    username: Mapped[str] = mapped_column(UsernameStr)
     comment: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
