@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wenze.db.base import Base, UsernameStr, UUIDStr, utcnow
@@ -83,6 +83,17 @@ class Deliberation(Base):
 
     __table_args__ = (
         UniqueConstraint("tenant", "kind", "slip_id", "case_id", name="uq_deliberations_subject"),
+        # A consultation has no case, and NULLs are distinct in a UNIQUE constraint: the one above
+        # holds for joint reviews only. One consultation per slip holds through this index.
+        Index(
+            "uq_deliberations_subject_without_case",
+            "tenant",
+            "kind",
+            "slip_id",
+            unique=True,
+            postgresql_where=text("case_id IS NULL"),
+            sqlite_where=text("case_id IS NULL"),
+        ),
         Index("ix_deliberations_tenant_matter", "tenant", "matter_id"),
     )
 
