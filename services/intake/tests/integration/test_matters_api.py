@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import json
 import re
 import uuid
 
@@ -238,3 +239,20 @@ def test_attachments_are_visible_only_to_the_tenant_that_uploaded_them(
     accepted = jintan.post("/v1/matters", json=jintan_matter)
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["attachments"][0]["sha256"] == ref["sha256"]
+
+
+def test_a_username_as_long_as_keycloak_allows_is_kept_whole(intake, token, make_matter, wait_done) -> None:
+    username = "长" * 200 + "x" * 55  # Keycloak's longest: 255 characters
+    bearer = token("wenze-kunshan", "ks-intake", claims={"preferred_username": username})
+    with httpx.Client(base_url=intake.url, timeout=30, headers={"Authorization": f"Bearer {bearer}"}) as client:
+        created = client.post("/v1/matters", json=make_matter())
+        assert created.status_code == 201, created.text
+        assert created.json()["submitted_by"] == username
+        timeline = client.get(f"/v1/matters/{created.json()['id']}/timeline").json()
+        assert [e["actor"] for e in timeline] == [username]
+
+        rows = json.dumps(make_matter()).encode()
+        queued = client.post("/v1/matter-imports", content=rows, headers={"Content-Type": "application/x-ndjson"})
+        assert queued.status_code == 202, queued.text
+        job = wait_done(client, queued.json()["id"])
+        assert (job["created_by"], job["registered"]) == (username, 1), job

@@ -1,6 +1,6 @@
 """Review's services on both databases the platform uses, a SQLite file (the embedded default,
 where ``FOR UPDATE`` locks nothing) and PostgreSQL: their migrations, concurrent claims of one
-task, and a step closing its tasks."""
+task, a step closing its tasks, and one consultation per slip however often it is requested."""
 
 from __future__ import annotations
 
@@ -11,12 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from wenze.auth.capabilities import CONSULTATION_SIGN, MATTER_READ
 from wenze.auth.principal import Principal
 from wenze.db import UnitOfWorkFactory, create_engine
 from wenze.db.migrations import upgrade
 from wenze_review.app import MIGRATIONS
+from wenze_review.deliberations.models import Deliberation
+from wenze_review.deliberations.repository import DeliberationRepository
 from wenze_review.deliberations.schemas import SignatureCreate
 from wenze_review.errors import TaskHeld
 from wenze_review.repositories import make_repositories
@@ -94,3 +98,49 @@ async def test_of_concurrent_claims_exactly_one_wins_and_signing_closes_the_task
     (done,) = await services.work.tasks(signer, "done", 10)
     assert (done.id, done.closed_by) == (task.id, winners[0])
     assert [h["action"] for h in done.history] == ["opened", "claimed", "done"]
+
+
+async def consultations_of_slip(services: Services, slip_id: uuid.UUID) -> list[str]:
+    async with services.deliberations.uow() as uow:
+        stmt = select(Deliberation.id).where(Deliberation.kind == "consultation", Deliberation.slip_id == str(slip_id))
+        return list((await uow.session.scalars(stmt)).all())
+
+
+async def test_a_slip_asking_again_for_its_consultation_keeps_the_one_it_has(services: Services) -> None:
+    """The same request under another event id (published again after a restore, say)."""
+    event = consultation_event()
+    await services.deliberations.consultation_requested(event)
+    await services.deliberations.consultation_requested(event.model_copy(update={"event_id": uuid.uuid4()}))
+
+    (consultation_id,) = await consultations_of_slip(services, event.slip_id)
+    conduct = conduct_user("conduct-1")
+    await services.work.note_member(conduct)
+    (task,) = await services.work.tasks(conduct, "open", 10)
+    assert task.subject_id == consultation_id
+
+
+async def test_of_two_requests_for_one_slips_consultation_handled_at_once_one_opens_it(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = consultation_event()
+    again = event.model_copy(update={"event_id": uuid.uuid4()})
+    # Both handlers find no consultation of the slip before either writes one.
+    both_have_looked = asyncio.Barrier(2)
+    has_consultation = DeliberationRepository.has_consultation
+
+    async def after_both_have_looked(self: DeliberationRepository, tenant: str, slip_id: str) -> bool:
+        found = await has_consultation(self, tenant, slip_id)
+        await both_have_looked.wait()
+        return found
+
+    monkeypatch.setattr(DeliberationRepository, "has_consultation", after_both_have_looked)
+    outcomes = await asyncio.gather(
+        *(services.deliberations.consultation_requested(e) for e in (event, again)), return_exceptions=True
+    )
+    monkeypatch.undo()
+
+    refused = [o for o in outcomes if isinstance(o, IntegrityError)]
+    assert len(refused) == 1 and outcomes.count(None) == 1, outcomes
+    # The consumer has the refused one redelivered; it then finds the consultation open.
+    await services.deliberations.consultation_requested(again if outcomes[1] is refused[0] else event)
+    assert len(await consultations_of_slip(services, event.slip_id)) == 1

@@ -138,3 +138,34 @@ async def test_of_concurrent_claims_exactly_one_wins(as_office, review_nats) -> 
     held = open_task(clients[0], task["id"])
     assert held["assignee"] == winner
     assert [h["action"] for h in held["history"]] == ["opened", "claimed"]
+
+
+async def test_usernames_as_long_as_keycloak_allows_hold_and_close_a_task(as_office, review_nats) -> None:
+    """Keycloak allows usernames of 255 characters: such a user claims a task, hands it to
+    another, who signs; a longer name in the request is refused naming the field."""
+    holder_name, signer_name = ("长" * 200 + "x" * 55, "长" * 200 + "y" * 55)
+    holder, task = await signature_task(as_office, review_nats, holder_name)
+    assert holder.post(f"/v1/tasks/{task['id']}/claim").json()["assignee"] == holder_name
+    signer = as_office("party_conduct_office", SIGNER, username=signer_name)
+    assert signer.get("/v1/tasks").status_code == 200
+
+    too_long = holder.post(f"/v1/tasks/{task['id']}/reassign", json={"username": signer_name + "z"})
+    assert too_long.status_code == 422, too_long.text
+    assert too_long.headers["content-type"].startswith("application/problem+json")
+    assert [error["field"] for error in too_long.json()["errors"]] == ["body.username"]
+    assert "255" in too_long.json()["errors"][0]["reason"]
+
+    handed = holder.post(f"/v1/tasks/{task['id']}/reassign", json={"username": signer_name})
+    assert handed.status_code == 200, handed.text
+    assert handed.json()["history"][-1] | {"at": None} == {
+        "at": None,
+        "action": "reassigned",
+        "by": holder_name,
+        "from": holder_name,
+        "to": signer_name,
+    }
+    signed = signer.post(f"/v1/consultations/{task['subject_id']}/signatures", json={"opinion": "agree"})
+    assert signed.status_code == 200, signed.text
+    assert [s["username"] for s in signed.json()["signatures"]] == [signer_name]
+    closed = next(t for t in signer.get("/v1/tasks", params={"state": "done"}).json() if t["id"] == task["id"])
+    assert closed["closed_by"] == signer_name

@@ -211,6 +211,10 @@ class FakeDeliberationRepository(DeliberationRepository):
     ) -> Deliberation | None:
         return self.rows.first(Deliberation, tenant=tenant, kind=kind, id=deliberation_id)
 
+    async def has_consultation(self, tenant: str, slip_id: str) -> bool:
+        found = self.rows.first(Deliberation, tenant=tenant, kind="consultation", slip_id=slip_id, case_id=None)
+        return found is not None
+
     async def move(
         self, deliberation: Deliberation, action: str, *, detail: str | None = None, **values: Any
     ) -> DeliberationState:

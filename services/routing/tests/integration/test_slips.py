@@ -296,3 +296,18 @@ async def test_an_override_repeated_with_its_idempotency_key_is_applied_once(api
         actions = [e["action"] for e in leader.get(f"/v1/slips/{routed['slip_id']}/timeline").json()]
         assert actions == ["opened", "routed_by_override"]
         assert leader.get(path.removesuffix("/override")).json()["handler"] == "discipline_supervision_office"
+
+
+async def test_a_username_as_long_as_keycloak_allows_is_kept_whole(api, as_user, nats_server) -> None:
+    username = "长" * 200 + "x" * 55  # Keycloak's longest: 255 characters
+    event = accepted(person("not_city_managed", "district_town"))
+    await publish(nats_server.url, event)
+    (routed,) = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
+    path = f"/v1/slips/{routed['slip_id']}"
+    overrider = as_user("ks-leader", roles=["matter:read", "routing:override"], claims={"preferred_username": username})
+    with overrider:
+        body = {"handler": "discipline_supervision_office", "reason": "联系单位调整"}
+        overridden = overrider.post(f"{path}/override", json=body)
+        assert overridden.status_code == 200, overridden.text
+        timeline = overrider.get(f"{path}/timeline").json()
+        assert [(e["action"], e["actor"]) for e in timeline][-1] == ("routed_by_override", username)

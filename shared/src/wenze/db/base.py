@@ -40,6 +40,9 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 UUIDStr = String(36)
+# Who acted: a Keycloak username, which Keycloak allows up to 255 characters.
+USERNAME_LENGTH = 255
+UsernameStr = String(USERNAME_LENGTH)
 
 
 class Base(DeclarativeBase):

@@ -2,12 +2,15 @@
 
 An endpoint takes ``idempotency: Idempotency`` and hands it to its service, which runs the
 request through ``wenze.db.idempotency.run_once`` (or stores the response itself in the same
-transaction, as intake's single-statement registration does). A replayed answer carries
-``Idempotency-Replayed: true``.
+transaction, as intake's single-statement registration does). An endpoint whose body is
+streamed to disk takes ``UploadIdempotency`` instead, so the body is not read into memory: the
+service identifies the request once it has the digest of what it stored. A replayed answer
+carries ``Idempotency-Replayed: true``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
@@ -56,3 +59,21 @@ async def _from_body(
 
 
 Idempotency = Annotated[IdempotentRequest | None, Depends(_from_body)]
+
+
+# Called with the digest of an upload's content (and of anything else that tells two uploads apart).
+IdentifyUpload = Callable[[str], IdempotentRequest]
+
+
+async def _for_upload(
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(authenticate)],
+    key: IdempotencyKey = None,
+) -> IdentifyUpload | None:
+    if key is None:
+        return None
+    return lambda content_digest: idempotent_request(request, response, principal, key, content_digest)
+
+
+UploadIdempotency = Annotated[IdentifyUpload | None, Depends(_for_upload)]

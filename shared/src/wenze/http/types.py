@@ -42,6 +42,8 @@ class Text:
 
 
 Name = Annotated[str, Text(200)]
+# A user named in a request body, as long as Keycloak allows (wenze.db.base.USERNAME_LENGTH).
+Username = Annotated[str, Text(255)]
 ShortText = Annotated[str, Text(500)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,59}$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from wenze.auth import Principal, require
 from wenze.auth.capabilities import MATTER_BULK, MATTER_READ
+from wenze.http.idempotency import UploadIdempotency
 from wenze_intake.imports.schemas import ImportJobRead, ImportRowErrorPage
 from wenze_intake.imports.service import ImportService
 
@@ -23,7 +24,7 @@ Service = Annotated[ImportService, Depends(import_service)]
     "",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ImportJobRead,
-    summary="Start a bulk import (JSON Lines, CSV or XLSX as the raw request body)",
+    summary="Start a bulk import (JSON Lines, CSV or XLSX as the raw request body); honours Idempotency-Key",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -42,9 +43,11 @@ async def start_import(
     response: Response,
     service: Service,
     principal: Annotated[Principal, Depends(require(MATTER_BULK))],
+    idempotency: UploadIdempotency,
     filename: Annotated[str | None, Header(alias="X-Filename", max_length=255)] = None,
 ) -> ImportJobRead:
-    job = await service.create(principal, request.stream(), request.headers.get("content-type"), filename)
+    content_type = request.headers.get("content-type")
+    job = await service.create(principal, request.stream(), content_type, filename, idempotency)
     response.headers["Location"] = f"/v1/matter-imports/{job.id}"
     return job
 

@@ -1,12 +1,37 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.base import Base, UsernameStr, UUIDStr, utcnow
+from wenze.db.states import StateMachine
 from wenze.ids import new_id
+
+
+class ImportJobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+IMPORT_JOBS = StateMachine[ImportJobState](
+    "import job",
+    ImportJobState,
+    {
+        "claim": (ImportJobState.QUEUED, ImportJobState.RUNNING),
+        # A running job whose runner stopped reporting; the move keeps the state, so it also
+        # requires the heartbeat the new runner read (``unchanged``), which a live runner renews.
+        "take_over": (ImportJobState.RUNNING, ImportJobState.RUNNING),
+        # The runner stops (SIGTERM) or cannot start the job's process: the next one resumes it.
+        "requeue": (ImportJobState.RUNNING, ImportJobState.QUEUED),
+        "complete": (ImportJobState.RUNNING, ImportJobState.COMPLETED),
+        "fail": (ImportJobState.RUNNING, ImportJobState.FAILED),
+    },
+)
 
 
 class ImportJob(Base):
@@ -16,7 +41,7 @@ class ImportJob(Base):
 
     id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
     tenant: Mapped[str] = mapped_column(String(40), index=True)
-    state: Mapped[str] = mapped_column(String(20), default="queued")
+    state: Mapped[str] = mapped_column(String(20), default=ImportJobState.QUEUED)
     format: Mapped[str] = mapped_column(String(10))
     filename: Mapped[str | None] = mapped_column(String(255))
     file_path: Mapped[str] = mapped_column(Text)
@@ -25,7 +50,7 @@ class ImportJob(Base):
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
     registered: Mapped[int] = mapped_column(Integer, default=0)
     refused: Mapped[int] = mapped_column(Integer, default=0)
-    created_by: Mapped[str] = mapped_column(String(120))
+    created_by: Mapped[str] = mapped_column(UsernameStr)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.db.base import utcnow
-from wenze_intake.imports.models import ImportJob, ImportRowError
+from wenze_intake.imports.models import IMPORT_JOBS, ImportJob, ImportJobState, ImportRowError
 
 # A running job whose runner has not reported for this long is taken over by another runner.
 # The worker running a job reports every STALE_AFTER / 6, however long a batch takes.
@@ -23,39 +24,42 @@ class ImportRepository:
     async def get(self, tenant: str, job_id: str) -> ImportJob | None:
         return await self.session.scalar(select(ImportJob).where(ImportJob.tenant == tenant, ImportJob.id == job_id))
 
-    async def claim_next(self) -> ImportJob | None:
-        """Take a queued job, or a running one whose runner died; skips jobs others hold."""
-        now = utcnow()
+    async def next_claimable(self) -> ImportJob | None:
+        """The oldest queued job, or running one whose runner stopped reporting."""
+        stale_before = utcnow() - STALE_AFTER
         stmt = (
             select(ImportJob)
             .where(
                 or_(
-                    ImportJob.state == "queued",
-                    (ImportJob.state == "running") & (ImportJob.heartbeat_at < now - STALE_AFTER),
+                    ImportJob.state == ImportJobState.QUEUED,
+                    (ImportJob.state == ImportJobState.RUNNING) & (ImportJob.heartbeat_at < stale_before),
                 )
             )
             .order_by(ImportJob.created_at)
             .limit(1)
-            .with_for_update(skip_locked=True)
         )
-        job = await self.session.scalar(stmt)
-        if job is not None:
-            job.state = "running"
-            job.started_at = job.started_at or now
-            job.heartbeat_at = now
-        return job
+        return await self.session.scalar(stmt)
+
+    async def claim(self, job: ImportJob) -> None:
+        """Make ``job`` this runner's; refused if another runner claimed it since it was read."""
+        now = utcnow()
+        action = "take_over" if job.state == ImportJobState.RUNNING else "claim"
+        await IMPORT_JOBS.move(
+            self.session, job, action, unchanged=("heartbeat_at",), started_at=job.started_at or now, heartbeat_at=now
+        )
+
+    async def move(self, job: ImportJob, action: str, **values: Any) -> ImportJobState:
+        """Move ``job`` by ``action`` (see IMPORT_JOBS) if nothing moved it first."""
+        return await IMPORT_JOBS.move(self.session, job, action, **values)
 
     async def find(self, job_id: str) -> ImportJob | None:
         return await self.session.get(ImportJob, job_id)
 
     async def heartbeat(self, job_id: str) -> None:
         await self.session.execute(
-            update(ImportJob).where(ImportJob.id == job_id, ImportJob.state == "running").values(heartbeat_at=utcnow())
-        )
-
-    async def requeue(self, job_id: str) -> None:
-        await self.session.execute(
-            update(ImportJob).where(ImportJob.id == job_id, ImportJob.state == "running").values(state="queued")
+            update(ImportJob)
+            .where(ImportJob.id == job_id, ImportJob.state == ImportJobState.RUNNING)
+            .values(heartbeat_at=utcnow())
         )
 
     async def lock(self, job_id: str) -> ImportJob:
@@ -79,11 +83,3 @@ class ImportRepository:
             .limit(limit)
         )
         return list((await self.session.scalars(stmt)).all())
-
-    async def mark_failed(self, job_id: str, reason: str) -> None:
-        """Fail a running job; one that has completed or failed meanwhile keeps its outcome."""
-        await self.session.execute(
-            update(ImportJob)
-            .where(ImportJob.id == job_id, ImportJob.state == "running")
-            .values(state="failed", failure=reason, finished_at=utcnow())
-        )

@@ -11,21 +11,26 @@ batch; the next runner resumes from there, so no row is registered twice or lost
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import structlog
 from pydantic import ValidationError
 
 from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
+from wenze.db.idempotency import fingerprint, run_once
+from wenze.db.states import TransitionRefused
+from wenze.http.idempotency import IdentifyUpload
 from wenze.ids import new_id
 from wenze.problems import PayloadTooLarge
 from wenze_intake.errors import ImportBeyondLimits, ImportFileNotReadable, ImportJobNotFound, UnsupportedImportFormat
-from wenze_intake.imports.models import ImportJob
+from wenze_intake.imports.models import ImportJob, ImportJobState
 from wenze_intake.imports.parsers import (
     EXTENSIONS,
     ImportFileTooLarge,
@@ -39,7 +44,7 @@ from wenze_intake.imports.parsers import (
 from wenze_intake.imports.schemas import ImportJobRead, ImportRowErrorPage, ImportRowErrorRead
 from wenze_intake.matters.schemas import MatterCreate
 from wenze_intake.matters.service import CheckedBatch, MatterService, WriteOrder
-from wenze_intake.repositories import IntakeUnitOfWorkFactory
+from wenze_intake.repositories import IntakeUnitOfWork, IntakeUnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
@@ -69,8 +74,15 @@ class ImportService:
         self.batch_size = batch_size
 
     async def create(
-        self, principal: Principal, chunks: AsyncIterator[bytes], content_type: str | None, filename: str | None
+        self,
+        principal: Principal,
+        chunks: AsyncIterator[bytes],
+        content_type: str | None,
+        filename: str | None,
+        identify: IdentifyUpload | None = None,
     ) -> ImportJobRead:
+        """Store the upload and queue its job; with ``identify`` (an ``Idempotency-Key``), a
+        repeat of the same upload answers the job of the first and stores nothing."""
         fmt = sniff_format(content_type, filename)
         if fmt is None:
             raise UnsupportedImportFormat(
@@ -81,6 +93,7 @@ class ImportService:
         job_id = new_id()
         path = self.upload_dir / f"{job_id}{EXTENSIONS[fmt]}"
         size = lines = 0
+        content = hashlib.sha256()
         # Text formats: one line per row at least, counted as the bytes go by (memchr speed),
         # so a file beyond the row limit is refused now rather than after a partial import.
         most_lines = self.limits.max_rows + 1 if fmt != "xlsx" else None
@@ -98,30 +111,37 @@ class ImportService:
                                 "split it into several files",
                                 extra={"errors": [{"field": "body", "reason": "too many rows"}]},
                             )
+                    content.update(chunk)
                     handle.write(chunk)
             if fmt == "xlsx":
                 await asyncio.to_thread(self._check_workbook, path)
+
+            async def queue(uow: IntakeUnitOfWork) -> dict[str, Any]:
+                job = ImportJob(
+                    id=job_id,
+                    tenant=principal.tenant,
+                    state=ImportJobState.QUEUED,
+                    format=fmt,
+                    filename=filename,
+                    file_path=str(path),
+                    file_bytes=size,
+                    created_by=principal.username,
+                    processed_rows=0,
+                    registered=0,
+                    refused=0,
+                    created_at=utcnow(),
+                )
+                uow.repos.imports.add(job)
+                return ImportJobRead.model_validate(job).model_dump(mode="json")
+
+            # The format and name decide how the bytes are read, so they belong to the request too.
+            request = identify(fingerprint(fmt, filename or "", content.hexdigest())) if identify else None
+            read = ImportJobRead.model_validate(await run_once(self.uow, request, queue, status_code=202))
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-        async with self.uow() as uow:
-            job = ImportJob(
-                id=job_id,
-                tenant=principal.tenant,
-                state="queued",
-                format=fmt,
-                filename=filename,
-                file_path=str(path),
-                file_bytes=size,
-                created_by=principal.username,
-                processed_rows=0,
-                registered=0,
-                refused=0,
-                created_at=utcnow(),
-            )
-            uow.repos.imports.add(job)
-            read = ImportJobRead.model_validate(job)
-            await uow.commit()
+        if read.id != job_id:
+            path.unlink()  # a repeat: the first request's job reads its own copy
         return read
 
     def _check_workbook(self, path: Path) -> None:
@@ -160,12 +180,18 @@ class ImportService:
     # the job's process calls ``process``.
 
     async def claim_next(self) -> str | None:
-        """Take a queued job, or a running one whose runner died; ``None`` if there is none."""
+        """Take a queued job, or a running one whose runner died; ``None`` if there is none.
+
+        Of runners that find the same job, one claims it; the others look again at their next poll."""
         async with self.uow() as uow:
-            job = await uow.repos.imports.claim_next()
+            job = await uow.repos.imports.next_claimable()
             if job is None:
                 return None
             job_id = job.id
+            try:
+                await uow.repos.imports.claim(job)
+            except TransitionRefused:
+                return None
             await uow.commit()
         return job_id
 
@@ -176,13 +202,20 @@ class ImportService:
 
     async def requeue(self, job_id: str) -> None:
         """Hand a running job back to the queue; the next runner resumes at its progress."""
-        async with self.uow() as uow:
-            await uow.repos.imports.requeue(job_id)
-            await uow.commit()
+        await self._end_run(job_id, "requeue")
 
     async def fail(self, job_id: str, reason: str) -> None:
+        await self._end_run(job_id, "fail", failure=reason, finished_at=utcnow())
+
+    async def _end_run(self, job_id: str, action: str, **values: Any) -> None:
         async with self.uow() as uow:
-            await uow.repos.imports.mark_failed(job_id, reason)
+            job = await uow.repos.imports.find(job_id)
+            if job is None:
+                return
+            try:
+                await uow.repos.imports.move(job, action, **values)
+            except TransitionRefused:
+                return  # the job completed or failed meanwhile: that outcome stands
             await uow.commit()
 
     async def process(self, job_id: str) -> None:
@@ -191,7 +224,7 @@ class ImportService:
         ``MemoryError`` is left to the caller, which knows the limit that caused it."""
         async with self.uow() as uow:
             job = await uow.repos.imports.find(job_id)
-            if job is None or job.state != "running":
+            if job is None or job.state != ImportJobState.RUNNING:
                 return
             tenant, created_by = job.tenant, job.created_by
             path, fmt, offset = Path(job.file_path), job.format, job.processed_rows
@@ -238,7 +271,7 @@ class ImportService:
                 await writes.popleft().task
             async with self.uow() as uow:
                 job = await uow.repos.imports.lock(job_id)
-                job.state, job.total_rows, job.finished_at = "completed", job.processed_rows, utcnow()
+                await uow.repos.imports.move(job, "complete", total_rows=job.processed_rows, finished_at=utcnow())
                 await uow.commit()
                 log.info("import job completed", job_id=job_id, registered=job.registered, refused=job.refused)
         finally:

@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.base import Base, UsernameStr, UUIDStr, utcnow
 from wenze.db.states import StateMachine
 from wenze.ids import new_id
 from wenze_intake.errors import NotAwaitingAcceptance
@@ -52,7 +52,7 @@ class Matter(Base):
     key_supervised: Mapped[bool] = mapped_column(Boolean, default=False)
     relevant_date: Mapped[dt.date] = mapped_column(Date)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    submitted_by: Mapped[str] = mapped_column(String(120))
+    submitted_by: Mapped[str] = mapped_column(UsernameStr)
     duplicate_of: Mapped[str | None] = mapped_column(UUIDStr)
     duplicate_override_reason: Mapped[str | None] = mapped_column(Text)
     acceptance: Mapped[dict | None] = mapped_column()
@@ -113,7 +113,7 @@ class TimelineEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     matter_id: Mapped[str] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    actor: Mapped[str] = mapped_column(String(120))
+    actor: Mapped[str] = mapped_column(UsernameStr)
     action: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(20))
     detail: Mapped[dict] = mapped_column(default=dict)

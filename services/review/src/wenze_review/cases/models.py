@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.base import Base, UsernameStr, UUIDStr, utcnow
 from wenze.db.states import StateMachine
 from wenze.ids import new_id
 from wenze_review.errors import WrongState
@@ -111,7 +111,7 @@ class Investigation(Base):
     findings: Mapped[str | None] = mapped_column(Text)
     evidence: Mapped[list] = mapped_column(default=list)
     identified_targets: Mapped[list] = mapped_column(default=list)
-    completed_by: Mapped[str | None] = mapped_column(String(120))
+    completed_by: Mapped[str | None] = mapped_column(UsernameStr)
     completed_at: Mapped[dt.datetime | None] = mapped_column()
 
 
@@ -128,7 +128,7 @@ class Recommendation(Base):
     explanation: Mapped[list] = mapped_column()
     factors: Mapped[dict | None] = mapped_column()
     citations: Mapped[list] = mapped_column(default=list)
-    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_by: Mapped[str] = mapped_column(UsernameStr)
     office: Mapped[str] = mapped_column(String(80))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -145,7 +145,7 @@ class Hearing(Base):
     target_index: Mapped[int] = mapped_column(Integer)
     held_on: Mapped[dt.date] = mapped_column(Date)
     arguments: Mapped[list] = mapped_column(default=list)
-    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_by: Mapped[str] = mapped_column(UsernameStr)
     office: Mapped[str] = mapped_column(String(80))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -164,7 +164,7 @@ class Decision(Base):
     facts_clear: Mapped[bool] = mapped_column(Boolean)
     measures: Mapped[list] = mapped_column()
     citations: Mapped[list] = mapped_column(default=list)
-    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_by: Mapped[str] = mapped_column(UsernameStr)
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("tenant", "number", name="uq_decisions_tenant_number"),)

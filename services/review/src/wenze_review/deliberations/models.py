@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.base import Base, UsernameStr, UUIDStr, utcnow
 from wenze.db.states import StateMachine
 from wenze.ids import new_id
 from wenze_review.errors import WrongState
@@ -83,6 +83,17 @@ class Deliberation(Base):
 
     __table_args__ = (
         UniqueConstraint("tenant", "kind", "slip_id", "case_id", name="uq_deliberations_subject"),
+        # A consultation has no case, and NULLs are distinct in a UNIQUE constraint: the one above
+        # holds for joint reviews only. One consultation per slip holds through this index.
+        Index(
+            "uq_deliberations_subject_without_case",
+            "tenant",
+            "kind",
+            "slip_id",
+            unique=True,
+            postgresql_where=text("case_id IS NULL"),
+            sqlite_where=text("case_id IS NULL"),
+        ),
         Index("ix_deliberations_tenant_matter", "tenant", "matter_id"),
     )
 
@@ -93,7 +104,7 @@ class Signature(Base):
     id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
     deliberation_id: Mapped[str] = mapped_column(ForeignKey("deliberations.id", ondelete="CASCADE"), index=True)
     office: Mapped[str] = mapped_column(String(80))
-    username: Mapped[str] = mapped_column(String(120))
+    username: Mapped[str] = mapped_column(UsernameStr)
     opinion: Mapped[str] = mapped_column(String(10))
     handler: Mapped[str | None] = mapped_column(String(80))
     text: Mapped[str | None] = mapped_column(Text)
@@ -117,7 +128,7 @@ class EscalationRecord(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     handler: Mapped[str | None] = mapped_column(String(80))
     text: Mapped[str] = mapped_column(Text)
-    username: Mapped[str] = mapped_column(String(120))
+    username: Mapped[str] = mapped_column(UsernameStr)
     office: Mapped[str] = mapped_column(String(80))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -134,7 +145,7 @@ class Approval(Base):
     subject_kind: Mapped[str] = mapped_column(String(30))
     subject_id: Mapped[str] = mapped_column(UUIDStr)
     office: Mapped[str] = mapped_column(String(80))
-    username: Mapped[str] = mapped_column(String(120))
+    username: Mapped[str] = mapped_column(UsernameStr)
     comment: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -33,6 +33,15 @@ class DeliberationRepository:
             stmt = stmt.with_for_update()
         return await self.session.scalar(stmt)
 
+    async def has_consultation(self, tenant: str, slip_id: str) -> bool:
+        stmt = select(Deliberation.id).where(
+            Deliberation.tenant == tenant,
+            Deliberation.kind == "consultation",
+            Deliberation.slip_id == slip_id,
+            Deliberation.case_id.is_(None),
+        )
+        return (await self.session.scalar(stmt)) is not None
+
     async def move(
         self, deliberation: Deliberation, action: str, *, detail: str | None = None, **values: Any
     ) -> DeliberationState:

@@ -81,9 +81,16 @@ class DeliberationService:
     # -- opening --------------------------------------------------------------------------
 
     async def consultation_requested(self, event: ConsultationRequested) -> None:
-        """Open the consultation a routing slip asks for (idempotent per event id)."""
+        """Open the consultation a routing slip asks for, once per slip (and per event id).
+
+        Two requests for one slip handled at once: the second breaks the one-consultation-per-slip
+        index and is redelivered, then finds the consultation open."""
         async with self.uow() as uow:
             if await uow.repos.inbox.seen(str(event.event_id), CONSUMER_REQUESTED):
+                return
+            if await uow.repos.deliberations.has_consultation(event.tenant, str(event.slip_id)):
+                uow.repos.inbox.record(str(event.event_id), CONSUMER_REQUESTED, event.subject)
+                await uow.commit()
                 return
             consultation = Deliberation(
                 id=new_id(),

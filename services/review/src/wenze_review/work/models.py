@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.base import Base, UsernameStr, UUIDStr, utcnow
 from wenze.db.states import StateMachine
 from wenze.ids import new_id
 from wenze_review.errors import WrongState
@@ -52,10 +52,10 @@ class Task(Base):
     citations: Mapped[list] = mapped_column(default=list)
     due: Mapped[dt.date | None] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(10), default=TaskState.OPEN)
-    assignee: Mapped[str | None] = mapped_column(String(120))
+    assignee: Mapped[str | None] = mapped_column(UsernameStr)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column()
-    closed_by: Mapped[str | None] = mapped_column(String(120))
+    closed_by: Mapped[str | None] = mapped_column(UsernameStr)
     history: Mapped[list] = mapped_column(default=list)
 
     __table_args__ = (
@@ -75,7 +75,7 @@ class TimelineEntry(Base):
     case_id: Mapped[str | None] = mapped_column(UUIDStr)
     subject_id: Mapped[str | None] = mapped_column(UUIDStr)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    actor: Mapped[str] = mapped_column(String(120))
+    actor: Mapped[str] = mapped_column(UsernameStr)
     office: Mapped[str | None] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(60))
     citations: Mapped[list] = mapped_column(default=list)
@@ -87,8 +87,7 @@ class TimelineEntry(Base):
     )
 
 
-# As long as the task's assignee and office: a longer name or office code cannot hold a task.
-MEMBER_USERNAME_LENGTH = 120
+# As long as the task's office: a longer office code cannot hold a task.
 MEMBER_OFFICE_LENGTH = 80
 
 
@@ -100,7 +99,7 @@ class OfficeMember(Base):
     __tablename__ = "office_members"
 
     tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
-    username: Mapped[str] = mapped_column(String(MEMBER_USERNAME_LENGTH), primary_key=True)
+    username: Mapped[str] = mapped_column(UsernameStr, primary_key=True)
     office: Mapped[str] = mapped_column(String(MEMBER_OFFICE_LENGTH))
     capabilities: Mapped[list] = mapped_column(default=list)
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -4,13 +4,13 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from wenze.http.types import Name
+from wenze.http.types import Username
 
 
 class ReassignCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: Name = Field(description="a user of the task's office")
+    username: Username = Field(description="a user of the task's office")
 
 
 class TaskRead(BaseModel):

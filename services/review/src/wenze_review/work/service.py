@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from wenze.auth.capabilities import CAPABILITIES, MATTER_READ
 from wenze.auth.principal import Principal
-from wenze.db.base import utcnow
+from wenze.db.base import USERNAME_LENGTH, utcnow
 from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.problems import invalid
 from wenze_review.access import authorise
@@ -15,7 +15,6 @@ from wenze_review.errors import CaseNotFound, MatterNotFound, TaskHeld, TaskNotF
 from wenze_review.repositories import ReviewUnitOfWork, ReviewUnitOfWorkFactory
 from wenze_review.work.models import (
     MEMBER_OFFICE_LENGTH,
-    MEMBER_USERNAME_LENGTH,
     OfficeMember,
     Task,
     TaskState,
@@ -47,7 +46,7 @@ class WorkService:
     async def note_member(self, principal: Principal) -> None:
         """Record the office and capabilities a verified caller acts with: whom a task may be handed to."""
         office = principal.office
-        if office is None or len(office) > MEMBER_OFFICE_LENGTH or len(principal.username) > MEMBER_USERNAME_LENGTH:
+        if office is None or len(office) > MEMBER_OFFICE_LENGTH or len(principal.username) > USERNAME_LENGTH:
             return
         key = (principal.tenant, principal.username)
         capabilities = tuple(sorted(principal.roles & CAPABILITIES))

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import Base, utcnow
+from wenze.db.base import Base, UsernameStr, utcnow
 
 
 class NationalYear(Base):
@@ -19,7 +19,7 @@ class NationalYear(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     definition: Mapped[dict] = mapped_column()
-    loaded_by: Mapped[str] = mapped_column(String(255))
+    loaded_by: Mapped[str] = mapped_column(UsernameStr)
     loaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -31,5 +31,5 @@ class TenantLocalDays(Base):
     tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     days: Mapped[dict] = mapped_column()
-    declared_by: Mapped[str] = mapped_column(String(255))
+    declared_by: Mapped[str] = mapped_column(UsernameStr)
     declared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

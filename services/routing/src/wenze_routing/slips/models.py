@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.base import Base, UsernameStr, UUIDStr, utcnow
 from wenze.db.states import StateMachine
 from wenze.ids import new_id
 from wenze_routing.slips.errors import SlipStateConflict
@@ -85,7 +85,7 @@ class SlipEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     slip_id: Mapped[str] = mapped_column(ForeignKey("slips.id", ondelete="CASCADE"), index=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    actor: Mapped[str] = mapped_column(String(120))
+    actor: Mapped[str] = mapped_column(UsernameStr)
     office: Mapped[str | None] = mapped_column(String(60))
     action: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(30))
