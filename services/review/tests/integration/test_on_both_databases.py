@@ -5,6 +5,7 @@ task, a step closing its tasks, and one consultation per slip however often it i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from wenze.auth.capabilities import CONSULTATION_SIGN, MATTER_READ
 from wenze.auth.principal import Principal
 from wenze.db import UnitOfWorkFactory, create_engine
 from wenze.db.migrations import upgrade
+from wenze.problems import Problem
 from wenze_review.app import MIGRATIONS
 from wenze_review.deliberations.models import Deliberation
 from wenze_review.deliberations.repository import DeliberationRepository
@@ -144,3 +146,89 @@ async def test_of_two_requests_for_one_slips_consultation_handled_at_once_one_op
     # The consumer has the refused one redelivered; it then finds the consultation open.
     await services.deliberations.consultation_requested(again if outcomes[1] is refused[0] else event)
     assert len(await consultations_of_slip(services, event.slip_id)) == 1
+
+
+def office_user(office: str) -> Principal:
+    return Principal(
+        tenant="kunshan",
+        subject=f"{office}-signer",
+        username=f"{office}-signer",
+        roles=frozenset({CONSULTATION_SIGN, MATTER_READ}),
+        office=office,
+    )
+
+
+@pytest.fixture
+def signers_meet_before_writing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both participant offices have read the consultation with neither signature before either
+    writes its own: each, counting only what it read, would find the round still incomplete."""
+    both_have_read = asyncio.Barrier(2)
+    add_signature = DeliberationRepository.add_signature
+
+    async def after_both_have_read(self: DeliberationRepository, deliberation: Any, signature: Any) -> None:
+        # On PostgreSQL the first signer's row lock keeps the second from reading at all until
+        # the first commits: the race cannot happen there, and the first signer goes on alone.
+        with contextlib.suppress(TimeoutError, asyncio.BrokenBarrierError):
+            await asyncio.wait_for(both_have_read.wait(), timeout=2.0)
+        await add_signature(self, deliberation, signature)
+
+    monkeypatch.setattr(DeliberationRepository, "add_signature", after_both_have_read)
+
+
+@pytest.mark.usefixtures("signers_meet_before_writing")
+async def test_the_last_two_signatures_at_once_complete_the_round(services: Services) -> None:
+    event = consultation_event()
+    await services.deliberations.consultation_requested(event)
+    signers = [office_user(office) for office in event.participants]
+    for signer in signers:
+        await services.work.note_member(signer)
+    (task, *_) = await services.work.tasks(signers[0], "open", 10)
+
+    await asyncio.gather(
+        *(
+            services.deliberations.sign(s, "consultation", task.subject_id, SignatureCreate(opinion="agree"), None)
+            for s in signers
+        )
+    )
+
+    consultation = await services.deliberations.get(signers[0], "consultation", task.subject_id)
+    assert len(consultation.signatures) == 2
+    # Unanimous, so it waits for the leaders' approval (exactly one approval task), not for
+    # a third signature that can never come.
+    assert consultation.state == "approving", consultation
+    leader = Principal(
+        tenant="kunshan",
+        subject="leader",
+        username="leader",
+        roles=frozenset({MATTER_READ}),
+        office="commission_leaders",
+    )
+    approvals = [t for t in await services.work.tasks(leader, "open", 10) if t.office == "commission_leaders"]
+    assert len(approvals) == 1, approvals
+
+
+@pytest.mark.usefixtures("signers_meet_before_writing")
+async def test_two_signers_of_one_office_at_once_sign_it_once(services: Services) -> None:
+    event = consultation_event()
+    await services.deliberations.consultation_requested(event)
+    office = event.participants[0]
+    signers = [
+        Principal(tenant="kunshan", subject=name, username=name, roles=frozenset({CONSULTATION_SIGN}), office=office)
+        for name in ("conduct-a", "conduct-b")
+    ]
+    for signer in signers:
+        await services.work.note_member(signer)
+    (task, *_) = await services.work.tasks(signers[0], "open", 10)
+
+    outcomes = await asyncio.gather(
+        *(
+            services.deliberations.sign(s, "consultation", task.subject_id, SignatureCreate(opinion="agree"), None)
+            for s in signers
+        ),
+        return_exceptions=True,
+    )
+
+    refused = [o for o in outcomes if isinstance(o, Problem)]
+    assert len(refused) == 1 and refused[0].status_code == 409, outcomes
+    consultation = await services.deliberations.get(signers[0], "consultation", task.subject_id)
+    assert [s.office for s in consultation.signatures] == [office]

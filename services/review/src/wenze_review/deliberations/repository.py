@@ -50,6 +50,10 @@ class DeliberationRepository:
     async def add_signature(self, deliberation: Deliberation, signature: Signature) -> None:
         deliberation.signatures.append(signature)
         await self.session.flush()
+        # Read the round back within the transaction that now holds the write: a signature
+        # committed since the deliberation was read (SQLite has no row lock to keep it out) then
+        # counts, so the last of two signers arriving together finds the round complete.
+        await self.session.refresh(deliberation, ["signatures"])
 
     async def add_level(self, deliberation: Deliberation, level: EscalationRecord) -> None:
         deliberation.levels.append(level)
