@@ -7,13 +7,15 @@ import asyncio
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import nats
 import pytest
 
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze_devtools.bench.routing_latency import acceptances
-from wenze_devtools.testing.infra import ServiceProcess
+from wenze_devtools.testing.infra import NatsServer, ServiceProcess, fresh_database, start_nats
 
 pytestmark = pytest.mark.integration
 
@@ -27,6 +29,21 @@ def wait_logged(process: ServiceProcess, text: str, timeout: float = 60.0) -> No
         assert process.process is not None and process.process.poll() is None, process.log_tail()
         assert time.monotonic() < deadline, f"{text!r} not logged:\n{process.log_tail()}"
         time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def own_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """The backlog goes to a NATS server of its own: on the session's, the other tests' routing
+    workers would inherit it."""
+    server = start_nats(Path(tmp_path_factory.mktemp("shutdown-nats")))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def own_database() -> Iterator[str]:
+    with fresh_database() as url:
+        yield url
 
 
 async def publish_acceptances(nats_url: str, count: int) -> None:
@@ -53,10 +70,12 @@ async def publish_acceptances(nats_url: str, count: int) -> None:
         ("api", 0),
     ],
 )
-def test_a_process_stops_promptly_on_sigterm(service_factory, nats_server, role: str, backlog: int) -> None:
+def test_a_process_stops_promptly_on_sigterm(
+    service_factory, own_nats: NatsServer, own_database: str, role: str, backlog: int
+) -> None:
     if backlog:
-        asyncio.run(publish_acceptances(nats_server.url, backlog))
-    process = service_factory("routing", role, wait=False)
+        asyncio.run(publish_acceptances(own_nats.url, backlog))
+    process = service_factory("routing", role, wait=False, nats_url=own_nats.url, database=own_database)
     wait_logged(process, "consumer started" if role == "worker" else "Application startup complete")
     assert process.process is not None
     if not backlog:

@@ -186,7 +186,7 @@ class Stack:
 
     @property
     def api(self) -> ServiceProcess:
-        """Intake's API: every run submits its matters there."""
+        """Intake's API, where the bench and the intake-relay chaos run submit their matters."""
         return self.apis["intake"]
 
     @property
