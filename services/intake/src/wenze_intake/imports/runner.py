@@ -38,7 +38,7 @@ class ImportJobRunner:
     async def run(self, stop: asyncio.Event) -> None:
         _FORKSERVER.set_forkserver_preload(["wenze_intake.imports.job_preload"])
         # Loading the service takes seconds; the relay on this loop must not wait for it.
-        await asyncio.to_thread(multiprocessing.forkserver.ensure_running)
+        await asyncio.to_thread(_wait_until_preloaded)
         log.info("import job runner started")
         while not stop.is_set():
             try:
@@ -110,6 +110,20 @@ class ImportJobRunner:
             f"{self.settings.import_memory_bytes // 2**20:,} MiB an import may use); "
             "the rows counted as processed are kept"
         )
+
+
+def _wait_until_preloaded() -> None:
+    """Start the server process that jobs are forked from and wait until it has loaded the
+    service and the rule packs: it forks nothing before, so a process that does nothing returns
+    only then. Without this the first job queued after a start waited out that loading."""
+    multiprocessing.forkserver.ensure_running()
+    ready = _FORKSERVER.Process(target=_nothing, name="import-preload-check")
+    ready.start()
+    ready.join()
+
+
+def _nothing() -> None:
+    pass
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
