@@ -39,6 +39,8 @@ RECEIVED_SUBJECT = "intake.*.matter.received.v1"
 # Bounds on every wait, so a broken build ends the run instead of hanging it.
 IMPORT_TIMEOUT_S = 900.0
 DRAIN_TIMEOUT_S = 300.0
+# How long a restarted worker may take to start a queued job before the kill comes anyway.
+JOB_START_S = 15.0
 
 
 @dataclass
@@ -57,6 +59,10 @@ async def _scalar(pg: asyncpg.Pool, sql: str) -> int:
 
 async def _backlog(pg: asyncpg.Pool) -> int:
     return await _scalar(pg, "SELECT count(*) FROM intake.outbox WHERE published_at IS NULL")
+
+
+def _job_running(entries: list[dict[str, Any]]) -> bool:
+    return any(e.get("event") == "import job running" for e in entries)
 
 
 async def _published(pg: asyncpg.Pool) -> int:
@@ -105,7 +111,17 @@ async def _run(stack: Stack, *, matters: int, kills: int, seed: int) -> dict[str
             # Start-up (imports, migrations check, NATS connect) takes seconds on a busy machine;
             # a kill then never meets the relay, so the random moment counts from its start.
             await wait_logged(worker, log_offset, relay_started, "its outbox relay start")
-            after_start = rng.uniform(0.0, 1.5)
+            # The worker also runs the import jobs, in processes forked from a server that
+            # loads the service first (ADR 0010): counted from the relay's start alone, the
+            # kills came before any job had written a row, and met an idle relay. So the moment
+            # counts from a job running in this incarnation, when there is one to run.
+            # A job of 1,000 rows is written and relayed within about a second, so the moment
+            # falls early in it.
+            try:
+                await wait_logged(worker, log_offset, _job_running, "an import job running", timeout=JOB_START_S)
+                after_start = rng.uniform(0.0, 0.6)
+            except TimeoutError:
+                after_start = rng.uniform(0.0, 1.5)
             await asyncio.sleep(after_start)
             alive = time.monotonic() - spawned
             backlog = await _backlog(pg)
