@@ -9,8 +9,10 @@ what an earlier one left.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +28,9 @@ import httpx
 from sqlalchemy.engine import make_url
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# prctl(2) option: the signal a process receives when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
 
 
 def free_port() -> int:
@@ -66,9 +71,21 @@ def start_nats(store_dir: Path, *, port: int | None = None) -> NatsServer:
         [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)],
         stdout=subprocess.DEVNULL,
         stderr=(store_dir / "nats.log").open("wb"),
+        preexec_fn=end_with_parent,
     )
     _wait_for_port(port, process, "nats-server")
     return NatsServer(url=f"nats://127.0.0.1:{port}", process=process, store_dir=store_dir, port=port)
+
+
+def end_with_parent() -> None:
+    """Run in a child between fork and exec: the child gets SIGTERM when the process that
+    started it ends, however it ends. A test run or bench that is killed would otherwise leave
+    its servers running, holding ports and PostgreSQL connections that the next run needs.
+    Call :func:`subprocess.Popen` from the main thread: Linux sends the signal when the thread
+    that forked exits."""
+    # Looked up before the fork (below): loading a library in the child could deadlock.
+    if _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, name: str, timeout: float = 15.0) -> None:
@@ -127,7 +144,11 @@ class ServiceProcess:
             self.port = self.port or free_port()
             args += ["--port", str(self.port)]
         self.process = subprocess.Popen(
-            args, env={**os.environ, **self.env}, stdout=subprocess.DEVNULL, stderr=self.log_path.open("ab")
+            args,
+            env={**os.environ, **self.env},
+            stdout=subprocess.DEVNULL,
+            stderr=self.log_path.open("ab"),
+            preexec_fn=end_with_parent,
         )
         if wait and self.role == "api":
             self.wait_ready()
