@@ -11,26 +11,19 @@ from typing import Any
 
 import yaml
 
-from wenze.auth.capabilities import (
-    CAPABILITIES,
-    MATTER_BULK,
-    MATTER_READ,
-    MATTER_SUBMIT,
-)
+from wenze.auth.capabilities import CAPABILITIES
 from wenze.config import DEFAULT_PLATFORM_REALM
+from wenze.keycloak.realms import API_CLIENT, INTEGRATOR_CLIENT, WEB_CLIENT
+from wenze.keycloak.realms import INTEGRATOR_CAPABILITIES as INTEGRATOR_ROLES
 from wenze_devtools.testing.issuer.keys import SigningKey
 
 TENANT_REALMS = ("wenze-kunshan", "wenze-jintan", "wenze-zhenxiong", "wenze-hubei")
 # Platform operators' realm: national calendar years, never a tenant's data.
 PLATFORM_REALM = DEFAULT_PLATFORM_REALM
 DEFAULT_REALMS = (*TENANT_REALMS, PLATFORM_REALM)
-API_CLIENT = "wenze-api"
-WEB_CLIENT = "wenze-web"
-INTEGRATOR_CLIENT = "wenze-integrator"
 DEFAULT_API_SECRET = "wenze-dev-secret"
 DEFAULT_INTEGRATOR_SECRET = "wenze-integrator-secret"
 DEFAULT_PASSWORD = "wenze"
-INTEGRATOR_ROLES = (MATTER_SUBMIT, MATTER_BULK, MATTER_READ)
 
 # Stable user ids across restarts, like a Keycloak database that keeps its users.
 _ID_NAMESPACE = uuid.UUID("6f1c0c1e-8f5b-4a57-9a54-3c1f0e7d2a10")

@@ -1,0 +1,1 @@
+"""Keycloak realm definitions for the tenants and the platform operators."""
