@@ -71,7 +71,7 @@ APPEND_ONLY_DDL: dict[str, list[str]] = {
 for _dialect, _statements in APPEND_ONLY_DDL.items():
     for _statement in _statements:
         # DDL formats its text with %: the PL/pgSQL placeholder must survive that.
-        event.listen(AUDIT_LOG, "after_create", DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))
+        event.listen(AUDIT_LOG, "after_create", DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True)

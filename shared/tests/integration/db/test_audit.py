@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from wenze.cli.main import app
 from wenze.db import create_engine
-from wenze.db.audit import AuditEntry, AuditRecord, AuditRepository, verify_chains
+from wenze.db.audit import AUDIT_LOG, AuditRecord, AuditRepository, verify_chains
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +32,7 @@ async def _make_schema(engine: AsyncEngine, schema: str) -> None:
         async with engine.begin() as conn:
             await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     async with engine.begin() as conn:
-        await conn.run_sync(lambda c: AuditEntry.__table__.create(c))
+        await conn.run_sync(lambda c: AUDIT_LOG.create(c))
 
 
 @pytest.fixture
