@@ -71,7 +71,8 @@ APPEND_ONLY_DDL: dict[str, list[str]] = {
 for _dialect, _statements in APPEND_ONLY_DDL.items():
     for _statement in _statements:
         # DDL formats its text with %: the PL/pgSQL placeholder must survive that.
-        event.listen(AUDIT_LOG, "after_create", DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))  # type: ignore[no-untyped-call]
+        ddl = DDL(_statement.replace("%", "%%"))  # type: ignore[no-untyped-call]
+        event.listen(AUDIT_LOG, "after_create", ddl.execute_if(dialect=_dialect))
 
 
 @dataclass(frozen=True)
@@ -88,23 +89,28 @@ class AuditRecord:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+# Named, not derived from the table: a column added later must not change the hash of the
+# entries written before it.
+_HASHED_FIELDS = (
+    "tenant",
+    "seq",
+    "recorded_at",
+    "actor",
+    "office",
+    "action",
+    "object_kind",
+    "object_id",
+    "client_address",
+    "detail",
+    "previous_hash",
+)
+
+
 def entry_hash(entry: dict[str, Any]) -> str:
     """SHA-256 over the entry's fields and previous hash, serialised canonically (sorted keys,
     no whitespace, UTC timestamp in ISO 8601), so the same entry always hashes the same."""
-    recorded_at: dt.datetime = entry["recorded_at"]
-    canonical = {
-        "tenant": entry["tenant"],
-        "seq": entry["seq"],
-        "recorded_at": recorded_at.astimezone(dt.UTC).isoformat(),
-        "actor": entry["actor"],
-        "office": entry["office"],
-        "action": entry["action"],
-        "object_kind": entry["object_kind"],
-        "object_id": entry["object_id"],
-        "client_address": entry["client_address"],
-        "detail": entry["detail"],
-        "previous_hash": entry["previous_hash"],
-    }
+    canonical = {name: entry[name] for name in _HASHED_FIELDS}
+    canonical["recorded_at"] = entry["recorded_at"].astimezone(dt.UTC).isoformat()
     serialised = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(serialised.encode()).hexdigest()
 
