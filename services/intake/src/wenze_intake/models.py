@@ -1,5 +1,6 @@
 """Every table the intake service owns, for Alembic and for tests."""
 
+from wenze.db.audit import AuditEntry
 from wenze.db.idempotency import IdempotencyRecord
 from wenze.db.inbox import InboxRecord
 from wenze.db.numbering import NumberCounter
@@ -9,6 +10,7 @@ from wenze_intake.matters.models import Attachment, Matter, Target, TimelineEntr
 
 __all__ = [
     "Attachment",
+    "AuditEntry",
     "IdempotencyRecord",
     "ImportJob",
     "ImportRowError",

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from wenze.db import create_engine
+from wenze.db.audit import verify_chains
 from wenze.rules import get_pack
 from wenze_devtools.testing.infra import ServiceProcess
 
@@ -136,3 +137,32 @@ def test_acceptance_retried_with_its_idempotency_key_answers_as_the_first_time(
     assert other.json()["type"].endswith("/idempotency-key-reused")
     timeline = ks_intake.get(f"/v1/matters/{created['id']}/timeline").json()
     assert [e["action"] for e in timeline] == ["received", "acceptance_decided"]
+
+
+async def test_acceptance_and_reading_a_matter_are_in_the_audit_log(intake_on: IntakeOn, token, make_matter) -> None:
+    headers = {"Authorization": f"Bearer {token('wenze-kunshan', 'ks-intake')}"}
+    async with httpx.AsyncClient(base_url=intake_on.api.url, headers=headers, timeout=60) as http:
+        matter_id = (await http.post("/v1/matters", json=make_matter())).json()["id"]
+        accepted = await http.post(
+            f"/v1/matters/{matter_id}/acceptance", json=decision(0, get_pack("kunshan").today().isoformat())
+        )
+        assert accepted.status_code == 200, accepted.text
+        assert (await http.get(f"/v1/matters/{matter_id}")).status_code == 200
+
+    engine = create_engine(intake_on.database_url, schema="intake")
+    try:
+        async with engine.connect() as conn:
+            entries = (
+                await conn.execute(
+                    text("SELECT action, actor, client_address FROM audit_log WHERE object_id = :id ORDER BY seq"),
+                    {"id": matter_id},
+                )
+            ).all()
+            [chain] = await verify_chains(conn, "kunshan")
+    finally:
+        await engine.dispose()
+    assert [tuple(e) for e in entries] == [
+        ("matter.accept", "ks-intake", "127.0.0.1"),
+        ("matter.read", "ks-intake", "127.0.0.1"),
+    ]
+    assert chain.intact, chain

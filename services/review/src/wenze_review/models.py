@@ -1,5 +1,6 @@
 """Every table the review service owns, for Alembic and for tests."""
 
+from wenze.db.audit import AuditEntry
 from wenze.db.idempotency import IdempotencyRecord
 from wenze.db.inbox import InboxRecord
 from wenze.db.numbering import NumberCounter
@@ -10,6 +11,7 @@ from wenze_review.work.models import OfficeMember, Task, TimelineEntry
 
 __all__ = [
     "Approval",
+    "AuditEntry",
     "Case",
     "DecidedPerson",
     "Decision",

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from wenze.cli import auth, matters
+from wenze.cli.audit import audit_app
 from wenze.cli.keycloak import keycloak_app
 from wenze.cli.matters import JsonOption
 from wenze.cli.output import console, print_json, reporting_errors
@@ -16,6 +17,7 @@ from wenze.cli.rules import rules_app
 app = typer.Typer(help="Wenze (问责) platform command line.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(keycloak_app, name="keycloak")
+app.add_typer(audit_app, name="audit")
 
 app.command("submit")(matters.submit)
 app.command("import")(matters.import_matters)

@@ -1,7 +1,8 @@
 """The repositories every service's unit of work carries, whatever its domain.
 
 Each service's schema holds its own idempotency keys (``POST`` replays), outbox (events its
-relay publishes) and inbox (events its consumers applied); a service's repositories extend
+relay publishes), inbox (events its consumers applied) and audit log (who did or read
+what); a service's repositories extend
 :class:`CommonRepositories` so these are always there under the same names, and add their
 domain repositories as fields.
 """
@@ -13,6 +14,7 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wenze.db.audit import AuditRepository
 from wenze.db.idempotency import IdempotencyRepository
 from wenze.db.inbox import InboxRepository
 from wenze.db.outbox import OutboxRepository
@@ -23,6 +25,7 @@ class CommonRepositories:
     idempotency: IdempotencyRepository
     outbox: OutboxRepository
     inbox: InboxRepository
+    audit: AuditRepository
 
     @classmethod
     def for_session(cls, session: AsyncSession, **domain: Any) -> Self:
@@ -31,5 +34,6 @@ class CommonRepositories:
             idempotency=IdempotencyRepository(session),
             outbox=OutboxRepository(session),
             inbox=InboxRepository(session),
+            audit=AuditRepository(session),
             **domain,
         )

@@ -27,6 +27,11 @@ async def matter_service(request: Request) -> MatterService:
 Service = Annotated[MatterService, Depends(matter_service)]
 
 
+def client_address(request: Request) -> str | None:
+    """Where the request came from, for the audit log."""
+    return request.client.host if request.client else None
+
+
 @router.get("/sources", summary="Intake sources of the caller's tenant, with the article each rests on")
 async def list_sources(service: Service, principal: Annotated[Principal, Depends(require(MATTER_READ))]) -> list[dict]:
     return [s.model_dump(mode="json") for s in service.sources(principal)]
@@ -61,10 +66,11 @@ async def list_matters(
 @router.get("/matters/{matter_id}", response_model=MatterRead)
 async def get_matter(
     matter_id: str,
+    request: Request,
     service: Service,
     principal: Annotated[Principal, Depends(require(MATTER_READ))],
 ) -> MatterRead:
-    return await service.get(principal, matter_id)
+    return await service.get(principal, matter_id, client_address=client_address(request))
 
 
 @router.get(
@@ -86,8 +92,11 @@ async def matter_timeline(
 async def decide_acceptance(
     matter_id: str,
     data: AcceptanceCreate,
+    request: Request,
     service: Service,
     principal: Annotated[Principal, Depends(require(MATTER_ACCEPT))],
     idempotency: Idempotency,
 ) -> MatterRead:
-    return await service.decide_acceptance(principal, matter_id, data, idempotency)
+    return await service.decide_acceptance(
+        principal, matter_id, data, idempotency, client_address=client_address(request)
+    )

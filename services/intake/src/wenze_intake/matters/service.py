@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from wenze.auth.principal import Principal
+from wenze.db.audit import AuditRecord
 from wenze.db.base import utcnow
 from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events.intake import MatterAccepted, MatterRejected, TargetSnapshot
@@ -249,6 +250,8 @@ class MatterService:
         matter_id: str,
         data: AcceptanceCreate,
         idempotency: IdempotentRequest | None = None,
+        *,
+        client_address: str | None = None,
     ) -> MatterRead:
         if data.outcome != "accepted" and not data.reason:
             raise invalid("body.reason", f"a reason is required when the outcome is {data.outcome}")
@@ -283,6 +286,10 @@ class MatterService:
                 "acceptance_decided",
                 data.outcome,
                 {k: v for k, v in acceptance.items() if k != "decided_by"},
+            )
+            await uow.repos.audit.append(
+                principal.tenant,
+                [_audit(principal, client_address, f"matter.{_ACCEPTANCE_ACTIONS[data.outcome]}", matter.id)],
             )
             targets = [TargetSnapshot.model_validate(t, from_attributes=True) for t in matter.targets]
             if data.outcome == "accepted":
@@ -325,12 +332,18 @@ class MatterService:
 
     # -- reading ------------------------------------------------------------------------
 
-    async def get(self, principal: Principal, matter_id: str) -> MatterRead:
+    async def get(self, principal: Principal, matter_id: str, *, client_address: str | None = None) -> MatterRead:
         async with self.uow() as uow:
             matter = await uow.repos.matters.get(principal.tenant, matter_id)
             if matter is None:
                 raise MatterNotFound(f"no matter {matter_id} in this tenant")
-            return MatterRead.model_validate(matter)
+            read = MatterRead.model_validate(matter)
+            # A read of a matter's content is audited like a change: who looked at which matter.
+            await uow.repos.audit.append(
+                principal.tenant, [_audit(principal, client_address, "matter.read", matter.id)]
+            )
+            await uow.commit()
+            return read
 
     async def list_matters(
         self, principal: Principal, filters: MatterFilters, cursor: str | None, limit: int
@@ -353,6 +366,17 @@ class MatterService:
 
 # Target and matter fields whose codes come from the tenant's vocabulary, when the pack has one.
 _VOCABULARY_FIELDS = (("cadre_level", "cadre_levels"), ("sector", "sectors"), ("org_level", "organisation_levels"))
+
+
+def _audit(principal: Principal, client_address: str | None, action: str, matter_id: str) -> AuditRecord:
+    return AuditRecord(
+        actor=principal.username,
+        office=principal.office,
+        action=action,
+        object_kind="matter",
+        object_id=matter_id,
+        client_address=client_address,
+    )
 
 
 def _vocabulary_errors(pack: RulePack, item: MatterCreate) -> list[dict[str, str]]:

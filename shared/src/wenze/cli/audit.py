@@ -1,0 +1,50 @@
+"""``wenze audit``: check a service's audit log for entries changed or removed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from wenze.cli.output import console
+from wenze.db import create_engine
+from wenze.db.audit import ChainReport, verify_chains
+
+audit_app = typer.Typer(help="The audit log of a service's database.", no_args_is_help=True)
+
+
+@audit_app.command()
+def verify(
+    database_url: Annotated[str, typer.Option(help="the service's database, e.g. postgresql://…/wenze")],
+    schema: Annotated[str, typer.Option(help="the service's schema (intake, routing, review, …)")],
+    tenant: Annotated[str | None, typer.Option(help="only this tenant's chain")] = None,
+) -> None:
+    """Walk each tenant's hash chain; report the first broken link, exit 1 if there is one."""
+    reports = asyncio.run(_verify(database_url, schema, tenant))
+    table = Table("tenant", "entries checked", "result")
+    for report in reports:
+        if report.intact:
+            table.add_row(report.tenant, str(report.entries), f"[green]intact: {report.entries} entries[/]")
+        else:
+            table.add_row(
+                report.tenant,
+                str(report.entries),
+                f"[red]broken at sequence number {report.broken_at}[/]: {report.problem}",
+            )
+    if not reports:
+        console().print("intact: 0 entries")
+        return
+    console().print(table)
+    if not all(report.intact for report in reports):
+        raise typer.Exit(1)
+
+
+async def _verify(database_url: str, schema: str, tenant: str | None) -> list[ChainReport]:
+    engine = create_engine(database_url, schema=schema, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            return await verify_chains(connection, tenant)
+    finally:
+        await engine.dispose()
