@@ -12,7 +12,7 @@ import copy
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import inspect
 
 from wenze.auth.principal import Principal
+from wenze.db.audit import AuditRecord, AuditRepository
 from wenze.db.base import Base, utcnow
 from wenze.db.idempotency import IdempotencyRecord, IdempotencyRepository
 from wenze.db.inbox import InboxRecord, InboxRepository
@@ -410,11 +411,23 @@ class UnusedOutboxRepository(OutboxRepository):
         raise AssertionError("the relay's query; no service calls it")
 
 
+class UnusedAuditRepository(AuditRepository):
+    """Review's services record nothing in the audit log yet; the first that does needs a fake
+    that keeps the entries for its tests to read."""
+
+    def __init__(self) -> None:
+        pass
+
+    async def append(self, tenant: str, records: Sequence[AuditRecord]) -> None:
+        raise AssertionError("review records no audit entries yet")
+
+
 def fake_repositories(rows: WorkingCopy) -> ReviewRepositories:
     return ReviewRepositories(
         idempotency=FakeIdempotencyRepository(rows),
         outbox=UnusedOutboxRepository(),
         inbox=FakeInboxRepository(rows),
+        audit=UnusedAuditRepository(),
         deliberations=FakeDeliberationRepository(rows),
         cases=FakeCaseRepository(rows),
         work=FakeWorkRepository(rows),
