@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 
-from wenze.cli.output import console
+from wenze.cli.output import EXIT_PROBLEM, EXIT_UNREACHABLE, console, fail
 from wenze.db import create_engine
 from wenze.db.audit import ChainReport, verify_chains
 
@@ -22,7 +24,17 @@ def verify(
     tenant: Annotated[str | None, typer.Option(help="only this tenant's chain")] = None,
 ) -> None:
     """Walk each tenant's hash chain; report the first broken link, exit 1 if there is one."""
-    reports = asyncio.run(_verify(database_url, schema, tenant))
+    where = make_url(database_url).render_as_string(hide_password=True)
+    try:
+        reports = asyncio.run(_verify(database_url, schema, tenant))
+    except (OSError, sa_exc.DBAPIError) as error:
+        if isinstance(error, sa_exc.DBAPIError) and "audit_log" in str(error.orig):
+            fail(
+                f"schema {schema} of {where} has no audit log: is this a Wenze service's database, migrated?",
+                EXIT_PROBLEM,
+                as_json=False,
+            )
+        fail(f"cannot read {where}: {type(error).__name__}", EXIT_UNREACHABLE, as_json=False, kind="unreachable")
     table = Table("tenant", "entries checked", "result")
     for report in reports:
         if report.intact:
