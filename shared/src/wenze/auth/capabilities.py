@@ -7,7 +7,8 @@ through their users' role mappings; integrators' service accounts get theirs dir
 | capability          | grants                                                          |
 |---------------------|-----------------------------------------------------------------|
 | ``matter:submit``     | submit an accountability matter (问责事项) or clue                |
-| ``matter:read``       | read any matter, slip or case of the caller's tenant (below)    |
+| ``matter:read``       | read the matters, slips and cases visible to the caller (below) |
+| ``matter:oversee``    | see every matter of the tenant within the office's authority    |
 | ``matter:accept``     | accept (受理) or reject a matter: the central intake office only  |
 | ``matter:bulk``       | bulk import of matters (screened clues, petition batches)       |
 | ``routing:override``  | change or force a routing (分办) against the rule pack's outcome |
@@ -18,11 +19,11 @@ through their users' role mappings; integrators' service accounts get theirs dir
 | ``rules:admin``       | publish and retire rule packs                                   |
 | ``calendar:admin``    | load an official working-day calendar year (调休)                |
 
-Reads are filtered by tenant only: whoever holds ``matter:read`` reads every matter of
-their tenant and everything recorded about it (imports, slips, consultations, cases,
-timelines); only the review service's work queue (``GET /v1/tasks``) lists the caller's
-office's tasks alone. Narrowing reads to what is assigned or copied to the caller's office,
-or within its authority (干部管理权限) over the targets' cadre levels, is planned, not present.
+Reads follow office and authority (:mod:`wenze.auth.access`): an integrator sees what it
+submitted; an office sees the matters it is party to (submitted, assigned, consulted, copied),
+and, within its authority (干部管理权限) over the targets' cadre levels, those of the units it is
+linked to, or all of them when it oversees (``matter:oversee``, or ``matter:accept`` for the
+office that accepts matters). ``docs/access.md`` lists who sees what.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Final
 
 MATTER_SUBMIT: Final = "matter:submit"
 MATTER_READ: Final = "matter:read"
+MATTER_OVERSEE: Final = "matter:oversee"
 MATTER_ACCEPT: Final = "matter:accept"
 MATTER_BULK: Final = "matter:bulk"
 ROUTING_OVERRIDE: Final = "routing:override"
@@ -45,6 +47,7 @@ CAPABILITIES: Final[frozenset[str]] = frozenset(
     {
         MATTER_SUBMIT,
         MATTER_READ,
+        MATTER_OVERSEE,
         MATTER_ACCEPT,
         MATTER_BULK,
         ROUTING_OVERRIDE,

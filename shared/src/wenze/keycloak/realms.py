@@ -26,7 +26,7 @@ WEB_CLIENT: Final = "wenze-web"
 INTEGRATOR_CLIENT: Final = "wenze-integrator"
 # Integrators' service accounts submit and read what they submitted; nothing else.
 INTEGRATOR_CAPABILITIES: Final = (MATTER_SUBMIT, MATTER_BULK, MATTER_READ)
-# Every office reads the matters of its tenant; what else it may do is granted per user.
+# Every office reads what wenze.auth.access lets it see; what else it may do is granted per user.
 OFFICE_CAPABILITIES: Final = (MATTER_READ,)
 
 # Token claims, named as principal_from_claims reads them; each comes from the user
