@@ -152,7 +152,7 @@ def desired_realms(names: Iterable[str] | None = None) -> dict[str, dict[str, An
 
 def resolve_placeholders(document: Any, environ: Mapping[str, str]) -> Any:
     """``document`` with every ``${NAME}`` replaced from ``environ``; all missing names at once."""
-    missing = {name for name in _placeholders(document) if not environ.get(name)}
+    missing = {name for name in placeholders(document) if not environ.get(name)}
     if missing:
         raise MissingVariables(missing)
 
@@ -168,13 +168,14 @@ def resolve_placeholders(document: Any, environ: Mapping[str, str]) -> Any:
     return resolve(document)
 
 
-def _placeholders(value: Any) -> set[str]:
+def placeholders(value: Any) -> set[str]:
+    """The environment variables ``${NAME}`` that a realm document (or any part of it) names."""
     if isinstance(value, str):
         return set(_PLACEHOLDER.findall(value))
     if isinstance(value, list):
-        return set().union(*(_placeholders(v) for v in value)) if value else set()
+        return set().union(*(placeholders(v) for v in value)) if value else set()
     if isinstance(value, dict):
-        return set().union(*(_placeholders(v) for v in value.values())) if value else set()
+        return set().union(*(placeholders(v) for v in value.values())) if value else set()
     return set()
 
 
