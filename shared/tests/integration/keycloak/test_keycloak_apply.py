@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 from keycloak import KeycloakAdmin, KeycloakOpenID
+from typer.testing import CliRunner
 
 from wenze.auth import AuthSettings, InvalidToken, TokenVerifier
+from wenze.cli.main import app
 from wenze.cli.output import EXIT_AUTH, EXIT_PROBLEM, EXIT_UNREACHABLE, EXIT_USAGE
 from wenze.keycloak.realms import INTEGRATOR_CLIENT
 from wenze_devtools.testing.fixtures import running_issuer
@@ -264,3 +266,32 @@ def test_only_the_named_realm_is_applied(keycloak: str, environment: dict[str, s
     assert {"matter:submit", "matter:bulk", "matter:read"} <= {
         r["name"] for r in admin.get_realm_roles_of_user(account["id"])
     }
+
+
+def test_a_service_account_with_the_admin_role_can_apply(keycloak: str, environment: dict[str, str]) -> None:
+    admin = admin_client(keycloak)
+    admin.change_current_realm("master")
+    internal = admin.create_client(
+        {
+            "clientId": "wenze-provisioner",
+            "publicClient": False,
+            "serviceAccountsEnabled": True,
+            "secret": "prov-s3cret",
+        }
+    )
+    account = admin.get_client_service_account_user(internal)
+    admin.assign_realm_roles(account["id"], [admin.get_realm_role("admin")])
+    env = {
+        **environment,
+        "WENZE_KEYCLOAK_URL": keycloak,
+        "WENZE_KEYCLOAK_ADMIN_CLIENT_ID": "wenze-provisioner",
+        "WENZE_KEYCLOAK_ADMIN_CLIENT_SECRET": "prov-s3cret",
+    }
+    result = CliRunner().invoke(app, ["keycloak", "apply", "--realm", "hubei"], env=env)
+    assert result.exit_code == 0, result.output
+    assert realms_on(keycloak) == {"master", "wenze-hubei"}
+    result = CliRunner().invoke(
+        app, ["keycloak", "apply", "--realm", "hubei"], env={**env, "WENZE_KEYCLOAK_ADMIN_CLIENT_SECRET": "guess"}
+    )
+    assert result.exit_code == EXIT_AUTH
+    assert "refused the admin credentials of client wenze-provisioner" in " ".join(result.output.split())
