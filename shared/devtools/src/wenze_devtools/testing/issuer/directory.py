@@ -15,10 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# Keycloak's own realm roles and clients, present in every realm it creates.
+# Keycloak's own realm roles, present in every realm it creates.
 OFFLINE_ACCESS = "offline_access"
 UMA_AUTHORIZATION = "uma_authorization"
-BUILTIN_CLIENTS = ("account", "account-console", "admin-cli", "broker", "realm-management", "security-admin-console")
 # Top-level realm settings the fake keeps; nested parts (roles, groups, clients, users) have their own endpoints.
 REALM_SETTINGS = ("displayName", "enabled", "sslRequired", "registrationAllowed", "loginWithEmailAllowed")
 
