@@ -178,7 +178,8 @@ def create_issuer_app(
             username, password = fields.get("username"), fields.get("password")
             if not username:
                 raise KeycloakError(400, "invalid_request", "Missing parameter: username")
-            user = served.users.get(username)
+            # Keycloak keeps user names in lower case and finds them whatever the case given.
+            user = served.users.get(username) or served.users.get(username.lower())
             # A user created through the admin API without a credential cannot log in.
             if user is None or not user.password or not hmac.compare_digest(user.password, password or ""):
                 raise KeycloakError(401, "invalid_grant", "Invalid user credentials")

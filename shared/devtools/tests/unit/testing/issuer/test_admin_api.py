@@ -150,7 +150,7 @@ async def test_what_is_provisioned_is_what_tokens_carry(client: httpx.AsyncClien
     assert (await client.put(f"{realm}/users/{user_id}/groups/{group_id}", headers=headers)).status_code == 204
     token = await client.post(
         f"{BASE}/realms/wenze-x/protocol/openid-connect/token",
-        data={"grant_type": "password", "client_id": "web", "username": "clerk", "password": "pw"},
+        data={"grant_type": "password", "client_id": "web", "username": "CLERK", "password": "pw"},
     )
     claims = jwt.decode(token.json()["access_token"], options={"verify_signature": False})
     assert claims["sub"] == user_id and claims["preferred_username"] == "clerk"
