@@ -3,14 +3,18 @@
 It serves Keycloak's paths and claim shapes, so python-keycloak and
 :class:`wenze.auth.TokenVerifier` work against it exactly as against a real Keycloak.
 Demo users are in ``demo_users/<realm>.yaml`` (password ``wenze``): one realm per tenant, and
-``wenze-platform`` for platform operators.
+``wenze-platform`` for platform operators. Keycloak's ``master`` realm holds an administrator
+(``admin``/``admin`` by default) for the Admin REST API that ``wenze keycloak apply`` uses.
 """
 
 from wenze_devtools.testing.issuer.app import create_issuer_app
 from wenze_devtools.testing.issuer.issuer import Issuer, TokenRejected
 from wenze_devtools.testing.issuer.keys import SigningKey, generate_signing_key, load_or_create_key
 from wenze_devtools.testing.issuer.realms import (
+    ADMIN_REALM,
     API_CLIENT,
+    DEFAULT_ADMIN_PASSWORD,
+    DEFAULT_ADMIN_USERNAME,
     DEFAULT_API_SECRET,
     DEFAULT_INTEGRATOR_SECRET,
     DEFAULT_REALMS,
@@ -24,7 +28,10 @@ from wenze_devtools.testing.issuer.realms import (
 )
 
 __all__ = [
+    "ADMIN_REALM",
     "API_CLIENT",
+    "DEFAULT_ADMIN_PASSWORD",
+    "DEFAULT_ADMIN_USERNAME",
     "DEFAULT_API_SECRET",
     "DEFAULT_INTEGRATOR_SECRET",
     "DEFAULT_REALMS",

@@ -10,6 +10,8 @@ import uvicorn
 
 from wenze_devtools.testing.issuer.app import create_issuer_app
 from wenze_devtools.testing.issuer.realms import (
+    DEFAULT_ADMIN_PASSWORD,
+    DEFAULT_ADMIN_USERNAME,
     DEFAULT_API_SECRET,
     DEFAULT_INTEGRATOR_SECRET,
     DEFAULT_REALMS,
@@ -40,6 +42,16 @@ def main(argv: list[str] | None = None) -> None:
         default=os.environ.get("WENZE_ISSUER_INTEGRATOR_SECRET", DEFAULT_INTEGRATOR_SECRET),
         help="secret of the service-account client wenze-integrator",
     )
+    parser.add_argument(
+        "--admin-username",
+        default=os.environ.get("WENZE_ISSUER_ADMIN_USERNAME", DEFAULT_ADMIN_USERNAME),
+        help="administrator of the master realm, for the Admin REST API (wenze keycloak apply)",
+    )
+    parser.add_argument(
+        "--admin-password",
+        default=os.environ.get("WENZE_ISSUER_ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD),
+        help="that administrator's password",
+    )
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
 
@@ -50,6 +62,8 @@ def main(argv: list[str] | None = None) -> None:
         users_path=args.users,
         api_secret=args.api_secret,
         integrator_secret=args.integrator_secret,
+        admin_username=args.admin_username,
+        admin_password=args.admin_password,
     )
     # Without "server: uvicorn", as the services answer.
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False)

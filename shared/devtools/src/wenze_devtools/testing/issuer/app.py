@@ -13,8 +13,11 @@ from urllib.parse import unquote
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from wenze_devtools.testing.issuer.admin import add_admin_routes
 from wenze_devtools.testing.issuer.issuer import Issuer, TokenRejected
 from wenze_devtools.testing.issuer.realms import (
+    DEFAULT_ADMIN_PASSWORD,
+    DEFAULT_ADMIN_USERNAME,
     DEFAULT_API_SECRET,
     DEFAULT_INTEGRATOR_SECRET,
     Client,
@@ -51,6 +54,8 @@ def create_issuer_app(
     users_path: Path | None = None,
     api_secret: str = DEFAULT_API_SECRET,
     integrator_secret: str = DEFAULT_INTEGRATOR_SECRET,
+    admin_username: str = DEFAULT_ADMIN_USERNAME,
+    admin_password: str = DEFAULT_ADMIN_PASSWORD,
 ) -> FastAPI:
     """A FastAPI app serving Keycloak's OIDC endpoints for ``realms``.
 
@@ -64,6 +69,8 @@ def create_issuer_app(
         users_path=users_path,
         api_secret=api_secret,
         integrator_secret=integrator_secret,
+        admin_username=admin_username,
+        admin_password=admin_password,
     )
     app = FastAPI(title="Wenze test issuer (Keycloak-compatible)", docs_url=None, redoc_url=None)
     app.state.issuer = state
@@ -171,8 +178,10 @@ def create_issuer_app(
             username, password = fields.get("username"), fields.get("password")
             if not username:
                 raise KeycloakError(400, "invalid_request", "Missing parameter: username")
-            user = served.users.get(username)
-            if user is None or not hmac.compare_digest(user.password, password or ""):
+            # Keycloak keeps user names in lower case and finds them whatever the case given.
+            user = served.users.get(username) or served.users.get(username.lower())
+            # A user created through the admin API without a credential cannot log in.
+            if user is None or not user.password or not hmac.compare_digest(user.password, password or ""):
                 raise KeycloakError(401, "invalid_grant", "Invalid user credentials")
             body = state.user_token_response(served, user, client, base_url=base, scope=scope)
         elif grant_type == "client_credentials":
@@ -248,6 +257,7 @@ def create_issuer_app(
         realm_of(realm)
         return Response(status_code=204)
 
+    add_admin_routes(app, state, base_of)
     return app
 
 

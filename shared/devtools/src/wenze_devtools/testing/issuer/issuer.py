@@ -15,9 +15,13 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 
+from wenze_devtools.testing.issuer.directory import Directory
 from wenze_devtools.testing.issuer.keys import SigningKey, generate_signing_key, load_or_create_key
 from wenze_devtools.testing.issuer.realms import (
+    ADMIN_REALM,
     API_CLIENT,
+    DEFAULT_ADMIN_PASSWORD,
+    DEFAULT_ADMIN_USERNAME,
     DEFAULT_API_SECRET,
     DEFAULT_INTEGRATOR_SECRET,
     DEFAULT_REALMS,
@@ -58,9 +62,12 @@ class Issuer:
     URL each request arrived on, as Keycloak does without a configured hostname.
     """
 
-    def __init__(self, realms: Mapping[str, Realm], *, base_url: str | None = None) -> None:
+    def __init__(
+        self, realms: Mapping[str, Realm], *, base_url: str | None = None, key_dir: Path | None = None
+    ) -> None:
         self.realms = dict(realms)
         self.base_url = base_url.rstrip("/") if base_url else None
+        self.key_dir = key_dir
         self.certs_requests: dict[str, int] = dict.fromkeys(self.realms, 0)
 
     @classmethod
@@ -73,17 +80,46 @@ class Issuer:
         users_path: Path | None = None,
         api_secret: str = DEFAULT_API_SECRET,
         integrator_secret: str = DEFAULT_INTEGRATOR_SECRET,
+        admin_username: str = DEFAULT_ADMIN_USERNAME,
+        admin_password: str = DEFAULT_ADMIN_PASSWORD,
     ) -> Issuer:
+        """``realms`` (default: the demo realms) and, always, the master realm whose
+        administrator the Admin REST API answers to."""
         names = tuple(realms) if realms is not None else DEFAULT_REALMS
-        keys = {name: load_or_create_key(key_dir, name) if key_dir else generate_signing_key(name) for name in names}
+        if ADMIN_REALM not in names:
+            names = (*names, ADMIN_REALM)
+        keys = {name: cls._key(key_dir, name) for name in names}
         built = build_realms(
             names,
             keys=keys,
             users_path=users_path,
             api_secret=api_secret,
             integrator_secret=integrator_secret,
+            admin_username=admin_username,
+            admin_password=admin_password,
         )
-        return cls(built, base_url=base_url)
+        return cls(built, base_url=base_url, key_dir=key_dir)
+
+    @staticmethod
+    def _key(key_dir: Path | None, realm: str) -> SigningKey:
+        return load_or_create_key(key_dir, realm) if key_dir else generate_signing_key(realm)
+
+    def add_realm(self, directory: Directory) -> Realm:
+        """Serve a realm created through the Admin REST API: a new signing key, and users and
+        clients as its directory gives them."""
+        name = directory.name
+        realm = Realm(
+            name=name,
+            display_name=str(directory.settings.get("displayName") or name),
+            users={},
+            clients={},
+            keys=[self._key(self.key_dir, name)],
+            directory=directory,
+        )
+        realm.sync()
+        self.realms[name] = realm
+        self.certs_requests.setdefault(name, 0)
+        return realm
 
     def realm(self, name: str) -> Realm:
         try:

@@ -15,6 +15,16 @@ from wenze.auth.capabilities import CAPABILITIES
 from wenze.config import DEFAULT_PLATFORM_REALM
 from wenze.keycloak.realms import API_CLIENT, INTEGRATOR_CLIENT, WEB_CLIENT
 from wenze.keycloak.realms import INTEGRATOR_CAPABILITIES as INTEGRATOR_ROLES
+from wenze_devtools.testing.issuer.directory import (
+    OFFLINE_ACCESS,
+    UMA_AUTHORIZATION,
+    ClientRecord,
+    Directory,
+    RoleRecord,
+    UserRecord,
+    service_account_id,
+    user_id,
+)
 from wenze_devtools.testing.issuer.keys import SigningKey
 
 TENANT_REALMS = ("wenze-kunshan", "wenze-jintan", "wenze-zhenxiong", "wenze-hubei")
@@ -24,9 +34,13 @@ DEFAULT_REALMS = (*TENANT_REALMS, PLATFORM_REALM)
 DEFAULT_API_SECRET = "wenze-dev-secret"
 DEFAULT_INTEGRATOR_SECRET = "wenze-integrator-secret"
 DEFAULT_PASSWORD = "wenze"
-
-# Stable user ids across restarts, like a Keycloak database that keeps its users.
-_ID_NAMESPACE = uuid.UUID("6f1c0c1e-8f5b-4a57-9a54-3c1f0e7d2a10")
+# Keycloak's administration realm: its admin user holds the admin role, which the Admin REST
+# API requires; admin-cli is the public client administration tools log in with.
+ADMIN_REALM = "master"
+ADMIN_ROLE = "admin"
+ADMIN_CLIENT = "admin-cli"
+DEFAULT_ADMIN_USERNAME = "admin"
+DEFAULT_ADMIN_PASSWORD = "admin"
 
 
 @dataclass(frozen=True)
@@ -53,7 +67,7 @@ class DemoUser:
 
     @property
     def id(self) -> str:
-        return str(uuid.uuid5(_ID_NAMESPACE, f"{self.realm}/{self.username}"))
+        return user_id(self.realm, self.username)
 
     @property
     def email(self) -> str:
@@ -70,6 +84,9 @@ class Realm:
     # The last key signs; earlier ones stay published so tokens they signed still verify,
     # as after a Keycloak key rotation.
     keys: list[SigningKey] = field(default_factory=list)
+    # What the Admin REST API reads and writes; ``users`` and ``clients`` follow it after
+    # every change made through that API (see :meth:`sync`).
+    directory: Directory | None = None
 
     @property
     def active_key(self) -> SigningKey:
@@ -80,11 +97,112 @@ class Realm:
 
     @property
     def default_roles(self) -> tuple[str, ...]:
-        return ("offline_access", "uma_authorization", f"default-roles-{self.name}")
+        return (OFFLINE_ACCESS, UMA_AUTHORIZATION, f"default-roles-{self.name}")
+
+    def admin_directory(self) -> Directory:
+        """The realm as the Admin REST API sees it; a realm built from demo users gets its
+        users, clients and their roles on first use."""
+        if self.directory is None:
+            self.directory = _seed_directory(self)
+        return self.directory
+
+    def sync(self) -> None:
+        """Sign tokens for the users and clients the directory holds now, with the roles and
+        attributes (own, else the first group's) it gives them."""
+        directory = self.admin_directory()
+        defaults = set(self.default_roles)
+
+        def roles_of(user: UserRecord) -> tuple[str, ...]:
+            return tuple(r for r in directory.effective_roles(user) if r not in defaults)
+
+        clients: dict[str, Client] = {}
+        for record in directory.clients.values():
+            if not record.setting("enabled"):
+                continue
+            account_roles: tuple[str, ...] | None = None
+            if record.setting("serviceAccountsEnabled"):
+                account = directory.service_account(record.id)
+                account_roles = roles_of(account) if account is not None else ()
+            clients[record.client_id] = Client(
+                record.client_id,
+                public=bool(record.setting("publicClient")),
+                secret=record.secret,
+                direct_access=bool(record.setting("directAccessGrantsEnabled")),
+                service_account_roles=account_roles,
+            )
+        users: dict[str, DemoUser] = {}
+        for user in directory.users.values():
+            if user.service_account_of is not None or not user.enabled:
+                continue
+
+            def first(name: str, user: UserRecord = user) -> str | None:
+                values = directory.resolve_attribute(user, name)
+                return values[0] if values else None
+
+            users[user.username] = DemoUser(
+                realm=self.name,
+                username=user.username,
+                name=f"{user.last_name or ''}{user.first_name or ''}" or user.username,
+                password=user.password or "",
+                office=first("office"),
+                office_name=first("office_name"),
+                roles=roles_of(user),
+                cadre_authority=tuple(directory.resolve_attribute(user, "cadre_authority")),
+                linked_units=tuple(directory.resolve_attribute(user, "linked_units")),
+            )
+        self.users = users
+        self.clients = clients
 
 
-def service_account_id(realm: str, client_id: str) -> str:
-    return str(uuid.uuid5(_ID_NAMESPACE, f"{realm}/service-account-{client_id}"))
+def _seed_directory(realm: Realm) -> Directory:
+    directory = Directory.new(realm.name, {"displayName": realm.display_name})
+
+    def role_ids(names: Iterable[str]) -> list[str]:
+        ids = []
+        for name in names:
+            role = directory.roles.get(name)
+            if role is None:
+                role = directory.roles[name] = RoleRecord(str(uuid.uuid4()), name)
+            ids.append(role.id)
+        return ids
+
+    default_role = [f"default-roles-{realm.name}"]
+    for user in realm.users.values():
+        attributes = {
+            "office": [user.office] if user.office else [],
+            "office_name": [user.office_name] if user.office_name else [],
+            "cadre_authority": list(user.cadre_authority),
+            "linked_units": list(user.linked_units),
+        }
+        record = UserRecord(
+            id=user.id,
+            username=user.username,
+            # The issuer reads a name as family name first, as Chinese names are written.
+            first_name=user.name[1:],
+            last_name=user.name[:1],
+            email=user.email,
+            attributes={k: v for k, v in attributes.items() if v},
+            role_ids=role_ids([*user.roles, *default_role]),
+            password=user.password,
+        )
+        directory.users[record.id] = record
+    for client in realm.clients.values():
+        settings = {
+            "publicClient": client.public,
+            "directAccessGrantsEnabled": client.direct_access,
+            "serviceAccountsEnabled": client.service_account_roles is not None,
+        }
+        client_record = ClientRecord(str(uuid.uuid4()), client.client_id, settings, client.secret)
+        directory.clients[client_record.id] = client_record
+        if client.service_account_roles is not None:
+            account = UserRecord(
+                id=service_account_id(realm.name, client.client_id),
+                username=f"service-account-{client.client_id}",
+                role_ids=role_ids([*client.service_account_roles, *default_role]),
+                service_account_of=client_record.id,
+            )
+            directory.users[account.id] = account
+    return directory
 
 
 def standard_clients(api_secret: str, integrator_secret: str, *, integrator: bool = True) -> dict[str, Client]:
@@ -154,10 +272,15 @@ def build_realms(
     users_path: Path | None = None,
     api_secret: str = DEFAULT_API_SECRET,
     integrator_secret: str = DEFAULT_INTEGRATOR_SECRET,
+    admin_username: str = DEFAULT_ADMIN_USERNAME,
+    admin_password: str = DEFAULT_ADMIN_PASSWORD,
 ) -> dict[str, Realm]:
     demo = load_demo_users(users_path)
     realms: dict[str, Realm] = {}
     for name in names:
+        if name == ADMIN_REALM:
+            realms[name] = admin_realm(keys[name], admin_username, admin_password)
+            continue
         display_name, users = demo.get(name, (name, []))
         realms[name] = Realm(
             name=name,
@@ -168,3 +291,21 @@ def build_realms(
             keys=[keys[name]],
         )
     return realms
+
+
+def admin_realm(key: SigningKey, username: str, password: str) -> Realm:
+    """Keycloak's master realm with its bootstrap administrator, as a fresh server has it."""
+    admin = DemoUser(
+        realm=ADMIN_REALM,
+        username=username,
+        name=username,
+        password=password,
+        roles=(ADMIN_ROLE, "create-realm"),
+    )
+    return Realm(
+        name=ADMIN_REALM,
+        display_name="Keycloak",
+        users={admin.username: admin},
+        clients={ADMIN_CLIENT: Client(ADMIN_CLIENT, public=True)},
+        keys=[key],
+    )

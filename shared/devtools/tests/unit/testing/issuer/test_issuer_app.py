@@ -146,7 +146,7 @@ async def test_token_errors_as_keycloak_returns_them(
 
 
 async def test_unknown_realm(client: httpx.AsyncClient) -> None:
-    for path in ("/realms/master", "/realms/master/protocol/openid-connect/certs"):
+    for path in ("/realms/wenze-nowhere", "/realms/wenze-nowhere/protocol/openid-connect/certs"):
         r = await client.get(path)
         assert r.status_code == 404
         assert r.json() == {"error": "Realm does not exist"}
