@@ -1,0 +1,69 @@
+"""Who reads a routing slip and who may force its routing, in the shared rule's terms.
+
+The rule itself is :mod:`wenze.auth.access`; this module only says what a slip contributes
+to it. A slip names its parties in its own data: the handler and copies, and in the rules'
+outcome the investigating offices, the consultation's lead and participants, the bodies that
+approve the routing or the start of the investigation and those that decide. A concluded
+consultation adds the bodies that approved it. An office once named keeps seeing the slip
+after an override: it was told of the matter, and the timeline names it.
+
+The targets are the slip's own (one target where the pack routes per target): their cadre
+and organisation levels and their units. The matter's submitter is not on a slip (the
+accepted-matter event does not carry it), so an integrator reads its matters in intake and
+no slip here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Final
+
+from wenze.auth.access import MatterAccess
+from wenze_routing.slips.models import RoutingSlip
+
+OFFICE: Final = "office"
+LEVEL: Final = "level"
+UNIT: Final = "unit"
+
+# Entries of the routing outcome that name an office or body with a part in the matter: the
+# ones routing's events hand on to the offices that act next.
+PARTY_OUTCOMES: Final = (
+    "handler",
+    "cc",
+    "investigated_by",
+    "investigated_with",
+    "consultation_lead",
+    "consultation_participants",
+    "routing_approved_by",
+    "start_approved_by",
+    "decided_by",
+)
+
+
+def codes(value: Any) -> list[str]:
+    """An outcome entry as a list of codes: one code, several, or none."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def slip_access(slip: RoutingSlip, named: Iterable[str | None] = ()) -> MatterAccess:
+    """What the slip itself says about its readers; ``named``: offices named since (approvers)."""
+    offices: list[str | None] = [slip.handler, *slip.cc, *named]
+    for entry in PARTY_OUTCOMES:
+        offices.extend(codes(slip.outcome.get(entry)))
+    targets = slip.targets
+    return MatterAccess.of(
+        offices=offices,
+        levels=[t.get("cadre_level") for t in targets] + [t.get("org_level") for t in targets],
+        units=[t.get("unit") for t in targets],
+    )
+
+
+def facts_of(access: MatterAccess) -> list[tuple[str, str]]:
+    """``access`` as the (facet, value) rows the repository filters on."""
+    return [
+        *((OFFICE, office) for office in sorted(access.offices)),
+        *((LEVEL, level) for level in sorted(access.levels)),
+        *((UNIT, unit) for unit in sorted(access.units)),
+    ]
