@@ -1,4 +1,5 @@
-"""Upgrading a database that already holds slips gives each its readers: parties and targets."""
+"""Upgrading a database that already holds slips gives each its readers: the offices and bodies
+its routing names, the approvers of its consultation, its targets' levels and units."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ OUTCOME = {
     "consultation_participants": ["party_conduct_office", "case_trial_office"],
     "routing_approved_by": ["commission_leaders"],
     "handler_candidates": ["review_investigation_office"],
+    "consultation_escalation": [{"step": "leaders_in_charge", "actor": "leader_in_charge", "with": []}],
+    "target_class": "major",
 }
 
 
@@ -79,7 +82,9 @@ def test_slips_routed_before_the_upgrade_are_read_by_their_parties_and_within_au
         ("office", "commission_leaders"),
         ("office", "discipline_supervision_office"),
         ("office", "party_conduct_office"),
+        ("office", "leader_in_charge"),
         ("office", "principal_leader"),
+        ("office", "review_investigation_office"),
         ("unit", "巴城镇"),
     }
     assert {tenant for tenant, *_ in rows} == {"kunshan"}

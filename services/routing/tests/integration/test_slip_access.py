@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from wenze.db import create_engine
 from wenze.db.audit import verify_chains
-from wenze.events import ConsultationConcluded
+from wenze.events import ConsultationConcluded, TargetsIdentified, TargetSnapshot
 from wenze_devtools.testing.infra import ServiceProcess
 from wenze_devtools.testing.issuer import DEFAULT_INTEGRATOR_SECRET, INTEGRATOR_CLIENT
 
@@ -231,3 +231,46 @@ async def test_every_change_and_read_of_a_slip_is_in_the_audit_log(
         "previous_state": "routed",
     }
     assert chain.intact, chain
+
+
+async def test_reclassifying_a_slip_is_in_the_audit_log_with_the_slips_it_opened(
+    slips_api, as_user, nats_server, database_url: str
+) -> None:
+    event = accepted(TargetSnapshot(kind="unknown", sector="district_town", unit="巴城镇"))
+    await publish(nats_server.url, event)
+    (routed_event,) = await events_for(nats_server.url, "routing.kunshan.slip.routed.v1", str(event.matter_id))
+    parent = routed_event["slip_id"]
+    identified = TargetsIdentified(
+        tenant="kunshan",
+        matter_id=event.matter_id,
+        investigation_id=uuid.uuid4(),
+        slip_id=uuid.UUID(parent),
+        targets=[person("not_city_managed", "district_town", "张三", unit="巴城镇")],
+    )
+    await publish(nats_server.url, identified)
+    with as_user("ks-intake") as intake:
+        (child,) = [s for s in slips_of(intake, str(event.matter_id), count=2) if s["parent_slip_id"] == parent]
+
+    engine = create_engine(database_url, schema="routing")
+    try:
+        async with engine.connect() as conn:
+            entries = (
+                await conn.execute(
+                    text(
+                        "SELECT action, actor, object_id, detail FROM audit_log WHERE tenant = 'kunshan' "
+                        "AND object_id IN (:parent, :child) AND action NOT IN ('slip.read', 'slip.timeline') "
+                        "ORDER BY seq"
+                    ),
+                    {"parent": parent, "child": child["id"]},
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    assert [(e.action, e.actor, e.object_id) for e in entries] == [
+        ("slip.open", "system:routing", parent),
+        ("slip.reclassify", "system:routing", parent),
+        ("slip.open", "system:routing", child["id"]),
+    ]
+    assert entries[1].detail["slip_ids"] == [child["id"]]
+    assert entries[1].detail["event_id"] == entries[2].detail["event_id"] == str(identified.event_id)
+    assert entries[2].detail["parent_slip_id"] == parent

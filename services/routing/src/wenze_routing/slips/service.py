@@ -142,7 +142,7 @@ class RoutingService:
                     opened.append(self._build_slip(pack, calendar, event, group, None, next_seq[key], issued_on))
                     next_seq[key] += 1
             await uow.repos.slips.add([slip for slip, _ in opened])
-            await uow.repos.slips.grant([(slip, slip_access(slip)) for slip, _ in opened])
+            await uow.repos.slips.grant([(slip, slip_access(slip, get_pack(slip.tenant))) for slip, _ in opened])
             for slip, outcome in opened:
                 self._announce(uow, slip, outcome)
             by_event = {str(event.matter_id): event for event, *_ in todo}
@@ -355,7 +355,7 @@ class RoutingService:
         (seq,) = await uow.repos.slips.reserve_numbers(pack.tenant, issued_on.year)
         slip, detail = self._build_slip(pack, calendar, parent, targets, parent, seq, issued_on)
         await uow.repos.slips.add([slip])
-        await uow.repos.slips.grant([(slip, slip_access(slip))])
+        await uow.repos.slips.grant([(slip, slip_access(slip, pack))])
         self._announce(uow, slip, detail)
         return slip
 
@@ -462,7 +462,7 @@ class RoutingService:
         approvers), who become parties to the slip with the new handler."""
         opinion = routing_opinion(pack, {**slip.outcome, "handler": handler, "investigated_by": None}, SlipState.ROUTED)
         await uow.repos.slips.move(slip, action, detail=refusal, handler=handler, fixed_by=fixed_by, opinion=opinion)
-        await uow.repos.slips.name_offices(slip, sorted(slip_access(slip, named).offices))
+        await uow.repos.slips.name_offices(slip, sorted(slip_access(slip, pack, named).offices))
         uow.repos.slips.record(
             slip, actor, office, f"routed_by_{fixed_by}", {"handler": handler, **detail}, slip.citations
         )

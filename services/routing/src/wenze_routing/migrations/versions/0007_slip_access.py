@@ -12,23 +12,12 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from wenze.rules import UnknownTenantError, get_pack
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
-
-# As the service named them when this revision was written (wenze_routing.slips.access).
-_PARTY_OUTCOMES = (
-    "handler",
-    "cc",
-    "investigated_by",
-    "investigated_with",
-    "consultation_lead",
-    "consultation_participants",
-    "routing_approved_by",
-    "start_approved_by",
-    "decided_by",
-)
 
 
 def _json() -> Any:
@@ -39,6 +28,27 @@ def _codes(value: Any) -> list[str]:
     if value is None:
         return []
     return [value] if isinstance(value, str) else list(value)
+
+
+def _parties(tenant: str) -> set[str]:
+    """The tenant's office and body codes: what its routing outcomes name a party by."""
+    try:
+        vocabulary = get_pack(tenant).vocabulary
+    except UnknownTenantError:
+        # A tenant whose pack is gone: its slips keep their handler and copies as parties.
+        return set()
+    return {code for name in ("offices", "bodies") for code in vocabulary.get(name, {})}
+
+
+def _named(outcome: Any, parties: set[str]) -> set[str]:
+    """As wenze_routing.slips.access.named_in did when this revision was written."""
+    if isinstance(outcome, str):
+        return {outcome} & parties
+    if isinstance(outcome, list):
+        return {code for item in outcome for code in _named(item, parties)}
+    if isinstance(outcome, dict):
+        return _named(outcome.get("actor"), parties) | _named(outcome.get("with"), parties)
+    return set()
 
 
 def upgrade() -> None:
@@ -74,11 +84,14 @@ def upgrade() -> None:
         sa.select(timeline.c.slip_id, timeline.c.detail).where(timeline.c.action == "routed_by_consultation")
     ).all():
         approvers.setdefault(slip_id, []).extend(_codes((detail or {}).get("approved_by")))
+    parties: dict[str, set[str]] = {}
     rows: list[dict[str, str]] = []
     for slip in connection.execute(sa.select(slips)).mappings().all():
+        if slip["tenant"] not in parties:
+            parties[slip["tenant"]] = _parties(slip["tenant"])
         offices = {slip["handler"], *_codes(slip["cc"]), *approvers.get(slip["id"], [])}
-        for entry in _PARTY_OUTCOMES:
-            offices.update(_codes((slip["outcome"] or {}).get(entry)))
+        for value in (slip["outcome"] or {}).values():
+            offices |= _named(value, parties[slip["tenant"]])
         targets = slip["targets"] or []
         levels = {t.get(k) for t in targets for k in ("cadre_level", "org_level")}
         units = {t.get("unit") for t in targets}
