@@ -6,7 +6,7 @@ from wenze.db.inbox import InboxRecord
 from wenze.db.numbering import NumberCounter
 from wenze.db.outbox import OutboxRecord
 from wenze_routing.calendar.models import NationalYear, TenantLocalDays
-from wenze_routing.slips.models import RoutingSlip, SlipEvent
+from wenze_routing.slips.models import RoutingSlip, SlipAccess, SlipEvent
 
 __all__ = [
     "AuditEntry",
@@ -16,6 +16,7 @@ __all__ = [
     "NumberCounter",
     "OutboxRecord",
     "RoutingSlip",
+    "SlipAccess",
     "SlipEvent",
     "TenantLocalDays",
 ]

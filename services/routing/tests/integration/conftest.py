@@ -4,13 +4,24 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from wenze_devtools.testing.infra import ServiceProcess
+from wenze_routing.__main__ import cli
 
 
 @pytest.fixture(scope="session")
 def routing(service_factory) -> ServiceProcess:
     """One routing api for the session's rules tests (the calendar tests start their own)."""
+    return service_factory("routing")
+
+
+@pytest.fixture(scope="session")
+def slips_api(service_factory, database_url: str) -> ServiceProcess:
+    """Routing's api and worker on the session's database, migrated first: the slip tests'."""
+    migrated = CliRunner().invoke(cli, ["migrate"], env={"WENZE_ROUTING_DATABASE_URL": database_url})
+    assert migrated.exit_code == 0, migrated.output
+    service_factory("routing", "worker", wait=False)
     return service_factory("routing")
 
 

@@ -7,8 +7,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from wenze.calendar import WorkingCalendar
+from wenze.db import create_engine
+from wenze.db.audit import verify_chains
 from wenze_devtools.testing.infra import ServiceProcess, fresh_database
 
 pytestmark = pytest.mark.integration
@@ -297,3 +300,46 @@ def test_invalid_local_days_are_422_naming_the_field(
 def test_declaring_local_days_needs_calendar_admin(reader: httpx.Client) -> None:
     body = problem(reader.put("/v1/calendar/local-days/2026", json=HUBEI_DAY_OFF), 403, "missing-capability")
     assert body["capability"] == "calendar:admin"
+
+
+async def test_loading_and_declaring_are_in_the_audit_log(
+    operator: httpx.Client, kunshan_admin: httpx.Client, database: str
+) -> None:
+    operator.put("/v1/calendar/years/2027", json=YEAR_2027).raise_for_status()
+    kunshan_admin.put("/v1/calendar/local-days/2026", json={"year": 2026}).raise_for_status()
+
+    engine = create_engine(database, schema="routing")
+    try:
+        async with engine.connect() as conn:
+            last = {}
+            for tenant in ("platform", "kunshan"):
+                last[tenant] = (
+                    await conn.execute(
+                        text(
+                            "SELECT actor, office, action, object_kind, object_id, client_address FROM audit_log "
+                            "WHERE tenant = :tenant ORDER BY seq DESC LIMIT 1"
+                        ),
+                        {"tenant": tenant},
+                    )
+                ).one()
+            chains = {report.tenant: report for report in await verify_chains(conn)}
+    finally:
+        await engine.dispose()
+    # A national year counts for every tenant: it is on the platform's own chain.
+    assert tuple(last["platform"]) == (
+        "platform-ops",
+        None,
+        "calendar.load_national_year",
+        "calendar_year",
+        "2027",
+        "127.0.0.1",
+    )
+    assert tuple(last["kunshan"]) == (
+        "ks-intake",
+        "party_conduct_office",
+        "calendar.declare_local_days",
+        "local_days",
+        "2026",
+        "127.0.0.1",
+    )
+    assert chains["platform"].intact and chains["kunshan"].intact, chains

@@ -26,8 +26,14 @@ from wenze_routing.slips.service import RoutingService
 pytestmark = pytest.mark.integration
 
 RACERS = 6
+# As the demo realm's commission leaders: authority over every Kunshan level.
 LEADER = Principal(
-    tenant="kunshan", subject="s-leader", username="ks-leader", roles=frozenset({"routing:override"}), office="leaders"
+    tenant="kunshan",
+    subject="s-leader",
+    username="ks-leader",
+    roles=frozenset({"matter:read", "routing:override"}),
+    office="commission_leaders",
+    cadre_authority=frozenset({"city_managed", "township_section", "not_city_managed", "below_township_section"}),
 )
 OFFICES = ["discipline_supervision_office", "case_management_office", "party_conduct_office", "case_trial_office"]
 

@@ -4,34 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
-import time
 import uuid
 from collections.abc import Callable
 
 import httpx
 import nats
 import pytest
-from typer.testing import CliRunner
 
-from wenze.events import ConsultationConcluded, Event, MatterAccepted, TargetsIdentified, TargetSnapshot
+from wenze.events import ConsultationConcluded, TargetsIdentified, TargetSnapshot
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze.rules import get_pack
 from wenze_devtools.testing.infra import ServiceProcess
-from wenze_routing.__main__ import cli
+
+from .support import accepted, events_for, person, publish, slips_of
 
 pytestmark = pytest.mark.integration
 
 KUNSHAN = "wenze-kunshan"
-ON = dt.date(2026, 4, 30)
 
 
 @pytest.fixture(scope="module")
-def api(service_factory, database_url: str) -> ServiceProcess:
-    migrated = CliRunner().invoke(cli, ["migrate"], env={"WENZE_ROUTING_DATABASE_URL": database_url})
-    assert migrated.exit_code == 0, migrated.output
-    service_factory("routing", "worker", wait=False)
-    return service_factory("routing")
+def api(slips_api: ServiceProcess) -> ServiceProcess:
+    return slips_api
 
 
 @pytest.fixture(scope="module")
@@ -42,71 +36,6 @@ def as_user(api: ServiceProcess, token) -> Callable[..., httpx.Client]:
         )
 
     return make
-
-
-async def publish(nats_url: str, event: Event, msg_id: str | None = None) -> None:
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        await ensure_stream(js, stream_for(type(event).service))
-        await js.publish(
-            event.subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": msg_id or str(event.event_id)}
-        )
-    finally:
-        await nc.close()
-
-
-async def events_for(nats_url: str, subject: str, matter_id: str, count: int = 1, timeout: float = 20) -> list[dict]:
-    nc = await nats.connect(nats_url)
-    found: list[dict] = []
-    try:
-        js = nc.jetstream()
-        await ensure_stream(js, stream_for(subject.split(".")[0]))
-        sub = await js.subscribe(subject, ordered_consumer=True)
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(found) < count and asyncio.get_running_loop().time() < deadline:
-            try:
-                msg = await sub.next_msg(timeout=1)
-            except nats.errors.TimeoutError:
-                continue
-            data = json.loads(msg.data)
-            if data["matter_id"] == matter_id:
-                found.append(data)
-    finally:
-        await nc.close()
-    assert len(found) >= count, f"{len(found)} of {count} {subject} for {matter_id} within {timeout}s"
-    return found
-
-
-def accepted(*targets: TargetSnapshot, proposed_form: str | None = None, relevant_date: dt.date = ON) -> MatterAccepted:
-    return MatterAccepted(
-        tenant="kunshan",
-        matter_id=uuid.uuid4(),
-        number=f"KS-2026-{uuid.uuid4().int % 99999:05d}",
-        source="city_government",
-        summary="某局落实整改不力",
-        facts="群众反映整改不到位。",
-        key_supervised=False,
-        proposed_form=proposed_form,
-        targets=list(targets),
-        relevant_date=relevant_date,
-        study_date=ON,
-        participants=["甲", "乙"],
-        accepted_by="ks-intake",
-    )
-
-
-def person(cadre_level: str, sector: str, name: str = "刘洋") -> TargetSnapshot:
-    return TargetSnapshot(kind="person", name=name, cadre_level=cadre_level, sector=sector, unit="玉山镇")
-
-
-def slips_of(client: httpx.Client, matter_id: str, count: int = 1) -> list[dict]:
-    for _ in range(100):
-        slips = client.get("/v1/slips", params={"matter_id": matter_id}).json()
-        if len(slips) >= count:
-            return slips
-        time.sleep(0.2)
-    raise AssertionError(f"fewer than {count} slips for {matter_id}")
 
 
 async def test_city_managed_cadre_needs_a_consultation_first(api, as_user, nats_server) -> None:

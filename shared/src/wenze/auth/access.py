@@ -12,10 +12,11 @@ matter, a routing slip, a consultation, a case, a task):
    review named it handler, participant, approver, investigator or copy recipient. Being
    named is an assignment and is enough on its own; or
 3. the caller's office *oversees* the tenant's matters (capability ``matter:oversee``, or
-   ``matter:accept``: the office that accepts matters must see what it is asked to accept),
-   or the matter concerns one of the units (towns, departments) the office is linked to,
-   and in both cases every known cadre or organisation level of the matter's targets is
-   within the office's authority (干部管理权限).
+   ``matter:accept``: the office that accepts matters must see what it is asked to accept,
+   or ``routing:override``: the office that forces a routing must see the matters waiting
+   for one, which no rule routed to anybody), or the matter concerns one of the units
+   (towns, departments) the office is linked to, and in both cases every known cadre or
+   organisation level of the matter's targets is within the office's authority (干部管理权限).
 
 Anything else is not found: a 404 that discloses nothing, as for another tenant's object.
 
@@ -33,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from wenze.auth.capabilities import MATTER_ACCEPT, MATTER_OVERSEE
+from wenze.auth.capabilities import MATTER_ACCEPT, MATTER_OVERSEE, ROUTING_OVERRIDE
 from wenze.auth.principal import Principal
 from wenze.problems import Problem
 
@@ -86,6 +87,10 @@ class ReadScope:
     linked_units: frozenset[str] = field(default_factory=frozenset)
 
 
+# Capabilities whose holder needs the tenant's matters in sight, within its authority.
+OVERSIGHT = frozenset({MATTER_OVERSEE, MATTER_ACCEPT, ROUTING_OVERRIDE})
+
+
 def read_scope(principal: Principal) -> ReadScope:
     if principal.office is None:
         # A service account acts for a system, not an office: it sees its own submissions.
@@ -93,7 +98,7 @@ def read_scope(principal: Principal) -> ReadScope:
     return ReadScope(
         integrator=None,
         office=principal.office,
-        oversees=MATTER_OVERSEE in principal.roles or MATTER_ACCEPT in principal.roles,
+        oversees=bool(OVERSIGHT & principal.roles),
         authority=principal.cadre_authority,
         linked_units=frozenset(principal.linked_units),
     )

@@ -23,7 +23,8 @@ Reads follow office and authority (:mod:`wenze.auth.access`): an integrator sees
 submitted; an office sees the matters it is party to (submitted, assigned, consulted, copied),
 and, within its authority (干部管理权限) over the targets' cadre levels, those of the units it is
 linked to, or all of them when it oversees (``matter:oversee``, or ``matter:accept`` for the
-office that accepts matters). ``docs/access.md`` lists who sees what.
+office that accepts matters, or ``routing:override`` for the office that forces routings).
+``docs/access.md`` lists who sees what.
 """
 
 from __future__ import annotations

@@ -12,7 +12,14 @@ from wenze.auth.access import (
     authorise_step,
     may_read,
 )
-from wenze.auth.capabilities import DECISION_MAKE, MATTER_ACCEPT, MATTER_OVERSEE, MATTER_READ, MATTER_SUBMIT
+from wenze.auth.capabilities import (
+    DECISION_MAKE,
+    MATTER_ACCEPT,
+    MATTER_OVERSEE,
+    MATTER_READ,
+    MATTER_SUBMIT,
+    ROUTING_OVERRIDE,
+)
 from wenze.auth.principal import Principal
 
 
@@ -81,6 +88,15 @@ def test_oversight_and_acceptance_see_every_matter_within_authority() -> None:
     assert not may_read(bystander, CITY_MANAGED_IN_BACHENG)
     beyond = MatterAccess.of(levels=["city_managed", "not_city_managed"])
     assert not may_read(overseer, beyond)
+
+
+def test_the_office_that_forces_routings_sees_the_matters_within_its_authority() -> None:
+    # A matter no rule routed names no office: only an overseer could find it to route it.
+    unrouted = MatterAccess.of(levels=["city_managed"], units=["巴城镇"])
+    leaders = office_user("commission_leaders", ROUTING_OVERRIDE, authority=("city_managed",))
+    assert may_read(leaders, unrouted)
+    assert not may_read(leaders, MatterAccess.of(levels=["not_city_managed"]))
+    assert not may_read(office_user("commission_leaders", authority=("city_managed",)), unrouted)
 
 
 def test_a_step_needs_the_office_the_capability_and_the_authority() -> None:

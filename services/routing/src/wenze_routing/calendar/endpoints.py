@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from wenze.auth import Principal, authenticate, get_principal, require, require_platform
 from wenze.auth.capabilities import CALENDAR_ADMIN
 from wenze.calendar import LocalDays, YearDefinition
+from wenze_routing.audit import client_address
 from wenze_routing.calendar.schemas import (
     CalendarYearRead,
     CalendarYears,
@@ -57,11 +58,12 @@ async def get_year(year: Year, service: Service, principal: Caller) -> CalendarY
 async def put_year(
     year: Year,
     definition: YearDefinition,
+    request: Request,
     response: Response,
     service: Service,
     principal: Annotated[Principal, Depends(require_platform(CALENDAR_ADMIN))],
 ) -> StoredYear:
-    stored = await service.load_national(principal, year, definition)
+    stored = await service.load_national(principal, year, definition, client_address=client_address(request))
     if stored.created:
         response.status_code = status.HTTP_201_CREATED
     response.headers["Location"] = f"/v1/calendar/years/{year}"
@@ -88,11 +90,12 @@ async def get_local_days(
 async def put_local_days(
     year: Year,
     days: LocalDays,
+    request: Request,
     response: Response,
     service: Service,
     principal: Annotated[Principal, Depends(require(CALENDAR_ADMIN))],
 ) -> StoredLocalDays:
-    stored = await service.declare_local(principal, year, days)
+    stored = await service.declare_local(principal, year, days, client_address=client_address(request))
     if stored.created:
         response.status_code = status.HTTP_201_CREATED
     response.headers["Location"] = f"/v1/calendar/local-days/{year}"

@@ -26,6 +26,7 @@ from wenze.calendar import (
 )
 from wenze.db import UnitOfWork, UnitOfWorkFactory
 from wenze.problems import NotFound, Problem, invalid
+from wenze_routing.audit import by_caller
 from wenze_routing.calendar.models import TenantLocalDays
 from wenze_routing.calendar.schemas import (
     CalendarYearRead,
@@ -146,7 +147,9 @@ class CalendarService:
             definition = YearDefinition.from_library(year)
         return CalendarYearRead(year=year, national=definition, local=local)
 
-    async def load_national(self, principal: Principal, year: int, definition: YearDefinition) -> StoredYear:
+    async def load_national(
+        self, principal: Principal, year: int, definition: YearDefinition, *, client_address: str | None = None
+    ) -> StoredYear:
         if definition.year != year:
             raise invalid("body.year", f"is {definition.year}, the path names {year}")
         async with self.uow() as uow:
@@ -163,6 +166,16 @@ class CalendarService:
                 loaded=NationalYearRead.of(definition, row.loaded_by, row.loaded_at),
                 definition=definition,
             )
+            # On the platform's own chain: a national year counts for every tenant.
+            record = by_caller(
+                principal,
+                client_address,
+                "calendar.load_national_year",
+                "calendar_year",
+                str(year),
+                {"created": stored.created, "replaces_library": definition.replaces_library},
+            )
+            await uow.repos.audit.append(principal.tenant, [record])
             await uow.commit()
         logger.info("national calendar year %s loaded by platform operator %.120s", year, principal.username)
         return stored
@@ -175,7 +188,9 @@ class CalendarService:
                 raise LocalDaysNotFound(detail, extra={"year": year})
             return _local_read(row)
 
-    async def declare_local(self, principal: Principal, year: int, days: LocalDays) -> StoredLocalDays:
+    async def declare_local(
+        self, principal: Principal, year: int, days: LocalDays, *, client_address: str | None = None
+    ) -> StoredLocalDays:
         if days.year != year:
             raise invalid("body.year", f"is {days.year}, the path names {year}")
         async with self.uow() as uow:
@@ -192,6 +207,15 @@ class CalendarService:
                 principal.tenant, year, days.model_dump(mode="json"), principal.username
             )
             stored = StoredLocalDays(created=created, local=_local_read(row))
+            record = by_caller(
+                principal,
+                client_address,
+                "calendar.declare_local_days",
+                "local_days",
+                str(year),
+                {"created": created, "days_off": len(days.days_off), "working_days": len(days.working_days)},
+            )
+            await uow.repos.audit.append(principal.tenant, [record])
             await uow.commit()
         logger.info("local days of %s in %s declared by %.120s", principal.tenant, year, principal.username)
         return stored

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from wenze.auth import Principal, require
 from wenze.auth.capabilities import MATTER_READ, ROUTING_OVERRIDE
 from wenze.http.idempotency import Idempotency
+from wenze_routing.audit import client_address
 from wenze_routing.slips.models import SlipState
 from wenze_routing.slips.schemas import OverrideCreate, SlipEventRead, SlipRead
 from wenze_routing.slips.service import RoutingService
@@ -19,23 +20,30 @@ async def routing_service(request: Request) -> RoutingService:
 
 
 Service = Annotated[RoutingService, Depends(routing_service)]
+# Reading needs matter:read; which slips a reader sees follows its office and authority
+# (wenze.auth.access): a slip it may not read is not found.
 Reader = Annotated[Principal, Depends(require(MATTER_READ))]
 
 
-@router.get("/slips", response_model=list[SlipRead], summary="Routing slips of the caller's tenant")
+@router.get(
+    "/slips",
+    response_model=list[SlipRead],
+    summary="Routing slips of the caller's tenant that the caller's office may read",
+)
 async def list_slips(
+    request: Request,
     service: Service,
     principal: Reader,
     matter_id: Annotated[str | None, Query(max_length=36)] = None,
     state: SlipState | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[SlipRead]:
-    return await service.list_slips(principal, matter_id, state, limit)
+    return await service.list_slips(principal, matter_id, state, limit, client_address=client_address(request))
 
 
 @router.get("/slips/{slip_id}", response_model=SlipRead, summary="One routing slip with its explanation")
-async def get_slip(slip_id: str, service: Service, principal: Reader) -> SlipRead:
-    return await service.get(principal, slip_id)
+async def get_slip(slip_id: str, request: Request, service: Service, principal: Reader) -> SlipRead:
+    return await service.get(principal, slip_id, client_address=client_address(request))
 
 
 @router.get(
@@ -43,8 +51,8 @@ async def get_slip(slip_id: str, service: Service, principal: Reader) -> SlipRea
     response_model=list[SlipEventRead],
     summary="Every change of the slip: who, when, and the articles behind it",
 )
-async def slip_timeline(slip_id: str, service: Service, principal: Reader) -> list[SlipEventRead]:
-    return await service.timeline(principal, slip_id)
+async def slip_timeline(slip_id: str, request: Request, service: Service, principal: Reader) -> list[SlipEventRead]:
+    return await service.timeline(principal, slip_id, client_address=client_address(request))
 
 
 @router.post(
@@ -55,8 +63,12 @@ async def slip_timeline(slip_id: str, service: Service, principal: Reader) -> li
 async def override_slip(
     slip_id: str,
     data: OverrideCreate,
+    request: Request,
     service: Service,
     principal: Annotated[Principal, Depends(require(ROUTING_OVERRIDE))],
     idempotency: Idempotency,
 ) -> SlipRead:
-    return SlipRead.model_validate(await service.override(principal, slip_id, data.handler, data.reason, idempotency))
+    overridden = await service.override(
+        principal, slip_id, data.handler, data.reason, idempotency, client_address=client_address(request)
+    )
+    return SlipRead.model_validate(overridden)

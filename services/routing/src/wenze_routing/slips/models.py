@@ -77,6 +77,21 @@ class RoutingSlip(Base):
     )
 
 
+class SlipAccess(Base):
+    """One fact about a slip that decides who reads it (``wenze.auth.access``): an office party
+    to it, or a level or unit of its targets. Kept as rows, one per fact, so that lists filter
+    in SQL on either database the platform runs on."""
+
+    __tablename__ = "slip_access"
+
+    slip_id: Mapped[str] = mapped_column(ForeignKey("slips.id", ondelete="CASCADE"), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(10), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_slip_access_tenant_facet_value", "tenant", "facet", "value"),)
+
+
 class SlipEvent(Base):
     """The slip's timeline: who did what, when, and the articles that required it."""
 

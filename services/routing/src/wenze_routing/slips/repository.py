@@ -3,14 +3,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze.db.base import utcnow
+from wenze.auth.access import MatterAccess, ReadScope
+from wenze.db.base import table_of, utcnow
 from wenze.db.numbering import reserve_numbers
-from wenze_routing.slips.models import SLIPS, RoutingSlip, SlipEvent, SlipState
+from wenze_routing.slips.access import LEVEL, OFFICE, UNIT, facts_of
+from wenze_routing.slips.models import SLIPS, RoutingSlip, SlipAccess, SlipEvent, SlipState
 
 SLIP_NUMBERING = "routing_slip"
+SLIP_ACCESS = table_of(SlipAccess)
+
+
+def visible_to(scope: ReadScope) -> ColumnElement[bool]:
+    """The read rule (``wenze.auth.access.visible``) as a condition on ``slips``, for lists."""
+    if scope.integrator is not None:
+        # A slip does not know who submitted its matter: integrators read matters in intake.
+        return false()
+
+    def has(facet: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        return exists().where(SLIP_ACCESS.c.slip_id == RoutingSlip.id, SLIP_ACCESS.c.facet == facet, condition)
+
+    party = has(OFFICE, SLIP_ACCESS.c.value == scope.office) if scope.office is not None else false()
+    # Every known level within the authority: no level outside it.
+    within_authority = ~has(LEVEL, SLIP_ACCESS.c.value.not_in(sorted(scope.authority)))
+    reach = true() if scope.oversees else has(UNIT, SLIP_ACCESS.c.value.in_(sorted(scope.linked_units)))
+    return or_(party, and_(within_authority, reach))
 
 
 class SlipRepository:
@@ -26,6 +45,43 @@ class SlipRepository:
         """Insert ``slips`` now, so that each has its id for the timeline and the events."""
         self.session.add_all(slips)
         await self.session.flush()
+
+    async def grant(self, slips: Sequence[tuple[RoutingSlip, MatterAccess]]) -> None:
+        """Record who reads each new slip (its parties, its targets' levels and units)."""
+        rows = [
+            {"slip_id": slip.id, "tenant": slip.tenant, "facet": facet, "value": value}
+            for slip, access in slips
+            for facet, value in facts_of(access)
+        ]
+        if rows:
+            await self.session.execute(insert(SLIP_ACCESS), rows)
+
+    async def name_offices(self, slip: RoutingSlip, offices: Sequence[str]) -> None:
+        """Make ``offices`` parties to ``slip`` too. Called after a move, which holds the slip
+        against other moves until commit, so no one else adds the same office meanwhile."""
+        known = set(
+            await self.session.scalars(
+                select(SLIP_ACCESS.c.value).where(SLIP_ACCESS.c.slip_id == slip.id, SLIP_ACCESS.c.facet == OFFICE)
+            )
+        )
+        rows = [
+            {"slip_id": slip.id, "tenant": slip.tenant, "facet": OFFICE, "value": office}
+            for office in sorted(set(offices) - known)
+        ]
+        if rows:
+            await self.session.execute(insert(SLIP_ACCESS), rows)
+
+    async def access(self, slip: RoutingSlip) -> MatterAccess:
+        """Who reads ``slip``, as recorded: the same rows lists filter on."""
+        rows = (
+            await self.session.execute(
+                select(SLIP_ACCESS.c.facet, SLIP_ACCESS.c.value).where(SLIP_ACCESS.c.slip_id == slip.id)
+            )
+        ).all()
+        values: dict[str, list[str]] = {OFFICE: [], LEVEL: [], UNIT: []}
+        for facet, value in rows:
+            values[facet].append(value)
+        return MatterAccess.of(offices=values[OFFICE], levels=values[LEVEL], units=values[UNIT])
 
     async def move(self, slip: RoutingSlip, action: str, *, detail: str | None = None, **values: Any) -> None:
         """Move ``slip`` by ``action`` (see ``SLIPS``), setting ``values``; refused with a 409 if
@@ -62,9 +118,10 @@ class SlipRepository:
         )
 
     async def list_slips(
-        self, tenant: str, *, matter_id: str | None, state: SlipState | None, limit: int
+        self, tenant: str, scope: ReadScope, *, matter_id: str | None, state: SlipState | None, limit: int
     ) -> list[RoutingSlip]:
-        stmt = select(RoutingSlip).where(RoutingSlip.tenant == tenant)
+        """The slips of ``tenant`` the caller of ``scope`` may read, oldest first."""
+        stmt = select(RoutingSlip).where(RoutingSlip.tenant == tenant, visible_to(scope))
         if matter_id is not None:
             stmt = stmt.where(RoutingSlip.matter_id == matter_id)
         if state is not None:

@@ -4,6 +4,10 @@ The pack's ``routing`` workflow step decides everything (docs/workflow.md); this
 gathers the facts, stores the outcome with its citations and announces it. A slip the rules
 cannot route (no automatic handler, or facts the pack cannot decide on) waits for an office
 holding ``routing:override`` instead of blocking the event stream.
+
+Who reads a slip and who may force its routing follows ``wenze.auth.access`` with the slip's
+parties and targets (``wenze_routing.slips.access``); every change and every read of a slip
+is written to the audit log in the transaction that makes it (ADR 0014).
 """
 
 from __future__ import annotations
@@ -13,8 +17,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from wenze.auth import Principal
+from wenze.auth.access import MatterAccess, authorise_step, may_read, read_scope
+from wenze.auth.capabilities import ROUTING_OVERRIDE
 from wenze.calendar import WorkingCalendar
 from wenze.db import UnitOfWork, UnitOfWorkFactory, utcnow
+from wenze.db.audit import AuditRecord
 from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events import (
     ConsultationConcluded,
@@ -28,8 +35,10 @@ from wenze.events import (
 from wenze.problems import invalid
 from wenze.rules import Evaluation, RulePack, RulesError, get_pack
 from wenze.rules.facts import matter_facts, target_facts
+from wenze_routing.audit import append_by_tenant, by_caller, by_routing
 from wenze_routing.calendar.service import CalendarService
 from wenze_routing.repositories import RoutingRepositories
+from wenze_routing.slips.access import codes, slip_access
 from wenze_routing.slips.errors import SlipNotFound, SlipStateConflict
 from wenze_routing.slips.models import SLIPS, RoutingSlip, SlipState
 from wenze_routing.slips.repository import SLIP_NUMBERING
@@ -40,14 +49,9 @@ CONSUMER_CONCLUDED = "routing-consultation-concluded"
 CONSUMER_IDENTIFIED = "routing-targets-identified"
 
 SYSTEM = "system"
+SLIP = "slip"
 
 Uow = UnitOfWork[RoutingRepositories]
-
-
-def _codes(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
 
 
 def _label(pack: RulePack, code: str) -> str:
@@ -70,12 +74,12 @@ def routing_opinion(pack: RulePack, outcome: dict[str, Any], state: SlipState) -
     if state == SlipState.IN_CONSULTATION:
         lead = outcome.get("consultation_lead")
         opinion = f"由{_label(pack, lead)}牵头会商" if lead else "会商"
-        opinion += f"（{names(_codes(outcome.get('consultation_participants')))}）后确定承办部门"
+        opinion += f"（{names(codes(outcome.get('consultation_participants')))}）后确定承办部门"
         if outcome.get("handler_candidates"):
             opinion += f"，候选：{names(outcome['handler_candidates'])}"
         return opinion
     if outcome.get("investigated_by") and not outcome.get("handler"):
-        team = _codes(outcome.get("investigated_by")) + _codes(outcome.get("investigated_with"))
+        team = codes(outcome.get("investigated_by")) + codes(outcome.get("investigated_with"))
         opinion = f"由{names(team)}调查核实"
         if outcome.get("reclassify_after_investigation"):
             opinion += "，明确问责对象后再分类分办"
@@ -138,8 +142,13 @@ class RoutingService:
                     opened.append(self._build_slip(pack, calendar, event, group, None, next_seq[key], issued_on))
                     next_seq[key] += 1
             await uow.repos.slips.add([slip for slip, _ in opened])
+            await uow.repos.slips.grant([(slip, slip_access(slip, get_pack(slip.tenant))) for slip, _ in opened])
             for slip, outcome in opened:
                 self._announce(uow, slip, outcome)
+            by_event = {str(event.matter_id): event for event, *_ in todo}
+            await append_by_tenant(
+                uow, [(slip.tenant, _opened(slip, by_event[slip.matter_id].event_id)) for slip, _ in opened]
+            )
             await uow.commit()
 
     async def conclude_consultation(self, event: ConsultationConcluded) -> None:
@@ -167,9 +176,18 @@ class RoutingService:
                         actor=SYSTEM,
                         office=None,
                         detail=detail,
+                        named=event.approved_by,
                     )
                 except SlipStateConflict:
                     pass
+                else:
+                    record = by_routing(
+                        "slip.conclude_consultation",
+                        SLIP,
+                        slip.id,
+                        {"handler": event.handler, **detail, "event_id": str(event.event_id)},
+                    )
+                    await uow.repos.audit.append(slip.tenant, [record])
             await uow.commit()
 
     async def route_identified(self, event: TargetsIdentified) -> None:
@@ -197,17 +215,41 @@ class RoutingService:
             pack = get_pack(event.tenant)
             calendar = await self.calendars.for_tenant(uow, pack.tenant)
             # Each identified target is classified and routed on its own.
-            for target in event.targets:
-                await self._open_slip(uow, pack, calendar, parent, [target])
+            children = [await self._open_slip(uow, pack, calendar, parent, [target]) for target in event.targets]
+            reclassified = by_routing(
+                "slip.reclassify",
+                SLIP,
+                parent.id,
+                {
+                    "investigation_id": str(event.investigation_id),
+                    "slip_ids": [child.id for child in children],
+                    "event_id": str(event.event_id),
+                },
+            )
+            await uow.repos.audit.append(
+                parent.tenant, [reclassified, *(_opened(child, event.event_id) for child in children)]
+            )
             await uow.commit()
 
     # ------------------------------------------------------------------ API
 
     async def override(
-        self, principal: Principal, slip_id: str, handler: str, reason: str, idempotency: IdempotentRequest | None
+        self,
+        principal: Principal,
+        slip_id: str,
+        handler: str,
+        reason: str,
+        idempotency: IdempotentRequest | None,
+        *,
+        client_address: str | None = None,
     ) -> dict:
         """Fix ``handler`` against the rules' outcome, once per ``Idempotency-Key``; of two
-        overrides racing for one slip, the second is refused with a 409."""
+        overrides racing for one slip, the second is refused with a 409.
+
+        No pack names the office that forces a routing: the tenant grants ``routing:override``
+        to the office that may. That office still acts only on targets within its authority,
+        and, if it is linked to particular units, on matters of those units; a slip it may not
+        read is not found."""
         pack = get_pack(principal.tenant)
         offices = pack.vocabulary.get("offices", {})
         if handler not in offices:
@@ -215,9 +257,15 @@ class RoutingService:
             raise invalid("body.handler", f"{handler!r} is not an office of {principal.tenant}: {known}")
 
         async def act(uow: Uow) -> dict:
-            slip = await uow.repos.slips.get(principal.tenant, slip_id)
-            if slip is None:
-                raise SlipNotFound(slip_id)
+            slip, access = await self._readable(uow, principal, slip_id)
+            authorise_step(
+                principal,
+                access,
+                step="forcing the routing of this slip",
+                offices=[principal.office] if principal.office else [],
+                capability=ROUTING_OVERRIDE,
+            )
+            previous = {"previous_handler": slip.handler, "previous_state": slip.state}
             await self._fix_handler(
                 uow,
                 pack,
@@ -227,32 +275,71 @@ class RoutingService:
                 fixed_by="override",
                 actor=principal.username,
                 office=principal.office,
-                detail={"reason": reason, "previous_handler": slip.handler, "previous_state": slip.state},
+                detail={"reason": reason, **previous},
                 refusal="this slip's targets were identified and routed on their own slips",
             )
+            record = by_caller(
+                principal, client_address, "slip.override", SLIP, slip.id, {"handler": handler, **previous}
+            )
+            await uow.repos.audit.append(principal.tenant, [record])
             return SlipRead.model_validate(slip).model_dump(mode="json")
 
         return await run_once(self.uow, idempotency, act)
 
-    async def get(self, principal: Principal, slip_id: str) -> SlipRead:
+    async def get(self, principal: Principal, slip_id: str, *, client_address: str | None = None) -> SlipRead:
         async with self.uow() as uow:
-            slip = await uow.repos.slips.get(principal.tenant, slip_id)
-            if slip is None:
-                raise SlipNotFound(slip_id)
-            return SlipRead.model_validate(slip)
+            slip, _ = await self._readable(uow, principal, slip_id)
+            read = SlipRead.model_validate(slip)
+            record = by_caller(principal, client_address, "slip.read", SLIP, slip.id, {"matter_id": slip.matter_id})
+            await uow.repos.audit.append(principal.tenant, [record])
+            await uow.commit()
+            return read
 
     async def list_slips(
-        self, principal: Principal, matter_id: str | None, state: SlipState | None, limit: int
+        self,
+        principal: Principal,
+        matter_id: str | None,
+        state: SlipState | None,
+        limit: int,
+        *,
+        client_address: str | None = None,
     ) -> list[SlipRead]:
         async with self.uow() as uow:
-            slips = await uow.repos.slips.list_slips(principal.tenant, matter_id=matter_id, state=state, limit=limit)
-            return [SlipRead.model_validate(s) for s in slips]
+            slips = await uow.repos.slips.list_slips(
+                principal.tenant, read_scope(principal), matter_id=matter_id, state=state, limit=limit
+            )
+            read = [SlipRead.model_validate(s) for s in slips]
+            # A list shows each slip's content: the entry names the slips it showed.
+            detail = {
+                "filters": {"matter_id": matter_id, "state": state, "limit": limit},
+                "count": len(read),
+                "slip_ids": [s.id for s in read],
+            }
+            record = by_caller(principal, client_address, "slip.list", SLIP, matter_id or "*", detail)
+            await uow.repos.audit.append(principal.tenant, [record])
+            await uow.commit()
+            return read
 
-    async def timeline(self, principal: Principal, slip_id: str) -> list[SlipEventRead]:
+    async def timeline(
+        self, principal: Principal, slip_id: str, *, client_address: str | None = None
+    ) -> list[SlipEventRead]:
         async with self.uow() as uow:
-            if await uow.repos.slips.get(principal.tenant, slip_id) is None:
-                raise SlipNotFound(slip_id)
-            return [SlipEventRead.model_validate(e) for e in await uow.repos.slips.timeline(slip_id)]
+            slip, _ = await self._readable(uow, principal, slip_id)
+            read = [SlipEventRead.model_validate(e) for e in await uow.repos.slips.timeline(slip_id)]
+            record = by_caller(principal, client_address, "slip.timeline", SLIP, slip.id, {"matter_id": slip.matter_id})
+            await uow.repos.audit.append(principal.tenant, [record])
+            await uow.commit()
+            return read
+
+    @staticmethod
+    async def _readable(uow: Uow, principal: Principal, slip_id: str) -> tuple[RoutingSlip, MatterAccess]:
+        """The slip and who reads it, if the caller may; not found otherwise, exactly as a slip
+        that does not exist, so that a refusal never tells the slip is there."""
+        slip = await uow.repos.slips.get(principal.tenant, slip_id)
+        access = await uow.repos.slips.access(slip) if slip is not None else None
+        if slip is None or access is None or not may_read(principal, access):
+            raise SlipNotFound(slip_id)
+        return slip, access
 
     # ------------------------------------------------------------------ internals
 
@@ -268,6 +355,7 @@ class RoutingService:
         (seq,) = await uow.repos.slips.reserve_numbers(pack.tenant, issued_on.year)
         slip, detail = self._build_slip(pack, calendar, parent, targets, parent, seq, issued_on)
         await uow.repos.slips.add([slip])
+        await uow.repos.slips.grant([(slip, slip_access(slip, pack))])
         self._announce(uow, slip, detail)
         return slip
 
@@ -327,7 +415,7 @@ class RoutingService:
             citations=[c.text for c in evaluation.citations] if evaluation else [],
             opinion=routing_opinion(pack, outcome, state),
             handler=outcome.get("handler") if routed else None,
-            cc=_codes(outcome.get("cc")),
+            cc=codes(outcome.get("cc")),
             fixed_by="rules" if routed else None,
         )
         detail = {"facts": facts, "outcome": outcome}
@@ -368,9 +456,13 @@ class RoutingService:
         office: str | None,
         detail: dict,
         refusal: str | None = None,
+        named: Sequence[str] = (),
     ) -> None:
+        """Move ``slip`` to ``handler``; ``named``: offices that took part (a consultation's
+        approvers), who become parties to the slip with the new handler."""
         opinion = routing_opinion(pack, {**slip.outcome, "handler": handler, "investigated_by": None}, SlipState.ROUTED)
         await uow.repos.slips.move(slip, action, detail=refusal, handler=handler, fixed_by=fixed_by, opinion=opinion)
+        await uow.repos.slips.name_offices(slip, sorted(slip_access(slip, pack, named).offices))
         uow.repos.slips.record(
             slip, actor, office, f"routed_by_{fixed_by}", {"handler": handler, **detail}, slip.citations
         )
@@ -397,11 +489,11 @@ class RoutingService:
             handler=slip.handler,
             cc=slip.cc,
             investigated_by=outcome.get("investigated_by") if by_rules else None,
-            investigated_with=_codes(outcome.get("investigated_with")) if by_rules else [],
+            investigated_with=codes(outcome.get("investigated_with")) if by_rules else [],
             reclassify_after_investigation=bool(outcome.get("reclassify_after_investigation")) and by_rules,
             joint_review_required=bool(outcome.get("joint_review_required")),
-            start_approved_by=_codes(outcome.get("start_approved_by")),
-            decided_by=_codes(outcome.get("decided_by")),
+            start_approved_by=codes(outcome.get("start_approved_by")),
+            decided_by=codes(outcome.get("decided_by")),
             fixed_by=slip.fixed_by or "rules",
             facts=slip.rule_facts,
             outcome=outcome,
@@ -419,12 +511,29 @@ class RoutingService:
             relevant_date=slip.relevant_date,
             targets=self._targets(slip),
             lead=outcome.get("consultation_lead"),
-            participants=_codes(outcome.get("consultation_participants")),
+            participants=codes(outcome.get("consultation_participants")),
             proposed_handler=outcome.get("handler"),
-            handler_candidates=_codes(outcome.get("handler_candidates")),
-            approved_by=_codes(outcome.get("routing_approved_by")),
+            handler_candidates=codes(outcome.get("handler_candidates")),
+            approved_by=codes(outcome.get("routing_approved_by")),
             escalation=_steps(outcome.get("consultation_escalation")),
             facts=slip.rule_facts,
             outcome=outcome,
             citations=slip.citations,
         )
+
+
+def _opened(slip: RoutingSlip, event_id: Any) -> AuditRecord:
+    """The audit entry of a slip the rules opened, and the event that asked for it."""
+    return by_routing(
+        "slip.open",
+        SLIP,
+        slip.id,
+        {
+            "matter_id": slip.matter_id,
+            "number": slip.number,
+            "state": slip.state,
+            "handler": slip.handler,
+            "parent_slip_id": slip.parent_slip_id,
+            "event_id": str(event_id),
+        },
+    )
