@@ -19,7 +19,7 @@ IMAGE_PREFIX ?= localhost/wenze
 IMAGE_TAG ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 IMAGE_BUILD_FLAGS ?=
 
-.PHONY: install helm run test lint bench chaos images base-image clean
+.PHONY: install helm chart-files run test lint bench chaos images base-image clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -46,6 +46,11 @@ $(HELM): | $(UV)
 	$@ version --short
 
 helm: $(HELM)
+
+# The chart reads only its own files: copy the rule packs and realm files into it after
+# changing them (a test in deploy/tests fails until then).
+chart-files:
+	python3 deploy/helm/sync-chart-files.py
 
 run: install
 	$(PY) -m wenze_devtools.devstack
