@@ -38,7 +38,7 @@ from wenze.runtime import Runtime
 
 SCENARIO = {values_id(v): v for v in VALUES_FILES}
 # Kinds whose schema belongs to an operator, not to Kubernetes; checked by the tests below.
-CUSTOM_KINDS = {"ScaledObject"}
+CUSTOM_KINDS = {"ScaledObject", "PodMonitor"}
 
 
 def test_there_is_a_values_file_per_scenario() -> None:
@@ -375,3 +375,32 @@ def test_the_schema_lists_exactly_the_tenants_with_packs() -> None:
     packs = sorted(p.name for p in (ROOT / "shared" / "rulesets").iterdir() if (p / "pack.yaml").is_file())
     assert schema["properties"]["tenants"]["items"]["enum"] == packs
     assert sorted(yaml.safe_load((CHART / "values.yaml").read_text(encoding="utf-8"))["tenants"]) == packs
+
+
+def test_metrics_are_served_off_the_api_port_and_announced_to_prometheus() -> None:
+    docs = render(SCENARIO["production.yaml"], "metrics.podMonitor.enabled=true")
+    for deployment in of_kind(docs, "Deployment"):
+        template = deployment["spec"]["template"]
+        role = template["metadata"]["labels"]["wenze.dev/role"]
+        container = template["spec"]["containers"][0]
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        annotations = template["metadata"]["annotations"]
+        assert annotations["prometheus.io/scrape"] == "true"
+        assert annotations["prometheus.io/path"] == "/metrics"
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        svc = template["metadata"]["labels"]["wenze.dev/service"]
+        if role == "api":
+            assert ports == {"http": 8000, "metrics": 9464}
+            assert annotations["prometheus.io/port"] == "9464"
+            assert env[f"WENZE_{svc.replace('-', '_').upper()}_METRICS_PORT"] == "9464"
+        else:
+            assert ports == {"http": 8081} and annotations["prometheus.io/port"] == "8081"
+    service_ports = {p["port"] for s in of_kind(docs, "Service") for p in s["spec"]["ports"]}
+    assert service_ports == {80}, "the Service (and the Ingress behind it) never exposes the metrics port"
+    monitors = {m["spec"]["selector"]["matchLabels"]["wenze.dev/role"]: m for m in of_kind(docs, "PodMonitor")}
+    assert monitors["api"]["spec"]["podMetricsEndpoints"][0]["port"] == "metrics"
+    assert monitors["worker"]["spec"]["podMetricsEndpoints"][0]["port"] == "http"
+    quiet = render(None, "metrics.enabled=false")
+    assert not of_kind(quiet, "PodMonitor")
+    for deployment in of_kind(quiet, "Deployment"):
+        assert "prometheus.io/scrape" not in deployment["spec"]["template"]["metadata"]["annotations"]

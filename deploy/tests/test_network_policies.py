@@ -57,29 +57,58 @@ def test_every_pod_is_selected_by_exactly_one_policy_for_both_directions(values:
 
 
 @pytest.mark.parametrize("values", VALUES_FILES, ids=values_id)
-def test_only_the_ingress_controller_and_named_clients_reach_an_api(values: Path | None) -> None:
+def test_only_the_ingress_controller_named_clients_and_scrapers_connect(values: Path | None) -> None:
     docs = render(values)
     settings = chart_values()
     ingress_on = any(i for i in of_kind(docs, "Ingress"))
+    scrapers = settings["metrics"]["scrapers"]
     for workload, template in pod_templates(docs):
+        labels = template["metadata"]["labels"]
+        name = workload["metadata"]["name"]
+        rules = _policy_of(docs, labels)["spec"]["ingress"]
+        by_port = {}
+        for rule in rules:
+            assert rule["from"], f"{name}: an ingress rule without peers admits every pod and address"
+            assert not [peer for peer in rule["from"] if "ipBlock" in peer], name
+            ((port,),) = [[p["port"] for p in rule["ports"]]]
+            by_port[port] = rule["from"]
+        role = labels["wenze.dev/role"]
+        if role in ("migrate", "streams"):
+            assert rules == [], f"{name}: nothing connects to a job"
+            continue
+        annotations = template["metadata"].get("annotations", {})
+        metrics_port = int(annotations["prometheus.io/port"])
+        assert by_port.pop(metrics_port) == scrapers, f"{name}: metrics only for the scrapers"
+        if role == "worker":
+            assert metrics_port == 8081
+            assert by_port == {}, f"{name}: only the scrapers connect to a worker"
+            continue
+        assert metrics_port == 9464
+        clients = by_port.pop(8000, [])
+        assert by_port == {}, name
+        if ingress_on:
+            controller = settings["ingress"]["controller"]
+            assert {"namespaceSelector": controller["namespaceSelector"], "podSelector": controller["podSelector"]} in (
+                clients
+            )
+        else:
+            assert clients == _scenario_network(values).get("apiClients", []), name
+
+
+def _scenario_network(values: Path | None) -> dict[str, Any]:
+    own = {} if values is None else yaml.safe_load(values.read_text(encoding="utf-8")).get("networkPolicy") or {}
+    return {**chart_values()["networkPolicy"], **own}
+
+
+def test_without_metrics_nothing_connects_to_a_worker() -> None:
+    docs = render(None, "metrics.enabled=false")
+    for _, template in pod_templates(docs):
         labels = template["metadata"]["labels"]
         rules = _policy_of(docs, labels)["spec"]["ingress"]
         if labels["wenze.dev/role"] != "api":
-            assert rules == [], f"{workload['metadata']['name']}: nothing connects to a worker or a job"
-            continue
-        if not rules:
-            continue
-        (rule,) = rules
-        assert rule["ports"] == [{"protocol": "TCP", "port": 8000}]
-        assert rule["from"], "an ingress rule without peers would admit every pod and address"
-        for peer in rule["from"]:
-            assert "ipBlock" not in peer
-        if ingress_on:
-            controller = settings["ingress"]["controller"]
-            assert {
-                "namespaceSelector": controller["namespaceSelector"],
-                "podSelector": controller["podSelector"],
-            } in rule["from"]
+            assert rules == []
+        else:
+            assert [p["port"] for rule in rules for p in rule["ports"]] in ([], [8000])
 
 
 @pytest.mark.parametrize("values", VALUES_FILES, ids=values_id)

@@ -27,6 +27,7 @@ _SHARED_ENV = {
     "platform_realm": "WENZE_PLATFORM_REALM",
     "tenants": "WENZE_TENANTS",
     "stream_replicas": "WENZE_STREAM_REPLICAS",
+    "metrics_port": "WENZE_METRICS_PORT",
 }
 
 DEFAULT_TENANTS = ("kunshan", "jintan", "zhenxiong", "hubei")
@@ -59,6 +60,13 @@ class ServiceSettings(BaseSettings):
     platform_realm: str = DEFAULT_PLATFORM_REALM
     max_body_bytes: int = Field(default=1_048_576, description="largest JSON body accepted")
     relay_in_api: bool = Field(default=True, description="also run an outbox relay in the API process")
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="the API process serves /metrics on this port (none by default)"
+    )
+    metrics_host: str = "0.0.0.0"
+    metrics_sample_seconds: float = Field(
+        default=15.0, gt=0, description="how often a worker reads its outbox, consumers and tables for the metrics"
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -29,6 +29,7 @@ from wenze.messaging.nats import connect_nats
 from wenze.messaging.relay import OutboxRelay
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze.telemetry import setup_tracing
+from wenze.telemetry.metrics import Sampler, WatchedConsumer, setup_metrics
 
 log = structlog.get_logger(__name__)
 
@@ -55,6 +56,7 @@ class Runtime(Generic[R]):
         migrations_dir: Path | None,
     ) -> Runtime[R]:
         setup_tracing(settings.service_name)
+        setup_metrics(settings.service_name)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if migrations_dir is not None:
             await upgrade(migrations_dir, settings.database_url, settings.db_schema)
@@ -107,8 +109,17 @@ async def run_worker(
         loop.add_signal_handler(sig, runtime.stop.set)
     relay = OutboxRelay(runtime.engine, runtime.js)
     runtime.spawn(relay.run(runtime.stop))
-    for spec in consumers(runtime):
+    specs = consumers(runtime)
+    for spec in specs:
         runtime.spawn(run_consumer(runtime.js, spec, runtime.stop, stream_replicas=settings.stream_replicas))
+    # The worker samples what its service's database and streams hold, for the metrics.
+    sampler = Sampler(
+        runtime.engine,
+        runtime.js,
+        consumers=[WatchedConsumer(s.stream, s.durable) for s in specs],
+        interval=settings.metrics_sample_seconds,
+    )
+    runtime.spawn(sampler.run(runtime.stop))
     for loop_coro in loops(runtime):
         runtime.spawn(loop_coro)
     health_server = None

@@ -1,4 +1,6 @@
-"""The worker's health endpoints, so an orchestrator can probe a process that serves no API.
+"""The worker's health endpoints, so an orchestrator can probe a process that serves no API,
+and the ``/metrics`` endpoint of both processes (the API's on a port of its own, so that the
+Ingress in front of the API never shows it).
 
 ``/readyz`` is the API's check (the database and JetStream answer). ``/healthz`` also fails
 when one of the worker's loops (relay, consumers, import jobs) has ended while the worker is
@@ -15,9 +17,26 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from wenze.http.health import readiness
+from wenze.telemetry.metrics import prometheus_text
+
+# Neither probes nor scrapes are traced or counted as requests.
+_UNOBSERVED: Any = {"tracing": False, "metrics": False}
+
+
+def _add_metrics(app: FastAPI) -> None:
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        body, media_type = prometheus_text()
+        return Response(body, media_type=media_type)
+
+
+def metrics_app() -> FastAPI:
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, telemetry=_UNOBSERVED)
+    _add_metrics(app)
+    return app
 
 
 def _ended_loops(runtime: Any) -> list[str]:
@@ -27,8 +46,9 @@ def _ended_loops(runtime: Any) -> list[str]:
 
 
 def worker_health_app(runtime: Any) -> FastAPI:
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, telemetry=_UNOBSERVED)
     app.state.runtime = runtime
+    _add_metrics(app)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
@@ -53,9 +73,14 @@ class _Server(uvicorn.Server):
 
 
 async def serve_worker_health(runtime: Any, host: str, port: int) -> None:
-    """Serve the health endpoints until ``runtime.stop`` is set."""
+    """Serve the health endpoints and the metrics until ``runtime.stop`` is set."""
+    await serve_until(worker_health_app(runtime), host, port, runtime.stop)
+
+
+async def serve_until(app: FastAPI, host: str, port: int, stop: asyncio.Event) -> None:
+    """Serve ``app`` until ``stop`` is set."""
     config = uvicorn.Config(
-        worker_health_app(runtime),
+        app,
         host=host,
         port=port,
         log_config=None,
@@ -65,7 +90,7 @@ async def serve_worker_health(runtime: Any, host: str, port: int) -> None:
     )
     server = _Server(config)
     serving = asyncio.create_task(server.serve())
-    stopping = asyncio.create_task(runtime.stop.wait())
+    stopping = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
     finally:
