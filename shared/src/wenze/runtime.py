@@ -22,12 +22,14 @@ from wenze.config import ServiceSettings
 from wenze.db import UnitOfWorkFactory, create_engine
 from wenze.db.migrations import upgrade
 from wenze.gc_tuning import freeze_startup_objects
+from wenze.http.worker_health import serve_worker_health
 from wenze.logging import configure_logging
-from wenze.messaging.consumer import ConsumerSpec, run_consumer
+from wenze.messaging.consumer import ConsumerSpec, ensure_consumer, run_consumer
 from wenze.messaging.nats import connect_nats
 from wenze.messaging.relay import OutboxRelay
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze.telemetry import setup_tracing
+from wenze.telemetry.metrics import Sampler, WatchedConsumer, setup_metrics
 
 log = structlog.get_logger(__name__)
 
@@ -54,13 +56,14 @@ class Runtime(Generic[R]):
         migrations_dir: Path | None,
     ) -> Runtime[R]:
         setup_tracing(settings.service_name)
+        setup_metrics(settings.service_name)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if migrations_dir is not None:
             await upgrade(migrations_dir, settings.database_url, settings.db_schema)
         engine = create_engine(settings.database_url, schema=settings.db_schema, pool_size=settings.db_pool_size)
         nc = await connect_nats(settings.nats_url, name=f"wenze-{settings.service_name}")
         js = nc.jetstream()
-        await ensure_stream(js, stream_for(settings.service_name))
+        await ensure_stream(js, stream_for(settings.service_name), replicas=settings.stream_replicas)
         return cls(settings=settings, engine=engine, nats=nc, js=js, uow=UnitOfWorkFactory(engine, make_repositories))
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -94,9 +97,11 @@ async def run_worker(
     migrations_dir: Path | None,
     consumers: Callable[[Runtime[R]], Sequence[ConsumerSpec[Any]]],
     loops: Callable[[Runtime[R]], Sequence[Coroutine[Any, Any, None]]] = lambda _runtime: (),
+    health: tuple[str, int] | None = None,
 ) -> None:
     """The worker process: the outbox relay, the service's consumers and its other background
-    loops (each a coroutine that runs until ``runtime.stop``), until SIGTERM."""
+    loops (each a coroutine that runs until ``runtime.stop``), until SIGTERM. With ``health``
+    (host, port) it also serves ``/healthz`` and ``/readyz`` there."""
     configure_logging(f"{settings.service_name}-worker", level=settings.log_level, json=settings.log_json)
     runtime = await Runtime.start(settings, make_repositories=make_repositories, migrations_dir=migrations_dir)
     loop = asyncio.get_running_loop()
@@ -104,11 +109,49 @@ async def run_worker(
         loop.add_signal_handler(sig, runtime.stop.set)
     relay = OutboxRelay(runtime.engine, runtime.js)
     runtime.spawn(relay.run(runtime.stop))
-    for spec in consumers(runtime):
-        runtime.spawn(run_consumer(runtime.js, spec, runtime.stop))
+    specs = consumers(runtime)
+    for spec in specs:
+        runtime.spawn(run_consumer(runtime.js, spec, runtime.stop, stream_replicas=settings.stream_replicas))
+    # The worker samples what its service's database and streams hold, for the metrics.
+    sampler = Sampler(
+        runtime.engine,
+        runtime.js,
+        consumers=[WatchedConsumer(s.stream, s.durable) for s in specs],
+        interval=settings.metrics_sample_seconds,
+    )
+    runtime.spawn(sampler.run(runtime.stop))
     for loop_coro in loops(runtime):
         runtime.spawn(loop_coro)
+    health_server = None
+    if health is not None:
+        # Not one of runtime.background: its liveness check looks at those.
+        health_server = asyncio.create_task(serve_worker_health(runtime, *health))
     log.info("worker running", service=settings.service_name)
     freeze_startup_objects()
     await runtime.stop.wait()
+    if health_server is not None:
+        await health_server
     await runtime.close()
+
+
+async def ensure_streams_and_consumers(
+    settings: ServiceSettings,
+    *,
+    make_repositories: Callable[[AsyncSession], R],
+    consumers: Callable[[Runtime[R]], Sequence[ConsumerSpec[Any]]],
+) -> list[str]:
+    """What a deployment runs before the workers start: the service's stream with the
+    configured replicas, and every durable consumer its worker reads. Returns one line per
+    stream or consumer, saying what was done."""
+    configure_logging(f"{settings.service_name}-streams", level=settings.log_level, json=settings.log_json)
+    # No migrations and no query: the consumers are built only to learn their names.
+    runtime = await Runtime.start(settings, make_repositories=make_repositories, migrations_dir=None)
+    try:
+        own = stream_for(settings.service_name)
+        done = [f"stream {own.name} ({', '.join(own.subjects)}): {settings.stream_replicas} replica(s)"]
+        for spec in consumers(runtime):
+            created = await ensure_consumer(runtime.js, spec, stream_replicas=settings.stream_replicas)
+            done.append(f"consumer {spec.durable} on {spec.stream}: {'created' if created else 'exists'}")
+        return done
+    finally:
+        await runtime.close()

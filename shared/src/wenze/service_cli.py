@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+import nats.js.errors
 import typer
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +16,7 @@ from wenze.config import ServiceSettings
 from wenze.db.migrations import upgrade
 from wenze.gc_tuning import tune_for_service
 from wenze.messaging.consumer import ConsumerSpec
-from wenze.runtime import Runtime, run_worker
+from wenze.runtime import Runtime, ensure_streams_and_consumers, run_worker
 
 R = TypeVar("R")
 
@@ -47,7 +48,12 @@ def service_cli(
         )
 
     @cli.command()
-    def worker() -> None:
+    def worker(
+        health_host: str = "127.0.0.1",
+        health_port: Annotated[
+            int | None, typer.Option(help="serve /healthz and /readyz on this port (none by default)")
+        ] = None,
+    ) -> None:
         """Run the outbox relay, the service's event consumers and its background loops."""
         tune_for_service()
         asyncio.run(
@@ -57,8 +63,25 @@ def service_cli(
                 migrations_dir=migrations_dir,
                 consumers=consumers,
                 loops=loops,
+                health=(health_host, health_port) if health_port is not None else None,
             )
         )
+
+    @cli.command()
+    def streams() -> None:
+        """Create or update this service's JetStream stream and create the durable consumers its
+        worker reads (with their streams), then exit. Existing consumers are left as they are."""
+        settings = settings_factory()
+        try:
+            done = asyncio.run(
+                ensure_streams_and_consumers(settings, make_repositories=make_repositories, consumers=consumers)
+            )
+        except nats.js.errors.APIError as exc:
+            # A cluster too small for the replicas asked for, say: JetStream's own words.
+            typer.echo(f"{settings.service_name}: JetStream refused the configuration: {exc.description}", err=True)
+            raise typer.Exit(1) from None
+        for line in done:
+            typer.echo(line)
 
     @cli.command()
     def migrate() -> None:

@@ -15,6 +15,7 @@ from wenze.config import ServiceSettings
 from wenze.gc_tuning import freeze_startup_objects
 from wenze.http.health import health_router
 from wenze.http.problems import install_problem_handlers
+from wenze.http.worker_health import metrics_app, serve_until
 from wenze.logging import configure_logging
 from wenze.messaging.relay import OutboxRelay
 from wenze.runtime import Runtime
@@ -44,6 +45,8 @@ def create_service_app(
             # The worker runs a relay too; this one is woken by our own commits, so events
             # leave without waiting for the worker's next poll.
             runtime.spawn(OutboxRelay(runtime.engine, runtime.js).run(runtime.stop))
+        if settings.metrics_port is not None:
+            runtime.spawn(serve_until(metrics_app(), settings.metrics_host, settings.metrics_port, runtime.stop))
         if on_start is not None:
             await on_start(app, runtime)
         async with token_verifier_lifespan(app, AuthSettings.from_settings(settings)):

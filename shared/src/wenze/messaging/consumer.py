@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import nats.errors
+import nats.js.errors
 import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -78,12 +79,8 @@ class ConsumerSpec(Generic[E]):
         )
 
 
-async def run_consumer(js: JetStreamContext, spec: ConsumerSpec[E], stop: asyncio.Event) -> None:
-    if spec.source_service is not None:
-        # The producer may not have started yet; its stream's configuration is shared code, so
-        # whichever process comes first creates it.
-        await ensure_stream(js, stream_for(spec.source_service))
-    config = ConsumerConfig(
+def consumer_config(spec: ConsumerSpec[Any]) -> ConsumerConfig:
+    return ConsumerConfig(
         durable_name=spec.durable,
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
@@ -91,6 +88,35 @@ async def run_consumer(js: JetStreamContext, spec: ConsumerSpec[E], stop: asynci
         max_deliver=spec.max_deliver,
         filter_subject=spec.filter_subject,
     )
+
+
+async def ensure_source_stream(js: JetStreamContext, spec: ConsumerSpec[Any], *, stream_replicas: int = 1) -> None:
+    if spec.source_service is not None:
+        # The producer may not have started yet; its stream's configuration is shared code, so
+        # whichever process comes first creates it.
+        await ensure_stream(js, stream_for(spec.source_service), replicas=stream_replicas)
+
+
+async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec[Any], *, stream_replicas: int = 1) -> bool:
+    """Create the durable consumer (and its stream) unless it exists; True when created.
+
+    An existing durable is left as it is, as a starting worker leaves it: it holds the
+    consumer's place in the stream.
+    """
+    await ensure_source_stream(js, spec, stream_replicas=stream_replicas)
+    try:
+        await js.consumer_info(spec.stream, spec.durable)
+    except nats.js.errors.NotFoundError:
+        await js.add_consumer(spec.stream, consumer_config(spec))
+        return True
+    return False
+
+
+async def run_consumer(
+    js: JetStreamContext, spec: ConsumerSpec[E], stop: asyncio.Event, *, stream_replicas: int = 1
+) -> None:
+    await ensure_source_stream(js, spec, stream_replicas=stream_replicas)
+    config = consumer_config(spec)
     subscription = await js.pull_subscribe(spec.filter_subject, durable=spec.durable, stream=spec.stream, config=config)
     log.info("consumer started", durable=spec.durable, subject=spec.filter_subject)
     while not stop.is_set():

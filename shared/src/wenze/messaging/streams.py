@@ -30,12 +30,22 @@ def stream_for(service: str) -> StreamSpec:
     return StreamSpec(name=prefix.upper(), subject_prefix=service)
 
 
-async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> None:
+def all_streams() -> list[StreamSpec]:
+    return [stream_for(service) for service in SERVICES]
+
+
+async def ensure_stream(js: JetStreamContext, spec: StreamSpec, *, replicas: int = 1) -> None:
+    """Create the stream, or bring an existing one to this configuration.
+
+    Every process that calls this must pass the same ``replicas`` (the ``stream_replicas``
+    setting), or each start would scale the stream back to its own idea of it.
+    """
     config = StreamConfig(
         name=spec.name,
         subjects=spec.subjects,
         storage=StorageType.FILE,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=replicas,
     )
     try:
         await js.stream_info(spec.name)
