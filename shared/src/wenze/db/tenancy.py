@@ -195,6 +195,15 @@ def install(engine: Engine) -> None:
             dbapi_connection.run_async(lambda raw: raw.execute(f"RESET {SETTING}"))
 
 
+def system_server_settings(job: str) -> dict[str, str]:
+    """Connection settings for a tool that inspects every tenant's rows outside the services
+    (bench and chaos checks): system scope for the whole connection, named in
+    ``application_name`` so that ``pg_stat_activity`` says who it is."""
+    if not job.strip():
+        raise ScopeRefused("system scope must be asked for by name")
+    return {SETTING: ALL_TENANTS, "application_name": f"wenze {job}"[:63]}
+
+
 # -- policies, for migrations ----------------------------------------------------------------
 
 _TENANT_CHECK = f"tenant = current_setting('{SETTING}', true) OR current_setting('{SETTING}', true) = '{ALL_TENANTS}'"
