@@ -89,7 +89,7 @@ async def run_consumer(js: JetStreamContext, spec: ConsumerSpec[E], stop: asynci
     if spec.source_service is not None:
         # The producer may not have started yet; its stream's configuration is shared code, so
         # whichever process comes first creates it.
-        await ensure_stream(js, stream_for(spec.source_service))
+        await ensure_stream(js, stream_for(spec.source_service), update=False)
     config = ConsumerConfig(
         durable_name=spec.durable,
         ack_policy=AckPolicy.EXPLICIT,

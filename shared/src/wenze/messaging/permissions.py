@@ -1,11 +1,12 @@
 """What a service's NATS user may publish and subscribe to (docs/operations/security.md).
 
 Derived from what the service does: it publishes its own events (``<service>.>``) to its own
-stream, creates or updates that stream and the streams it consumes from (whichever process
-starts first creates a stream), creates and reads its durable pull consumers, acknowledges
-their messages, and asks JetStream for the account's state (readiness). Every request's
-answer comes back on the client's ``_INBOX.>``. Nothing else: a service cannot publish
-another's events, read another's consumers or delete a stream.
+stream, creates or updates that stream, creates the streams it consumes from if they are
+missing (whichever process starts first creates a stream; only its producer changes it),
+creates and reads its durable pull consumers, acknowledges their messages, and asks JetStream
+for the account's state (readiness). Every request's answer comes back on the client's
+``_INBOX.>``. Nothing else: a service cannot publish another's events, change another's
+stream, read another's consumers or delete a stream.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ class NatsPermissions:
 
 def permissions_for(service: str, consumers: Sequence[ConsumerSpec[Any]] = ()) -> NatsPermissions:
     own = stream_for(service)
-    streams = [own.name, *dict.fromkeys(spec.stream for spec in consumers if spec.stream != own.name)]
     publish = [f"{own.subject_prefix}.>", "$JS.API.INFO"]
-    for stream in streams:
-        publish += [f"$JS.API.STREAM.{verb}.{stream}" for verb in ("INFO", "CREATE", "UPDATE")]
+    publish += [f"$JS.API.STREAM.{verb}.{own.name}" for verb in ("INFO", "CREATE", "UPDATE")]
+    # Another service's stream: created if the consumer starts first, never changed.
+    for stream in dict.fromkeys(spec.stream for spec in consumers if spec.stream != own.name):
+        publish += [f"$JS.API.STREAM.{verb}.{stream}" for verb in ("INFO", "CREATE")]
     for spec in consumers:
         at = f"{spec.stream}.{spec.durable}"
         publish += [

@@ -30,7 +30,10 @@ def stream_for(service: str) -> StreamSpec:
     return StreamSpec(name=prefix.upper(), subject_prefix=service)
 
 
-async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> None:
+async def ensure_stream(js: JetStreamContext, spec: StreamSpec, *, update: bool = True) -> None:
+    """Create the stream if it is missing; with ``update``, bring an existing one to ``spec``.
+    Only its producer updates a stream: a consumer creates another's stream at most, so its
+    NATS user needs no right to change it (docs/operations/security.md)."""
     config = StreamConfig(
         name=spec.name,
         subjects=spec.subjects,
@@ -42,4 +45,5 @@ async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> None:
     except NotFoundError:
         await js.add_stream(config)
     else:
-        await js.update_stream(config)
+        if update:
+            await js.update_stream(config)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nats.errors
 import pytest
+from nats.js.api import StreamConfig
 
 from wenze.config import ServiceSettings
 from wenze.events import MatterAccepted, TargetSnapshot
@@ -122,6 +123,8 @@ async def test_a_service_cannot_publish_anothers_events_or_touch_its_stream(serv
             await js.publish(accepted().subject, b"{}", timeout=1)
         with pytest.raises(nats.errors.TimeoutError):
             await js.delete_stream("INTAKE")
+        with pytest.raises(nats.errors.TimeoutError):
+            await js.update_stream(StreamConfig(name="INTAKE", subjects=["intake.>"], max_msgs=1))
         with pytest.raises(nats.errors.TimeoutError):
             await js.publish("review.kunshan.decision.made.v1", b"{}", timeout=1)
     finally:
