@@ -162,18 +162,18 @@ _SESSION_LEVEL: Final = "wenze.tenant.session_level"
 
 @event.listens_for(TenantSession, "after_begin")
 def _set_tenant(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
-    if connection.dialect.name != "postgresql":
-        return
     scope: TenantScope = session.info.get(_SESSION_KEY, NO_SCOPE)
     apply_setting(connection, scope)
 
 
 def apply_setting(connection: Connection, scope: TenantScope) -> None:
-    """Set ``wenze.tenant`` for the connection's current transaction (PostgreSQL only).
+    """Set ``wenze.tenant`` for the connection's current transaction (PostgreSQL; nothing on SQLite).
 
     A connection in autocommit mode (intake registers a submission in one statement that way)
     has no transaction to hold it: the setting is made for the database session instead, and
     the connection marked, so that :func:`install` clears it before anyone else uses it."""
+    if connection.dialect.name != "postgresql":
+        return
     autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
     connection.execute(
         text("SELECT set_config(:name, :value, :local)"),
