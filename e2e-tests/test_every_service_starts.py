@@ -103,3 +103,26 @@ async def test_worker_keeps_running_and_stream_exists(service, nats_server) -> N
     finally:
         await nc.close()
     assert info.config.subjects == [f"{name}.>"]
+
+
+async def test_service_runs_as_its_own_role_under_row_level_security(service, database_url: str) -> None:
+    """Both processes connect as the service's application role, never as the owner (ADR 0018)."""
+    name, api, worker = service
+    role = f"wenze_{name.replace('-', '_')}"
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        roles = {
+            row["usename"]
+            for row in await conn.fetch(
+                "SELECT DISTINCT usename FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        }
+        escapes = await conn.fetchval("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = $1", role)
+    finally:
+        await conn.close()
+    assert role in roles
+    assert escapes is False
+    for process in (api, worker):
+        assert "bypasses row-level security" not in process.log_path.read_text(errors="replace")

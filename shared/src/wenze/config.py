@@ -13,12 +13,16 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from wenze.db.roles import app_role
+from wenze.messaging.nats import NatsCredentials
 
 # Platform-wide environment names that a service-specific variable overrides.
 _SHARED_ENV = {
     "database_url": "DATABASE_URL",
+    "migration_database_url": "MIGRATION_DATABASE_URL",
     "nats_url": "NATS_URL",
     "oidc_base_url": "WENZE_OIDC_BASE_URL",
     "oidc_audience": "WENZE_OIDC_AUDIENCE",
@@ -42,8 +46,16 @@ class ServiceSettings(BaseSettings):
     service_name: str = "wenze"
     data_dir: Path = Path("var")
     database_url: str = ""
+    # The role that owns the schema and runs the migrations; the service itself connects with
+    # ``database_url``, as an application role without BYPASSRLS (ADR 0018). Empty: the same URL.
+    migration_database_url: str = ""
     db_pool_size: int = 10
     nats_url: str = "nats://127.0.0.1:4222"
+    # NATS credentials of this service (docs/operations/security.md); none by default.
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
+    nats_creds_file: Path | None = Field(default=None, description="a user JWT and NKey seed (.creds) file")
+    nats_nkey_seed_file: Path | None = Field(default=None, description="an NKey seed file, for NKey users")
     oidc_base_url: str = "http://127.0.0.1:8080"
     oidc_audience: str = "wenze-api"
     # In a cluster the services may reach Keycloak on an internal address while tokens carry
@@ -93,7 +105,39 @@ class ServiceSettings(BaseSettings):
         if not self.database_url:
             path = (self.data_dir / f"{self.service_name}.db").resolve()
             self.database_url = f"sqlite+aiosqlite:///{path}"
+        if not self.migration_database_url:
+            self.migration_database_url = self.database_url
         return self
+
+    @model_validator(mode="after")
+    def _one_nats_credential(self) -> ServiceSettings:
+        given = [
+            name
+            for name, value in (
+                ("NATS_USER", self.nats_user),
+                ("NATS_CREDS_FILE", self.nats_creds_file),
+                ("NATS_NKEY_SEED_FILE", self.nats_nkey_seed_file),
+            )
+            if value is not None
+        ]
+        if len(given) > 1:
+            raise ValueError(f"give one NATS credential, not {' and '.join(given)}")
+        if (self.nats_user is None) != (self.nats_password is None):
+            raise ValueError("NATS_USER and NATS_PASSWORD go together")
+        return self
+
+    @property
+    def app_role(self) -> str | None:
+        """The application role the service connects as, when another role migrates."""
+        return app_role(self.database_url, self.migration_database_url)
+
+    def nats_credentials(self) -> NatsCredentials:
+        return NatsCredentials(
+            user=self.nats_user,
+            password=self.nats_password.get_secret_value() if self.nats_password else None,
+            creds_file=self.nats_creds_file,
+            nkey_seed_file=self.nats_nkey_seed_file,
+        )
 
     @property
     def db_schema(self) -> str:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from wenze.config import ServiceSettings
 from wenze.db import UnitOfWorkFactory, create_engine
 from wenze.db.migrations import upgrade
+from wenze.db.roles import current_role_bypasses_rls
 from wenze.gc_tuning import freeze_startup_objects
 from wenze.http.worker_health import serve_worker_health
 from wenze.logging import configure_logging
@@ -59,9 +60,14 @@ class Runtime(Generic[R]):
         setup_metrics(settings.service_name)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if migrations_dir is not None:
-            await upgrade(migrations_dir, settings.database_url, settings.db_schema)
+            await upgrade(
+                migrations_dir, settings.migration_database_url, settings.db_schema, app_role=settings.app_role
+            )
         engine = create_engine(settings.database_url, schema=settings.db_schema, pool_size=settings.db_pool_size)
-        nc = await connect_nats(settings.nats_url, name=f"wenze-{settings.service_name}")
+        await _warn_if_role_bypasses_rls(engine)
+        nc = await connect_nats(
+            settings.nats_url, name=f"wenze-{settings.service_name}", credentials=settings.nats_credentials()
+        )
         js = nc.jetstream()
         await ensure_stream(js, stream_for(settings.service_name), replicas=settings.stream_replicas)
         return cls(settings=settings, engine=engine, nats=nc, js=js, uow=UnitOfWorkFactory(engine, make_repositories))
@@ -82,6 +88,20 @@ class Runtime(Generic[R]):
         # unacknowledged messages are redelivered, so closing loses nothing.
         await self.nats.close()
         await self.engine.dispose()
+
+
+async def _warn_if_role_bypasses_rls(engine: AsyncEngine) -> None:
+    """Say so at start when the service's role escapes the tenant policies (a superuser, say):
+    the service works, but a query that forgets its tenant filter is no longer caught."""
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.connect() as connection:
+        bypasses = await current_role_bypasses_rls(connection)
+    if bypasses:
+        log.warning(
+            "the service's database role bypasses row-level security; give it an application role "
+            "(wenze db roles, docs/operations/security.md)"
+        )
 
 
 def _report_crash(task: asyncio.Task[None]) -> None:

@@ -85,9 +85,12 @@ def service_cli(
 
     @cli.command()
     def migrate() -> None:
-        """Create or upgrade this service's schema, then exit."""
+        """Create or upgrade this service's schema (as the migration URL's role), grant the
+        service's application role its privileges, then exit."""
         settings = settings_factory()
-        asyncio.run(upgrade(migrations_dir, settings.database_url, settings.db_schema))
+        asyncio.run(
+            upgrade(migrations_dir, settings.migration_database_url, settings.db_schema, app_role=settings.app_role)
+        )
         typer.echo(f"{settings.service_name}: schema up to date")
 
     return cli

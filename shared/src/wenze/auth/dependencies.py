@@ -28,6 +28,7 @@ from wenze.auth.errors import (
 from wenze.auth.principal import Principal
 from wenze.auth.settings import AuthSettings
 from wenze.auth.verifier import TokenVerifier
+from wenze.db.tenancy import bind_request_tenant
 
 # auto_error=False: the missing-token case must be our 401 problem, not FastAPI's 403.
 _bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", description="Keycloak access token")
@@ -64,6 +65,9 @@ async def authenticate(
         )
         raise
     request.state.principal = principal
+    # Every unit of work this request opens from here on is confined to the caller's tenant
+    # by row-level security (a platform operator's "platform" matches no tenant's rows).
+    bind_request_tenant(principal.tenant)
     return principal
 
 

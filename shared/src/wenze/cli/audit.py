@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from wenze.cli.output import EXIT_PROBLEM, EXIT_UNREACHABLE, console, fail
 from wenze.db import create_engine
 from wenze.db.audit import ChainReport, verify_chains
+from wenze.db.tenancy import apply_setting, system_scope
 
 audit_app = typer.Typer(help="The audit log of a service's database.", no_args_is_help=True)
 
@@ -57,6 +58,9 @@ async def _verify(database_url: str, schema: str, tenant: str | None) -> list[Ch
     engine = create_engine(database_url, schema=schema, pool_size=1)
     try:
         async with engine.connect() as connection:
+            # Every tenant's chain: row-level security would show an application role none.
+            with system_scope("audit verify") as scope:
+                await connection.run_sync(apply_setting, scope)
             return await verify_chains(connection, tenant)
     finally:
         await engine.dispose()

@@ -9,6 +9,7 @@ import typer
 
 from wenze.cli import auth, matters
 from wenze.cli.audit import audit_app
+from wenze.cli.db import db_app
 from wenze.cli.keycloak import keycloak_app
 from wenze.cli.matters import JsonOption
 from wenze.cli.output import console, print_json, reporting_errors
@@ -18,6 +19,7 @@ app = typer.Typer(help="Wenze (问责) platform command line.", no_args_is_help=
 app.add_typer(rules_app, name="rules")
 app.add_typer(keycloak_app, name="keycloak")
 app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
 
 app.command("submit")(matters.submit)
 app.command("import")(matters.import_matters)

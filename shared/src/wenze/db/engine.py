@@ -6,6 +6,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from wenze.db import tenancy
+
 
 def normalise_url(url: str) -> str:
     """Accept the URLs operators write (``postgresql://``, ``sqlite:///``) and pick async drivers."""
@@ -27,13 +29,15 @@ def create_engine(url: str, *, schema: str, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _tune_sqlite(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         connect_args={"server_settings": {"search_path": f"{schema},public"}},
     )
+    tenancy.install(engine.sync_engine)
+    return engine
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

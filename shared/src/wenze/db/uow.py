@@ -2,6 +2,10 @@
 
 Repositories receive the session; services open a unit of work, call repositories and add
 events to the outbox, then commit once, so a state change and its event land together.
+
+A unit of work belongs to the tenant scope in force when it opens (``wenze.db.tenancy``):
+on PostgreSQL each of its transactions sets ``wenze.tenant`` to that tenant, so row-level
+security admits that tenant's rows only, and none when no tenant was bound.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from wenze.db.outbox import OUTBOX, OutboxRecord
+from wenze.db.tenancy import TenantScope, TenantSession, current_scope, open_in_scope, system_scope
 from wenze.events.base import Event
 
 R = TypeVar("R")
@@ -51,20 +56,31 @@ class UnitOfWorkFactory(Generic[R]):
 
     def __init__(self, engine: AsyncEngine, make_repositories: Callable[[AsyncSession], R]):
         self.engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._sessions = async_sessionmaker(
+            engine, expire_on_commit=False, autoflush=False, sync_session_class=TenantSession
+        )
         self._make_repositories = make_repositories
 
     def __call__(self) -> _UowContext[R]:
+        """A unit of work in the current tenant scope."""
         return _UowContext(self)
+
+    def system(self, job: str) -> _UowContext[R]:
+        """A unit of work over every tenant's rows, for the system job ``job`` (the import job
+        runner, say). Refused in an HTTP request or a tenant's scope (``ScopeRefused``)."""
+        with system_scope(job) as scope:
+            return _UowContext(self, scope)
 
 
 class _UowContext(Generic[R]):
-    def __init__(self, factory: UnitOfWorkFactory[R]):
+    def __init__(self, factory: UnitOfWorkFactory[R], scope: TenantScope | None = None):
         self._factory = factory
+        self._scope = scope
         self._uow: UnitOfWork[R] | None = None
 
     async def __aenter__(self) -> UnitOfWork[R]:
         session = self._factory._sessions()
+        open_in_scope(session, self._scope if self._scope is not None else current_scope())
         self._uow = UnitOfWork(session, self._factory._make_repositories(session))
         return self._uow
 

@@ -15,6 +15,7 @@ from wenze.config import ServiceSettings
 from wenze.gc_tuning import freeze_startup_objects
 from wenze.http.health import health_router
 from wenze.http.problems import install_problem_handlers
+from wenze.http.tenancy import RequestTenancyMiddleware
 from wenze.http.worker_health import metrics_app, serve_until
 from wenze.logging import configure_logging
 from wenze.messaging.relay import OutboxRelay
@@ -58,6 +59,8 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan, telemetry=HTTP_TELEMETRY)
     install_problem_handlers(app, max_body_bytes=settings.max_body_bytes)
+    # Outermost: every request's units of work, whatever handles it, run in its tenant scope.
+    app.add_middleware(RequestTenancyMiddleware)
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)

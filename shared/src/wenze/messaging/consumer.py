@@ -2,6 +2,11 @@
 
 A consumer only decodes the event and calls the service; the service records the event id
 in its inbox in the same transaction as the effect, so a redelivery changes nothing.
+
+Each event is handled in the tenant scope of its subject (``<service>.<tenant>.…``), so the
+units of work it opens see that tenant's rows only (ADR 0018). An event whose payload names
+another tenant than its subject is never handled: it is terminated (JetStream redelivers it
+no more and announces it on its ``MSG_TERMINATED`` advisory) and logged.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
+from wenze.db.tenancy import is_tenant_name, tenant_scope
 from wenze.events.base import Event
 from wenze.messaging.backoff import redelivery_delay, until_it_works
 from wenze.messaging.streams import ensure_stream, stream_for
@@ -46,8 +52,9 @@ class ConsumerSpec(Generic[E]):
     max_deliver: int = 20
     source_service: str | None = None
     # Optional: handles a whole fetched batch in one transaction (one inbox check, one
-    # commit). If it raises, the batch is handled again one event at a time by ``handler``,
-    # so one bad event is retried on its own and does not hold the others back.
+    # commit), called once per tenant with that tenant's events, in its scope. If it raises,
+    # those events are handled again one at a time by ``handler``, so one bad event is
+    # retried on its own and does not hold the others back.
     batch_handler: Callable[[list[E]], Awaitable[None]] | None = None
 
     @classmethod
@@ -94,7 +101,7 @@ async def ensure_source_stream(js: JetStreamContext, spec: ConsumerSpec[Any], *,
     if spec.source_service is not None:
         # The producer may not have started yet; its stream's configuration is shared code, so
         # whichever process comes first creates it.
-        await ensure_stream(js, stream_for(spec.source_service), replicas=stream_replicas)
+        await ensure_stream(js, stream_for(spec.source_service), replicas=stream_replicas, update=False)
 
 
 async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec[Any], *, stream_replicas: int = 1) -> bool:
@@ -121,8 +128,8 @@ async def run_consumer(
     log.info("consumer started", durable=spec.durable, subject=spec.filter_subject)
     while not stop.is_set():
         messages = await _fetch(subscription, spec)
-        if spec.batch_handler is not None and len(messages) > 1 and await _handle_batch(spec, messages):
-            continue
+        if spec.batch_handler is not None and len(messages) > 1:
+            messages = await _handle_batch(spec, messages)
         for message in messages:
             await _handle(spec, message)
 
@@ -148,13 +155,44 @@ async def _fetch(subscription: JetStreamContext.PullSubscription, spec: Consumer
     raise AssertionError("retry_context ends only by returning or raising")
 
 
-async def _handle_batch(spec: ConsumerSpec[E], messages: list[Msg]) -> bool:
-    """All of ``messages`` through ``spec.batch_handler``; False leaves them to ``_handle``."""
+# How much of a subject or a payload's tenant a refusal logs: both come from the message.
+_LOGGED_CHARS = 120
+
+
+def subject_tenant(subject: str) -> str | None:
+    """The tenant token of ``<service>.<tenant>.…``, if it is a tenant name."""
+    parts = subject.split(".")
+    return parts[1] if len(parts) > 2 and is_tenant_name(parts[1]) else None
+
+
+async def _refuse(spec: ConsumerSpec[E], message: Msg, event: Event | None) -> None:
+    log.warning(
+        "event refused: its tenant is not its subject's",
+        durable=spec.durable,
+        subject=message.subject[:_LOGGED_CHARS],
+        payload_tenant=None if event is None else str(event.tenant)[:_LOGGED_CHARS],
+        event_id=None if event is None else str(event.event_id),
+    )
+    await message.term()
+
+
+async def _handle_batch(spec: ConsumerSpec[E], messages: list[Msg]) -> list[Msg]:
+    """``messages`` through ``spec.batch_handler``, one call per tenant in that tenant's scope;
+    returns the messages still to be handled one at a time (those of a tenant whose call
+    failed, and any the batch could not take)."""
     assert spec.batch_handler is not None
     try:
         events = [spec.event_type.model_validate_json(m.data) for m in messages]
     except Exception:
-        return False
+        return messages
+    by_tenant: dict[str, list[tuple[Msg, E]]] = {}
+    left: list[Msg] = []
+    for message, event in zip(messages, events, strict=True):
+        tenant = subject_tenant(message.subject)
+        if tenant is None or event.tenant != tenant:
+            left.append(message)  # refused by _handle, on its own
+            continue
+        by_tenant.setdefault(tenant, []).append((message, event))
     with tracer.start_as_current_span(
         f"{spec.filter_subject} process batch",
         kind=SpanKind.CONSUMER,
@@ -165,14 +203,17 @@ async def _handle_batch(spec: ConsumerSpec[E], messages: list[Msg]) -> bool:
             "messaging.batch.message_count": len(events),
         },
     ):
-        try:
-            await spec.batch_handler(events)
-        except Exception:
-            log.warning("batch handling failed; handling one event at a time", durable=spec.durable, exc_info=True)
-            return False
-    for message in messages:
-        await message.ack()
-    return True
+        for tenant, group in by_tenant.items():
+            try:
+                with tenant_scope(tenant):
+                    await spec.batch_handler([event for _, event in group])
+            except Exception:
+                log.warning("batch handling failed; handling one event at a time", durable=spec.durable, exc_info=True)
+                left.extend(message for message, _ in group)
+                continue
+            for message, _ in group:
+                await message.ack()
+    return left
 
 
 async def _handle(spec: ConsumerSpec[E], message: Msg) -> None:
@@ -186,9 +227,14 @@ async def _handle(spec: ConsumerSpec[E], message: Msg) -> None:
             "messaging.consumer.group.name": spec.durable,
         },
     ):
+        tenant = subject_tenant(message.subject)
         try:
             event = spec.event_type.model_validate_json(message.data)
-            await spec.handler(event)
+            if tenant is None or event.tenant != tenant:
+                await _refuse(spec, message, event)
+                return
+            with tenant_scope(tenant):
+                await spec.handler(event)
         except Exception:
             delay = redelivery_delay(message.metadata.num_delivered)
             log.exception(

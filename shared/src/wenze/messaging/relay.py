@@ -4,6 +4,8 @@ Rows are claimed with ``FOR UPDATE SKIP LOCKED`` (several relays can run side by
 published, and marked in the same transaction. A crash between publish and commit leaves
 the rows unmarked; they are sent again with the same ``Nats-Msg-Id`` and JetStream's
 duplicate window drops the copies.
+
+The relay serves every tenant: it reads the outbox in system scope (``wenze.db.tenancy``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from wenze.db.outbox import OutboxRepository
+from wenze.db.tenancy import TenantSession, open_in_scope, system_scope
 from wenze.messaging.backoff import until_it_works
 
 log = structlog.get_logger(__name__)
@@ -34,7 +37,7 @@ class OutboxRelay:
         idle_poll_seconds: float = 0.5,
         ack_timeout_seconds: float = 30.0,
     ):
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=TenantSession)
         self._js = js
         self._batch_size = batch_size
         self._idle_poll = idle_poll_seconds
@@ -75,7 +78,12 @@ class OutboxRelay:
             waiter.cancel()
 
     async def publish_batch(self) -> int:
+        with system_scope("outbox relay"):
+            return await self._publish_batch()
+
+    async def _publish_batch(self) -> int:
         async with self._sessions() as session:
+            open_in_scope(session)
             outbox = OutboxRepository(session)
             rows = await outbox.claim_unpublished(self._batch_size)
             if not rows:

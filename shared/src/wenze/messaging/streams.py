@@ -34,11 +34,13 @@ def all_streams() -> list[StreamSpec]:
     return [stream_for(service) for service in SERVICES]
 
 
-async def ensure_stream(js: JetStreamContext, spec: StreamSpec, *, replicas: int = 1) -> None:
-    """Create the stream, or bring an existing one to this configuration.
+async def ensure_stream(js: JetStreamContext, spec: StreamSpec, *, replicas: int = 1, update: bool = True) -> None:
+    """Create the stream if it is missing; with ``update``, bring an existing one to ``spec``.
 
-    Every process that calls this must pass the same ``replicas`` (the ``stream_replicas``
-    setting), or each start would scale the stream back to its own idea of it.
+    Only its producer updates a stream: a consumer creates another's stream at most, so its
+    NATS user needs no right to change it (docs/operations/security.md). Every process that
+    calls this must pass the same ``replicas`` (the ``stream_replicas`` setting), or each start
+    would scale the stream back to its own idea of it.
     """
     config = StreamConfig(
         name=spec.name,
@@ -52,4 +54,5 @@ async def ensure_stream(js: JetStreamContext, spec: StreamSpec, *, replicas: int
     except NotFoundError:
         await js.add_stream(config)
     else:
-        await js.update_stream(config)
+        if update:
+            await js.update_stream(config)

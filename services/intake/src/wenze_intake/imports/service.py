@@ -26,6 +26,7 @@ from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
 from wenze.db.idempotency import fingerprint, run_once
 from wenze.db.states import TransitionRefused
+from wenze.db.tenancy import tenant_scope
 from wenze.http.idempotency import IdentifyUpload
 from wenze.ids import new_id
 from wenze.problems import PayloadTooLarge
@@ -47,6 +48,9 @@ from wenze_intake.matters.service import CheckedBatch, MatterService, WriteOrder
 from wenze_intake.repositories import IntakeUnitOfWork, IntakeUnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
+
+# The system job, as named where it reaches every tenant's import jobs.
+RUNNER = "import job runner"
 
 INTERNAL_FAILURE = (
     "the import stopped on an internal error; the rows counted as processed are kept, "
@@ -182,8 +186,9 @@ class ImportService:
     async def claim_next(self) -> str | None:
         """Take a queued job, or a running one whose runner died; ``None`` if there is none.
 
-        Of runners that find the same job, one claims it; the others look again at their next poll."""
-        async with self.uow() as uow:
+        Of runners that find the same job, one claims it; the others look again at their next poll.
+        The runner serves every tenant: it works in system scope, by job id."""
+        async with self.uow.system(RUNNER) as uow:
             job = await uow.repos.imports.next_claimable()
             if job is None:
                 return None
@@ -196,7 +201,7 @@ class ImportService:
         return job_id
 
     async def heartbeat(self, job_id: str) -> None:
-        async with self.uow() as uow:
+        async with self.uow.system(RUNNER) as uow:
             await uow.repos.imports.heartbeat(job_id)
             await uow.commit()
 
@@ -208,7 +213,7 @@ class ImportService:
         await self._end_run(job_id, "fail", failure=reason, finished_at=utcnow())
 
     async def _end_run(self, job_id: str, action: str, **values: Any) -> None:
-        async with self.uow() as uow:
+        async with self.uow.system(RUNNER) as uow:
             job = await uow.repos.imports.find(job_id)
             if job is None:
                 return
@@ -221,8 +226,9 @@ class ImportService:
     async def process(self, job_id: str) -> None:
         """Run a claimed job to its end: completed, or failed with a reason in the user's terms.
 
-        ``MemoryError`` is left to the caller, which knows the limit that caused it."""
-        async with self.uow() as uow:
+        ``MemoryError`` is left to the caller, which knows the limit that caused it. The job's
+        rows are written in its tenant's scope, found in system scope by its id."""
+        async with self.uow.system(RUNNER) as uow:
             job = await uow.repos.imports.find(job_id)
             if job is None or job.state != ImportJobState.RUNNING:
                 return
@@ -230,7 +236,8 @@ class ImportService:
             path, fmt, offset = Path(job.file_path), job.format, job.processed_rows
         log.info("import job running", job_id=job_id, resume_at=offset)
         try:
-            await self._process(job_id, tenant, created_by, path, fmt, offset)
+            with tenant_scope(tenant):
+                await self._process(job_id, tenant, created_by, path, fmt, offset)
         except ImportFileUnreadable as exc:
             log.info("import job refused its file", job_id=job_id, reason=exc.reason)
             await self.fail(job_id, exc.reason)

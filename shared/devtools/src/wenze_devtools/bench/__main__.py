@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wenze.db.tenancy import system_server_settings
 from wenze_devtools.bench.bare import DATABASE_ENV, POOL_SIZE_ENV, SCHEMA
 from wenze_devtools.bench.load import LoadResult, closed_loop
 from wenze_devtools.bench.support import TENANT, Stack, intake_stack, jsonl, matter_rows, write_report
@@ -104,7 +105,7 @@ def _start_bare(stack: Stack) -> tuple[subprocess.Popen, str]:
 
 
 async def _prepare_baseline_tables(dsn: str) -> None:
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(dsn, server_settings=system_server_settings("bench"))
     try:
         # LIKE ... INCLUDING ALL copies columns, defaults, constraints and indexes, so the
         # baselines pay the same index maintenance per row that intake does.
@@ -231,7 +232,7 @@ async def _bulk(stack: Stack, rows: int) -> dict[str, Any]:
 
     # The relay publishes the events meanwhile and finishes after the job; COPY is timed only
     # once it has, so that its work neither slows the baseline down nor goes unreported.
-    conn = await asyncpg.connect(stack.dsn)
+    conn = await asyncpg.connect(stack.dsn, server_settings=system_server_settings("bench"))
     try:
         while await conn.fetchval("SELECT count(*) FROM intake.outbox WHERE published_at IS NULL"):
             if time.monotonic() > deadline:
@@ -280,7 +281,7 @@ async def _bulk(stack: Stack, rows: int) -> dict[str, Any]:
         )
         for i, m in enumerate(items)
     ]
-    conn = await asyncpg.connect(stack.dsn)
+    conn = await asyncpg.connect(stack.dsn, server_settings=system_server_settings("bench"))
     try:
         started = time.perf_counter()
         await conn.copy_records_to_table("matters_copy", schema_name=SCHEMA, records=records, columns=MATTER_COLUMNS)

@@ -33,6 +33,7 @@ import typer
 from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
+from wenze.db.tenancy import system_server_settings
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze_devtools.bench.acceptance_events import Message, Sending, acceptances, messages, open_loop
 from wenze_devtools.bench.support import plain_dsn
@@ -265,7 +266,7 @@ async def _stream_outcomes(nc: Client, keys: set[str]) -> dict[str, Any]:
 
 async def _slip_check(database_url: str, keys: set[str]) -> dict[str, Any]:
     """One slip per matter, and slip numbers 1..n with no gap (routing's own guarantees)."""
-    conn = await asyncpg.connect(plain_dsn(database_url))
+    conn = await asyncpg.connect(plain_dsn(database_url), server_settings=system_server_settings("bench"))
     try:
         rows = await conn.fetch(
             "SELECT matter_id::text AS matter_id, count(*) AS n FROM routing.slips GROUP BY matter_id"

@@ -22,6 +22,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from wenze.db.tenancy import system_server_settings
 from wenze_devtools.bench.support import Stack, intake_stack, matter_rows, submit_import, wait_import, write_report
 from wenze_devtools.chaos.common import (
     Check,
@@ -85,7 +86,7 @@ async def _run(stack: Stack, *, matters: int, kills: int, seed: int) -> dict[str
     job_rows = _job_rows(matters, kills)
     chunks = [rows[i : i + job_rows] for i in range(0, len(rows), job_rows)]
     # The monitor, the killer and the end checks query side by side: one connection each.
-    pg = await asyncpg.create_pool(stack.dsn, min_size=1, max_size=3)
+    pg = await asyncpg.create_pool(stack.dsn, min_size=1, max_size=3, server_settings=system_server_settings("chaos"))
     client = httpx.AsyncClient(
         base_url=stack.api.url, timeout=120, headers={"Authorization": f"Bearer {stack.token()}"}
     )

@@ -47,6 +47,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from rich.progress import Progress, TaskID
 
+from wenze.db.tenancy import system_server_settings
 from wenze.events import MatterAccepted
 from wenze.events.base import event_class_for_subject, subject_for
 from wenze.events.routing import ConsultationRequested, MatterRouted
@@ -466,7 +467,7 @@ async def _start_workers(workers: dict[str, ServiceProcess]) -> dict[str, float]
 async def _run(stack: Stack, plan: Plan, phases: Phases) -> Observation:
     needs_consultation: dict[str, bool] = {}  # matter id → its target needs a consultation
     acceptances = _acceptances(plan, needs_consultation)
-    pg = await asyncpg.create_pool(stack.dsn, min_size=1, max_size=4)
+    pg = await asyncpg.create_pool(stack.dsn, min_size=1, max_size=4, server_settings=system_server_settings("chaos"))
     nc = await nats.connect(stack.nats.url, name="wenze-chaos")
     probe = Probe(pg, nc.jetstream())
     workers = {service: stack.worker(service) for service in SERVICES}

@@ -3,7 +3,9 @@ service processes serving real HTTP.
 
 PostgreSQL comes from ``WENZE_TEST_DATABASE_URL`` or the local server on 127.0.0.1:5432;
 each test session creates its own database and drops it at the end, so no run depends on
-what an earlier one left.
+what an earlier one left. Services run there as their application roles (``wenze_<svc>``,
+no superuser, no BYPASSRLS) and migrate as the URL's role, as in a deployment (ADR 0018), so
+every test through a service exercises row-level security.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from pathlib import Path
 import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
+
+from wenze.db import create_engine
+from wenze.db.roles import ensure_login_role
+from wenze.messaging.streams import SERVICES
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 # prctl(2) option: the signal a process receives when its parent dies (Linux).
@@ -64,11 +70,13 @@ class NatsServer:
             self.process.wait()
 
 
-def start_nats(store_dir: Path, *, port: int | None = None) -> NatsServer:
+def start_nats(store_dir: Path, *, port: int | None = None, config: Path | None = None) -> NatsServer:
+    """A nats-server with JetStream; ``config``, a server configuration file, may add users."""
     port = port or free_port()
     store_dir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)],
+        [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)]
+        + (["-c", str(config)] if config is not None else []),
         stdout=subprocess.DEVNULL,
         stderr=(store_dir / "nats.log").open("wb"),
         preexec_fn=end_with_parent,
@@ -116,10 +124,43 @@ def fresh_database(base_url: str | None = None) -> Iterator[str]:
             await conn.close()
 
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    ensure_service_roles(admin_dsn)
     try:
         yield base.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def app_role(service: str) -> str:
+    """The application role a service runs as in tests and ``make run``: ``wenze_intake``, …"""
+    return f"wenze_{service.replace('-', '_')}"
+
+
+def ensure_service_roles(admin_url: str, *, password: str | None = None) -> None:
+    """Create every service's application role on the server of ``admin_url`` if missing
+    (with ``password``, which replaces theirs, if given).
+
+    Roles belong to the whole server and test sessions of several checkouts run at once: each
+    may create them (creation tolerates a race), none ever drops them."""
+
+    async def _ensure() -> None:
+        engine = create_engine(admin_url, schema="public", pool_size=1)
+        try:
+            async with engine.connect() as connection:
+                for service in SERVICES:
+                    await ensure_login_role(connection, app_role(service), password=password)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_ensure())
+
+
+def as_app_role(database_url: str, service: str, *, password: str | None = None) -> str:
+    """``database_url`` connecting as ``service``'s application role (same server and database).
+    Without ``password`` the role logs in only where the server trusts local connections, as
+    the test servers here do."""
+    url = make_url(database_url)
+    return url.set(username=app_role(service), password=password).render_as_string(hide_password=False)
 
 
 @dataclass
@@ -190,11 +231,22 @@ class ServiceProcess:
 
 
 def service_env(
-    service: str, *, database_url: str, nats_url: str, oidc_base_url: str, data_dir: Path, **extra: str
+    service: str,
+    *,
+    database_url: str,
+    nats_url: str,
+    oidc_base_url: str,
+    data_dir: Path,
+    **extra: str,
 ) -> dict[str, str]:
+    """A service's environment. On PostgreSQL the service connects as its application role and
+    migrates as ``database_url``'s role, which owns the schema (:func:`fresh_database` creates
+    the roles)."""
     prefix = f"WENZE_{service.replace('-', '_').upper()}_"
+    postgresql = make_url(database_url).get_backend_name() == "postgresql"
     env = {
-        f"{prefix}DATABASE_URL": database_url,
+        f"{prefix}DATABASE_URL": as_app_role(database_url, service) if postgresql else database_url,
+        f"{prefix}MIGRATION_DATABASE_URL": database_url,
         "NATS_URL": nats_url,
         "WENZE_OIDC_BASE_URL": oidc_base_url,
         "WENZE_DATA_DIR": str(data_dir),

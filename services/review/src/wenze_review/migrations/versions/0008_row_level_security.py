@@ -1,0 +1,52 @@
+"""Row-level security on every table holding a tenant's rows (docs/adr/0018-row-level-security-and-roles.md).
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-03
+"""
+
+from alembic import op
+
+from wenze.db.tenancy import disable_tenant_rls, enable_tenant_rls
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+# Tables with a tenant column: each row is seen and written only in its tenant's scope.
+TENANT_TABLES = [
+    "deliberations",
+    "cases",
+    "investigations",
+    "approvals",
+    "decisions",
+    "decided_persons",
+    "tasks",
+    "office_members",
+    "review_timeline",
+    "number_counters",
+    "idempotency_keys",
+    "audit_log",
+]
+# Rows of a tenant table, without a tenant column of their own:
+# (parent table, referencing column); the parent's policy decides.
+CHILD_TABLES = {
+    "signatures": ("deliberations", "deliberation_id"),
+    "escalation_levels": ("deliberations", "deliberation_id"),
+    "recommendations": ("cases", "case_id"),
+    "hearings": ("cases", "case_id"),
+}
+# Tables holding no tenant's rows, and why they need no policy.
+WITHOUT_TENANT = {
+    "outbox": "events on their way to NATS, read by the relay for every tenant; each payload names its tenant",
+    "inbox": "the ids of events a consumer has applied, nothing of their content",
+}
+
+
+def upgrade() -> None:
+    enable_tenant_rls(op, TENANT_TABLES, child_tables=CHILD_TABLES, without_tenant=WITHOUT_TENANT)
+
+
+def downgrade() -> None:
+    disable_tenant_rls(op, [*TENANT_TABLES, *CHILD_TABLES])
