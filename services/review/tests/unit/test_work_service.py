@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from wenze.auth.access import StepNotYours
 from wenze.auth.capabilities import CONSULTATION_SIGN
 from wenze.problems import ValidationFailed
 from wenze_review.deliberations.models import Deliberation
 from wenze_review.deliberations.schemas import SignatureCreate
-from wenze_review.errors import NotYours, TaskHeld, WrongState
+from wenze_review.errors import TaskHeld, WrongState
 from wenze_review.work.models import Task, TimelineEntry
 
 from .fakes import Review, consultation_requested, user
@@ -49,7 +50,7 @@ async def test_claiming_needs_the_tasks_office_and_capability() -> None:
     review = Review()
     task = await signature_task(review)
     for outsider in (user("case_trial_office", CONSULTATION_SIGN), user(OFFICE, username="reader")):
-        with pytest.raises(NotYours) as refused:
+        with pytest.raises(StepNotYours) as refused:
             await review.services.work.claim(outsider, task.id, None)
         assert refused.value.extra["capability"] == CONSULTATION_SIGN
     assert review.one(Task, id=task.id).assignee is None
