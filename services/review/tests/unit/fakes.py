@@ -299,10 +299,10 @@ class FakeWorkRepository(WorkRepository):
         if TASKS.allows(action, task.state):
             task.state, task.closed_at, task.closed_by = TASKS.transition(action).target, utcnow(), by
 
-    async def holds(self, subject_id: str, kind: str, username: str, *, target_index: int | None = None) -> bool:
+    async def was_given(self, subject_id: str, kind: str, username: str, *, target_index: int | None = None) -> bool:
         return any(
             target_index in (None, t.target_index)
-            for t in self.rows.find(Task, subject_id=subject_id, kind=kind, state=TaskState.OPEN, assignee=username)
+            for t in self.rows.find(Task, subject_id=subject_id, kind=kind, assignee=username)
         )
 
     async def get_task(self, tenant: str, task_id: str) -> Task | None:

@@ -280,7 +280,7 @@ class CaseService:
                 step=f"{data.stage} approval of case {case.slip_number}",
                 offices=offices,
                 capability=APPROVAL_SIGN,
-                assigned=await uow.repos.work.holds(case.id, f"{data.stage}_approval", principal.username),
+                assigned=await uow.repos.work.was_given(case.id, f"{data.stage}_approval", principal.username),
             )
             # Approvals come before the move they open: only in the state that move starts from.
             CASES.check(
@@ -351,7 +351,7 @@ class CaseService:
                 step=f"investigation of case {case.slip_number}",
                 offices=[investigation.office] if investigation.office else [],
                 capability=MATTER_READ,
-                assigned=await uow.repos.work.holds(investigation.id, "investigation", principal.username),
+                assigned=await uow.repos.work.was_given(investigation.id, "investigation", principal.username),
             )
             INVESTIGATIONS.check(
                 "complete", investigation.state, f"the investigation is {investigation.state}; findings are not open"
@@ -461,7 +461,7 @@ class CaseService:
                 step=f"recommendation in case {case.slip_number}",
                 offices=self._handling_offices(case),
                 capability=MATTER_READ,
-                assigned=await uow.repos.work.holds(
+                assigned=await uow.repos.work.was_given(
                     case.id, "recommendation", principal.username, target_index=data.target_index
                 ),
             )
@@ -656,7 +656,7 @@ class CaseService:
                 step=f"hearing in case {case.slip_number}",
                 offices=self._handling_offices(case),
                 capability=MATTER_READ,
-                assigned=await uow.repos.work.holds(
+                assigned=await uow.repos.work.was_given(
                     case.id, "hearing", principal.username, target_index=data.target_index
                 ),
             )
@@ -731,7 +731,7 @@ class CaseService:
                 step=f"decision of case {case.slip_number}",
                 offices=requirements.decided_by,
                 capability=DECISION_MAKE,
-                assigned=await uow.repos.work.holds(case.id, "decision", principal.username),
+                assigned=await uow.repos.work.was_given(case.id, "decision", principal.username),
             )
             self._check_ready_for_decision(case)
             await self._check_heard(uow, case, by_target, requirements)

@@ -253,7 +253,7 @@ class DeliberationService:
                 step=f"{kind} {d.number or d.id} signature",
                 offices=d.participants,
                 capability=spec.sign_capability,
-                assigned=await uow.repos.work.holds(d.id, f"{kind}_signature", principal.username),
+                assigned=await uow.repos.work.was_given(d.id, f"{kind}_signature", principal.username),
             )
             if d.state != DeliberationState.SIGNING:
                 raise WrongState(f"the {kind} is {d.state}; signatures are closed")
@@ -339,7 +339,7 @@ class DeliberationService:
                 step=f"{kind} {d.number or d.id} approval",
                 offices=d.approved_by,
                 capability=APPROVAL_SIGN,
-                assigned=await uow.repos.work.holds(d.id, f"{kind}_approval", principal.username),
+                assigned=await uow.repos.work.was_given(d.id, f"{kind}_approval", principal.username),
             )
             if d.state != DeliberationState.APPROVING:
                 raise WrongState(f"the {kind} is {d.state}; it is not awaiting approval")
@@ -387,7 +387,7 @@ class DeliberationService:
                 step=f"{kind} {d.number or d.id} escalation level {step['step']}",
                 offices=actors,
                 capability=APPROVAL_SIGN,
-                assigned=await uow.repos.work.holds(d.id, f"{kind}_escalation", principal.username),
+                assigned=await uow.repos.work.was_given(d.id, f"{kind}_escalation", principal.username),
             )
             handler = self._check_level_outcome(principal.tenant, d, data)
             level = EscalationRecord(

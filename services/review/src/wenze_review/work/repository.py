@@ -80,12 +80,11 @@ class WorkRepository:
             .execution_options(synchronize_session=False)
         )
 
-    async def holds(self, subject_id: str, kind: str, username: str, *, target_index: int | None = None) -> bool:
-        """Whether ``username`` holds an open task of this step on ``subject_id`` (of one target):
-        the step was given to them by name, by a reassignment or their own claim."""
-        stmt = select(Task.id).where(
-            Task.subject_id == subject_id, Task.kind == kind, Task.state == TaskState.OPEN, Task.assignee == username
-        )
+    async def was_given(self, subject_id: str, kind: str, username: str, *, target_index: int | None = None) -> bool:
+        """Whether a task of this step on ``subject_id`` (of one target) is ``username``'s: they
+        hold it, or held it when it closed. The step was given to them by name, by a reassignment
+        or by their own claim (which was checked as the step is)."""
+        stmt = select(Task.id).where(Task.subject_id == subject_id, Task.kind == kind, Task.assignee == username)
         if target_index is not None:
             stmt = stmt.where(Task.target_index == target_index)
         return (await self.session.scalar(stmt.limit(1))) is not None
