@@ -128,6 +128,10 @@ class Tenant:
         """A demo user whose token carries other roles: to show the office check stands on its own."""
         return self._clients(username, self.mint(self.realm, username, roles=roles))
 
+    def user_with_claims(self, username: str, claims: dict[str, Any]) -> User:
+        """A demo user whose token carries other claims (its authority, its linked units)."""
+        return self._clients(username, self.mint(self.realm, username, claims=claims))
+
     def _clients(self, username: str, token: str) -> User:
         headers = {"Authorization": f"Bearer {token}"}
         return User(

@@ -47,11 +47,12 @@ NOT_OBJECT_ROUTES = {
     ("routing", "/v1/calendar/local-days/{year}"): "a year of the caller's own tenant calendar",
 }
 
+# Of a department the discipline-supervision office that handles it (ks-supervision-1) is linked to.
 CITY_CADRE = {
     "kind": "person",
     "name": "钱国强",
     "post": "副局长",
-    "unit": "市住房和城乡建设局",
+    "unit": "市发展和改革委员会",
     "cadre_level": "city_managed",
     "sector": "city_department",
     "party_member": True,

@@ -147,6 +147,15 @@ def test_section_leader_is_investigated_jointly_and_decided_after_the_standing_c
     waiting = office.post("review", f"/v1/cases/{case['id']}/decision", decision(measures))
     assert waiting.status_code == 409 and waiting.json()["offices"] == ["district_standing_committee"], waiting.text
     jt.user("jt-standing-committee").ok("review", f"/v1/cases/{case['id']}/approvals", {"stage": "decision"})
+
+    # The unit's office, whose authority is its clerks and contract staff, does not see a section-level
+    # leader's case; a user of a deciding office with only that authority may not decide on one.
+    unseen = jt.user("jt-unit-education").post("review", f"/v1/cases/{case['id']}/decision", decision(measures))
+    assert unseen.status_code == 404, unseen.text
+    clerks_only = jt.user_with_claims("jt-commission", {"cadre_authority": ["staff", "contract_staff"]})
+    outside = clerks_only.post("review", f"/v1/cases/{case['id']}/decision", decision(measures))
+    assert outside.status_code == 403 and outside.json()["type"].endswith("/outside-authority"), outside.text
+    assert outside.json()["levels"] == ["section_leader"]
     decided = office.ok("review", f"/v1/cases/{case['id']}/decision", decision(measures))["decision"]
     assert decided["decided_by"] == "conduct_office"
     event, _ = made.next(lambda e: e["matter_id"] == matter["id"])

@@ -41,7 +41,9 @@ def person(name: str, cadre_level: str, sector: str, unit: str) -> dict:
     }
 
 
-CITY_CADRE = person("钱国强", "city_managed", "city_department", "市住房和城乡建设局")
+# Of a department the first discipline-supervision office (ks-supervision-1) is linked to: it
+# acts on the matter without being handed its tasks.
+CITY_CADRE = person("钱国强", "city_managed", "city_department", "市发展和改革委员会")
 TOWN_CADRE = person("沈小林", "not_city_managed", "district_town", "巴城镇")
 
 
@@ -137,28 +139,38 @@ def test_city_managed_cadre_consultation_to_decision(tenant_for, events) -> None
     own = ks.user("ks-supervision-1").task_of_matter("consultation_signature", matter["id"])
     assert ks.user("ks-trial").post("review", f"/v1/tasks/{own['id']}/claim").status_code == 403
     ks.user("ks-supervision-1").ok("review", f"/v1/tasks/{own['id']}/claim")
-    held = ks.user("ks-supervision-2").post(
+    # The second supervision office is linked to other towns and departments: it may not take
+    # the task for itself, nor would it while the first holds it.
+    elsewhere = ks.user("ks-supervision-2").post(
+        "review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-supervision-2"}
+    )
+    assert elsewhere.status_code == 403, elsewhere.text
+    assert elsewhere.json()["type"].endswith("/outside-linked-units")
+    held = ks.user_with_claims("ks-supervision-2", {"linked_units": ["市发展和改革委员会"]}).post(
         "review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-supervision-2"}
     )
     assert held.status_code == 409, held.text
     assert held.json()["assignee"] == "ks-supervision-1"
     # Only to a user of the task's office: the trial office's user (known since its refused claim) is not one.
-    elsewhere = ks.user("ks-supervision-1").post("review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-trial"})
-    assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "body.username", elsewhere.text
+    trial = ks.user("ks-supervision-1").post("review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-trial"})
+    assert trial.status_code == 422 and trial.json()["errors"][0]["field"] == "body.username", trial.text
     handed = ks.user("ks-supervision-1").ok(
         "review", f"/v1/tasks/{own['id']}/reassign", {"username": "ks-supervision-2"}
     )
     assert handed["assignee"] == "ks-supervision-2"
     assert [h["action"] for h in handed["history"]][-2:] == ["claimed", "reassigned"]
 
-    # Refusals, each leaving the consultation as it was.
+    # Refusals, each leaving the consultation as it was. The town commission is not party to a
+    # city-managed cadre's consultation, nor has it authority over the cadre: it does not see it.
     outsider = ks.user_with_roles("ks-town-bacheng", ["matter:read", "consultation:sign"])
     not_participant = outsider.post("review", f"{path}/signatures", {"opinion": "agree"})
-    assert not_participant.status_code == 403, not_participant.text
-    assert not_participant.json()["caller_office"] == "district_town_commission"
+    assert not_participant.status_code == 404, not_participant.text
+    assert not_participant.json()["type"].endswith("/consultation-not-found")
     ks.user("ks-supervision-1").ok("review", f"{path}/signatures", {"opinion": "agree"})
     again = ks.user("ks-supervision-1").post("review", f"{path}/signatures", {"opinion": "agree"})
     assert again.status_code == 409, again.text
+    # The second supervision office, not linked to the cadre's department but handed the task by
+    # name, may sign: it finds its office has signed.
     same_office = ks.user("ks-supervision-2").post("review", f"{path}/signatures", {"opinion": "agree"})
     assert same_office.status_code == 409, same_office.text
     assert len(ks.user("ks-intake").get("review", path)["signatures"]) == 1

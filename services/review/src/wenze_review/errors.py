@@ -25,22 +25,6 @@ async def found(row_id: str, not_found: type[NotFound], what: str, lookup: Calla
     return row
 
 
-class NotYours(Problem):
-    """The step belongs to another office, or the caller's roles lack the step's capability."""
-
-    status = 403
-    slug = "step-not-yours"
-    title = "This step belongs to another office or needs another capability"
-
-    def __init__(self, step: str, offices: Iterable[str], capability: str, caller_office: str | None) -> None:
-        offices = sorted(offices)
-        super().__init__(
-            f"{step} is for {', '.join(offices) or 'no office'} with the capability {capability!r}; "
-            f"the caller acts for {caller_office or 'no office'}",
-            extra={"offices": offices, "capability": capability, "caller_office": caller_office},
-        )
-
-
 class ConsultationNotFound(NotFound):
     slug = "consultation-not-found"
     title = "Consultation not found"

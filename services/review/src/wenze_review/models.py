@@ -5,6 +5,7 @@ from wenze.db.idempotency import IdempotencyRecord
 from wenze.db.inbox import InboxRecord
 from wenze.db.numbering import NumberCounter
 from wenze.db.outbox import OutboxRecord
+from wenze_review.access.models import MatterAccessFact
 from wenze_review.cases.models import Case, DecidedPerson, Decision, Hearing, Investigation, Recommendation
 from wenze_review.deliberations.models import Approval, Deliberation, EscalationRecord, Signature
 from wenze_review.work.models import OfficeMember, Task, TimelineEntry
@@ -21,6 +22,7 @@ __all__ = [
     "IdempotencyRecord",
     "InboxRecord",
     "Investigation",
+    "MatterAccessFact",
     "NumberCounter",
     "OfficeMember",
     "OutboxRecord",

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.db import UnitOfWork, UnitOfWorkFactory
 from wenze.db.common import CommonRepositories
+from wenze_review.access.repository import AccessRepository
 from wenze_review.cases.repository import CaseRepository
 from wenze_review.deliberations.repository import DeliberationRepository
 from wenze_review.numbering import NumberRepository
@@ -21,6 +22,7 @@ class ReviewRepositories(CommonRepositories):
     work: WorkRepository
     members: MemberRepository
     numbers: NumberRepository
+    access: AccessRepository
 
 
 def make_repositories(session: AsyncSession) -> ReviewRepositories:
@@ -31,6 +33,7 @@ def make_repositories(session: AsyncSession) -> ReviewRepositories:
         work=WorkRepository(session),
         members=MemberRepository(session),
         numbers=NumberRepository(session),
+        access=AccessRepository(session),
     )
 
 

@@ -21,6 +21,8 @@ from typer.testing import CliRunner
 from wenze_devtools.testing.infra import NatsServer, ServiceProcess, fresh_database, start_nats
 from wenze_review.__main__ import cli
 
+from .support import office_authority
+
 RULESETS = Path(__file__).resolve().parents[1] / "rulesets"
 REALM = "wenze-kunshan"
 
@@ -82,17 +84,48 @@ def review_worker(review_processes) -> ServiceProcess:
 @pytest.fixture(scope="session")
 def as_office(review_api: ServiceProcess, oidc_issuer) -> Callable[..., httpx.Client]:
     """``as_office("case_trial_office", ["review:sign"], username="trial-1")``: a client acting for that office
-    (in another tenant with ``realm="wenze-jintan"``)."""
+    (in another tenant with ``realm="wenze-jintan"``), with the authority (干部管理权限) the realm's demo users
+    of that office have unless ``authority`` is given, and linked to ``linked_units``."""
     clients: list[httpx.Client] = []
 
-    def make(office: str, roles: list[str], *, username: str | None = None, realm: str = REALM) -> httpx.Client:
+    def make(
+        office: str,
+        roles: list[str],
+        *,
+        username: str | None = None,
+        realm: str = REALM,
+        authority: list[str] | None = None,
+        linked_units: list[str] | None = None,
+    ) -> httpx.Client:
         name = username or f"{office}-user"
-        token = oidc_issuer.mint_token(
-            realm,
-            roles=[*roles, "matter:read"],
-            client_id="wenze-api",
-            claims={"office": office, "office_name": office, "preferred_username": name},
-        )
+        claims = {
+            "office": office,
+            "office_name": office,
+            "preferred_username": name,
+            "cadre_authority": sorted(office_authority(realm).get(office, ())) if authority is None else authority,
+            "linked_units": linked_units or [],
+        }
+        token = oidc_issuer.mint_token(realm, roles=[*roles, "matter:read"], client_id="wenze-api", claims=claims)
+        return client_with(token)
+
+    def client_with(token: str) -> httpx.Client:
+        client = httpx.Client(base_url=review_api.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def as_demo_user(review_api: ServiceProcess, oidc_issuer) -> Callable[..., httpx.Client]:
+    """``as_demo_user("ks-supervision-1")``: a client with that demo user's token (its office,
+    roles, authority and linked units), ``claims`` overriding some of them."""
+    clients: list[httpx.Client] = []
+
+    def make(username: str, *, realm: str = REALM, claims: dict | None = None) -> httpx.Client:
+        token = oidc_issuer.mint_token(realm, username=username, client_id="wenze-api", claims=claims)
         client = httpx.Client(base_url=review_api.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
         clients.append(client)
         return client

@@ -20,6 +20,7 @@ from wenze.events.routing import ConsultationRequested, MatterRouted, RuleStep
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze.rules import RulePack
 from wenze.rules.facts import matter_facts, target_facts
+from wenze_devtools.testing.issuer import load_demo_users
 
 TENANT = "kunshan"
 CITATION = "审测〔2024〕1号 第二条"
@@ -44,6 +45,16 @@ TOWN_PERSON = TargetSnapshot(
     sector="district_town",
     party_member=True,
 )
+
+
+def office_authority(realm: str) -> dict[str, frozenset[str]]:
+    """The authority (干部管理权限) each office's demo users of ``realm`` have."""
+    _, users = load_demo_users()[realm]
+    return {u.office: frozenset(u.cadre_authority) for u in users if u.office}
+
+
+# Kunshan's, which the test pack's office codes are.
+AUTHORITY = office_authority("wenze-kunshan")
 
 
 def tenant_today() -> dt.date:

@@ -30,7 +30,7 @@ from wenze_review.services import Services, build_services
 from wenze_review.work.models import Task
 from wenze_review.work.repository import WorkRepository
 
-from .support import TEST_PACK, consultation_event
+from .support import AUTHORITY, TEST_PACK, consultation_event
 
 pytestmark = pytest.mark.integration
 
@@ -44,6 +44,7 @@ def conduct_user(name: str) -> Principal:
         username=name,
         roles=frozenset({CONSULTATION_SIGN, MATTER_READ}),
         office="party_conduct_office",
+        cadre_authority=AUTHORITY["party_conduct_office"],
     )
 
 
@@ -155,6 +156,7 @@ def office_user(office: str) -> Principal:
         username=f"{office}-signer",
         roles=frozenset({CONSULTATION_SIGN, MATTER_READ}),
         office=office,
+        cadre_authority=AUTHORITY[office],
     )
 
 
@@ -202,6 +204,7 @@ async def test_the_last_two_signatures_at_once_complete_the_round(services: Serv
         username="leader",
         roles=frozenset({MATTER_READ}),
         office="commission_leaders",
+        cadre_authority=AUTHORITY["commission_leaders"],
     )
     approvals = [t for t in await services.work.tasks(leader, "open", 10) if t.office == "commission_leaders"]
     assert len(approvals) == 1, approvals
@@ -213,7 +216,14 @@ async def test_two_signers_of_one_office_at_once_sign_it_once(services: Services
     await services.deliberations.consultation_requested(event)
     office = event.participants[0]
     signers = [
-        Principal(tenant="kunshan", subject=name, username=name, roles=frozenset({CONSULTATION_SIGN}), office=office)
+        Principal(
+            tenant="kunshan",
+            subject=name,
+            username=name,
+            roles=frozenset({CONSULTATION_SIGN}),
+            office=office,
+            cadre_authority=AUTHORITY[office],
+        )
         for name in ("conduct-a", "conduct-b")
     ]
     for signer in signers:

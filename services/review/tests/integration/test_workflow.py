@@ -86,11 +86,22 @@ async def test_outsider_and_second_signature_are_refused_and_change_nothing(as_o
     conduct = as_office("party_conduct_office", ["consultation:sign"], username="conduct-2")
     consultation_id = find_task(conduct, event.matter_id, "consultation_signature")["subject_id"]
 
+    # An office the consultation does not name, and that does not oversee, does not see it at all.
     outsider = as_office("review_investigation_office", ["consultation:sign"], username="investigator-1")
-    refused = outsider.post(f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "agree"})
+    unseen = outsider.post(f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "agree"})
+    assert unseen.status_code == 404, unseen.text
+    assert unseen.json()["type"].endswith("/consultation-not-found")
+    assert outsider.get(f"/v1/consultations/{consultation_id}").status_code == 404
+    # One that oversees the tenant's matters sees it, but the signature is a participant's.
+    overseer = as_office(
+        "case_management_office", ["consultation:sign", "matter:oversee"], username="case-management-1"
+    )
+    assert overseer.get(f"/v1/consultations/{consultation_id}").status_code == 200
+    refused = overseer.post(f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "agree"})
     assert refused.status_code == 403
     assert refused.headers["content-type"].startswith("application/problem+json")
-    assert refused.json()["caller_office"] == "review_investigation_office"
+    assert refused.json()["type"].endswith("/step-not-yours")
+    assert refused.json()["caller_office"] == "case_management_office"
     assert refused.json()["offices"] == ["case_trial_office", "party_conduct_office"]
 
     assert conduct.post(f"/v1/consultations/{consultation_id}/signatures", json={"opinion": "agree"}).status_code == 200
@@ -263,15 +274,16 @@ async def test_full_path_to_decision(as_office, review_nats) -> None:
 async def test_a_case_without_a_handling_office_is_nobodys_to_recommend_or_hear_in(as_office, review_nats) -> None:
     event = routed_event(handler=None, investigated_by=None, start_approved_by=[])
     await publish(review_nats.url, event)
-    supervision = as_office("discipline_supervision_office", [], username="supervision-9")
-    path = f"/v1/cases/{case_of(supervision, event.matter_id)['id']}"
+    # The office that oversees the tenant's matters sees the case; no office may act in it.
+    overseer = as_office("case_management_office", ["matter:oversee"], username="case-management-9")
+    path = f"/v1/cases/{case_of(overseer, event.matter_id)['id']}"
 
     for step, body in (
         ("recommendations", recommendation()),
         ("hearings", {"target_index": 0, "held_on": tenant_today().isoformat()}),
     ):
-        refused = supervision.post(f"{path}/{step}", json=body)
+        refused = overseer.post(f"{path}/{step}", json=body)
         assert refused.status_code == 403, refused.text
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert refused.json()["offices"] == []
-        assert refused.json()["caller_office"] == "discipline_supervision_office"
+        assert refused.json()["caller_office"] == "case_management_office"

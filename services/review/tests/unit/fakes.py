@@ -12,7 +12,7 @@ import copy
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import inspect
 
+from wenze.auth.access import MatterAccess, ReadScope, visible
 from wenze.auth.principal import Principal
-from wenze.db.audit import AuditRecord, AuditRepository
+from wenze.db.audit import GENESIS_HASH, AuditEntry, AuditRecord, AuditRepository, entry_hash
 from wenze.db.base import Base, utcnow
 from wenze.db.idempotency import IdempotencyRecord, IdempotencyRepository
 from wenze.db.inbox import InboxRecord, InboxRepository
@@ -35,6 +36,9 @@ from wenze.events.routing import ConsultationRequested, MatterRouted, RuleStep
 from wenze.ids import new_id
 from wenze.rules import RulePack
 from wenze.rules.facts import matter_facts, target_facts
+from wenze_devtools.testing.issuer import load_demo_users
+from wenze_review.access.models import MatterAccessFact
+from wenze_review.access.repository import AccessRepository, access_of, fact_rows
 from wenze_review.cases.models import (
     CASES,
     INVESTIGATIONS,
@@ -161,8 +165,13 @@ class FakeCaseRepository(CaseRepository):
     async def get(self, tenant: str, case_id: str, *, for_update: bool = False) -> Case | None:
         return self.rows.first(Case, tenant=tenant, id=case_id)
 
-    async def by_matter(self, tenant: str, matter_id: str | None, limit: int) -> list[Case]:
-        cases = [c for c in self.rows.find(Case, tenant=tenant) if matter_id is None or c.matter_id == matter_id]
+    async def by_matter(self, tenant: str, matter_id: str | None, limit: int, scope: ReadScope) -> list[Case]:
+        cases = [
+            c
+            for c in self.rows.find(Case, tenant=tenant)
+            if (matter_id is None or c.matter_id == matter_id)
+            and visible(scope, _access(self.rows, tenant, c.matter_id))
+        ]
         return sorted(cases, key=lambda c: (c.created_at, c.id))[:limit]
 
     async def move_case(self, case: Case, action: str, *, detail: str | None = None, **values: Any) -> CaseState:
@@ -290,6 +299,12 @@ class FakeWorkRepository(WorkRepository):
         if TASKS.allows(action, task.state):
             task.state, task.closed_at, task.closed_by = TASKS.transition(action).target, utcnow(), by
 
+    async def was_given(self, subject_id: str, kind: str, username: str, *, target_index: int | None = None) -> bool:
+        return any(
+            target_index in (None, t.target_index)
+            for t in self.rows.find(Task, subject_id=subject_id, kind=kind, assignee=username)
+        )
+
     async def get_task(self, tenant: str, task_id: str) -> Task | None:
         return self.rows.first(Task, tenant=tenant, id=task_id)
 
@@ -300,8 +315,12 @@ class FakeWorkRepository(WorkRepository):
         task.assignee, task.history = to, [*task.history, entry]
         return True
 
-    async def tasks(self, tenant: str, office: str, state: str | None, limit: int) -> list[Task]:
-        tasks = [t for t in self.rows.find(Task, tenant=tenant, office=office) if state in (None, t.state)]
+    async def tasks(self, tenant: str, office: str, state: str | None, limit: int, scope: ReadScope) -> list[Task]:
+        tasks = [
+            t
+            for t in self.rows.find(Task, tenant=tenant, office=office)
+            if state in (None, t.state) and visible(scope, _access(self.rows, tenant, t.matter_id))
+        ]
         return sorted(tasks, key=lambda t: (t.created_at, t.id))[:limit]
 
     def record(
@@ -344,15 +363,41 @@ class FakeMemberRepository(MemberRepository):
     def __init__(self, rows: WorkingCopy) -> None:
         self.rows = rows
 
-    async def record(self, tenant: str, username: str, office: str, capabilities: list[str]) -> None:
+    async def record(
+        self, tenant: str, username: str, office: str, capabilities: list[str], cadre_authority: list[str]
+    ) -> None:
         member = self.rows.first(OfficeMember, tenant=tenant, username=username) or OfficeMember(
             tenant=tenant, username=username
         )
         member.office, member.capabilities, member.recorded_at = office, capabilities, utcnow()
+        member.cadre_authority = cadre_authority
         self.rows.add(member)
 
     async def get(self, tenant: str, username: str) -> OfficeMember | None:
         return self.rows.first(OfficeMember, tenant=tenant, username=username)
+
+
+def _access(rows: WorkingCopy, tenant: str, matter_id: str) -> MatterAccess:
+    return access_of((f.facet, f.value) for f in rows.find(MatterAccessFact, tenant=tenant, matter_id=matter_id))
+
+
+class FakeAccessRepository(AccessRepository):
+    def __init__(self, rows: WorkingCopy) -> None:
+        self.rows = rows
+
+    async def note(
+        self,
+        tenant: str,
+        matter_id: str,
+        *,
+        offices: Iterable[str | None] = (),
+        targets: Iterable[Mapping[str, Any]] = (),
+    ) -> None:
+        for row in fact_rows(tenant, matter_id, offices, targets):
+            self.rows.add(MatterAccessFact(**row))
+
+    async def of_matter(self, tenant: str, matter_id: str) -> MatterAccess:
+        return _access(self.rows, tenant, matter_id)
 
 
 class FakeNumberRepository(NumberRepository):
@@ -411,15 +456,33 @@ class UnusedOutboxRepository(OutboxRepository):
         raise AssertionError("the relay's query; no service calls it")
 
 
-class UnusedAuditRepository(AuditRepository):
-    """Review's services record nothing in the audit log yet; the first that does needs a fake
-    that keeps the entries for its tests to read."""
+class FakeAuditRepository(AuditRepository):
+    """The tenant's chain as the real repository extends it, kept with the unit of work's rows."""
 
-    def __init__(self) -> None:
-        pass
+    def __init__(self, rows: WorkingCopy) -> None:
+        self.rows = rows
 
     async def append(self, tenant: str, records: Sequence[AuditRecord]) -> None:
-        raise AssertionError("review records no audit entries yet")
+        chain = sorted(self.rows.find(AuditEntry, tenant=tenant), key=lambda e: e.seq)
+        seq, previous = (chain[-1].seq, chain[-1].entry_hash) if chain else (0, GENESIS_HASH)
+        now = utcnow()
+        for record in records:
+            seq += 1
+            row = {
+                "tenant": tenant,
+                "seq": seq,
+                "recorded_at": now,
+                "actor": record.actor,
+                "office": record.office,
+                "action": record.action,
+                "object_kind": record.object_kind,
+                "object_id": record.object_id,
+                "client_address": record.client_address,
+                "detail": record.detail,
+                "previous_hash": previous,
+            }
+            row["entry_hash"] = previous = entry_hash(row)
+            self.rows.add(AuditEntry(**row))
 
 
 def fake_repositories(rows: WorkingCopy) -> ReviewRepositories:
@@ -427,12 +490,13 @@ def fake_repositories(rows: WorkingCopy) -> ReviewRepositories:
         idempotency=FakeIdempotencyRepository(rows),
         outbox=UnusedOutboxRepository(),
         inbox=FakeInboxRepository(rows),
-        audit=UnusedAuditRepository(),
+        audit=FakeAuditRepository(rows),
         deliberations=FakeDeliberationRepository(rows),
         cases=FakeCaseRepository(rows),
         work=FakeWorkRepository(rows),
         members=FakeMemberRepository(rows),
         numbers=FakeNumberRepository(rows),
+        access=FakeAccessRepository(rows),
     )
 
 
@@ -522,8 +586,25 @@ class Review:
         return [e for e in self.database.published if isinstance(e, event_type)]
 
 
-def user(office: str, *roles: str, username: str | None = None, tenant: str = TENANT) -> Principal:
-    """A verified caller acting for ``office`` with ``roles`` (and ``matter:read``)."""
+def office_authority(realm: str) -> dict[str, frozenset[str]]:
+    """The authority (干部管理权限) each office's demo users of ``realm`` have."""
+    _, users = load_demo_users()[realm]
+    return {u.office: frozenset(u.cadre_authority) for u in users if u.office}
+
+
+AUTHORITY = office_authority("wenze-kunshan")
+
+
+def user(
+    office: str,
+    *roles: str,
+    username: str | None = None,
+    tenant: str = TENANT,
+    authority: Iterable[str] | None = None,
+    linked_units: Iterable[str] = (),
+) -> Principal:
+    """A verified caller acting for ``office`` with ``roles`` (and ``matter:read``), with the
+    authority the tenant's demo users of that office have unless ``authority`` says otherwise."""
     name = username or f"{office}-user"
     return Principal(
         tenant=tenant,
@@ -531,6 +612,8 @@ def user(office: str, *roles: str, username: str | None = None, tenant: str = TE
         username=name,
         roles=frozenset({*roles, "matter:read"}),
         office=office,
+        cadre_authority=frozenset(AUTHORITY.get(office, ()) if authority is None else authority),
+        linked_units=tuple(linked_units),
     )
 
 
@@ -543,6 +626,8 @@ REAL_REPOSITORIES: list[tuple[type, type]] = [
     (InboxRepository, FakeInboxRepository),
     (IdempotencyRepository, FakeIdempotencyRepository),
     (OutboxRepository, UnusedOutboxRepository),
+    (AccessRepository, FakeAccessRepository),
+    (AuditRepository, FakeAuditRepository),
 ]
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from wenze.auth.capabilities import APPROVAL_SIGN, DECISION_MAKE
+from wenze.db.audit import AuditEntry
 from wenze.events.review import DecisionMade
 from wenze.problems import ValidationFailed
 from wenze_review.cases.models import Case, DecidedPerson, Decision, Investigation, Recommendation
@@ -21,7 +22,7 @@ from wenze_review.cases.schemas import (
     TargetMeasures,
 )
 from wenze_review.deliberations.models import Deliberation
-from wenze_review.errors import RuleRefusal, StepMissing, WrongState
+from wenze_review.errors import CaseNotFound, RuleRefusal, StepMissing, WrongState
 from wenze_review.work.models import Task, TimelineEntry
 
 from .fakes import PACK, TOWN_CADRE, Review, consultation_requested, matter_routed, user
@@ -147,3 +148,31 @@ async def test_at_the_new_year_in_china_while_utc_is_still_in_the_old_one_docume
     consultation = consultation_requested(relevant_date=dt.date(2026, 12, 31))
     await review.services.deliberations.consultation_requested(consultation)
     assert review.one(Deliberation, matter_id=str(consultation.matter_id)).number == "审测问商〔2027〕1号"
+
+
+async def test_a_case_is_read_by_the_offices_its_routing_names_and_within_authority() -> None:
+    """Named by the slip or its routing outcome, whatever the role: party to the matter. Neither
+    named nor overseeing: not found, as an id nothing has. Overseeing, within authority only."""
+    review = Review()
+    event = matter_routed(outcome={"handler": "district_town_commission", "implemented_by": ["case_trial_office"]})
+    await review.services.cases.matter_routed(event)
+    case = review.one(Case, matter_id=str(event.matter_id))
+    assert (await review.services.cases.get(user("case_trial_office"), case.id)).id == case.id
+    assert (await review.services.cases.get(TOWN, case.id)).id == case.id
+    with pytest.raises(CaseNotFound):
+        await review.services.cases.get(user("review_investigation_office"), case.id)
+    overseer = user("case_management_office", "matter:oversee", authority=["city_managed"])
+    with pytest.raises(CaseNotFound):
+        await review.services.cases.get(overseer, case.id)
+    assert await review.services.cases.list_cases(overseer, None, 10) == []
+    within = user("case_management_office", "matter:oversee", authority=["not_city_managed"])
+    assert [c.id for c in await review.services.cases.list_cases(within, None, 10)] == [case.id]
+    # Each read and list is in the audit log, by whom; the refused ones are not.
+    assert [(e.action, e.actor) for e in sorted(review.rows(AuditEntry), key=lambda e: e.seq)] == [
+        ("case.open", "system:review"),
+        ("case.read", "case_trial_office-user"),
+        ("case.read", "district_town_commission-user"),
+        ("case.list", "case_management_office-user"),
+        ("case.list", "case_management_office-user"),
+    ]
+    assert [e.detail["count"] for e in review.rows(AuditEntry, action="case.list")] == [0, 1]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from wenze.auth.access import StepNotYours
 from wenze.auth.capabilities import APPROVAL_SIGN, CONSULTATION_SIGN
 from wenze.events.review import ConsultationConcluded
 from wenze.problems import ValidationFailed
 from wenze_review.deliberations.models import Deliberation, EscalationRecord
 from wenze_review.deliberations.schemas import ApprovalCreate, EscalationCreate, SignatureCreate
-from wenze_review.errors import AlreadyApproved, NotYours, WrongState
+from wenze_review.errors import AlreadyApproved, WrongState
 from wenze_review.work.models import Task, TimelineEntry
 
 from .fakes import Review, consultation_requested, user
@@ -80,7 +81,7 @@ async def test_a_divided_consultation_goes_up_the_chain_until_a_level_decides() 
     no_agreement = EscalationCreate(outcome="no_agreement", text="仍有分歧")
     up = await deliberations.escalate(in_charge, "consultation", consultation.id, no_agreement, None)
     assert up["current_level"]["step"] == "secretary_special_meeting"
-    with pytest.raises(NotYours):
+    with pytest.raises(StepNotYours):
         await deliberations.escalate(in_charge, "consultation", consultation.id, no_agreement, None)
 
     meeting = user("secretary_special_meeting", APPROVAL_SIGN)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from wenze.auth.access import OutsideLinkedUnits, StepNotYours
 from wenze.auth.capabilities import CONSULTATION_SIGN
+from wenze.db.audit import AuditEntry
 from wenze.problems import ValidationFailed
 from wenze_review.deliberations.models import Deliberation
 from wenze_review.deliberations.schemas import SignatureCreate
-from wenze_review.errors import NotYours, TaskHeld, WrongState
+from wenze_review.errors import TaskHeld, WrongState
 from wenze_review.work.models import Task, TimelineEntry
 
 from .fakes import Review, consultation_requested, user
@@ -49,7 +51,7 @@ async def test_claiming_needs_the_tasks_office_and_capability() -> None:
     review = Review()
     task = await signature_task(review)
     for outsider in (user("case_trial_office", CONSULTATION_SIGN), user(OFFICE, username="reader")):
-        with pytest.raises(NotYours) as refused:
+        with pytest.raises(StepNotYours) as refused:
             await review.services.work.claim(outsider, task.id, None)
         assert refused.value.extra["capability"] == CONSULTATION_SIGN
     assert review.one(Task, id=task.id).assignee is None
@@ -132,3 +134,46 @@ async def test_a_task_whose_holder_has_left_its_office_is_taken_over_by_the_offi
     taken = await work.claim(COLLEAGUE, task.id, None)
     assert taken["assignee"] == "colleague"
     assert [(h["action"], h["from"]) for h in taken["history"][1:]] == [("claimed", None), ("claimed", "holder")]
+
+
+async def test_a_task_is_handed_only_to_a_member_whose_authority_covers_its_targets() -> None:
+    """The consultation concerns a city-managed cadre: a colleague whose authority is the town's
+    cadres would hold a task they cannot act on."""
+    review = Review()
+    work = review.services.work
+    task = await signature_task(review)
+    await work.note_member(user(OFFICE, CONSULTATION_SIGN, username="town-level", authority=["not_city_managed"]))
+    await work.claim(HOLDER, task.id, None)
+    with pytest.raises(ValidationFailed) as refused:
+        await work.reassign(HOLDER, task.id, "town-level", None)
+    (error,) = refused.value.extra["errors"]
+    assert error["field"] == "body.username" and "city_managed" in error["reason"], error
+    assert review.one(Task, id=task.id).assignee == "holder"
+
+
+async def test_an_office_linked_to_other_units_acts_only_on_a_task_handed_to_it() -> None:
+    review = Review()
+    work = review.services.work
+    task = await signature_task(review)
+    elsewhere = user(OFFICE, CONSULTATION_SIGN, username="linked-elsewhere", linked_units=["张浦镇"])
+    await work.note_member(elsewhere)
+    sign = SignatureCreate(opinion="agree")
+    for refused_step in (
+        work.claim(elsewhere, task.id, None),
+        review.services.deliberations.sign(elsewhere, "consultation", task.subject_id, sign, None),
+    ):
+        with pytest.raises(OutsideLinkedUnits) as refused:
+            await refused_step
+        assert refused.value.extra == {"units": ["市住房和城乡建设局"]}
+
+    await work.claim(HOLDER, task.id, None)
+    await work.reassign(HOLDER, task.id, "linked-elsewhere", None)
+    signed = await review.services.deliberations.sign(elsewhere, "consultation", task.subject_id, sign, None)
+    assert [s["username"] for s in signed["signatures"]] == ["linked-elsewhere"]
+    # Each change left one entry, by whom and for which office; the refusals none.
+    assert [(e.action, e.actor) for e in sorted(review.rows(AuditEntry), key=lambda e: e.seq)] == [
+        ("consultation.open", "system:review"),
+        ("task.claim", "holder"),
+        ("task.reassign", "holder"),
+        ("consultation.sign", "linked-elsewhere"),
+    ]

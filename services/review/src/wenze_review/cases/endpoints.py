@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from wenze.auth import Principal, get_principal, require
-from wenze.auth.capabilities import MATTER_READ
+from wenze.auth import Principal, require
+from wenze.auth.capabilities import APPROVAL_SIGN, DECISION_MAKE, MATTER_READ
 from wenze.http.idempotency import Idempotency
+from wenze_review.access.http import ClientAddress
 from wenze_review.cases.schemas import (
     CaseApprovalCreate,
     CaseRead,
@@ -19,9 +20,12 @@ from wenze_review.cases.service import CaseService
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
-# Office and capability are checked against the step (see access.authorise): 403 names both.
-Caller = Annotated[Principal, Depends(get_principal)]
+# Each endpoint declares the capability its step needs; the office, the authority over the
+# case's targets and the units are checked against the step (403 naming what it needs), once
+# the caller is found to read the matter at all (404 otherwise).
 Reader = Annotated[Principal, Depends(require(MATTER_READ))]
+Approver = Annotated[Principal, Depends(require(APPROVAL_SIGN))]
+Decider = Annotated[Principal, Depends(require(DECISION_MAKE))]
 
 
 async def case_service(request: Request) -> CaseService:
@@ -31,19 +35,22 @@ async def case_service(request: Request) -> CaseService:
 Service = Annotated[CaseService, Depends(case_service)]
 
 
-@router.get("/cases", response_model=list[CaseRead], summary="Cases of the caller's tenant, optionally of one matter")
+@router.get(
+    "/cases", response_model=list[CaseRead], summary="Cases the caller may read, optionally of one matter, oldest first"
+)
 async def list_cases(
     service: Service,
     principal: Reader,
+    address: ClientAddress,
     matter_id: Annotated[str | None, Query(max_length=36)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> list[CaseRead]:
-    return await service.list_cases(principal, matter_id, limit)
+    return await service.list_cases(principal, matter_id, limit, client_address=address)
 
 
 @router.get("/cases/{case_id}", response_model=CaseRead)
-async def get_case(case_id: str, service: Service, principal: Reader) -> CaseRead:
-    return await service.get(principal, case_id)
+async def get_case(case_id: str, service: Service, principal: Reader, address: ClientAddress) -> CaseRead:
+    return await service.get(principal, case_id, client_address=address)
 
 
 @router.post(
@@ -55,10 +62,11 @@ async def approve_case(
     case_id: str,
     data: CaseApprovalCreate,
     service: Service,
-    principal: Caller,
+    principal: Approver,
     idempotency: Idempotency,
+    address: ClientAddress,
 ) -> CaseRead:
-    return CaseRead.model_validate(await service.approve(principal, case_id, data, idempotency))
+    return CaseRead.model_validate(await service.approve(principal, case_id, data, idempotency, client_address=address))
 
 
 @router.post(
@@ -70,10 +78,13 @@ async def record_findings(
     investigation_id: str,
     data: FindingsCreate,
     service: Service,
-    principal: Caller,
+    principal: Reader,
     idempotency: Idempotency,
+    address: ClientAddress,
 ) -> CaseRead:
-    return CaseRead.model_validate(await service.record_findings(principal, investigation_id, data, idempotency))
+    return CaseRead.model_validate(
+        await service.record_findings(principal, investigation_id, data, idempotency, client_address=address)
+    )
 
 
 @router.post(
@@ -85,10 +96,13 @@ async def recommend(
     case_id: str,
     data: RecommendationCreate,
     service: Service,
-    principal: Caller,
+    principal: Reader,
     idempotency: Idempotency,
+    address: ClientAddress,
 ) -> CaseRead:
-    return CaseRead.model_validate(await service.recommend(principal, case_id, data, idempotency))
+    return CaseRead.model_validate(
+        await service.recommend(principal, case_id, data, idempotency, client_address=address)
+    )
 
 
 @router.post(
@@ -100,10 +114,11 @@ async def hear(
     case_id: str,
     data: HearingCreate,
     service: Service,
-    principal: Caller,
+    principal: Reader,
     idempotency: Idempotency,
+    address: ClientAddress,
 ) -> CaseRead:
-    return CaseRead.model_validate(await service.hear(principal, case_id, data, idempotency))
+    return CaseRead.model_validate(await service.hear(principal, case_id, data, idempotency, client_address=address))
 
 
 @router.post(
@@ -116,7 +131,8 @@ async def decide(
     case_id: str,
     data: DecisionCreate,
     service: Service,
-    principal: Caller,
+    principal: Decider,
     idempotency: Idempotency,
+    address: ClientAddress,
 ) -> CaseRead:
-    return CaseRead.model_validate(await service.decide(principal, case_id, data, idempotency))
+    return CaseRead.model_validate(await service.decide(principal, case_id, data, idempotency, client_address=address))

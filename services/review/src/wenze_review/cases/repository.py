@@ -6,7 +6,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wenze.auth.access import ReadScope
 from wenze.db.base import Base
+from wenze_review.access.repository import visible_to
 from wenze_review.cases.models import (
     CASES,
     INVESTIGATIONS,
@@ -37,8 +39,9 @@ class CaseRepository:
             stmt = stmt.with_for_update()
         return await self.session.scalar(stmt)
 
-    async def by_matter(self, tenant: str, matter_id: str | None, limit: int) -> list[Case]:
-        stmt = select(Case).where(Case.tenant == tenant)
+    async def by_matter(self, tenant: str, matter_id: str | None, limit: int, scope: ReadScope) -> list[Case]:
+        """The tenant's cases (of one matter) that ``scope`` may read, oldest first."""
+        stmt = select(Case).where(Case.tenant == tenant, visible_to(scope, Case.tenant, Case.matter_id))
         if matter_id is not None:
             stmt = stmt.where(Case.matter_id == matter_id)
         return list((await self.session.scalars(stmt.order_by(Case.created_at, Case.id).limit(limit))).all())

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from wenze.auth.access import read_scope
 from wenze.auth.capabilities import APPROVAL_SIGN, DECISION_MAKE, MATTER_READ
 from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
@@ -25,7 +26,7 @@ from wenze.problems import invalid
 from wenze.rules import Evaluation, RulePack, get_pack
 from wenze.rules.errors import RulesError
 from wenze.rules.facts import target_facts
-from wenze_review.access import authorise
+from wenze_review.access.policy import audit, authorise, check_readable, named_in, system_audit
 from wenze_review.cases.models import (
     CASES,
     CLOSED_STATES,
@@ -127,6 +128,12 @@ class CaseService:
                 return
             case, investigation = self._new_case(event)
             await uow.repos.cases.add(case, investigation)
+            await uow.repos.access.note(
+                case.tenant,
+                case.matter_id,
+                offices=[*self.parties(case, investigation), *named_in(self.packs(case.tenant), case.routing_outcome)],
+                targets=case.targets,
+            )
             uow.repos.work.record(
                 tenant=case.tenant,
                 matter_id=case.matter_id,
@@ -148,7 +155,35 @@ class CaseService:
             else:
                 self._open_investigation_task(uow, case, investigation)
             uow.repos.inbox.record(str(event.event_id), CONSUMER_ROUTED, event.subject)
+            await uow.repos.audit.append(
+                case.tenant,
+                [
+                    system_audit(
+                        "case.open",
+                        "case",
+                        case.id,
+                        matter_id=case.matter_id,
+                        slip_id=case.slip_id,
+                        slip_number=case.slip_number,
+                        state=case.state,
+                        event_id=str(event.event_id),
+                    )
+                ],
+            )
             await uow.commit()
+
+    @staticmethod
+    def parties(case: Case, investigation: Investigation) -> list[str | None]:
+        """The offices and bodies the routed slip names: they read its matter (docs/access.md)."""
+        return [
+            case.handler,
+            *case.cc,
+            case.investigated_by,
+            *case.investigated_with,
+            *case.start_approved_by,
+            *case.decided_by,
+            investigation.office,
+        ]
 
     def _new_case(self, event: MatterRouted) -> tuple[Case, Investigation]:
         """The case of a routed slip and its investigation, waiting for start approvals where the slip names them."""
@@ -223,10 +258,16 @@ class CaseService:
     # -- approvals --------------------------------------------------------------------------
 
     async def approve(
-        self, principal: Principal, case_id: str, data: CaseApprovalCreate, idempotency: IdempotentRequest | None
+        self,
+        principal: Principal,
+        case_id: str,
+        data: CaseApprovalCreate,
+        idempotency: IdempotentRequest | None,
+        *,
+        client_address: str | None = None,
     ) -> dict:
         async def act(uow: ReviewUnitOfWork) -> dict:
-            case = await self._case(uow, principal.tenant, case_id, for_update=True)
+            case = await self._visible_case(uow, principal, case_id, for_update=True)
             requirements = case.requirements or {}
             if data.stage == "start":
                 offices, citations, opens = case.start_approved_by, case.citations, "start_investigation"
@@ -236,7 +277,14 @@ class CaseService:
                     requirements.get("citations", []),
                     "decide",
                 )
-            office = authorise(principal, f"{data.stage} approval of case {case.slip_number}", offices, APPROVAL_SIGN)
+            office = authorise(
+                principal,
+                case.targets,
+                step=f"{data.stage} approval of case {case.slip_number}",
+                offices=offices,
+                capability=APPROVAL_SIGN,
+                assigned=await uow.repos.work.was_given(case.id, f"{data.stage}_approval", principal.username),
+            )
             # Approvals come before the move they open: only in the state that move starts from.
             CASES.check(
                 opens, case.state, f"case {case.slip_number} is {case.state}; the {data.stage} approval is not open"
@@ -269,7 +317,9 @@ class CaseService:
             )
             if data.stage == "start" and set(offices) <= approved | {office}:
                 await self._start_investigation(uow, case)
-            return await self._read(uow, case)
+            read = await self._read(uow, case)
+            await self._audit(uow, principal, client_address, case, "approve", stage=data.stage)
+            return read
 
         return await run_once(self.uow, idempotency, act)
 
@@ -284,16 +334,27 @@ class CaseService:
     # -- investigation ----------------------------------------------------------------------
 
     async def record_findings(
-        self, principal: Principal, investigation_id: str, data: FindingsCreate, idempotency: IdempotentRequest | None
+        self,
+        principal: Principal,
+        investigation_id: str,
+        data: FindingsCreate,
+        idempotency: IdempotentRequest | None,
+        *,
+        client_address: str | None = None,
     ) -> dict:
         async def act(uow: ReviewUnitOfWork) -> dict:
             investigation = await self._investigation(uow, principal.tenant, investigation_id)
             case = await self._case(uow, principal.tenant, investigation.case_id, for_update=True)
+            await check_readable(
+                uow, principal, case.matter_id, InvestigationNotFound, "investigation", investigation_id
+            )
             office = authorise(
                 principal,
-                f"investigation of case {case.slip_number}",
-                [investigation.office] if investigation.office else [],
-                MATTER_READ,
+                case.targets,
+                step=f"investigation of case {case.slip_number}",
+                offices=[investigation.office] if investigation.office else [],
+                capability=MATTER_READ,
+                assigned=await uow.repos.work.was_given(investigation.id, "investigation", principal.username),
             )
             INVESTIGATIONS.check(
                 "complete", investigation.state, f"the investigation is {investigation.state}; findings are not open"
@@ -324,7 +385,20 @@ class CaseService:
                 await self._reclassify(uow, case, investigation, identified, by=principal.username)
             else:
                 await self._open_recommendations(uow, case)
-            return await self._read(uow, case)
+            read = await self._read(uow, case)
+            record = audit(
+                principal,
+                client_address,
+                "investigation.complete",
+                "investigation",
+                investigation.id,
+                matter_id=case.matter_id,
+                case_id=case.id,
+                state=case.state,
+                identified_targets=len(identified),
+            )
+            await uow.repos.audit.append(principal.tenant, [record])
+            return read
 
         return await run_once(self.uow, idempotency, act)
 
@@ -374,12 +448,25 @@ class CaseService:
     # -- recommendations ----------------------------------------------------------------------
 
     async def recommend(
-        self, principal: Principal, case_id: str, data: RecommendationCreate, idempotency: IdempotentRequest | None
+        self,
+        principal: Principal,
+        case_id: str,
+        data: RecommendationCreate,
+        idempotency: IdempotentRequest | None,
+        *,
+        client_address: str | None = None,
     ) -> dict:
         async def act(uow: ReviewUnitOfWork) -> dict:
-            case = await self._case(uow, principal.tenant, case_id, for_update=True)
+            case = await self._visible_case(uow, principal, case_id, for_update=True)
             office = authorise(
-                principal, f"recommendation in case {case.slip_number}", self._handling_offices(case), MATTER_READ
+                principal,
+                case.targets,
+                step=f"recommendation in case {case.slip_number}",
+                offices=self._handling_offices(case),
+                capability=MATTER_READ,
+                assigned=await uow.repos.work.was_given(
+                    case.id, "recommendation", principal.username, target_index=data.target_index
+                ),
             )
             if case.state != CaseState.RECOMMENDING:
                 raise WrongState(f"case {case.slip_number} is {case.state}; recommendations are not open")
@@ -424,7 +511,9 @@ class CaseService:
             )
             if len(await uow.repos.cases.recommendations(case.id)) == len(case.targets):
                 await self._after_recommendations(uow, pack, case, principal.username)
-            return await self._read(uow, case)
+            read = await self._read(uow, case)
+            await self._audit(uow, principal, client_address, case, "recommend", target_index=data.target_index)
+            return read
 
         return await run_once(self.uow, idempotency, act)
 
@@ -499,6 +588,9 @@ class CaseService:
         recommended = {index: r.content["proposed_measures"] for index, r in recommendations.items()}
         requirements = await self._decision_step(uow, pack, case, recommendations, recommended, case.relevant_date)
         await uow.repos.cases.move_case(case, "open_decision", requirements=requirements.as_record())
+        await uow.repos.access.note(
+            case.tenant, case.matter_id, offices=[*requirements.approved_by, *requirements.decided_by]
+        )
         for office in requirements.approved_by:
             self._open_task(uow, case, "decision_approval", office, APPROVAL_SIGN, requirements.citations)
         heard = {h.target_index for h in await uow.repos.cases.hearings(case.id)}
@@ -551,12 +643,25 @@ class CaseService:
     # -- hearings ---------------------------------------------------------------------------
 
     async def hear(
-        self, principal: Principal, case_id: str, data: HearingCreate, idempotency: IdempotentRequest | None
+        self,
+        principal: Principal,
+        case_id: str,
+        data: HearingCreate,
+        idempotency: IdempotentRequest | None,
+        *,
+        client_address: str | None = None,
     ) -> dict:
         async def act(uow: ReviewUnitOfWork) -> dict:
-            case = await self._case(uow, principal.tenant, case_id, for_update=True)
+            case = await self._visible_case(uow, principal, case_id, for_update=True)
             office = authorise(
-                principal, f"hearing in case {case.slip_number}", self._handling_offices(case), MATTER_READ
+                principal,
+                case.targets,
+                step=f"hearing in case {case.slip_number}",
+                offices=self._handling_offices(case),
+                capability=MATTER_READ,
+                assigned=await uow.repos.work.was_given(
+                    case.id, "hearing", principal.username, target_index=data.target_index
+                ),
             )
             if case.state not in HEARING_STATES:
                 raise WrongState(f"case {case.slip_number} is {case.state}; hearings are not open")
@@ -591,20 +696,28 @@ class CaseService:
                     "arguments": len(data.arguments),
                 },
             )
-            return await self._read(uow, case)
+            read = await self._read(uow, case)
+            await self._audit(uow, principal, client_address, case, "hear", target_index=data.target_index)
+            return read
 
         return await run_once(self.uow, idempotency, act)
 
     # -- decision ---------------------------------------------------------------------------
 
     async def decide(
-        self, principal: Principal, case_id: str, data: DecisionCreate, idempotency: IdempotentRequest | None
+        self,
+        principal: Principal,
+        case_id: str,
+        data: DecisionCreate,
+        idempotency: IdempotentRequest | None,
+        *,
+        client_address: str | None = None,
     ) -> dict:
         """Record the written decision: check the request, ask the decision step what it requires,
         check that every required step is done, then record the numbered decision."""
 
         async def act(uow: ReviewUnitOfWork) -> dict:
-            case = await self._case(uow, principal.tenant, case_id, for_update=True)
+            case = await self._visible_case(uow, principal, case_id, for_update=True)
             pack = self.packs(case.tenant)
             if case.state in CLOSED_STATES:
                 raise WrongState(f"case {case.slip_number} is {case.state}")
@@ -616,7 +729,12 @@ class CaseService:
                 uow, pack, case, recommendations, measures, data.decided_on, facts_clear=data.facts_clear
             )
             office = authorise(
-                principal, f"decision of case {case.slip_number}", requirements.decided_by, DECISION_MAKE
+                principal,
+                case.targets,
+                step=f"decision of case {case.slip_number}",
+                offices=requirements.decided_by,
+                capability=DECISION_MAKE,
+                assigned=await uow.repos.work.was_given(case.id, "decision", principal.username),
             )
             self._check_ready_for_decision(case)
             await self._check_heard(uow, case, by_target, requirements)
@@ -627,7 +745,9 @@ class CaseService:
             number = await self._decision_number(uow, pack, case, data.decided_on)
             citations = list(dict.fromkeys([*requirements.citations, *measure_citations]))
             await self._record_decision(uow, principal, case, office, number, by_target, citations, data)
-            return await self._read(uow, case)
+            read = await self._read(uow, case)
+            await self._audit(uow, principal, client_address, case, "decide", number=number)
+            return read
 
         return await run_once(self.uow, idempotency, act, status_code=201)
 
@@ -853,18 +973,59 @@ class CaseService:
 
     # -- reading ----------------------------------------------------------------------------
 
-    async def get(self, principal: Principal, case_id: str) -> CaseRead:
+    async def get(self, principal: Principal, case_id: str, *, client_address: str | None = None) -> CaseRead:
         async with self.uow() as uow:
-            return CaseRead.model_validate(await self._read(uow, await self._case(uow, principal.tenant, case_id)))
+            case = await self._visible_case(uow, principal, case_id)
+            read = CaseRead.model_validate(await self._read(uow, case))
+            await self._audit(uow, principal, client_address, case, "read")
+            await uow.commit()
+            return read
 
-    async def list_cases(self, principal: Principal, matter_id: str | None, limit: int) -> list[CaseRead]:
+    async def list_cases(
+        self, principal: Principal, matter_id: str | None, limit: int, *, client_address: str | None = None
+    ) -> list[CaseRead]:
         if matter_id is not None:
             _check_uuid(matter_id, "query.matter_id")
         async with self.uow() as uow:
-            return [
-                CaseRead.model_validate(await self._read(uow, c))
-                for c in await uow.repos.cases.by_matter(principal.tenant, matter_id, limit)
-            ]
+            cases = await uow.repos.cases.by_matter(principal.tenant, matter_id, limit, read_scope(principal))
+            reads = [CaseRead.model_validate(await self._read(uow, c)) for c in cases]
+            # One entry per list: what was asked and how many cases it showed.
+            record = audit(
+                principal, client_address, "case.list", "case", "*", matter_id=matter_id, limit=limit, count=len(reads)
+            )
+            await uow.repos.audit.append(principal.tenant, [record])
+            await uow.commit()
+            return reads
+
+    async def _visible_case(
+        self, uow: ReviewUnitOfWork, principal: Principal, case_id: str, *, for_update: bool = False
+    ) -> Case:
+        """The case, if it is in the caller's tenant and the caller may read its matter."""
+        case = await self._case(uow, principal.tenant, case_id, for_update=for_update)
+        await check_readable(uow, principal, case.matter_id, CaseNotFound, "case", case_id)
+        return case
+
+    @staticmethod
+    async def _audit(
+        uow: ReviewUnitOfWork,
+        principal: Principal,
+        client_address: str | None,
+        case: Case,
+        verb: str,
+        **detail: Any,
+    ) -> None:
+        """Last in the transaction: appending holds the tenant's audit chain until the commit."""
+        record = audit(
+            principal,
+            client_address,
+            f"case.{verb}",
+            "case",
+            case.id,
+            matter_id=case.matter_id,
+            state=case.state,
+            **detail,
+        )
+        await uow.repos.audit.append(principal.tenant, [record])
 
     @staticmethod
     async def _case(uow: ReviewUnitOfWork, tenant: str, case_id: str, *, for_update: bool = False) -> Case:

@@ -4,15 +4,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from wenze.auth import Principal, get_principal, require
-from wenze.auth.capabilities import MATTER_READ
+from wenze.auth import Principal, require
+from wenze.auth.capabilities import APPROVAL_SIGN, MATTER_READ
 from wenze.http.idempotency import Idempotency
+from wenze_review.access.http import ClientAddress
 from wenze_review.deliberations.schemas import ApprovalCreate, DeliberationRead, EscalationCreate, SignatureCreate
-from wenze_review.deliberations.service import DeliberationService
+from wenze_review.deliberations.service import KINDS, DeliberationService
 
 router = APIRouter(prefix="/v1", tags=["consultations and joint reviews"])
 
-Caller = Annotated[Principal, Depends(get_principal)]
+Reader = Annotated[Principal, Depends(require(MATTER_READ))]
+Approver = Annotated[Principal, Depends(require(APPROVAL_SIGN))]
 
 
 async def deliberation_service(request: Request) -> DeliberationService:
@@ -22,11 +24,15 @@ async def deliberation_service(request: Request) -> DeliberationService:
 Service = Annotated[DeliberationService, Depends(deliberation_service)]
 
 
-# Office and capability are checked against the step itself (see access.authorise), so the
-# acting endpoints take any authenticated caller and answer 403 naming what the step needs.
+# Each endpoint declares the capability its step needs; the office, the authority over the
+# targets and the units are checked against the step itself (403 naming what it needs), once
+# the caller is found to read the matter at all (404 otherwise).
 for kind, plural in (("consultation", "consultations"), ("joint_review", "joint-reviews")):
 
     def _routes(kind: str = kind, plural: str = plural) -> None:
+        # Annotations are evaluated in the module's namespace: the kind's dependency is a default.
+        signer = Depends(require(KINDS[kind].sign_capability))
+
         @router.get(
             f"/{plural}/{{deliberation_id}}",
             response_model=DeliberationRead,
@@ -34,9 +40,9 @@ for kind, plural in (("consultation", "consultations"), ("joint_review", "joint-
             summary=f"One {kind} with its signatures, approvals and escalation levels",
         )
         async def read(
-            deliberation_id: str, service: Service, principal: Annotated[Principal, Depends(require(MATTER_READ))]
+            deliberation_id: str, service: Service, principal: Reader, address: ClientAddress
         ) -> DeliberationRead:
-            return await service.get(principal, kind, deliberation_id)
+            return await service.get(principal, kind, deliberation_id, client_address=address)
 
         @router.post(
             f"/{plural}/{{deliberation_id}}/signatures",
@@ -48,11 +54,12 @@ for kind, plural in (("consultation", "consultations"), ("joint_review", "joint-
             deliberation_id: str,
             data: SignatureCreate,
             service: Service,
-            principal: Caller,
             idempotency: Idempotency,
+            address: ClientAddress,
+            principal: Principal = signer,
         ) -> DeliberationRead:
             return DeliberationRead.model_validate(
-                await service.sign(principal, kind, deliberation_id, data, idempotency)
+                await service.sign(principal, kind, deliberation_id, data, idempotency, client_address=address)
             )
 
         @router.post(
@@ -65,11 +72,12 @@ for kind, plural in (("consultation", "consultations"), ("joint_review", "joint-
             deliberation_id: str,
             data: ApprovalCreate,
             service: Service,
-            principal: Caller,
+            principal: Approver,
             idempotency: Idempotency,
+            address: ClientAddress,
         ) -> DeliberationRead:
             return DeliberationRead.model_validate(
-                await service.approve(principal, kind, deliberation_id, data, idempotency),
+                await service.approve(principal, kind, deliberation_id, data, idempotency, client_address=address),
             )
 
         @router.post(
@@ -82,11 +90,12 @@ for kind, plural in (("consultation", "consultations"), ("joint_review", "joint-
             deliberation_id: str,
             data: EscalationCreate,
             service: Service,
-            principal: Caller,
+            principal: Approver,
             idempotency: Idempotency,
+            address: ClientAddress,
         ) -> DeliberationRead:
             return DeliberationRead.model_validate(
-                await service.escalate(principal, kind, deliberation_id, data, idempotency),
+                await service.escalate(principal, kind, deliberation_id, data, idempotency, client_address=address),
             )
 
     _routes()

@@ -22,7 +22,7 @@ from wenze.events.routing import ConsultationRequested
 from wenze.ids import new_id
 from wenze.problems import NotFound, invalid
 from wenze.rules import RulePack, get_pack
-from wenze_review.access import authorise
+from wenze_review.access.policy import audit, authorise, check_readable, named_in, system_audit
 from wenze_review.deliberations.models import (
     Approval,
     Deliberation,
@@ -124,7 +124,27 @@ class DeliberationService:
                     "proposed_handler": consultation.proposed_handler,
                 },
             )
+            # The offices the slip's routing outcome names beyond the form's own: routing shows
+            # them the slip, so they read the consultation too.
+            await uow.repos.access.note(
+                event.tenant, consultation.matter_id, offices=named_in(self.packs(event.tenant), event.outcome)
+            )
             uow.repos.inbox.record(str(event.event_id), CONSUMER_REQUESTED, event.subject)
+            await uow.repos.audit.append(
+                event.tenant,
+                [
+                    system_audit(
+                        "consultation.open",
+                        "consultation",
+                        consultation.id,
+                        matter_id=consultation.matter_id,
+                        slip_id=consultation.slip_id,
+                        number=consultation.number,
+                        state=consultation.state,
+                        event_id=str(event.event_id),
+                    )
+                ],
+            )
             await uow.commit()
 
     async def open_joint_review(
@@ -176,6 +196,12 @@ class DeliberationService:
             uow.repos.numbers, pack, deliberation.kind, pack.local_date(deliberation.created_at)
         )
         await uow.repos.deliberations.add(deliberation)
+        await uow.repos.access.note(
+            deliberation.tenant,
+            deliberation.matter_id,
+            offices=self.parties(deliberation),
+            targets=deliberation.targets,
+        )
         for office in deliberation.participants:
             self._open_task(uow, deliberation, "signature", office, KINDS[deliberation.kind].sign_capability)
         uow.repos.work.record(
@@ -191,6 +217,12 @@ class DeliberationService:
         )
         # Without participants the round is complete as soon as it opens.
         await self._advance(uow, deliberation, by=SYSTEM)
+
+    @staticmethod
+    def parties(d: Deliberation) -> list[str | None]:
+        """The offices and bodies the deliberation names: they read its matter (docs/access.md)."""
+        levels = [office for step in d.escalation for office in (step.get("actor"), *step.get("joined_by", []))]
+        return [d.lead, *d.participants, *d.approved_by, d.proposed_handler, *levels]
 
     def _open_task(self, uow: ReviewUnitOfWork, d: Deliberation, step: str, office: str, capability: str) -> None:
         uow.repos.work.open_task(
@@ -213,12 +245,21 @@ class DeliberationService:
         deliberation_id: str,
         data: SignatureCreate,
         idempotency: IdempotentRequest | None,
+        *,
+        client_address: str | None = None,
     ) -> dict:
         spec = KINDS[kind]
 
         async def act(uow: ReviewUnitOfWork) -> dict:
-            d = await self._get(uow, principal.tenant, kind, deliberation_id, for_update=True)
-            office = authorise(principal, f"{kind} {d.number or d.id} signature", d.participants, spec.sign_capability)
+            d = await self._get(uow, principal, kind, deliberation_id, for_update=True)
+            office = authorise(
+                principal,
+                d.targets,
+                step=f"{kind} {d.number or d.id} signature",
+                offices=d.participants,
+                capability=spec.sign_capability,
+                assigned=await uow.repos.work.was_given(d.id, f"{kind}_signature", principal.username),
+            )
             if d.state != DeliberationState.SIGNING:
                 raise WrongState(f"the {kind} is {d.state}; signatures are closed")
             self._check_not_signed(d, principal.username, office)
@@ -244,7 +285,9 @@ class DeliberationService:
                 text=data.text,
             )
             await self._advance(uow, d, by=principal.username)
-            return await self._read(uow, d)
+            read = await self._read(uow, d)
+            await self._audit(uow, principal, client_address, d, "sign", opinion=data.opinion, handler=handler)
+            return read
 
         return await run_once(self.uow, idempotency, act)
 
@@ -290,10 +333,19 @@ class DeliberationService:
         deliberation_id: str,
         data: ApprovalCreate,
         idempotency: IdempotentRequest | None,
+        *,
+        client_address: str | None = None,
     ) -> dict:
         async def act(uow: ReviewUnitOfWork) -> dict:
-            d = await self._get(uow, principal.tenant, kind, deliberation_id, for_update=True)
-            office = authorise(principal, f"{kind} {d.number or d.id} approval", d.approved_by, APPROVAL_SIGN)
+            d = await self._get(uow, principal, kind, deliberation_id, for_update=True)
+            office = authorise(
+                principal,
+                d.targets,
+                step=f"{kind} {d.number or d.id} approval",
+                offices=d.approved_by,
+                capability=APPROVAL_SIGN,
+                assigned=await uow.repos.work.was_given(d.id, f"{kind}_approval", principal.username),
+            )
             if d.state != DeliberationState.APPROVING:
                 raise WrongState(f"the {kind} is {d.state}; it is not awaiting approval")
             if any(a.office == office for a in await uow.repos.deliberations.approvals(d.id)):
@@ -312,7 +364,9 @@ class DeliberationService:
             await uow.repos.work.close_tasks(d.id, f"{kind}_approval", principal.username, office=office)
             self._record(uow, d, f"{kind}_approved", principal.username, office, comment=data.comment)
             await self._advance(uow, d, by=principal.username)
-            return await self._read(uow, d)
+            read = await self._read(uow, d)
+            await self._audit(uow, principal, client_address, d, "approve")
+            return read
 
         return await run_once(self.uow, idempotency, act)
 
@@ -323,15 +377,22 @@ class DeliberationService:
         deliberation_id: str,
         data: EscalationCreate,
         idempotency: IdempotentRequest | None,
+        *,
+        client_address: str | None = None,
     ) -> dict:
         async def act(uow: ReviewUnitOfWork) -> dict:
-            d = await self._get(uow, principal.tenant, kind, deliberation_id, for_update=True)
+            d = await self._get(uow, principal, kind, deliberation_id, for_update=True)
             if d.state != DeliberationState.ESCALATED or d.level is None:
                 raise WrongState(f"the {kind} is {d.state}; no escalation level is deciding")
             step = d.escalation[d.level]
             actors = [step["actor"]] if step.get("actor") else []
             office = authorise(
-                principal, f"{kind} {d.number or d.id} escalation level {step['step']}", actors, APPROVAL_SIGN
+                principal,
+                d.targets,
+                step=f"{kind} {d.number or d.id} escalation level {step['step']}",
+                offices=actors,
+                capability=APPROVAL_SIGN,
+                assigned=await uow.repos.work.was_given(d.id, f"{kind}_escalation", principal.username),
             )
             handler = self._check_level_outcome(principal.tenant, d, data)
             level = EscalationRecord(
@@ -358,6 +419,7 @@ class DeliberationService:
                 handler=handler,
                 text=data.text,
             )
+            level_index = d.level
             if data.outcome == "decided":
                 await self._conclude(
                     uow, d, handler=handler, level=step["step"], approved_by=actors, by=principal.username
@@ -365,7 +427,11 @@ class DeliberationService:
             else:
                 await uow.repos.deliberations.move(d, "refer_to_next_level", level=d.level + 1)
                 self._open_level(uow, d)
-            return await self._read(uow, d)
+            read = await self._read(uow, d)
+            await self._audit(
+                uow, principal, client_address, d, "escalate", outcome=data.outcome, level=level_index, handler=handler
+            )
+            return read
 
         return await run_once(self.uow, idempotency, act)
 
@@ -491,21 +557,45 @@ class DeliberationService:
 
     # -- reading ----------------------------------------------------------------------------
 
-    async def get(self, principal: Principal, kind: str, deliberation_id: str) -> DeliberationRead:
+    async def get(
+        self, principal: Principal, kind: str, deliberation_id: str, *, client_address: str | None = None
+    ) -> DeliberationRead:
         async with self.uow() as uow:
-            d = await self._get(uow, principal.tenant, kind, deliberation_id)
-            return DeliberationRead.model_validate(await self._read(uow, d))
+            d = await self._get(uow, principal, kind, deliberation_id)
+            read = DeliberationRead.model_validate(await self._read(uow, d))
+            await self._audit(uow, principal, client_address, d, "read")
+            await uow.commit()
+            return read
 
     @staticmethod
     async def _get(
-        uow: ReviewUnitOfWork, tenant: str, kind: str, deliberation_id: str, *, for_update: bool = False
+        uow: ReviewUnitOfWork, principal: Principal, kind: str, deliberation_id: str, *, for_update: bool = False
     ) -> Deliberation:
-        return await found(
+        """The deliberation, if it is in the caller's tenant and the caller may read its matter."""
+        what = kind.replace("_", " ")
+        d = await found(
             deliberation_id,
             KINDS[kind].not_found,
-            kind.replace("_", " "),
-            lambda: uow.repos.deliberations.get(tenant, kind, deliberation_id, for_update=for_update),
+            what,
+            lambda: uow.repos.deliberations.get(principal.tenant, kind, deliberation_id, for_update=for_update),
         )
+        await check_readable(uow, principal, d.matter_id, KINDS[kind].not_found, what, deliberation_id)
+        return d
+
+    @staticmethod
+    async def _audit(
+        uow: ReviewUnitOfWork,
+        principal: Principal,
+        client_address: str | None,
+        d: Deliberation,
+        verb: str,
+        **detail: Any,
+    ) -> None:
+        """Last in the transaction: appending holds the tenant's audit chain until the commit."""
+        record = audit(
+            principal, client_address, f"{d.kind}.{verb}", d.kind, d.id, matter_id=d.matter_id, state=d.state, **detail
+        )
+        await uow.repos.audit.append(principal.tenant, [record])
 
     @staticmethod
     async def _read(uow: ReviewUnitOfWork, d: Deliberation) -> dict:

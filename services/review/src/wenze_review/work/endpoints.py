@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from wenze.auth import Principal, get_principal, require
 from wenze.auth.capabilities import MATTER_READ
 from wenze.http.idempotency import Idempotency
+from wenze_review.access.http import ClientAddress
 from wenze_review.work.schemas import ReassignCreate, TaskRead, TimelineEntryRead
 from wenze_review.work.service import WorkService
 
@@ -26,14 +27,19 @@ async def note_caller(principal: Annotated[Principal, Depends(get_principal)], s
     await service.note_member(principal)
 
 
-@router.get("/tasks", response_model=list[TaskRead], summary="The caller's office's tasks across matters")
+@router.get(
+    "/tasks",
+    response_model=list[TaskRead],
+    summary="The caller's office's tasks across the matters the caller may read",
+)
 async def list_tasks(
     service: Service,
     principal: Reader,
+    address: ClientAddress,
     state: Annotated[Literal["open", "done", "cancelled"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> list[TaskRead]:
-    return await service.tasks(principal, state, limit)
+    return await service.tasks(principal, state, limit, client_address=address)
 
 
 @router.post(
@@ -41,8 +47,10 @@ async def list_tasks(
     response_model=TaskRead,
     summary="Take an open task of one's office that nobody holds (409 `task-held` naming its holder otherwise)",
 )
-async def claim_task(task_id: str, service: Service, principal: Reader, idempotency: Idempotency) -> TaskRead:
-    return TaskRead.model_validate(await service.claim(principal, task_id, idempotency))
+async def claim_task(
+    task_id: str, service: Service, principal: Reader, idempotency: Idempotency, address: ClientAddress
+) -> TaskRead:
+    return TaskRead.model_validate(await service.claim(principal, task_id, idempotency, client_address=address))
 
 
 @router.post(
@@ -51,9 +59,16 @@ async def claim_task(task_id: str, service: Service, principal: Reader, idempote
     summary="Hand an open task to a known user of its office who holds the task's capability",
 )
 async def reassign_task(
-    task_id: str, data: ReassignCreate, service: Service, principal: Reader, idempotency: Idempotency
+    task_id: str,
+    data: ReassignCreate,
+    service: Service,
+    principal: Reader,
+    idempotency: Idempotency,
+    address: ClientAddress,
 ) -> TaskRead:
-    return TaskRead.model_validate(await service.reassign(principal, task_id, data.username, idempotency))
+    return TaskRead.model_validate(
+        await service.reassign(principal, task_id, data.username, idempotency, client_address=address)
+    )
 
 
 @router.get(
@@ -61,8 +76,10 @@ async def reassign_task(
     response_model=list[TimelineEntryRead],
     summary="Every action on the case, with who, office, when and the articles that required it",
 )
-async def case_timeline(case_id: str, service: Service, principal: Reader) -> list[TimelineEntryRead]:
-    return await service.case_timeline(principal, case_id)
+async def case_timeline(
+    case_id: str, service: Service, principal: Reader, address: ClientAddress
+) -> list[TimelineEntryRead]:
+    return await service.case_timeline(principal, case_id, client_address=address)
 
 
 @router.get(
@@ -70,5 +87,7 @@ async def case_timeline(case_id: str, service: Service, principal: Reader) -> li
     response_model=list[TimelineEntryRead],
     summary="Every review action on the matter: consultations, cases, joint reviews, decisions",
 )
-async def matter_timeline(matter_id: str, service: Service, principal: Reader) -> list[TimelineEntryRead]:
-    return await service.matter_timeline(principal, matter_id)
+async def matter_timeline(
+    matter_id: str, service: Service, principal: Reader, address: ClientAddress
+) -> list[TimelineEntryRead]:
+    return await service.matter_timeline(principal, matter_id, client_address=address)

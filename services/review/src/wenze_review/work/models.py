@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy import Date, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wenze.db.base import Base, UsernameStr, UUIDStr, utcnow
@@ -92,9 +92,9 @@ MEMBER_OFFICE_LENGTH = 80
 
 
 class OfficeMember(Base):
-    """A user as their latest verified token showed them: the office they act for and their
-    capabilities. Keycloak's users cannot be listed by the service, so a task is handed only
-    to a user recorded here (docs/adr/0012)."""
+    """A user as their latest verified token showed them: the office they act for, their
+    capabilities and authority. Keycloak's users cannot be listed by the service, so a task is
+    handed only to a user recorded here (docs/adr/0012)."""
 
     __tablename__ = "office_members"
 
@@ -102,4 +102,7 @@ class OfficeMember(Base):
     username: Mapped[str] = mapped_column(UsernameStr, primary_key=True)
     office: Mapped[str] = mapped_column(String(MEMBER_OFFICE_LENGTH))
     capabilities: Mapped[list] = mapped_column(default=list)
+    # The cadre and organisation levels their office has authority over (干部管理权限): a task
+    # is handed only to someone whose authority covers its targets.
+    cadre_authority: Mapped[list] = mapped_column(default=list, server_default=text("'[]'"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

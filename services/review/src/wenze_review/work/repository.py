@@ -8,8 +8,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from wenze.auth.access import ReadScope
 from wenze.db.base import utcnow
 from wenze.ids import new_id
+from wenze_review.access.repository import visible_to
 from wenze_review.work.models import TASKS, OfficeMember, Task, TaskState, TimelineEntry
 
 SYSTEM = "system"
@@ -78,6 +80,15 @@ class WorkRepository:
             .execution_options(synchronize_session=False)
         )
 
+    async def was_given(self, subject_id: str, kind: str, username: str, *, target_index: int | None = None) -> bool:
+        """Whether a task of this step on ``subject_id`` (of one target) is ``username``'s: they
+        hold it, or held it when it closed. The step was given to them by name, by a reassignment
+        or by their own claim (which was checked as the step is)."""
+        stmt = select(Task.id).where(Task.subject_id == subject_id, Task.kind == kind, Task.assignee == username)
+        if target_index is not None:
+            stmt = stmt.where(Task.target_index == target_index)
+        return (await self.session.scalar(stmt.limit(1))) is not None
+
     async def get_task(self, tenant: str, task_id: str) -> Task | None:
         return await self.session.scalar(select(Task).where(Task.tenant == tenant, Task.id == task_id))
 
@@ -101,8 +112,11 @@ class WorkRepository:
         set_committed_value(task, "history", history)
         return True
 
-    async def tasks(self, tenant: str, office: str, state: str | None, limit: int) -> list[Task]:
-        stmt = select(Task).where(Task.tenant == tenant, Task.office == office)
+    async def tasks(self, tenant: str, office: str, state: str | None, limit: int, scope: ReadScope) -> list[Task]:
+        """``office``'s tasks, of the matters ``scope`` may read."""
+        stmt = select(Task).where(
+            Task.tenant == tenant, Task.office == office, visible_to(scope, Task.tenant, Task.matter_id)
+        )
         if state:
             stmt = stmt.where(Task.state == state)
         stmt = stmt.order_by(Task.created_at, Task.id).limit(limit)
@@ -154,9 +168,16 @@ class MemberRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def record(self, tenant: str, username: str, office: str, capabilities: list[str]) -> None:
+    async def record(
+        self, tenant: str, username: str, office: str, capabilities: list[str], cadre_authority: list[str]
+    ) -> None:
         insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        values = {"office": office, "capabilities": capabilities, "recorded_at": utcnow()}
+        values = {
+            "office": office,
+            "capabilities": capabilities,
+            "cadre_authority": cadre_authority,
+            "recorded_at": utcnow(),
+        }
         await self.session.execute(
             insert(OfficeMember)
             .values(tenant=tenant, username=username, **values)
