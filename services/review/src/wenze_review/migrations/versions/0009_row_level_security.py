@@ -1,7 +1,7 @@
 """Row-level security on every table holding a tenant's rows (docs/adr/0018-row-level-security-and-roles.md).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03
 """
 
@@ -9,8 +9,8 @@ from alembic import op
 
 from wenze.db.tenancy import disable_tenant_rls, enable_tenant_rls
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -24,6 +24,7 @@ TENANT_TABLES = [
     "decided_persons",
     "tasks",
     "office_members",
+    "matter_access",
     "review_timeline",
     "number_counters",
     "idempotency_keys",
