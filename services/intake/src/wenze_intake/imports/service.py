@@ -47,7 +47,7 @@ from wenze_intake.imports.parsers import (
 from wenze_intake.imports.schemas import ImportJobRead, ImportRowErrorPage, ImportRowErrorRead
 from wenze_intake.matters.batches import StagedMatter
 from wenze_intake.matters.schemas import MatterCreate
-from wenze_intake.matters.service import CheckedBatch, MatterService, WriteOrder
+from wenze_intake.matters.service import CheckedBatch, MatterService, WriteOrder, named_if_readable
 from wenze_intake.repositories import IntakeUnitOfWork, IntakeUnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -196,7 +196,7 @@ class ImportService:
             readable = await uow.repos.matters.visible_ids(principal.tenant, read_scope(principal), named)
             return ImportRowErrorPage(
                 items=[
-                    ImportRowErrorRead(row=r.row, errors=[_named_if_readable(e, readable) for e in r.errors])
+                    ImportRowErrorRead(row=r.row, errors=[named_if_readable(e, readable) for e in r.errors])
                     for r in page
                 ],
                 next_after=page[-1].row if len(rows) > limit else None,
@@ -417,12 +417,6 @@ def _belongs_to(job: ImportJob, principal: Principal) -> bool:
     if job.created_by == principal.username:
         return True
     return principal.office is not None and job.created_by_office == principal.office
-
-
-def _named_if_readable(error: Any, readable: set[str]) -> Any:
-    if isinstance(error, dict) and "existing_matter_id" in error and error["existing_matter_id"] not in readable:
-        return {k: v for k, v in error.items() if k != "existing_matter_id"}
-    return error
 
 
 def _registered(job_id: str, batch: CheckedBatch, registered: list[StagedMatter]) -> list[AuditRecord]:

@@ -113,7 +113,7 @@ class MatterService:
         caller who may read it (the refusal alone says that the reference is registered)."""
         existing = [e["existing_matter_id"] for e in refused.errors if "existing_matter_id" in e]
         readable = await uow.repos.matters.visible_ids(principal.tenant, read_scope(principal), existing)
-        return _as_problem(RowError(refused.index, [_named_if(e, readable) for e in refused.errors]))
+        return _as_problem(RowError(refused.index, [named_if_readable(e, readable) for e in refused.errors]))
 
     def check_batch(self, tenant: str, items: list[MatterCreate]) -> CheckedBatch:
         """The checks that need no database: dates, sources, vocabularies, attachments, repeats
@@ -430,9 +430,10 @@ class MatterService:
 _VOCABULARY_FIELDS = (("cadre_level", "cadre_levels"), ("sector", "sectors"), ("org_level", "organisation_levels"))
 
 
-def _named_if(error: dict[str, Any], readable: set[str]) -> dict[str, Any]:
-    """``error`` without the id of the matter it names unless that matter is in ``readable``."""
-    if "existing_matter_id" in error and error["existing_matter_id"] not in readable:
+def named_if_readable(error: Any, readable: set[str]) -> Any:
+    """A row's refusal without the id of the registered matter it repeats, unless that matter
+    is in ``readable`` (the matters the reader may read)."""
+    if isinstance(error, dict) and "existing_matter_id" in error and error["existing_matter_id"] not in readable:
         return {k: v for k, v in error.items() if k != "existing_matter_id"}
     return error
 
