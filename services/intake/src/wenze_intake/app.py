@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from wenze.http.app import create_service_app
 from wenze.runtime import Runtime
 from wenze_intake.attachments.endpoints import router as attachments_router
+from wenze_intake.attachments.service import AttachmentService
 from wenze_intake.attachments.storage import AttachmentStore
 from wenze_intake.config import IntakeSettings
 from wenze_intake.imports.endpoints import router as imports_router
@@ -26,15 +27,15 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 class IntakeServices:
     """The services every intake process builds alike: the API, the worker, an import job's process."""
 
-    attachments: AttachmentStore
+    attachments: AttachmentService
     matters: MatterService
     imports: ImportService
 
     @classmethod
     def build(cls, settings: IntakeSettings, uow: IntakeUnitOfWorkFactory) -> IntakeServices:
-        attachments = AttachmentStore(settings.data_dir / "intake-attachments")
+        store = AttachmentStore(settings.data_dir / "intake-attachments")
         # The database decides, once, how registrations are numbered and written.
-        matters = MatterService(uow, attachments, writer_for(uow.engine))
+        matters = MatterService(uow, store, writer_for(uow.engine))
         imports = ImportService(
             uow,
             matters,
@@ -43,7 +44,7 @@ class IntakeServices:
             limits=settings.import_limits(),
             batch_size=settings.import_batch_size,
         )
-        return cls(attachments, matters, imports)
+        return cls(AttachmentService(uow, store, settings.max_attachment_bytes), matters, imports)
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:

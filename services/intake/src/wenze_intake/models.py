@@ -6,7 +6,7 @@ from wenze.db.inbox import InboxRecord
 from wenze.db.numbering import NumberCounter
 from wenze.db.outbox import OutboxRecord
 from wenze_intake.imports.models import ImportJob, ImportRowError
-from wenze_intake.matters.models import Attachment, Matter, Target, TimelineEntry
+from wenze_intake.matters.models import Attachment, Matter, MatterAccessFact, Target, TimelineEntry
 
 __all__ = [
     "Attachment",
@@ -16,6 +16,7 @@ __all__ = [
     "ImportRowError",
     "InboxRecord",
     "Matter",
+    "MatterAccessFact",
     "NumberCounter",
     "OutboxRecord",
     "Target",

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
 
 import httpx
+import nats
 import pytest
+from keycloak import KeycloakOpenID
 
-from wenze_devtools.testing.infra import ServiceProcess
+from wenze.events import Event
+from wenze.messaging.streams import ensure_stream, stream_for
+from wenze_devtools.testing.infra import NatsServer, ServiceProcess
+from wenze_devtools.testing.issuer.realms import DEFAULT_INTEGRATOR_SECRET
 
 TEST_RUN_TOKEN_SECONDS = 3 * 3600
 
@@ -39,6 +45,86 @@ def client_for(intake: ServiceProcess, token) -> Callable[..., httpx.Client]:
     yield make
     for client in clients:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def client_as(intake: ServiceProcess, token) -> Callable[..., httpx.Client]:
+    """``client_as("wenze-kunshan", "ks-supervision-1", roles=[...], claims={...})``: a demo user
+    whose token carries exactly ``roles`` (Keycloak's defaults aside) and ``claims`` overrides."""
+    clients: list[httpx.Client] = []
+
+    def make(realm: str, username: str, *, roles: list[str] | None = None, claims: dict | None = None) -> httpx.Client:
+        bearer = token(realm, username, roles=roles, claims=claims, expires_in=TEST_RUN_TOKEN_SECONDS)
+        client = httpx.Client(base_url=intake.url, timeout=30, headers={"Authorization": f"Bearer {bearer}"})
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def integrator_for(intake: ServiceProcess, issuer_url: str) -> Callable[[str], httpx.Client]:
+    """An integrator's system: the realm's ``wenze-integrator`` client signed in with client
+    credentials, as python-keycloak does it against Keycloak."""
+    clients: list[httpx.Client] = []
+
+    def make(realm: str) -> httpx.Client:
+        oidc = KeycloakOpenID(
+            server_url=issuer_url,
+            realm_name=realm,
+            client_id="wenze-integrator",
+            client_secret_key=DEFAULT_INTEGRATOR_SECRET,
+        )
+        bearer = oidc.token(grant_type="client_credentials")["access_token"]
+        client = httpx.Client(base_url=intake.url, timeout=30, headers={"Authorization": f"Bearer {bearer}"})
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+async def _publish(nats_url: str, events: tuple[Event, ...]) -> None:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for event in events:
+            await ensure_stream(js, stream_for(event.service))
+            await js.publish(
+                event.subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": str(event.event_id)}
+            )
+    finally:
+        await nc.close()
+
+
+@pytest.fixture(scope="session")
+def publish(nats_server: NatsServer) -> Callable[..., None]:
+    """``publish(event, ...)``: put events on JetStream as their producing service's relay does."""
+
+    def send(*events: Event) -> None:
+        asyncio.run(_publish(nats_server.url, events))
+
+    return send
+
+
+def _wait_for(check: Callable[[], object], what: str, timeout: float = 60) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="session")
+def wait_for() -> Callable[..., object]:
+    """``wait_for(check, what)``: poll until ``check()`` is truthy (the worker applies events
+    asynchronously); the timeout bounds a hang, it asserts nothing about speed."""
+    return _wait_for
 
 
 @pytest.fixture(scope="session")

@@ -139,7 +139,9 @@ def test_acceptance_retried_with_its_idempotency_key_answers_as_the_first_time(
     assert [e["action"] for e in timeline] == ["received", "acceptance_decided"]
 
 
-async def test_acceptance_and_reading_a_matter_are_in_the_audit_log(intake_on: IntakeOn, token, make_matter) -> None:
+async def test_submission_acceptance_and_reading_a_matter_are_in_the_audit_log(
+    intake_on: IntakeOn, token, make_matter
+) -> None:
     headers = {"Authorization": f"Bearer {token('wenze-kunshan', 'ks-intake')}"}
     async with httpx.AsyncClient(base_url=intake_on.api.url, headers=headers, timeout=60) as http:
         matter_id = (await http.post("/v1/matters", json=make_matter())).json()["id"]
@@ -162,6 +164,7 @@ async def test_acceptance_and_reading_a_matter_are_in_the_audit_log(intake_on: I
     finally:
         await engine.dispose()
     assert [tuple(e) for e in entries] == [
+        ("matter.submit", "ks-intake", "127.0.0.1"),
         ("matter.accept", "ks-intake", "127.0.0.1"),
         ("matter.read", "ks-intake", "127.0.0.1"),
     ]

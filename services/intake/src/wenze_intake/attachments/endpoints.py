@@ -8,6 +8,8 @@ from pydantic import BaseModel
 from wenze.auth import Principal, require
 from wenze.auth.capabilities import MATTER_SUBMIT
 from wenze.problems import PayloadTooLarge
+from wenze_intake.attachments.service import AttachmentService
+from wenze_intake.audit import Caller
 
 router = APIRouter(prefix="/v1/attachments", tags=["attachments"])
 
@@ -32,10 +34,9 @@ class AttachmentStored(BaseModel):
 async def upload_attachment(
     request: Request, principal: Annotated[Principal, Depends(require(MATTER_SUBMIT))]
 ) -> AttachmentStored:
-    store = request.app.state.attachments
-    limit = request.app.state.settings.max_attachment_bytes
+    service: AttachmentService = request.app.state.attachments
     try:
-        sha, size = await store.put(principal.tenant, request.stream(), limit)
+        sha, size = await service.upload(Caller.of(principal, request), request.stream())
     except OverflowError:
-        raise PayloadTooLarge(f"attachments are limited to {limit} bytes") from None
+        raise PayloadTooLarge(f"attachments are limited to {service.max_bytes} bytes") from None
     return AttachmentStored(sha256=sha, size=size)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from wenze.auth import Principal, require
 from wenze.auth.capabilities import MATTER_BULK, MATTER_READ
 from wenze.http.idempotency import UploadIdempotency
+from wenze_intake.audit import Caller
 from wenze_intake.imports.schemas import ImportJobRead, ImportRowErrorPage
 from wenze_intake.imports.service import ImportService
 
@@ -47,12 +48,16 @@ async def start_import(
     filename: Annotated[str | None, Header(alias="X-Filename", max_length=255)] = None,
 ) -> ImportJobRead:
     content_type = request.headers.get("content-type")
-    job = await service.create(principal, request.stream(), content_type, filename, idempotency)
+    job = await service.create(Caller.of(principal, request), request.stream(), content_type, filename, idempotency)
     response.headers["Location"] = f"/v1/matter-imports/{job.id}"
     return job
 
 
-@router.get("/{job_id}", response_model=ImportJobRead, summary="Progress and summary of an import")
+@router.get(
+    "/{job_id}",
+    response_model=ImportJobRead,
+    summary="Progress and summary of an import started by the caller's office (an integrator: by itself)",
+)
 async def get_import(
     job_id: str, service: Service, principal: Annotated[Principal, Depends(require(MATTER_READ))]
 ) -> ImportJobRead:

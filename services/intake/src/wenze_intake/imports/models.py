@@ -51,6 +51,9 @@ class ImportJob(Base):
     registered: Mapped[int] = mapped_column(Integer, default=0)
     refused: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(UsernameStr)
+    # The office the job was started for: the job, its refused rows and the matters it
+    # registers belong to it (NULL for an integrator, whose username is enough).
+    created_by_office: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -22,7 +22,9 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
+from wenze.auth.access import read_scope
 from wenze.auth.principal import Principal
+from wenze.db.audit import AuditRecord
 from wenze.db.base import utcnow
 from wenze.db.idempotency import fingerprint, run_once
 from wenze.db.states import TransitionRefused
@@ -30,6 +32,7 @@ from wenze.db.tenancy import tenant_scope
 from wenze.http.idempotency import IdentifyUpload
 from wenze.ids import new_id
 from wenze.problems import PayloadTooLarge
+from wenze_intake.audit import Caller, by_system
 from wenze_intake.errors import ImportBeyondLimits, ImportFileNotReadable, ImportJobNotFound, UnsupportedImportFormat
 from wenze_intake.imports.models import ImportJob, ImportJobState
 from wenze_intake.imports.parsers import (
@@ -43,8 +46,9 @@ from wenze_intake.imports.parsers import (
     sniff_format,
 )
 from wenze_intake.imports.schemas import ImportJobRead, ImportRowErrorPage, ImportRowErrorRead
+from wenze_intake.matters.batches import StagedMatter
 from wenze_intake.matters.schemas import MatterCreate
-from wenze_intake.matters.service import CheckedBatch, MatterService, WriteOrder
+from wenze_intake.matters.service import CheckedBatch, MatterService, WriteOrder, named_if_readable
 from wenze_intake.repositories import IntakeUnitOfWork, IntakeUnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -79,7 +83,7 @@ class ImportService:
 
     async def create(
         self,
-        principal: Principal,
+        caller: Caller,
         chunks: AsyncIterator[bytes],
         content_type: str | None,
         filename: str | None,
@@ -87,6 +91,7 @@ class ImportService:
     ) -> ImportJobRead:
         """Store the upload and queue its job; with ``identify`` (an ``Idempotency-Key``), a
         repeat of the same upload answers the job of the first and stores nothing."""
+        principal = caller.principal
         fmt = sniff_format(content_type, filename)
         if fmt is None:
             raise UnsupportedImportFormat(
@@ -130,13 +135,19 @@ class ImportService:
                     file_path=str(path),
                     file_bytes=size,
                     created_by=principal.username,
+                    created_by_office=principal.office,
                     processed_rows=0,
                     registered=0,
                     refused=0,
                     created_at=utcnow(),
                 )
                 uow.repos.imports.add(job)
-                return ImportJobRead.model_validate(job).model_dump(mode="json")
+                read = ImportJobRead.model_validate(job).model_dump(mode="json")
+                await uow.repos.audit.append(
+                    principal.tenant,
+                    [caller.did("import_job.create", "import_job", job_id, format=fmt, file_bytes=size)],
+                )
+                return read
 
             # The format and name decide how the bytes are read, so they belong to the request too.
             request = identify(fingerprint(fmt, filename or "", content.hexdigest())) if identify else None
@@ -161,21 +172,37 @@ class ImportService:
                 exc.reason, extra={"errors": [{"field": "body", "reason": "not a readable XLSX workbook"}]}
             ) from None
 
+    async def _own_job(self, uow: IntakeUnitOfWork, principal: Principal, job_id: str) -> ImportJob:
+        """The job if it belongs to the caller: an integrator's to its service account, any
+        other to the office its starter acted for. Anyone else's is not found."""
+        job = await uow.repos.imports.get(principal.tenant, job_id)
+        if job is None or not _belongs_to(job, principal):
+            raise ImportJobNotFound(f"no import job {job_id} of yours")
+        return job
+
     async def get(self, principal: Principal, job_id: str) -> ImportJobRead:
         async with self.uow() as uow:
-            job = await uow.repos.imports.get(principal.tenant, job_id)
-            if job is None:
-                raise ImportJobNotFound(f"no import job {job_id} in this tenant")
-            return ImportJobRead.model_validate(job)
+            return ImportJobRead.model_validate(await self._own_job(uow, principal, job_id))
 
     async def row_errors(self, principal: Principal, job_id: str, after: int, limit: int) -> ImportRowErrorPage:
         async with self.uow() as uow:
-            if await uow.repos.imports.get(principal.tenant, job_id) is None:
-                raise ImportJobNotFound(f"no import job {job_id} in this tenant")
-            rows = await uow.repos.imports.row_errors(job_id, after, limit + 1)
+            job = await self._own_job(uow, principal, job_id)
+            rows = await uow.repos.imports.row_errors(job.id, after, limit + 1)
             page = rows[:limit]
+            # A row refused as a repeat names the registered matter, which follows the matter
+            # rules: its id is shown only to a caller who may read that matter.
+            named = {
+                e["existing_matter_id"]
+                for r in page
+                for e in r.errors
+                if isinstance(e, dict) and isinstance(e.get("existing_matter_id"), str)
+            }
+            readable = await uow.repos.matters.visible_ids(principal.tenant, read_scope(principal), named)
             return ImportRowErrorPage(
-                items=[ImportRowErrorRead.model_validate(r) for r in page],
+                items=[
+                    ImportRowErrorRead(row=r.row, errors=[named_if_readable(e, readable) for e in r.errors])
+                    for r in page
+                ],
                 next_after=page[-1].row if len(rows) > limit else None,
             )
 
@@ -193,10 +220,12 @@ class ImportService:
             if job is None:
                 return None
             job_id = job.id
+            action = "take_over" if job.state == ImportJobState.RUNNING else "claim"
             try:
                 await uow.repos.imports.claim(job)
             except TransitionRefused:
                 return None
+            await uow.repos.audit.append(job.tenant, [by_system(f"import_job.{action}", "import_job", job_id)])
             await uow.commit()
         return job_id
 
@@ -221,6 +250,9 @@ class ImportService:
                 await uow.repos.imports.move(job, action, **values)
             except TransitionRefused:
                 return  # the job completed or failed meanwhile: that outcome stands
+            detail = {"failure": values["failure"]} if "failure" in values else {}
+            record = by_system(f"import_job.{action}", "import_job", job_id, **detail)
+            await uow.repos.audit.append(job.tenant, [record])
             await uow.commit()
 
     async def process(self, job_id: str) -> None:
@@ -232,12 +264,12 @@ class ImportService:
             job = await uow.repos.imports.find(job_id)
             if job is None or job.state != ImportJobState.RUNNING:
                 return
-            tenant, created_by = job.tenant, job.created_by
+            starter = _Starter(job.tenant, job.created_by, job.created_by_office)
             path, fmt, offset = Path(job.file_path), job.format, job.processed_rows
         log.info("import job running", job_id=job_id, resume_at=offset)
         try:
-            with tenant_scope(tenant):
-                await self._process(job_id, tenant, created_by, path, fmt, offset)
+            with tenant_scope(starter.tenant):
+                await self._process(job_id, starter, path, fmt, offset)
         except ImportFileUnreadable as exc:
             log.info("import job refused its file", job_id=job_id, reason=exc.reason)
             await self.fail(job_id, exc.reason)
@@ -247,11 +279,11 @@ class ImportService:
             log.exception("import job failed", job_id=job_id)
             await self.fail(job_id, INTERNAL_FAILURE)
 
-    async def _process(self, job_id: str, tenant: str, created_by: str, path: Path, fmt: str, offset: int) -> None:
+    async def _process(self, job_id: str, starter: _Starter, path: Path, fmt: str, offset: int) -> None:
         # Reading, checking and staging a batch is pure CPU and writing one is mostly waiting
         # for PostgreSQL, so the next batch is prepared while this one is written.
         ahead: asyncio.Queue[_CheckedRows | BaseException | None] = asyncio.Queue(maxsize=1)
-        checker = asyncio.create_task(self._check_ahead(ahead, tenant, created_by, job_id, path, fmt, offset))
+        checker = asyncio.create_task(self._check_ahead(ahead, starter, job_id, path, fmt, offset))
         # On PostgreSQL the next batch's transaction opens while this one's is still running
         # (ADR 0006): its duplicate lookup and its numbering statement go out meanwhile, and the
         # statement waits inside PostgreSQL for the counter row this batch holds. SQLite has
@@ -279,6 +311,18 @@ class ImportService:
             async with self.uow() as uow:
                 job = await uow.repos.imports.lock(job_id)
                 await uow.repos.imports.move(job, "complete", total_rows=job.processed_rows, finished_at=utcnow())
+                await uow.repos.audit.append(
+                    job.tenant,
+                    [
+                        by_system(
+                            "import_job.complete",
+                            "import_job",
+                            job_id,
+                            registered=job.registered,
+                            refused=job.refused,
+                        )
+                    ],
+                )
                 await uow.commit()
                 log.info("import job completed", job_id=job_id, registered=job.registered, refused=job.refused)
         finally:
@@ -316,6 +360,8 @@ class ImportService:
                 job.registered += len(result.registered)
                 job.refused += len(errors)
                 job.heartbeat_at = utcnow()
+                # Last, so the tenant's audit chain is held only for the commit (ADR 0014).
+                await uow.repos.audit.append(job.tenant, _registered(job_id, checked.batch, result.registered))
                 await uow.commit()
         finally:
             # Never leave the next batch waiting; it sees this one's failure when it awaits it.
@@ -324,7 +370,7 @@ class ImportService:
             write.before = None  # a long import would otherwise keep every batch alive
 
     async def _check_ahead(
-        self, ahead: asyncio.Queue, tenant: str, created_by: str, job_id: str, path: Path, fmt: str, offset: int
+        self, ahead: asyncio.Queue, starter: _Starter, job_id: str, path: Path, fmt: str, offset: int
     ) -> None:
         try:
             rows = islice(enumerate(iter_rows(path, fmt, self.limits), start=1), offset, None)
@@ -332,7 +378,7 @@ class ImportService:
                 # In a thread, so that the event loop keeps serving the batch being written
                 # (its round trips) and the API's requests instead of waiting for the whole
                 # batch's checks; the interpreter hands the loop its turn every few ms.
-                checked = await asyncio.to_thread(self._read_and_check, rows, tenant, created_by, job_id)
+                checked = await asyncio.to_thread(self._read_and_check, rows, starter, job_id)
                 if checked is None:
                     break
                 await ahead.put(checked)
@@ -340,12 +386,14 @@ class ImportService:
         except Exception as exc:
             await ahead.put(exc)
 
-    def _read_and_check(self, rows, tenant: str, created_by: str, job_id: str) -> _CheckedRows | None:
+    def _read_and_check(self, rows, starter: _Starter, job_id: str) -> _CheckedRows | None:
         batch = list(islice(rows, self.batch_size))
         if not batch:
             return None
-        checked = self._check_rows(tenant, batch)
-        self.matters.stage_batch(checked.batch, submitted_by=created_by, import_job_id=job_id)
+        checked = self._check_rows(starter.tenant, batch)
+        self.matters.stage_batch(
+            checked.batch, submitted_by=starter.username, submitter_office=starter.office, import_job_id=job_id
+        )
         return checked
 
     def _check_rows(self, tenant: str, batch: list[tuple[int, dict | RowUnreadable]]) -> _CheckedRows:
@@ -370,6 +418,38 @@ class ImportService:
                     )
                 )
         return _CheckedRows(len(batch), errors, row_numbers, self.matters.check_batch(tenant, items))
+
+
+def _belongs_to(job: ImportJob, principal: Principal) -> bool:
+    if job.created_by == principal.username:
+        return True
+    return principal.office is not None and job.created_by_office == principal.office
+
+
+def _registered(job_id: str, batch: CheckedBatch, registered: list[StagedMatter]) -> list[AuditRecord]:
+    """One entry per matter a batch registered, in the name of whoever started the import."""
+    assert batch.staged is not None
+    registration = batch.staged.registration
+    return [
+        AuditRecord(
+            actor=registration.submitted_by,
+            office=registration.submitter_office,
+            action="matter.submit",
+            object_kind="matter",
+            object_id=matter.id,
+            detail={"number": matter.row["number"], "import_job_id": job_id},
+        )
+        for matter in registered
+    ]
+
+
+@dataclass(frozen=True)
+class _Starter:
+    """Who started an import: its matters are registered in their name and office."""
+
+    tenant: str
+    username: str
+    office: str | None
 
 
 @dataclass

@@ -46,18 +46,22 @@ class CheckedBatch:
 
 @dataclass(frozen=True)
 class Registration:
-    """Who registers a batch, and when: the day in the tenant's time zone gives the numbers' year."""
+    """Who registers a batch (the username and the office it acts for), and when: the day in
+    the tenant's time zone gives the numbers' year."""
 
     pack: RulePack
     submitted_by: str
     import_job_id: str | None
     received_at: dt.datetime
     registered_on: dt.date
+    submitter_office: str | None = None
 
     @classmethod
-    def now(cls, pack: RulePack, submitted_by: str, import_job_id: str | None) -> Registration:
+    def now(
+        cls, pack: RulePack, submitted_by: str, import_job_id: str | None, submitter_office: str | None = None
+    ) -> Registration:
         received_at = utcnow()
-        return cls(pack, submitted_by, import_job_id, received_at, pack.local_date(received_at))
+        return cls(pack, submitted_by, import_job_id, received_at, pack.local_date(received_at), submitter_office)
 
     @property
     def tenant(self) -> str:

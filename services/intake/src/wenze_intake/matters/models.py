@@ -53,6 +53,10 @@ class Matter(Base):
     relevant_date: Mapped[dt.date] = mapped_column(Date)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     submitted_by: Mapped[str] = mapped_column(UsernameStr)
+    # The office the submitter acted for, which is party to the matter from then on; NULL for
+    # an integrator's service account (it acts for a system) and for matters registered
+    # before offices were recorded.
+    submitter_office: Mapped[str | None] = mapped_column(String(100))
     duplicate_of: Mapped[str | None] = mapped_column(UUIDStr)
     duplicate_override_reason: Mapped[str | None] = mapped_column(Text)
     acceptance: Mapped[dict | None] = mapped_column()
@@ -105,6 +109,35 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
 
     matter: Mapped[Matter] = relationship(back_populates="attachments")
+
+
+# The longest value of an access fact: as long as a target's unit may be written.
+FACT_VALUE_LENGTH = 500
+
+
+class AccessFactKind(StrEnum):
+    OFFICE = "office"
+    LEVEL = "level"
+    UNIT = "unit"
+
+
+class MatterAccessFact(Base):
+    """What intake learned of a matter from the services after it, that decides who reads it.
+
+    ``office``: an office or body routing or review named on the matter (handler, copy
+    recipient, investigator, consultation participant, approver, decider), which makes it
+    party to the matter. ``level`` and ``unit``: a target's cadre or organisation level and
+    unit as routing classified it, which may be more than intake was told (an investigation
+    identifies the targets of a matter submitted without them). Rows are only ever added:
+    being named once is enough to read the matter (``wenze.auth.access``).
+    """
+
+    __tablename__ = "matter_access_facts"
+
+    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
+    matter_id: Mapped[str] = mapped_column(UUIDStr, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    value: Mapped[str] = mapped_column(String(FACT_VALUE_LENGTH), primary_key=True)
 
 
 class TimelineEntry(Base):

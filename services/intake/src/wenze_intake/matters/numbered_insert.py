@@ -7,10 +7,9 @@ trip the transaction makes after taking the lock is time other submissions queue
 under load each round trip also waits for the event loop to come back to it. So the counter
 upsert, the matter, target, attachment, timeline and outbox rows (and the idempotency
 record) go to PostgreSQL as one statement of data-modifying CTEs: the number is formatted
-in SQL from the counter's new value, and the lock lives for that statement plus the commit.
-Run in autocommit mode, the statement is its own transaction and the lock is released
-before the answer comes back; a failure anywhere rolls the whole statement back, counter
-included.
+in SQL from the counter's new value, and the lock lives for that statement, the
+registration's audit entries (appended last, ADR 0014) and the commit; a failure anywhere
+rolls the whole transaction back, counter included.
 
 The statement's column lists come from the table definitions, and every insert in it names
 a value for each column of its table, so a column added to a model cannot be left out
@@ -113,6 +112,7 @@ _MATTER_COMPUTED = {
     "state": f"'{MatterState.RECEIVED}'",
     "received_at": "CAST(:received_at AS timestamptz)",
     "submitted_by": "CAST(:submitted_by AS text)",
+    "submitter_office": "CAST(:submitter_office AS text)",
     "acceptance": "NULL",
     "import_job_id": "CAST(:import_job_id AS text)",
 }
@@ -256,6 +256,7 @@ class NumberedBatch:
     fmt: NumberFormat
     received_at: dt.datetime
     submitted_by: str
+    submitter_office: str | None
     import_job_id: str | None
     subject: str
     headers: dict[str, str]
@@ -278,6 +279,7 @@ async def insert_numbered(session: AsyncSession, batch: NumberedBatch) -> dict[s
         "suffix": batch.fmt.suffix,
         "received_at": batch.received_at,
         "submitted_by": batch.submitted_by,
+        "submitter_office": batch.submitter_office,
         "import_job_id": batch.import_job_id,
         "subject": batch.subject,
         "placeholder": _PLACEHOLDER_JSON,

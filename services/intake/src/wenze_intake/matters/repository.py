@@ -5,17 +5,22 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, insert, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, text, true, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
+from wenze.auth.access import MatterAccess, ReadScope
 from wenze.db.base import table_of
 from wenze.db.numbering import reserve_numbers
 from wenze.problems import BadRequest
 from wenze_intake.matters.models import (
     MATTER_NUMBERING,
     MATTER_STATES,
+    AccessFactKind,
     Attachment,
     Matter,
+    MatterAccessFact,
     MatterState,
     Target,
     TimelineEntry,
@@ -53,6 +58,58 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
             "query.cursor: not a cursor this API returned",
             extra={"errors": [{"field": "query.cursor", "reason": "not a cursor this API returned"}]},
         ) from exc
+
+
+def _known(column: InstrumentedAttribute[str | None]) -> ColumnElement[bool]:
+    # An empty code is as unknown as a missing one, as MatterAccess.of drops both.
+    return and_(column.is_not(None), column != "")
+
+
+def _learned(kind: AccessFactKind, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(
+        MatterAccessFact.tenant == Matter.tenant,
+        MatterAccessFact.matter_id == Matter.id,
+        MatterAccessFact.kind == kind,
+        condition,
+    )
+
+
+def visible_to(scope: ReadScope) -> ColumnElement[bool]:
+    """``wenze.auth.access.visible`` as a condition on ``matters``, for lists and look-ups in SQL.
+
+    A matter's offices are its submitter's office and the offices learned from routing and
+    review; its levels and units are its targets' and those learned; the integration test
+    of this module compares the two on generated matters and callers.
+    """
+    if scope.integrator is not None:
+        return Matter.submitted_by == scope.integrator
+    party: ColumnElement[bool] = false()
+    if scope.office is not None:
+        party = or_(
+            Matter.submitter_office == scope.office,
+            _learned(AccessFactKind.OFFICE, MatterAccessFact.value == scope.office),
+        )
+    authority = sorted(scope.authority)
+    beyond_authority = or_(
+        exists().where(
+            Target.matter_id == Matter.id,
+            or_(
+                and_(_known(Target.cadre_level), Target.cadre_level.not_in(authority)),
+                and_(_known(Target.org_level), Target.org_level.not_in(authority)),
+            ),
+        ),
+        _learned(AccessFactKind.LEVEL, MatterAccessFact.value.not_in(authority)),
+    )
+    linked = sorted(unit for unit in scope.linked_units if unit)
+    reach: ColumnElement[bool] = false()
+    if scope.oversees:
+        reach = true()
+    elif linked:
+        reach = or_(
+            exists().where(Target.matter_id == Matter.id, Target.unit.in_(linked)),
+            _learned(AccessFactKind.UNIT, MatterAccessFact.value.in_(linked)),
+        )
+    return or_(party, and_(~beyond_authority, reach))
 
 
 class MatterRepository:
@@ -109,16 +166,66 @@ class MatterRepository:
     async def get(self, tenant: str, matter_id: str) -> Matter | None:
         return await self.session.scalar(select(Matter).where(Matter.tenant == tenant, Matter.id == matter_id))
 
+    async def access_of(self, matter: Matter) -> MatterAccess:
+        """Who is party to ``matter`` and what its targets are, as far as intake knows."""
+        learned: dict[str, list[str]] = {kind: [] for kind in AccessFactKind}
+        rows = await self.session.execute(
+            select(MatterAccessFact.kind, MatterAccessFact.value).where(
+                MatterAccessFact.tenant == matter.tenant, MatterAccessFact.matter_id == matter.id
+            )
+        )
+        for kind, value in rows.all():
+            learned[kind].append(value)
+        return MatterAccess.of(
+            offices=[matter.submitter_office, *learned[AccessFactKind.OFFICE]],
+            levels=[
+                *(t.cadre_level for t in matter.targets),
+                *(t.org_level for t in matter.targets),
+                *learned[AccessFactKind.LEVEL],
+            ],
+            units=[*(t.unit for t in matter.targets), *learned[AccessFactKind.UNIT]],
+            submitted_by=matter.submitted_by,
+        )
+
+    async def visible_ids(self, tenant: str, scope: ReadScope, matter_ids: Iterable[str]) -> set[str]:
+        """Which of ``matter_ids`` the caller with ``scope`` may read, in one query."""
+        ids = sorted(set(matter_ids))
+        if not ids:
+            return set()
+        stmt = select(Matter.id).where(Matter.tenant == tenant, Matter.id.in_(ids), visible_to(scope))
+        return set((await self.session.scalars(stmt)).all())
+
+    async def learn(self, facts: Sequence[dict[str, str]]) -> None:
+        """Add access facts (tenant, matter_id, kind, value); one already known is kept as is."""
+        if not facts:
+            return
+        dialect = self.session.get_bind().dialect.name
+        table = table_of(MatterAccessFact)
+        if dialect == "postgresql":
+            await self.session.execute(postgresql.insert(table).on_conflict_do_nothing(), list(facts))
+        elif dialect == "sqlite":
+            await self.session.execute(sqlite.insert(table).on_conflict_do_nothing(), list(facts))
+        else:
+            raise NotImplementedError(f"intake runs on PostgreSQL or SQLite, not {dialect}")
+
     async def move(self, matter: Matter, action: str, *, detail: str, **values: Any) -> MatterState:
         """Move ``matter`` by ``action`` if no other request moved it first (see MATTER_STATES);
         ``detail`` words the refusal when its state does not allow the action."""
         return await MATTER_STATES.move(self.session, matter, action, detail=detail, **values)
 
     async def list_matters(
-        self, tenant: str, filters: MatterFilters, cursor: str | None, limit: int, *, zone: dt.tzinfo
+        self,
+        tenant: str,
+        scope: ReadScope,
+        filters: MatterFilters,
+        cursor: str | None,
+        limit: int,
+        *,
+        zone: dt.tzinfo,
     ) -> list[Matter]:
-        """A page of the tenant's matters; ``received_from`` and ``received_to`` are days in ``zone``."""
-        stmt = select(Matter).where(Matter.tenant == tenant)
+        """A page of the tenant's matters the caller with ``scope`` may read; ``received_from``
+        and ``received_to`` are days in ``zone``."""
+        stmt = select(Matter).where(Matter.tenant == tenant, visible_to(scope))
         if filters.state:
             stmt = stmt.where(Matter.state == filters.state)
         if filters.source:

@@ -124,6 +124,9 @@ class MatterRead(BaseModel):
     relevant_date: dt.date
     received_at: dt.datetime
     submitted_by: str
+    submitter_office: str | None = Field(
+        default=None, description="the office the submitter acted for; null for an integrator's submission"
+    )
     duplicate_of: str | None
     duplicate_override_reason: str | None
     acceptance: AcceptanceRead | None

@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from wenze.auth.access import authorise_step, may_read, read_scope
+from wenze.auth.capabilities import MATTER_ACCEPT
 from wenze.auth.principal import Principal
-from wenze.db.audit import AuditRecord
 from wenze.db.base import utcnow
 from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events.intake import MatterAccepted, MatterRejected, TargetSnapshot
@@ -23,6 +24,7 @@ from wenze.problems import Problem, invalid
 from wenze.rules import IntakeSource, RulePack, get_pack
 from wenze.rules.errors import RulesError
 from wenze_intake.attachments.storage import AttachmentStore
+from wenze_intake.audit import LISTED, Caller
 from wenze_intake.errors import DuplicateMatter, MatterNotFound
 from wenze_intake.matters.batches import (
     BatchResult,
@@ -33,6 +35,7 @@ from wenze_intake.matters.batches import (
     StagedRow,
     WriteOrder,
 )
+from wenze_intake.matters.models import Matter
 from wenze_intake.matters.repository import encode_cursor
 from wenze_intake.matters.schemas import (
     AcceptanceCreate,
@@ -45,6 +48,9 @@ from wenze_intake.matters.schemas import (
 from wenze_intake.matters.writers import MatterWriter
 from wenze_intake.repositories import IntakeUnitOfWork, IntakeUnitOfWorkFactory
 
+# Why a repeat of a registered matter is refused; the refusal names that matter's id where
+# its reader may see it.
+_ALREADY_REGISTERED = "this source and reference are already registered"
 # The action of the matter's state machine that records each acceptance outcome.
 _ACCEPTANCE_ACTIONS = {"accepted": "accept", "not_accepted": "reject", "transferred": "transfer"}
 
@@ -63,13 +69,16 @@ class MatterService:
     # -- registering ------------------------------------------------------------------
 
     async def submit(
-        self, principal: Principal, data: MatterCreate, idempotency: IdempotentRequest | None = None
+        self, caller: Caller, data: MatterCreate, idempotency: IdempotentRequest | None = None
     ) -> MatterRead:
-        """Register one matter, or answer a retry of the same request as the first time."""
+        """Register one matter, or answer a retry of the same request as the first time.
+
+        Submitting is no step on a matter yet: the capability is enough, whoever the targets
+        are, and the submitter's office is party to the matter from then on."""
+        principal = caller.principal
         checked = self.check_batch(principal.tenant, [data])
-        staged = self.stage_batch(checked, submitted_by=principal.username)
+        self.stage_batch(checked, submitted_by=principal.username, submitter_office=principal.office)
         async with self.uow() as uow:
-            await self.writer.begin_single(uow, staged)
             if idempotency:
                 replay = await idempotency.replay(uow.repos.idempotency)
                 if replay is not None:
@@ -79,10 +88,14 @@ class MatterService:
             try:
                 result = await self.write_batch(uow, checked, idempotency=idempotency)
                 if result.refused:
-                    raise _as_problem(result.refused[0])
+                    raise await self._refusal(uow, principal, result.refused[0])
                 # Answered from what was just written rather than read back: the read-back cost
                 # three queries for what this process already holds.
-                read = result.registered[0].read()
+                registered = result.registered[0]
+                read = registered.read()
+                await uow.repos.audit.append(
+                    principal.tenant, [caller.did("matter.submit", "matter", registered.id, number=read.number)]
+                )
                 await uow.commit()
             except IntegrityError:
                 # Another request with the same key committed first: answer as it did.
@@ -94,6 +107,13 @@ class MatterService:
                     raise
                 return MatterRead.model_validate(replay)
             return read
+
+    async def _refusal(self, uow: IntakeUnitOfWork, principal: Principal, refused: RowError) -> Problem:
+        """The problem for a refused submission; the matter it repeats is named only to a
+        caller who may read it (the refusal alone says that the reference is registered)."""
+        existing = [e["existing_matter_id"] for e in refused.errors if "existing_matter_id" in e]
+        readable = await uow.repos.matters.visible_ids(principal.tenant, read_scope(principal), existing)
+        return _as_problem(RowError(refused.index, [named_if_readable(e, readable) for e in refused.errors]))
 
     def check_batch(self, tenant: str, items: list[MatterCreate]) -> CheckedBatch:
         """The checks that need no database: dates, sources, vocabularies, attachments, repeats
@@ -119,12 +139,19 @@ class MatterService:
             checked.accepted.append((index, item, on))
         return checked
 
-    def stage_batch(self, checked: CheckedBatch, *, submitted_by: str, import_job_id: str | None = None) -> StagedBatch:
+    def stage_batch(
+        self,
+        checked: CheckedBatch,
+        *,
+        submitted_by: str,
+        submitter_office: str | None = None,
+        import_job_id: str | None = None,
+    ) -> StagedBatch:
         """Turn the accepted items into their rows and events now, before the batch's
         transaction; the result is also kept as ``checked.staged``. Pure CPU: a bulk import does
         it for the next batch while the current one is written. Ids, events and ``received_at``
         are fixed here; the duplicate lookup and the numbers are still taken in the transaction."""
-        registration = Registration.now(checked.pack, submitted_by, import_job_id)
+        registration = Registration.now(checked.pack, submitted_by, import_job_id, submitter_office)
         checked.staged = self.writer.stage(registration, checked.accepted)
         return checked.staged
 
@@ -154,7 +181,7 @@ class MatterService:
                         [
                             {
                                 "field": "source_reference",
-                                "reason": "this source and reference are already registered",
+                                "reason": _ALREADY_REGISTERED,
                                 "existing_matter_id": duplicate_of,
                             }
                         ],
@@ -246,13 +273,12 @@ class MatterService:
 
     async def decide_acceptance(
         self,
-        principal: Principal,
+        caller: Caller,
         matter_id: str,
         data: AcceptanceCreate,
         idempotency: IdempotentRequest | None = None,
-        *,
-        client_address: str | None = None,
     ) -> MatterRead:
+        principal = caller.principal
         if data.outcome != "accepted" and not data.reason:
             raise invalid("body.reason", f"a reason is required when the outcome is {data.outcome}")
         if data.outcome == "transferred" and not data.transferred_to:
@@ -261,9 +287,19 @@ class MatterService:
             raise invalid("body.study_date", "the collective study cannot be in the future")
 
         async def decide(uow: IntakeUnitOfWork) -> dict[str, Any]:
-            matter = await uow.repos.matters.get(principal.tenant, matter_id)
-            if matter is None:
-                raise MatterNotFound(f"no matter {matter_id} in this tenant")
+            matter = await self._readable(uow, principal, matter_id)
+            # Acceptance belongs to the tenant's accepting office (the central intake office).
+            # The packs do not name it: the tenant's administrator does, by granting
+            # matter:accept to that office's users only, so the office holding the capability
+            # is the step's office. Its authority over the targets' levels and its linked
+            # units still apply; nothing in intake assigns a matter to an office by name.
+            authorise_step(
+                principal,
+                await uow.repos.matters.access_of(matter),
+                step=f"acceptance of matter {matter.number}",
+                offices=[principal.office] if principal.office else [],
+                capability=MATTER_ACCEPT,
+            )
             now = utcnow()
             acceptance = {
                 "outcome": data.outcome,
@@ -274,9 +310,10 @@ class MatterService:
                 "decided_by": principal.username,
                 "decided_at": now.isoformat(),
             }
+            action = _ACCEPTANCE_ACTIONS[data.outcome]
             await uow.repos.matters.move(
                 matter,
-                _ACCEPTANCE_ACTIONS[data.outcome],
+                action,
                 detail=f"matter {matter.number} is {matter.state}; acceptance was already decided",
                 acceptance=acceptance,
             )
@@ -286,10 +323,6 @@ class MatterService:
                 "acceptance_decided",
                 data.outcome,
                 {k: v for k, v in acceptance.items() if k != "decided_by"},
-            )
-            await uow.repos.audit.append(
-                principal.tenant,
-                [_audit(principal, client_address, f"matter.{_ACCEPTANCE_ACTIONS[data.outcome]}", matter.id)],
             )
             targets = [TargetSnapshot.model_validate(t, from_attributes=True) for t in matter.targets]
             if data.outcome == "accepted":
@@ -326,57 +359,83 @@ class MatterService:
                         decided_by=principal.username,
                     )
                 )
-            return MatterRead.model_validate(matter).model_dump(mode="json")
+            read = MatterRead.model_validate(matter).model_dump(mode="json")
+            await uow.repos.audit.append(
+                principal.tenant,
+                [caller.did(f"matter.{action}", "matter", matter.id, number=matter.number, outcome=data.outcome)],
+            )
+            return read
 
         return MatterRead.model_validate(await run_once(self.uow, idempotency, decide))
 
     # -- reading ------------------------------------------------------------------------
 
-    async def get(self, principal: Principal, matter_id: str, *, client_address: str | None = None) -> MatterRead:
+    async def _readable(self, uow: IntakeUnitOfWork, principal: Principal, matter_id: str) -> Matter:
+        """The matter if the caller may read it; otherwise not found, whether it exists or not,
+        so a refusal never tells that someone else's matter exists."""
+        matter = await uow.repos.matters.get(principal.tenant, matter_id)
+        if matter is None or not may_read(principal, await uow.repos.matters.access_of(matter)):
+            raise MatterNotFound(f"no matter {matter_id} that you may read")
+        return matter
+
+    async def get(self, caller: Caller, matter_id: str) -> MatterRead:
         async with self.uow() as uow:
-            matter = await uow.repos.matters.get(principal.tenant, matter_id)
-            if matter is None:
-                raise MatterNotFound(f"no matter {matter_id} in this tenant")
+            matter = await self._readable(uow, caller.principal, matter_id)
             read = MatterRead.model_validate(matter)
             # A read of a matter's content is audited like a change: who looked at which matter.
-            await uow.repos.audit.append(
-                principal.tenant, [_audit(principal, client_address, "matter.read", matter.id)]
-            )
+            await uow.repos.audit.append(caller.tenant, [caller.did("matter.read", "matter", matter.id)])
             await uow.commit()
             return read
 
-    async def list_matters(
-        self, principal: Principal, filters: MatterFilters, cursor: str | None, limit: int
-    ) -> MatterPage:
+    async def list_matters(self, caller: Caller, filters: MatterFilters, cursor: str | None, limit: int) -> MatterPage:
+        principal = caller.principal
         zone = get_pack(principal.tenant).time_zone
         async with self.uow() as uow:
-            rows = await uow.repos.matters.list_matters(principal.tenant, filters, cursor, limit + 1, zone=zone)
+            rows = await uow.repos.matters.list_matters(
+                principal.tenant, read_scope(principal), filters, cursor, limit + 1, zone=zone
+            )
             page = rows[:limit]
-            return MatterPage(
+            listed = MatterPage(
                 items=[MatterRead.model_validate(m) for m in page],
                 next_cursor=encode_cursor(page[-1]) if len(rows) > limit else None,
             )
+            # A page shows the matters' content: one entry names the filters and what was shown.
+            await uow.repos.audit.append(
+                principal.tenant,
+                [
+                    caller.did(
+                        "matter.list",
+                        "matter",
+                        LISTED,
+                        filters=filters.model_dump(mode="json", exclude_none=True),
+                        cursor=cursor is not None,
+                        count=len(page),
+                        ids=[m.id for m in page],
+                    )
+                ],
+            )
+            await uow.commit()
+            return listed
 
-    async def timeline(self, principal: Principal, matter_id: str) -> list[TimelineEntryRead]:
+    async def timeline(self, caller: Caller, matter_id: str) -> list[TimelineEntryRead]:
         async with self.uow() as uow:
-            if await uow.repos.matters.get(principal.tenant, matter_id) is None:
-                raise MatterNotFound(f"no matter {matter_id} in this tenant")
-            return [TimelineEntryRead.model_validate(e) for e in await uow.repos.matters.timeline(matter_id)]
+            matter = await self._readable(uow, caller.principal, matter_id)
+            entries = [TimelineEntryRead.model_validate(e) for e in await uow.repos.matters.timeline(matter.id)]
+            await uow.repos.audit.append(caller.tenant, [caller.did("matter.timeline.read", "matter", matter.id)])
+            await uow.commit()
+            return entries
 
 
 # Target and matter fields whose codes come from the tenant's vocabulary, when the pack has one.
 _VOCABULARY_FIELDS = (("cadre_level", "cadre_levels"), ("sector", "sectors"), ("org_level", "organisation_levels"))
 
 
-def _audit(principal: Principal, client_address: str | None, action: str, matter_id: str) -> AuditRecord:
-    return AuditRecord(
-        actor=principal.username,
-        office=principal.office,
-        action=action,
-        object_kind="matter",
-        object_id=matter_id,
-        client_address=client_address,
-    )
+def named_if_readable(error: Any, readable: set[str]) -> Any:
+    """A row's refusal without the id of the registered matter it repeats, unless that matter
+    is in ``readable`` (the matters the reader may read)."""
+    if isinstance(error, dict) and "existing_matter_id" in error and error["existing_matter_id"] not in readable:
+        return {k: v for k, v in error.items() if k != "existing_matter_id"}
+    return error
 
 
 def _vocabulary_errors(pack: RulePack, item: MatterCreate) -> list[dict[str, str]]:
@@ -396,13 +455,15 @@ def _vocabulary_errors(pack: RulePack, item: MatterCreate) -> list[dict[str, str
 
 
 def _as_problem(refused: RowError) -> Problem:
-    duplicate = next((e for e in refused.errors if "existing_matter_id" in e), None)
+    duplicate = next((e for e in refused.errors if e.get("reason") == _ALREADY_REGISTERED), None)
     if duplicate:
+        existing = duplicate.get("existing_matter_id")
+        named = f" as matter {existing}" if existing else ""
         return DuplicateMatter(
-            "this source and source reference are already registered as matter "
-            f"{duplicate['existing_matter_id']}; resubmit with duplicate_override.reason to register it again",
+            f"this source and source reference are already registered{named}; "
+            "resubmit with duplicate_override.reason to register it again",
             extra={
-                "existing_matter_id": duplicate["existing_matter_id"],
+                **({"existing_matter_id": existing} if existing else {}),
                 "errors": [{"field": "body.source_reference", "reason": duplicate["reason"]}],
             },
         )

@@ -7,8 +7,10 @@ The service validates a batch and refuses repeats; the writer does the rest, in 
 - :class:`PortableMatterWriter` works on any database: it reserves the numbers through
   ``wenze.db.numbering`` and inserts the rows with executemany (ADR 0004).
 - :class:`PostgresMatterWriter` numbers and writes a whole batch in one statement
-  (``numbered_insert``, ADR 0005); a single submission then needs no transaction around it.
-  A number pattern SQL cannot render goes the portable way.
+  (``numbered_insert``, ADR 0005). A number pattern SQL cannot render goes the portable way.
+
+Either way the rows are written in the caller's transaction, which also carries the audit
+entries of the registration (ADR 0014), appended after the writer is done.
 """
 
 from __future__ import annotations
@@ -44,10 +46,6 @@ class MatterWriter(Protocol):
         their numbers. Pure CPU: a bulk import stages the next batch while one is written."""
         ...
 
-    async def begin_single(self, uow: IntakeUnitOfWork, staged: StagedBatch) -> None:
-        """Set up ``uow``, before it runs anything, to register one submission."""
-        ...
-
     async def insert(
         self,
         uow: IntakeUnitOfWork,
@@ -69,9 +67,6 @@ class PortableMatterWriter:
     def stage(self, registration: Registration, accepted: Sequence[tuple[int, MatterCreate, dt.date]]) -> StagedBatch:
         rows = [StagedRow(index, item, _staged_matter(registration, item, on)) for index, item, on in accepted]
         return StagedBatch(registration, rows)
-
-    async def begin_single(self, uow: IntakeUnitOfWork, staged: StagedBatch) -> None:
-        return None
 
     async def insert(
         self,
@@ -162,12 +157,6 @@ class PostgresMatterWriter(PortableMatterWriter):
             rows.append(SqlRow(index, item, matter, statement_input))
         return StagedBatch(registration, rows, number_format=fmt)
 
-    async def begin_single(self, uow: IntakeUnitOfWork, staged: StagedBatch) -> None:
-        if staged.number_format is not None:
-            # The registration is one statement; on its own it is a transaction, and the
-            # numbering lock is gone before the answer comes back.
-            await uow.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
     async def insert(
         self,
         uow: IntakeUnitOfWork,
@@ -208,6 +197,7 @@ class PostgresMatterWriter(PortableMatterWriter):
                 fmt=fmt,
                 received_at=registration.received_at,
                 submitted_by=registration.submitted_by,
+                submitter_office=registration.submitter_office,
                 import_job_id=registration.import_job_id,
                 subject=subject_for(MatterReceived, registration.tenant),
                 headers=current_trace_headers(),
@@ -280,6 +270,7 @@ def _matter_row(
         "relevant_date": on,
         "received_at": registration.received_at,
         "submitted_by": registration.submitted_by,
+        "submitter_office": registration.submitter_office,
         "duplicate_of": None,
         "duplicate_override_reason": item.duplicate_override.reason if item.duplicate_override else None,
         "acceptance": None,

@@ -1,7 +1,7 @@
 """Row-level security on every table holding a tenant's rows (docs/adr/0018-row-level-security-and-roles.md).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-03
 """
 
@@ -9,8 +9,8 @@ from alembic import op
 
 from wenze.db.tenancy import disable_tenant_rls, enable_tenant_rls
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -21,6 +21,7 @@ TENANT_TABLES = [
     "import_jobs",
     "idempotency_keys",
     "audit_log",
+    "matter_access_facts",
 ]
 # Rows of a tenant table, without a tenant column of their own:
 # (parent table, referencing column); the parent's policy decides.
