@@ -1,19 +1,21 @@
-"""Broken object-level authorisation, across tenants: every route of intake, routing and review
-whose path names an object, called with another tenant's token for Kunshan's real objects.
+"""Broken object-level authorisation: every route of intake, routing and review whose path names
+an object, called for Kunshan's real objects with another tenant's token, and with the token of a
+Kunshan office that is party to none of them.
 
 The routes come from each service's ``/openapi.json``, so a route added later is covered
 without touching this module: its path parameters must map to a kind of Kunshan object below,
 or the route must be listed in ``NOT_OBJECT_ROUTES`` with the reason, or the test fails.
 
-The caller is a Jintan user holding every capability, so only the tenant check can refuse.
+The first caller is a Jintan user holding every capability, so only the tenant check can refuse.
+The second is a Kunshan user of the general office (市纪委办公室), linked to no unit and named by no
+routing, holding every capability but those that oversee the tenant's matters (``OVERSIGHT``:
+``matter:oversee``, ``matter:accept``, ``routing:override``), with authority over every cadre
+level: only the office check (``wenze.auth.access``) can refuse.
+
 Refused means 403, 404 or 422; a 2xx is a success (a breach), a 5xx a bug, and anything else
 (a 409, say) tells the caller the object exists. No response may carry the Kunshan objects'
 content (their other ids, numbers, summary or facts); the id in the request's own path may be
 echoed by a 404, which discloses nothing the caller did not send.
-
-Out of scope here: the same tenant's unrelated office. Reads are filtered by tenant only today
-(see ``wenze.auth.capabilities``), so that half of the matrix waits for reads to follow office
-and authority.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 import httpx
 import pytest
 
+from wenze.auth.access import OVERSIGHT
 from wenze.auth.capabilities import CAPABILITIES
 from wenze.rules import get_pack
 
@@ -35,6 +38,7 @@ pytestmark = pytest.mark.integration
 
 FOREIGN_REALM = "wenze-jintan"
 FOREIGN_USER = "jt-conduct-office"
+UNRELATED_OFFICE = "general_office"
 REFUSED = {403, 404, 422}
 
 # Routes whose path parameters name something of the caller's own tenant, not an object that
@@ -194,6 +198,29 @@ def routes(stack) -> list[tuple[str, str, str]]:
 
 
 def test_another_tenant_gets_nothing_of_kunshan(stack, tenant_for) -> None:
+    intruder = tenant_for(FOREIGN_REALM).user_with_roles(FOREIGN_USER, sorted(CAPABILITIES))
+    attempt_everything(stack, tenant_for, intruder, f"{FOREIGN_REALM} ({FOREIGN_USER})")
+
+
+def test_an_unrelated_office_of_kunshan_gets_nothing_of_kunshan(stack, tenant_for, token) -> None:
+    ks = tenant_for("wenze-kunshan")
+    roles = sorted(CAPABILITIES - OVERSIGHT)
+    every_level = [
+        *get_pack("kunshan").vocabulary["cadre_levels"],
+        *get_pack("kunshan").vocabulary["organisation_levels"],
+    ]
+    claims = {
+        "office": UNRELATED_OFFICE,
+        "office_name": get_pack("kunshan").vocabulary["offices"][UNRELATED_OFFICE],
+        "cadre_authority": every_level,
+        "linked_units": [],
+        "preferred_username": "ks-unrelated",
+    }
+    intruder = ks._clients("ks-unrelated", token("wenze-kunshan", "ks-case-management", roles=roles, claims=claims))
+    attempt_everything(stack, tenant_for, intruder, f"Kunshan's {UNRELATED_OFFICE}")
+
+
+def attempt_everything(stack, tenant_for, intruder, who: str) -> None:
     ks = tenant_for("wenze-kunshan")
     ids, texts = kunshan_objects(ks)
     every_id = {object_id for group in ids.values() for object_id in group}
@@ -211,7 +238,6 @@ def test_another_tenant_gets_nothing_of_kunshan(stack, tenant_for) -> None:
     assert not unmapped, f"path parameters with no Kunshan object and no listed reason: {unmapped}"
 
     owner = ks.user_with_roles("ks-intake", sorted(CAPABILITIES))
-    intruder = tenant_for(FOREIGN_REALM).user_with_roles(FOREIGN_USER, sorted(CAPABILITIES))
     body_of = bodies()
     statuses: Counter[int] = Counter()
     breaches: list[str] = []
@@ -228,7 +254,7 @@ def test_another_tenant_gets_nothing_of_kunshan(stack, tenant_for) -> None:
                 else None
             )
             if method == "GET":
-                # The owner reads it: the ids are of the right kind, so a refusal below is the tenant check's.
+                # The owner reads it: the ids are of the right kind, so a refusal below is the check under test.
                 owner_read |= owner.clients[service].get(url).status_code == 200
             response = intruder.clients[service].request(method, url, json=body)
             statuses[response.status_code] += 1
@@ -241,5 +267,5 @@ def test_another_tenant_gets_nothing_of_kunshan(stack, tenant_for) -> None:
             assert owner_read, f"no Kunshan id fills GET {service}{path} for Kunshan itself"
 
     tried = statuses.total()
-    print(f"\ncross-tenant matrix: {tried} requests by {FOREIGN_REALM}: {dict(statuses)}, {len(breaches)} not refused")
-    assert not breaches, f"{len(breaches)} of {tried} cross-tenant requests not refused:\n" + "\n".join(breaches)
+    print(f"\nobject-level matrix: {tried} requests by {who}: {dict(statuses)}, {len(breaches)} not refused")
+    assert not breaches, f"{len(breaches)} of {tried} requests by {who} not refused:\n" + "\n".join(breaches)
