@@ -7,6 +7,7 @@ images it skips, naming which (docs/operations/images.md)."""
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import time
 import uuid
@@ -91,11 +92,17 @@ def container(image: str, command: list[str], env: dict[str, str], volume: str, 
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
             network_mode="host",
-            # At or below this host's hard limits: podman otherwise asks for more, which a
-            # process without CAP_SYS_RESOURCE may not set.
-            ulimits=[Ulimit(name="nofile", soft=20000, hard=20000), Ulimit(name="nproc", soft=4096, hard=4096)],
+            ulimits=[limit("nofile", resource.RLIMIT_NOFILE, 20000), limit("nproc", resource.RLIMIT_NPROC, 4096)],
         )
     )
+
+
+def limit(name: str, which: int, wanted: int) -> Ulimit:
+    """``wanted``, or this host's hard limit if lower: podman otherwise asks for more than the
+    hard limit, which a process without CAP_SYS_RESOURCE may not set."""
+    hard = resource.getrlimit(which)[1]
+    value = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    return Ulimit(name=name, soft=value, hard=value)
 
 
 def logs(c: DockerContainer) -> str:
@@ -248,3 +255,4 @@ def test_images_serve_the_kunshan_smoke_path(
     took = time.monotonic() - began
     assert code == 0, f"routing worker exited with {code}:\n{logs(containers['routing'].worker)}"
     assert took < 10, f"routing worker took {took:.1f}s to stop"
+    print(f"routing worker: exit code {code} {took:.1f}s after SIGTERM")
