@@ -18,8 +18,10 @@ BASE_IMAGE ?= docker.io/library/python:3.11-slim-bookworm
 IMAGE_PREFIX ?= localhost/wenze
 IMAGE_TAG ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 IMAGE_BUILD_FLAGS ?=
+# Where podman serves the Docker API for the container smoke test (docs/operations/images.md).
+PODMAN_SOCKET ?= /tmp/podman.sock
 
-.PHONY: install helm chart-files run test lint bench chaos images base-image clean
+.PHONY: install helm chart-files run test lint bench chaos images smoke-images base-image clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -76,6 +78,23 @@ images:
 		$(CONTAINER) build $(IMAGE_BUILD_FLAGS) --build-arg BASE_IMAGE=$(BASE_IMAGE) \
 			-f services/$$svc/Dockerfile -t $(IMAGE_PREFIX)/$$svc:$(IMAGE_TAG) . || exit 1; \
 	done
+
+# The images built by `make images` (same IMAGE_PREFIX and IMAGE_TAG), run as containers through
+# testcontainers: e2e-tests/test_container_smoke.py. With podman, its Docker API service is
+# started on PODMAN_SOCKET when nothing answers there (it ends after ten idle minutes); with
+# CONTAINER=docker, DOCKER_HOST or Docker's default socket is used.
+smoke-images: install
+	@if [ "$(CONTAINER)" = podman ]; then \
+		ping='import docker, sys; docker.DockerClient(base_url=sys.argv[1], timeout=2).ping()'; \
+		if ! $(PY) -c "$$ping" unix://$(PODMAN_SOCKET) 2>/dev/null; then \
+			echo "starting podman system service on unix://$(PODMAN_SOCKET)"; \
+			nohup podman system service --time=600 unix://$(PODMAN_SOCKET) >$(TOOLS)/podman-service.log 2>&1 & \
+			for _ in $$(seq 100); do $(PY) -c "$$ping" unix://$(PODMAN_SOCKET) 2>/dev/null && break; sleep 0.1; done; \
+		fi; \
+		export DOCKER_HOST=unix://$(PODMAN_SOCKET); \
+	fi; \
+	WENZE_IMAGE_PREFIX=$(IMAGE_PREFIX) WENZE_IMAGE_TAG=$(IMAGE_TAG) \
+		$(PY) -m pytest e2e-tests/test_container_smoke.py -m containers --durations=5 $(PYTEST_ARGS)
 
 # A base image made from Debian's packages (debootstrap), for hosts that reach no registry:
 # then `make images BASE_IMAGE=localhost/wenze-base:bookworm`.
