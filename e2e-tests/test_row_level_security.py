@@ -131,6 +131,7 @@ async def engines(owner_url: str) -> AsyncIterator[dict[str, AsyncEngine]]:
 async def seeded(engines: dict[str, AsyncEngine], tmp_path_factory: pytest.TempPathFactory) -> dict[str, AsyncEngine]:
     """Rows of both tenants, written by the services' code in each tenant's scope."""
     from wenze_intake.app import IntakeServices
+    from wenze_intake.audit import Caller
     from wenze_intake.config import IntakeSettings
     from wenze_intake.matters.schemas import MatterCreate
     from wenze_intake.repositories import make_repositories as intake_repositories
@@ -153,7 +154,7 @@ async def seeded(engines: dict[str, AsyncEngine], tmp_path_factory: pytest.TempP
                 "facts": "经核查，相关人员履职不到位。",
                 "targets": [target],
             }
-            read = await matters.submit(principal(tenant), MatterCreate.model_validate(body), None)
+            read = await matters.submit(Caller(principal(tenant)), MatterCreate.model_validate(body), None)
             await routing.route_accepted(
                 MatterAccepted(
                     tenant=tenant,
