@@ -1,7 +1,7 @@
 """What a running service process holds: settings, database, NATS, units of work, verifier.
 
 Both processes of a service use it: the API (``app.py``) and the worker (``worker.py``),
-which runs the outbox relay and the service's consumers.
+which runs the outbox relay, the audit chainer and the service's consumers.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from wenze.config import ServiceSettings
 from wenze.db import UnitOfWorkFactory, create_engine
+from wenze.db.audit import chain_pending
 from wenze.db.migrations import upgrade
 from wenze.db.roles import current_role_bypasses_rls
 from wenze.gc_tuning import freeze_startup_objects
 from wenze.http.worker_health import serve_worker_health
 from wenze.logging import configure_logging
+from wenze.messaging.backoff import until_it_works
 from wenze.messaging.consumer import ConsumerSpec, ensure_consumer, run_consumer
 from wenze.messaging.nats import connect_nats
 from wenze.messaging.relay import OutboxRelay
@@ -110,6 +112,20 @@ def _report_crash(task: asyncio.Task[None]) -> None:
         log.error("background task crashed", task=task.get_name(), exc_info=task.exception())
 
 
+async def chain_audit_log(engine: AsyncEngine, stop: asyncio.Event, *, interval: float = 1.0) -> None:
+    """Link the audit entries the service's transactions committed into their tenants' chains
+    (ADR 0014) every ``interval`` seconds; a pass goes on batch after batch until nothing is left."""
+    log.info("audit chainer started")
+    while not stop.is_set():
+        async for attempt in until_it_works(Exception):
+            with attempt:
+                await chain_pending(engine)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass
+
+
 async def run_worker(
     settings: ServiceSettings,
     *,
@@ -119,8 +135,8 @@ async def run_worker(
     loops: Callable[[Runtime[R]], Sequence[Coroutine[Any, Any, None]]] = lambda _runtime: (),
     health: tuple[str, int] | None = None,
 ) -> None:
-    """The worker process: the outbox relay, the service's consumers and its other background
-    loops (each a coroutine that runs until ``runtime.stop``), until SIGTERM. With ``health``
+    """The worker process: the outbox relay, the audit chainer, the service's consumers and its
+    other background loops (each a coroutine that runs until ``runtime.stop``), until SIGTERM. With ``health``
     (host, port) it also serves ``/healthz`` and ``/readyz`` there."""
     configure_logging(f"{settings.service_name}-worker", level=settings.log_level, json=settings.log_json)
     runtime = await Runtime.start(settings, make_repositories=make_repositories, migrations_dir=migrations_dir)
@@ -129,6 +145,7 @@ async def run_worker(
         loop.add_signal_handler(sig, runtime.stop.set)
     relay = OutboxRelay(runtime.engine, runtime.js)
     runtime.spawn(relay.run(runtime.stop))
+    runtime.spawn(chain_audit_log(runtime.engine, runtime.stop))
     specs = consumers(runtime)
     for spec in specs:
         runtime.spawn(run_consumer(runtime.js, spec, runtime.stop, stream_replicas=settings.stream_replicas))
