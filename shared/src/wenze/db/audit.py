@@ -184,21 +184,35 @@ class AuditRepository:
         )
 
 
-def _unchained() -> Any:
-    return ~exists().where(AUDIT_CHAIN.c.entry_id == AUDIT_LOG.c.id)
+def _unchained(above: int | None = None) -> Any:
+    unlinked = ~exists().where(AUDIT_CHAIN.c.entry_id == AUDIT_LOG.c.id)
+    return unlinked if above is None else AUDIT_LOG.c.id.__gt__(above) & unlinked
 
 
-async def chain_pending(engine: AsyncEngine, tenant: str | None = None, *, batch_size: int = 1000) -> int:
+async def newest_entry_id(engine: AsyncEngine) -> int:
+    """The highest id any entry has been given so far (0 for none): where a later pass of the
+    chainer may start looking (``chain_pending(above=...)``)."""
+    with system_scope("audit chainer"):
+        async with async_sessionmaker(engine, sync_session_class=TenantSession)() as session:
+            open_in_scope(session)
+            return int(await session.scalar(select(func.coalesce(func.max(AUDIT_LOG.c.id), 0))) or 0)
+
+
+async def chain_pending(
+    engine: AsyncEngine, tenant: str | None = None, *, above: int | None = None, batch_size: int = 1000
+) -> int:
     """Link every committed, unchained entry of ``tenant`` (or of every tenant) into its
-    tenant's chain, batch after batch until none is left; returns how many were linked. Runs
-    in system scope: the chainer serves every tenant, and names each in its statements."""
+    tenant's chain, batch after batch until none is left; returns how many were linked. With
+    ``above``, only entries whose id is higher are looked at: the search walks the primary key
+    from there rather than the whole table. Runs in system scope: the chainer serves every
+    tenant, and names each in its statements."""
     sessions = async_sessionmaker(engine, sync_session_class=TenantSession)
     chained = 0
     with system_scope("audit chainer"):
         if tenant is None:
             async with sessions() as session:
                 open_in_scope(session)
-                found = select(AUDIT_LOG.c.tenant).where(_unchained()).distinct()
+                found = select(AUDIT_LOG.c.tenant).where(_unchained(above)).distinct()
                 tenants = list((await session.scalars(found)).all())
         else:
             tenants = [tenant]
@@ -206,14 +220,14 @@ async def chain_pending(engine: AsyncEngine, tenant: str | None = None, *, batch
             while True:
                 async with sessions() as session, session.begin():
                     open_in_scope(session)
-                    linked = await _chain_batch(session, chain, batch_size)
+                    linked = await _chain_batch(session, chain, above, batch_size)
                 chained += linked
                 if linked < batch_size:
                     break
     return chained
 
 
-async def _chain_batch(session: AsyncSession, tenant: str, batch_size: int) -> int:
+async def _chain_batch(session: AsyncSession, tenant: str, above: int | None, batch_size: int) -> int:
     await _lock_chain(session, tenant)
     head = (
         await session.execute(
@@ -227,7 +241,7 @@ async def _chain_batch(session: AsyncSession, tenant: str, batch_size: int) -> i
     entries = (
         await session.execute(
             select(AUDIT_LOG.c.id, *_CONTENT)
-            .where(AUDIT_LOG.c.tenant == tenant, _unchained())
+            .where(AUDIT_LOG.c.tenant == tenant, _unchained(above))
             .order_by(AUDIT_LOG.c.id)
             .limit(batch_size)
         )

@@ -25,6 +25,7 @@ from wenze.db.audit import (
     AuditRepository,
     chain_pending,
     entry_hash,
+    newest_entry_id,
     verify_chains,
 )
 from wenze.db.base import Base, utcnow
@@ -232,6 +233,21 @@ async def test_an_entry_left_unchained_past_the_grace_period_fails_verification(
     async with engine.connect() as conn:
         [report] = await verify_chains(conn)
     assert (report.entries, report.unchained, report.sound) == (6, 0, True)
+
+
+async def test_a_pass_from_a_floor_chains_only_the_entries_above_it(engine: AsyncEngine) -> None:
+    await _append(engine, "kunshan", [_record(0, n) for n in range(3)])
+    floor = await newest_entry_id(engine)
+    await _append(engine, "kunshan", [_record(1, n) for n in range(2)])
+    assert await chain_pending(engine, above=floor) == 2
+    async with engine.connect() as conn:
+        [report] = await verify_chains(conn)
+    assert (report.entries, report.unchained, report.intact) == (2, 3, True)
+    # A full pass finds the older ones: they are linked after the newer, in the chain's order.
+    assert await chain_pending(engine) == 3
+    async with engine.connect() as conn:
+        [report] = await verify_chains(conn)
+    assert (report.entries, report.unchained, report.sound) == (5, 0, True)
 
 
 def _row(record: AuditRecord) -> dict:
