@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wenze.auth import Principal
 from wenze.db import UnitOfWorkFactory, create_engine
-from wenze.db.audit import AuditRecord
+from wenze.db.audit import AuditRecord, chain_pending
 from wenze.db.common import CommonRepositories
 from wenze.db.migrations import upgrade
 from wenze.db.numbering import reserve_numbers
@@ -54,12 +54,15 @@ TENANT_TABLES = [
     ("intake", "number_counters"),
     ("intake", "idempotency_keys"),
     ("intake", "audit_log"),
+    ("intake", "audit_chain"),
     ("routing", "slips"),
     ("routing", "number_counters"),
     ("review", "number_counters"),
     ("review", "audit_log"),
+    ("review", "audit_chain"),
     ("notification", "idempotency_keys"),
     ("reporting", "audit_log"),
+    ("reporting", "audit_chain"),
     ("sanction_execution", "idempotency_keys"),
 ]
 # Child tables, and the parent whose tenant their rows follow.
@@ -180,6 +183,9 @@ async def seeded(engines: dict[str, AsyncEngine], tmp_path_factory: pytest.TempP
                     if schema in NUMBERED:
                         await reserve_numbers(uow.session, tenant, "rls", today.year)
                     await uow.commit()
+    # The worker's chainer, as the application role: every tenant's entries, in system scope.
+    for engine in engines.values():
+        assert await chain_pending(engine) >= len(TENANTS)
     return engines
 
 
@@ -260,21 +266,22 @@ async def test_another_tenants_row_can_be_neither_written_nor_changed(
     assert len(await query(engine, "jintan", "SELECT * FROM idempotency_keys")) == 1
 
 
+@pytest.mark.parametrize(
+    ("table", "change"), [("audit_log", "actor = 'someone else'"), ("audit_chain", "seq = seq + 1")]
+)
 @pytest.mark.parametrize("schema", list(SCHEMAS.values()))
-async def test_the_application_role_cannot_change_the_audit_log(seeded: dict[str, AsyncEngine], schema: str) -> None:
+async def test_the_application_role_cannot_change_the_audit_log(
+    seeded: dict[str, AsyncEngine], schema: str, table: str, change: str
+) -> None:
     engine = seeded[schema]
-    before = await query(engine, "kunshan", "SELECT * FROM audit_log ORDER BY seq")
-    assert before, "the seed wrote no audit entry to protect"
-    for statement in (
-        "UPDATE audit_log SET actor = 'someone else'",
-        "DELETE FROM audit_log",
-        "TRUNCATE audit_log",
-    ):
+    before = await query(engine, "kunshan", f"SELECT * FROM {table} ORDER BY 1, 2")
+    assert before, f"the seed wrote no row of {table} to protect"
+    for statement in (f"UPDATE {table} SET {change}", f"DELETE FROM {table}", f"TRUNCATE {table}"):
         with pytest.raises(DBAPIError) as refused:
             await query(engine, "kunshan", statement)
         # The privilege is missing: refused before the append-only triggers are reached.
-        assert "permission denied for table audit_log" in refusal(refused.value), statement
-    assert await query(engine, "kunshan", "SELECT * FROM audit_log ORDER BY seq") == before
+        assert f"permission denied for table {table}" in refusal(refused.value), statement
+    assert await query(engine, "kunshan", f"SELECT * FROM {table} ORDER BY 1, 2") == before
 
 
 async def test_the_application_roles_escape_no_policy(seeded: dict[str, AsyncEngine]) -> None:
@@ -355,6 +362,7 @@ async def test_the_application_role_may_write_the_tables_and_only_append_to_the_
     for schema, table, select, insert, update, delete in rows:
         expected = {
             "audit_log": (True, True, False, False),
+            "audit_chain": (True, True, False, False),
             "alembic_version": (True, False, False, False),
         }.get(table, (True, True, True, True))
         assert (select, insert, update, delete) == expected, f"{schema}.{table}"

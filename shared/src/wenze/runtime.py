@@ -1,12 +1,13 @@
 """What a running service process holds: settings, database, NATS, units of work, verifier.
 
 Both processes of a service use it: the API (``app.py``) and the worker (``worker.py``),
-which runs the outbox relay and the service's consumers.
+which runs the outbox relay, the audit chainer and the service's consumers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import signal
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -20,11 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from wenze.config import ServiceSettings
 from wenze.db import UnitOfWorkFactory, create_engine
+from wenze.db.audit import chain_pending, newest_entry_id
 from wenze.db.migrations import upgrade
 from wenze.db.roles import current_role_bypasses_rls
 from wenze.gc_tuning import freeze_startup_objects
 from wenze.http.worker_health import serve_worker_health
 from wenze.logging import configure_logging
+from wenze.messaging.backoff import until_it_works
 from wenze.messaging.consumer import ConsumerSpec, ensure_consumer, run_consumer
 from wenze.messaging.nats import connect_nats
 from wenze.messaging.relay import OutboxRelay
@@ -110,6 +113,45 @@ def _report_crash(task: asyncio.Task[None]) -> None:
         log.error("background task crashed", task=task.get_name(), exc_info=task.exception())
 
 
+async def chain_audit_log(
+    engine: AsyncEngine,
+    stop: asyncio.Event,
+    *,
+    interval: float = 1.0,
+    horizon: float = 600.0,
+    full_pass_every: float = 300.0,
+) -> None:
+    """Link the audit entries the service's transactions committed into their tenants' chains
+    (ADR 0014) every ``interval`` seconds; a pass goes on batch after batch until nothing is left.
+
+    A pass looks only at entries whose id was given less than ``horizon`` seconds ago (an
+    entry's transaction commits moments after its id is drawn), so it costs what is new, not
+    the whole table; every ``full_pass_every`` seconds, and first, a pass looks at every entry,
+    so an entry of a transaction that took longer than that is still chained."""
+    loop = asyncio.get_running_loop()
+    # (when, the highest id given by then): the floor of a pass is the newest one older than the horizon.
+    marks: collections.deque[tuple[float, int]] = collections.deque()
+    floor: int | None = None
+    full_pass_at = loop.time()
+    log.info("audit chainer started")
+    while not stop.is_set():
+        async for attempt in until_it_works(Exception):
+            with attempt:
+                now = loop.time()
+                marks.append((now, await newest_entry_id(engine)))
+                while marks and marks[0][0] <= now - horizon:
+                    floor = marks.popleft()[1]
+                if now >= full_pass_at:
+                    await chain_pending(engine)
+                    full_pass_at = now + full_pass_every
+                else:
+                    await chain_pending(engine, above=floor)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass
+
+
 async def run_worker(
     settings: ServiceSettings,
     *,
@@ -119,8 +161,8 @@ async def run_worker(
     loops: Callable[[Runtime[R]], Sequence[Coroutine[Any, Any, None]]] = lambda _runtime: (),
     health: tuple[str, int] | None = None,
 ) -> None:
-    """The worker process: the outbox relay, the service's consumers and its other background
-    loops (each a coroutine that runs until ``runtime.stop``), until SIGTERM. With ``health``
+    """The worker process: the outbox relay, the audit chainer, the service's consumers and its
+    other background loops (each a coroutine that runs until ``runtime.stop``), until SIGTERM. With ``health``
     (host, port) it also serves ``/healthz`` and ``/readyz`` there."""
     configure_logging(f"{settings.service_name}-worker", level=settings.log_level, json=settings.log_json)
     runtime = await Runtime.start(settings, make_repositories=make_repositories, migrations_dir=migrations_dir)
@@ -129,6 +171,7 @@ async def run_worker(
         loop.add_signal_handler(sig, runtime.stop.set)
     relay = OutboxRelay(runtime.engine, runtime.js)
     runtime.spawn(relay.run(runtime.stop))
+    runtime.spawn(chain_audit_log(runtime.engine, runtime.stop))
     specs = consumers(runtime)
     for spec in specs:
         runtime.spawn(run_consumer(runtime.js, spec, runtime.stop, stream_replicas=settings.stream_replicas))

@@ -1,6 +1,6 @@
 """Every table the intake service owns, for Alembic and for tests."""
 
-from wenze.db.audit import AuditEntry
+from wenze.db.audit import AuditChainLink, AuditEntry
 from wenze.db.idempotency import IdempotencyRecord
 from wenze.db.inbox import InboxRecord
 from wenze.db.numbering import NumberCounter
@@ -10,6 +10,7 @@ from wenze_intake.matters.models import Attachment, Matter, MatterAccessFact, Ta
 
 __all__ = [
     "Attachment",
+    "AuditChainLink",
     "AuditEntry",
     "IdempotencyRecord",
     "ImportJob",

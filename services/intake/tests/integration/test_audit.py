@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import time
 import uuid
 
 import httpx
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from wenze.db import create_engine
-from wenze.db.audit import verify_chains
+from wenze.db.audit import chain_pending, verify_chains
 from wenze.events import DecisionMade
 from wenze.rules import get_pack
 
@@ -31,7 +32,7 @@ async def entries(database_url: str, where: str, **params: str) -> list[dict]:
             rows = await conn.execute(
                 text(
                     "SELECT actor, office, action, object_kind, object_id, client_address, detail FROM audit_log "
-                    f"WHERE tenant = 'kunshan' AND ({where}) ORDER BY seq"
+                    f"WHERE tenant = 'kunshan' AND ({where}) ORDER BY id"
                 ),
                 params,
             )
@@ -44,6 +45,7 @@ async def chains(database_url: str) -> list:
     engine = create_engine(database_url, schema="intake")
     try:
         async with engine.connect() as conn:
+            await chain_pending(engine)
             return await verify_chains(conn)
     finally:
         await engine.dispose()
@@ -129,4 +131,33 @@ def test_every_change_and_every_read_of_a_matter_is_in_the_audit_log(
     assert job[3]["detail"] == {"registered": 1, "refused": 1}
 
     reports = asyncio.run(chains(url))
-    assert reports and all(report.intact for report in reports), reports
+    assert reports and all(report.sound for report in reports), reports
+
+
+async def chain_link_of_submission(database_url: str, matter_id: str) -> int | None:
+    engine = create_engine(database_url, schema="intake")
+    try:
+        async with engine.connect() as conn:
+            return (
+                await conn.execute(
+                    text(
+                        "SELECT c.seq FROM audit_chain c JOIN audit_log e ON e.id = c.entry_id "
+                        "WHERE e.tenant = 'kunshan' AND e.action = 'matter.submit' AND e.object_id = :id"
+                    ),
+                    {"id": matter_id},
+                )
+            ).scalar_one_or_none()
+    finally:
+        await engine.dispose()
+
+
+def test_the_worker_links_a_submitted_matters_entry_into_the_chain_within_seconds(
+    ks_intake: httpx.Client, make_matter, database_url: str, wait_for
+) -> None:
+    # Nothing here chains: the intake worker's chainer does, on its own.
+    submitted = ks_intake.post("/v1/matters", json=make_matter())
+    assert submitted.status_code == 201, submitted.text
+    started = time.monotonic()
+    seq = wait_for(lambda: asyncio.run(chain_link_of_submission(database_url, submitted.json()["id"])), "chain link")
+    assert time.monotonic() - started < 5, "the chainer runs every second"
+    assert isinstance(seq, int) and seq >= 1

@@ -1,6 +1,6 @@
 """Every table the review service owns, for Alembic and for tests."""
 
-from wenze.db.audit import AuditEntry
+from wenze.db.audit import AuditChainLink, AuditEntry
 from wenze.db.idempotency import IdempotencyRecord
 from wenze.db.inbox import InboxRecord
 from wenze.db.numbering import NumberCounter
@@ -12,6 +12,7 @@ from wenze_review.work.models import OfficeMember, Task, TimelineEntry
 
 __all__ = [
     "Approval",
+    "AuditChainLink",
     "AuditEntry",
     "Case",
     "DecidedPerson",

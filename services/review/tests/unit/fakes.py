@@ -22,7 +22,7 @@ from sqlalchemy import inspect
 
 from wenze.auth.access import MatterAccess, ReadScope, visible
 from wenze.auth.principal import Principal
-from wenze.db.audit import GENESIS_HASH, AuditEntry, AuditRecord, AuditRepository, entry_hash
+from wenze.db.audit import AuditEntry, AuditRecord, AuditRepository
 from wenze.db.base import Base, utcnow
 from wenze.db.idempotency import IdempotencyRecord, IdempotencyRepository
 from wenze.db.inbox import InboxRecord, InboxRepository
@@ -457,32 +457,31 @@ class UnusedOutboxRepository(OutboxRepository):
 
 
 class FakeAuditRepository(AuditRepository):
-    """The tenant's chain as the real repository extends it, kept with the unit of work's rows."""
+    """The tenant's entries as the real repository inserts them, kept with the unit of work's
+    rows; ids rise as the database's would. Nothing here chains: no test of the services
+    reads the chain."""
 
     def __init__(self, rows: WorkingCopy) -> None:
         self.rows = rows
 
     async def append(self, tenant: str, records: Sequence[AuditRecord]) -> None:
-        chain = sorted(self.rows.find(AuditEntry, tenant=tenant), key=lambda e: e.seq)
-        seq, previous = (chain[-1].seq, chain[-1].entry_hash) if chain else (0, GENESIS_HASH)
+        last = max((e.id for e in self.rows.find(AuditEntry)), default=0)
         now = utcnow()
-        for record in records:
-            seq += 1
-            row = {
-                "tenant": tenant,
-                "seq": seq,
-                "recorded_at": now,
-                "actor": record.actor,
-                "office": record.office,
-                "action": record.action,
-                "object_kind": record.object_kind,
-                "object_id": record.object_id,
-                "client_address": record.client_address,
-                "detail": record.detail,
-                "previous_hash": previous,
-            }
-            row["entry_hash"] = previous = entry_hash(row)
-            self.rows.add(AuditEntry(**row))
+        for offset, record in enumerate(records, start=1):
+            self.rows.add(
+                AuditEntry(
+                    id=last + offset,
+                    tenant=tenant,
+                    recorded_at=now,
+                    actor=record.actor,
+                    office=record.office,
+                    action=record.action,
+                    object_kind=record.object_kind,
+                    object_id=record.object_id,
+                    client_address=record.client_address,
+                    detail=record.detail,
+                )
+            )
 
 
 def fake_repositories(rows: WorkingCopy) -> ReviewRepositories:

@@ -168,7 +168,7 @@ async def test_a_case_is_read_by_the_offices_its_routing_names_and_within_author
     within = user("case_management_office", "matter:oversee", authority=["not_city_managed"])
     assert [c.id for c in await review.services.cases.list_cases(within, None, 10)] == [case.id]
     # Each read and list is in the audit log, by whom; the refused ones are not.
-    assert [(e.action, e.actor) for e in sorted(review.rows(AuditEntry), key=lambda e: e.seq)] == [
+    assert [(e.action, e.actor) for e in sorted(review.rows(AuditEntry), key=lambda e: e.id)] == [
         ("case.open", "system:review"),
         ("case.read", "case_trial_office-user"),
         ("case.read", "district_town_commission-user"),

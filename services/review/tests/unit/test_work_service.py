@@ -171,7 +171,7 @@ async def test_an_office_linked_to_other_units_acts_only_on_a_task_handed_to_it(
     signed = await review.services.deliberations.sign(elsewhere, "consultation", task.subject_id, sign, None)
     assert [s["username"] for s in signed["signatures"]] == ["linked-elsewhere"]
     # Each change left one entry, by whom and for which office; the refusals none.
-    assert [(e.action, e.actor) for e in sorted(review.rows(AuditEntry), key=lambda e: e.seq)] == [
+    assert [(e.action, e.actor) for e in sorted(review.rows(AuditEntry), key=lambda e: e.id)] == [
         ("consultation.open", "system:review"),
         ("task.claim", "holder"),
         ("task.reassign", "holder"),

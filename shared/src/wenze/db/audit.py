@@ -1,14 +1,18 @@
 """The audit log: who did or read what, when and from where, append-only and hash-chained.
 
-Each tenant's entries form one chain: entry ``n`` stores the hash of entry ``n - 1`` and its
-own hash, a SHA-256 over a canonical serialisation of its fields and that previous hash. A
-row changed or removed behind the application's back (a superuser can disable the
-append-only triggers) breaks the chain from that row on, which :func:`verify_chains` reports.
+An action's transaction only inserts its entries (``audit_log``), each with an id the
+database assigns; it takes no lock and reads nothing, so audited actions of one tenant do
+not queue behind each other. The chainer (:func:`chain_pending`, run by every service's
+worker) links them afterwards into one chain per tenant (``audit_chain``): chain row ``n``
+names its entry and holds the hash of row ``n - 1`` and its own, a SHA-256 over a canonical
+serialisation of the entry's fields, ``n`` and that previous hash. A row changed or removed
+behind the application's back (a superuser can disable the append-only triggers) breaks the
+chain from that row on, which :func:`verify_chains` reports.
 
-Entries are appended in the caller's transaction, so an action and its entry commit
-together. Appenders of one tenant are serialised for the rest of the transaction (an
-advisory lock on PostgreSQL, SQLite's single writer), so two transactions never both extend
-the same head.
+Ids are assigned at insert, but transactions commit in another order, so an entry with a
+lower id can become visible after a higher one was chained. The chain's order is therefore
+the order of chaining, not of ids; what verification demands is that every committed entry
+is chained exactly once (within a grace period) and that the chain is intact.
 """
 
 from __future__ import annotations
@@ -20,20 +24,38 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import DDL, BigInteger, String, event, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Integer,
+    String,
+    event,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wenze.db.base import Base, UsernameStr, table_of, utcnow
+from wenze.db.tenancy import TenantSession, open_in_scope, system_scope
 
 GENESIS_HASH = "0" * 64
+# How long an entry may stay unchained before verification calls it a failure: the chainer
+# runs every second, so only a stopped worker leaves entries waiting this long.
+DEFAULT_UNCHAINED_GRACE = dt.timedelta(minutes=5)
+# SQLite assigns ids only to an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
+_ENTRY_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 
-    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(_ENTRY_ID, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(40))
     recorded_at: Mapped[dt.datetime] = mapped_column()
     actor: Mapped[str] = mapped_column(UsernameStr)
     office: Mapped[str | None] = mapped_column(String(100))
@@ -42,37 +64,53 @@ class AuditEntry(Base):
     object_id: Mapped[str] = mapped_column(String(100))
     client_address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column()
+
+
+class AuditChainLink(Base):
+    __tablename__ = "audit_chain"
+
+    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # No foreign key: an entry removed around the triggers must leave its link, for
+    # verification to report.
+    entry_id: Mapped[int] = mapped_column(_ENTRY_ID, unique=True)
     previous_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
 
 
 AUDIT_LOG = table_of(AuditEntry)
+AUDIT_CHAIN = table_of(AuditChainLink)
+APPEND_ONLY = ("audit_log", "audit_chain")
 
-# Triggers that refuse any change to a written entry, per dialect; installed by each
-# service's migration and by ``metadata.create_all`` (tests) alike.
-APPEND_ONLY_DDL: dict[str, list[str]] = {
-    "postgresql": [
-        "CREATE OR REPLACE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP "
-        "USING ERRCODE = 'insufficient_privilege'; END $$",
-        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
-        "FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change()",
-        "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
-        "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change()",
-    ],
-    "sqlite": [
-        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END",
-        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END",
-    ],
-}
 
-for _dialect, _statements in APPEND_ONLY_DDL.items():
-    for _statement in _statements:
-        # DDL formats its text with %: the PL/pgSQL placeholder must survive that.
-        ddl = DDL(_statement.replace("%", "%%"))  # type: ignore[no-untyped-call]
-        event.listen(AUDIT_LOG, "after_create", ddl.execute_if(dialect=_dialect))
+def append_only_ddl(dialect: str, table: str) -> list[str]:
+    """Triggers that refuse any change to a written row of ``table``; installed by each
+    service's migrations and by ``metadata.create_all`` (tests) alike. The PostgreSQL function
+    ``audit_log_refuse_change`` serves both tables (the first migration created it)."""
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP "
+            "USING ERRCODE = 'insufficient_privilege'; END $$",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change()",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change()",
+        ]
+    return [
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END",
+    ]
+
+
+for _table in (AUDIT_LOG, AUDIT_CHAIN):
+    for _dialect in ("postgresql", "sqlite"):
+        for _statement in append_only_ddl(_dialect, _table.name):
+            # DDL formats its text with %: the PL/pgSQL placeholders must survive that.
+            ddl = DDL(_statement.replace("%", "%%"))  # type: ignore[no-untyped-call]
+            event.listen(_table, "after_create", ddl.execute_if(dialect=_dialect))
 
 
 @dataclass(frozen=True)
@@ -89,8 +127,8 @@ class AuditRecord:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-# Named, not derived from the table: a column added later must not change the hash of the
-# entries written before it.
+# Named, not derived from the tables: a column added later must not change the hash of the
+# entries chained before it. ``seq`` and ``previous_hash`` are the chain row's.
 _HASHED_FIELDS = (
     "tenant",
     "seq",
@@ -104,11 +142,13 @@ _HASHED_FIELDS = (
     "detail",
     "previous_hash",
 )
+_CONTENT = [AUDIT_LOG.c[name] for name in _HASHED_FIELDS if name not in ("seq", "previous_hash")]
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
-    """SHA-256 over the entry's fields and previous hash, serialised canonically (sorted keys,
-    no whitespace, UTC timestamp in ISO 8601), so the same entry always hashes the same."""
+    """SHA-256 over the entry's fields, its place in the chain and the previous hash,
+    serialised canonically (sorted keys, no whitespace, UTC timestamp in ISO 8601), so the
+    same entry at the same place always hashes the same."""
     canonical = {name: entry[name] for name in _HASHED_FIELDS}
     canonical["recorded_at"] = entry["recorded_at"].astimezone(dt.UTC).isoformat()
     serialised = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -120,93 +160,220 @@ class AuditRepository:
         self.session = session
 
     async def append(self, tenant: str, records: Sequence[AuditRecord]) -> None:
-        """Append ``records`` to ``tenant``'s chain in the session's transaction (not committed)."""
+        """Insert ``records`` as ``tenant``'s entries in the session's transaction (not
+        committed); the chainer links them once they are committed."""
         if not records:
             return
-        await self._lock_chain(tenant)
-        head = (
-            await self.session.execute(
-                select(AUDIT_LOG.c.seq, AUDIT_LOG.c.entry_hash)
-                .where(AUDIT_LOG.c.tenant == tenant)
-                .order_by(AUDIT_LOG.c.seq.desc())
-                .limit(1)
-            )
-        ).first()
-        seq, previous = (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
         now = utcnow()
-        rows = []
-        for record in records:
-            seq += 1
-            row = {
+        await self.session.execute(
+            insert(AUDIT_LOG),
+            [
+                {
+                    "tenant": tenant,
+                    "recorded_at": now,
+                    "actor": record.actor,
+                    "office": record.office,
+                    "action": record.action,
+                    "object_kind": record.object_kind,
+                    "object_id": record.object_id,
+                    "client_address": record.client_address,
+                    "detail": record.detail,
+                }
+                for record in records
+            ],
+        )
+
+
+def _unchained(above: int | None = None) -> Any:
+    unlinked = ~exists().where(AUDIT_CHAIN.c.entry_id == AUDIT_LOG.c.id)
+    return unlinked if above is None else AUDIT_LOG.c.id.__gt__(above) & unlinked
+
+
+async def newest_entry_id(engine: AsyncEngine) -> int:
+    """The highest id any entry has been given so far (0 for none): where a later pass of the
+    chainer may start looking (``chain_pending(above=...)``)."""
+    with system_scope("audit chainer"):
+        async with async_sessionmaker(engine, sync_session_class=TenantSession)() as session:
+            open_in_scope(session)
+            return int(await session.scalar(select(func.coalesce(func.max(AUDIT_LOG.c.id), 0))) or 0)
+
+
+async def chain_pending(
+    engine: AsyncEngine, tenant: str | None = None, *, above: int | None = None, batch_size: int = 1000
+) -> int:
+    """Link every committed, unchained entry of ``tenant`` (or of every tenant) into its
+    tenant's chain, batch after batch until none is left; returns how many were linked. With
+    ``above``, only entries whose id is higher are looked at: the search walks the primary key
+    from there rather than the whole table. Runs in system scope: the chainer serves every
+    tenant, and names each in its statements."""
+    sessions = async_sessionmaker(engine, sync_session_class=TenantSession)
+    chained = 0
+    with system_scope("audit chainer"):
+        if tenant is None:
+            async with sessions() as session:
+                open_in_scope(session)
+                found = select(AUDIT_LOG.c.tenant).where(_unchained(above)).distinct()
+                tenants = list((await session.scalars(found)).all())
+        else:
+            tenants = [tenant]
+        for chain in tenants:
+            while True:
+                async with sessions() as session, session.begin():
+                    open_in_scope(session)
+                    linked = await _chain_batch(session, chain, above, batch_size)
+                chained += linked
+                if linked < batch_size:
+                    break
+    return chained
+
+
+async def _chain_batch(session: AsyncSession, tenant: str, above: int | None, batch_size: int) -> int:
+    await _lock_chain(session, tenant)
+    head = (
+        await session.execute(
+            select(AUDIT_CHAIN.c.seq, AUDIT_CHAIN.c.entry_hash)
+            .where(AUDIT_CHAIN.c.tenant == tenant)
+            .order_by(AUDIT_CHAIN.c.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    seq, previous = (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
+    entries = (
+        await session.execute(
+            select(AUDIT_LOG.c.id, *_CONTENT)
+            .where(AUDIT_LOG.c.tenant == tenant, _unchained(above))
+            .order_by(AUDIT_LOG.c.id)
+            .limit(batch_size)
+        )
+    ).mappings()
+    links = []
+    for entry in entries:
+        seq += 1
+        content = {**entry, "seq": seq, "previous_hash": previous}
+        links.append(
+            {
                 "tenant": tenant,
                 "seq": seq,
-                "recorded_at": now,
-                "actor": record.actor,
-                "office": record.office,
-                "action": record.action,
-                "object_kind": record.object_kind,
-                "object_id": record.object_id,
-                "client_address": record.client_address,
-                "detail": record.detail,
+                "entry_id": entry["id"],
                 "previous_hash": previous,
+                "entry_hash": (previous := entry_hash(content)),
             }
-            row["entry_hash"] = previous = entry_hash(row)
-            rows.append(row)
-        await self.session.execute(insert(AUDIT_LOG), rows)
+        )
+    if links:
+        await session.execute(insert(AUDIT_CHAIN), links)
+    return len(links)
 
-    async def _lock_chain(self, tenant: str) -> None:
-        if self.session.get_bind().dialect.name == "postgresql":
-            await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"audit_log:{tenant}"}
-            )
-        else:
-            # SQLite has one writer: a write statement (this one changes no row) takes the
-            # database's write lock until the transaction ends, before the head is read.
-            await self.session.execute(
-                update(AUDIT_LOG).where(AUDIT_LOG.c.tenant == tenant, AUDIT_LOG.c.seq < 0).values(seq=AUDIT_LOG.c.seq)
-            )
+
+async def _lock_chain(session: AsyncSession, tenant: str) -> None:
+    """One chainer per tenant at a time (several workers run one), so two never extend the
+    same head; the primary key ``(tenant, seq)`` would refuse a fork all the same."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"audit_chain:{tenant}"}
+        )
+    else:
+        # SQLite has one writer: a write statement (this one changes no row) takes the
+        # database's write lock until the transaction ends, before the head is read.
+        await session.execute(
+            update(AUDIT_CHAIN)
+            .where(AUDIT_CHAIN.c.tenant == tenant, AUDIT_CHAIN.c.seq < 0)
+            .values(seq=AUDIT_CHAIN.c.seq)
+        )
 
 
 @dataclass(frozen=True)
 class ChainReport:
-    """One tenant's chain: how many entries were checked, and the first broken link if any."""
+    """One tenant's chain: how many links were checked, the first broken one if any, and the
+    entries not chained yet (how many, the oldest's time, whether it is past the grace period)."""
 
     tenant: str
     entries: int
     broken_at: int | None = None
     problem: str | None = None
+    unchained: int = 0
+    oldest_unchained: dt.datetime | None = None
+    overdue: bool = False
 
     @property
     def intact(self) -> bool:
         return self.broken_at is None
 
+    @property
+    def sound(self) -> bool:
+        """Intact, and no entry has waited longer than the grace period to be chained."""
+        return self.intact and not self.overdue
 
-async def verify_chains(connection: AsyncConnection, tenant: str | None = None) -> list[ChainReport]:
-    """Walk each tenant's chain (or only ``tenant``'s) and report its first broken link."""
-    statement = select(AUDIT_LOG).order_by(AUDIT_LOG.c.tenant, AUDIT_LOG.c.seq).execution_options(yield_per=2000)
+
+async def verify_chains(
+    connection: AsyncConnection, tenant: str | None = None, *, grace: dt.timedelta = DEFAULT_UNCHAINED_GRACE
+) -> list[ChainReport]:
+    """Walk each tenant's chain (or only ``tenant``'s), report its first broken link, and count
+    the entries not in it. Chains nothing."""
+    entry = AUDIT_LOG.alias("entry")
+    statement = (
+        select(AUDIT_CHAIN, entry.c.id.label("found_id"), entry.c.tenant.label("entry_tenant"))
+        .add_columns(*[entry.c[c.name] for c in _CONTENT if c.name != "tenant"])
+        .select_from(AUDIT_CHAIN.outerjoin(entry, entry.c.id == AUDIT_CHAIN.c.entry_id))
+        .order_by(AUDIT_CHAIN.c.tenant, AUDIT_CHAIN.c.seq)
+        .execution_options(yield_per=2000)
+    )
     if tenant is not None:
-        statement = statement.where(AUDIT_LOG.c.tenant == tenant)
+        statement = statement.where(AUDIT_CHAIN.c.tenant == tenant)
     reports: dict[str, ChainReport] = {}
     expected_seq, previous = 1, GENESIS_HASH
-    async for entry in (await connection.stream(statement)).mappings():
-        chain = entry["tenant"]
+    seen: set[int] = set()
+    async for link in (await connection.stream(statement)).mappings():
+        chain = link["tenant"]
         if chain not in reports:
             reports[chain] = ChainReport(chain, 0)
-            expected_seq, previous = 1, GENESIS_HASH
+            expected_seq, previous, seen = 1, GENESIS_HASH, set()
         report = reports[chain]
         if not report.intact:
             continue
-        problem = _broken_link(entry, expected_seq, previous)
-        reports[chain] = ChainReport(chain, report.entries + 1, None if problem is None else entry["seq"], problem)
-        expected_seq, previous = expected_seq + 1, entry["entry_hash"]
-    return list(reports.values())
+        problem = _broken_link(link, expected_seq, previous, seen)
+        reports[chain] = ChainReport(chain, report.entries + 1, None if problem is None else link["seq"], problem)
+        expected_seq, previous = expected_seq + 1, link["entry_hash"]
+        seen.add(link["entry_id"])
+    pending = (
+        select(AUDIT_LOG.c.tenant, func.count(), func.min(AUDIT_LOG.c.recorded_at))
+        .where(_unchained())
+        .group_by(AUDIT_LOG.c.tenant)
+    )
+    if tenant is not None:
+        pending = pending.where(AUDIT_LOG.c.tenant == tenant)
+    now = utcnow()
+    for chain, count, oldest in (await connection.execute(pending)).all():
+        report = reports.get(chain, ChainReport(chain, 0))
+        oldest = _aware(oldest)
+        reports[chain] = ChainReport(
+            chain,
+            report.entries,
+            report.broken_at,
+            report.problem,
+            unchained=count,
+            oldest_unchained=oldest,
+            overdue=now - oldest > grace,
+        )
+    return sorted(reports.values(), key=lambda r: r.tenant)
 
 
-def _broken_link(entry: Any, expected_seq: int, previous: str) -> str | None:
-    if entry["seq"] != expected_seq:
-        return f"sequence number {entry['seq']} found where {expected_seq} was expected (entries missing)"
-    if entry["previous_hash"] != previous:
-        return "its previous hash does not match the entry before it (that entry was changed or removed)"
-    if entry_hash(dict(entry)) != entry["entry_hash"]:
+def _aware(moment: dt.datetime | str) -> dt.datetime:
+    # SQLite may hand an aggregate back as the text it stored; the entries were written in UTC.
+    parsed = dt.datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+
+
+def _broken_link(link: Any, expected_seq: int, previous: str, seen: set[int]) -> str | None:
+    if link["seq"] != expected_seq:
+        return f"sequence number {link['seq']} found where {expected_seq} was expected (chain links missing)"
+    if link["previous_hash"] != previous:
+        return "its previous hash does not match the link before it (that link was changed or removed)"
+    if link["found_id"] is None:
+        return f"its entry (id {link['entry_id']}) is missing (the entry was removed)"
+    if link["entry_id"] in seen:
+        return f"its entry (id {link['entry_id']}) is chained twice"
+    if link["entry_tenant"] != link["tenant"]:
+        return "its entry belongs to another tenant (the entry was changed)"
+    if entry_hash(dict(link)) != link["entry_hash"]:
         return "its content does not match its hash (the entry was changed)"
     return None

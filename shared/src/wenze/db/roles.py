@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-# Tables the application role may read and add to, never change: ADR 0014's audit log. The
+# Tables the application role may read and add to, never change: ADR 0014's audit log and its chain. The
 # triggers refuse changes too; the missing privilege holds even if they are disabled.
-APPEND_ONLY_TABLES = ("audit_log",)
+APPEND_ONLY_TABLES = ("audit_log", "audit_chain")
 # Alembic's own table: the migrating role's business.
 READ_ONLY_TABLES = ("alembic_version",)
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

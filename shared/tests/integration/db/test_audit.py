@@ -1,23 +1,34 @@
-"""The audit log: concurrent appenders keep each tenant's chain intact, written entries
-cannot be changed through the application's connection, and a change made around the
-triggers is reported at exactly the changed entry."""
+"""The audit log: entries written by concurrent transactions all end up in their tenant's
+chain exactly once, written entries and links cannot be changed through the application's
+connection, and a change made around the triggers is reported at exactly the changed link."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from typer.testing import CliRunner
 
 from wenze.cli.main import app
 from wenze.db import create_engine
-from wenze.db.audit import AUDIT_LOG, AuditRecord, AuditRepository, verify_chains
+from wenze.db.audit import (
+    AUDIT_CHAIN,
+    AUDIT_LOG,
+    AuditRecord,
+    AuditRepository,
+    chain_pending,
+    entry_hash,
+    newest_entry_id,
+    verify_chains,
+)
+from wenze.db.base import Base, utcnow
 
 pytestmark = pytest.mark.integration
 
@@ -32,13 +43,13 @@ async def _make_schema(engine: AsyncEngine, schema: str) -> None:
         async with engine.begin() as conn:
             await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     async with engine.begin() as conn:
-        await conn.run_sync(lambda c: AUDIT_LOG.create(c))
+        await conn.run_sync(lambda c: Base.metadata.create_all(c, tables=[AUDIT_LOG, AUDIT_CHAIN]))
 
 
 @pytest.fixture
 async def postgres(database_url: str) -> AsyncIterator[tuple[AsyncEngine, str]]:
     schema = f"audit_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(database_url, schema=schema, pool_size=WRITERS)
+    engine = create_engine(database_url, schema=schema, pool_size=WRITERS + 1)
     await _make_schema(engine, schema)
     yield engine, schema
     await engine.dispose()
@@ -72,30 +83,54 @@ async def _append(engine: AsyncEngine, tenant: str, records: list[AuditRecord]) 
         await AuditRepository(session).append(tenant, records)
 
 
+async def _as_superuser(engine: AsyncEngine, table: str, statement: str) -> None:
+    """A superuser working around the append-only triggers."""
+    async with engine.begin() as conn:
+        await conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
+        await conn.execute(text(statement))
+        await conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only"))
+
+
 async def test_concurrent_writers_keep_each_chain_intact_and_a_changed_entry_is_found(
     postgres: tuple[AsyncEngine, str], database_url: str
 ) -> None:
     engine, schema = postgres
+    writing = True
 
     async def writer(number: int) -> None:
         for batch in range(BATCHES_PER_WRITER):
             records = [_record(number, batch * BATCH + i) for i in range(BATCH)]
             await _append(engine, TENANTS[number % len(TENANTS)], records)
 
+    async def chainer() -> int:
+        # Chains while the writers commit, in whatever order their entries become visible.
+        chained = 0
+        while writing:
+            chained += await chain_pending(engine, batch_size=300)
+            await asyncio.sleep(0.01)
+        return chained
+
+    running_chainer = asyncio.create_task(chainer())
     await asyncio.gather(*(writer(n) for n in range(WRITERS)))
+    writing = False
+    chained = await running_chainer + await chain_pending(engine)
+    assert chained == WRITERS * BATCHES_PER_WRITER * BATCH
+    assert await chain_pending(engine) == 0
 
     async with engine.connect() as conn:
         reports = await verify_chains(conn)
-    assert {r.tenant: (r.entries, r.intact) for r in reports} == {"kunshan": (5000, True), "jintan": (5000, True)}
+    assert {r.tenant: (r.entries, r.intact, r.unchained) for r in reports} == {
+        "kunshan": (5000, True, 0),
+        "jintan": (5000, True, 0),
+    }
 
     tampered = 4321
-    async with engine.begin() as conn:  # a superuser working around the triggers
-        await conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
-        await conn.execute(
-            text("UPDATE audit_log SET actor = 'someone-else' WHERE tenant = 'jintan' AND seq = :seq"),
-            {"seq": tampered},
-        )
-        await conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
+    await _as_superuser(
+        engine,
+        "audit_log",
+        "UPDATE audit_log SET actor = 'someone-else' WHERE id = "
+        f"(SELECT entry_id FROM audit_chain WHERE tenant = 'jintan' AND seq = {tampered})",
+    )
 
     async with engine.connect() as conn:
         reports = await verify_chains(conn)
@@ -114,25 +149,135 @@ async def test_concurrent_writers_keep_each_chain_intact_and_a_changed_entry_is_
     assert "intact: 5000 entries" in intact.output
 
 
-async def test_a_removed_entry_is_reported_at_the_entry_after_the_gap(postgres: tuple[AsyncEngine, str]) -> None:
+async def test_a_removed_link_is_reported_at_the_link_after_the_gap(postgres: tuple[AsyncEngine, str]) -> None:
     engine, _ = postgres
     await _append(engine, "hubei", [_record(0, n) for n in range(5)])
-    async with engine.begin() as conn:
-        await conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
-        await conn.execute(text("DELETE FROM audit_log WHERE tenant = 'hubei' AND seq = 3"))
-        await conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
+    assert await chain_pending(engine) == 5
+    await _as_superuser(engine, "audit_chain", "DELETE FROM audit_chain WHERE tenant = 'hubei' AND seq = 3")
     async with engine.connect() as conn:
         [report] = await verify_chains(conn, "hubei")
     assert (report.broken_at, report.entries) == (4, 3)
-    assert "entries missing" in (report.problem or "")
+    assert "chain links missing" in (report.problem or "")
+    # The entry whose link went is unchained now, and left alone by verification.
+    assert report.unchained == 1
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'someone-else'", "DELETE FROM audit_log"])
-async def test_written_entries_cannot_be_changed_or_removed(engine: AsyncEngine, statement: str) -> None:
+async def test_a_removed_entry_is_reported_at_its_link(postgres: tuple[AsyncEngine, str]) -> None:
+    engine, _ = postgres
+    await _append(engine, "hubei", [_record(0, n) for n in range(5)])
+    await chain_pending(engine, "hubei")
+    await _as_superuser(
+        engine,
+        "audit_log",
+        "DELETE FROM audit_log WHERE id = (SELECT entry_id FROM audit_chain WHERE tenant = 'hubei' AND seq = 2)",
+    )
+    async with engine.connect() as conn:
+        [report] = await verify_chains(conn, "hubei")
+    assert (report.broken_at, report.entries) == (2, 2)
+    assert "the entry was removed" in (report.problem or "")
+
+
+async def test_an_entry_chained_twice_is_reported(postgres: tuple[AsyncEngine, str]) -> None:
+    engine, _ = postgres
+    await _append(engine, "hubei", [_record(0, n) for n in range(3)])
+    await chain_pending(engine)
+    async with engine.begin() as conn:  # a superuser forging a well-hashed fourth link to entry 1's row
+        first = (await conn.execute(AUDIT_LOG.select().order_by(AUDIT_LOG.c.id).limit(1))).mappings().one()
+        head = (await conn.execute(text("SELECT entry_hash FROM audit_chain WHERE seq = 3"))).scalar_one()
+        forged = {**first, "seq": 4, "previous_hash": head}
+        await conn.execute(text("ALTER TABLE audit_chain DROP CONSTRAINT uq_audit_chain_entry_id"))
+        await conn.execute(
+            insert(AUDIT_CHAIN).values(
+                tenant="hubei", seq=4, entry_id=first["id"], previous_hash=head, entry_hash=entry_hash(forged)
+            )
+        )
+    async with engine.connect() as conn:
+        [report] = await verify_chains(conn)
+    assert (report.broken_at, report.entries) == (4, 4)
+    assert "chained twice" in (report.problem or "")
+
+
+async def test_an_entry_left_unchained_past_the_grace_period_fails_verification(
+    postgres: tuple[AsyncEngine, str], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, schema = postgres
+    await _append(engine, "kunshan", [_record(0, n) for n in range(2)])
+    await chain_pending(engine)
+    old = utcnow() - dt.timedelta(minutes=6)
+    async with engine.begin() as conn:  # written while no worker ran
+        await conn.execute(
+            insert(AUDIT_LOG),
+            [{**_row(_record(1, n)), "tenant": "kunshan", "recorded_at": old} for n in range(3)],
+        )
+    await _append(engine, "kunshan", [_record(2, 0)])  # just written: within the grace period
+
+    async with engine.connect() as conn:
+        [report] = await verify_chains(conn)
+    assert (report.entries, report.intact, report.unchained, report.overdue) == (2, True, 4, True)
+    assert report.oldest_unchained == old
+    assert not report.sound
+    async with engine.connect() as conn:
+        [lenient] = await verify_chains(conn, grace=dt.timedelta(minutes=10))
+    assert lenient.sound
+
+    runner = CliRunner()
+    arguments = ["audit", "verify", "--database-url", database_url, "--schema", schema]
+    failed = await asyncio.to_thread(runner.invoke, app, arguments)
+    assert failed.exit_code == 1, failed.output
+    assert "unchained: 4 entries" in " ".join(failed.output.split())
+    monkeypatch.setenv("WENZE_AUDIT_UNCHAINED_GRACE_SECONDS", "600")
+    passed = await asyncio.to_thread(runner.invoke, app, arguments)
+    assert passed.exit_code == 0, passed.output
+
+    assert await chain_pending(engine) == 4
+    async with engine.connect() as conn:
+        [report] = await verify_chains(conn)
+    assert (report.entries, report.unchained, report.sound) == (6, 0, True)
+
+
+async def test_a_pass_from_a_floor_chains_only_the_entries_above_it(engine: AsyncEngine) -> None:
     await _append(engine, "kunshan", [_record(0, n) for n in range(3)])
+    floor = await newest_entry_id(engine)
+    await _append(engine, "kunshan", [_record(1, n) for n in range(2)])
+    assert await chain_pending(engine, above=floor) == 2
+    async with engine.connect() as conn:
+        [report] = await verify_chains(conn)
+    assert (report.entries, report.unchained, report.intact) == (2, 3, True)
+    # A full pass finds the older ones: they are linked after the newer, in the chain's order.
+    assert await chain_pending(engine) == 3
+    async with engine.connect() as conn:
+        [report] = await verify_chains(conn)
+    assert (report.entries, report.unchained, report.sound) == (5, 0, True)
+
+
+def _row(record: AuditRecord) -> dict:
+    return {
+        "actor": record.actor,
+        "office": record.office,
+        "action": record.action,
+        "object_kind": record.object_kind,
+        "object_id": record.object_id,
+        "client_address": record.client_address,
+        "detail": record.detail,
+    }
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_log SET actor = 'someone-else'",
+        "DELETE FROM audit_log",
+        "UPDATE audit_chain SET entry_hash = previous_hash",
+        "DELETE FROM audit_chain",
+    ],
+)
+async def test_written_entries_and_links_cannot_be_changed_or_removed(engine: AsyncEngine, statement: str) -> None:
+    await _append(engine, "kunshan", [_record(0, n) for n in range(3)])
+    await _append(engine, "jintan", [_record(1, 0)])
+    assert await chain_pending(engine) == 4
     with pytest.raises(DBAPIError, match="append-only"):
         async with engine.begin() as conn:
             await conn.execute(text(statement))
     async with engine.connect() as conn:
-        [report] = await verify_chains(conn)
-    assert (report.tenant, report.entries, report.intact) == ("kunshan", 3, True)
+        reports = await verify_chains(conn)
+    assert [(r.tenant, r.entries, r.sound) for r in reports] == [("jintan", 1, True), ("kunshan", 3, True)]

@@ -152,12 +152,18 @@ async def _single_submissions(
 
 
 def part_a(stack: Stack, *, duration: float, concurrency: int) -> tuple[list[Figure], dict[str, Any]]:
+    # Intake's worker runs alongside, as deployed: its audit chainer links the submissions'
+    # entries while they come in (ADR 0014), and that work is part of the cost measured.
+    worker = stack.worker()
+    worker.start(wait=False)
     process, url = _start_bare(stack)
     try:
+        _wait_worker_started(worker)
         intake, bare = asyncio.run(_single_submissions(stack, url, duration=duration, concurrency=concurrency))
     finally:
         process.terminate()
         process.wait(timeout=15)
+        worker.stop()
     ratio = intake.per_second / bare.per_second if bare.per_second else 0.0
     figures = [
         Figure(
