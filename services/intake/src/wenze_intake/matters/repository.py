@@ -29,11 +29,17 @@ from wenze_intake.matters.numbered_insert import NumberedBatch, insert_numbered
 from wenze_intake.matters.schemas import MatterFilters
 
 # The earliest matter for each pair comes last, so building a dict from the rows keeps it.
+# LATERAL with OFFSET 0 (which keeps the planner from flattening it back into a join) fixes
+# the plan: one lookup in ix_matters_tenant_source_ref per pair. As a plain
+# join, a table filled faster than autovacuum analyses it (a bulk import) looked nearly
+# empty to the planner, and behind the tenant policy it chose to walk every matter of the
+# tenant against every pair: 0.5 s a batch at 20,000 matters.
 _EXISTING_REFERENCES = text(
     "SELECT m.source, m.source_reference, m.id"
     " FROM unnest(CAST(:sources AS text[]), CAST(:references AS text[])) AS p(source, source_reference)"
-    " JOIN matters m ON m.tenant = CAST(:tenant AS text) AND m.source = p.source"
-    " AND m.source_reference = p.source_reference"
+    " CROSS JOIN LATERAL (SELECT e.source, e.source_reference, e.id, e.received_at FROM matters e"
+    " WHERE e.tenant = CAST(:tenant AS text) AND e.source = p.source"
+    " AND e.source_reference = p.source_reference OFFSET 0) AS m"
     " ORDER BY m.received_at DESC"
 )
 
