@@ -120,14 +120,16 @@ def test_every_change_and_every_read_of_a_matter_is_in_the_audit_log(
     [listing] = asyncio.run(entries(url, LISTED_IT, id=matter["id"]))
     assert listing["detail"]["filters"] == {"q": f"审计{marker}"} and listing["detail"]["count"] == 1
 
-    job = asyncio.run(entries(url, "object_id = :id OR detail->>'import_job_id' = :id", id=job_id))
+    job = asyncio.run(entries(url, "object_id = :id", id=job_id))
     assert [(e["action"], e["actor"]) for e in job] == [
         ("import_job.create", "ks-intake"),
         ("import_job.claim", "system:intake"),
-        ("matter.submit", "ks-intake"),
+        ("import_job.register", "ks-intake"),
         ("import_job.complete", "system:intake"),
     ]
     assert job[0]["client_address"] == HERE and job[2]["office"] == OFFICE
+    [imported] = job[2]["detail"]["matters"]
+    assert imported["number"].startswith("KS-") and imported["id"]
     assert job[3]["detail"] == {"registered": 1, "refused": 1}
 
     reports = asyncio.run(chains(url))

@@ -427,19 +427,22 @@ def _belongs_to(job: ImportJob, principal: Principal) -> bool:
 
 
 def _registered(job_id: str, batch: CheckedBatch, registered: list[StagedMatter]) -> list[AuditRecord]:
-    """One entry per matter a batch registered, in the name of whoever started the import."""
+    """One entry per batch, naming every matter it registered, in the name of whoever started
+    the import. One per matter cost a fifth of a bulk import's throughput for entries that
+    said the same thing 700 times; the batch's entry names each matter by id and number."""
     assert batch.staged is not None
+    if not registered:
+        return []
     registration = batch.staged.registration
     return [
         AuditRecord(
             actor=registration.submitted_by,
             office=registration.submitter_office,
-            action="matter.submit",
-            object_kind="matter",
-            object_id=matter.id,
-            detail={"number": matter.row["number"], "import_job_id": job_id},
+            action="import_job.register",
+            object_kind="import_job",
+            object_id=job_id,
+            detail={"matters": [{"id": m.id, "number": m.row["number"]} for m in registered]},
         )
-        for matter in registered
     ]
 
 
