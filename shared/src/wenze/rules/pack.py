@@ -52,6 +52,29 @@ class RulePack:
     def vocabulary(self) -> dict[str, dict[str, str]]:
         return self._pack.vocabulary
 
+    def parties_named_in(self, outcome: Mapping[str, Any]) -> set[str]:
+        """The offices and bodies of this pack that a rule outcome names, whatever the role: a
+        code, a list of codes, or the actor or those joining a step of a procedure or an
+        escalation. Routing counts them party to a slip and review to the matter, so both show
+        it to the same offices (docs/access.md)."""
+        known = {code for vocabulary in ("offices", "bodies") for code in self.vocabulary.get(vocabulary, {})}
+        found: set[str] = set()
+
+        def walk(value: Any) -> None:
+            if isinstance(value, str):
+                if value in known:
+                    found.add(value)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+            elif isinstance(value, Mapping):
+                for key in ("actor", "with", "joined_by"):
+                    walk(value.get(key))
+
+        for value in outcome.values():
+            walk(value)
+        return found
+
     @property
     def procedures(self) -> dict[str, dict[str, Any]]:
         return self._pack.procedures

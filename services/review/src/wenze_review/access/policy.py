@@ -17,7 +17,6 @@ from wenze.auth.access import MatterAccess, authorise_step, may_read
 from wenze.auth.principal import Principal
 from wenze.db.audit import AuditRecord
 from wenze.problems import NotFound
-from wenze.rules import RulePack
 from wenze_review.access.repository import target_levels, target_units
 from wenze_review.repositories import ReviewUnitOfWork
 
@@ -39,33 +38,6 @@ async def check_readable(
     if not may_read(principal, access):
         raise not_found(f"no {what} {row_id} in this tenant")
     return access
-
-
-# The vocabularies whose codes name offices and bodies.
-PARTY_VOCABULARIES: Final = ("offices", "bodies")
-
-
-def named_in(pack: RulePack, outcome: Mapping[str, Any]) -> set[str]:
-    """The offices and bodies of ``pack`` a routing outcome names, whatever the role (a code, a
-    list of codes, the actor or those joining a step of a procedure or an escalation): routing
-    counts them party to the slip, and review to the matter, so both show it to the same offices."""
-    known = {code for vocabulary in PARTY_VOCABULARIES for code in pack.vocabulary.get(vocabulary, {})}
-    found: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            if value in known:
-                found.add(value)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-        elif isinstance(value, Mapping):
-            for key in ("actor", "with", "joined_by"):
-                walk(value.get(key))
-
-    for value in outcome.values():
-        walk(value)
-    return found
 
 
 def targets_access(targets: Iterable[Mapping[str, Any]]) -> MatterAccess:

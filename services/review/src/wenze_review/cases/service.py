@@ -26,7 +26,7 @@ from wenze.problems import invalid
 from wenze.rules import Evaluation, RulePack, get_pack
 from wenze.rules.errors import RulesError
 from wenze.rules.facts import target_facts
-from wenze_review.access.policy import audit, authorise, check_readable, named_in, system_audit
+from wenze_review.access.policy import audit, authorise, check_readable, system_audit
 from wenze_review.cases.models import (
     CASES,
     CLOSED_STATES,
@@ -131,7 +131,10 @@ class CaseService:
             await uow.repos.access.note(
                 case.tenant,
                 case.matter_id,
-                offices=[*self.parties(case, investigation), *named_in(self.packs(case.tenant), case.routing_outcome)],
+                offices=[
+                    *self.parties(case, investigation),
+                    *self.packs(case.tenant).parties_named_in(case.routing_outcome),
+                ],
                 targets=case.targets,
             )
             uow.repos.work.record(

@@ -22,7 +22,7 @@ from wenze.events.routing import ConsultationRequested
 from wenze.ids import new_id
 from wenze.problems import NotFound, invalid
 from wenze.rules import RulePack, get_pack
-from wenze_review.access.policy import audit, authorise, check_readable, named_in, system_audit
+from wenze_review.access.policy import audit, authorise, check_readable, system_audit
 from wenze_review.deliberations.models import (
     Approval,
     Deliberation,
@@ -127,7 +127,7 @@ class DeliberationService:
             # The offices the slip's routing outcome names beyond the form's own: routing shows
             # them the slip, so they read the consultation too.
             await uow.repos.access.note(
-                event.tenant, consultation.matter_id, offices=named_in(self.packs(event.tenant), event.outcome)
+                event.tenant, consultation.matter_id, offices=self.packs(event.tenant).parties_named_in(event.outcome)
             )
             uow.repos.inbox.record(str(event.event_id), CONSUMER_REQUESTED, event.subject)
             await uow.repos.audit.append(

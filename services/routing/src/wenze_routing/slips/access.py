@@ -27,10 +27,6 @@ OFFICE: Final = "office"
 LEVEL: Final = "level"
 UNIT: Final = "unit"
 
-# The vocabularies whose codes name offices and bodies: what a pack's outcome names by them
-# has a part in the matter.
-PARTY_VOCABULARIES: Final = ("offices", "bodies")
-
 
 def codes(value: Any) -> list[str]:
     """An outcome entry as a list of codes: one code, several, or none."""
@@ -39,31 +35,9 @@ def codes(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def named_in(pack: RulePack, outcome: dict[str, Any]) -> set[str]:
-    """The offices and bodies of ``pack`` that ``outcome`` names: as a code, in a list of codes,
-    or as the actor or a joining office of a step (an escalation level, a procedure step)."""
-    known = {code for vocabulary in PARTY_VOCABULARIES for code in pack.vocabulary.get(vocabulary, {})}
-    found: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            if value in known:
-                found.add(value)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-        elif isinstance(value, dict):
-            walk(value.get("actor"))
-            walk(value.get("with"))
-
-    for value in outcome.values():
-        walk(value)
-    return found
-
-
 def slip_access(slip: RoutingSlip, pack: RulePack, named: Iterable[str | None] = ()) -> MatterAccess:
     """What the slip itself says about its readers; ``named``: offices named since (approvers)."""
-    offices = [slip.handler, *slip.cc, *named, *named_in(pack, slip.outcome)]
+    offices = [slip.handler, *slip.cc, *named, *pack.parties_named_in(slip.outcome)]
     targets = slip.targets
     return MatterAccess.of(
         offices=offices,
