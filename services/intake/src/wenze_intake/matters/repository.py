@@ -6,12 +6,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, text, true, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from wenze.auth.access import MatterAccess, ReadScope
-from wenze.db.base import table_of
+from wenze.db.base import insert_new_rows, table_of
 from wenze.db.numbering import reserve_numbers
 from wenze.problems import BadRequest
 from wenze_intake.matters.models import (
@@ -205,14 +204,7 @@ class MatterRepository:
         """Add access facts (tenant, matter_id, kind, value); one already known is kept as is."""
         if not facts:
             return
-        dialect = self.session.get_bind().dialect.name
-        table = table_of(MatterAccessFact)
-        if dialect == "postgresql":
-            await self.session.execute(postgresql.insert(table).on_conflict_do_nothing(), list(facts))
-        elif dialect == "sqlite":
-            await self.session.execute(sqlite.insert(table).on_conflict_do_nothing(), list(facts))
-        else:
-            raise NotImplementedError(f"intake runs on PostgreSQL or SQLite, not {dialect}")
+        await insert_new_rows(self.session, MatterAccessFact, facts)
 
     async def move(self, matter: Matter, action: str, *, detail: str, **values: Any) -> MatterState:
         """Move ``matter`` by ``action`` if no other request moved it first (see MATTER_STATES);

@@ -6,10 +6,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, false, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.auth.access import MatterAccess, ReadScope
+from wenze.db.base import insert_new_rows
 from wenze_review.access.models import LEVEL, OFFICE, UNIT, MatterAccessFact
 
 
@@ -91,8 +91,7 @@ class AccessRepository:
         rows = fact_rows(tenant, matter_id, offices, targets)
         if not rows:
             return
-        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        await self.session.execute(insert(MatterAccessFact).on_conflict_do_nothing(), rows)
+        await insert_new_rows(self.session, MatterAccessFact, rows)
 
     async def of_matter(self, tenant: str, matter_id: str) -> MatterAccess:
         """What review knows of the matter (nothing known: no office, level or unit)."""
