@@ -49,6 +49,18 @@ DEFAULT_PORTS: dict[str, int] = {
     "sanction-execution": 8004,
     "notification": 8005,
     "reporting": 8006,
+    "console": 8090,
+}
+# The staff console: a web server over the services' APIs (no worker, no database).
+CONSOLE = "console"
+# Each service's base URL the console is told, by the console's setting name.
+CONSOLE_SERVICE_SETTINGS = {
+    "intake": "INTAKE_URL",
+    "routing": "ROUTING_URL",
+    "review": "REVIEW_URL",
+    "sanction-execution": "EXECUTION_URL",
+    "notification": "NOTIFICATION_URL",
+    "reporting": "REPORTING_URL",
 }
 HOST = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 120.0
@@ -315,6 +327,28 @@ class Devstack:
             ),
         ]
 
+    def console_child(self) -> Child:
+        port = self.ports[CONSOLE]
+        env = {
+            **self.service_env(CONSOLE),
+            **{
+                f"WENZE_CONSOLE_{setting}": f"http://{HOST}:{self.ports[service]}"
+                for service, setting in CONSOLE_SERVICE_SETTINGS.items()
+                if service in self.services
+            },
+        }
+        return Child(
+            "console",
+            [sys.executable, "-m", _module(CONSOLE), "api", "--host", HOST, "--port", str(port)],
+            env,
+            self.log_dir / "console.log",
+            ready=_http_ok(f"http://{HOST}:{port}/readyz"),
+        )
+
+    @property
+    def with_console(self) -> bool:
+        return _importable(_module(CONSOLE))
+
     # -- start-up -----------------------------------------------------------------------
 
     def check_ports(self) -> None:
@@ -329,6 +363,8 @@ class Devstack:
             wanted.append("nats")
         if self.own_issuer:
             wanted.append("issuer")
+        if self.with_console:
+            wanted.append(CONSOLE)
         taken = [f"{name} ({self.ports[name]})" for name in wanted if not _port_free(self.ports[name])]
         if taken:
             raise StartupFailed(
@@ -386,6 +422,11 @@ class Devstack:
         for api in apis:
             api.start()
         self.wait_ready(apis, then={api.name: worker for api, worker in zip(apis, workers, strict=False)})
+        if self.with_console:
+            staff_console = self.console_child()
+            self.children.append(staff_console)
+            staff_console.start()
+            self.wait_ready([staff_console])
 
     # -- running ------------------------------------------------------------------------
 
@@ -457,7 +498,18 @@ class Devstack:
         urls.add_row(
             "database", _redact(self.database_url) if self.database_url else f"SQLite files in {self.var_dir}", ""
         )
+        if self.with_console:
+            urls.add_row(
+                "staff console",
+                f"http://{HOST}:{self.ports[CONSOLE]}/ (sign in as a demo user)",
+                f"{self.log_dir}/console.log",
+            )
         console.print(urls)
+        if self.with_console:
+            console.print(
+                f"[bold]Staff console[/]: open http://{HOST}:{self.ports[CONSOLE]}/ in a browser, pick a tenant and "
+                "sign in as one of its demo users (password wenze)."
+            )
         if self.own_issuer:
             console.print(_demo_users_table())
         intake = f"http://{HOST}:{self.ports.get('intake', DEFAULT_PORTS['intake'])}"
@@ -474,7 +526,8 @@ def _importable(module: str) -> bool:
 
 
 EXAMPLE_MATTER = (
-    '{"source": "city_government", "source_reference": "昆政办函〔2026〕12号", '
+    # Not the README's reference: following both must not look like a duplicate submission.
+    '{"source": "city_government", "source_reference": "昆政办函〔2026〕15号", '
     '"summary": "城市更新项目推进不力", "facts": "2026年3月，某项目因审批拖延停滞两个月。", '
     '"targets": [{"kind": "person", "name": "张明", "post": "副局长", "cadre_level": "city_managed", '
     '"sector": "city_department"}], "proposed_form": "form_2"}'
@@ -499,18 +552,25 @@ def example_commands(issuer_url: str, intake_url: str) -> list[str]:
 
 
 def _demo_users_table() -> Table:
+    """Who to log in as: username and office (its code, as the API and the CLI use it), in 80 columns.
+
+    What each office may do is in docs/access.md; a row per role would not fit a terminal.
+    """
+    from rich import box
+
     from wenze_devtools.testing.issuer.realms import load_demo_users
 
-    table = Table(title="Demo users (password: wenze)")
-    table.add_column("realm")
-    table.add_column("username", no_wrap=True)
-    table.add_column("office")
-    table.add_column("roles", overflow="fold")
-    for realm, (display, users) in load_demo_users().items():
-        for n, user in enumerate(users):
-            label = f"{realm} {display}" if n == 0 else ""
-            table.add_row(label, user.username, user.office_name or user.office or "", ", ".join(user.roles))
-        table.add_section()
+    realms = load_demo_users()
+    everyone = [user for _, users in realms.values() for user in users]
+    table = Table(title="Demo users (password: wenze)", box=box.SIMPLE_HEAD, pad_edge=False)
+    # Usernames and codes are typed back in, so only the office's name gives way to the width.
+    table.add_column("username", no_wrap=True, min_width=2 + max(len(u.username) for u in everyone))
+    table.add_column("office code", no_wrap=True, min_width=max(len(u.office or "") for u in everyone))
+    table.add_column("office", no_wrap=True, overflow="ellipsis")
+    for realm, (display, users) in realms.items():
+        table.add_row(f"[bold]{escape(realm)}[/] {escape(display)}", "", "")
+        for user in users:
+            table.add_row(f"  {user.username}", user.office or "", user.office_name or "")
     return table
 
 

@@ -97,8 +97,16 @@ def test_devstack_starts_serves_and_stops(tmp_path: Path) -> None:
         banner = "".join(output)
         for service in SERVICES:
             assert f"http://127.0.0.1:{ports[service]}" in banner
-        assert "ks-intake" in banner and "党风政风监督室" in banner and "matter:accept" in banner
+        assert "ks-intake" in banner and "party_conduct_office" in banner
         assert f"http://127.0.0.1:{ports['issuer']}/realms/wenze-kunshan/protocol/openid-connect/token" in banner
+        # The staff console is started too, its URL printed, and its login leads to the tenant's realm.
+        staff_console = f"http://127.0.0.1:{ports['console']}"
+        assert f"{staff_console}/" in banner
+        to_realm = httpx.get(f"{staff_console}/t/kunshan/login")
+        assert to_realm.status_code == 303
+        assert to_realm.headers["location"].startswith(
+            f"http://127.0.0.1:{ports['issuer']}/realms/wenze-kunshan/protocol/openid-connect/auth?"
+        )
 
         issuer = f"http://127.0.0.1:{ports['issuer']}"
         granted = httpx.post(
@@ -151,15 +159,21 @@ def test_devstack_starts_serves_and_stops(tmp_path: Path) -> None:
             assert (tmp_path / "var" / "log" / f"{service}-worker.log").exists()
 
         children = _children(process.pid)
-        # NATS, the issuer, and an api and a worker per service.
-        assert len(children) == 2 + 2 * len(SERVICES), banner
+        # NATS, the issuer, an api and a worker per service, and the staff console.
+        assert len(children) == 2 + 2 * len(SERVICES) + 1, banner
     finally:
+        stop_started = time.monotonic()
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             raise
+        stopped_after = time.monotonic() - stop_started
+    while (line := lines.get(timeout=5)) is not None:
+        output.append(line)
     assert process.returncode == 0, "".join(output)
+    assert "did not stop in time" not in "".join(output), "every child must stop on SIGTERM by itself"
+    assert stopped_after < 5.0, f"make run took {stopped_after:.1f} s to stop"
     leftover = [pid for pid in children if _alive(pid)]
     assert leftover == [], f"children still running after SIGTERM: {leftover}"

@@ -16,8 +16,10 @@ through their users' role mappings; integrators' service accounts get theirs dir
 | ``review:sign``       | sign a joint review form (会审表)                                 |
 | ``approval:sign``     | approve a routing opinion or recommendation (委领导审批)          |
 | ``decision:make``     | record an accountability decision (问责决定)                      |
-| ``rules:admin``       | publish and retire rule packs                                   |
+| ``rules:admin``       | the tenant's rules and notices: interpretation readings, contacts |
 | ``calendar:admin``    | load an official working-day calendar year (调休)                |
+| ``report:read``       | read the reports (月报, 半年分析), their exports and charts, and the case library (案例库) |
+| ``case_library:curate`` | mark typical cases in the case library and draft their public notice (典型案例通报) |
 
 Reads follow office and authority (:mod:`wenze.auth.access`): an integrator sees what it
 submitted; an office sees the matters it is party to (submitted, assigned, consulted, copied),
@@ -43,6 +45,8 @@ APPROVAL_SIGN: Final = "approval:sign"
 DECISION_MAKE: Final = "decision:make"
 RULES_ADMIN: Final = "rules:admin"
 CALENDAR_ADMIN: Final = "calendar:admin"
+REPORT_READ: Final = "report:read"
+CASE_LIBRARY_CURATE: Final = "case_library:curate"
 
 CAPABILITIES: Final[frozenset[str]] = frozenset(
     {
@@ -58,6 +62,8 @@ CAPABILITIES: Final[frozenset[str]] = frozenset(
         DECISION_MAKE,
         RULES_ADMIN,
         CALENDAR_ADMIN,
+        REPORT_READ,
+        CASE_LIBRARY_CURATE,
     }
 )
 

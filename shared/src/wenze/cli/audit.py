@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from rich.table import Table
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from wenze.cli.output import EXIT_PROBLEM, EXIT_UNREACHABLE, console, fail
+from wenze.cli.output import EXIT_PROBLEM, EXIT_UNREACHABLE, JsonOption, console, fail, print_json
 from wenze.db import create_engine
 from wenze.db.audit import DEFAULT_UNCHAINED_GRACE, ChainReport, verify_chains
 from wenze.db.tenancy import apply_setting, system_scope
@@ -32,6 +33,7 @@ def verify(
             help="an entry not chained after this long fails verification (the workers chain within seconds)",
         ),
     ] = DEFAULT_UNCHAINED_GRACE.total_seconds(),
+    as_json: JsonOption = False,
 ) -> None:
     """Walk each tenant's hash chain and count the entries not chained yet; exit 1 on a broken
     link or an entry left unchained past the grace period. Chains nothing."""
@@ -46,9 +48,14 @@ def verify(
             fail(
                 f"schema {schema} of {where} has no audit log: is this a Wenze service's database, migrated?",
                 EXIT_PROBLEM,
-                as_json=False,
+                as_json=as_json,
             )
-        fail(f"cannot read {where}: {type(error).__name__}", EXIT_UNREACHABLE, as_json=False, kind="unreachable")
+        fail(f"cannot read {where}: {type(error).__name__}", EXIT_UNREACHABLE, as_json=as_json, kind="unreachable")
+    if as_json:
+        print_json([{**dataclasses.asdict(report), "sound": report.sound} for report in reports])
+        if not all(report.sound for report in reports):
+            raise typer.Exit(1)
+        return
     table = Table("tenant", "entries checked", "result")
     for report in reports:
         if report.intact:

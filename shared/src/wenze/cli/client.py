@@ -1,16 +1,20 @@
-"""A small synchronous HTTP client for intake's API, turning problem+json answers into exceptions."""
+"""Small synchronous HTTP clients for intake's and review's APIs, turning problem+json answers
+into exceptions."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 from urllib.parse import quote
 
 import httpx
 
 DEFAULT_INTAKE_URL = "http://127.0.0.1:8001"
+DEFAULT_REVIEW_URL = "http://127.0.0.1:8003"
+DEFAULT_NOTIFICATION_URL = "http://127.0.0.1:8005"
 
 IMPORT_MEDIA_TYPES = {
     ".jsonl": "application/x-ndjson",
@@ -62,7 +66,7 @@ def _problem_from(response: httpx.Response) -> dict[str, Any]:
     }
 
 
-class IntakeClient:
+class ApiClient:
     def __init__(
         self, base_url: str, token: str | None, *, timeout: float = 60.0, transport: httpx.BaseTransport | None = None
     ) -> None:
@@ -72,7 +76,7 @@ class IntakeClient:
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout, transport=transport)
 
-    def __enter__(self) -> IntakeClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -97,6 +101,8 @@ class IntakeClient:
             raise ApiError(f"{method} {path} answered with JSON that is not an object")
         return data
 
+
+class IntakeClient(ApiClient):
     def submit(self, body: Mapping[str, Any], *, idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
         """Returns the matter and whether the answer replays an earlier submission."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
@@ -123,12 +129,32 @@ class IntakeClient:
     def get(self, matter_id: str) -> dict[str, Any]:
         return self._object("GET", f"/v1/matters/{matter_id}")
 
+    def matter_id(self, reference: str) -> str:
+        """The id of the matter ``reference`` names: its id, or its number (KS-2026-00002)."""
+        if _is_uuid(reference):
+            return reference
+        page = self.list_page({"number": reference}, limit=1)
+        if not page["items"]:
+            raise ProblemError(
+                404,
+                {"title": "Not found", "status": 404, "detail": f"no matter numbered {reference} that you may read"},
+            )
+        found: str = page["items"][0]["id"]
+        return found
+
     def timeline(self, matter_id: str) -> list[dict[str, Any]]:
         entries: list[dict[str, Any]] = self._request("GET", f"/v1/matters/{matter_id}/timeline").json()
         return entries
 
+    def sources(self) -> list[dict[str, Any]]:
+        sources: list[dict[str, Any]] = self._request("GET", "/v1/sources").json()
+        return sources
+
     def accept(self, matter_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return self._object("POST", f"/v1/matters/{matter_id}/acceptance", json=body)
+
+    def accept_import(self, job_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._object("POST", f"/v1/matter-imports/{job_id}/acceptance", json=body)
 
     def start_import(self, content: IO[bytes] | bytes, *, media_type: str, filename: str | None) -> dict[str, Any]:
         headers = {"Content-Type": media_type}
@@ -144,3 +170,88 @@ class IntakeClient:
         page = self._object("GET", f"/v1/matter-imports/{job_id}/errors", params={"limit": str(limit)})
         items: list[dict[str, Any]] = page["items"]
         return items
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+class ReviewClient(ApiClient):
+    def tasks(self, state: str | None) -> list[dict[str, Any]]:
+        params = {"state": state} if state else {}
+        tasks: list[dict[str, Any]] = self._request("GET", "/v1/tasks", params=params).json()
+        return tasks
+
+    def claim(self, task_id: str) -> dict[str, Any]:
+        return self._object("POST", f"/v1/tasks/{task_id}/claim")
+
+    def reassign(self, task_id: str, username: str) -> dict[str, Any]:
+        return self._object("POST", f"/v1/tasks/{task_id}/reassign", json={"username": username})
+
+    def matter_timeline(self, matter_id: str) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = self._request("GET", f"/v1/matters/{matter_id}/timeline").json()
+        return entries
+
+    def subject(self, task: Mapping[str, Any]) -> dict[str, Any]:
+        """What a task is about, as review shows it (its matter's number and summary among
+        the rest): the consultation or joint review a deliberation task is on, else the case."""
+        kind = str(task["kind"])
+        if kind.startswith("consultation_"):
+            return self._object("GET", f"/v1/consultations/{task['subject_id']}")
+        if kind.startswith("joint_review_"):
+            return self._object("GET", f"/v1/joint-reviews/{task['subject_id']}")
+        return self._object("GET", f"/v1/cases/{task['case_id']}")
+
+    def cases(self, matter_id: str) -> list[dict[str, Any]]:
+        cases: list[dict[str, Any]] = self._request("GET", "/v1/cases", params={"matter_id": matter_id}).json()
+        return cases
+
+    def act(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """One step of the review procedure: a signature, an approval, findings, a recommendation…"""
+        return self._object("POST", path, json=body)
+
+
+class RoutingClient(ApiClient):
+    def slips(self, matter_id: str) -> list[dict[str, Any]]:
+        slips: list[dict[str, Any]] = self._request("GET", "/v1/slips", params={"matter_id": matter_id}).json()
+        return slips
+
+    def points(self) -> dict[str, Any]:
+        """The tenant's interpretation points, each with the reading in force today."""
+        return self._object("GET", "/v1/rules/points")
+
+
+class ReportingClient(ApiClient):
+    """Reporting's reads a page needs: where one matter is now across every service."""
+
+    def progress(self, matter_id: str) -> dict[str, Any]:
+        return self._object("GET", f"/v1/matters/{quote(matter_id, safe='')}/progress")
+
+
+class ExecutionClient(ApiClient):
+    """Sanction-execution's reads: an office's open deadlines."""
+
+    def deadlines(self, office: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._request("GET", f"/v1/offices/{quote(office, safe='')}/deadlines").json()
+        return found
+
+
+class NotificationClient(ApiClient):
+    """The notification service's operator calls: the deliveries and their re-drive."""
+
+    def deliveries(self, state: str | None, limit: int) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": limit, **({"state": state} if state else {})}
+        data = self._request("GET", "/v1/deliveries", params=params).json()
+        if not isinstance(data, list):
+            raise ApiError("GET /v1/deliveries answered with JSON that is not a list")
+        return data
+
+    def attempts(self, delivery_id: str) -> dict[str, Any]:
+        return self._object("GET", f"/v1/deliveries/{delivery_id}/attempts")
+
+    def redrive(self, delivery_id: str) -> dict[str, Any]:
+        return self._object("POST", f"/v1/deliveries/{delivery_id}/redrive")

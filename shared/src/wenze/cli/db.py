@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from rich.table import Table
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from wenze.cli.output import EXIT_PROBLEM, EXIT_UNREACHABLE, EXIT_USAGE, console, fail
+from wenze.cli.output import EXIT_PROBLEM, EXIT_UNREACHABLE, EXIT_USAGE, JsonOption, console, fail, print_json
 from wenze.db import create_engine
 from wenze.db.roles import RoleNameRefused, RoleState, checked_role, ensure_login_role
 from wenze.messaging.streams import SERVICES
@@ -41,6 +42,7 @@ def roles(
             help="a role that may create roles (CREATEROLE), e.g. the schemas' owner [env WENZE_DB_ADMIN_URL]",
         ),
     ] = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Create the application role each service URL names (login; no superuser, no BYPASSRLS),
     with the URL's password; an existing role loses superuser and BYPASSRLS. Idempotent.
@@ -48,37 +50,40 @@ def roles(
     The services' migrations grant each role its privileges in its service's schema."""
     urls = service_urls or _service_urls()
     if not admin_url:
-        fail("give --admin-url or WENZE_DB_ADMIN_URL: a role that may create roles", EXIT_USAGE, as_json=False)
+        fail("give --admin-url or WENZE_DB_ADMIN_URL: a role that may create roles", EXIT_USAGE, as_json=as_json)
     if not urls:
         fail(
             "no service database URL given, and none in WENZE_<SVC>_DATABASE_URL or DATABASE_URL",
             EXIT_USAGE,
-            as_json=False,
+            as_json=as_json,
         )
     admin = make_url(admin_url)
     wanted: dict[str, str | None] = {}
     for url in urls:
         parsed = make_url(url)
         if parsed.get_backend_name() != "postgresql" or not parsed.username:
-            fail(f"{parsed.render_as_string(hide_password=True)} names no PostgreSQL role", EXIT_USAGE, as_json=False)
+            fail(f"{parsed.render_as_string(hide_password=True)} names no PostgreSQL role", EXIT_USAGE, as_json=as_json)
         if parsed.username == admin.username:
             fail(
                 f"{parsed.username} is the admin role: a service must run as a role of its own, "
                 "which cannot bypass row-level security",
                 EXIT_USAGE,
-                as_json=False,
+                as_json=as_json,
             )
         try:
             wanted[checked_role(parsed.username)] = parsed.password
         except RoleNameRefused as refused:
-            fail(str(refused), EXIT_USAGE, as_json=False)
+            fail(str(refused), EXIT_USAGE, as_json=as_json)
     where = admin.render_as_string(hide_password=True)
     try:
         states = asyncio.run(_ensure(admin_url, wanted))
     except sa_exc.ProgrammingError as error:
-        fail(f"{where} may not create roles: {type(error.orig).__name__}", EXIT_PROBLEM, as_json=False)
+        fail(f"{where} may not create roles: {type(error.orig).__name__}", EXIT_PROBLEM, as_json=as_json)
     except (OSError, sa_exc.DBAPIError) as error:
-        fail(f"cannot reach {where}: {type(error).__name__}", EXIT_UNREACHABLE, as_json=False, kind="unreachable")
+        fail(f"cannot reach {where}: {type(error).__name__}", EXIT_UNREACHABLE, as_json=as_json, kind="unreachable")
+    if as_json:
+        print_json([dataclasses.asdict(state) for state in states])
+        return
     table = Table("role", "", "login", "superuser", "bypasses RLS")
     for state in states:
         table.add_row(

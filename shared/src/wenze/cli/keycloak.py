@@ -11,8 +11,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from wenze.cli.auth import DEFAULT_ISSUER_URL
-from wenze.cli.matters import JsonOption
-from wenze.cli.output import EXIT_AUTH, EXIT_PROBLEM, EXIT_UNREACHABLE, EXIT_USAGE, console, fail, print_json
+from wenze.cli.output import (
+    EXIT_AUTH,
+    EXIT_PROBLEM,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    JsonOption,
+    console,
+    fail,
+    print_json,
+)
 from wenze.keycloak import apply as kc
 from wenze.keycloak.realms import REALM_PREFIX, write_realms
 
@@ -24,9 +32,14 @@ _ACTION_STYLE = {"create": "green", "update": "yellow", "unchanged": "dim", "not
 @keycloak_app.command("realms")
 def realms(
     out: Annotated[Path, typer.Option(help="folder for the realm-import JSON files")] = Path("deploy/keycloak"),
+    as_json: JsonOption = False,
 ) -> None:
     """Write one realm-import JSON file per tenant (and the platform) from the rule packs."""
-    for path in write_realms(out):
+    written = write_realms(out)
+    if as_json:
+        print_json({"written": [str(path) for path in written]})
+        return
+    for path in written:
         console().print(f"wrote {path}")
 
 

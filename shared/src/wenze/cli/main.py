@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from wenze.cli import auth, matters
+from wenze.cli import auth, matters, work
 from wenze.cli.audit import audit_app
 from wenze.cli.db import db_app
+from wenze.cli.deliveries import deliveries_app
 from wenze.cli.keycloak import keycloak_app
-from wenze.cli.matters import JsonOption
-from wenze.cli.output import console, print_json, reporting_errors
+from wenze.cli.output import JsonOption, console, print_json, reporting_errors
 from wenze.cli.rules import rules_app
 
 app = typer.Typer(help="Wenze (问责) platform command line.", no_args_is_help=True)
@@ -20,12 +20,23 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(keycloak_app, name="keycloak")
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
+app.add_typer(deliveries_app, name="deliveries")
 
 app.command("submit")(matters.submit)
 app.command("import")(matters.import_matters)
 app.command("list")(matters.list_matters)
 app.command("show")(matters.show)
 app.command("accept")(matters.accept)
+app.command("accept-import")(matters.accept_import)
+app.command("tasks")(work.tasks)
+app.command("claim")(work.claim)
+app.command("reassign")(work.reassign)
+app.command("sign")(work.sign)
+app.command("approve")(work.approve)
+app.command("findings")(work.findings)
+app.command("recommend")(work.recommend)
+app.command("hear")(work.hear)
+app.command("decide")(work.decide)
 
 
 @app.command()

@@ -11,14 +11,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
+from rich.cells import cell_len
 from rich.console import Group
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from wenze.cli import auth
 from wenze.cli.client import DEFAULT_INTAKE_URL, IMPORT_MEDIA_TYPES, IntakeClient, media_type_for
-from wenze.cli.output import EXIT_PROBLEM, EXIT_USAGE, console, fail, print_json, reporting_errors
+from wenze.cli.output import EXIT_PROBLEM, EXIT_USAGE, JsonOption, console, fail, print_json, reporting_errors
+from wenze.rules import RulesError, get_pack
 
 UrlOption = Annotated[
     str | None,
@@ -29,7 +33,6 @@ UrlOption = Annotated[
         help=f"intake's base URL [env WENZE_INTAKE_URL; else the one given at login; else {DEFAULT_INTAKE_URL}]",
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="print machine-readable JSON only, no decoration")]
 
 
 class MatterState(str, Enum):
@@ -45,6 +48,7 @@ class Outcome(str, Enum):
     transferred = "transferred"
 
 
+_LIST_HEADERS = ("number", "state", "received", "source", "targets", "summary")
 _STATE_STYLE = {"received": "yellow", "accepted": "green", "not_accepted": "red", "transferred": "blue"}
 TERMINAL_IMPORT_STATES = {"completed", "failed"}
 
@@ -61,13 +65,21 @@ def _state(state: str) -> str:
     return f"[{_STATE_STYLE.get(state, 'white')}]{state}[/]"
 
 
-def _when(value: str | None) -> str:
+def _when(value: str | None, *, day_only: bool = False) -> str:
     if not value:
         return ""
     try:
-        return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M")
+        return datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d" if day_only else "%Y-%m-%d %H:%M")
     except ValueError:
         return value
+
+
+def _label(matter: dict[str, Any], vocabulary: str, code: str) -> str:
+    """The pack's label for a code, as staff read it; the code itself when the pack is not at hand."""
+    try:
+        return get_pack(matter["tenant"]).label(vocabulary, code)
+    except (KeyError, RulesError):
+        return code
 
 
 def _target_label(target: dict[str, Any]) -> str:
@@ -76,7 +88,7 @@ def _target_label(target: dict[str, Any]) -> str:
     return str(target.get("name") or "?")
 
 
-def _read_json_input(source: str, as_json: bool) -> Any:
+def read_json_input(source: str, as_json: bool) -> Any:
     try:
         raw = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except OSError as exc:
@@ -102,7 +114,7 @@ def submit(
     as_json: JsonOption = False,
 ) -> None:
     """Submit one matter (问责事项) to intake."""
-    body = _read_json_input(file, as_json)
+    body = read_json_input(file, as_json)
     if not isinstance(body, dict):
         fail("a matter is a JSON object", EXIT_USAGE, as_json=as_json, kind="input")
     with reporting_errors(as_json), open_client(url) as client:
@@ -157,22 +169,36 @@ def list_matters(
     if as_json:
         print_json({"items": items, "next_cursor": next_cursor})
         return
-    table = Table(title=f"{len(items)} matters")
-    # Numbers and ids are folded, never cut short: they are what a user copies into `show`.
-    table.add_column("number", overflow="fold")
-    table.add_column("id", overflow="fold", min_width=10)
-    for header in ("state", "source", "received", "targets", "summary"):
-        table.add_column(header)
-    for m in items:
-        table.add_row(
+    # Fits the terminal (80 columns too): the number, which `show` takes, and the state stay
+    # whole; the source, the targets and then the summary give way.
+    rows = [
+        (
             m["number"],
-            m["id"],
             _state(m["state"]),
-            m["source"],
-            _when(m.get("received_at")),
-            ", ".join(_target_label(t) for t in m.get("targets", [])),
-            m["summary"] if len(m["summary"]) <= 40 else m["summary"][:39] + "…",
+            _when(m.get("received_at"), day_only=True),
+            _label(m, "intake_sources", m["source"]),
+            "、".join(_target_label(t) for t in m.get("targets", [])),
+            m["summary"],
         )
+        for m in items
+    ]
+    widths = [
+        max([cell_len(Text.from_markup(row[i]).plain) for row in rows] + [len(header)])
+        for i, header in enumerate(_LIST_HEADERS)
+    ]
+    widths[3], widths[4] = min(widths[3], 10), min(widths[4], 8)
+    # Columns are set apart by two spaces, after one at the start; the summary takes what is
+    # left, at least 8 cells.
+    widths[5] = max(8, min(widths[5], console().width - sum(widths[:5]) - 2 * (len(widths) - 1) - 1))
+    table = Table(
+        title=f"{len(items)} matters", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True
+    )
+    for header, width in zip(_LIST_HEADERS, widths, strict=True):
+        table.add_column(header, no_wrap=True, overflow="ellipsis", min_width=width, max_width=width)
+    for *cells, summary in rows:
+        shown = Text(summary)
+        shown.truncate(widths[5], overflow="ellipsis")
+        table.add_row(*cells, shown)
     out = console()
     out.print(table)
     if next_cursor:
@@ -247,12 +273,13 @@ def _timeline_table(entries: list[dict[str, Any]]) -> Table:
 
 
 def show(
-    matter_id: Annotated[str, typer.Argument(help="the matter's id")],
+    reference: Annotated[str, typer.Argument(help="the matter's number (KS-2026-00002) or id")],
     url: UrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show one matter with its targets, acceptance and timeline."""
     with reporting_errors(as_json), open_client(url) as client:
+        matter_id = client.matter_id(reference)
         matter = client.get(matter_id)
         timeline = client.timeline(matter_id)
     if as_json:
@@ -264,7 +291,7 @@ def show(
 
 
 def accept(
-    matter_id: Annotated[str, typer.Argument(help="the matter's id")],
+    reference: Annotated[str, typer.Argument(help="the matter's number (KS-2026-00002) or id")],
     outcome: Annotated[Outcome, typer.Option(help="the collective study's outcome")],
     participant: Annotated[
         list[str], typer.Option("--participant", "-p", help="who took part in the collective study (repeat for each)")
@@ -286,11 +313,34 @@ def accept(
     if transferred_to is not None:
         body["transferred_to"] = transferred_to
     with reporting_errors(as_json), open_client(url) as client:
-        matter = client.accept(matter_id, body)
+        matter = client.accept(client.matter_id(reference), body)
     if as_json:
         print_json(matter)
         return
     console().print(f"{matter['number']}  [dim]id[/] {matter['id']}  now {_state(matter['state'])}")
+
+
+def accept_import(
+    job_id: Annotated[str, typer.Argument(help="the completed import job's id")],
+    participant: Annotated[
+        list[str], typer.Option("--participant", "-p", help="who took part in the collective study (repeat for each)")
+    ],
+    study_date: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="day of the study (YYYY-MM-DD)")],
+    url: UrlOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Accept (受理) every matter of a completed import that awaits acceptance and that your office
+    may accept, as one collective study decided; the rest are counted as still awaiting."""
+    body = {"participants": participant, "study_date": study_date.date().isoformat()}
+    with reporting_errors(as_json), open_client(url) as client:
+        answer = client.accept_import(job_id, body)
+    if as_json:
+        print_json(answer)
+        return
+    console().print(
+        f"import {answer['job_id']}: [green]{answer['accepted']} accepted[/]"
+        + (f", [yellow]{answer['awaiting']} still awaiting acceptance[/]" if answer["awaiting"] else "")
+    )
 
 
 def _summary_table(job: dict[str, Any]) -> Table:
@@ -321,11 +371,11 @@ def _errors_table(errors: list[dict[str, Any]], refused: int) -> Table:
     table = Table("row", "field", "reason", title=title)
     for item in errors:
         for n, err in enumerate(item.get("errors") or [{}]):
-            table.add_row(
-                str(item["row"]) if n == 0 else "",
-                str(err.get("field", "")),
-                str(err.get("reason") or err.get("msg") or ""),
-            )
+            reason = str(err.get("reason") or err.get("msg") or "")
+            if err.get("existing_matter_id"):
+                # A repeat names the matter registered first, for `wenze show`.
+                reason += f" (matter {err['existing_matter_id']})"
+            table.add_row(str(item["row"]) if n == 0 else "", str(err.get("field", "")), reason)
     return table
 
 
@@ -345,7 +395,7 @@ def _poll(client: IntakeClient, job: dict[str, Any], interval: float, *, show_pr
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console(), transient=False) as progress:
-        # The total stays unknown (a pulsing bar) until intake has read the file through.
+        # The total stays unknown (a pulsing bar) while the job waits for a worker to count its rows.
         task = progress.add_task(
             job["state"],
             total=job.get("total_rows"),

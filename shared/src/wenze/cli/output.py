@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -19,6 +19,8 @@ from rich.text import Text
 
 from wenze.cli.auth import AuthError
 from wenze.cli.client import ProblemError, Unreachable
+
+JsonOption = Annotated[bool, typer.Option("--json", help="print machine-readable JSON only, no decoration")]
 
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
@@ -53,10 +55,12 @@ def render_problem(problem: dict[str, Any], status: int | None = None) -> Text:
     if status:
         text.append(f" {status}", style="bold red")
     text.append(f": {problem.get('title') or 'request failed'}\n", style="bold")
-    if problem.get("detail"):
-        text.append(f"  {problem['detail']}\n")
     errors = problem.get("errors")
-    if isinstance(errors, list) and errors:
+    errors = errors if isinstance(errors, list) else []
+    # Services word a detail as the errors joined ("field: reason; …"): listing both said each twice.
+    if problem.get("detail") and not _only_repeats_errors(problem["detail"], errors):
+        text.append(f"  {problem['detail']}\n")
+    if errors:
         for item in errors:
             if isinstance(item, dict):
                 field = item.get("field") or item.get("loc") or "?"
@@ -77,6 +81,11 @@ def render_problem(problem: dict[str, Any], status: int | None = None) -> Text:
         text.append(f"  ({problem['type']})\n", style="dim")
     text.rstrip()
     return text
+
+
+def _only_repeats_errors(detail: str, errors: list[Any]) -> bool:
+    said = {f"{e.get('field')}: {e.get('reason')}" for e in errors if isinstance(e, dict)}
+    return all(part.strip() in said or part.strip() == "" for part in detail.split("; ")) if said else False
 
 
 def fail(message: str, code: int, *, as_json: bool, kind: str = "error") -> NoReturn:

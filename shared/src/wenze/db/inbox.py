@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import String, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,6 +34,31 @@ class InboxRepository:
         """Which of ``event_ids`` this consumer has already handled, in one query."""
         stmt = select(InboxRecord.event_id).where(InboxRecord.event_id.in_(event_ids), InboxRecord.consumer == consumer)
         return {str(e) for e in (await self.session.scalars(stmt)).all()}
+
+    async def claim_many(self, consumer: str, events: Sequence[tuple[str, str]]) -> set[str]:
+        """Record ``(event_id, subject)`` pairs as handled by ``consumer`` in this transaction, and
+        return the ids it had not handled before: the check and the record in one statement.
+
+        A copy being handled elsewhere at the same moment holds its row until that transaction
+        ends; this statement waits for it and then finds the id taken, so the event is not
+        handled twice (recording after the work found the clash only at commit)."""
+        rows = dict(events)
+        if not rows:
+            return set()
+        now = utcnow()
+        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        statement = (
+            insert(InboxRecord)
+            .values(
+                [
+                    {"event_id": event_id, "consumer": consumer, "subject": subject, "received_at": now}
+                    for event_id, subject in rows.items()
+                ]
+            )
+            .on_conflict_do_nothing()
+            .returning(InboxRecord.event_id)
+        )
+        return {str(e) for e in (await self.session.scalars(statement)).all()}
 
     def record(self, event_id: str, consumer: str, subject: str) -> None:
         self.session.add(InboxRecord(event_id=event_id, consumer=consumer, subject=subject))

@@ -62,7 +62,10 @@ class StateMachine(Generic[S]):
         transitions: Mapping[str, tuple[S | Iterable[S], S]],
         *,
         refusal: type[Conflict] = TransitionRefused,
+        stays: Mapping[str, S | Iterable[S]] | None = None,
     ) -> None:
+        """``stays``: actions that change the entity but keep its state (a case handed to
+        another office goes on where it was), with the states they start from."""
         self.aggregate = aggregate
         self.states = states
         self.refusal = refusal
@@ -70,26 +73,38 @@ class StateMachine(Generic[S]):
         for action, (sources, target) in transitions.items():
             start = frozenset(_as_states(states, sources))
             self._transitions[action] = Transition(action, start, target)
+        self._stays = {action: frozenset(_as_states(states, sources)) for action, sources in (stays or {}).items()}
+        if both := set(self._stays) & set(self._transitions):
+            raise ValueError(f"{aggregate}: {sorted(both)} both change and keep the state")
 
     def transition(self, action: str) -> Transition[S]:
+        """The transition of an action that leads to one state (not of one that ``stays``)."""
         try:
             return self._transitions[action]
         except KeyError:
-            raise ValueError(f"{self.aggregate} has no action {action!r}") from None
+            raise ValueError(f"{self.aggregate} has no action {action!r} leading to one state") from None
+
+    def _sources(self, action: str) -> frozenset[S]:
+        if action in self._stays:
+            return self._stays[action]
+        return self.transition(action).sources
 
     def allows(self, action: str, current: str) -> bool:
-        return current in self.transition(action).sources
+        return current in self._sources(action)
 
     def check(self, action: str, current: str, detail: str | None = None) -> Transition[S]:
-        """The transition of ``action``, or the refusal when ``current`` is not a state it starts from."""
-        transition = self.transition(action)
-        if current not in transition.sources:
-            expected = " or ".join(sorted(transition.sources))
+        """The transition of ``action`` from ``current``, or the refusal when ``current`` is not
+        a state it starts from. An action that ``stays`` leads from ``current`` to itself."""
+        sources = self._sources(action)
+        if current not in sources:
+            expected = " or ".join(sorted(sources))
             raise self.refusal(
                 detail or f"the {self.aggregate} is {current}; to {action} it, it must be {expected}",
                 extra={"state": current, "action": action},
             )
-        return transition
+        if action in self._stays:
+            return Transition(action, sources, self.states(current))
+        return self.transition(action)
 
     async def move(
         self,
@@ -131,4 +146,4 @@ class StateMachine(Generic[S]):
 
     def can_move(self, action: str, state_column: InstrumentedAttribute[str]) -> ColumnElement[bool]:
         """The condition for rows ``action`` may move, for set-based moves of many rows."""
-        return state_column.in_(sorted(self.transition(action).sources))
+        return state_column.in_(sorted(self._sources(action)))

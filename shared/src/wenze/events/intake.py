@@ -19,6 +19,9 @@ class TargetSnapshot(BaseModel):
     sector: str | None = None
     party_member: bool | None = None
     org_level: str | None = None
+    # The form proposed for this target, where the targets of one matter differ; a target
+    # without one takes the matter's ``proposed_form``.
+    proposed_form: str | None = None
 
 
 class _IntakeMatterEvent(Event):

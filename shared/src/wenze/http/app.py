@@ -7,14 +7,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.auth import AuthSettings, token_verifier_lifespan
 from wenze.config import ServiceSettings
 from wenze.gc_tuning import freeze_startup_objects
+from wenze.http.docs import install_offline_docs
 from wenze.http.health import health_router
 from wenze.http.problems import install_problem_handlers
+from wenze.http.query import refuse_unknown_query_parameters
 from wenze.http.tenancy import RequestTenancyMiddleware
 from wenze.http.worker_health import metrics_app, serve_until
 from wenze.logging import configure_logging
@@ -57,7 +59,17 @@ def create_service_app(
             finally:
                 await runtime.close()
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan, telemetry=HTTP_TELEMETRY)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        telemetry=HTTP_TELEMETRY,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
+    )
+    install_offline_docs(app)
     install_problem_handlers(app, max_body_bytes=settings.max_body_bytes)
     # Outermost: every request's units of work, whatever handles it, run in its tenant scope.
     app.add_middleware(RequestTenancyMiddleware)

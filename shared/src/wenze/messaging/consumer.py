@@ -122,9 +122,7 @@ async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec[Any], *, stre
 async def run_consumer(
     js: JetStreamContext, spec: ConsumerSpec[E], stop: asyncio.Event, *, stream_replicas: int = 1
 ) -> None:
-    await ensure_source_stream(js, spec, stream_replicas=stream_replicas)
-    config = consumer_config(spec)
-    subscription = await js.pull_subscribe(spec.filter_subject, durable=spec.durable, stream=spec.stream, config=config)
+    subscription = await _subscribe(js, spec, stream_replicas)
     log.info("consumer started", durable=spec.durable, subject=spec.filter_subject)
     while not stop.is_set():
         messages = await _fetch(subscription, spec)
@@ -132,6 +130,34 @@ async def run_consumer(
             messages = await _handle_batch(spec, messages)
         for message in messages:
             await _handle(spec, message)
+
+
+class HandleLater(Exception):
+    """Raised by a handler whose event came before one it depends on (the streams are consumed
+    side by side): the event is delivered again after the usual backoff, logged as a wait, not
+    as a failure. Like any failure it counts towards the consumer's ``max_deliver``."""
+
+
+class _SubscribeFailed(Exception):
+    """A JetStream API request at start-up went unanswered in time (a busy server, say)."""
+
+
+async def _subscribe(
+    js: JetStreamContext, spec: ConsumerSpec[E], stream_replicas: int
+) -> JetStreamContext.PullSubscription:
+    """The durable's pull subscription, its stream ensured first; retried with backoff, since
+    a consumer whose start failed once would otherwise never run in this process."""
+    async for attempt in until_it_works(_SubscribeFailed):
+        with attempt:
+            try:
+                await ensure_source_stream(js, spec, stream_replicas=stream_replicas)
+                return await js.pull_subscribe(
+                    spec.filter_subject, durable=spec.durable, stream=spec.stream, config=consumer_config(spec)
+                )
+            except (nats.errors.TimeoutError, nats.errors.NoRespondersError) as exc:
+                log.warning("consumer start failed; retrying", durable=spec.durable, error=type(exc).__name__)
+                raise _SubscribeFailed(spec.durable) from exc
+    raise AssertionError("retry_context ends only by returning or raising")
 
 
 class _FetchFailed(Exception):
@@ -235,6 +261,11 @@ async def _handle(spec: ConsumerSpec[E], message: Msg) -> None:
                 return
             with tenant_scope(tenant):
                 await spec.handler(event)
+        except HandleLater as later:
+            delay = redelivery_delay(message.metadata.num_delivered)
+            log.info("event handled later", subject=message.subject, reason=str(later), delay_s=round(delay, 1))
+            await message.nak(delay=delay)
+            return
         except Exception:
             delay = redelivery_delay(message.metadata.num_delivered)
             log.exception(

@@ -118,5 +118,5 @@ class OutboxRelay:
                         ack.cancel()
                     raise
             await outbox.mark_published([row[0] for row in rows])
-            await session.commit()
+            await outbox.commit_without_waiting_for_disk()
         return len(rows)

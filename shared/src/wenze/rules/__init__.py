@@ -35,6 +35,7 @@ from wenze.rules.models import (
     FiredRule,
     IntakeSource,
     LintIssue,
+    ProcedureChoice,
 )
 from wenze.rules.pack import RulePack
 
@@ -55,6 +56,7 @@ __all__ = [
     "NoRuleTextLoadedError",
     "OutOfPeriodError",
     "PackError",
+    "ProcedureChoice",
     "RulePack",
     "RulesError",
     "UnknownDecisionError",
@@ -116,8 +118,12 @@ def get_pack(tenant: str) -> RulePack:
 
 
 def lint_pack(tenant: str) -> list[LintIssue]:
-    """Every schema, citation, period and vocabulary problem in the tenant's pack."""
-    return load_pack(tenant, strict=False).issues
+    """Every schema, citation, period and vocabulary problem in the tenant's pack, and every
+    reading of an interpretation point that no case of the pack exercises."""
+    from wenze.rules.cases import unexercised_readings  # the cases module reads packs through this one
+
+    pack = load_pack(tenant, strict=False)
+    return pack.issues + unexercised_readings(tenant, pack)
 
 
 def clear_cache() -> None:

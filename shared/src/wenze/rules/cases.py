@@ -16,8 +16,10 @@ from typing import Any
 import yaml
 
 from wenze.rules import get_pack, list_tenants, rulesets_dir
+from wenze.rules.counting import CountedRecord
 from wenze.rules.errors import RulesError
 from wenze.rules.loading import schema_validator
+from wenze.rules.models import LintIssue
 from wenze.rules.pack import RulePack
 from wenze.rules.yamlio import load_yaml, yaml_error_location
 
@@ -119,13 +121,39 @@ def run_case(case: Case) -> CaseResult:
                 result.failures.append(f"sources: expected {expect['codes']}, got {codes}")
             texts = {s.citation.text for s in sources}
             result.failures += [f"no source cites {c!r}" for c in expect.get("citations", []) if c not in texts]
+        elif "workflow" in data:
+            q = data["workflow"]
+            choice = pack.select_procedure(q["facts"], date.fromisoformat(q["date"]))
+            if "procedure" in expect and choice.procedure != expect["procedure"]:
+                result.failures.append(f"procedure: expected {expect['procedure']!r}, got {choice.procedure!r}")
+            bound = pack.workflows[choice.procedure].steps if choice.procedure in pack.workflows else {}
+            result.failures += [
+                f"step {step}: expected {name!r}, bound {bound.get(step)!r}"
+                for step, name in expect.get("steps", {}).items()
+                if bound.get(step) != name
+            ]
+            texts = {c.text for c in choice.citations}
+            result.failures += [
+                f"the choice does not cite {c!r}" for c in expect.get("citations", []) if c not in texts
+            ]
         elif "number" in data:
             q = data["number"]
             text = pack.number(q["kind"], q["year"], q["seq"], date.fromisoformat(q["date"]))
             if text != expect.get("text"):
                 result.failures.append(f"number: expected {expect.get('text')!r}, got {text!r}")
         else:
-            evaluation = pack.evaluate(data["decision"], data["facts"], date.fromisoformat(data["date"]))
+            on = date.fromisoformat(data["date"])
+            readings: dict[str, str] = dict(data.get("reading", {}))
+            if "counted" in data:
+                # A counted trigger: the facts are built from the counted decisions as the
+                # counting service builds them (wenze.rules.counting).
+                records = [
+                    CountedRecord(**{**r, "decided_on": date.fromisoformat(str(r["decided_on"]))})
+                    for r in data["counted"]
+                ]
+                evaluation = pack.evaluate_counted(pack.counted_trigger(data["decision"]), on, records, readings)
+            else:
+                evaluation = pack.evaluate(data["decision"], data["facts"], on, readings=readings)
             result.fired = evaluation.fired
             outcome = evaluation.outcome
             for key, value in expect.get("outcome", {}).items():
@@ -147,6 +175,12 @@ def run_case(case: Case) -> CaseResult:
             result.failures += [
                 f"rule {r!r} fired but should not" for r in expect.get("not_fired", []) if r in result.fired
             ]
+            applied = {i.point: i.reading for i in evaluation.interpretations}
+            result.failures += [
+                f"interpretation {point}: expected reading {reading!r}, explanation names {applied.get(point)!r}"
+                for point, reading in expect.get("interpretations", {}).items()
+                if applied.get(point) != reading
+            ]
             cited = {c.text for c in evaluation.citations}
             result.failures += [
                 f"citation {c!r} missing (cited: {sorted(cited)})"
@@ -165,3 +199,43 @@ def run_case(case: Case) -> CaseResult:
 
 def case_files_dir(tenant: str) -> Path:
     return rulesets_dir() / tenant / "cases"
+
+
+def readings_exercised(cases: list[Case], pack: RulePack) -> set[tuple[str, str]]:
+    """``(point, reading)`` pairs some case evaluates a decision under: the reading a case
+    selects, else the default, for every point its decision names."""
+    exercised: set[tuple[str, str]] = set()
+    for case in cases:
+        name = case.data.get("decision")
+        if not name or "schema_errors" in case.data or "expect" not in case.data:
+            continue
+        try:
+            points = pack.decision(name).points
+        except RulesError:
+            continue
+        chosen = case.data.get("reading", {})
+        known = {p.id: p for p in pack.points}
+        for point in points:
+            if point in known:
+                exercised.add((point, chosen.get(point, known[point].default)))
+    return exercised
+
+
+def unexercised_readings(tenant: str, pack: RulePack) -> list[LintIssue]:
+    """A reading of a point some decision depends on that no case evaluates under: an outcome a
+    commission may choose that nothing shows."""
+    exercised = readings_exercised(load_cases(tenant), pack)
+    return [
+        LintIssue(
+            tenant=tenant,
+            file="cases",
+            location=f"interpretation_points ({point.id})",
+            message=(
+                f"reading {reading.id!r} is exercised by no case; add one with reading: {{{point.id}: {reading.id}}}"
+            ),
+        )
+        for point in pack.points
+        if point.affects
+        for reading in point.readings
+        if (point.id, reading.id) not in exercised
+    ]

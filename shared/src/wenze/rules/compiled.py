@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from wenze.rules.conditions import Compiled
-from wenze.rules.models import Citation, DecisionInfo, DocumentInfo, LintIssue
+from wenze.rules.models import Citation, DecisionInfo, DocumentInfo, InterpretationPoint, LintIssue
 from wenze.rules.period import Period
 
 # The rule documents are Chinese; a pack says so explicitly or gets China's zone.
@@ -30,12 +30,42 @@ DEFAULT_MERGE = {"codes": "union", "steps": "union", "text": "union"}
 # the services to read (docs/workflow.md). Facts the services pass are named the same way in
 # every pack, so a step's decision takes what it needs from one superset of facts.
 WORKFLOW_OUTPUTS: dict[str, dict[str, tuple[str, ...]]] = {
+    # Optional, asked before any target is routed: whether the whole matter's facts decide.
+    "matter_routing": {"route_whole_matter": ("bool",)},
     "routing": {"handler": ("code",)},
     "recommendation": {"permitted_measures": ("codes",), "proposal_valid": ("bool",)},
     "factors": {},
     "joint_review": {"joint_review_required": ("bool",)},
     "decision": {"decided_by": ("code", "codes"), "hearing_required": ("bool",)},
     "simplified_procedure": {"simplified_allowed": ("bool",)},
+    # Sanction execution (docs/execution.md): the steps of carrying out one measure, whose
+    # deadline-typed outputs are the deadlines to track; the after-effect periods, read by
+    # their names (no_promotion_until, no_equivalent_post_until, effect_until,
+    # no_appraisal_honours_this_year, loses_*_eligibility); and who hears an appeal, within
+    # which window (an optional appeal_until deadline) and whether it suspends execution.
+    "execution": {"steps": ("steps",)},
+    "after_effects": {},
+    "appeal": {"appeal_allowed": ("bool",), "heard_by": ("code", "codes"), "suspends_execution": ("bool",)},
+    # The reporting duties (monthly figures, summaries, half-year analysis): deadlines whose
+    # names the reporting service reads where a pack gives them.
+    "reporting": {},
+}
+
+# A pack may hand the choice of a matter's procedure to a decision of its own; the services
+# read this output of it.
+SELECTION_OUTPUT = "procedure"
+
+# Outputs a bound decision may declare; where it does, the services read them under these
+# names and types: whether a recommendation or decision must name a measure, and the order
+# in which the approvals before a decision are given.
+WORKFLOW_OPTIONAL_OUTPUTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "recommendation": {"measures_required": ("bool",)},
+    "decision": {
+        "approved_by": ("codes",),
+        "approval_sequence": ("steps",),
+        "copy_to": ("codes",),
+        "copy_due": ("deadline",),
+    },
 }
 
 NUMBER_PLACEHOLDER = re.compile(r"\{(year|seq)(?::0([1-9])d)?\}")
@@ -74,6 +104,8 @@ class Rule:
     # Pydantic model instances are immutable once built; sharing one list per rule spares
     # rebuilding the citations on every evaluation.
     citation_list: list[Citation] = field(default_factory=list)
+    # The documents it cites, in order, as the evaluator collects those in force.
+    documents: dict[str, None] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,6 +114,19 @@ class Table:
     hit: str
     required: bool
     rules: list[Rule]
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """A table as the evaluator walks it for one period segment: the rules in force, each as
+    ``(test, rule, outputs)`` with ``outputs`` its ``then`` as ``(name, spec, value, is_deadline)``,
+    so that a walk reads tuples rather than attributes."""
+
+    table: Table
+    first_hit: bool
+    required: bool
+    has_exceptions: bool
+    rules: tuple[tuple[Any, Rule, tuple[tuple[str, OutputSpec, Any, bool], ...]], ...]
 
 
 @dataclass
@@ -96,7 +141,11 @@ class Decision:
     # Bisect index over period boundaries: segments[i] holds, per table, the rules in force
     # for dates in [bounds[i-1], bounds[i]).
     bounds: list[date] = field(default_factory=list)
-    segments: list[list[tuple[Table, list[Rule]]]] = field(default_factory=list)
+    segments: list[list[TablePlan]] = field(default_factory=list)
+    # Per input (name, required, default, coerce), built on the first evaluation.
+    readers: list[tuple[str, bool, Any, Any]] | None = None
+    # The interpretation points the outcome depends on; their parameters are facts.
+    points: tuple[str, ...] = ()
 
     def info(self) -> DecisionInfo:
         def kind(t: str, vocab: str | None) -> str:
@@ -108,6 +157,7 @@ class Decision:
             procedure=self.procedure,
             inputs={n: kind(s.type, s.vocab) for n, s in self.inputs.items()},
             outputs={n: kind(s.type, s.vocab) for n, s in self.outputs.items()},
+            points=list(self.points),
         )
 
     def rules(self) -> Iterable[Rule]:
@@ -130,6 +180,27 @@ class SourceSpec:
     period: Period
 
 
+@dataclass(frozen=True)
+class CountedTrigger:
+    """A decision the platform evaluates over the decisions it counted for one organisation in
+    one window, and the matter it opens when the decision says so (``counted_triggers``)."""
+
+    decision: str
+    # A window kind (``calendar_year``, ``rolling_year``), or ``None`` where the parameter
+    # ``window_parameter`` of an interpretation point gives it.
+    window: str | None
+    window_start_fact: str
+    sanctions_fact: str | None
+    major_cases_fact: str | None
+    fires_when: str
+    triggers_output: str
+    source: str
+    summary: str
+    # Each: name (with ``{organisation}``), and optionally sector and org_level codes.
+    targets: tuple[dict[str, str], ...]
+    window_parameter: str | None = None
+
+
 @dataclass
 class NumberingSpec:
     kind: str
@@ -145,6 +216,34 @@ class NumberingSpec:
             return str(value).zfill(width)
 
         return NUMBER_PLACEHOLDER.sub(fill, self.pattern)
+
+
+# Who a notice goes to, beyond the pack's own offices and bodies: parties the matter or the
+# event names (the unit that raised the matter, its handler and copied offices, the person
+# concerned, the office an execution deadline belongs to).
+NOTICE_ROLES = frozenset({"originating_unit", "handling_office", "copied_offices", "person_concerned", "event_office"})
+
+
+@dataclass
+class NoticeSpec:
+    """One duty to tell: on ``event``, the notice ``notice`` goes to ``to``, as ``citation`` says."""
+
+    event: str
+    notice: str
+    to: tuple[str, ...]
+    citation: Citation
+    period: Period
+    measure_in: str | None = None
+    description: str = ""
+
+
+@dataclass
+class Workflow:
+    """The decisions that drive one procedure through routing and review (docs/workflow.md)."""
+
+    procedure: str
+    steps: dict[str, str]
+    route_per_target: bool = False
 
 
 @dataclass
@@ -163,7 +262,13 @@ class CompiledPack:
     sources: list[SourceSpec] = field(default_factory=list)
     numbering: dict[str, NumberingSpec] = field(default_factory=dict)
     decisions: dict[str, Decision] = field(default_factory=dict)
-    workflow: dict[str, str] = field(default_factory=dict)
-    route_per_target: bool = False
+    # Procedure → its workflow, in the pack's order; the first is the default procedure.
+    workflows: dict[str, Workflow] = field(default_factory=dict)
+    procedure_selection: str | None = None
+    notices: list[NoticeSpec] = field(default_factory=list)
+    counted_triggers: list[CountedTrigger] = field(default_factory=list)
+    points: dict[str, InterpretationPoint] = field(default_factory=dict)
+    # Parameter name → the point whose readings set it.
+    parameters: dict[str, str] = field(default_factory=dict)
     cited: set[tuple[str, str]] = field(default_factory=set)
     issues: list[LintIssue] = field(default_factory=list)

@@ -26,19 +26,26 @@ from wenze.rules.errors import (
     OutOfPeriodError,
     RulesError,
 )
-from wenze.rules.models import Evaluation, FiredRule
+from wenze.rules.models import AppliedInterpretation, Evaluation, FiredRule
 from wenze.rules.period import as_date
 
 _M = TypeVar("_M", bound=BaseModel)
 
 
 def evaluate_decision(
-    pack: CompiledPack, decision: Decision, facts: Mapping[str, Any], on: date, calendar: Any
+    pack: CompiledPack,
+    decision: Decision,
+    facts: Mapping[str, Any],
+    on: date,
+    calendar: Any,
+    readings: Mapping[str, str] | None = None,
 ) -> Evaluation:
-    """``decision`` for ``facts`` under the rules in force on ``on``."""
+    """``decision`` for ``facts`` under the rules in force on ``on``, reading each interpretation
+    point it names as ``readings`` (point → reading) says, else as the pack's default."""
     env = _coerce_facts(decision, facts, pack.vocabulary)
+    applied = _apply_readings(pack, decision, readings, env) if decision.points else []
     segment = decision.segments[bisect.bisect_right(decision.bounds, on)]
-    if not any(rules for _, rules in segment):
+    if not any(plan.rules for plan in segment):
         raise out_of_period(
             pack,
             f"decision {decision.name!r}",
@@ -47,59 +54,105 @@ def evaluate_decision(
             decision.procedure,
         )
     outcome: dict[str, Any] = {}
-    fired: list[FiredRule] = []
-    outputs = decision.outputs
+    # (table, rule, the values its condition read, what it set): the explanation's material.
+    fired: list[tuple[str, Rule, tuple[Any, ...], dict[str, Any]]] = []
     in_force: dict[str, None] = {}
-    for table, rules in segment:
-        suppressed: set[str] = set()
+    for plan in segment:
+        suppressed: set[str] | None = set() if plan.has_exceptions else None
         hit = False
-        for rule in rules:
-            if rule.id in suppressed or not rule.condition.test(env):
+        for test, rule, then in plan.rules:
+            if not test(env):
                 continue
+            if suppressed is not None:
+                if rule.id in suppressed:
+                    continue
+                if rule.exception_to is not None:
+                    suppressed.add(rule.exception_to)
             hit = True
-            if rule.exception_to is not None:
-                suppressed.add(rule.exception_to)
             set_now: dict[str, Any] = {}
-            for key, raw in rule.then.items():
-                spec = outputs[key]
-                value = deadlines.evaluate(raw, env, calendar) if spec.type == "deadline" else raw
+            for key, spec, raw, is_deadline in then:
+                value = deadlines.evaluate(raw, env, calendar) if is_deadline else raw
                 set_now[key] = value
-                _merge(outcome, spec, value, rule)
+                if key in outcome:
+                    _merge(outcome, spec, value, rule)
+                else:
+                    outcome[key] = list(value) if type(value) is list else value
                 env[key] = outcome[key]
-            for c in rule.citations:
-                in_force[c.document] = None
-            fired.append(
-                _construct(
-                    FiredRule,
-                    {
-                        "table": table.name,
-                        "rule": rule.id,
-                        "description": rule.description,
-                        "facts": {n: _jsonable(env.get(n)) for n in rule.condition.names},
-                        "outputs": set_now,
-                        "citations": rule.citation_list,
-                    },
-                )
-            )
-            if table.hit == "first":
+            in_force.update(rule.documents)
+            # The values as they are now: a later rule may set an output this one read.
+            fired.append((plan.table.name, rule, tuple(map(env.get, rule.condition.names)), set_now))
+            if plan.first_hit:
                 break
-        if not hit and table.required:
+        if not hit and plan.required:
             raise NoMatchError(
-                f"{pack.tenant}/{decision.name}: no rule of table {table.name!r} matches these facts",
-                table=table.name,
+                f"{pack.tenant}/{decision.name}: no rule of table {plan.table.name!r} matches these facts",
+                table=plan.table.name,
                 facts={k: _jsonable(v) for k, v in env.items()},
             )
-    return _construct(
+    evaluation = _construct(
         Evaluation,
         {
             "tenant": pack.tenant,
             "decision": decision.name,
             "on": on,
             "outcome": outcome,
-            "explanation": fired,
             "documents": list(in_force),
+            "interpretations": applied,
         },
+        fields_set={"tenant", "decision", "on", "outcome", "explanation", "documents", "interpretations"},
     )
+    object.__setattr__(evaluation, "__pydantic_private__", {"_explain": lambda: _explanation(fired)})
+    return evaluation
+
+
+def _apply_readings(
+    pack: CompiledPack, decision: Decision, readings: Mapping[str, str] | None, env: dict[str, Any]
+) -> list[AppliedInterpretation]:
+    """Put the parameters of the readings in force into ``env``, over any fact of the same name
+    (the caller does not choose a reading by passing its values), and say which were applied."""
+    applied = []
+    for point_id in decision.points:
+        point = pack.points[point_id]
+        reading_id = (readings or {}).get(point_id, point.default)
+        reading = point.reading(reading_id)
+        if reading is None:
+            raise RulesError(
+                f"{pack.tenant}: interpretation point {point_id!r} has no reading {reading_id!r}; "
+                f"it has {[r.id for r in point.readings]}",
+                tenant=pack.tenant,
+                point=point_id,
+                reading=reading_id,
+            )
+        env.update(reading.parameters)
+        applied.append(
+            AppliedInterpretation(
+                point=point.id,
+                question=point.question,
+                reading=reading.id,
+                label=reading.label,
+                parameters=dict(reading.parameters),
+                default=reading.id == point.default,
+                citations=[a.citation for a in point.articles],
+            )
+        )
+    return applied
+
+
+def _explanation(fired: list[tuple[str, Rule, tuple[Any, ...], dict[str, Any]]]) -> list[FiredRule]:
+    return [
+        _construct(
+            FiredRule,
+            {
+                "table": table,
+                "rule": rule.id,
+                "description": rule.description,
+                "facts": {name: _jsonable(value) for name, value in zip(rule.condition.names, read, strict=True)},
+                "outputs": set_now,
+                "citations": rule.citation_list,
+            },
+        )
+        for table, rule, read, set_now in fired
+    ]
 
 
 def governing_documents(pack: CompiledPack, procedure: str | None, fallback: Iterable[str]) -> list[str]:
@@ -154,26 +207,61 @@ def _coerce_facts(
 ) -> dict[str, Any]:
     """The facts as the decision's conditions read them, defaults filled in; ``FactError`` names
     the first fact that is missing or does not fit its declared input."""
+    readers = decision.readers
+    if readers is None:
+        readers = decision.readers = [
+            (name, spec.required, spec.default, _reader(decision.name, spec, vocabulary))
+            for name, spec in decision.inputs.items()
+        ]
     env: dict[str, Any] = {}
-    for name, spec in decision.inputs.items():
-        value = facts.get(name)
+    get = facts.get
+    for name, required, default, read in readers:
+        value = get(name)
         if value is None:
-            if spec.required:
+            if required:
                 raise FactError(f"{decision.name}: fact {name!r} is required", fact=name)
-            value = spec.default
+            value = default
             if value is None:
                 continue
-        env[name] = _coerce(decision.name, spec, value, vocabulary)
+        env[name] = read(value)
     return env
 
 
-def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
+def _reader(decision: str, spec: InputSpec, vocabulary: Mapping[str, Mapping[str, str]]) -> Any:
+    """``_coerce`` for one input, with the commonest values (a code of its vocabulary, a boolean,
+    a list of codes) taken without the walk through the types; anything else goes that way."""
+    if spec.type == "code" and spec.vocab:
+        known = vocabulary[spec.vocab]
+
+        def code(value: Any) -> Any:
+            if value.__class__ is str and value in known:
+                return value
+            return _coerce(decision, spec, value, vocabulary)
+
+        return code
+    if spec.type == "bool":
+        return lambda value: value if value.__class__ is bool else _coerce(decision, spec, value, vocabulary)
+    if spec.type == "codes" and spec.vocab:
+        members = frozenset(vocabulary[spec.vocab])
+
+        def codes(value: Any) -> Any:
+            if value.__class__ in (list, tuple, set, frozenset):
+                given = frozenset(value)
+                if given <= members:
+                    return given
+            return _coerce(decision, spec, value, vocabulary)
+
+        return codes
+    return lambda value: _coerce(decision, spec, value, vocabulary)
+
+
+def _construct(cls: type[_M], values: dict[str, Any], fields_set: set[str] | None = None) -> _M:
     """What ``model_construct`` does for a model with every field given and no extras,
     without its per-call field walk: the evaluator builds several models per decision and
     this was most of the time spent. Values are already valid (the pack is validated at load)."""
     obj = cls.__new__(cls)
     object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_fields_set__", fields_set if fields_set is not None else set(values))
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)
     return obj
@@ -239,9 +327,10 @@ def _merge(outcome: dict[str, Any], spec: OutputSpec, value: Any, rule: Rule) ->
     current = outcome[key]
     how = spec.merge
     if how == "union":
-        for item in value if isinstance(value, list) else [value]:
-            if item not in current:
-                current.append(item)
+        # A new list, never appended to in place: an explanation keeps the value a rule read.
+        added = [item for item in (value if isinstance(value, list) else [value]) if item not in current]
+        if added:
+            outcome[key] = current + added
     elif how == "unique":
         if current != value:
             raise ConflictError(

@@ -24,23 +24,34 @@ from wenze.rules import deadlines
 from wenze.rules.compiled import (
     DEFAULT_MERGE,
     DEFAULT_TIME_ZONE,
+    NOTICE_ROLES,
     NUMBER_PLACEHOLDER,
+    SELECTION_OUTPUT,
+    WORKFLOW_OPTIONAL_OUTPUTS,
     WORKFLOW_OUTPUTS,
     CompiledPack,
+    CountedTrigger,
     Decision,
     InputSpec,
+    NoticeSpec,
     NumberingSpec,
     OutputSpec,
     Rule,
     SourceSpec,
     Table,
+    TablePlan,
+    Workflow,
 )
 from wenze.rules.conditions import ConditionError, compile_condition
-from wenze.rules.models import Citation, DocumentInfo, LintIssue
-from wenze.rules.period import Period, as_date
+from wenze.rules.errors import RulesError
+from wenze.rules.evaluation import evaluate_decision
+from wenze.rules.models import Citation, DocumentInfo, InterpretationPoint, LintIssue, PointArticle, Reading
+from wenze.rules.period import WINDOW_KINDS, Period, as_date
 from wenze.rules.yamlio import load_yaml, yaml_error_location
 
 SCHEMA_DIR = Path(__file__).with_name("schema")
+# A notice's Jinja2 template (subject and body blocks), per pack: <pack>/notices/<notice>.j2.
+NOTICES_DIR = "notices"
 PACK_FILE = "pack.yaml"
 DOCUMENTS_FILE = "documents.yaml"
 DECISIONS_DIR = "decisions"
@@ -117,29 +128,299 @@ class _PackBuilder:
                     self._issue(PACK_FILE, f"procedures/{code}", f"unknown document {doc!r}")
         self._load_sources(pack_data.get("intake_sources", []))
         self._load_numbering(pack_data.get("numbering", {}))
+        self._load_points(pack_data.get("interpretation_points", []))
         for path in sorted((self.directory / DECISIONS_DIR).glob("*.yaml")):
             data = self._read(path, "decision")
             if data is not None:
                 self._load_decision(data, path.relative_to(self.directory).as_posix())
-        self._load_workflow(pack_data.get("workflow", {}))
+        self._check_point_dependants(pack_data.get("interpretation_points", []))
+        self._load_workflows(pack_data.get("workflows", {}))
+        self._load_procedure_selection(pack_data.get("procedure_selection"))
+        self._load_notices(pack_data.get("notices", []))
+        self._load_counted_triggers(pack_data.get("counted_triggers", []))
 
-    def _load_workflow(self, workflow: dict[str, Any]) -> None:
+    def _load_points(self, points: list[dict[str, Any]]) -> None:
+        """Each point's articles resolve, its readings set the same parameters, its default is
+        one of them, and no parameter is set by two points (a decision could not tell whose
+        reading it follows)."""
         pack = self.pack
-        pack.route_per_target = bool(workflow.get("route_per_target", False))
-        pack.workflow = {k: v for k, v in workflow.items() if k in WORKFLOW_OUTPUTS}
-        for step, name in pack.workflow.items():
+        for i, data in enumerate(points):
+            where = f"interpretation_points/{i} ({data['id']})"
+            if data["id"] in pack.points:
+                self._issue(PACK_FILE, where, f"interpretation point {data['id']!r} defined twice")
+                continue
+            # A point quotes articles to show where the text is open, not to apply them: what it
+            # cites does not count as a rule citing the article.
+            cited_before = set(pack.cited)
+            articles = [
+                PointArticle(citation=c, lines=a.get("lines", ""))
+                for a in data["articles"]
+                if (c := self._cite(a["cite"], PACK_FILE, where)) is not None
+            ]
+            pack.cited = cited_before
+            readings = [
+                Reading(id=r["id"], label=r["label"], parameters=dict(r.get("parameters", {})), reason=r["reason"])
+                for r in data["readings"]
+            ]
+            ids = [r.id for r in readings]
+            for rid in sorted({r for r in ids if ids.count(r) > 1}):
+                self._issue(PACK_FILE, where, f"reading {rid!r} defined twice")
+            if data["default"]["reading"] not in ids:
+                self._issue(
+                    PACK_FILE, f"{where}/default", f"default reading {data['default']['reading']!r} is not one of {ids}"
+                )
+            names = set(readings[0].parameters)
+            for r in readings[1:]:
+                if set(r.parameters) != names:
+                    self._issue(
+                        PACK_FILE,
+                        f"{where}/readings/{r.id}",
+                        f"sets parameters {sorted(r.parameters)}; every reading of the point sets {sorted(names)}",
+                    )
+            for name in sorted(names):
+                owner = pack.parameters.setdefault(name, data["id"])
+                if owner != data["id"]:
+                    self._issue(
+                        PACK_FILE, where, f"parameter {name!r} is already set by interpretation point {owner!r}"
+                    )
+            if not data["affects"] and not data.get("note", "").strip():
+                self._issue(PACK_FILE, where, "affects no decision: say in `note` why the point is listed all the same")
+            pack.points[data["id"]] = InterpretationPoint(
+                id=data["id"],
+                question=data["question"],
+                articles=articles,
+                readings=readings,
+                default=data["default"]["reading"],
+                default_reason=data["default"]["reason"],
+                last_reviewed=date.fromisoformat(data["last_reviewed"]),
+                affects=list(data["affects"]),
+                note=data.get("note", ""),
+            )
+
+    def _check_point_dependants(self, points: list[dict[str, Any]]) -> None:
+        """A point's ``affects`` are exactly the decisions that name it, so a reader of the
+        point sees every outcome its reading changes."""
+        pack = self.pack
+        naming: dict[str, set[str]] = {}
+        for decision in pack.decisions.values():
+            for point_id in decision.points:
+                naming.setdefault(point_id, set()).add(decision.name)
+        for i, data in enumerate(points):
+            point = pack.points.get(data["id"])
+            if point is None:
+                continue
+            where = f"interpretation_points/{i} ({point.id})/affects"
+            listed = set(point.affects)
+            for name in sorted(listed - set(pack.decisions)):
+                self._issue(PACK_FILE, where, f"unknown decision {name!r}")
+            for name in sorted((listed & set(pack.decisions)) - naming.get(point.id, set())):
+                self._issue(
+                    PACK_FILE, where, f"lists {name!r}, which does not name the point (points: in the decision)"
+                )
+            for name in sorted(naming.get(point.id, set()) - listed):
+                self._issue(PACK_FILE, where, f"{name!r} names the point but is not listed here")
+
+    def _load_notices(self, notices: list[dict[str, Any]]) -> None:
+        parties = {code for vocab in ("offices", "bodies") for code in self.pack.vocabulary.get(vocab, {})}
+        for i, spec in enumerate(notices):
+            where = f"notices/{i}"
+            for recipient in spec["to"]:
+                if recipient not in NOTICE_ROLES and recipient not in parties:
+                    self._issue(
+                        PACK_FILE, where, f"recipient {recipient!r} is neither a notice role nor an office or body"
+                    )
+            measure_in = spec.get("when", {}).get("measure_in")
+            if measure_in is not None and measure_in not in self.pack.vocabulary:
+                self._issue(PACK_FILE, where, f"unknown vocabulary {measure_in!r}")
+            if not (self.directory / NOTICES_DIR / f"{spec['notice']}.j2").is_file():
+                self._issue(PACK_FILE, where, f"no template {NOTICES_DIR}/{spec['notice']}.j2 for the notice")
+            citation = self._cite(spec["cite"], PACK_FILE, where)
+            if citation is None:
+                continue
+            self.pack.notices.append(
+                NoticeSpec(
+                    event=spec["event"],
+                    notice=spec["notice"],
+                    to=tuple(spec["to"]),
+                    citation=citation,
+                    period=self._period_of([citation], None),
+                    measure_in=spec.get("when", {}).get("measure_in"),
+                    description=spec.get("description", ""),
+                )
+            )
+
+    def _load_counted_triggers(self, bindings: list[dict[str, Any]]) -> None:
+        """Each binding's decision must take the facts it names and answer the outputs it reads,
+        and the matter it opens must come from one of the pack's intake sources."""
+        pack = self.pack
+        sources = {s.code for s in pack.sources}
+        for i, data in enumerate(bindings):
+            where = f"counted_triggers/{i}"
+            decision = pack.decisions.get(data["decision"])
+            if decision is None:
+                self._issue(PACK_FILE, f"{where}/decision", f"unknown decision {data['decision']!r}")
+                continue
+            wanted_inputs = {
+                "window_start_fact": "date",
+                "sanctions_fact": "records",
+                "major_cases_fact": "records",
+            }
+            for key, kind in wanted_inputs.items():
+                name = data.get(key)
+                spec = decision.inputs.get(name) if name else None
+                if name and (spec is None or spec.type != kind):
+                    self._issue(PACK_FILE, f"{where}/{key}", f"{decision.name} has no {kind} input {name!r}")
+            if not data.get("sanctions_fact") and not data.get("major_cases_fact"):
+                self._issue(PACK_FILE, where, "name the records counted: sanctions_fact, major_cases_fact or both")
+            for key, kind in (("fires_when", "bool"), ("triggers_output", "codes")):
+                spec_out = decision.outputs.get(data[key])
+                if spec_out is None or spec_out.type != kind:
+                    self._issue(PACK_FILE, f"{where}/{key}", f"{decision.name} has no {kind} output {data[key]!r}")
+            window = data["window"]
+            window_parameter = window.get("parameter") if isinstance(window, dict) else None
+            if window_parameter is not None:
+                self._check_window_parameter(decision, window_parameter, f"{where}/window")
+            opens = data["opens"]
+            if opens["source"] not in sources:
+                self._issue(PACK_FILE, f"{where}/opens/source", f"unknown intake source {opens['source']!r}")
+            for t, target in enumerate(opens["targets"]):
+                for field_name, vocab in (("sector", "sectors"), ("org_level", "organisation_levels")):
+                    if field_name in target:
+                        self._check_code(
+                            vocab, target[field_name], PACK_FILE, f"{where}/opens/targets/{t}/{field_name}"
+                        )
+            pack.counted_triggers.append(
+                CountedTrigger(
+                    decision=decision.name,
+                    window=None if window_parameter is not None else window,
+                    window_start_fact=data["window_start_fact"],
+                    sanctions_fact=data.get("sanctions_fact"),
+                    major_cases_fact=data.get("major_cases_fact"),
+                    fires_when=data["fires_when"],
+                    triggers_output=data["triggers_output"],
+                    source=opens["source"],
+                    summary=opens["summary"],
+                    targets=tuple(dict(t) for t in opens["targets"]),
+                    window_parameter=window_parameter,
+                )
+            )
+
+    def _check_window_parameter(self, decision: Decision, parameter: str, where: str) -> None:
+        """A window taken from a point: the parameter exists, every reading gives a window the
+        platform can count in, and the bound decision names the point (its outcome depends on it)."""
+        owner = self.pack.parameters.get(parameter)
+        if owner is None:
+            self._issue(PACK_FILE, where, f"no interpretation point sets parameter {parameter!r}")
+            return
+        for reading in self.pack.points[owner].readings:
+            if reading.parameters.get(parameter) not in WINDOW_KINDS:
+                self._issue(
+                    PACK_FILE,
+                    where,
+                    f"reading {reading.id!r} of {owner!r} sets {parameter!r} to "
+                    f"{reading.parameters.get(parameter)!r}, not one of {list(WINDOW_KINDS)}",
+                )
+        if owner not in decision.points:
+            self._issue(
+                PACK_FILE,
+                where,
+                f"the window reads parameter {parameter!r} of interpretation point {owner!r}, "
+                f"which {decision.name} does not name (points: [{owner}])",
+            )
+
+    def _load_workflows(self, workflows: dict[str, dict[str, Any]]) -> None:
+        pack = self.pack
+        for procedure, workflow in workflows.items():
+            where = f"workflows/{procedure}"
+            if procedure not in pack.procedures:
+                self._issue(PACK_FILE, where, f"unknown procedure {procedure!r}")
+            steps = {k: v for k, v in workflow.items() if k in WORKFLOW_OUTPUTS}
+            pack.workflows[procedure] = Workflow(procedure, steps, bool(workflow.get("route_per_target", False)))
+            for step, name in steps.items():
+                decision = pack.decisions.get(name)
+                if decision is None:
+                    self._issue(PACK_FILE, f"{where}/{step}", f"unknown decision {name!r}")
+                    continue
+                # A decision written for one procedure answering another's step mixes documents.
+                if decision.procedure is not None and decision.procedure != procedure:
+                    self._issue(
+                        PACK_FILE,
+                        f"{where}/{step}",
+                        f"decision {name!r} belongs to procedure {decision.procedure!r}",
+                    )
+                for output, types in WORKFLOW_OUTPUTS[step].items():
+                    spec = decision.outputs.get(output)
+                    if spec is None or spec.type not in types:
+                        self._issue(
+                            decision.file,
+                            f"outputs/{output}",
+                            f"the {step} step reads output {output!r} of type {' or '.join(types)}",
+                        )
+                for output, types in WORKFLOW_OPTIONAL_OUTPUTS.get(step, {}).items():
+                    spec = decision.outputs.get(output)
+                    if spec is not None and spec.type not in types:
+                        self._issue(
+                            decision.file,
+                            f"outputs/{output}",
+                            f"the {step} step reads output {output!r} as {' or '.join(types)}",
+                        )
+
+    def _load_procedure_selection(self, name: str | None) -> None:
+        """Check that every intake source leads to a bound workflow and every workflow is
+        reached: through the selecting decision where the pack names one, else through the
+        source's own ``procedure`` (a pack with one workflow needs neither)."""
+        pack = self.pack
+        if name is not None:
             decision = pack.decisions.get(name)
             if decision is None:
-                self._issue(PACK_FILE, f"workflow/{step}", f"unknown decision {name!r}")
-                continue
-            for output, types in WORKFLOW_OUTPUTS[step].items():
-                spec = decision.outputs.get(output)
-                if spec is None or spec.type not in types:
-                    self._issue(
-                        decision.file,
-                        f"outputs/{output}",
-                        f"the {step} step reads output {output!r} of type {' or '.join(types)}",
-                    )
+                self._issue(PACK_FILE, "procedure_selection", f"unknown decision {name!r}")
+                return
+            spec = decision.outputs.get(SELECTION_OUTPUT)
+            if spec is None or spec.type != "code" or spec.vocab != "procedures":
+                self._issue(
+                    decision.file,
+                    f"outputs/{SELECTION_OUTPUT}",
+                    f"a procedure selection outputs {SELECTION_OUTPUT!r}, a code of vocabulary 'procedures'",
+                )
+                return
+            pack.procedure_selection = name
+        if not pack.workflows:
+            return
+        reached: set[str] = set()
+        for i, source in enumerate(pack.sources):
+            where = f"intake_sources/{i}"
+            if pack.procedure_selection is not None:
+                procedure, problem = self._selected_for(source)
+            elif source.procedure is not None:
+                procedure, problem = source.procedure, None
+            elif len(pack.workflows) == 1:
+                procedure, problem = next(iter(pack.workflows)), None
+            else:
+                procedure, problem = None, "names no procedure, and the pack binds several workflows"
+            if problem is not None:
+                self._issue(PACK_FILE, where, f"source {source.code!r} {problem}")
+            elif procedure not in pack.workflows:
+                self._issue(PACK_FILE, where, f"source {source.code!r} leads to {procedure!r}, which binds no workflow")
+            else:
+                reached.add(procedure)
+        for procedure in pack.workflows:
+            if procedure not in reached:
+                self._issue(PACK_FILE, f"workflows/{procedure}", "no intake source leads to this procedure")
+
+    def _selected_for(self, source: SourceSpec) -> tuple[str | None, str | None]:
+        """The procedure the selecting decision gives a matter from ``source`` alone, on the
+        first day the source is open: other facts may refine the choice, never be needed for it."""
+        assert self.pack.procedure_selection is not None
+        decision = self.pack.decisions[self.pack.procedure_selection]
+        on = source.period.start or date.today()
+        try:
+            outcome = evaluate_decision(self.pack, decision, {"source": source.code}, on, None).outcome
+        except RulesError as exc:
+            return None, f"gets no procedure from {decision.name!r}: {exc}"
+        procedure = outcome.get(SELECTION_OUTPUT)
+        if procedure is None:
+            return None, f"gets no procedure from {decision.name!r}"
+        return str(procedure), None
 
     def _load_documents(self, documents: list[dict[str, Any]]) -> None:
         pack = self.pack
@@ -233,6 +514,9 @@ class _PackBuilder:
         known = self.pack.vocabulary.get(vocab)
         if known is None:
             self._issue(file, where, f"unknown vocabulary {vocab!r}")
+        elif not isinstance(value, str):
+            # A step or mapping where a code belongs (e.g. an output retyped): reported, not a crash.
+            self._issue(file, where, f"expects a code of {vocab!r}, not {type(value).__name__}")
         elif value not in known:
             self._issue(file, where, f"{value!r} is not in vocabulary {vocab!r}")
 
@@ -300,8 +584,20 @@ class _PackBuilder:
             if spec.default is not None and spec.vocab:
                 for v in spec.default if isinstance(spec.default, list) else [spec.default]:
                     self._check_code(spec.vocab, v, file, f"inputs/{n}/default")
-        decision = Decision(name, data["description"], procedure, file, inputs, outputs, [])
-        known_names = set(inputs)
+        points = tuple(data.get("points", []))
+        for point in points:
+            if point not in self.pack.points:
+                self._issue(file, "points", f"unknown interpretation point {point!r}")
+        for n in sorted(set(inputs) & set(self.pack.parameters)):
+            self._issue(
+                file,
+                f"inputs/{n}",
+                f"{n!r} is a parameter of interpretation point {self.pack.parameters[n]!r}: "
+                "its value comes from the reading in force, not from the facts",
+            )
+        decision = Decision(name, data["description"], procedure, file, inputs, outputs, [], points=points)
+        # The parameters of the points the decision names are facts its conditions may read.
+        known_names = set(inputs) | {n for n, owner in self.pack.parameters.items() if owner in points}
         rule_ids: dict[str, list[Rule]] = {}
         for t_index, tdata in enumerate(data["tables"]):
             table = Table(tdata["name"], tdata["hit"], tdata.get("required", False), [])
@@ -338,7 +634,15 @@ class _PackBuilder:
             self._issue(file, where, f"condition: {exc}")
             return None
         for name in condition.names:
-            if name not in known:
+            owner = self.pack.parameters.get(name)
+            if name not in known and owner is not None:
+                self._issue(
+                    file,
+                    where,
+                    f"condition reads parameter {name!r} of interpretation point {owner!r}, "
+                    f"which the decision does not name (points: [{owner}])",
+                )
+            elif name not in known:
                 self._issue(
                     file,
                     where,
@@ -374,6 +678,7 @@ class _PackBuilder:
             exception_to=rdata.get("exception_to"),
             file=file,
             citation_list=list(citations),
+            documents=dict.fromkeys(c.document for c in citations),
         )
 
     def _check_value(self, out: OutputSpec, value: Any, file: str, where: str) -> None:
@@ -406,6 +711,9 @@ class _PackBuilder:
                             self._check_code(out.vocab, actor, file, where)
                     if "cite" in s:
                         self._cite(s["cite"], file, where)
+                    # A step that issues a numbered document names the pack's numbering kind.
+                    if "number" in s and s["number"] not in self.pack.numbering:
+                        self._issue(file, where, f"step {s['step']!r}: no numbering kind {s['number']!r}")
         elif t == "deadline":
             try:
                 deadlines.parse(value)
@@ -433,5 +741,29 @@ def _index_periods(decision: Decision) -> None:
     # A representative date per segment: date.min for the open start, else the segment start.
     representatives = [date.min, *bounds]
     decision.segments = [
-        [(t, [r for r in t.rules if r.period.contains(rep)]) for t in decision.tables] for rep in representatives
+        [_plan(decision, t, [r for r in t.rules if r.period.contains(rep)]) for t in decision.tables]
+        for rep in representatives
     ]
+
+
+def _plan(decision: Decision, table: Table, rules: list[Rule]) -> TablePlan:
+    outputs = decision.outputs
+    return TablePlan(
+        table=table,
+        first_hit=table.hit == "first",
+        required=table.required,
+        has_exceptions=any(r.exception_to is not None for r in rules),
+        rules=tuple(
+            (
+                r.condition.test,
+                r,
+                # A `then` naming an undeclared output was reported as a lint issue; it sets nothing.
+                tuple(
+                    (key, outputs[key], raw, outputs[key].type == "deadline")
+                    for key, raw in r.then.items()
+                    if key in outputs
+                ),
+            )
+            for r in rules
+        ),
+    )

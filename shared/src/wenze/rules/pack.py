@@ -7,17 +7,29 @@ ties them together behind the methods the services call.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wenze.rules.compiled import WORKFLOW_OUTPUTS, Decision
+from wenze.rules.compiled import SELECTION_OUTPUT, WORKFLOW_OUTPUTS, CountedTrigger, Decision, NoticeSpec, Workflow
+from wenze.rules.counting import CountedRecord, counted_facts
 from wenze.rules.errors import RulesError, UnknownDecisionError
 from wenze.rules.evaluation import evaluate_decision, governing_documents, out_of_period
-from wenze.rules.loading import compile_pack
-from wenze.rules.models import Citation, DecisionInfo, DocumentInfo, Evaluation, IntakeSource, LintIssue
+from wenze.rules.loading import NOTICES_DIR, compile_pack
+from wenze.rules.models import (
+    Citation,
+    DecisionInfo,
+    DocumentInfo,
+    Evaluation,
+    IntakeSource,
+    InterpretationPoint,
+    LintIssue,
+    ProcedureChoice,
+)
 
 
 class RulePack:
@@ -34,6 +46,18 @@ class RulePack:
     @property
     def title(self) -> str:
         return self._pack.title
+
+    @cached_property
+    def version(self) -> str:
+        """The pack's content as a short digest of every file in it: two reports stamped with the
+        same version were computed under the same rules, whatever the deployment."""
+        digest = hashlib.sha256()
+        for path in sorted(p for p in self.directory.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(self.directory).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+        return "sha256:" + digest.hexdigest()[:16]
 
     @property
     def time_zone(self) -> ZoneInfo:
@@ -80,13 +104,61 @@ class RulePack:
         return self._pack.procedures
 
     @property
-    def workflow(self) -> dict[str, str]:
-        """Workflow step → the decision bound to it."""
-        return self._pack.workflow
+    def workflows(self) -> dict[str, Workflow]:
+        """Procedure → the workflow that drives it, in the pack's order."""
+        return self._pack.workflows
 
     @property
-    def route_per_target(self) -> bool:
-        return self._pack.route_per_target
+    def default_procedure(self) -> str | None:
+        """The procedure of the pack's first workflow: the one a case recorded before procedures
+        were told apart belongs to."""
+        return next(iter(self._pack.workflows), None)
+
+    @property
+    def procedure_selection(self) -> str | None:
+        """The decision that chooses a matter's procedure, where the intake source does not."""
+        return self._pack.procedure_selection
+
+    def route_per_target(self, procedure: str | None = None) -> bool:
+        workflow = self._workflow(procedure)
+        return workflow.route_per_target if workflow else False
+
+    def _workflow(self, procedure: str | None) -> Workflow | None:
+        if procedure is None:
+            procedure = self.default_procedure
+        return self._pack.workflows.get(procedure) if procedure is not None else None
+
+    def select_procedure(self, facts: Mapping[str, Any], on: date) -> ProcedureChoice:
+        """The procedure, and so the workflow, a matter follows: chosen by the pack's selecting
+        decision from the matter's facts where it names one, else by the matter's intake
+        source, else the pack's only workflow. The citations say why."""
+        if self._pack.procedure_selection is not None:
+            evaluation = self.evaluate(self._pack.procedure_selection, facts, on)
+            procedure = evaluation.outcome.get(SELECTION_OUTPUT)
+            if procedure is None:
+                raise RulesError(
+                    f"{self.tenant}/{self._pack.procedure_selection} chose no procedure for these facts",
+                    tenant=self.tenant,
+                    decision=self._pack.procedure_selection,
+                )
+            return ProcedureChoice(procedure=str(procedure), citations=evaluation.citations)
+        source = facts.get("source")
+        for spec in self._pack.sources:
+            if spec.code == source and spec.procedure is not None and spec.period.contains(on):
+                return ProcedureChoice(procedure=spec.procedure, citations=[spec.citation])
+        if len(self._pack.workflows) == 1:
+            return ProcedureChoice(procedure=next(iter(self._pack.workflows)), citations=[])
+        raise RulesError(
+            f"{self.tenant}: intake source {source!r} names no procedure on {on.isoformat()}",
+            tenant=self.tenant,
+            source=source,
+        )
+
+    @property
+    def counted_triggers(self) -> list[CountedTrigger]:
+        """Decisions evaluated over the decisions counted per organisation and window, and the
+        matter each opens when it holds (docs/intake.md#matters-opened-by-the-platform)."""
+        return list(self._pack.counted_triggers)
 
     @property
     def cited(self) -> set[tuple[str, str]]:
@@ -127,11 +199,31 @@ class RulePack:
                 decision=name,
             ) from None
 
-    def workflow_decision(self, step: str) -> str | None:
-        """The decision bound to a workflow step, or ``None`` where the pack has no such step."""
+    def workflow_decision(self, step: str, procedure: str | None = None) -> str | None:
+        """The decision bound to a step of ``procedure``'s workflow (the default procedure's
+        where ``None``), or ``None`` where that workflow has no such step."""
         if step not in WORKFLOW_OUTPUTS:
             raise ValueError(f"unknown workflow step {step!r}")
-        return self._pack.workflow.get(step)
+        workflow = self._workflow(procedure)
+        return workflow.steps.get(step) if workflow else None
+
+    def notices_on(self, event: str, on: date, *, measures: Iterable[str] = ()) -> list[NoticeSpec]:
+        """Who the pack says is told what when ``event`` happens on ``on`` (``decision_made``, ``deadline_due``, …).
+
+        An entry limited to measures of one vocabulary (``when: {measure_in: …}``) applies only
+        when one of ``measures`` belongs to it."""
+        given = set(measures)
+        return [
+            spec
+            for spec in self._pack.notices
+            if spec.event == event
+            and spec.period.contains(on)
+            and (spec.measure_in is None or given & set(self._pack.vocabulary.get(spec.measure_in, {})))
+        ]
+
+    def notice_template(self, notice: str) -> Path:
+        """The Jinja2 template of ``notice`` (blocks ``subject`` and ``body``)."""
+        return self.directory / NOTICES_DIR / f"{notice}.j2"
 
     def label(self, vocab: str, code: str) -> str:
         return self._pack.vocabulary.get(vocab, {}).get(code, code)
@@ -179,6 +271,65 @@ class RulePack:
         """The intake registration number: numbering kind ``matter``."""
         return self.number("matter", year, seq, on)
 
-    def evaluate(self, decision: str, facts: Mapping[str, Any], on: date, calendar: Any = None) -> Evaluation:
-        """Evaluate ``decision`` for ``facts`` under the rules in force on ``on``."""
-        return evaluate_decision(self._pack, self.decision(decision), facts, on, calendar)
+    def counted_trigger(self, decision: str) -> CountedTrigger:
+        """The ``counted_triggers`` binding of ``decision``."""
+        for binding in self._pack.counted_triggers:
+            if binding.decision == decision:
+                return binding
+        raise RulesError(f"{self.tenant} binds no counted trigger to {decision!r}", tenant=self.tenant)
+
+    def window_kind(self, binding: CountedTrigger, readings: Mapping[str, str] | None = None) -> str:
+        """The counting window of ``binding``: its own, or the one the reading in force of the
+        interpretation point it takes the window from gives."""
+        if binding.window is not None:
+            return binding.window
+        assert binding.window_parameter is not None
+        point = self.point(self._pack.parameters[binding.window_parameter])
+        reading = point.reading((readings or {}).get(point.id, point.default))
+        if reading is None:
+            raise RulesError(
+                f"{self.tenant}: interpretation point {point.id!r} has no such reading", tenant=self.tenant
+            )
+        return str(reading.parameters[binding.window_parameter])
+
+    def evaluate_counted(
+        self,
+        binding: CountedTrigger,
+        on: date,
+        records: Iterable[CountedRecord],
+        readings: Mapping[str, str] | None = None,
+    ) -> Evaluation:
+        """Evaluate a counted trigger for a decision made ``on`` over an organisation's counted records."""
+        facts = counted_facts(binding, on, records, self.window_kind(binding, readings))
+        return self.evaluate(binding.decision, facts, on, readings=readings)
+
+    @property
+    def points(self) -> list[InterpretationPoint]:
+        """Where the documents leave the outcome open, the readings on offer and the default."""
+        return list(self._pack.points.values())
+
+    def point(self, point_id: str) -> InterpretationPoint:
+        try:
+            return self._pack.points[point_id]
+        except KeyError:
+            raise RulesError(
+                f"{self.tenant} has no interpretation point {point_id!r}; it has {sorted(self._pack.points)}",
+                tenant=self.tenant,
+                point=point_id,
+            ) from None
+
+    def default_readings(self) -> dict[str, str]:
+        """Point → the pack's default reading."""
+        return {p.id: p.default for p in self._pack.points.values()}
+
+    def evaluate(
+        self,
+        decision: str,
+        facts: Mapping[str, Any],
+        on: date,
+        calendar: Any = None,
+        readings: Mapping[str, str] | None = None,
+    ) -> Evaluation:
+        """Evaluate ``decision`` for ``facts`` under the rules in force on ``on``, each
+        interpretation point it names read as ``readings`` says (point → reading), else by default."""
+        return evaluate_decision(self._pack, self.decision(decision), facts, on, calendar, readings)

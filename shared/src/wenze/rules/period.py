@@ -9,7 +9,7 @@ be open (``None``): a document whose start is not known has been in force "since
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 
@@ -52,3 +52,27 @@ class Period:
 
     def __str__(self) -> str:
         return f"[{self.start or '…'}, {self.end or '…'})"
+
+
+# The counting windows the platform can count in (``counted_triggers``' ``window``).
+WINDOW_KINDS = ("calendar_year", "rolling_year")
+
+
+def counting_window(kind: str, on: date) -> Period:
+    """The window a decision made ``on`` is counted in (``counted_triggers``' ``window``).
+
+    ``calendar_year`` (年度): 1 January to 31 December of the year of ``on``.
+    ``rolling_year``: the twelve months ending on ``on``, from the day after its date a year
+    earlier (for 29 February, from 1 March a year earlier)."""
+    if kind == "calendar_year":
+        return Period(date(on.year, 1, 1), date(on.year + 1, 1, 1))
+    if kind == "rolling_year":
+        return Period(_year_before(on) + timedelta(days=1), on + timedelta(days=1))
+    raise ValueError(f"unknown counting window {kind!r}")
+
+
+def _year_before(on: date) -> date:
+    try:
+        return on.replace(year=on.year - 1)
+    except ValueError:  # 29 February: the year before has none
+        return date(on.year - 1, 2, 28)

@@ -56,6 +56,7 @@ DOORS = StateMachine(
         "hold": (DoorState.OPEN, DoorState.OPEN),
     },
     refusal=DoorBusy,
+    stays={"hand_over": [DoorState.CLOSED, DoorState.OPEN]},
 )
 
 
@@ -165,3 +166,38 @@ def test_the_default_refusal_is_a_409_and_unknown_actions_are_programming_errors
     assert "must be closed" in str(refused.value.detail)
     with pytest.raises(ValueError, match="no action 'paint'"):
         machine.check("paint", "closed")
+
+
+async def test_an_action_that_stays_keeps_each_state_it_starts_from_and_is_refused_from_others(
+    engine: AsyncEngine,
+) -> None:
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session:
+        session.add_all(
+            [
+                Door(id="closed", state=DoorState.CLOSED),
+                Door(id="open", state=DoorState.OPEN),
+                Door(id="locked", state=DoorState.LOCKED),
+            ]
+        )
+        await session.commit()
+    async with sessions() as session:
+        for door_id in ("closed", "open"):
+            door = await session.get_one(Door, door_id)
+            before = door.state
+            assert await DOORS.move(session, door, "hand_over", opened_by="keeper") == before
+        locked = await session.get_one(Door, "locked")
+        with pytest.raises(DoorBusy) as refused:
+            await DOORS.move(session, locked, "hand_over", opened_by="keeper")
+        assert "closed or open" in refused.value.detail
+        await session.commit()
+    async with sessions() as session:
+        rows = (await session.execute(select(Door.id, Door.state, Door.opened_by).order_by(Door.id))).all()
+    assert [tuple(r) for r in rows] == [
+        ("closed", "closed", "keeper"),
+        ("locked", "locked", None),
+        ("open", "open", "keeper"),
+    ]
+    assert DOORS.allows("hand_over", DoorState.OPEN) and not DOORS.allows("hand_over", DoorState.LOCKED)
+    with pytest.raises(ValueError):
+        StateMachine("door", DoorState, {"open": (DoorState.CLOSED, DoorState.OPEN)}, stays={"open": DoorState.OPEN})

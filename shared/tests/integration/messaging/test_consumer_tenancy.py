@@ -1,7 +1,8 @@
 """The consumer runner on a real JetStream: each event is handled in the tenant scope of its
 subject, a batch once per tenant in that tenant's scope, and an event whose payload names
 another tenant than its subject is never handled: terminated, announced by JetStream's
-advisory, and logged in a bounded line."""
+advisory, and logged in a bounded line; an event a handler hands back for later comes again
+and is logged as a wait, not a failure."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from nats.js import JetStreamContext
 
 from wenze.db.tenancy import current_scope
 from wenze.events import MatterRejected
-from wenze.messaging.consumer import ConsumerSpec, run_consumer
+from wenze.messaging.consumer import ConsumerSpec, HandleLater, run_consumer
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze_devtools.testing.infra import start_nats
 
@@ -148,3 +149,31 @@ async def test_a_batch_is_handled_once_per_tenant_in_that_tenants_scope(nc: Clie
         await asyncio.wait_for(task, WAIT)
     assert batches == [("kunshan", [str(e.event_id) for e in kunshan])]
     assert one_by_one == [(str(e.event_id), "jintan") for e in jintan]
+
+
+async def test_an_event_handed_back_for_later_comes_again_and_is_logged_as_a_wait(nc: Client, service_log) -> None:
+    js = nc.jetstream()
+    await ensure_stream(js, stream_for("intake"))
+    attempts: list[str] = []
+
+    async def handler(event: MatterRejected) -> None:
+        attempts.append(str(event.event_id))
+        if len(attempts) < 3:
+            raise HandleLater("what it depends on has not come yet")
+
+    event = rejected("kunshan")
+    await publish(js, "kunshan", event)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_consumer(js, ConsumerSpec.for_event("handled-later", MatterRejected, handler), stop))
+    try:
+        await until(lambda: len(attempts) >= 3)
+        await asyncio.sleep(1)  # handled the third time and acknowledged: no fourth delivery
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, WAIT)
+    assert attempts == [str(event.event_id)] * 3
+    lines = [json.loads(line) for line in service_log() if '"event"' in line]
+    waits = [line for line in lines if line["event"] == "event handled later"]
+    assert len(waits) == 2 and waits[0]["reason"] == "what it depends on has not come yet"
+    assert all(line["level"] == "info" and "exception" not in line for line in waits)
+    assert not [line for line in lines if line["event"].startswith("event handling failed")]

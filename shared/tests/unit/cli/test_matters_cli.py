@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from wenze.cli import matters
@@ -166,6 +167,7 @@ def test_problem_is_shown_with_title_detail_and_each_field(intake, tmp_path: Pat
     assert "not in the tenant's vocabulary" in err
     assert "body.targets.0.cadre_level: not in the tenant's vocabulary" in err
     assert "body.source: unknown source" in err
+    assert err.count("not in the tenant's vocabulary") == 1, "each field's reason is said once"
 
 
 def test_problem_with_json_goes_to_stderr_as_the_problem_document(intake, tmp_path: Path) -> None:
@@ -270,11 +272,21 @@ def test_list_passes_filters_and_follows_cursors(intake) -> None:
     assert intake.requests[1].url.params["cursor"] == "c2"
 
 
-def test_list_table_shows_whole_ids_and_the_next_cursor(intake) -> None:
-    intake.route("GET", "/v1/matters", lambda r: httpx.Response(200, json={"items": [MATTER], "next_cursor": "c2"}))
-    result = runner.invoke(app, ["list"], env=WIDE)
+def test_list_fits_80_columns_with_whole_numbers_labels_and_the_next_cursor(intake) -> None:
+    long_summary = {**MATTER, "number": "KS-2026-100007", "summary": "城市更新项目推进不力" * 6}
+    intake.route(
+        "GET", "/v1/matters", lambda r: httpx.Response(200, json={"items": [MATTER, long_summary], "next_cursor": "c2"})
+    )
+    result = runner.invoke(app, ["list"], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
-    assert MATTER["id"] in result.output and "KS-2026-00007" in result.output and "张明" in result.output
+    lines = result.output.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    # One line per matter: the number whole (it is what `show` takes), the summary cut short.
+    rows = [line for line in lines if "KS-2026-" in line]
+    assert len(rows) == 2 and "KS-2026-100007" in rows[1]
+    assert "市政府及" in rows[0], "the intake source is shown by its label, not its code"
+    assert rows[1].rstrip().endswith("…"), "a long summary is cut short, visibly"
+    assert "city_government" not in result.output
     assert "--cursor c2" in result.output
     assert len(intake.requests) == 1
 
@@ -389,7 +401,15 @@ def test_import_uploads_polls_and_summarises(intake, tmp_path: Path) -> None:
         lambda r: httpx.Response(200, json=done),
     )
     errors = {
-        "items": [{"row": 2, "errors": [{"field": "targets.0.cadre_level", "reason": "unknown cadre level"}]}],
+        "items": [
+            {"row": 2, "errors": [{"field": "targets.0.cadre_level", "reason": "unknown cadre level"}]},
+            {
+                "row": 3,
+                "errors": [
+                    {"field": "source_reference", "reason": "repeats row 1 of this file", "existing_matter_id": "m-1"}
+                ],
+            },
+        ],
         "next_after": None,
     }
     intake.route("GET", "/v1/matter-imports/job-1/errors", lambda r: httpx.Response(200, json=errors))
@@ -401,6 +421,9 @@ def test_import_uploads_polls_and_summarises(intake, tmp_path: Path) -> None:
     assert upload.content == path.read_bytes()
     for text in ("completed", "3 of 3", "registered", "refused rows", "targets.0.cadre_level", "unknown cadre level"):
         assert text in result.output
+    # The progress bar counts rows done of the total the job reports.
+    assert "3/3" in result.output
+    assert "repeats row 1 of this file (matter m-1)" in result.output
 
 
 def test_import_json_output(intake, tmp_path: Path) -> None:

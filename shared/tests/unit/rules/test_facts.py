@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from wenze.events import TargetSnapshot
-from wenze.rules.facts import matter_facts, target_facts
+from wenze.rules.facts import matter_facts, target_facts, whole_matter_facts
 
 
 def test_target_facts_leave_out_what_is_unknown() -> None:
@@ -37,3 +37,27 @@ def test_matter_facts_carry_the_proposed_form_as_a_list() -> None:
         "target_count": 1,
     }
     assert matter_facts("inspection", False, None, [])["proposed_forms"] == []
+
+
+def test_a_targets_own_form_is_its_proposed_forms() -> None:
+    assert target_facts({"kind": "person", "proposed_form": "form_3"})["proposed_forms"] == ["form_3"]
+    assert "proposed_forms" not in target_facts({"kind": "person", "proposed_form": None})
+
+
+def test_whole_matter_facts_join_the_targets() -> None:
+    first = {"kind": "person", "cadre_level": "city_managed", "unit": "甲局", "proposed_form": "form_1"}
+    third = {"kind": "person", "cadre_level": "city_managed", "unit": "甲局", "proposed_form": "form_3"}
+    organisation = {"kind": "organisation", "org_level": "township_section", "sector": "district_town"}
+    facts = whole_matter_facts("form_2", [first, third, organisation])
+    assert facts == {
+        "target_count": 3,
+        # The organisation has no form of its own: the matter's applies to it.
+        "matter_forms": ["form_1", "form_3", "form_2"],
+        "target_kinds": ["person", "organisation"],
+        "cadre_levels": ["city_managed"],
+        "organisation_levels": ["township_section"],
+        "place_count": 2,
+        "level_count": 2,
+    }
+    assert whole_matter_facts(None, [first, dict(first)])["place_count"] == 1
+    assert whole_matter_facts(None, [{"kind": "unknown"}])["matter_forms"] == []

@@ -47,6 +47,7 @@ def test_all_four_tenants_have_packs() -> None:
                 "inspection_transfer",
                 "petition",
                 "other",
+                "dual_investigation",
             ],
         ),
     ],
@@ -72,8 +73,10 @@ def test_jintan_has_two_procedures() -> None:
     # Six channels of 第十二条 plus the unit's own finding of 第十六条 (simplified procedure).
     assert [s.citation.article for s in conduct] == [f"第十二条（{n}）" for n in "一二三四五六"] + ["第十六条"]
     assert all(s.citation.document == "坛作组办〔2019〕2号" for s in conduct)
-    assert [s.citation.article for s in inspection] == [f"第七条（{n}）" for n in "一二三四五"]
-    assert len(pack.intake_sources(ON)) == 12
+    # 第七条（五） has two finders: the inspection group (its clue is checked by the inspection
+    # office first) and the inspection office itself.
+    assert [s.citation.article for s in inspection] == [f"第七条（{n}）" for n in "一二三四五五"]
+    assert len(pack.intake_sources(ON)) == 13
 
 
 def test_jintan_inspection_rectification_before_2023_has_no_rule_text() -> None:
@@ -83,7 +86,7 @@ def test_jintan_inspection_rectification_before_2023_has_no_rule_text() -> None:
     assert "坛办发〔2018〕50号" in str(err.value)
     assert err.value.detail["documents"][1]["in_force_from"] == "2023-04-11"
     # The first day of the 2023 measures is in force.
-    assert len(pack.intake_sources(date(2023, 4, 11), procedure="inspection_rectification")) == 5
+    assert len(pack.intake_sources(date(2023, 4, 11), procedure="inspection_rectification")) == 6
     # Conduct channels were already in force then; asking without a procedure gives them only.
     assert {s.procedure for s in pack.intake_sources(date(2023, 4, 10))} == {"conduct"}
 

@@ -34,7 +34,7 @@ def test_copy_lints_clean_before_it_is_broken(packs: Path) -> None:
 def test_syntax_error_in_a_decision_is_a_lint_issue(packs: Path) -> None:
     # A decision nothing else in the pack refers to: breaking one the workflow binds (routing)
     # also reports the binding as unknown.
-    path = packs / "decisions" / "reporting.yaml"
+    path = packs / "decisions" / "implementation.yaml"
     lines = path.read_text(encoding="utf-8").count("\n")
     path.write_text(path.read_text(encoding="utf-8") + BROKEN, encoding="utf-8")
 
@@ -42,7 +42,7 @@ def test_syntax_error_in_a_decision_is_a_lint_issue(packs: Path) -> None:
 
     assert len(issues) == 1
     issue = issues[0]
-    assert issue.file == "decisions/reporting.yaml"
+    assert issue.file == "decisions/implementation.yaml"
     # 1-based, as editors count: the line after the unclosed bracket.
     assert issue.location == f"line {lines + 2}, column 7"
     assert issue.message.startswith("YAML syntax error: ")
@@ -50,7 +50,7 @@ def test_syntax_error_in_a_decision_is_a_lint_issue(packs: Path) -> None:
     assert "\n" not in issue.message
     with pytest.raises(PackError) as raised:
         load_pack("kunshan")
-    assert "decisions/reporting.yaml" in str(raised.value)
+    assert "decisions/implementation.yaml" in str(raised.value)
 
 
 @pytest.mark.parametrize("name", ["pack.yaml", "documents.yaml"])
@@ -96,3 +96,13 @@ def test_syntax_error_in_a_case_file_fails_that_file_only(packs: Path) -> None:
     assert "YAML syntax error" in result.failures[0]
     others = [c for c in cases if c.file != "zz_broken.yaml"]
     assert others and all(run_case(c).ok for c in others[:5])
+
+
+def test_a_step_naming_an_unknown_numbering_kind_is_a_lint_issue(packs: Path) -> None:
+    path = packs / "decisions" / "execution.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "number: organisational_measure_letter" in text
+    path.write_text(text.replace("number: organisational_measure_letter", "number: no_such_letter"), encoding="utf-8")
+    (issue,) = lint_pack("kunshan")
+    assert issue.file == "decisions/execution.yaml"
+    assert "no numbering kind 'no_such_letter'" in issue.message

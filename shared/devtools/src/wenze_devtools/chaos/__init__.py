@@ -1,6 +1,6 @@
 """``make chaos``: the platform's exactly-once promises checked while its workers are killed with ``kill -9``.
 
-Two scenarios, each on a private stack (NATS, the test issuer, a fresh PostgreSQL database and
+Three scenarios, each on a private stack (NATS, the test issuer, a fresh PostgreSQL database and
 the service processes), each printing a table of checks and writing a JSON report under
 ``var/reports/``:
 
@@ -10,4 +10,7 @@ the service processes), each printing a table of checks and writing a JSON repor
   a steady rate, as intake's relay publishes them, while routing's and review's workers are
   killed; every published acceptance must be routed once and every consultation opened
   once with one signing task per participant office.
+- ``execution-deadlines`` (:mod:`.execution_deadlines`): decisions whose deadlines are due or
+  passed, while the sanction-execution worker and its deadline scheduler are killed; every
+  deadline must fire exactly once (outbox and stream).
 """

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from wenze_devtools.chaos import intake_relay, routing_review
+from wenze_devtools.chaos import execution_deadlines, intake_relay, routing_review
 from wenze_devtools.chaos.common import console
 
 
@@ -16,6 +16,7 @@ class Scenario(str, Enum):
     all = "all"
     intake_relay = "intake-relay"
     routing_review = "routing-review"
+    execution_deadlines = "execution-deadlines"
 
 
 def main(
@@ -30,6 +31,10 @@ def main(
     worker_kills: Annotated[
         int, typer.Option(min=0, max=1000, help="routing-review: times to kill -9 each of the two workers")
     ] = 20,
+    decisions: Annotated[int, typer.Option(min=2, help="execution-deadlines: decisions whose deadlines fire")] = 2_000,
+    execution_kills: Annotated[
+        int, typer.Option(min=0, max=1000, help="execution-deadlines: times to kill -9 the execution worker")
+    ] = 10,
 ) -> None:
     """Kill workers with kill -9 under load; check that nothing is lost or applied twice."""
     started = time.monotonic()
@@ -39,6 +44,8 @@ def main(
     if scenario in (Scenario.all, Scenario.routing_review):
         plan = routing_review.Plan(rate=rate, seconds=seconds, kills=worker_kills, seed=seed)
         passed.append(routing_review.run_scenario(plan))
+    if scenario in (Scenario.all, Scenario.execution_deadlines):
+        passed.append(execution_deadlines.run_scenario(decisions_count=decisions, kills=execution_kills, seed=seed))
     console.print(f"make chaos took {time.monotonic() - started:.0f} s")
     if not all(passed):
         raise typer.Exit(1)

@@ -49,13 +49,15 @@ def service_factory(
         wait: bool = True,
         **settings: str,
     ) -> ServiceProcess:
+        # Small pools unless a test asks otherwise: a session runs every service's api and
+        # worker, some twice, against one PostgreSQL whose default max_connections is 100.
         env = service_env(
             service,
             database_url=database or database_url,
             nats_url=nats_url or nats_server.url,
             oidc_base_url=issuer_url,
             data_dir=data_dir,
-            **settings,
+            **{"db_pool_size": "3", **settings},
         )
         log = Path(data_dir) / f"{service}-{role}-{len(started)}.log"
         process = ServiceProcess(service=service, role=role, env=env, log_path=log).start(wait=wait)

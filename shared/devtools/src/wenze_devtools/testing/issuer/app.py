@@ -11,9 +11,15 @@ from typing import Any
 from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from wenze_devtools.testing.issuer.admin import add_admin_routes
+from wenze_devtools.testing.issuer.authorization import (
+    AuthorizationRefused,
+    LoginRequest,
+    login_page,
+    redirect_with_code,
+)
 from wenze_devtools.testing.issuer.issuer import Issuer, TokenRejected
 from wenze_devtools.testing.issuer.realms import (
     DEFAULT_ADMIN_PASSWORD,
@@ -121,11 +127,12 @@ def create_issuer_app(
             "userinfo_endpoint": f"{oidc}/userinfo",
             "end_session_endpoint": f"{oidc}/logout",
             "jwks_uri": f"{oidc}/certs",
-            "grant_types_supported": ["password", "client_credentials", "refresh_token"],
+            "grant_types_supported": ["authorization_code", "password", "client_credentials", "refresh_token"],
             "response_types_supported": ["code", "token", "id_token"],
             "subject_types_supported": ["public", "pairwise"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "userinfo_signing_alg_values_supported": ["RS256"],
+            "response_modes_supported": ["query"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "introspection_endpoint_auth_methods_supported": [
                 "client_secret_basic",
@@ -161,6 +168,31 @@ def create_issuer_app(
         state.certs_requests[realm] = state.certs_requests.get(realm, 0) + 1
         return JSONResponse({"keys": [k.public_jwk() for k in served.keys]})
 
+    @app.api_route("/realms/{realm}/protocol/openid-connect/auth", methods=["GET", "POST"])
+    async def authorize(realm: str, request: Request) -> Response:
+        served = realm_of(realm)
+        params = dict(request.query_params)
+        form: dict[str, str] = {}
+        if request.method == "POST":
+            form = {k: str(v) for k, v in (await request.form()).items()}
+            params.update({k: v for k, v in form.items() if k not in ("username", "password")})
+        try:
+            login = LoginRequest.from_params(served, params)
+        except AuthorizationRefused as exc:
+            # Nothing is sent to a redirect URI not yet checked: the error is shown here.
+            return HTMLResponse(f"<h1>{exc.error}</h1><p>{exc.description}</p>", status_code=400)
+        action = str(request.url.remove_query_params(list(request.query_params.keys())))
+        if request.method == "GET":
+            return HTMLResponse(login_page(served, action, login), headers=_NO_STORE)
+        username = form.get("username", "")
+        user = served.users.get(username) or served.users.get(username.lower())
+        if user is None or not user.password or not hmac.compare_digest(user.password, form.get("password", "")):
+            page = login_page(served, action, login, error="Invalid username or password.")
+            return HTMLResponse(page, status_code=200, headers=_NO_STORE)
+        code = state.codes.issue(login, user)
+        target = redirect_with_code(login, code, state.issuer_url(realm, base_of(request)), code[:16])
+        return RedirectResponse(target, status_code=302, headers=_NO_STORE)
+
     @app.post("/realms/{realm}/protocol/openid-connect/token")
     async def token(realm: str, request: Request) -> JSONResponse:
         served = realm_of(realm)
@@ -172,7 +204,20 @@ def create_issuer_app(
         client = _authenticate_client(served, request, fields)
         base = base_of(request)
         scope = fields.get("scope") or ""
-        if grant_type == "password":
+        if grant_type == "authorization_code":
+            try:
+                issued = state.codes.redeem(
+                    fields.get("code", ""), client, fields.get("redirect_uri", ""), fields.get("code_verifier", "")
+                )
+            except AuthorizationRefused as exc:
+                raise KeycloakError(400, exc.error, exc.description) from exc
+            user = served.users.get(issued.username)
+            if user is None:
+                raise KeycloakError(400, "invalid_grant", "User not found")
+            body = state.user_token_response(
+                served, user, client, base_url=base, scope=issued.request.scope, nonce=issued.request.nonce
+            )
+        elif grant_type == "password":
             if not client.direct_access:
                 raise KeycloakError(400, "unauthorized_client", "Client not allowed for direct access grants")
             username, password = fields.get("username"), fields.get("password")

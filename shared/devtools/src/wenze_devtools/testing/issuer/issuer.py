@@ -15,6 +15,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 
+from wenze_devtools.testing.issuer.authorization import AuthorizationCodes
 from wenze_devtools.testing.issuer.directory import Directory
 from wenze_devtools.testing.issuer.keys import SigningKey, generate_signing_key, load_or_create_key
 from wenze_devtools.testing.issuer.realms import (
@@ -69,6 +70,7 @@ class Issuer:
         self.base_url = base_url.rstrip("/") if base_url else None
         self.key_dir = key_dir
         self.certs_requests: dict[str, int] = dict.fromkeys(self.realms, 0)
+        self.codes = AuthorizationCodes()
 
     @classmethod
     def build(
@@ -142,12 +144,20 @@ class Issuer:
     # Token responses for the HTTP endpoints.
 
     def user_token_response(
-        self, realm: Realm, user: DemoUser, client: Client, *, base_url: str, scope: str
+        self,
+        realm: Realm,
+        user: DemoUser,
+        client: Client,
+        *,
+        base_url: str,
+        scope: str,
+        session: str | None = None,
+        nonce: str = "",
     ) -> dict[str, Any]:
-        session = str(uuid.uuid4())
+        session = session or str(uuid.uuid4())
         now = int(time.time())
         access = self._user_claims(realm, user, client.client_id, base_url, now, session, scope)
-        return self._token_response(realm, access, client, base_url, now, session, scope)
+        return self._token_response(realm, access, client, base_url, now, session, scope, nonce)
 
     def service_account_token_response(
         self, realm: Realm, client: Client, *, base_url: str, scope: str, client_address: str
@@ -190,6 +200,7 @@ class Issuer:
         now: int,
         session: str,
         scope: str,
+        nonce: str = "",
     ) -> dict[str, Any]:
         iss = self.issuer_url(realm.name, base_url)
         refresh = {
@@ -230,6 +241,8 @@ class Issuer:
                     "acr": "1",
                 }
             )
+            if nonce:
+                id_claims["nonce"] = nonce
             response["id_token"] = self.sign(realm.active_key, id_claims)
         return response
 

@@ -102,11 +102,12 @@ async def test_basic_client_authentication(client: httpx.AsyncClient) -> None:
         ),
         ({**API}, 400, "invalid_request", "Missing form parameter: grant_type"),
         (
-            {**API, "grant_type": "authorization_code"},
+            {**API, "grant_type": "urn:ietf:params:oauth:grant-type:device_code"},
             400,
             "unsupported_grant_type",
             "Unsupported grant_type",
         ),
+        ({**API, "grant_type": "authorization_code", "code": "never-issued"}, 400, "invalid_grant", "Code not valid"),
         (
             {**API, "grant_type": "client_credentials"},
             400,

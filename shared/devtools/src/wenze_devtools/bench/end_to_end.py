@@ -1,0 +1,181 @@
+"""Part e of ``make bench``: clues from bulk submission to routed, against ``COPY`` of the same rows.
+
+Intake and routing run as deployed for bulk work (each an API with its relay off and a worker
+that relays and consumes; intake's worker runs the import in a job process of its own), on
+one private NATS server and one fresh PostgreSQL database. The clock starts with the upload
+of one JSON Lines file of Kunshan matters (the mix of part d: town and department cadres
+routed at once, city-managed cadres sent to a consultation, matters with no identified
+person routed for investigation). Once the job has completed, the whole import is accepted
+by one request (``POST /v1/matter-imports/{id}/acceptance``); the clock stops when routing's
+own table holds a slip for every matter. The count is taken in ``routing.slips`` (the
+reporting read model counts routed slips from the same events).
+
+Checked before the figure is reported: every row registered once, accepted once, and exactly
+one slip per matter. The baseline is ``COPY`` of the same matter rows into a table ``LIKE
+intake.matters INCLUDING ALL`` in the same database, after the run (so that neither slows
+the other down).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from wenze.db.tenancy import system_server_settings
+from wenze.rules import get_pack
+from wenze_devtools.bench.bare import SCHEMA
+from wenze_devtools.bench.support import TENANT, Stack, jsonl, mixed_matter_rows, platform_stack
+
+TIMEOUT_S = 1_800.0
+GOAL_SECONDS = 120.0
+_COLUMNS = (
+    "id",
+    "tenant",
+    "number",
+    "year",
+    "seq",
+    "state",
+    "source",
+    "source_reference",
+    "summary",
+    "facts",
+    "proposed_form",
+    "key_supervised",
+    "relevant_date",
+    "received_at",
+    "submitted_by",
+    "search_text",
+)
+
+
+def _wait_started(stack: Stack, workers: dict[str, Any], timeout: float = 180.0) -> None:
+    """Until intake's relay and import runner, and routing's relay and consumers, have started."""
+    wanted = {"intake": (b"outbox relay started", b"import job runner started"), "routing": (b"outbox relay started",)}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending = []
+        for service, worker in workers.items():
+            if worker.process is not None and worker.process.poll() is not None:
+                raise RuntimeError(f"the {service} worker exited:\n{worker.log_tail()}")
+            log = worker.log_path.read_bytes() if worker.log_path.exists() else b""
+            pending += [line for line in wanted[service] if line not in log]
+        if not pending:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the workers did not start within {timeout}s")
+
+
+async def _run(stack: Stack, rows: int) -> dict[str, Any]:
+    items = [row for _, row in mixed_matter_rows(rows, seed=23, marker=f"e2e-{uuid.uuid4().hex[:8]}")]
+    body = jsonl(items)
+    headers = {"Authorization": f"Bearer {stack.token()}"}
+    conn = await asyncpg.connect(stack.dsn, server_settings=system_server_settings("bench"))
+    try:
+        async with httpx.AsyncClient(base_url=stack.api.url, timeout=600, headers=headers) as client:
+            started = time.perf_counter()
+            deadline = time.monotonic() + TIMEOUT_S
+            response = await client.post(
+                "/v1/matter-imports", content=body, headers={"Content-Type": "application/x-ndjson"}
+            )
+            response.raise_for_status()
+            job_id = response.json()["id"]
+            while True:
+                job = (await client.get(f"/v1/matter-imports/{job_id}")).json()
+                if job["state"] in ("completed", "failed") or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.1)
+            imported = time.perf_counter() - started
+            if job["state"] != "completed" or job["registered"] != rows:
+                raise RuntimeError(f"the import did not register every row: {job}")
+            acceptance = await client.post(
+                f"/v1/matter-imports/{job_id}/acceptance",
+                json={"participants": ["周敏", "陈立"], "study_date": get_pack(TENANT).today().isoformat()},
+            )
+            acceptance.raise_for_status()
+            accepted_at = time.perf_counter() - started
+            if acceptance.json()["accepted"] != rows:
+                raise RuntimeError(f"the acceptance did not accept every matter: {acceptance.json()}")
+        while (slips := await conn.fetchval("SELECT count(*) FROM routing.slips")) < rows:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {slips} of {rows} matters were routed within {TIMEOUT_S:g}s")
+            await asyncio.sleep(0.2)
+        routed = time.perf_counter() - started
+        per_matter = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT matter_id FROM routing.slips GROUP BY matter_id HAVING count(*) = 1) s"
+        )
+        accepted = await conn.fetchval(
+            "SELECT count(*) FROM intake.matters WHERE import_job_id = $1 AND state = 'accepted'", job_id
+        )
+        by_state = dict(await conn.fetch("SELECT state, count(*) FROM routing.slips GROUP BY state"))
+        if not per_matter == accepted == rows:
+            raise RuntimeError(f"{accepted} accepted and {per_matter} matters with one slip, for {rows} rows")
+    finally:
+        await conn.close()
+    copy_seconds = await _copy(stack, items)
+    return {
+        "rows": rows,
+        "job_id": job_id,
+        "imported_seconds": round(imported, 3),
+        "accepted_seconds": round(accepted_at, 3),
+        "routed_seconds": round(routed, 3),
+        "rows_per_second": rows / routed,
+        "slips_by_state": by_state,
+        "copy_seconds": round(copy_seconds, 3),
+        "copy_rows_per_second": rows / copy_seconds,
+        "goal_seconds": GOAL_SECONDS,
+    }
+
+
+async def _copy(stack: Stack, items: list[dict[str, Any]]) -> float:
+    now = dt.datetime.now(dt.UTC)
+    records = [
+        (
+            str(uuid.uuid4()),
+            TENANT,
+            f"copy-{i}",
+            now.year,
+            i + 1,
+            "received",
+            m["source"],
+            m["source_reference"],
+            m["summary"],
+            m["facts"],
+            m.get("proposed_form"),
+            False,
+            now.date(),
+            now,
+            "bench",
+            f"{m['summary']}\n{m['facts']}\n{m['targets'][0].get('name') or ''}",
+        )
+        for i, m in enumerate(items)
+    ]
+    conn = await asyncpg.connect(stack.dsn, server_settings=system_server_settings("bench"))
+    try:
+        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        await conn.execute(f"CREATE TABLE {SCHEMA}.matters_e2e (LIKE intake.matters INCLUDING ALL)")
+        started = time.perf_counter()
+        await conn.copy_records_to_table("matters_e2e", schema_name=SCHEMA, records=records, columns=_COLUMNS)
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
+def measure(run_dir: Path, rows: int) -> dict[str, Any]:
+    services = {"intake": {"relay_in_api": "false"}, "routing": {"relay_in_api": "false"}}
+    with platform_stack(run_dir, services) as stack:
+        workers = {service: stack.worker(service) for service in services}
+        for worker in workers.values():
+            worker.start(wait=False)
+        try:
+            _wait_started(stack, workers)
+            return asyncio.run(_run(stack, rows))
+        finally:
+            for worker in workers.values():
+                worker.stop()
