@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from wenze.config import ServiceSettings
 from wenze.http.app import create_service_app
 from wenze.runtime import Runtime
 from wenze_intake.attachments.endpoints import router as attachments_router
@@ -33,9 +34,8 @@ class IntakeServices:
 
     @classmethod
     def build(cls, settings: IntakeSettings, uow: IntakeUnitOfWorkFactory) -> IntakeServices:
-        store = AttachmentStore(settings.data_dir / "intake-attachments")
-        # The database decides, once, how registrations are numbered and written.
-        matters = MatterService(uow, store, writer_for(uow.engine))
+        matters = matter_service(settings, uow)
+        store = matters.attachments
         imports = ImportService(
             uow,
             matters,
@@ -45,6 +45,12 @@ class IntakeServices:
             batch_size=settings.import_batch_size,
         )
         return cls(AttachmentService(uow, store, settings.max_attachment_bytes), matters, imports)
+
+
+def matter_service(settings: ServiceSettings, uow: IntakeUnitOfWorkFactory) -> MatterService:
+    store = AttachmentStore(settings.data_dir / "intake-attachments")
+    # The database decides, once, how registrations are numbered and written.
+    return MatterService(uow, store, writer_for(uow.engine))
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:

@@ -25,6 +25,11 @@ class ImportJobNotFound(NotFound):
     title = "Import job not found"
 
 
+class ImportNotCompleted(Conflict):
+    slug = "import-not-completed"
+    title = "Import job has not completed"
+
+
 class UnsupportedImportFormat(BadRequest):
     status = 415
     slug = "unsupported-import-format"

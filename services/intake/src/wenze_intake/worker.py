@@ -1,24 +1,38 @@
-"""The intake worker: the outbox relay, the import jobs, and the consumers that learn from
-routing and review which offices are party to a matter (``matters/parties.py``)."""
+"""The intake worker: the outbox relay, the import jobs, the consumers that learn from
+routing and review which offices are party to a matter (``matters/parties.py``), and the one
+that counts review's decisions per organisation and opens the matters the counts require
+(``counted_triggers``)."""
 
 from __future__ import annotations
 
 from collections.abc import Coroutine, Sequence
-from typing import Any
+from typing import Any, Final
 
+from wenze.db.interpretations import InterpretationLearner
 from wenze.messaging.consumer import ConsumerSpec
 from wenze.runtime import Runtime
-from wenze_intake.app import IntakeServices
+from wenze_intake.app import IntakeServices, matter_service
 from wenze_intake.config import IntakeSettings
+from wenze_intake.counted_triggers.consumers import consumer as counted_triggers_consumer
+from wenze_intake.counted_triggers.service import CountedTriggerService
 from wenze_intake.imports.runner import ImportJobRunner
 from wenze_intake.matters.parties import CONSUMERS, PartiesService
+
+# The inbox's and the durable consumer's name for routing's choices of readings, which the
+# counted triggers read (docs/adr/0034-interpretation-points.md).
+INTERPRETATION_CONSUMER: Final = "intake-interpretation-chosen"
 
 
 def consumers(runtime: Runtime) -> Sequence[ConsumerSpec[Any]]:
     parties = PartiesService(runtime.uow)
-    return tuple(
-        ConsumerSpec.for_event(consumer, event_type, parties.learn, batch_handler=parties.learn_batch)
-        for event_type, consumer in CONSUMERS.items()
+    counting = CountedTriggerService(runtime.uow, matter_service(runtime.settings, runtime.uow))
+    return (
+        *(
+            ConsumerSpec.for_event(consumer, event_type, parties.learn, batch_handler=parties.learn_batch)
+            for event_type, consumer in CONSUMERS.items()
+        ),
+        counted_triggers_consumer(counting),
+        InterpretationLearner(runtime.uow, INTERPRETATION_CONSUMER).spec(),
     )
 
 

@@ -99,3 +99,17 @@ def test_codes_outside_the_tenant_vocabulary(ks_intake: httpx.Client, make_matte
     fields = {e["field"]: e["reason"] for e in problem["errors"]}
     assert set(fields) == {"body.proposed_form", "body.targets.0.cadre_level", "body.targets.0.sector"}
     assert "city_managed (市管干部)" in fields["body.targets.0.cadre_level"]
+
+
+def test_a_targets_own_proposed_form_is_checked_and_kept(ks_intake: httpx.Client, make_matter, make_person) -> None:
+    refused = make_matter(targets=[make_person(proposed_form="form_1"), make_person(proposed_form="fifth")])
+    problem = assert_problem(ks_intake.post("/v1/matters", json=refused), 422)
+    assert [e["field"] for e in problem["errors"]] == ["body.targets.1.proposed_form"]
+    assert "form_3 (第三种形态)" in problem["errors"][0]["reason"]
+
+    body = make_matter(targets=[make_person(proposed_form="form_1"), make_person(proposed_form="form_3")])
+    created = ks_intake.post("/v1/matters", json=body)
+    assert created.status_code == 201, created.text
+    assert [t["proposed_form"] for t in created.json()["targets"]] == ["form_1", "form_3"]
+    read = ks_intake.get(f"/v1/matters/{created.json()['id']}").json()
+    assert [t["proposed_form"] for t in read["targets"]] == ["form_1", "form_3"]

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from wenze.cli.main import app
+from wenze.rules import get_pack
 from wenze_devtools.testing.infra import ServiceProcess
 from wenze_devtools.testing.issuer import Issuer
 
@@ -86,9 +87,11 @@ def test_login_submit_list_show_accept(
     assert [m["id"] for m in listed["items"]] == [submitted["id"]]
 
     table = runner.invoke(app, ["list", "--q", f"命令行提交{marker}"], env=cli_env)
-    assert table.exit_code == 0 and submitted["number"] in table.stdout and submitted["id"] in table.stdout
+    # The table names a matter by its number, which `show` takes as well as the id.
+    assert table.exit_code == 0 and submitted["number"] in table.stdout
 
-    shown = _json(runner.invoke(app, ["show", submitted["id"], "--json"], env=cli_env))
+    shown = _json(runner.invoke(app, ["show", submitted["number"], "--json"], env=cli_env))
+    assert shown["id"] == submitted["id"]
     assert shown["summary"] == f"命令行提交{marker}"
     assert [e["action"] for e in shown["timeline"]] == ["received"]
 
@@ -165,3 +168,18 @@ def test_import_jsonl(cli_env, intake: ServiceProcess, token, tmp_path: Path, ma
     assert shown.exit_code == 0, shown.stderr
     for text in ("completed", "4 of 4", "refused rows", "source_reference"):
         assert text in shown.stdout
+    assert "4/4" in shown.stdout  # the progress bar: rows done of the total the worker counted
+
+    # The first import's three matters, accepted by one command.
+    study_date = get_pack("kunshan").today().isoformat()
+    accept = ["accept-import", job["id"], "-p", "周敏", "-p", "陈立", "--study-date", study_date]
+    assert _json(runner.invoke(app, [*accept, "--json"], env=env)) == {
+        "job_id": job["id"],
+        "accepted": 3,
+        "awaiting": 0,
+    }
+    listed = _json(runner.invoke(app, ["list", "--q", f"命令行导入{marker}", "--all", "--json"], env=env))
+    assert {m["state"] for m in listed["items"]} == {"accepted"}
+    again = runner.invoke(app, accept, env=env)
+    assert again.exit_code == 0, again.stderr
+    assert "0 accepted" in again.stdout

@@ -1,11 +1,15 @@
 """Import jobs change state only through their state machine: of runners racing for one job,
 on either database intake runs on (SQLite, where ``FOR UPDATE`` locks nothing, and
-PostgreSQL), exactly one claims it. ``POST /v1/matter-imports`` honours ``Idempotency-Key``."""
+PostgreSQL), exactly one claims it. ``POST /v1/matter-imports`` honours ``Idempotency-Key``.
+A job run on either database reads the files people make (GBK, headings in Chinese) and
+reports its rows exactly."""
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
+import io
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -13,15 +17,19 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from wenze.db import UnitOfWorkFactory, create_engine
 from wenze.db.base import utcnow
 from wenze.db.migrations import upgrade
+from wenze.rules import get_pack
 from wenze_intake.app import MIGRATIONS, IntakeServices
 from wenze_intake.config import IntakeSettings
 from wenze_intake.imports.models import ImportJob, ImportJobState
 from wenze_intake.imports.repository import STALE_AFTER, ImportRepository
+from wenze_intake.imports.schemas import ImportJobRead
 from wenze_intake.imports.service import ImportService
+from wenze_intake.matters.models import Matter
 from wenze_intake.repositories import IntakeUnitOfWorkFactory, make_repositories
 
 pytestmark = pytest.mark.integration
@@ -161,3 +169,120 @@ def test_an_idempotency_key_reused_for_another_upload_is_refused(ks_intake: http
         assert problem["errors"] == [
             {"field": "header.Idempotency-Key", "reason": "already used for a different request"}
         ]
+
+
+def gbk_csv(rows: list[list[str]]) -> bytes:
+    """A CSV as Excel saves one on a Chinese Windows: GBK, CRLF, headings in the pack's words."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue().encode("gbk")
+
+
+async def queue_file(units_of_work: IntakeUnitOfWorkFactory, path: Path, fmt: str) -> str:
+    job_id = str(uuid.uuid4())
+    async with units_of_work() as uow:
+        uow.repos.imports.add(
+            ImportJob(
+                id=job_id,
+                tenant="kunshan",
+                state=ImportJobState.QUEUED,
+                format=fmt,
+                filename=path.name,
+                file_path=str(path),
+                file_bytes=path.stat().st_size,
+                created_by="ks-intake",
+                created_by_office="case_management_office",
+                processed_rows=0,
+                registered=0,
+                refused=0,
+            )
+        )
+        await uow.commit()
+    return job_id
+
+
+async def run_job(
+    units_of_work: IntakeUnitOfWorkFactory, data_dir: Path, job_id: str, batch_size: int
+) -> ImportJobRead:
+    settings = IntakeSettings(data_dir=data_dir, import_batch_size=batch_size)
+    imports = IntakeServices.build(settings, units_of_work).imports
+    assert await imports.claim_next() == job_id
+    await imports.process(job_id)
+    async with units_of_work.system("test") as uow:
+        return ImportJobRead.model_validate(await uow.repos.imports.find(job_id))
+
+
+async def test_a_gbk_file_with_chinese_headings_imports_with_exact_rows_and_a_known_total(
+    units_of_work: IntakeUnitOfWorkFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Headings from the pack's labels, dates as 2026/11/2 and 2026年11月3日; a row repeating a
+    row of its own batch and one repeating a row of an earlier batch are each refused under
+    their own row number, naming the matter of the row they repeat; the job knows its total
+    before the first batch is written."""
+    labels = get_pack("kunshan").vocabulary["matter_fields"]
+    columns = ["source", "source_reference", "summary", "facts", "relevant_date"]
+    columns += ["target_kind", "target_name", "target_cadre_level", "target_sector"]
+    marker = uuid.uuid4().hex[:8]
+    rows = [
+        [
+            *("city_government", f"昆编{marker}-{n}", f"编码{marker}-{n}", "事实"),
+            "2026/11/2" if n % 2 else "2026年11月3日",
+            *("person", f"王{n}", "not_city_managed", "district_town"),
+        ]
+        for n in range(1, 26)
+    ]
+    rows[0][0] = "nowhere"  # row 1: refused, so the rows after it are not where their index says
+    rows[13][1] = rows[11][1]  # row 14 repeats row 12, in the same batch (rows 11-20)
+    rows[22][1] = rows[4][1]  # row 23 repeats row 5, registered by the first batch
+    path = tmp_path / "线索.csv"
+    path.write_bytes(gbk_csv([[labels[c] for c in columns], *rows]))
+    job_id = await queue_file(units_of_work, path, "csv")
+
+    totals_at_writes: list[int | None] = []
+    write = ImportService._write
+
+    async def noting_the_total(self: ImportService, written_job: str, checked) -> None:
+        async with units_of_work() as uow:  # in the job's tenant scope
+            job = await uow.repos.imports.find(written_job)
+            assert job is not None
+            totals_at_writes.append(job.total_rows)
+        await write(self, written_job, checked)
+
+    monkeypatch.setattr(ImportService, "_write", noting_the_total)
+    job = await run_job(units_of_work, tmp_path, job_id, batch_size=10)
+
+    assert (job.state, job.failure) == (ImportJobState.COMPLETED, None)
+    assert totals_at_writes == [25, 25, 25]
+    assert (job.total_rows, job.processed_rows, job.registered, job.refused) == (25, 25, 22, 3)
+    async with units_of_work.system("test") as uow:
+        errors = {e.row: e.errors for e in await uow.repos.imports.row_errors(job_id, 0, 100)}
+        matters = await uow.session.execute(
+            select(Matter.id, Matter.summary, Matter.relevant_date).where(Matter.import_job_id == job_id)
+        )
+        by_row = {int(summary.rsplit("-", 1)[1]): (id_, relevant) for id_, summary, relevant in matters}
+    assert sorted(errors) == [1, 14, 23]
+    assert errors[1][0]["field"] == "source"
+    assert errors[14] == [
+        {"field": "source_reference", "reason": "repeats row 12 of this file", "existing_matter_id": by_row[12][0]}
+    ]
+    assert errors[23][0]["field"] == "source_reference" and errors[23][0]["existing_matter_id"] == by_row[5][0]
+    assert by_row[3][1] == dt.date(2026, 11, 2) and by_row[4][1] == dt.date(2026, 11, 3)
+
+
+async def test_a_header_with_an_unknown_column_fails_the_job_once_naming_the_headings(
+    units_of_work: IntakeUnitOfWorkFactory, tmp_path: Path
+) -> None:
+    labels = get_pack("kunshan").vocabulary["matter_fields"]
+    header = [labels["source"], labels["summary"], labels["facts"], "承办人"]
+    path = tmp_path / "unknown.csv"
+    path.write_bytes(gbk_csv([header, *(["city_government", "摘要", "事实", "张三"] for _ in range(40))]))
+    job_id = await queue_file(units_of_work, path, "csv")
+
+    job = await run_job(units_of_work, tmp_path, job_id, batch_size=10)
+
+    assert job.state == ImportJobState.FAILED and job.failure is not None
+    assert job.failure.startswith("the header row has columns this import does not know: 承办人;")
+    assert f"source ({labels['source']})" in job.failure and f"target_name ({labels['target_name']})" in job.failure
+    assert (job.processed_rows, job.registered, job.refused) == (0, 0, 0)
+    async with units_of_work.system("test") as uow:
+        assert await uow.repos.imports.row_errors(job_id, 0, 100) == []

@@ -242,10 +242,11 @@ def declare_sheet_size(workbook: bytes, size: int) -> bytes:
 
 def test_unreadable_files_fail_their_job_with_one_sentence(ks_intake: httpx.Client, wait_done) -> None:
     marker = uuid.uuid4().hex[:8]
-    gbk = "\n".join(",".join(r) for r in [HEADER, flat(marker, 1), flat(marker, 2)]).encode("gbk")
+    # GBK is read (GB18030 is its superset); a legacy Western code page is neither it nor UTF-8.
+    latin1 = "\n".join(",".join(r) for r in [HEADER, ["city_government", "REF-é", "café", "faits"]]).encode("cp1252")
     workbook = workbook_bytes([HEADER, *[flat(marker, i) for i in range(300)]])
     cases = [
-        (gbk, "text/csv", "the file is not UTF-8 text (it may have been saved as GBK or another encoding)"),
+        (latin1, "text/csv", "the file is neither UTF-8 nor GBK/GB18030 text (it may have been saved in another"),
         (workbook, "application/x-ndjson", "the file is a ZIP archive (an XLSX workbook?), not JSON Lines text"),
         (declare_sheet_size(workbook, 600), XLSX, "the workbook cannot be opened: it is damaged"),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -16,12 +17,15 @@ from wenze_intake.matters.numbered_insert import (
     ATTACHMENT_INPUT,
     MATTER_EXTRAS,
     MATTER_INPUT,
+    NUMBER_PLACEHOLDER,
     TARGET_INPUT,
     _insert,
     statement,
 )
 from wenze_intake.matters.schemas import MatterCreate
-from wenze_intake.matters.writers import PortableMatterWriter, PostgresMatterWriter, SqlRow
+from wenze_intake.matters.staged_insert import STAGED_MATTER, STAGING_COLUMNS
+from wenze_intake.matters.staged_insert import statement as staged_statement
+from wenze_intake.matters.writers import CopyRow, PortableMatterWriter, PostgresMatterWriter, SqlRow
 
 ITEM = MatterCreate.model_validate(
     {
@@ -88,3 +92,31 @@ def test_rows_staged_for_numbering_in_python_carry_every_column() -> None:
     assert set(row.matter.row) | {"number", "seq"} == columns(Matter)
     assert all(set(t) == columns(Target) for t in row.matter.targets)
     assert all(set(a) == columns(Attachment) for a in row.matter.attachments)
+
+
+def test_the_staged_import_statement_inserts_every_column_of_its_tables() -> None:
+    sql = staged_statement().text
+    for model in (Matter, Target, Attachment, TimelineEntry, OutboxRecord, NumberCounter):
+        table = model.__table__
+        names = [c.name for c in table.columns if not (c.primary_key and c.autoincrement is True)]
+        inserted = sql.split(f"INSERT INTO {table.name} ", 1)[1]
+        listed = inserted[inserted.index("(") + 1 : inserted.index(")")]
+        assert [n.strip() for n in listed.split(",")] == names, table.name
+
+
+def test_import_rows_are_staged_as_records_of_the_staging_table() -> None:
+    import_registration = Registration.now(get_pack("kunshan"), "ks-intake", "0190d3c4-0000-7000-8000-00000000000a")
+    staged = PostgresMatterWriter().stage(
+        import_registration, [(0, ITEM, dt.date(2026, 5, 1)), (3, ITEM, dt.date(2026, 5, 2))]
+    )
+    assert staged.number_format is not None
+    first, second = staged.rows
+    assert isinstance(first, CopyRow) and isinstance(second, CopyRow)
+    record = dict(zip(STAGING_COLUMNS, first.record, strict=True))
+    # Every matter column but those the statement computes or decides (duplicate_of, by its join).
+    assert set(STAGED_MATTER) | {"duplicate_of"} == set(MATTER_INPUT)
+    assert record["ord"] == 1 and dict(zip(STAGING_COLUMNS, second.record, strict=True))["ord"] == 2
+    assert record["override"] is True and record["relevant_date"] == dt.date(2026, 5, 1)
+    assert [set(t) for t in json.loads(record["targets"])] == [columns(Target)] * 3
+    assert [set(a) for a in json.loads(record["attachments"])] == [columns(Attachment)]
+    assert NUMBER_PLACEHOLDER in record["payload"] and record["event_id"] in record["payload"]

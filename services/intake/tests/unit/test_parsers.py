@@ -11,10 +11,13 @@ import pytest
 from openpyxl import Workbook
 
 from wenze_intake.imports.parsers import (
+    Headings,
     ImportFileTooLarge,
     ImportFileUnreadable,
     ImportLimits,
     RowUnreadable,
+    count_rows,
+    csv_encoding,
     iter_rows,
     sniff_format,
 )
@@ -250,13 +253,96 @@ def test_csv_row_with_bad_utf8_refuses_only_that_row(tmp_path: Path) -> None:
     assert isinstance(bad, RowUnreadable) and (bad.field, bad.reason) == ("summary", "is not valid UTF-8 text")
 
 
-def test_csv_in_another_encoding_fails_with_one_sentence(tmp_path: Path) -> None:
+KS_HEADINGS = Headings({"source": "来源", "summary": "问题摘要", "facts": "基本事实", "relevant_date": "认定日期"})
+
+
+def test_gbk_csv_with_the_packs_headings_and_slashed_dates_is_read(tmp_path: Path) -> None:
+    """What Excel saves as "CSV" on a Chinese Windows: GBK, headings in Chinese."""
     path = tmp_path / "gbk.csv"
-    path.write_bytes("source,summary,facts\ncity_government,摘要,事实\ncity_government,摘要二,事实\n".encode("gbk"))
+    path.write_bytes(
+        "来源,问题摘要,基本事实,认定日期\r\n"
+        "city_government,摘要,事实,2026/5/1\r\n"
+        "city_government,摘要二,事实,2026年4月30日\r\n".encode("gbk")
+    )
+    assert csv_encoding(path) == ("gb18030", True)
+    first, second = iter_rows(path, "csv", headings=KS_HEADINGS)
+    assert first == {"source": "city_government", "summary": "摘要", "facts": "事实", "relevant_date": "2026-05-01"}
+    assert (second["summary"], second["relevant_date"]) == ("摘要二", "2026-04-30")
+    assert count_rows(path, "csv") == 2
+
+
+def test_gb18030_only_characters_are_read(tmp_path: Path) -> None:
+    # 䶮 is outside GBK: GB18030 encodes it in four bytes.
+    path = tmp_path / "gb18030.csv"
+    path.write_bytes("summary,facts\n刘䶮,事实\n".encode("gb18030"))
+    [row] = iter_rows(path, "csv")
+    assert row["summary"] == "刘䶮"
+
+
+def test_csv_in_neither_utf8_nor_gb18030_fails_with_one_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("source,summary,facts\ncity_government,café,faits\ncity_government,Ærø,faits\n".encode("latin-1"))
     with pytest.raises(ImportFileUnreadable) as refused:
         list(iter_rows(path, "csv"))
-    assert refused.value.reason.startswith("the file is not UTF-8 text")
+    assert refused.value.reason.startswith("the file is neither UTF-8 nor GBK/GB18030 text")
     assert_users_terms(refused.value.reason)
+    assert count_rows(path, "csv") is None
+
+
+def test_utf8_csv_with_one_damaged_row_stays_utf8(tmp_path: Path) -> None:
+    """Bytes of GB18030 are nearly anything: a UTF-8 file is never re-read as GB18030 because
+    one of its rows is damaged."""
+    path = tmp_path / "mostly.csv"
+    path.write_bytes("summary,facts\n一,事实\n二,事实\n".encode() + "三,事实\n".encode("gbk") + "四,事实\n".encode())
+    assert csv_encoding(path) == ("utf-8-sig", False)
+    rows = list(iter_rows(path, "csv"))
+    assert [r["summary"] for r in rows if isinstance(r, dict)] == ["一", "二", "四"]
+    assert isinstance(rows[2], RowUnreadable) and rows[2].reason == "is not valid UTF-8 text"
+
+
+def test_unknown_column_refuses_the_header_once_with_the_accepted_headings(tmp_path: Path) -> None:
+    path = tmp_path / "unknown.csv"
+    path.write_text("来源,问题摘要,备注\n" + "city_government,摘要,某\n" * 50, encoding="utf-8")
+    with pytest.raises(ImportFileUnreadable) as refused:
+        next(iter_rows(path, "csv", headings=KS_HEADINGS))
+    reason = refused.value.reason
+    assert reason.startswith("the header row has columns this import does not know: 备注;")
+    assert "source (来源)" in reason and "summary (问题摘要)" in reason and "target_name" in reason
+    assert_users_terms(reason)
+
+
+def test_a_field_named_twice_refuses_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text("summary,问题摘要\n一,二\n", encoding="utf-8")
+    with pytest.raises(ImportFileUnreadable) as refused:
+        list(iter_rows(path, "csv", headings=KS_HEADINGS))
+    assert refused.value.reason.startswith("the header row names these fields more than once: summary")
+
+
+def test_xlsx_headings_in_chinese_and_dates_as_text(tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["问题摘要", "认定日期"])
+    sheet.append(["甲", "2026/04/30"])
+    sheet.append([None, None])
+    sheet.append(["乙", "2026年13月1日"])
+    path = tmp_path / "a.xlsx"
+    workbook.save(path)
+    first, second = iter_rows(path, "xlsx", headings=KS_HEADINGS)
+    assert first == {"summary": "甲", "relevant_date": "2026-04-30"}
+    assert isinstance(second, RowUnreadable) and second.field == "relevant_date"
+    assert "YYYY/MM/DD" in second.reason
+    assert count_rows(path, "xlsx") == 2
+
+
+def test_count_rows_counts_what_iter_rows_yields(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"summary": "一"}\n\n[1]\n{bad\n{"summary": "二"}\n', encoding="utf-8")
+    assert count_rows(path, "jsonl") == len(list(iter_rows(path, "jsonl"))) == 4
+    long = tmp_path / "long.csv"
+    long.write_text(f"summary,facts\n一,事实\n\n二,{'长' * 140_000}\n三,事实\n", encoding="utf-8")
+    assert count_rows(long, "csv") == len(list(iter_rows(long, "csv"))) == 3
+    assert count_rows(long, "csv", ImportLimits(max_rows=2)) == 2
 
 
 def test_csv_targets_nested_too_deeply_refuses_its_row(tmp_path: Path) -> None:
@@ -311,3 +397,22 @@ def test_json_lines_in_another_encoding_fail_with_one_sentence(tmp_path: Path) -
     with pytest.raises(ImportFileUnreadable) as refused:
         list(iter_rows(path, "jsonl"))
     assert refused.value.reason.startswith("the file is not UTF-8 text")
+
+
+def test_count_rows_of_a_workbook_reads_the_active_sheet_without_its_cells(tmp_path: Path) -> None:
+    workbook = Workbook()
+    workbook.active.append(["summary"])
+    workbook.active.append(["not this sheet"])
+    chosen = workbook.create_sheet("线索")
+    chosen.append(["summary", "facts"])
+    for n in range(7):
+        chosen.append([f"摘要{n}", "事实"])
+    chosen.append([None, None])
+    chosen.append(["末行", None])
+    workbook.active = 1
+    path = tmp_path / "two sheets.xlsx"
+    workbook.save(path)
+    assert count_rows(path, "xlsx") == len(list(iter_rows(path, "xlsx"))) == 8
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(path.read_bytes()[:-200])
+    assert count_rows(damaged, "xlsx") is None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 import pytest
@@ -47,7 +48,10 @@ def test_invalid_bodies_name_the_field(extra: dict, field: str) -> None:
 
 
 def test_cursor_round_trip_and_garbage() -> None:
-    matter = Matter(id="b3c1", received_at=dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC))
-    assert decode_cursor(encode_cursor(matter)) == (matter.received_at, "b3c1")
+    matter = Matter(id="b3c1", year=2026, seq=100007, received_at=dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC))
+    assert decode_cursor(encode_cursor(matter)) == (matter.received_at, 2026, 100007)
     with pytest.raises(BadRequest):
         decode_cursor("%%%")
+    with pytest.raises(BadRequest):
+        # A cursor of the earlier shape (time and id) is refused, not misread.
+        decode_cursor(base64.urlsafe_b64encode(b"2026-05-01T08:00:00+00:00|b3c1").decode())

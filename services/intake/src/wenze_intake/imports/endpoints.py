@@ -5,10 +5,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from wenze.auth import Principal, require
-from wenze.auth.capabilities import MATTER_BULK, MATTER_READ
+from wenze.auth.capabilities import MATTER_ACCEPT, MATTER_BULK, MATTER_READ
 from wenze.http.idempotency import UploadIdempotency
 from wenze_intake.audit import Caller
-from wenze_intake.imports.schemas import ImportJobRead, ImportRowErrorPage
+from wenze_intake.imports.schemas import (
+    ImportAcceptanceCreate,
+    ImportAcceptanceRead,
+    ImportJobRead,
+    ImportRowErrorPage,
+)
 from wenze_intake.imports.service import ImportService
 
 router = APIRouter(prefix="/v1/matter-imports", tags=["bulk import"])
@@ -73,3 +78,18 @@ async def import_errors(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ImportRowErrorPage:
     return await service.row_errors(principal, job_id, after, limit)
+
+
+@router.post(
+    "/{job_id}/acceptance",
+    response_model=ImportAcceptanceRead,
+    summary="Accept (受理) every matter of a completed import that awaits acceptance and is within your authority",
+)
+async def accept_import(
+    job_id: str,
+    data: ImportAcceptanceCreate,
+    request: Request,
+    service: Service,
+    principal: Annotated[Principal, Depends(require(MATTER_ACCEPT))],
+) -> ImportAcceptanceRead:
+    return await service.accept_matters(Caller.of(principal, request), job_id, data)

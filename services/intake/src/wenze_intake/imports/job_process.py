@@ -30,7 +30,8 @@ from wenze_intake.repositories import make_repositories
 log = structlog.get_logger(__name__)
 
 ORPHANED_EXIT = 75
-# A job's process writes one batch and checks the next at a time (ADR 0006).
+# A job's process writes one batch at a time while it checks the next (ADR 0028): one
+# connection writes, one keeps the job's bookkeeping, one to spare.
 _POOL_SIZE = 3
 _CPU_BACKSTOP_SECONDS = 10
 # glibc's mallopt parameter for the number of malloc arenas: each thread's arena reserves

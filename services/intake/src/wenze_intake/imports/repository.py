@@ -62,9 +62,17 @@ class ImportRepository:
             .values(heartbeat_at=utcnow())
         )
 
+    async def set_total(self, job_id: str, total: int) -> None:
+        """The file's row count, found when the job starts (a running job's progress)."""
+        await self.session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == job_id, ImportJob.state == ImportJobState.RUNNING)
+            .values(total_rows=total)
+        )
+
     async def lock(self, job_id: str) -> ImportJob:
-        # FOR NO KEY UPDATE: the next batch's row errors reference the job (a key-share lock),
-        # which must not wait for this lock while this batch waits for that batch (ADR 0006).
+        # FOR NO KEY UPDATE: the key-share lock a row error's foreign key takes on the job
+        # does not conflict with it.
         # The job is the caller's running job: it exists, and its absence is an error here.
         stmt = select(ImportJob).where(ImportJob.id == job_id).with_for_update(key_share=True)
         return (await self.session.execute(stmt)).scalar_one()

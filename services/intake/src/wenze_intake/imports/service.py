@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,8 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
-from wenze.auth.access import read_scope
+from wenze.auth.access import StepNotYours, read_scope
+from wenze.auth.capabilities import MATTER_ACCEPT
 from wenze.auth.principal import Principal
 from wenze.db.audit import AuditRecord
 from wenze.db.base import utcnow
@@ -31,27 +31,49 @@ from wenze.db.states import TransitionRefused
 from wenze.db.tenancy import tenant_scope
 from wenze.http.idempotency import IdentifyUpload
 from wenze.ids import new_id
-from wenze.problems import PayloadTooLarge
+from wenze.problems import PayloadTooLarge, invalid
+from wenze.rules import get_pack
 from wenze_intake.audit import Caller, by_system
-from wenze_intake.errors import ImportBeyondLimits, ImportFileNotReadable, ImportJobNotFound, UnsupportedImportFormat
+from wenze_intake.errors import (
+    ImportBeyondLimits,
+    ImportFileNotReadable,
+    ImportJobNotFound,
+    ImportNotCompleted,
+    UnsupportedImportFormat,
+)
 from wenze_intake.imports.models import ImportJob, ImportJobState
 from wenze_intake.imports.parsers import (
     EXTENSIONS,
+    HEADINGS_VOCABULARY,
+    Headings,
     ImportFileTooLarge,
     ImportFileUnreadable,
     ImportLimits,
     RowUnreadable,
     check_xlsx_archive,
+    count_rows,
     iter_rows,
     sniff_format,
 )
-from wenze_intake.imports.schemas import ImportJobRead, ImportRowErrorPage, ImportRowErrorRead
+from wenze_intake.imports.schemas import (
+    ImportAcceptanceCreate,
+    ImportAcceptanceRead,
+    ImportJobRead,
+    ImportRowErrorPage,
+    ImportRowErrorRead,
+)
 from wenze_intake.matters.batches import StagedMatter
+from wenze_intake.matters.models import MatterState
+from wenze_intake.matters.repository import step_allowed
 from wenze_intake.matters.schemas import MatterCreate
-from wenze_intake.matters.service import CheckedBatch, MatterService, WriteOrder, named_if_readable
+from wenze_intake.matters.service import CheckedBatch, MatterService, accepted_event, named_if_readable
 from wenze_intake.repositories import IntakeUnitOfWork, IntakeUnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
+
+# Matters accepted per transaction when a whole import is accepted: bounded so that a city's
+# screening is not one transaction holding hundreds of thousands of row locks and events.
+ACCEPT_CHUNK = 2_000
 
 # The system job, as named where it reaches every tenant's import jobs.
 RUNNER = "import job runner"
@@ -206,6 +228,96 @@ class ImportService:
                 next_after=page[-1].row if len(rows) > limit else None,
             )
 
+    # -- acceptance of a whole import ---------------------------------------------------
+
+    async def accept_matters(self, caller: Caller, job_id: str, data: ImportAcceptanceCreate) -> ImportAcceptanceRead:
+        """Accept (受理) every matter of a completed import that awaits acceptance and that the
+        caller's office may accept, as one collective study decided: the checks of a single
+        acceptance (``MatterService.decide_acceptance``) applied in SQL, and the matters moved
+        in chunks of ``ACCEPT_CHUNK``, each one conditional update through the matters' state
+        machine with their timeline entries, ``matter.accepted`` events and one audit entry
+        naming them, committed together. A repeat accepts what is still left, nothing twice."""
+        principal = caller.principal
+        tenant = principal.tenant
+        if principal.office is None or MATTER_ACCEPT not in principal.roles:
+            raise StepNotYours(
+                f"acceptance of import {job_id}",
+                [principal.office] if principal.office else [],
+                MATTER_ACCEPT,
+                principal.office,
+            )
+        if data.study_date > get_pack(tenant).today():
+            raise invalid("body.study_date", "the collective study cannot be in the future")
+        scope = read_scope(principal)
+        async with self.uow() as uow:
+            job = await uow.repos.imports.get(tenant, job_id)
+            # The accepting office reaches an import through its matters: one it neither
+            # started nor may read a matter of is not found.
+            if job is None or (
+                not _belongs_to(job, principal) and not await uow.repos.matters.count_in_import(tenant, job_id, scope)
+            ):
+                raise ImportJobNotFound(f"no import job {job_id} of yours")
+            if job.state != ImportJobState.COMPLETED:
+                raise ImportNotCompleted(
+                    f"import {job_id} is {job.state}; its matters can be accepted together once it has completed",
+                    extra={"errors": [{"field": "job_id", "reason": f"the import is {job.state}"}]},
+                )
+        allowed = step_allowed(principal.cadre_authority, principal.linked_units)
+        accepted = 0
+        after: tuple[int, int] | None = None
+        while True:
+            async with self.uow() as uow:
+                chunk = await uow.repos.matters.in_import(tenant, job_id, scope, allowed, ACCEPT_CHUNK, after)
+                if not chunk:
+                    break
+                ids = [matter_id for matter_id, _, _ in chunk]
+                after = chunk[-1][1:]
+                now = utcnow()
+                acceptance = {
+                    "outcome": "accepted",
+                    "reason": None,
+                    "transferred_to": None,
+                    "participants": data.participants,
+                    "study_date": data.study_date.isoformat(),
+                    "decided_by": principal.username,
+                    "decided_at": now.isoformat(),
+                }
+                matters = await uow.repos.matters.accept_many(tenant, ids, acceptance)
+                detail = {k: v for k, v in acceptance.items() if k != "decided_by"}
+                await uow.repos.matters.add_timeline_many(
+                    [
+                        {
+                            "matter_id": m.id,
+                            "at": now,
+                            "actor": principal.username,
+                            "action": "acceptance_decided",
+                            "state": "accepted",
+                            "detail": detail,
+                        }
+                        for m in matters
+                    ]
+                )
+                for matter in matters:
+                    uow.publish(accepted_event(matter, now, data.study_date, data.participants, principal.username))
+                if matters:
+                    await uow.repos.audit.append(
+                        tenant,
+                        [
+                            caller.did(
+                                "import_job.accept",
+                                "import_job",
+                                job_id,
+                                matters=[{"id": m.id, "number": m.number} for m in matters],
+                            )
+                        ],
+                    )
+                await uow.commit()
+                accepted += len(matters)
+        async with self.uow() as uow:
+            awaiting = await uow.repos.matters.count_in_import(tenant, job_id, scope, MatterState.RECEIVED)
+        log.info("import accepted", job_id=job_id, accepted=accepted, awaiting=awaiting)
+        return ImportAcceptanceRead(job_id=job_id, accepted=accepted, awaiting=awaiting)
+
     # -- the runner --------------------------------------------------------------------
     # The worker claims jobs, keeps their heartbeat and records how a job's process ended;
     # the job's process calls ``process``.
@@ -266,7 +378,10 @@ class ImportService:
                 return
             starter = _Starter(job.tenant, job.created_by, job.created_by_office)
             path, fmt, offset = Path(job.file_path), job.format, job.processed_rows
+            counted = job.total_rows is not None
         log.info("import job running", job_id=job_id, resume_at=offset)
+        if not counted:
+            await self._count(job_id, path, fmt)
         try:
             with tenant_scope(starter.tenant):
                 await self._process(job_id, starter, path, fmt, offset)
@@ -279,35 +394,32 @@ class ImportService:
             log.exception("import job failed", job_id=job_id)
             await self.fail(job_id, INTERNAL_FAILURE)
 
+    async def _count(self, job_id: str, path: Path, fmt: str) -> None:
+        """Record how many rows the file holds before the first batch, so that progress reads
+        as rows done of rows in all. One pass that parses no row costs a small part of the
+        import (CSV a few percent, XLSX more, docs/intake.md); an unreadable file leaves the
+        total unknown and fails when it is read."""
+        total = await asyncio.to_thread(count_rows, path, fmt, self.limits)
+        if total is None:
+            return
+        async with self.uow.system(RUNNER) as uow:
+            await uow.repos.imports.set_total(job_id, total)
+            await uow.commit()
+
     async def _process(self, job_id: str, starter: _Starter, path: Path, fmt: str, offset: int) -> None:
         # Reading, checking and staging a batch is pure CPU and writing one is mostly waiting
         # for PostgreSQL, so the next batch is prepared while this one is written.
         ahead: asyncio.Queue[_CheckedRows | BaseException | None] = asyncio.Queue(maxsize=1)
         checker = asyncio.create_task(self._check_ahead(ahead, starter, job_id, path, fmt, offset))
-        # On PostgreSQL the next batch's transaction opens while this one's is still running
-        # (ADR 0006): its duplicate lookup and its numbering statement go out meanwhile, and the
-        # statement waits inside PostgreSQL for the counter row this batch holds. SQLite has
-        # one writer at a time, so there a batch waits for the one before it.
-        depth = 2 if self.uow.engine.dialect.name == "postgresql" else 1
-        writes: deque[_BatchWrite] = deque()
         try:
             while True:
                 checked = await ahead.get()
                 if isinstance(checked, BaseException):
-                    if isinstance(checked, ImportFileUnreadable):
-                        # The rows read before the fault are kept: their batches commit first.
-                        while writes:
-                            await writes.popleft().task
+                    # The rows read before a fault are kept: their batches are committed.
                     raise checked
                 if checked is None:
                     break
-                while len(writes) >= depth:
-                    await writes.popleft().task
-                write = _BatchWrite(before=writes[-1] if writes else None)
-                write.task = asyncio.create_task(self._write(job_id, checked, write))
-                writes.append(write)
-            while writes:
-                await writes.popleft().task
+                await self._write(job_id, checked)
             async with self.uow() as uow:
                 job = await uow.repos.imports.lock(job_id)
                 await uow.repos.imports.move(job, "complete", total_rows=job.processed_rows, finished_at=utcnow())
@@ -326,54 +438,31 @@ class ImportService:
                 await uow.commit()
                 log.info("import job completed", job_id=job_id, registered=job.registered, refused=job.refused)
         finally:
-            for write in writes:
-                write.task.cancel()
-            await asyncio.gather(*(write.task for write in writes), return_exceptions=True)
             checker.cancel()
             await asyncio.gather(checker, return_exceptions=True)
 
-    async def _write(self, job_id: str, checked: _CheckedRows, write: _BatchWrite) -> None:
+    async def _write(self, job_id: str, checked: _CheckedRows) -> None:
         """One batch's transaction: its matters, events, row errors and the job's progress."""
-        before = write.before
-        try:
-            async with self.uow() as uow:
-                if before is not None:
-                    # The batch before is not committed yet, so the duplicate lookup cannot see
-                    # its rows: they are passed along instead, once that batch has chosen them.
-                    await before.chosen.wait()
-                order = WriteOrder(
-                    pending=before.references if before else {},
-                    chosen=write.choose,
-                    turn=before.numbered.wait if before else None,
-                )
-                result = await self.matters.write_batch(uow, checked.batch, order=order)
-                write.numbered.set()
-                if before is not None:
-                    # Progress is a prefix of the file: this batch commits only after the one
-                    # before, and not at all if that one failed.
-                    await before.task
-                errors = checked.errors + [(checked.row_numbers[r.index], r.errors) for r in result.refused]
-                errors.sort()
-                await uow.repos.imports.add_row_errors(job_id, errors)
-                job = await uow.repos.imports.lock(job_id)
-                job.processed_rows += checked.size
-                job.registered += len(result.registered)
-                job.refused += len(errors)
-                job.heartbeat_at = utcnow()
-                # Last, so the tenant's audit chain is held only for the commit (ADR 0014).
-                await uow.repos.audit.append(job.tenant, _registered(job_id, checked.batch, result.registered))
-                await uow.commit()
-        finally:
-            # Never leave the next batch waiting; it sees this one's failure when it awaits it.
-            write.chosen.set()
-            write.numbered.set()
-            write.before = None  # a long import would otherwise keep every batch alive
+        async with self.uow() as uow:
+            result = await self.matters.write_batch(uow, checked.batch)
+            errors = checked.errors + [(checked.row_numbers[r.index], r.errors) for r in result.refused]
+            errors.sort()
+            await uow.repos.imports.add_row_errors(job_id, errors)
+            job = await uow.repos.imports.lock(job_id)
+            job.processed_rows += checked.size
+            job.registered += len(result.registered)
+            job.refused += len(errors)
+            job.heartbeat_at = utcnow()
+            # Last, so the tenant's audit chain is held only for the commit (ADR 0014).
+            await uow.repos.audit.append(job.tenant, _registered(job_id, checked.batch, result.registered))
+            await uow.commit()
 
     async def _check_ahead(
         self, ahead: asyncio.Queue, starter: _Starter, job_id: str, path: Path, fmt: str, offset: int
     ) -> None:
         try:
-            rows = islice(enumerate(iter_rows(path, fmt, self.limits), start=1), offset, None)
+            headings = Headings(get_pack(starter.tenant).vocabulary.get(HEADINGS_VOCABULARY))
+            rows = islice(enumerate(iter_rows(path, fmt, self.limits, headings), start=1), offset, None)
             while True:
                 # In a thread, so that the event loop keeps serving the batch being written
                 # (its round trips) and the API's requests instead of waiting for the whole
@@ -417,7 +506,7 @@ class ImportService:
                         ],
                     )
                 )
-        return _CheckedRows(len(batch), errors, row_numbers, self.matters.check_batch(tenant, items))
+        return _CheckedRows(len(batch), errors, row_numbers, self.matters.check_batch(tenant, items, row_numbers))
 
 
 def _belongs_to(job: ImportJob, principal: Principal) -> bool:
@@ -453,22 +542,6 @@ class _Starter:
     tenant: str
     username: str
     office: str | None
-
-
-@dataclass
-class _BatchWrite:
-    """A batch's transaction as the next batch's transaction sees it."""
-
-    before: _BatchWrite | None
-    task: asyncio.Task = field(init=False)
-    chosen: asyncio.Event = field(default_factory=asyncio.Event)
-    numbered: asyncio.Event = field(default_factory=asyncio.Event)
-    # (source, source reference) → matter id of the rows this batch is inserting.
-    references: dict[tuple[str, str], str] = field(default_factory=dict)
-
-    def choose(self, references: dict[tuple[str, str], str]) -> None:
-        self.references = references
-        self.chosen.set()
 
 
 @dataclass

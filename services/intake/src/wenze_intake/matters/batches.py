@@ -14,7 +14,6 @@ the next a plain object, so a newcomer can follow a matter from the request to t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +40,9 @@ class CheckedBatch:
     # (index in the request or file, the item, the date its rules are judged by)
     accepted: list[tuple[int, MatterCreate, dt.date]] = field(default_factory=list)
     refused: list[RowError] = field(default_factory=list)
+    # Refusals of items repeating an earlier item of the batch, each with that item's index:
+    # the matter it becomes is named once the batch is written.
+    repeats_of_earlier: list[tuple[dict[str, str], int]] = field(default_factory=list)
     staged: StagedBatch | None = None
 
 
@@ -119,20 +121,3 @@ class StagedBatch:
 class BatchResult:
     registered: list[StagedMatter] = field(default_factory=list)
     refused: list[RowError] = field(default_factory=list)
-
-
-@dataclass
-class WriteOrder:
-    """A batch written while the batch before it is still being written, in another transaction.
-
-    Both take numbers from the same counter row, so the second one's numbering statement must
-    reach PostgreSQL only once the first holds that row (``turn``): it then waits there for the
-    first to commit, and the numbers follow the order of the batches. The first batch's rows
-    are invisible to the second's duplicate lookup until it commits, so it hands them over
-    (``pending``, (source, reference) → matter id)."""
-
-    pending: Mapping[tuple[str, str], str]
-    # Told this batch's (source, reference) → matter id once chosen, before they are written.
-    chosen: Callable[[dict[tuple[str, str], str]], None]
-    # Waits until the batch before holds its numbers (or has ended).
-    turn: Callable[[], Awaitable[object]] | None

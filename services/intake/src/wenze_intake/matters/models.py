@@ -76,6 +76,8 @@ class Matter(Base):
         Index("ix_matters_tenant_source_ref", "tenant", "source", "source_reference"),
         Index("ix_matters_tenant_received", "tenant", "received_at", "id"),
         Index("ix_matters_tenant_state", "tenant", "state"),
+        # A whole import accepted in chunks walks its matters in numbering order.
+        Index("ix_matters_import_job", "import_job_id", "year", "seq"),
     )
 
 
@@ -93,6 +95,8 @@ class Target(Base):
     sector: Mapped[str | None] = mapped_column(String(60))
     party_member: Mapped[bool | None] = mapped_column(Boolean)
     org_level: Mapped[str | None] = mapped_column(String(60))
+    # Where the targets of one matter call for different forms; otherwise the matter's applies.
+    proposed_form: Mapped[str | None] = mapped_column(String(40))
 
     matter: Mapped[Matter] = relationship(back_populates="targets")
 

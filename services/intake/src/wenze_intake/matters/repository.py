@@ -5,9 +5,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, text, true, tuple_
+from sqlalchemy import ColumnElement, and_, exists, false, func, insert, or_, select, text, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from wenze.auth.access import MatterAccess, ReadScope
 from wenze.db.base import insert_new_rows, table_of
@@ -26,6 +26,7 @@ from wenze_intake.matters.models import (
 )
 from wenze_intake.matters.numbered_insert import NumberedBatch, insert_numbered
 from wenze_intake.matters.schemas import MatterFilters
+from wenze_intake.matters.staged_insert import StagedOutcome, StagingBatch, copy_and_insert
 
 # The earliest matter for each pair comes last, so building a dict from the rows keeps it.
 # LATERAL with OFFSET 0 (which keeps the planner from flattening it back into a join) fixes
@@ -49,15 +50,15 @@ def _like(term: str) -> str:
 
 
 def encode_cursor(matter: Matter) -> str:
-    raw = f"{matter.received_at.isoformat()}|{matter.id}".encode()
+    raw = f"{matter.received_at.isoformat()}|{matter.year}|{matter.seq}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, matter_id = raw.split("|", 1)
-        return dt.datetime.fromisoformat(at), matter_id
+        at, year, seq = raw.split("|", 2)
+        return dt.datetime.fromisoformat(at), int(year), int(seq)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(
             "query.cursor: not a cursor this API returned",
@@ -79,6 +80,44 @@ def _learned(kind: AccessFactKind, condition: ColumnElement[bool]) -> ColumnElem
     )
 
 
+def _beyond(authority: Iterable[str]) -> ColumnElement[bool]:
+    """A target's cadre or organisation level, or a level learned later, outside ``authority``."""
+    levels = sorted(authority)
+    return or_(
+        exists().where(
+            Target.matter_id == Matter.id,
+            or_(
+                and_(_known(Target.cadre_level), Target.cadre_level.not_in(levels)),
+                and_(_known(Target.org_level), Target.org_level.not_in(levels)),
+            ),
+        ),
+        _learned(AccessFactKind.LEVEL, MatterAccessFact.value.not_in(levels)),
+    )
+
+
+def step_allowed(authority: Iterable[str], linked_units: Iterable[str]) -> ColumnElement[bool]:
+    """What ``wenze.auth.access.authorise_step`` checks of a matter, as a condition on
+    ``matters``: no level beyond the caller's authority, and where the caller is linked to
+    units, a matter whose units are known names one of them."""
+    linked = sorted(unit for unit in linked_units if unit)
+    allowed = ~_beyond(authority)
+    if not linked:
+        return allowed
+    units_known = or_(
+        exists().where(Target.matter_id == Matter.id, _known(Target.unit)),
+        exists().where(
+            MatterAccessFact.tenant == Matter.tenant,
+            MatterAccessFact.matter_id == Matter.id,
+            MatterAccessFact.kind == AccessFactKind.UNIT,
+        ),
+    )
+    reaches = or_(
+        exists().where(Target.matter_id == Matter.id, Target.unit.in_(linked)),
+        _learned(AccessFactKind.UNIT, MatterAccessFact.value.in_(linked)),
+    )
+    return and_(allowed, or_(~units_known, reaches))
+
+
 def visible_to(scope: ReadScope) -> ColumnElement[bool]:
     """``wenze.auth.access.visible`` as a condition on ``matters``, for lists and look-ups in SQL.
 
@@ -94,17 +133,7 @@ def visible_to(scope: ReadScope) -> ColumnElement[bool]:
             Matter.submitter_office == scope.office,
             _learned(AccessFactKind.OFFICE, MatterAccessFact.value == scope.office),
         )
-    authority = sorted(scope.authority)
-    beyond_authority = or_(
-        exists().where(
-            Target.matter_id == Matter.id,
-            or_(
-                and_(_known(Target.cadre_level), Target.cadre_level.not_in(authority)),
-                and_(_known(Target.org_level), Target.org_level.not_in(authority)),
-            ),
-        ),
-        _learned(AccessFactKind.LEVEL, MatterAccessFact.value.not_in(authority)),
-    )
+    beyond_authority = _beyond(scope.authority)
     linked = sorted(unit for unit in scope.linked_units if unit)
     reach: ColumnElement[bool] = false()
     if scope.oversees:
@@ -128,6 +157,10 @@ class MatterRepository:
     async def insert_numbered(self, batch: NumberedBatch) -> dict[str, tuple[int, str]]:
         """PostgreSQL: number and insert a batch in one statement (see ``numbered_insert``)."""
         return await insert_numbered(self.session, batch)
+
+    async def copy_and_insert(self, batch: StagingBatch) -> list[StagedOutcome]:
+        """PostgreSQL: stage an import batch by COPY and register it (see ``staged_insert``)."""
+        return await copy_and_insert(self.session, batch)
 
     async def existing_references(self, tenant: str, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Map each already-registered (source, reference) pair to the first matter's id."""
@@ -167,6 +200,68 @@ class MatterRepository:
             await self.session.execute(insert(table_of(Attachment)), list(attachments))
         if timeline:
             await self.session.execute(insert(table_of(TimelineEntry)), list(timeline))
+
+    async def in_import(
+        self,
+        tenant: str,
+        job_id: str,
+        scope: ReadScope,
+        condition: ColumnElement[bool],
+        limit: int,
+        after: tuple[int, int] | None = None,
+    ) -> list[tuple[str, int, int]]:
+        """Up to ``limit`` (id, year, seq) of the job's matters awaiting acceptance that
+        ``scope`` may read and ``condition`` admits, in numbering order, after ``after`` (the
+        last (year, seq) of the chunk before: each chunk starts where the last one ended,
+        rather than reading past every matter already accepted)."""
+        stmt = (
+            select(Matter.id, Matter.year, Matter.seq)
+            .where(
+                Matter.tenant == tenant,
+                Matter.import_job_id == job_id,
+                MATTER_STATES.can_move("accept", Matter.state),
+                visible_to(scope),
+                condition,
+            )
+            .order_by(Matter.year, Matter.seq)
+            .limit(limit)
+        )
+        if after is not None:
+            stmt = stmt.where(tuple_(Matter.year, Matter.seq) > after)
+        return [(matter_id, year, seq) for matter_id, year, seq in (await self.session.execute(stmt)).all()]
+
+    async def count_in_import(self, tenant: str, job_id: str, scope: ReadScope, state: str | None = None) -> int:
+        """The job's matters ``scope`` may read (in ``state``, if given)."""
+        conditions = [Matter.tenant == tenant, Matter.import_job_id == job_id, visible_to(scope)]
+        if state is not None:
+            conditions.append(Matter.state == state)
+        return (await self.session.execute(select(func.count()).select_from(Matter).where(*conditions))).scalar_one()
+
+    async def accept_many(self, tenant: str, matter_ids: Sequence[str], acceptance: dict) -> list[Matter]:
+        """Accept ``matter_ids`` in one conditional update through the matters' state machine;
+        the matters moved (a matter decided meanwhile is not), with their targets loaded."""
+        moved = await self.session.execute(
+            update(Matter)
+            .where(Matter.tenant == tenant, Matter.id.in_(matter_ids), MATTER_STATES.can_move("accept", Matter.state))
+            .values(state=MATTER_STATES.transition("accept").target, acceptance=acceptance)
+            .returning(Matter.id)
+            .execution_options(synchronize_session=False)
+        )
+        ids = list(moved.scalars().all())
+        if not ids:
+            return []
+        stmt = (
+            select(Matter)
+            .where(Matter.id.in_(ids))
+            .options(selectinload(Matter.targets))
+            .order_by(Matter.seq)
+            .execution_options(populate_existing=True)
+        )
+        return list((await self.session.scalars(stmt)).all())
+
+    async def add_timeline_many(self, entries: Sequence[dict]) -> None:
+        if entries:
+            await self.session.execute(insert(table_of(TimelineEntry)), list(entries))
 
     async def get(self, tenant: str, matter_id: str) -> Matter | None:
         return await self.session.scalar(select(Matter).where(Matter.tenant == tenant, Matter.id == matter_id))
@@ -224,6 +319,8 @@ class MatterRepository:
         """A page of the tenant's matters the caller with ``scope`` may read; ``received_from``
         and ``received_to`` are days in ``zone``."""
         stmt = select(Matter).where(Matter.tenant == tenant, visible_to(scope))
+        if filters.number:
+            stmt = stmt.where(Matter.number == filters.number)
         if filters.state:
             stmt = stmt.where(Matter.state == filters.state)
         if filters.source:
@@ -244,9 +341,16 @@ class MatterRepository:
         if filters.q:
             stmt = stmt.where(Matter.search_text.ilike(_like(filters.q), escape="\\"))
         if cursor:
-            at, matter_id = decode_cursor(cursor)
-            stmt = stmt.where(or_(Matter.received_at < at, and_(Matter.received_at == at, Matter.id < matter_id)))
-        stmt = stmt.order_by(Matter.received_at.desc(), Matter.id.desc()).limit(limit)
+            at, year, seq = decode_cursor(cursor)
+            stmt = stmt.where(
+                or_(
+                    Matter.received_at < at,
+                    and_(Matter.received_at == at, tuple_(Matter.year, Matter.seq) < (year, seq)),
+                )
+            )
+        # A bulk import registers many matters in one instant: among them, the higher number first,
+        # so a list reads the same on every call and in the order the numbers were given.
+        stmt = stmt.order_by(Matter.received_at.desc(), Matter.year.desc(), Matter.seq.desc()).limit(limit)
         return list((await self.session.scalars(stmt)).all())
 
     def add_timeline(self, matter_id: str, actor: str, action: str, state: str, detail: dict) -> None:

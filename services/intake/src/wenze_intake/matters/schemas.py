@@ -24,6 +24,9 @@ class PersonTarget(_In):
     cadre_level: Code = Field(description="a cadre level of the tenant's vocabulary, e.g. city_managed")
     sector: Code | None = Field(default=None, description="e.g. town, department, soe")
     party_member: bool | None = None
+    proposed_form: Code | None = Field(
+        default=None, description="the form proposed for this target, where it differs from the matter's proposed_form"
+    )
 
 
 class OrganisationTarget(_In):
@@ -31,6 +34,9 @@ class OrganisationTarget(_In):
     name: Name
     org_level: Code | None = Field(default=None, description="e.g. township_section_party_org")
     sector: Code | None = None
+    proposed_form: Code | None = Field(
+        default=None, description="the form proposed for this target, where it differs from the matter's proposed_form"
+    )
 
 
 class UnknownTarget(_In):
@@ -87,6 +93,7 @@ class TargetRead(BaseModel):
     sector: str | None
     party_member: bool | None
     org_level: str | None
+    proposed_form: str | None = None
 
 
 class AttachmentRead(BaseModel):
@@ -160,6 +167,7 @@ class TimelineEntryRead(BaseModel):
 
 
 class MatterFilters(BaseModel):
+    number: Annotated[str, Text(80)] | None = Field(default=None, description="the registration number, exactly")
     state: MatterState | None = None
     source: Code | None = None
     received_from: dt.date | None = None

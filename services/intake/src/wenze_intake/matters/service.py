@@ -24,7 +24,7 @@ from wenze.problems import Problem, invalid
 from wenze.rules import IntakeSource, RulePack, get_pack
 from wenze.rules.errors import RulesError
 from wenze_intake.attachments.storage import AttachmentStore
-from wenze_intake.audit import LISTED, Caller
+from wenze_intake.audit import LISTED, SYSTEM, Caller
 from wenze_intake.errors import DuplicateMatter, MatterNotFound
 from wenze_intake.matters.batches import (
     BatchResult,
@@ -32,10 +32,8 @@ from wenze_intake.matters.batches import (
     Registration,
     RowError,
     StagedBatch,
-    StagedRow,
-    WriteOrder,
 )
-from wenze_intake.matters.models import Matter
+from wenze_intake.matters.models import Matter, MatterState
 from wenze_intake.matters.repository import encode_cursor
 from wenze_intake.matters.schemas import (
     AcceptanceCreate,
@@ -115,9 +113,12 @@ class MatterService:
         readable = await uow.repos.matters.visible_ids(principal.tenant, read_scope(principal), existing)
         return _as_problem(RowError(refused.index, [named_if_readable(e, readable) for e in refused.errors]))
 
-    def check_batch(self, tenant: str, items: list[MatterCreate]) -> CheckedBatch:
+    def check_batch(self, tenant: str, items: list[MatterCreate], rows: list[int] | None = None) -> CheckedBatch:
         """The checks that need no database: dates, sources, vocabularies, attachments, repeats
-        within the batch. Pure CPU, so a bulk import runs it for the next batch while this one is written."""
+        within the batch. Pure CPU, so a bulk import runs it for the next batch while this one is written.
+
+        ``rows`` numbers the items as their sender sees them (a file's row numbers), for the
+        refusal of an item that repeats an earlier one; by default 1, 2, 3..."""
         pack = get_pack(tenant)
         checked = CheckedBatch(tenant=tenant, pack=pack)
         today = pack.today()
@@ -128,9 +129,13 @@ class MatterService:
             errors = self._check(pack, item, on, today, sources_on)
             key = (item.source, item.source_reference) if item.source_reference else None
             if key and key in seen_in_batch and not item.duplicate_override:
-                errors.append(
-                    {"field": "source_reference", "reason": f"repeats row {seen_in_batch[key]} of this batch"}
-                )
+                first = seen_in_batch[key]
+                repeat = {
+                    "field": "source_reference",
+                    "reason": f"repeats row {rows[first] if rows else first + 1} of this file",
+                }
+                errors.append(repeat)
+                checked.repeats_of_earlier.append((repeat, first))
             if errors:
                 checked.refused.append(RowError(index, errors))
                 continue
@@ -156,62 +161,31 @@ class MatterService:
         return checked.staged
 
     async def write_batch(
-        self,
-        uow: IntakeUnitOfWork,
-        checked: CheckedBatch,
-        *,
-        idempotency: IdempotentRequest | None = None,
-        order: WriteOrder | None = None,
+        self, uow: IntakeUnitOfWork, checked: CheckedBatch, *, idempotency: IdempotentRequest | None = None
     ) -> BatchResult:
         """Refuse what is already registered, then number and write the rest of a staged batch
-        in ``uow`` (not committed). ``order``: this batch's place after another batch still
-        being written (see WriteOrder)."""
+        in ``uow`` (not committed)."""
         staged = checked.staged
         if staged is None:
             raise ValueError("stage the batch (stage_batch) before writing it")
         result = BatchResult(refused=list(checked.refused))
-        existing = await self._registered(uow, checked.tenant, staged.rows, order)
-        to_write: list[StagedRow] = []
-        for row in staged.rows:
-            duplicate_of = existing.get(row.reference) if row.reference else None
-            if duplicate_of and not row.item.duplicate_override:
-                result.refused.append(
-                    RowError(
-                        row.index,
-                        [
-                            {
-                                "field": "source_reference",
-                                "reason": _ALREADY_REGISTERED,
-                                "existing_matter_id": duplicate_of,
-                            }
-                        ],
-                    )
+        registered = await self.writer.register(uow, staged, idempotency)
+        for row, duplicate_of in registered.repeats:
+            result.refused.append(
+                RowError(
+                    row.index,
+                    [{"field": "source_reference", "reason": _ALREADY_REGISTERED, "existing_matter_id": duplicate_of}],
                 )
-                continue
-            if duplicate_of:
-                row.repeats(duplicate_of)
-            to_write.append(row)
-        if order is not None:
-            order.chosen({row.reference: row.matter.id for row in to_write if row.reference})
-        if to_write:
-            if order is not None and order.turn is not None:
-                await order.turn()
-            await self.writer.insert(uow, staged, to_write, idempotency)
-            result.registered.extend(row.matter for row in to_write)
+            )
+        result.registered.extend(row.matter for row in registered.written)
+        # A repeat of an earlier item names the matter that item became, or, where that item
+        # itself repeated a registered matter, that one.
+        matter_of = {row.index: row.matter.id for row in registered.written}
+        matter_of.update((row.index, duplicate_of) for row, duplicate_of in registered.repeats)
+        for error, first in checked.repeats_of_earlier:
+            if first in matter_of:
+                error["existing_matter_id"] = matter_of[first]
         return result
-
-    async def _registered(
-        self, uow: IntakeUnitOfWork, tenant: str, rows: list[StagedRow], order: WriteOrder | None
-    ) -> dict[tuple[str, str], str]:
-        """(source, reference) → id of the matter already registered under it, for ``rows``."""
-        keys = [row.reference for row in rows if row.reference]
-        existing = await uow.repos.matters.existing_references(tenant, keys)
-        pending = order.pending if order is not None else None
-        if pending:
-            for key in keys:
-                if key in pending and key not in existing:
-                    existing[key] = pending[key]
-        return existing
 
     def _check(
         self,
@@ -324,26 +298,8 @@ class MatterService:
                 data.outcome,
                 {k: v for k, v in acceptance.items() if k != "decided_by"},
             )
-            targets = [TargetSnapshot.model_validate(t, from_attributes=True) for t in matter.targets]
             if data.outcome == "accepted":
-                uow.publish(
-                    MatterAccepted(
-                        tenant=matter.tenant,
-                        matter_id=matter.id,
-                        occurred_at=now,
-                        number=matter.number,
-                        source=matter.source,
-                        summary=matter.summary,
-                        facts=matter.facts,
-                        key_supervised=matter.key_supervised,
-                        proposed_form=matter.proposed_form,
-                        targets=targets,
-                        study_date=data.study_date,
-                        participants=data.participants,
-                        accepted_by=principal.username,
-                        relevant_date=matter.relevant_date,
-                    )
-                )
+                uow.publish(accepted_event(matter, now, data.study_date, data.participants, principal.username))
             else:
                 uow.publish(
                     MatterRejected(
@@ -367,6 +323,48 @@ class MatterService:
             return read
 
         return MatterRead.model_validate(await run_once(self.uow, idempotency, decide))
+
+    async def open_by_rule(
+        self, uow: IntakeUnitOfWork, tenant: str, item: MatterCreate, *, reason: str, detail: dict[str, Any]
+    ) -> Matter:
+        """Register and accept, in ``uow`` (not committed), a matter the platform opens itself
+        because its rules require it (a counted trigger, ``counted_triggers``).
+
+        No one submits or studies it: the platform registers it as any matter is registered
+        and accepts it at once, the rule's articles being its acceptance's ``reason``; the
+        "opened_by_rule" timeline entry keeps ``detail`` (what fired and on which decisions)."""
+        checked = self.check_batch(tenant, [item])
+        self.stage_batch(checked, submitted_by=SYSTEM)
+        result = await self.write_batch(uow, checked)
+        if result.refused:
+            # The pack's binding is checked when the pack loads; a refusal here is a bug.
+            raise RuntimeError(f"{tenant}: the matter its rules open was refused: {result.refused[0].errors}")
+        matter = await uow.repos.matters.get(tenant, result.registered[0].id)
+        assert matter is not None
+        now = utcnow()
+        study_date = checked.pack.local_date(now)
+        acceptance: dict[str, Any] = {
+            "outcome": "accepted",
+            "reason": reason,
+            "transferred_to": None,
+            "participants": [],
+            "study_date": study_date.isoformat(),
+            "decided_by": SYSTEM,
+            "decided_at": now.isoformat(),
+        }
+        uow.repos.matters.add_timeline(matter.id, SYSTEM, "opened_by_rule", MatterState.RECEIVED, detail)
+        await uow.repos.matters.move(
+            matter, "accept", detail=f"matter {matter.number} is {matter.state}", acceptance=acceptance
+        )
+        uow.repos.matters.add_timeline(
+            matter.id,
+            SYSTEM,
+            "acceptance_decided",
+            "accepted",
+            {k: v for k, v in acceptance.items() if k != "decided_by"},
+        )
+        uow.publish(accepted_event(matter, now, study_date, [], SYSTEM))
+        return matter
 
     # -- reading ------------------------------------------------------------------------
 
@@ -427,7 +425,34 @@ class MatterService:
 
 
 # Target and matter fields whose codes come from the tenant's vocabulary, when the pack has one.
-_VOCABULARY_FIELDS = (("cadre_level", "cadre_levels"), ("sector", "sectors"), ("org_level", "organisation_levels"))
+_VOCABULARY_FIELDS = (
+    ("cadre_level", "cadre_levels"),
+    ("sector", "sectors"),
+    ("org_level", "organisation_levels"),
+    ("proposed_form", "forms"),
+)
+
+
+def accepted_event(
+    matter: Matter, at: dt.datetime, study_date: dt.date, participants: list[str], accepted_by: str
+) -> MatterAccepted:
+    """The ``matter.accepted`` event of ``matter`` (its targets loaded), accepted at ``at``."""
+    return MatterAccepted(
+        tenant=matter.tenant,
+        matter_id=matter.id,
+        occurred_at=at,
+        number=matter.number,
+        source=matter.source,
+        summary=matter.summary,
+        facts=matter.facts,
+        key_supervised=matter.key_supervised,
+        proposed_form=matter.proposed_form,
+        targets=[TargetSnapshot.model_validate(t, from_attributes=True) for t in matter.targets],
+        study_date=study_date,
+        participants=participants,
+        accepted_by=accepted_by,
+        relevant_date=matter.relevant_date,
+    )
 
 
 def named_if_readable(error: Any, readable: set[str]) -> Any:

@@ -7,7 +7,9 @@ The service validates a batch and refuses repeats; the writer does the rest, in 
 - :class:`PortableMatterWriter` works on any database: it reserves the numbers through
   ``wenze.db.numbering`` and inserts the rows with executemany (ADR 0004).
 - :class:`PostgresMatterWriter` numbers and writes a whole batch in one statement
-  (``numbered_insert``, ADR 0005). A number pattern SQL cannot render goes the portable way.
+  (``numbered_insert``, ADR 0005). An import batch is copied into a staging table and
+  registered by one ``INSERT … SELECT`` that also finds the repeats (``staged_insert``,
+  ADR 0028). A number pattern SQL cannot render goes the portable way.
 
 Either way the rows are written in the caller's transaction, which also carries the audit
 entries of the registration (ADR 0014), appended after the writer is done.
@@ -32,12 +34,23 @@ from wenze_intake.matters.models import MATTER_NUMBERING, MatterState, Target
 from wenze_intake.matters.numbered_insert import (
     NUMBER_PLACEHOLDER,
     NumberedBatch,
+    NumberFormat,
     StoredIdempotency,
     dumps_json,
     safe_number_format,
 )
 from wenze_intake.matters.schemas import MatterCreate
+from wenze_intake.matters.staged_insert import STAGED_MATTER, STAGING_COLUMNS, StagingBatch
 from wenze_intake.repositories import IntakeUnitOfWork
+
+
+@dataclass
+class Registered:
+    """What ``MatterWriter.register`` did with a staged batch: the rows written (numbered), and
+    the repeats of registered matters left out, each with the id of the matter it repeats."""
+
+    written: list[StagedRow] = field(default_factory=list)
+    repeats: list[tuple[StagedRow, str]] = field(default_factory=list)
 
 
 class MatterWriter(Protocol):
@@ -58,12 +71,38 @@ class MatterWriter(Protocol):
         ``idempotency``; not committed. Each row's ``matter.row`` then holds its number."""
         ...
 
+    async def register(
+        self, uow: IntakeUnitOfWork, staged: StagedBatch, idempotency: IdempotentRequest | None
+    ) -> Registered:
+        """Leave out the staged rows that repeat a registered matter's (source, reference)
+        (unless the row overrides that: it is written naming the matter it repeats), and
+        number and write the rest as ``insert`` does."""
+        ...
+
 
 def writer_for(engine: AsyncEngine) -> MatterWriter:
     return PostgresMatterWriter() if engine.dialect.name == "postgresql" else PortableMatterWriter()
 
 
 class PortableMatterWriter:
+    async def register(
+        self, uow: IntakeUnitOfWork, staged: StagedBatch, idempotency: IdempotentRequest | None
+    ) -> Registered:
+        keys = [row.reference for row in staged.rows if row.reference]
+        existing = await uow.repos.matters.existing_references(staged.registration.tenant, keys)
+        registered = Registered()
+        for row in staged.rows:
+            duplicate_of = existing.get(row.reference) if row.reference else None
+            if duplicate_of and not row.item.duplicate_override:
+                registered.repeats.append((row, duplicate_of))
+                continue
+            if duplicate_of:
+                row.repeats(duplicate_of)
+            registered.written.append(row)
+        if registered.written:
+            await self.insert(uow, staged, registered.written, idempotency)
+        return registered
+
     def stage(self, registration: Registration, accepted: Sequence[tuple[int, MatterCreate, dt.date]]) -> StagedBatch:
         rows = [StagedRow(index, item, _staged_matter(registration, item, on)) for index, item, on in accepted]
         return StagedBatch(registration, rows)
@@ -128,11 +167,21 @@ class SqlRow(StagedRow):
         self.serialise()
 
 
+@dataclass
+class CopyRow(StagedRow):
+    """A staged row of an import batch with its record for the staging table
+    (``staged_insert.STAGING_COLUMNS``), built when staged, outside the batch's transaction."""
+
+    record: tuple = ()
+
+
 class PostgresMatterWriter(PortableMatterWriter):
     def stage(self, registration: Registration, accepted: Sequence[tuple[int, MatterCreate, dt.date]]) -> StagedBatch:
         fmt = safe_number_format(registration.pack, MATTER_NUMBERING, registration.year, registration.registered_on)
         if fmt is None:
             return super().stage(registration, accepted)
+        if registration.import_job_id is not None:
+            return self._stage_for_copy(registration, accepted, fmt)
         rows: list[StagedRow] = []
         for index, item, on in accepted:
             matter = _staged_matter(registration, item, on)
@@ -156,6 +205,62 @@ class PostgresMatterWriter(PortableMatterWriter):
             }
             rows.append(SqlRow(index, item, matter, statement_input))
         return StagedBatch(registration, rows, number_format=fmt)
+
+    def _stage_for_copy(
+        self, registration: Registration, accepted: Sequence[tuple[int, MatterCreate, dt.date]], fmt: NumberFormat
+    ) -> StagedBatch:
+        rows: list[StagedRow] = []
+        for ordinal, (index, item, on) in enumerate(accepted, start=1):
+            matter = _staged_matter(registration, item, on)
+            row = matter.row
+            event = _received_event(registration, item, matter, NUMBER_PLACEHOLDER)
+            values = {
+                **{name: row[name] for name in STAGED_MATTER},
+                "ord": ordinal,
+                "override": item.duplicate_override is not None,
+                "detail": dumps_json(_received_detail(item, row, number=None)),
+                "event_id": str(event.event_id),
+                "payload": event.model_dump_json(),
+                "targets": dumps_json(matter.targets),
+                "attachments": dumps_json(matter.attachments),
+            }
+            rows.append(CopyRow(index, item, matter, tuple(values[name] for name in STAGING_COLUMNS)))
+        return StagedBatch(registration, rows, number_format=fmt)
+
+    async def register(
+        self, uow: IntakeUnitOfWork, staged: StagedBatch, idempotency: IdempotentRequest | None
+    ) -> Registered:
+        fmt = staged.number_format
+        if fmt is None or idempotency is not None or not staged.rows or not isinstance(staged.rows[0], CopyRow):
+            return await super().register(uow, staged, idempotency)
+        copy_rows = cast("Sequence[CopyRow]", staged.rows)
+        registration = staged.registration
+        outcomes = await uow.repos.matters.copy_and_insert(
+            StagingBatch(
+                tenant=registration.tenant,
+                year=registration.year,
+                fmt=fmt,
+                received_at=registration.received_at,
+                submitted_by=registration.submitted_by,
+                submitter_office=registration.submitter_office,
+                import_job_id=registration.import_job_id,
+                subject=subject_for(MatterReceived, registration.tenant),
+                headers=current_trace_headers(),
+                records=[row.record for row in copy_rows],
+            )
+        )
+        registered = Registered()
+        for outcome in outcomes:
+            row = copy_rows[outcome.ord - 1]
+            if outcome.number is None:
+                assert outcome.existing is not None
+                registered.repeats.append((row, outcome.existing))
+                continue
+            if outcome.existing is not None:
+                StagedRow.repeats(row, outcome.existing)
+            row.matter.row["seq"], row.matter.row["number"] = outcome.seq, outcome.number
+            registered.written.append(row)
+        return registered
 
     async def insert(
         self,
