@@ -12,6 +12,8 @@ from wenze.runtime import Runtime
 from wenze_routing.calendar.endpoints import router as calendar_router
 from wenze_routing.calendar.service import CalendarService
 from wenze_routing.config import RoutingSettings
+from wenze_routing.interpretations.endpoints import router as interpretations_router
+from wenze_routing.interpretations.service import InterpretationService
 from wenze_routing.repositories import make_repositories
 from wenze_routing.rules.endpoints import router as rules_router
 from wenze_routing.slips.endpoints import router as slips_router
@@ -24,6 +26,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     async def on_start(app: FastAPI, runtime: Runtime) -> None:
         app.state.calendars = CalendarService(runtime.uow, CalendarSettings().calendar_dir)
         app.state.routing = RoutingService(runtime.uow, app.state.calendars)
+        app.state.interpretations = InterpretationService(runtime.uow)
 
     return create_service_app(
         settings or RoutingSettings(),
@@ -35,6 +38,6 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         ),
         make_repositories=make_repositories,
         migrations_dir=MIGRATIONS,
-        routers=[slips_router, rules_router, calendar_router],
+        routers=[slips_router, interpretations_router, rules_router, calendar_router],
         on_start=on_start,
     )

@@ -10,19 +10,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, Final
 
-from fastapi import Request
-
 from wenze.auth import Principal
 from wenze.db import UnitOfWork
 from wenze.db.audit import AuditRecord
 from wenze_routing.repositories import RoutingRepositories
 
 SYSTEM_ACTOR: Final = "system:routing"
-
-
-def client_address(request: Request) -> str | None:
-    """Where the request came from, for the audit log."""
-    return request.client.host if request.client else None
 
 
 def by_caller(

@@ -6,6 +6,7 @@ from wenze.db.inbox import InboxRecord
 from wenze.db.numbering import NumberCounter
 from wenze.db.outbox import OutboxRecord
 from wenze_routing.calendar.models import NationalYear, TenantLocalDays
+from wenze_routing.interpretations.models import InterpretationChoice
 from wenze_routing.slips.models import RoutingSlip, SlipAccess, SlipEvent
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "AuditEntry",
     "IdempotencyRecord",
     "InboxRecord",
+    "InterpretationChoice",
     "NationalYear",
     "NumberCounter",
     "OutboxRecord",

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.db.common import CommonRepositories
 from wenze_routing.calendar.repository import CalendarRepository
+from wenze_routing.interpretations.repository import InterpretationRepository
 from wenze_routing.slips.repository import SlipRepository
 
 
@@ -15,7 +16,13 @@ from wenze_routing.slips.repository import SlipRepository
 class RoutingRepositories(CommonRepositories):
     slips: SlipRepository
     calendar: CalendarRepository
+    interpretations: InterpretationRepository
 
 
 def make_repositories(session: AsyncSession) -> RoutingRepositories:
-    return RoutingRepositories.for_session(session, slips=SlipRepository(session), calendar=CalendarRepository(session))
+    return RoutingRepositories.for_session(
+        session,
+        slips=SlipRepository(session),
+        calendar=CalendarRepository(session),
+        interpretations=InterpretationRepository(session),
+    )

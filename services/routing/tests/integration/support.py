@@ -17,6 +17,8 @@ from wenze.messaging.streams import ensure_stream, stream_for
 
 ON = dt.date(2026, 4, 30)
 NUMBER_PREFIX = {"kunshan": "KS", "jintan": "JT"}
+# A channel of each tenant's pack: Jintan's sources also choose the procedure (conduct here).
+SOURCE = {"kunshan": "city_government", "jintan": "department_transfer"}
 
 
 async def publish(nats_url: str, event: Event, msg_id: str | None = None) -> None:
@@ -63,7 +65,7 @@ def accepted(
         tenant=tenant,
         matter_id=uuid.uuid4(),
         number=f"{NUMBER_PREFIX[tenant]}-2026-{uuid.uuid4().int % 99999:05d}",
-        source="city_government",
+        source=SOURCE[tenant],
         summary="某局落实整改不力",
         facts="群众反映整改不到位。",
         key_supervised=False,

@@ -4,6 +4,7 @@ its routing names, the approvers of its consultation, its targets' levels and un
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import uuid
 from pathlib import Path
@@ -14,6 +15,8 @@ from sqlalchemy import text
 
 from wenze.db import create_engine
 from wenze.db.migrations import alembic_config
+from wenze.db.tenancy import system_scope
+from wenze.events.routing import CalendarYearLoaded, LocalDaysDeclared
 from wenze_routing.app import MIGRATIONS
 
 pytestmark = pytest.mark.integration
@@ -88,3 +91,44 @@ def test_slips_routed_before_the_upgrade_are_read_by_their_parties_and_within_au
         ("unit", "巴城镇"),
     }
     assert {tenant for tenant, *_ in rows} == {"kunshan"}
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_calendar_stored_before_the_upgrade_is_told_through_the_outbox(
+    database: str, tmp_path: Path, database_url: str
+) -> None:
+    """Services keeping a copy of the calendar learn the years loaded before routing told them."""
+    if database == "sqlite":
+        url, schema = f"sqlite:///{tmp_path / 'routing.db'}", "routing"
+    else:
+        url, schema = database_url, f"routing_calendar_{uuid.uuid4().hex[:8]}"
+        asyncio.run(execute(url, "public", f'CREATE SCHEMA "{schema}"'))
+    config = alembic_config(MIGRATIONS, url, schema)
+    command.upgrade(config, "0010")
+    year = {"year": 2027, "holidays": [{"date": "2027-01-01", "name": "元旦"}], "makeup_working_days": []}
+    days = {"year": 2026, "days_off": [{"date": "2026-12-22", "name": "地方假日"}]}
+    now = "2026-11-30 08:00:00+00:00"
+    with system_scope("test: a database as it was before the upgrade"):
+        asyncio.run(
+            execute(
+                url,
+                schema,
+                "INSERT INTO calendar_national_years (year, definition, loaded_by, loaded_at) "
+                f"VALUES (2027, '{json.dumps(year, ensure_ascii=False)}', 'platform-ops', '{now}')",
+                "INSERT INTO calendar_local_days (tenant, year, days, declared_by, declared_at) "
+                f"VALUES ('kunshan', 2026, '{json.dumps(days, ensure_ascii=False)}', 'ks-intake', '{now}')",
+            )
+        )
+
+    command.upgrade(config, "head")
+
+    rows = asyncio.run(execute(url, schema, "SELECT subject, payload FROM outbox ORDER BY subject"))
+    assert [subject for subject, _ in rows] == [
+        "routing.kunshan.calendar.local_days_declared.v1",
+        "routing.platform.calendar.year_loaded.v1",
+    ]
+    declared = LocalDaysDeclared.model_validate_json(rows[0][1])
+    assert declared.tenant == "kunshan" and declared.days.off_dates == {dt.date(2026, 12, 22)}
+    loaded = CalendarYearLoaded.model_validate_json(rows[1][1])
+    assert loaded.year == 2027 and loaded.definition.holiday_dates == {dt.date(2027, 1, 1)}
+    assert loaded.loaded_by == "platform-ops"

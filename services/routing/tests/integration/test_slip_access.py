@@ -275,3 +275,31 @@ async def test_reclassifying_a_slip_is_in_the_audit_log_with_the_slips_it_opened
     assert entries[1].detail["slip_ids"] == [child["id"]]
     assert entries[1].detail["event_id"] == entries[2].detail["event_id"] == str(identified.event_id)
     assert entries[2].detail["parent_slip_id"] == parent
+
+
+async def test_slip_lists_show_what_concerns_the_callers_office_unless_widened(slips_api, as_user, nats_server) -> None:
+    """Two offices of one tenant each list the slips naming them; the case-management office,
+    which oversees the tenant's matters, lists neither by default and both with ``mine=false``."""
+    town_cadre = accepted(person("not_city_managed", "district_town", unit="巴城镇"))
+    department_cadre = accepted(person("not_city_managed", "city_department", unit="市财政局"))
+    with as_user("ks-intake") as intake:
+        town_slip = await routed(nats_server.url, town_cadre, intake)
+        department_slip = await routed(nats_server.url, department_cadre, intake)
+    ours = {town_slip["id"], department_slip["id"]}
+    assert town_slip["handler"] == "district_town_commission"
+    assert department_slip["handler"] == "dispatched_organ"
+
+    def listed(client: httpx.Client, **params: str) -> set[str]:
+        response = client.get("/v1/slips", params={"limit": "500", **params})
+        assert response.status_code == 200, response.text
+        return {s["id"] for s in response.json()} & ours
+
+    every_level = {"cadre_authority": ["city_managed", "not_city_managed", "township_section"]}
+    with as_user("ks-case-management", claims=every_level) as overseer:
+        assert listed(overseer) == set()
+        assert listed(overseer, mine="false") == ours
+        assert listed(overseer, matter_id=str(town_cadre.matter_id)) == {town_slip["id"]}
+        assert listed(overseer, matter_id=str(town_cadre.matter_id), mine="true") == set()
+    with as_user("ks-town-bacheng") as town, as_user("ks-dispatched-1") as dispatched:
+        assert listed(town) == {town_slip["id"]}
+        assert listed(dispatched) == {department_slip["id"]}

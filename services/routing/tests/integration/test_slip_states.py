@@ -161,4 +161,8 @@ async def test_a_consultation_concluding_after_an_override_changes_nothing(
 
     slip = await routing.get(LEADER, slip_id)
     assert (slip.handler, slip.fixed_by) == ("case_trial_office", "override")
-    assert [e.action for e in await routing.timeline(LEADER, slip_id)] == ["opened", "routed_by_override"]
+    # The handler stays the override's; the timeline says why the consultation's was not taken.
+    timeline = await routing.timeline(LEADER, slip_id)
+    assert [e.action for e in timeline] == ["opened", "routed_by_override", "consultation_set_aside"]
+    assert timeline[-1].detail["kept"] == "case_trial_office"
+    assert timeline[-1].detail["handler"] == "discipline_supervision_office"

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from wenze.auth import Principal, authenticate, get_principal, require, require_platform
 from wenze.auth.capabilities import CALENDAR_ADMIN
 from wenze.calendar import LocalDays, YearDefinition
-from wenze_routing.audit import client_address
+from wenze.http.audit import client_address
 from wenze_routing.calendar.schemas import (
     CalendarYearRead,
     CalendarYears,

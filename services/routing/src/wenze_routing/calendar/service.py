@@ -25,6 +25,7 @@ from wenze.calendar import (
     load_year_definitions,
 )
 from wenze.db import UnitOfWork, UnitOfWorkFactory
+from wenze.events.routing import CalendarYearLoaded, LocalDaysDeclared
 from wenze.problems import NotFound, Problem, invalid
 from wenze_routing.audit import by_caller
 from wenze_routing.calendar.models import TenantLocalDays
@@ -176,6 +177,16 @@ class CalendarService:
                 {"created": stored.created, "replaces_library": definition.replaces_library},
             )
             await uow.repos.audit.append(principal.tenant, [record])
+            # Review counts its own deadlines in the same calendar (ADR 0031).
+            uow.publish(
+                CalendarYearLoaded(
+                    tenant=principal.tenant,
+                    year=year,
+                    definition=definition,
+                    loaded_by=row.loaded_by,
+                    loaded_at=row.loaded_at,
+                )
+            )
             await uow.commit()
         logger.info("national calendar year %s loaded by platform operator %.120s", year, principal.username)
         return stored
@@ -216,6 +227,15 @@ class CalendarService:
                 {"created": created, "days_off": len(days.days_off), "working_days": len(days.working_days)},
             )
             await uow.repos.audit.append(principal.tenant, [record])
+            uow.publish(
+                LocalDaysDeclared(
+                    tenant=principal.tenant,
+                    year=year,
+                    days=days,
+                    declared_by=row.declared_by,
+                    declared_at=row.declared_at,
+                )
+            )
             await uow.commit()
         logger.info("local days of %s in %s declared by %.120s", principal.tenant, year, principal.username)
         return stored

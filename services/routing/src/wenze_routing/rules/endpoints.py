@@ -7,6 +7,8 @@ from fastapi import APIRouter, Depends, Path
 from wenze.auth import Principal, get_principal
 from wenze_routing.calendar.endpoints import calendar_service
 from wenze_routing.calendar.service import CalendarService
+from wenze_routing.interpretations.endpoints import interpretation_service
+from wenze_routing.interpretations.service import InterpretationService
 from wenze_routing.rules.schemas import (
     ArticleRead,
     DecisionInfo,
@@ -82,7 +84,12 @@ async def evaluate_decision(
     data: EvaluationCreate,
     service: Service,
     calendars: Annotated[CalendarService, Depends(calendar_service)],
+    interpretations: Annotated[InterpretationService, Depends(interpretation_service)],
     principal: Caller,
 ) -> EvaluationRead:
-    # The tenant's own calendar: the national one with its local days.
-    return service.evaluate(principal.tenant, name, data, await calendars.tenant_calendar(principal.tenant))
+    # The tenant's own calendar (the national one with its local days) and the readings its
+    # administrator chose for the relevant date.
+    on = data.on or service.pack(principal.tenant).today()
+    readings = await interpretations.readings_on(principal.tenant, on)
+    calendar = await calendars.tenant_calendar(principal.tenant)
+    return service.evaluate(principal.tenant, name, data.model_copy(update={"on": on}), calendar, readings)

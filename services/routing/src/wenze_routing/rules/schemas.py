@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from wenze.rules import Citation, DecisionInfo, DocumentInfo, FiredRule
+from wenze.rules.models import AppliedInterpretation
 
 
 class DocumentSummary(BaseModel):
@@ -94,6 +95,7 @@ class DecisionRead(BaseModel):
     inputs: list[InputRead]
     outputs: list[OutputRead]
     tables: list[TableRead]
+    points: list[str] = Field(default_factory=list, description="interpretation points the outcome depends on")
 
 
 class EvaluationCreate(BaseModel):
@@ -114,6 +116,10 @@ class EvaluationRead(BaseModel):
     outcome: dict[str, Any]
     explanation: list[FiredRule] = Field(description="the rules that fired, in order, with the facts each read")
     citations: list[Citation] = Field(description="every article cited by a fired rule, once")
+    interpretations: list[AppliedInterpretation] = Field(
+        default_factory=list,
+        description="the interpretation points the outcome depended on, with the reading applied (chosen or default)",
+    )
     documents: list[DocumentInForce] = Field(description="the pack's documents in force on `on`")
 
 

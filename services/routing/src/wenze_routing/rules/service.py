@@ -211,6 +211,7 @@ class RulesService:
             description=d.description,
             procedure=d.procedure,
             file=d.file,
+            points=list(d.points),
             inputs=[
                 InputRead(
                     name=s.name,
@@ -248,13 +249,21 @@ class RulesService:
             ],
         )
 
-    def evaluate(self, tenant: str, name: str, request: EvaluationCreate, calendar: WorkingCalendar) -> EvaluationRead:
+    def evaluate(
+        self,
+        tenant: str,
+        name: str,
+        request: EvaluationCreate,
+        calendar: WorkingCalendar,
+        readings: Mapping[str, str] | None = None,
+    ) -> EvaluationRead:
+        """``readings``: the tenant's chosen reading of each interpretation point for the date."""
         pack = self.pack(tenant)
         on = request.on or pack.today()
         try:
             decision = pack.decision(name)
             _check_facts(name, decision.inputs, request.facts)
-            evaluation = pack.evaluate(name, request.facts, on, calendar=calendar)
+            evaluation = pack.evaluate(name, request.facts, on, calendar=calendar, readings=readings)
         except RulesError as exc:
             raise problem_for(exc, name) from exc
         except (TypeError, ValueError) as exc:
@@ -274,6 +283,7 @@ class RulesService:
             outcome=evaluation.outcome,
             explanation=evaluation.explanation,
             citations=evaluation.citations,
+            interpretations=evaluation.interpretations,
             documents=[
                 DocumentInForce(**DocumentSummary.of(d).model_dump(), applied=d.id in applied)
                 for d in pack.documents

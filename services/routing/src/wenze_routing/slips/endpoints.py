@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from wenze.auth import Principal, require
 from wenze.auth.capabilities import MATTER_READ, ROUTING_OVERRIDE
+from wenze.http.audit import client_address
 from wenze.http.idempotency import Idempotency
-from wenze_routing.audit import client_address
 from wenze_routing.slips.models import SlipState
 from wenze_routing.slips.schemas import OverrideCreate, SlipEventRead, SlipRead
 from wenze_routing.slips.service import RoutingService
@@ -28,7 +28,7 @@ Reader = Annotated[Principal, Depends(require(MATTER_READ))]
 @router.get(
     "/slips",
     response_model=list[SlipRead],
-    summary="Routing slips of the caller's tenant that the caller's office may read",
+    summary="Routing slips concerning the caller's office (mine=false: every slip it may read), oldest first",
 )
 async def list_slips(
     request: Request,
@@ -36,9 +36,19 @@ async def list_slips(
     principal: Reader,
     matter_id: Annotated[str | None, Query(max_length=36)] = None,
     state: SlipState | None = None,
+    mine: Annotated[
+        bool | None,
+        Query(
+            description="true: only slips naming the caller's office (and, for an office holding routing:override, "
+            "those awaiting a handler); the default, except when matter_id names a matter; false: every slip the "
+            "caller may read"
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[SlipRead]:
-    return await service.list_slips(principal, matter_id, state, limit, client_address=client_address(request))
+    return await service.list_slips(
+        principal, matter_id, state, limit, mine=mine, client_address=client_address(request)
+    )
 
 
 @router.get("/slips/{slip_id}", response_model=SlipRead, summary="One routing slip with its explanation")

@@ -55,6 +55,9 @@ class RoutingSlip(Base):
     # must still fail when another request moved the slip first.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     source: Mapped[str] = mapped_column(String(60))
+    # The pack's procedure whose workflow routes and reviews the matter; none on slips opened
+    # before packs bound several (they follow the pack's first workflow).
+    procedure: Mapped[str | None] = mapped_column(String(60))
     summary: Mapped[str] = mapped_column(Text)
     facts: Mapped[str] = mapped_column(Text)
     relevant_date: Mapped[dt.date] = mapped_column(Date)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from wenze.auth.access import MatterAccess, ReadScope
 from wenze.db.base import table_of, utcnow
 from wenze.db.numbering import reserve_numbers
+from wenze.ids import new_id
 from wenze_routing.slips.access import LEVEL, OFFICE, UNIT, facts_of
 from wenze_routing.slips.models import SLIPS, RoutingSlip, SlipAccess, SlipEvent, SlipState
 
@@ -32,6 +33,15 @@ def visible_to(scope: ReadScope) -> ColumnElement[bool]:
     return or_(party, and_(within_authority, reach))
 
 
+def concerning(office: str, *, overrides: bool) -> ColumnElement[bool]:
+    """What concerns ``office`` among the slips it may read: those naming it and, for the office
+    that forces routings (``overrides``), those waiting for it to name a handler."""
+    party = exists().where(
+        SLIP_ACCESS.c.slip_id == RoutingSlip.id, SLIP_ACCESS.c.facet == OFFICE, SLIP_ACCESS.c.value == office
+    )
+    return or_(party, RoutingSlip.state == SlipState.AWAITING_HANDLER) if overrides else party
+
+
 class SlipRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
@@ -45,6 +55,38 @@ class SlipRepository:
         """Insert ``slips`` now, so that each has its id for the timeline and the events."""
         self.session.add_all(slips)
         await self.session.flush()
+
+    async def insert_opened(self, opened: Sequence[tuple[RoutingSlip, dict]], actor: str) -> None:
+        """Insert a batch of new slips and their ``opened`` timeline entries as two multi-row
+        inserts, without the ORM's unit of work (a routed batch of accepted matters: the slips
+        are not changed again in that transaction). Each slip gets its id and defaults here."""
+        now = utcnow()
+        slips_table, events_table = table_of(RoutingSlip), table_of(SlipEvent)
+        rows = []
+        for slip, _ in opened:
+            if slip.id is None:
+                slip.id = new_id()
+            slip.revision, slip.created_at, slip.updated_at = 0, now, now
+            if slip.cc is None:
+                slip.cc = []
+            rows.append({column.key: getattr(slip, column.key) for column in slips_table.columns})
+        await self.session.execute(insert(slips_table), rows)
+        await self.session.execute(
+            insert(events_table),
+            [
+                {
+                    "slip_id": slip.id,
+                    "at": now,
+                    "actor": actor,
+                    "office": None,
+                    "action": "opened",
+                    "state": slip.state,
+                    "detail": detail,
+                    "citations": slip.citations,
+                }
+                for slip, detail in opened
+            ],
+        )
 
     async def grant(self, slips: Sequence[tuple[RoutingSlip, MatterAccess]]) -> None:
         """Record who reads each new slip (its parties, its targets' levels and units)."""
@@ -118,10 +160,20 @@ class SlipRepository:
         )
 
     async def list_slips(
-        self, tenant: str, scope: ReadScope, *, matter_id: str | None, state: SlipState | None, limit: int
+        self,
+        tenant: str,
+        scope: ReadScope,
+        *,
+        matter_id: str | None,
+        state: SlipState | None,
+        limit: int,
+        concern: ColumnElement[bool] | None = None,
     ) -> list[RoutingSlip]:
-        """The slips of ``tenant`` the caller of ``scope`` may read, oldest first."""
+        """The slips of ``tenant`` the caller of ``scope`` may read, oldest first; with
+        ``concern`` (:func:`concerning`), only those."""
         stmt = select(RoutingSlip).where(RoutingSlip.tenant == tenant, visible_to(scope))
+        if concern is not None:
+            stmt = stmt.where(concern)
         if matter_id is not None:
             stmt = stmt.where(RoutingSlip.matter_id == matter_id)
         if state is not None:

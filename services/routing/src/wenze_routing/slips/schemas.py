@@ -22,6 +22,7 @@ class SlipRead(BaseModel):
     parent_slip_id: str | None
     state: SlipState
     source: str
+    procedure: str | None = Field(description="the pack's procedure whose workflow the matter follows")
     summary: str
     facts: str
     relevant_date: dt.date

@@ -1,7 +1,8 @@
 """Routing (分办): turn an accepted matter into numbered routing slips by the tenant's pack.
 
 The pack's ``routing`` workflow step decides everything (docs/workflow.md); this module only
-gathers the facts, stores the outcome with its citations and announces it. A slip the rules
+gathers the facts, asks the pack which procedure (and so which workflow) the matter follows,
+stores that procedure's routing outcome with its citations and announces it. A slip the rules
 cannot route (no automatic handler, or facts the pack cannot decide on) waits for an office
 holding ``routing:override`` instead of blocking the event stream.
 
@@ -13,7 +14,8 @@ is written to the audit log in the transaction that makes it (ADR 0014).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from wenze.auth import Principal
@@ -29,19 +31,21 @@ from wenze.events import (
     MatterAccepted,
     MatterRouted,
     RuleStep,
+    SlipOverride,
     TargetsIdentified,
     TargetSnapshot,
 )
 from wenze.problems import invalid
-from wenze.rules import Evaluation, RulePack, RulesError, get_pack
-from wenze.rules.facts import matter_facts, target_facts
+from wenze.rules import Evaluation, ProcedureChoice, RulePack, RulesError, get_pack
+from wenze.rules.facts import matter_facts, target_facts, whole_matter_facts
+from wenze.rules.readings import ReadingChoice, interpretations_explained, readings_in_force
 from wenze_routing.audit import append_by_tenant, by_caller, by_routing
 from wenze_routing.calendar.service import CalendarService
 from wenze_routing.repositories import RoutingRepositories
 from wenze_routing.slips.access import codes, slip_access
 from wenze_routing.slips.errors import SlipNotFound, SlipStateConflict
 from wenze_routing.slips.models import SLIPS, RoutingSlip, SlipState
-from wenze_routing.slips.repository import SLIP_NUMBERING
+from wenze_routing.slips.repository import SLIP_NUMBERING, concerning
 from wenze_routing.slips.schemas import SlipEventRead, SlipRead
 
 CONSUMER_ACCEPTED = "routing-accepted"
@@ -52,6 +56,34 @@ SYSTEM = "system"
 SLIP = "slip"
 
 Uow = UnitOfWork[RoutingRepositories]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One evaluation of a routing step: the facts it was given and its answer, or the rules'
+    error where the pack could not answer."""
+
+    facts: dict[str, Any]
+    evaluation: Evaluation | None
+    error: dict | None
+
+    @property
+    def outcome(self) -> dict[str, Any]:
+        return self.evaluation.outcome if self.evaluation else {}
+
+    def detail(self) -> dict[str, Any]:
+        """As the slip's timeline shows it."""
+        detail: dict[str, Any] = {"facts": self.facts, "outcome": self.outcome}
+        if self.evaluation is not None:
+            detail["fired"] = self.evaluation.fired
+            detail["citations"] = [c.text for c in self.evaluation.citations]
+        if self.error is not None:
+            detail["rules_error"] = self.error
+        return detail
+
+
+# A slip's targets, and the whole matter's evaluation where it decides their routing.
+Group = tuple[list[TargetSnapshot], Judged | None]
 
 
 def _label(pack: RulePack, code: str) -> str:
@@ -66,6 +98,61 @@ def _steps(raw: Sequence[dict[str, Any]] | None) -> list[RuleStep]:
         RuleStep(step=str(s["step"]), actor=s.get("actor"), joined_by=list(s.get("with", [])), action=s.get("action"))
         for s in raw or []
     ]
+
+
+def choose_procedure(pack: RulePack, facts: dict[str, Any], on: dt.date) -> tuple[ProcedureChoice | None, dict | None]:
+    """The procedure the matter follows (by its intake source, or the pack's selecting
+    decision), or why the pack cannot say: the slip then waits for an override."""
+    try:
+        return pack.select_procedure(facts, on), None
+    except RulesError as exc:
+        return None, exc.to_dict()
+
+
+def evaluate_step(
+    pack: RulePack,
+    calendar: WorkingCalendar | None,
+    step: str,
+    facts: dict[str, Any],
+    on: dt.date,
+    procedure: str | None,
+    readings: Mapping[str, str],
+) -> tuple[Evaluation | None, dict | None]:
+    """A step (``routing``, ``matter_routing``) of ``procedure``'s workflow for ``facts``, or the
+    error it gave; ``readings``: the tenant's chosen readings of interpretation points in force
+    on ``on`` (no routing decision names a point today; one that does reads them)."""
+    decision = pack.workflow_decision(step, procedure)
+    if decision is None:
+        which = f" for procedure {procedure!r}" if procedure else ""
+        return None, {"code": f"no_{step}_step", "message": f"{pack.tenant}'s pack binds no {step} decision{which}"}
+    try:
+        return pack.evaluate(decision, facts, on=on, calendar=calendar, readings=readings), None
+    except RulesError as exc:
+        return None, exc.to_dict()
+
+
+def evaluate_routing(
+    pack: RulePack,
+    calendar: WorkingCalendar | None,
+    facts: dict[str, Any],
+    on: dt.date,
+    procedure: str | None,
+    readings: Mapping[str, str],
+) -> tuple[Evaluation | None, dict | None]:
+    """The routing step of ``procedure``'s workflow for ``facts``, or the error it gave."""
+    return evaluate_step(pack, calendar, "routing", facts, on, procedure, readings)
+
+
+def _choice_explained(pack: RulePack, choice: ProcedureChoice, facts: dict[str, Any]) -> dict[str, Any]:
+    """The procedure choice as an entry of the slip's explanation, beside the fired rules."""
+    return {
+        "table": "procedure",
+        "rule": pack.procedure_selection or "procedure_of_intake_source",
+        "description": "the procedure, and so the workflow, the matter follows",
+        "facts": {"source": facts.get("source")},
+        "outputs": {"procedure": choice.procedure},
+        "citations": [c.model_dump(mode="json") for c in choice.citations],
+    }
 
 
 def routing_opinion(pack: RulePack, outcome: dict[str, Any], state: SlipState) -> str:
@@ -103,48 +190,84 @@ class RoutingService:
         await self.route_accepted_batch([event])
 
     async def route_accepted_batch(self, events: Sequence[MatterAccepted]) -> None:
-        """Route a fetched batch of accepted matters in one transaction: one inbox look-up, one
+        """Route a fetched batch of accepted matters in one transaction: one inbox statement, one
         counter update per tenant and year, one insert of all slips, one commit. Slips are
         numbered in event order, in the year they are issued in; if anything fails the whole
         batch rolls back (numbers included) and the consumer retries event by event."""
         now = utcnow()
         async with self.uow() as uow:
-            seen = await uow.repos.inbox.seen_many([str(e.event_id) for e in events], CONSUMER_ACCEPTED)
-            todo: list[tuple[MatterAccepted, RulePack, WorkingCalendar, dt.date, list[list[TargetSnapshot]]]] = []
+            # Checked and recorded in one statement: one round trip fewer on every batch.
+            new = await uow.repos.inbox.claim_many(CONSUMER_ACCEPTED, [(str(e.event_id), e.subject) for e in events])
+            todo: list[
+                tuple[
+                    MatterAccepted,
+                    RulePack,
+                    WorkingCalendar,
+                    dt.date,
+                    list[Group],
+                    Judged | None,
+                    tuple[ProcedureChoice | None, dict | None],
+                    dict[str, str],
+                ]
+            ] = []
             calendars: dict[str, WorkingCalendar] = {}
+            choices: dict[str, list[ReadingChoice]] = {}
             for event in events:
-                if str(event.event_id) in seen:
+                if str(event.event_id) not in new:
                     continue
-                seen.add(str(event.event_id))  # the same event twice in one batch opens one slip
-                uow.repos.inbox.record(str(event.event_id), CONSUMER_ACCEPTED, event.subject)
+                new.discard(str(event.event_id))  # the same event twice in one batch opens one slip
                 pack = get_pack(event.tenant)
                 if pack.tenant not in calendars:
                     calendars[pack.tenant] = await self.calendars.for_tenant(uow, pack.tenant)
-                targets = list(event.targets)
-                # One slip per target where the pack routes per target, else one for the matter.
-                groups = [[t] for t in targets] if pack.route_per_target and len(targets) > 1 else [targets]
-                todo.append((event, pack, calendars[pack.tenant], pack.local_date(now), groups))
+                calendar = calendars[pack.tenant]
+                if pack.tenant not in choices:
+                    choices[pack.tenant] = await uow.repos.interpretations.reading_choices(pack.tenant)
+                readings = readings_in_force(choices[pack.tenant], event.relevant_date)
+                facts = matter_facts(event.source, event.key_supervised, event.proposed_form, list(event.targets))
+                choice = choose_procedure(pack, facts, event.relevant_date)
+                procedure = choice[0].procedure if choice[0] else None
+                # The whole matter first, where its procedure's workflow asks (附件2 第六条).
+                whole = (
+                    self._judge_whole_matter(pack, calendar, event, procedure, readings) if choice[1] is None else None
+                )
+                groups = self._groups(pack, event, whole, procedure)
+                todo.append((event, pack, calendar, pack.local_date(now), groups, whole, choice, readings))
             if not todo:
                 await uow.commit()
                 return
             # Numbers are reserved per (tenant, year) in one update and handed out in event order.
             needed: dict[tuple[str, int], int] = {}
-            for _, pack, _, issued_on, groups in todo:
+            for _, pack, _, issued_on, groups, _, _, _ in todo:
                 key = (pack.tenant, issued_on.year)
                 needed[key] = needed.get(key, 0) + len(groups)
             next_seq: dict[tuple[str, int], int] = {}
             for (tenant, year), count in needed.items():
                 next_seq[(tenant, year)] = (await uow.repos.slips.reserve_numbers(tenant, year, count)).start
             opened: list[tuple[RoutingSlip, dict]] = []
-            for event, pack, calendar, issued_on, groups in todo:
+            for event, pack, calendar, issued_on, groups, whole, choice, readings in todo:
                 key = (pack.tenant, issued_on.year)
-                for group in groups:
-                    opened.append(self._build_slip(pack, calendar, event, group, None, next_seq[key], issued_on))
+                for group, decides in groups:
+                    slip, detail = self._build_slip(
+                        pack,
+                        calendar,
+                        event,
+                        group,
+                        None,
+                        next_seq[key],
+                        issued_on,
+                        choice,
+                        readings,
+                        whole_matter=decides,
+                    )
+                    if whole is not None and decides is None:
+                        # Weighed first and found not to decide: shown beside the target's own routing.
+                        detail["matter_routing"] = whole.detail()
+                    opened.append((slip, detail))
                     next_seq[key] += 1
-            await uow.repos.slips.add([slip for slip, _ in opened])
+            await uow.repos.slips.insert_opened(opened, SYSTEM)
             await uow.repos.slips.grant([(slip, slip_access(slip, get_pack(slip.tenant))) for slip, _ in opened])
-            for slip, outcome in opened:
-                self._announce(uow, slip, outcome)
+            for slip, _ in opened:
+                self._publish_opened(uow, slip)
             by_event = {str(event.matter_id): event for event, *_ in todo}
             await append_by_tenant(
                 uow, [(slip.tenant, _opened(slip, by_event[slip.matter_id].event_id)) for slip, _ in opened]
@@ -188,6 +311,17 @@ class RoutingService:
                         {"handler": event.handler, **detail, "event_id": str(event.event_id)},
                     )
                     await uow.repos.audit.append(slip.tenant, [record])
+            elif slip is not None and slip.fixed_by == "override":
+                # Concluded in review before it learnt of the override: the slip keeps the
+                # override's handler, and says why the consultation's was not taken.
+                uow.repos.slips.record(
+                    slip,
+                    SYSTEM,
+                    None,
+                    "consultation_set_aside",
+                    {"consultation_id": str(event.consultation_id), "handler": event.handler, "kept": slip.handler},
+                    slip.citations,
+                )
             await uow.commit()
 
     async def route_identified(self, event: TargetsIdentified) -> None:
@@ -266,6 +400,8 @@ class RoutingService:
                 capability=ROUTING_OVERRIDE,
             )
             previous = {"previous_handler": slip.handler, "previous_state": slip.state}
+            # The consultation the slip waited for decides no more: review supersedes it.
+            superseding = {"consultation": "superseded"} if slip.state == SlipState.IN_CONSULTATION else {}
             await self._fix_handler(
                 uow,
                 pack,
@@ -275,8 +411,9 @@ class RoutingService:
                 fixed_by="override",
                 actor=principal.username,
                 office=principal.office,
-                detail={"reason": reason, **previous},
+                detail={"reason": reason, **previous, **superseding},
                 refusal="this slip's targets were identified and routed on their own slips",
+                override=SlipOverride(by=principal.username, office=principal.office, reason=reason, **previous),
             )
             record = by_caller(
                 principal, client_address, "slip.override", SLIP, slip.id, {"handler": handler, **previous}
@@ -302,16 +439,25 @@ class RoutingService:
         state: SlipState | None,
         limit: int,
         *,
+        mine: bool | None = None,
         client_address: str | None = None,
     ) -> list[SlipRead]:
+        """The slips the caller may read, by default only those concerning its office (naming
+        it, or, for the office forcing routings, awaiting a handler); ``mine=False`` widens the
+        list to every slip it may read. Asked for one matter's slips, the list shows every one
+        the caller may read unless ``mine`` is said."""
+        only_mine = mine if mine is not None else matter_id is None
+        concern = None
+        if only_mine and principal.office is not None:
+            concern = concerning(principal.office, overrides=ROUTING_OVERRIDE in principal.roles)
         async with self.uow() as uow:
             slips = await uow.repos.slips.list_slips(
-                principal.tenant, read_scope(principal), matter_id=matter_id, state=state, limit=limit
+                principal.tenant, read_scope(principal), matter_id=matter_id, state=state, limit=limit, concern=concern
             )
             read = [SlipRead.model_validate(s) for s in slips]
             # A list shows each slip's content: the entry names the slips it showed.
             detail = {
-                "filters": {"matter_id": matter_id, "state": state, "limit": limit},
+                "filters": {"matter_id": matter_id, "state": state, "mine": only_mine, "limit": limit},
                 "count": len(read),
                 "slip_ids": [s.id for s in read],
             }
@@ -353,7 +499,10 @@ class RoutingService:
     ) -> RoutingSlip:
         issued_on = pack.today()
         (seq,) = await uow.repos.slips.reserve_numbers(pack.tenant, issued_on.year)
-        slip, detail = self._build_slip(pack, calendar, parent, targets, parent, seq, issued_on)
+        # A target identified later follows the procedure its matter was routed under.
+        kept = ProcedureChoice(procedure=parent.procedure) if parent.procedure else None
+        readings = readings_in_force(await uow.repos.interpretations.reading_choices(pack.tenant), parent.relevant_date)
+        slip, detail = self._build_slip(pack, calendar, parent, targets, parent, seq, issued_on, (kept, None), readings)
         await uow.repos.slips.add([slip])
         await uow.repos.slips.grant([(slip, slip_access(slip, pack))])
         self._announce(uow, slip, detail)
@@ -368,11 +517,22 @@ class RoutingService:
         parent: RoutingSlip | None,
         seq: int,
         issued_on: dt.date,
+        choice: tuple[ProcedureChoice | None, dict | None],
+        readings: Mapping[str, str],
+        *,
+        whole_matter: Judged | None = None,
     ) -> tuple[RoutingSlip, dict]:
         """The slip for ``targets`` numbered ``seq`` of the year it is issued in, and the detail
         of its ``opened`` entry. The matter's relevant date decides which rules apply, never the
-        number: a client chooses that date."""
-        if parent is None:
+        number: a client chooses that date. ``choice``: the procedure the matter follows, or why
+        the pack could not choose one. ``whole_matter``: the matter's evaluation, where it routes
+        all the matter's targets on this one slip in place of the routing step."""
+        if whole_matter is not None:
+            assert isinstance(matter, MatterAccepted)
+            source, summary, facts_text = matter.source, matter.summary, matter.facts
+            matter_id, matter_number, on = str(matter.matter_id), matter.number, matter.relevant_date
+            facts = whole_matter.facts
+        elif parent is None:
             assert isinstance(matter, MatterAccepted)
             source, summary, facts_text = matter.source, matter.summary, matter.facts
             matter_id, matter_number, on = str(matter.matter_id), matter.number, matter.relevant_date
@@ -385,10 +545,30 @@ class RoutingService:
                 "target_count": 1,
                 "multiple_parties": False,
             }
-        if targets:
-            facts |= target_facts(targets[0])
-        evaluation, error = self._evaluate(pack, calendar, facts, on)
-        outcome = evaluation.outcome if evaluation else {}
+        procedure_choice, choice_error = choice
+        procedure = procedure_choice.procedure if procedure_choice else None
+        if whole_matter is not None:
+            judged = whole_matter
+        else:
+            if targets:
+                facts |= target_facts(targets[0])
+            judged = (
+                Judged(facts, *evaluate_routing(pack, calendar, facts, on, procedure, readings))
+                if choice_error is None
+                else Judged(facts, None, choice_error)
+            )
+        facts, evaluation, outcome = judged.facts, judged.evaluation, judged.outcome
+        # The choice is explained where the pack made one (several procedures); a pack with one
+        # workflow has nothing to explain.
+        explanation = (
+            [_choice_explained(pack, procedure_choice, facts)]
+            if procedure_choice and procedure_choice.citations
+            else []
+        )
+        explanation += [f.model_dump(mode="json") for f in evaluation.explanation] if evaluation else []
+        explanation += interpretations_explained(evaluation)
+        citations = [c.text for c in procedure_choice.citations] if procedure_choice else []
+        citations += [c.text for c in evaluation.citations] if evaluation else []
         if outcome.get("consultation_required"):
             state = SlipState.IN_CONSULTATION
         elif outcome.get("handler") or outcome.get("investigated_by"):
@@ -405,43 +585,70 @@ class RoutingService:
             parent_slip_id=parent.id if parent else None,
             state=state,
             source=source,
+            procedure=procedure,
             summary=summary,
             facts=facts_text,
             relevant_date=on,
             targets=[t.model_dump(mode="json") for t in targets],
             rule_facts=facts,
             outcome=outcome,
-            explanation=[f.model_dump(mode="json") for f in evaluation.explanation] if evaluation else [],
-            citations=[c.text for c in evaluation.citations] if evaluation else [],
+            explanation=explanation,
+            citations=list(dict.fromkeys(citations)),
             opinion=routing_opinion(pack, outcome, state),
             handler=outcome.get("handler") if routed else None,
             cc=codes(outcome.get("cc")),
             fixed_by="rules" if routed else None,
         )
-        detail = {"facts": facts, "outcome": outcome}
-        if error is not None:
-            detail["rules_error"] = error
+        detail: dict[str, Any] = {"facts": facts, "procedure": procedure, "outcome": outcome}
+        if whole_matter is not None:
+            detail["routed_as"] = "whole_matter"
+        if judged.error is not None:
+            detail["rules_error"] = judged.error
         return slip, detail
 
     def _announce(self, uow: Uow, slip: RoutingSlip, detail: dict) -> None:
         """The ``opened`` timeline entry and the slip's event (after the slip has its id)."""
         uow.repos.slips.record(slip, SYSTEM, None, "opened", detail, slip.citations)
+        self._publish_opened(uow, slip)
+
+    def _publish_opened(self, uow: Uow, slip: RoutingSlip) -> None:
+        """A new slip's event: its consultation requested, or its matter routed."""
         if slip.state == SlipState.IN_CONSULTATION:
             uow.publish(self._consultation_requested(slip, slip.outcome))
         elif slip.state == SlipState.ROUTED:
             uow.publish(self._routed(slip))
 
+    def _judge_whole_matter(
+        self,
+        pack: RulePack,
+        calendar: WorkingCalendar,
+        event: MatterAccepted,
+        procedure: str | None,
+        readings: Mapping[str, str],
+    ) -> Judged | None:
+        """The ``matter_routing`` step of the procedure's workflow over the facts of all the
+        matter's targets, asked before any target is routed; ``None`` where the workflow binds no
+        such step or the matter has one target, whose routing is its own."""
+        if pack.workflow_decision("matter_routing", procedure) is None or len(event.targets) < 2:
+            return None
+        facts = matter_facts(event.source, event.key_supervised, event.proposed_form, event.targets)
+        facts |= whole_matter_facts(event.proposed_form, event.targets)
+        return Judged(
+            facts, *evaluate_step(pack, calendar, "matter_routing", facts, event.relevant_date, procedure, readings)
+        )
+
     @staticmethod
-    def _evaluate(
-        pack: RulePack, calendar: WorkingCalendar, facts: dict[str, Any], on: dt.date
-    ) -> tuple[Evaluation | None, dict | None]:
-        decision = pack.workflow_decision("routing")
-        if decision is None:
-            return None, {"code": "no_routing_step", "message": f"{pack.tenant}'s pack binds no routing decision"}
-        try:
-            return pack.evaluate(decision, facts, on=on, calendar=calendar), None
-        except RulesError as exc:
-            return None, exc.to_dict()
+    def _groups(pack: RulePack, event: MatterAccepted, whole: Judged | None, procedure: str | None) -> list[Group]:
+        """The slips the matter is routed on. Where the pack's answer for the whole matter
+        takes precedence (or the pack cannot answer it: the slip then waits for an override),
+        one slip routes all the targets by that answer; otherwise one slip per target where
+        the pack routes per target, else one for the matter."""
+        targets = list(event.targets)
+        if whole is not None and (whole.error is not None or whole.outcome.get("route_whole_matter")):
+            return [(targets, whole)]
+        if pack.route_per_target(procedure) and len(targets) > 1:
+            return [([t], None) for t in targets]
+        return [(targets, None)]
 
     async def _fix_handler(
         self,
@@ -457,22 +664,24 @@ class RoutingService:
         detail: dict,
         refusal: str | None = None,
         named: Sequence[str] = (),
+        override: SlipOverride | None = None,
     ) -> None:
         """Move ``slip`` to ``handler``; ``named``: offices that took part (a consultation's
-        approvers), who become parties to the slip with the new handler."""
+        approvers), who become parties to the slip with the new handler; ``override``: who set
+        the handler against the rules, told to review with the slip's event."""
         opinion = routing_opinion(pack, {**slip.outcome, "handler": handler, "investigated_by": None}, SlipState.ROUTED)
         await uow.repos.slips.move(slip, action, detail=refusal, handler=handler, fixed_by=fixed_by, opinion=opinion)
         await uow.repos.slips.name_offices(slip, sorted(slip_access(slip, pack, named).offices))
         uow.repos.slips.record(
             slip, actor, office, f"routed_by_{fixed_by}", {"handler": handler, **detail}, slip.citations
         )
-        uow.publish(self._routed(slip))
+        uow.publish(self._routed(slip, override))
 
     @staticmethod
     def _targets(slip: RoutingSlip) -> list[TargetSnapshot]:
         return [TargetSnapshot.model_validate(t) for t in slip.targets]
 
-    def _routed(self, slip: RoutingSlip) -> MatterRouted:
+    def _routed(self, slip: RoutingSlip, override: SlipOverride | None = None) -> MatterRouted:
         outcome = slip.outcome
         # An override or a consultation fixes the handler; the rules' investigation plan
         # stands only while the rules' own outcome does.
@@ -486,6 +695,7 @@ class RoutingService:
             summary=slip.summary,
             relevant_date=slip.relevant_date,
             targets=self._targets(slip),
+            procedure=slip.procedure,
             handler=slip.handler,
             cc=slip.cc,
             investigated_by=outcome.get("investigated_by") if by_rules else None,
@@ -498,6 +708,8 @@ class RoutingService:
             facts=slip.rule_facts,
             outcome=outcome,
             citations=slip.citations,
+            override=override,
+            slip_revision=slip.revision,
         )
 
     def _consultation_requested(self, slip: RoutingSlip, outcome: dict[str, Any]) -> ConsultationRequested:
@@ -510,6 +722,7 @@ class RoutingService:
             summary=slip.summary,
             relevant_date=slip.relevant_date,
             targets=self._targets(slip),
+            procedure=slip.procedure,
             lead=outcome.get("consultation_lead"),
             participants=codes(outcome.get("consultation_participants")),
             proposed_handler=outcome.get("handler"),
