@@ -80,6 +80,13 @@ class AlreadyApproved(Conflict):
     title = "Already approved"
 
 
+class ApprovalOutOfOrder(Conflict):
+    """The rules order the approvals before a decision, and an earlier one is not given yet."""
+
+    slug = "approval-out-of-order"
+    title = "An earlier approval must come first"
+
+
 class WrongState(Conflict):
     slug = "wrong-state"
     title = "Not possible in the current state"
@@ -110,8 +117,15 @@ class RulesUnavailable(Problem):
 
     def __init__(self, step: str, error: Exception) -> None:
         detail = getattr(error, "to_dict", lambda: {"message": str(error)})()
+        message = str(getattr(error, "message", error))
+        # The engine already names the decision it was asked ("decision: fact … is required");
+        # saying the step again would read "decision: decision: …".
+        said = message if message.startswith(f"{step}:") else f"{step}: {message}"
+        reason = said.removeprefix(f"{step}:").strip()
+        field = f"facts.{detail['fact']}" if isinstance(detail.get("fact"), str) else step
         super().__init__(
-            f"{step}: {getattr(error, 'message', str(error))}", extra={"step": step, "rules_error": _jsonable(detail)}
+            said,
+            extra={"step": step, "rules_error": _jsonable(detail), "errors": [{"field": field, "reason": reason}]},
         )
 
 

@@ -8,7 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.db import UnitOfWork, UnitOfWorkFactory
 from wenze.db.common import CommonRepositories
+from wenze.db.interpretations import InterpretationRepository
 from wenze_review.access.repository import AccessRepository
+from wenze_review.calendar.repository import CalendarRepository
 from wenze_review.cases.repository import CaseRepository
 from wenze_review.deliberations.repository import DeliberationRepository
 from wenze_review.numbering import NumberRepository
@@ -23,6 +25,8 @@ class ReviewRepositories(CommonRepositories):
     members: MemberRepository
     numbers: NumberRepository
     access: AccessRepository
+    calendar: CalendarRepository
+    interpretations: InterpretationRepository
 
 
 def make_repositories(session: AsyncSession) -> ReviewRepositories:
@@ -34,6 +38,8 @@ def make_repositories(session: AsyncSession) -> ReviewRepositories:
         members=MemberRepository(session),
         numbers=NumberRepository(session),
         access=AccessRepository(session),
+        calendar=CalendarRepository(session),
+        interpretations=InterpretationRepository(session),
     )
 
 

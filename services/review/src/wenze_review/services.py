@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from wenze.db.base import utcnow
 from wenze.rules import RulePack, get_pack
+from wenze_review.calendar.service import CalendarService
 from wenze_review.cases.service import CaseService
 from wenze_review.deliberations.service import DeliberationService
 from wenze_review.repositories import ReviewUnitOfWorkFactory
@@ -19,6 +20,7 @@ class Services:
     deliberations: DeliberationService
     cases: CaseService
     work: WorkService
+    calendars: CalendarService
 
 
 def build_services(
@@ -29,8 +31,10 @@ def build_services(
 ) -> Services:
     """The services on ``uow``; ``packs`` gives a tenant's rule pack and ``clock`` the current instant."""
     deliberations = DeliberationService(uow, packs=packs, clock=clock)
+    calendars = CalendarService(uow)
     return Services(
         deliberations=deliberations,
-        cases=CaseService(uow, deliberations, packs=packs, clock=clock),
+        cases=CaseService(uow, deliberations, calendars, packs=packs, clock=clock),
         work=WorkService(uow, clock=clock),
+        calendars=calendars,
     )

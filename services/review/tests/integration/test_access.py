@@ -225,3 +225,39 @@ async def test_every_step_reads_and_lists_leave_an_entry_and_the_chain_holds(as_
     (report,) = await audit_log.verify()
     assert report.sound, report
     assert report.entries >= len(log)
+
+
+async def test_case_lists_show_what_concerns_the_callers_office_unless_widened(as_office, review_nats) -> None:
+    """Two offices of one tenant each list their own office's cases by default; an office
+    overseeing the tenant's matters lists what it is party to, and widens the list to every
+    case it may read with ``mine=false``. Asked for one matter's cases, it sees them."""
+    supervised = routed_event(PERSON)
+    investigated = routed_event(
+        PERSON, handler="review_investigation_office", outcome={"handler": "review_investigation_office"}
+    )
+    for event in (supervised, investigated):
+        await publish(review_nats.url, event)
+    supervision = as_office("discipline_supervision_office", [], username="lists-supervision")
+    investigation = as_office("review_investigation_office", [], username="lists-investigation")
+    overseer = as_office(
+        "case_management_office",
+        ["matter:oversee"],
+        username="lists-overseer",
+        authority=["city_managed", "not_city_managed"],
+    )
+
+    def matters_listed(client: httpx.Client, **params: str) -> set[str]:
+        response = client.get("/v1/cases", params={"limit": "200", **params})
+        assert response.status_code == 200, response.text
+        return {c["matter_id"] for c in response.json()}
+
+    ours = {str(supervised.matter_id), str(investigated.matter_id)}
+    assert wait_for(lambda: ours <= matters_listed(overseer, mine="false"))
+    assert matters_listed(supervision) & ours == {str(supervised.matter_id)}
+    assert matters_listed(investigation) & ours == {str(investigated.matter_id)}
+    assert matters_listed(investigation, mine="false") & ours == {str(investigated.matter_id)}
+    assert matters_listed(overseer) & ours == set()
+    assert matters_listed(overseer, matter_id=str(supervised.matter_id)) == {str(supervised.matter_id)}
+    assert matters_listed(overseer, matter_id=str(supervised.matter_id), mine="true") == set()
+    refused = overseer.get("/v1/cases", params={"mine": "maybe"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "query.mine"

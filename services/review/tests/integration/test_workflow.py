@@ -67,6 +67,8 @@ async def test_consensus_then_approval_concludes_and_announces(as_office, review
     assert message["decided_at_level"] == "consensus"
     assert message["approved_by"] == ["commission_leaders"]
     assert message["slip_id"] == str(event.slip_id)
+    # The 会商表's number travels with the event: notification shows it rather than numbering again.
+    assert message["number"] == read["number"]
 
     timeline = conduct.get(f"/v1/matters/{event.matter_id}/timeline").json()
     actions = [(e["action"], e["actor"], e["office"]) for e in timeline]
@@ -173,6 +175,7 @@ async def test_deadlock_goes_up_two_levels(as_office, review_nats) -> None:
 async def test_full_path_to_decision(as_office, review_nats) -> None:
     event = routed_event()
     made = Subscription(review_nats.url, f"review.{TENANT}.decision.made.v1")
+    joint_reviewed = Subscription(review_nats.url, f"review.{TENANT}.joint_review.concluded.v1")
     await publish(review_nats.url, event)
     handler = as_office("discipline_supervision_office", [], username="supervisor-1")
     case = case_of(handler, event.matter_id)
@@ -217,7 +220,12 @@ async def test_full_path_to_decision(as_office, review_nats) -> None:
         signer = as_office(office, ["review:sign"], username=user)
         assert signer.post(f"{review_path}/signatures", json={"opinion": "agree"}).status_code == 200
     in_charge = as_office("leader_in_charge", ["approval:sign"], username="in-charge-2")
-    assert in_charge.post(f"{review_path}/approvals", json={}).json()["state"] == "concluded"
+    concluded = in_charge.post(f"{review_path}/approvals", json={}).json()
+    assert concluded["state"] == "concluded"
+    assert concluded["number"].startswith(f"审测问审〔{tenant_today().year}〕")
+    announced = await joint_reviewed.next_matching(lambda b: b["joint_review_id"] == case["joint_review_id"])
+    assert announced["number"] == concluded["number"]
+    assert announced["approved_by"] == ["leader_in_charge"] and announced["slip_id"] == str(event.slip_id)
 
     case = handler.get(path).json()
     assert case["state"] == "deciding"
@@ -256,14 +264,33 @@ async def test_full_path_to_decision(as_office, review_nats) -> None:
     simplified = committee.post(f"{path}/decision", json={**decision, "simplified": True})
     assert simplified.status_code == 422 and simplified.json()["errors"][0]["field"] == "body.simplified"
 
-    decided = committee.post(f"{path}/decision", json=decision)
+    # A party sanction must be one of the pack's.
+    sanctioned = {**decision, "measures": [{**decision["measures"][0], "party_sanction": "no_such_sanction"}]}
+    unknown = committee.post(f"{path}/decision", json=sanctioned)
+    assert unknown.status_code == 422, unknown.text
+    assert unknown.json()["errors"][0]["field"] == "body.measures.0.party_sanction"
+    assert "'no_such_sanction' is not a party sanction" in unknown.json()["errors"][0]["reason"]
+
+    # What services counting decisions per organisation read: the member's place and the case's weight.
+    counted = {
+        **decision,
+        "major_case": True,
+        "measures": [{**decision["measures"][0], "leading_group_member": True}],
+    }
+    decided = committee.post(f"{path}/decision", json=counted)
     assert decided.status_code == 201, decided.text
+    assert decided.json()["decision"]["major_case"] is True
     number = decided.json()["decision"]["number"]
     assert number.startswith(f"审测问决〔{today.year}〕")
     message = await made.next_matching(lambda b: b["number"] == number)
     assert message["decided_by"] == "standing_committee_meeting"
     assert message["measures"][0]["measures"] == ["circulated_notice"]
     assert message["measures"][0]["target"]["name"] == "张明"
+    assert message["major_case"] is True
+    assert message["measures"][0]["leading_group_member"] is True
+    assert message["measures"][0]["party_sanction"] is None
+    # The organisation is the target's unit, the decision naming no other.
+    assert message["measures"][0]["organisation"] == message["measures"][0]["target"]["unit"]
 
     timeline = handler.get(f"{path}/timeline").json()
     assert [e["action"] for e in timeline][-1] == "decision_made"

@@ -1,4 +1,4 @@
-"""Consultations through the real service on the in-memory repositories: approvals in either
+"""Consultations through the real service on a database of its own: approvals in either
 order, escalation without consensus, deadlock."""
 
 from __future__ import annotations
@@ -8,13 +8,14 @@ import pytest
 from wenze.auth.access import StepNotYours
 from wenze.auth.capabilities import APPROVAL_SIGN, CONSULTATION_SIGN
 from wenze.events.review import ConsultationConcluded
+from wenze.events.routing import MatterRouted, SlipOverride
 from wenze.problems import ValidationFailed
 from wenze_review.deliberations.models import Deliberation, EscalationRecord
 from wenze_review.deliberations.schemas import ApprovalCreate, EscalationCreate, SignatureCreate
 from wenze_review.errors import AlreadyApproved, WrongState
 from wenze_review.work.models import Task, TimelineEntry
 
-from .fakes import Review, consultation_requested, user
+from .support import CITY_CADRE, Review, consultation_requested, matter_routed, user
 
 CONDUCT = user("party_conduct_office", CONSULTATION_SIGN)
 TRIAL = user("case_trial_office", CONSULTATION_SIGN)
@@ -39,9 +40,8 @@ async def sign_all(review: Review, consultation: Deliberation, *opinions: Signat
     "order", [("commission_leaders", "principal_leader"), ("principal_leader", "commission_leaders")]
 )
 async def test_a_consultation_concludes_once_every_named_leader_has_approved_in_either_order(
-    order: tuple[str, str],
+    order: tuple[str, str], review: Review
 ) -> None:
-    review = Review()
     deliberations = review.services.deliberations
     consultation = await open_consultation(review, approved_by=["commission_leaders", "principal_leader"])
     first, last = (user(office, APPROVAL_SIGN) for office in order)
@@ -69,8 +69,7 @@ async def test_a_consultation_concludes_once_every_named_leader_has_approved_in_
     }
 
 
-async def test_a_divided_consultation_goes_up_the_chain_until_a_level_decides() -> None:
-    review = Review()
+async def test_a_divided_consultation_goes_up_the_chain_until_a_level_decides(review: Review) -> None:
     deliberations = review.services.deliberations
     consultation = await open_consultation(review)
     divided = await sign_all(review, consultation, AGREE, ANOTHER_HANDLER)
@@ -102,11 +101,62 @@ async def test_a_divided_consultation_goes_up_the_chain_until_a_level_decides() 
     assert {t.state for t in review.rows(Task, subject_id=consultation.id)} == {"done"}
 
 
-async def test_a_divided_consultation_without_a_chain_stays_deadlocked() -> None:
-    review = Review()
+async def test_a_divided_consultation_without_a_chain_stays_deadlocked(review: Review) -> None:
     consultation = await open_consultation(review, escalation=[])
     deadlocked = await sign_all(review, consultation, AGREE, ANOTHER_HANDLER)
     assert deadlocked["state"] == "deadlocked" and deadlocked["current_level"] is None
     assert not review.published(ConsultationConcluded)
     assert "consultation_deadlocked" in [e.action for e in review.rows(TimelineEntry, subject_id=consultation.id)]
     assert not review.rows(Task, subject_id=consultation.id, state="open")
+
+
+def overridden(consultation: Deliberation) -> MatterRouted:
+    """Routing's event for the consultation's slip, its handler set by an override."""
+    return matter_routed(
+        CITY_CADRE,
+        matter_id=consultation.matter_id,
+        slip_id=consultation.slip_id,
+        handler="review_investigation_office",
+        fixed_by="override",
+        override=SlipOverride(
+            by="leader-1",
+            office="commission_leaders",
+            reason="领导指定",
+            previous_handler=None,
+            previous_state="in_consultation",
+        ),
+    )
+
+
+@pytest.mark.parametrize("signatures", [(), (AGREE,), (AGREE, AGREE), (AGREE, ANOTHER_HANDLER)])
+async def test_an_override_supersedes_the_consultation_in_whatever_state_it_is(
+    signatures: tuple[SignatureCreate, ...], review: Review
+) -> None:
+    deliberations = review.services.deliberations
+    consultation = await open_consultation(review)
+    for signer, opinion in zip((CONDUCT, TRIAL), signatures, strict=False):
+        await deliberations.sign(signer, "consultation", consultation.id, opinion, None)
+    before = review.one(Deliberation, id=consultation.id).state
+
+    await review.services.cases.matter_routed(overridden(consultation))
+
+    assert review.one(Deliberation, id=consultation.id).state == "superseded"
+    assert not review.rows(Task, subject_id=consultation.id, state="open")
+    (entry,) = review.rows(TimelineEntry, subject_id=consultation.id, action="consultation_superseded")
+    assert (entry.actor, entry.office) == ("leader-1", "commission_leaders")
+    assert entry.detail["previous_state"] == before and entry.detail["reason"] == "领导指定"
+    with pytest.raises(WrongState, match="superseded"):
+        await deliberations.sign(TRIAL, "consultation", consultation.id, AGREE, None)
+    with pytest.raises(WrongState, match="superseded"):
+        await deliberations.approve(
+            user("commission_leaders", APPROVAL_SIGN), "consultation", consultation.id, ApprovalCreate(), None
+        )
+    assert not review.published(ConsultationConcluded)
+
+
+async def test_a_slip_routed_by_the_rules_or_a_consultation_supersedes_nothing(review: Review) -> None:
+    consultation = await open_consultation(review)
+    event = overridden(consultation).model_copy(update={"fixed_by": "consultation", "override": None})
+    await review.services.cases.matter_routed(event)
+    assert review.one(Deliberation, id=consultation.id).state == "signing"
+    assert review.rows(Task, subject_id=consultation.id, state="open")

@@ -1,5 +1,5 @@
-"""Who may take a task and to whom it may be handed, through the real service on the in-memory
-repositories."""
+"""Who may take a task and to whom it may be handed, through the real service on a database of
+its own."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from wenze_review.deliberations.schemas import SignatureCreate
 from wenze_review.errors import TaskHeld, WrongState
 from wenze_review.work.models import Task, TimelineEntry
 
-from .fakes import Review, consultation_requested, user
+from .support import Review, consultation_requested, user
 
 OFFICE = "party_conduct_office"
 HOLDER = user(OFFICE, CONSULTATION_SIGN, username="holder")
@@ -32,8 +32,7 @@ async def signature_task(review: Review) -> Task:
     return review.one(Task, subject_id=consultation.id, office=OFFICE)
 
 
-async def test_a_task_someone_holds_is_claimed_by_nobody_else() -> None:
-    review = Review()
+async def test_a_task_someone_holds_is_claimed_by_nobody_else(review: Review) -> None:
     work = review.services.work
     task = await signature_task(review)
 
@@ -47,8 +46,7 @@ async def test_a_task_someone_holds_is_claimed_by_nobody_else() -> None:
     assert [h["action"] for h in review.one(Task, id=task.id).history] == ["opened", "claimed"]
 
 
-async def test_claiming_needs_the_tasks_office_and_capability() -> None:
-    review = Review()
+async def test_claiming_needs_the_tasks_office_and_capability(review: Review) -> None:
     task = await signature_task(review)
     for outsider in (user("case_trial_office", CONSULTATION_SIGN), user(OFFICE, username="reader")):
         with pytest.raises(StepNotYours) as refused:
@@ -57,8 +55,9 @@ async def test_claiming_needs_the_tasks_office_and_capability() -> None:
     assert review.one(Task, id=task.id).assignee is None
 
 
-async def test_a_task_is_handed_on_by_its_holder_to_a_known_user_of_its_office_who_can_act_on_it() -> None:
-    review = Review()
+async def test_a_task_is_handed_on_by_its_holder_to_a_known_user_of_its_office_who_can_act_on_it(
+    review: Review,
+) -> None:
     work = review.services.work
     task = await signature_task(review)
     for member in (
@@ -96,8 +95,7 @@ async def test_a_task_is_handed_on_by_its_holder_to_a_known_user_of_its_office_w
     assert (entry.actor, entry.detail["to"]) == ("holder", "colleague")
 
 
-async def test_a_users_latest_token_says_which_office_they_act_for() -> None:
-    review = Review()
+async def test_a_users_latest_token_says_which_office_they_act_for(review: Review) -> None:
     work = review.services.work
     task = await signature_task(review)
     await work.note_member(user("case_trial_office", CONSULTATION_SIGN, username="colleague"))
@@ -106,8 +104,7 @@ async def test_a_users_latest_token_says_which_office_they_act_for() -> None:
     assert moved.value.extra["errors"][0]["reason"].startswith("colleague acts for case_trial_office")
 
 
-async def test_a_closed_task_is_neither_claimed_nor_handed_on() -> None:
-    review = Review()
+async def test_a_closed_task_is_neither_claimed_nor_handed_on(review: Review) -> None:
     work = review.services.work
     task = await signature_task(review)
     await review.services.deliberations.sign(
@@ -124,8 +121,7 @@ async def test_a_closed_task_is_neither_claimed_nor_handed_on() -> None:
     assert [h["action"] for h in listed.history] == ["opened", "done"]
 
 
-async def test_a_task_whose_holder_has_left_its_office_is_taken_over_by_the_office() -> None:
-    review = Review()
+async def test_a_task_whose_holder_has_left_its_office_is_taken_over_by_the_office(review: Review) -> None:
     work = review.services.work
     task = await signature_task(review)
     await work.claim(HOLDER, task.id, None)
@@ -136,10 +132,9 @@ async def test_a_task_whose_holder_has_left_its_office_is_taken_over_by_the_offi
     assert [(h["action"], h["from"]) for h in taken["history"][1:]] == [("claimed", None), ("claimed", "holder")]
 
 
-async def test_a_task_is_handed_only_to_a_member_whose_authority_covers_its_targets() -> None:
+async def test_a_task_is_handed_only_to_a_member_whose_authority_covers_its_targets(review: Review) -> None:
     """The consultation concerns a city-managed cadre: a colleague whose authority is the town's
     cadres would hold a task they cannot act on."""
-    review = Review()
     work = review.services.work
     task = await signature_task(review)
     await work.note_member(user(OFFICE, CONSULTATION_SIGN, username="town-level", authority=["not_city_managed"]))
@@ -151,8 +146,7 @@ async def test_a_task_is_handed_only_to_a_member_whose_authority_covers_its_targ
     assert review.one(Task, id=task.id).assignee == "holder"
 
 
-async def test_an_office_linked_to_other_units_acts_only_on_a_task_handed_to_it() -> None:
-    review = Review()
+async def test_an_office_linked_to_other_units_acts_only_on_a_task_handed_to_it(review: Review) -> None:
     work = review.services.work
     task = await signature_task(review)
     elsewhere = user(OFFICE, CONSULTATION_SIGN, username="linked-elsewhere", linked_units=["张浦镇"])

@@ -74,6 +74,17 @@ def visible_to(
     return or_(party, reach)
 
 
+def party_to(office: str, tenant: SQLColumnExpression[str], matter_id: SQLColumnExpression[str]) -> ColumnElement[bool]:
+    """Whether ``office`` is party to the row's matter: what concerns the office, as opposed to
+    what its oversight or linked units merely let it read."""
+    return exists().where(
+        MatterAccessFact.tenant == tenant,
+        MatterAccessFact.matter_id == matter_id,
+        MatterAccessFact.facet == OFFICE,
+        MatterAccessFact.value == office,
+    )
+
+
 class AccessRepository:
     def __init__(self, session: AsyncSession):
         self.session = session

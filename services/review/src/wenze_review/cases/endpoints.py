@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from wenze.auth import Principal, require
 from wenze.auth.capabilities import APPROVAL_SIGN, DECISION_MAKE, MATTER_READ
+from wenze.http.audit import ClientAddress
 from wenze.http.idempotency import Idempotency
-from wenze_review.access.http import ClientAddress
 from wenze_review.cases.schemas import (
     CaseApprovalCreate,
     CaseRead,
+    DecisionCopyCreate,
     DecisionCreate,
     FindingsCreate,
     HearingCreate,
@@ -36,16 +37,26 @@ Service = Annotated[CaseService, Depends(case_service)]
 
 
 @router.get(
-    "/cases", response_model=list[CaseRead], summary="Cases the caller may read, optionally of one matter, oldest first"
+    "/cases",
+    response_model=list[CaseRead],
+    summary="Cases concerning the caller's office (mine=false: every case it may read), optionally of one matter, "
+    "oldest first",
 )
 async def list_cases(
     service: Service,
     principal: Reader,
     address: ClientAddress,
     matter_id: Annotated[str | None, Query(max_length=36)] = None,
+    mine: Annotated[
+        bool | None,
+        Query(
+            description="true: only cases of matters the caller's office is party to (the default, except when "
+            "matter_id names a matter); false: every case the caller may read, its oversight and linked units included"
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> list[CaseRead]:
-    return await service.list_cases(principal, matter_id, limit, client_address=address)
+    return await service.list_cases(principal, matter_id, limit, mine=mine, client_address=address)
 
 
 @router.get("/cases/{case_id}", response_model=CaseRead)
@@ -136,3 +147,21 @@ async def decide(
     address: ClientAddress,
 ) -> CaseRead:
     return CaseRead.model_validate(await service.decide(principal, case_id, data, idempotency, client_address=address))
+
+
+@router.post(
+    "/cases/{case_id}/decision/copies",
+    response_model=CaseRead,
+    summary="The deciding office records that it sent the decision materials where the rules say",
+)
+async def record_decision_copy(
+    case_id: str,
+    data: DecisionCopyCreate,
+    service: Service,
+    principal: Decider,
+    idempotency: Idempotency,
+    address: ClientAddress,
+) -> CaseRead:
+    return CaseRead.model_validate(
+        await service.record_copy(principal, case_id, data, idempotency, client_address=address)
+    )

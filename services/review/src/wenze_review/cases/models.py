@@ -34,6 +34,16 @@ CASES = StateMachine[CaseState](
         "decide": (CaseState.DECIDING, CaseState.DECIDED),
     },
     refusal=WrongState,
+    # An override of the slip hands an open case to another office; the case goes on where it was.
+    stays={
+        "reassign": [
+            CaseState.AWAITING_START_APPROVAL,
+            CaseState.INVESTIGATING,
+            CaseState.RECOMMENDING,
+            CaseState.JOINT_REVIEW,
+            CaseState.DECIDING,
+        ]
+    },
 )
 
 # Hearings move nothing: they are recorded from the recommendations until the decision.
@@ -56,6 +66,8 @@ INVESTIGATIONS = StateMachine[InvestigationState](
         "complete": (InvestigationState.OPEN, InvestigationState.COMPLETED),
     },
     refusal=WrongState,
+    # The override that hands the case to another office hands it the investigation still to do.
+    stays={"reassign": [InvestigationState.PENDING, InvestigationState.OPEN]},
 )
 
 
@@ -69,10 +81,16 @@ class Case(Base):
     matter_id: Mapped[str] = mapped_column(UUIDStr)
     slip_id: Mapped[str] = mapped_column(UUIDStr)
     slip_number: Mapped[str] = mapped_column(String(80))
+    # The revision of the slip's routing the case follows: an older routing delivered late
+    # changes nothing. None on cases opened from events without one.
+    slip_revision: Mapped[int | None] = mapped_column(Integer)
     matter_number: Mapped[str] = mapped_column(String(80))
     summary: Mapped[str] = mapped_column(Text)
     relevant_date: Mapped[dt.date] = mapped_column(Date)
     targets: Mapped[list] = mapped_column(default=list)
+    # The pack's procedure whose workflow's decisions drive the case; none on cases opened
+    # before packs bound several (they follow the pack's first workflow).
+    procedure: Mapped[str | None] = mapped_column(String(60))
     handler: Mapped[str | None] = mapped_column(String(80))
     cc: Mapped[list] = mapped_column(default=list)
     investigated_by: Mapped[str | None] = mapped_column(String(80))
@@ -162,6 +180,7 @@ class Decision(Base):
     announced_on: Mapped[dt.date | None] = mapped_column(Date)
     simplified: Mapped[bool] = mapped_column(Boolean)
     facts_clear: Mapped[bool] = mapped_column(Boolean)
+    major_case: Mapped[bool] = mapped_column(Boolean, default=False)
     measures: Mapped[list] = mapped_column()
     citations: Mapped[list] = mapped_column(default=list)
     recorded_by: Mapped[str] = mapped_column(UsernameStr)
@@ -171,15 +190,21 @@ class Decision(Base):
 
 
 class DecidedPerson(Base):
-    """Who a decision held accountable, by name and unit: the platform's record of earlier accountability."""
+    """Who a decision held accountable, by name and unit: the platform's record of earlier accountability.
+
+    A decision revoked on appeal for the person (sanction-execution's ``appeal.decided``) stays
+    recorded with the day of revocation and no longer counts as an earlier accountability.
+    """
 
     __tablename__ = "decided_persons"
 
     id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
     tenant: Mapped[str] = mapped_column(String(40))
     decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), index=True)
+    decision_number: Mapped[str | None] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str | None] = mapped_column(String(200))
     decided_on: Mapped[dt.date] = mapped_column(Date)
+    revoked_on: Mapped[dt.date | None] = mapped_column(Date)
 
     __table_args__ = (Index("ix_decided_persons_person", "tenant", "name", "unit"),)

@@ -3,12 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.auth.access import ReadScope
 from wenze.db.base import Base
-from wenze_review.access.repository import visible_to
+from wenze_review.access.repository import party_to, visible_to
 from wenze_review.cases.models import (
     CASES,
     INVESTIGATIONS,
@@ -21,6 +21,7 @@ from wenze_review.cases.models import (
     InvestigationState,
     Recommendation,
 )
+from wenze_review.logic import PriorDecision
 
 
 class CaseRepository:
@@ -33,17 +34,31 @@ class CaseRepository:
             self.session.add(row)
             await self.session.flush()
 
+    async def has_case_of_slip(self, tenant: str, slip_id: str) -> bool:
+        stmt = select(Case.id).where(Case.tenant == tenant, Case.slip_id == slip_id)
+        return (await self.session.scalar(stmt)) is not None
+
+    async def of_slip(self, tenant: str, slip_id: str) -> Case | None:
+        """The case of a slip, locked: a second event of the slip changes it, if anything."""
+        stmt = select(Case).where(Case.tenant == tenant, Case.slip_id == slip_id).with_for_update()
+        return await self.session.scalar(stmt)
+
     async def get(self, tenant: str, case_id: str, *, for_update: bool = False) -> Case | None:
         stmt = select(Case).where(Case.tenant == tenant, Case.id == case_id)
         if for_update:
             stmt = stmt.with_for_update()
         return await self.session.scalar(stmt)
 
-    async def by_matter(self, tenant: str, matter_id: str | None, limit: int, scope: ReadScope) -> list[Case]:
-        """The tenant's cases (of one matter) that ``scope`` may read, oldest first."""
+    async def by_matter(
+        self, tenant: str, matter_id: str | None, limit: int, scope: ReadScope, *, party_office: str | None = None
+    ) -> list[Case]:
+        """The tenant's cases (of one matter) that ``scope`` may read, oldest first; with
+        ``party_office``, only those of matters that office is party to."""
         stmt = select(Case).where(Case.tenant == tenant, visible_to(scope, Case.tenant, Case.matter_id))
         if matter_id is not None:
             stmt = stmt.where(Case.matter_id == matter_id)
+        if party_office is not None:
+            stmt = stmt.where(party_to(party_office, Case.tenant, Case.matter_id))
         return list((await self.session.scalars(stmt.order_by(Case.created_at, Case.id).limit(limit))).all())
 
     async def move_case(self, case: Case, action: str, *, detail: str | None = None, **values: Any) -> CaseState:
@@ -91,7 +106,29 @@ class CaseRepository:
     async def decision(self, case_id: str) -> Decision | None:
         return await self.session.scalar(select(Decision).where(Decision.case_id == case_id))
 
-    async def earlier_decisions(self, tenant: str, name: str, unit: str | None) -> list[dt.date]:
-        stmt = select(DecidedPerson.decided_on).where(DecidedPerson.tenant == tenant, DecidedPerson.name == name)
+    async def earlier_decisions(self, tenant: str, name: str, unit: str | None) -> list[PriorDecision]:
+        """The person's decisions that still stand: those revoked on appeal are left out."""
+        stmt = select(DecidedPerson.decision_number, DecidedPerson.decided_on).where(
+            DecidedPerson.tenant == tenant, DecidedPerson.name == name, DecidedPerson.revoked_on.is_(None)
+        )
         stmt = stmt.where(DecidedPerson.unit.is_(None) if unit is None else DecidedPerson.unit == unit)
-        return list((await self.session.scalars(stmt)).all())
+        return [PriorDecision(number, decided_on) for number, decided_on in (await self.session.execute(stmt)).all()]
+
+    async def revoke_for_person(
+        self, tenant: str, decision_id: str, name: str, unit: str | None, revoked_on: dt.date
+    ) -> int:
+        """Mark the person's part in a decision revoked, once; the number of rows it changed."""
+        stmt = (
+            update(DecidedPerson)
+            .where(
+                DecidedPerson.tenant == tenant,
+                DecidedPerson.decision_id == decision_id,
+                DecidedPerson.name == name,
+                DecidedPerson.unit.is_(None) if unit is None else DecidedPerson.unit == unit,
+                DecidedPerson.revoked_on.is_(None),
+            )
+            .values(revoked_on=revoked_on)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self.session.execute(stmt)
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -75,6 +75,16 @@ class TargetMeasures(_In):
     target_index: int = Field(ge=0)
     measures: list[Code] = Field(max_length=20, description="empty when the pack permits no measure for this target")
     responsibility: Code | None = None
+    party_sanction: Code | None = Field(
+        default=None, description="the party disciplinary sanction decided, a code of the pack's party_sanctions"
+    )
+    leading_group_member: bool = Field(
+        default=False, description="the target sits on the leading group of its party organisation"
+    )
+    organisation: ShortText | None = Field(
+        default=None,
+        description="the party organisation or unit the target belongs to, when it is not the target's unit",
+    )
 
 
 class DecisionCreate(_In):
@@ -83,6 +93,15 @@ class DecisionCreate(_In):
     simplified: bool = False
     facts_clear: bool
     measures: list[TargetMeasures] = Field(min_length=1, max_length=100)
+    major_case: bool = Field(
+        default=False, description="the decision disposes of a major disciplinary or criminal case (重大违纪违法案件)"
+    )
+
+
+class DecisionCopyCreate(_In):
+    """The deciding office has copied the decision materials to the offices the rules name."""
+
+    copied_on: dt.date = Field(description="the day the materials were sent")
 
 
 class InvestigationRead(BaseModel):
@@ -140,6 +159,7 @@ class DecisionRead(BaseModel):
     announced_on: dt.date | None
     simplified: bool
     facts_clear: bool
+    major_case: bool
     measures: list[dict]
     citations: list[str]
     recorded_by: str
@@ -155,6 +175,7 @@ class CaseRead(BaseModel):
     summary: str
     relevant_date: dt.date
     targets: list[dict]
+    procedure: str | None = Field(default=None, description="the pack's procedure whose workflow drives the case")
     handler: str | None
     cc: list[str]
     investigated_by: str | None

@@ -1,6 +1,7 @@
 """Cases: one per routing slip, from the investigation to the written decision.
 
-Every step asks the tenant's pack through the workflow contract of docs/workflow.md: the
+Every step asks the tenant's pack, through the workflow of the case's procedure, as the
+workflow contract of docs/workflow.md says: the
 recommendation step judges proposed measures, the decision step says who decides, who
 approves first and whether the target must be heard, the joint-review step whether a 会审
 precedes the decision. Nothing here knows which tenant it serves.
@@ -10,14 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from wenze.auth.access import read_scope
 from wenze.auth.capabilities import APPROVAL_SIGN, DECISION_MAKE, MATTER_READ
 from wenze.auth.principal import Principal
+from wenze.calendar import CalendarError, DeadlineSpec
 from wenze.db.base import utcnow
 from wenze.db.idempotency import IdempotentRequest, run_once
+from wenze.events.execution import AppealDecided
 from wenze.events.intake import TargetSnapshot
 from wenze.events.review import DecidedMeasure, DecisionMade, TargetsIdentified
 from wenze.events.routing import MatterRouted
@@ -26,7 +30,9 @@ from wenze.problems import invalid
 from wenze.rules import Evaluation, RulePack, get_pack
 from wenze.rules.errors import RulesError
 from wenze.rules.facts import target_facts
+from wenze.rules.readings import interpretations_explained
 from wenze_review.access.policy import audit, authorise, check_readable, system_audit
+from wenze_review.calendar.service import CalendarService
 from wenze_review.cases.models import (
     CASES,
     CLOSED_STATES,
@@ -45,6 +51,7 @@ from wenze_review.cases.schemas import (
     CaseApprovalCreate,
     CaseApprovalRead,
     CaseRead,
+    DecisionCopyCreate,
     DecisionCreate,
     DecisionRead,
     FindingsCreate,
@@ -59,6 +66,7 @@ from wenze_review.deliberations.models import Approval, Deliberation
 from wenze_review.deliberations.service import Clock, DeliberationService, PackSource
 from wenze_review.errors import (
     AlreadyApproved,
+    ApprovalOutOfOrder,
     CaseNotFound,
     InvestigationNotFound,
     RuleRefusal,
@@ -68,35 +76,51 @@ from wenze_review.errors import (
     found,
 )
 from wenze_review.logic import (
+    AccountabilityHistory,
     DecisionRequirements,
+    PriorDecision,
     accountability_history,
+    approvals_open,
     citations_of,
     decision_requirements,
     outside_permitted,
     recommendation_facts,
+    rules_setting,
+    stage_before,
 )
 from wenze_review.numbering import document_number
 from wenze_review.repositories import ReviewUnitOfWork, ReviewUnitOfWorkFactory
+from wenze_review.work.service import record_step
 
 SYSTEM = "system"
 CONSUMER_ROUTED = "review-matter-routed"
+CONSUMER_APPEAL_DECIDED = "review-appeal-decided"
 APPROVAL_KINDS = {"start": "case_start", "decision": "case_decision"}
+# The steps the handling office does; approvals, the decision and its copy belong to the bodies
+# the pack names, whoever handles the case.
+HANDLING_TASKS = ("investigation", "recommendation", "hearing")
 
 
-def _evaluate(pack: RulePack, step: str, facts: dict[str, Any], on: dt.date) -> Evaluation | None:
-    """Evaluate the decision bound to ``step``, or ``None`` where the pack binds none."""
-    name = pack.workflow_decision(step)
+def _evaluate(
+    pack: RulePack, case: Case, step: str, facts: dict[str, Any], on: dt.date, readings: Mapping[str, str]
+) -> Evaluation | None:
+    """Evaluate the decision bound to ``step`` of the case's procedure, or ``None`` where its
+    workflow binds none; ``readings`` are the tenant's chosen readings of the pack's
+    interpretation points in force on ``on`` (the rest read by the pack's default)."""
+    name = pack.workflow_decision(step, case.procedure)
     if name is None:
         return None
     try:
-        return pack.evaluate(name, facts, on=on)
+        return pack.evaluate(name, facts, on=on, readings=readings)
     except RulesError as exc:
         raise RulesUnavailable(step, exc) from exc
 
 
-def _evaluate_required(pack: RulePack, step: str, facts: dict[str, Any], on: dt.date) -> Evaluation:
-    """Evaluate a step every pack binds (recommendation, decision)."""
-    evaluation = _evaluate(pack, step, facts, on)
+def _evaluate_required(
+    pack: RulePack, case: Case, step: str, facts: dict[str, Any], on: dt.date, readings: Mapping[str, str]
+) -> Evaluation:
+    """Evaluate a step every workflow binds (recommendation, decision)."""
+    evaluation = _evaluate(pack, case, step, facts, on, readings)
     if evaluation is None:
         raise RulesUnavailable(step, RulesError(f"{pack.tenant}'s pack binds no {step} step"))
     return evaluation
@@ -107,12 +131,14 @@ class CaseService:
         self,
         uow: ReviewUnitOfWorkFactory,
         deliberations: DeliberationService,
+        calendars: CalendarService,
         *,
         packs: PackSource = get_pack,
         clock: Clock = utcnow,
     ):
         self.uow = uow
         self.deliberations = deliberations
+        self.calendars = calendars
         self.packs = packs
         self.clock = clock
         deliberations.on_concluded["joint_review"] = self._joint_review_concluded
@@ -126,6 +152,14 @@ class CaseService:
         async with self.uow() as uow:
             if await uow.repos.inbox.seen(str(event.event_id), CONSUMER_ROUTED):
                 return
+            existing = await uow.repos.cases.of_slip(event.tenant, str(event.slip_id))
+            if existing is not None:
+                # A slip opens one case; routing fixes its handler again only by an override.
+                await self._routed_again(uow, existing, event)
+                uow.repos.inbox.record(str(event.event_id), CONSUMER_ROUTED, event.subject)
+                await uow.commit()
+                return
+            superseded = await self.deliberations.supersede_consultation(uow, event)
             case, investigation = self._new_case(event)
             await uow.repos.cases.add(case, investigation)
             await uow.repos.access.note(
@@ -137,7 +171,10 @@ class CaseService:
                 ],
                 targets=case.targets,
             )
-            uow.repos.work.record(
+            record_step(
+                uow,
+                kind="case",
+                case_state=case.state,
                 tenant=case.tenant,
                 matter_id=case.matter_id,
                 case_id=case.id,
@@ -148,6 +185,7 @@ class CaseService:
                 detail={
                     "slip_number": case.slip_number,
                     "handler": case.handler,
+                    "fixed_by": case.fixed_by,
                     "investigated_by": investigation.office,
                     "investigated_with": case.investigated_with,
                 },
@@ -161,6 +199,7 @@ class CaseService:
             await uow.repos.audit.append(
                 case.tenant,
                 [
+                    *superseded,
                     system_audit(
                         "case.open",
                         "case",
@@ -170,10 +209,153 @@ class CaseService:
                         slip_number=case.slip_number,
                         state=case.state,
                         event_id=str(event.event_id),
-                    )
+                    ),
                 ],
             )
             await uow.commit()
+
+    # -- from sanction-execution ---------------------------------------------------------------
+
+    async def appeal_decided(self, event: AppealDecided) -> None:
+        """A decision revoked on appeal for a person no longer counts in their history; one upheld
+        or varied still holds them accountable. Events without the person (published before
+        they named one) change nothing: which of a decision's persons appealed is unknown."""
+        async with self.uow() as uow:
+            if await uow.repos.inbox.seen(str(event.event_id), CONSUMER_APPEAL_DECIDED):
+                return
+            target = event.target
+            revoked = 0
+            if event.outcome == "revoked" and target is not None and target.kind == "person" and target.name:
+                revoked = await uow.repos.cases.revoke_for_person(
+                    event.tenant, str(event.decision_id), target.name, target.unit, event.decided_on
+                )
+            uow.repos.inbox.record(str(event.event_id), CONSUMER_APPEAL_DECIDED, event.subject)
+            if revoked:
+                await uow.repos.audit.append(
+                    event.tenant,
+                    [
+                        system_audit(
+                            "decision.revoked_for_person",
+                            "decision",
+                            str(event.decision_id),
+                            matter_id=str(event.matter_id),
+                            appeal_id=str(event.appeal_id),
+                            revoked_on=event.decided_on.isoformat(),
+                            event_id=str(event.event_id),
+                        )
+                    ],
+                )
+            await uow.commit()
+
+    async def _copy_due(
+        self, uow: ReviewUnitOfWork, tenant: str, rule: Mapping[str, Any] | None, decided_on: dt.date
+    ) -> tuple[dt.date | None, str | None]:
+        """The day the decision's copy is due under the pack's time limit, on the tenant's
+        working-day calendar (routing's: national years and its local days); or why it cannot
+        be said yet. A year the calendar lacks does not stop the decision: the task waits
+        without a day."""
+        if not rule:
+            return None, None
+        if rule.get("from") != "decided_on":
+            return None, f"the time limit runs from {rule.get('from')!r}, not from the decision's day"
+        spec = DeadlineSpec(**{k: rule[k] for k in ("kind", "amount", "day", "roll_to_working_day") if k in rule})
+        try:
+            return spec.compute(decided_on, await self.calendars.for_tenant(uow, tenant)), None
+        except CalendarError as exc:
+            return None, str(exc)
+
+    async def _routed_again(self, uow: ReviewUnitOfWork, case: Case, event: MatterRouted) -> None:
+        """The slip of an open case was overridden: the case, the investigation still to do and
+        the open tasks of the offices the slip no longer names go to the handler the override
+        names, and the case goes on where it was. A case that is closed, or an event naming no
+        override, changes nothing; the timeline and the audit log say why."""
+        override = event.override
+        investigation = await uow.repos.cases.investigation(case.tenant, case_id=case.id)
+        refusal = None
+        followed, arriving = case.slip_revision, event.slip_revision
+        if followed is not None and arriving is not None and arriving <= followed:
+            refusal = (
+                f"the case follows a later routing of the slip (revision {case.slip_revision}) than this one "
+                f"(revision {event.slip_revision})"
+            )
+        elif override is None:
+            refusal = "the slip was routed again without an override; its case stands as it was opened"
+        elif not CASES.allows("reassign", case.state):
+            refusal = f"the case is {case.state}; an override reaches a case only until it is decided"
+        elif event.handler is None:
+            refusal = "the override names no handler"
+        base = {"slip_number": event.slip_number, "handler": event.handler, "event_id": str(event.event_id)}
+        if refusal is not None:
+            uow.repos.work.record(
+                tenant=case.tenant,
+                matter_id=case.matter_id,
+                case_id=case.id,
+                action="override_not_applied",
+                actor=override.by if override else SYSTEM,
+                office=override.office if override else None,
+                citations=event.citations,
+                detail={**base, "state": case.state, "reason": refusal},
+            )
+            record = system_audit("case.override_not_applied", "case", case.id, matter_id=case.matter_id, **base)
+            await uow.repos.audit.append(case.tenant, [record])
+            return
+        assert override is not None and event.handler is not None
+        previous = case.handler
+        handover = {previous: event.handler} if previous and previous != event.handler else {}
+        await uow.repos.cases.move_case(
+            case,
+            "reassign",
+            handler=event.handler,
+            cc=list(event.cc),
+            fixed_by=event.fixed_by,
+            investigated_by=event.investigated_by,
+            investigated_with=list(event.investigated_with),
+            slip_revision=event.slip_revision,
+        )
+        investigation_office = None
+        if investigation is not None and INVESTIGATIONS.allows("reassign", investigation.state):
+            # As on a case the override opened: the handler investigates unless the slip names another.
+            investigation_office = event.investigated_by or event.handler
+            if investigation.office and investigation.office != investigation_office:
+                handover.setdefault(investigation.office, investigation_office)
+            await uow.repos.cases.move_investigation(
+                investigation, "reassign", office=investigation_office, joined_by=list(event.investigated_with)
+            )
+        entry = {"at": self.clock().isoformat(), "action": "reassigned_by_override", "by": override.by}
+        moved = await uow.repos.work.move_to_office(case.id, HANDLING_TASKS, handover, entry)
+        await uow.repos.access.note(
+            case.tenant,
+            case.matter_id,
+            offices=[event.handler, *event.cc, investigation_office, *event.investigated_with],
+            targets=case.targets,
+        )
+        detail = {
+            **base,
+            "previous_handler": previous,
+            "reason": override.reason,
+            "state": case.state,
+            "investigated_by": investigation_office,
+            "moved_tasks": moved,
+        }
+        uow.repos.work.record(
+            tenant=case.tenant,
+            matter_id=case.matter_id,
+            case_id=case.id,
+            action="case_reassigned",
+            actor=override.by,
+            office=override.office,
+            citations=event.citations,
+            detail=detail,
+        )
+        record = system_audit(
+            "case.reassign",
+            "case",
+            case.id,
+            matter_id=case.matter_id,
+            overridden_by=override.by,
+            **{k: v for k, v in detail.items() if k != "reason"},
+        )
+        await uow.repos.audit.append(case.tenant, [record])
 
     @staticmethod
     def parties(case: Case, investigation: Investigation) -> list[str | None]:
@@ -197,10 +379,12 @@ class CaseService:
             matter_id=str(event.matter_id),
             slip_id=str(event.slip_id),
             slip_number=event.slip_number,
+            slip_revision=event.slip_revision,
             matter_number=event.matter_number,
             summary=event.summary,
             relevant_date=event.relevant_date,
             targets=[t.model_dump() for t in event.targets],
+            procedure=event.procedure,
             handler=event.handler,
             cc=list(event.cc),
             investigated_by=event.investigated_by,
@@ -237,6 +421,7 @@ class CaseService:
         *,
         subject_id: str | None = None,
         target_index: int | None = None,
+        due: dt.date | None = None,
     ) -> None:
         if office is None:
             # A step without an office (no handler yet) is in nobody's queue.
@@ -251,6 +436,7 @@ class CaseService:
             subject_id=subject_id or case.id,
             target_index=target_index,
             citations=citations,
+            due=due,
         )
 
     def _open_investigation_task(self, uow: ReviewUnitOfWork, case: Case, investigation: Investigation) -> None:
@@ -296,6 +482,8 @@ class CaseService:
             approved = {a.office for a in await uow.repos.deliberations.approvals(case.id) if a.subject_kind == kind}
             if office in approved:
                 raise AlreadyApproved(f"{office} has already given the {data.stage} approval", extra={"office": office})
+            sequence = requirements.get("approval_sequence", []) if data.stage == "decision" else []
+            self._check_approval_order(self.packs(case.tenant), sequence, offices, approved, office, citations)
             await uow.repos.deliberations.add_approval(
                 Approval(
                     tenant=case.tenant,
@@ -308,7 +496,19 @@ class CaseService:
                 )
             )
             await uow.repos.work.close_tasks(case.id, f"{data.stage}_approval", principal.username, office=office)
-            uow.repos.work.record(
+            if data.stage == "start" and set(offices) <= approved | {office}:
+                await self._start_investigation(uow, case)
+            if data.stage == "decision":
+                # The stage this approval completes lets the next one's approvals into the queues.
+                waiting_before = set(approvals_open(sequence, offices, approved))
+                for next_office in approvals_open(sequence, offices, approved | {office}):
+                    if next_office not in waiting_before:
+                        self._open_task(uow, case, "decision_approval", next_office, APPROVAL_SIGN, citations)
+            # Recorded once the approval has moved the case, so the step carries the state it left.
+            record_step(
+                uow,
+                kind="case",
+                case_state=case.state,
                 tenant=case.tenant,
                 matter_id=case.matter_id,
                 case_id=case.id,
@@ -318,13 +518,38 @@ class CaseService:
                 citations=citations,
                 detail={"comment": data.comment},
             )
-            if data.stage == "start" and set(offices) <= approved | {office}:
-                await self._start_investigation(uow, case)
             read = await self._read(uow, case)
             await self._audit(uow, principal, client_address, case, "approve", stage=data.stage)
             return read
 
         return await run_once(self.uow, idempotency, act)
+
+    @staticmethod
+    def _check_approval_order(
+        pack: RulePack,
+        sequence: list[dict[str, Any]],
+        required: list[str],
+        approved: set[str],
+        office: str,
+        citations: list[str],
+    ) -> None:
+        """Where the rules order the approvals, ``office`` approves only once every earlier stage has."""
+        earlier = stage_before(sequence, required, approved, office)
+        if earlier is None:
+            return
+        stage, waiting = earlier
+        labels = [_label(pack, o) for o in waiting]
+        raise ApprovalOutOfOrder(
+            f"{_label(pack, office)} cannot approve yet: the approval of {'、'.join(labels)} "
+            f"({stage.get('action') or stage['step']}) must come first",
+            extra={
+                "step": stage["step"],
+                "step_label": stage.get("action") or stage["step"],
+                "offices": waiting,
+                "office_labels": labels,
+                "citations": citations,
+            },
+        )
 
     async def _start_investigation(self, uow: ReviewUnitOfWork, case: Case) -> None:
         """Every start approval is in: the investigation opens."""
@@ -373,7 +598,14 @@ class CaseService:
                 completed_at=self.clock(),
             )
             await uow.repos.work.close_tasks(investigation.id, "investigation", principal.username)
-            uow.repos.work.record(
+            if identified:
+                await self._reclassify(uow, case, investigation, identified, by=principal.username)
+            else:
+                await self._open_recommendations(uow, case)
+            record_step(
+                uow,
+                kind="case",
+                case_state=case.state,
                 tenant=case.tenant,
                 matter_id=case.matter_id,
                 case_id=case.id,
@@ -384,10 +616,6 @@ class CaseService:
                 citations=case.citations,
                 detail={"evidence": investigation.evidence, "identified_targets": investigation.identified_targets},
             )
-            if identified:
-                await self._reclassify(uow, case, investigation, identified, by=principal.username)
-            else:
-                await self._open_recommendations(uow, case)
             read = await self._read(uow, case)
             record = audit(
                 principal,
@@ -476,9 +704,12 @@ class CaseService:
             target = self._target(case, data.target_index, "body.target_index")
             pack = self.packs(case.tenant)
             content = data.model_dump(mode="json")
-            facts = await self._facts(uow, case, data.target_index, content)
-            evaluation = self._judge_recommendation(pack, case, data.proposed_measures, facts)
-            factors = _evaluate(pack, "factors", facts, case.relevant_date)
+            history = await self._history(uow, case, data.target_index, content)
+            facts = await self._facts(uow, case, data.target_index, content, history)
+            # The readings in force on the case's relevant date, the date its rules are read on.
+            readings = await uow.repos.interpretations.readings_on(case.tenant, case.relevant_date)
+            evaluation = self._judge_recommendation(pack, case, data.proposed_measures, facts, readings)
+            factors = _evaluate(pack, case, "factors", facts, case.relevant_date, readings)
             await uow.repos.cases.put_recommendation(
                 Recommendation(
                     id=new_id(),
@@ -486,8 +717,9 @@ class CaseService:
                     target_index=data.target_index,
                     content=content,
                     outcome=_jsonable_outcome(evaluation.outcome),
-                    explanation=[f.model_dump(mode="json") for f in evaluation.explanation],
-                    factors=_factors_record(factors, facts),
+                    explanation=[f.model_dump(mode="json") for f in evaluation.explanation]
+                    + interpretations_explained(evaluation),
+                    factors=_factors_record(factors, facts, history.counted),
                     citations=citations_of(evaluation),
                     recorded_by=principal.username,
                     office=office,
@@ -497,7 +729,10 @@ class CaseService:
             await uow.repos.work.close_tasks(
                 case.id, "recommendation", principal.username, target_index=data.target_index
             )
-            uow.repos.work.record(
+            record_step(
+                uow,
+                kind="case",
+                case_state=case.state,
                 tenant=case.tenant,
                 matter_id=case.matter_id,
                 case_id=case.id,
@@ -521,26 +756,15 @@ class CaseService:
         return await run_once(self.uow, idempotency, act)
 
     @staticmethod
-    def _judge_recommendation(pack: RulePack, case: Case, proposed: list[str], facts: dict[str, Any]) -> Evaluation:
+    def _judge_recommendation(
+        pack: RulePack, case: Case, proposed: list[str], facts: dict[str, Any], readings: Mapping[str, str]
+    ) -> Evaluation:
         """The recommendation step's judgement of the proposed measures; refused with its articles
-        when a measure is not permitted or the rules find the proposal invalid."""
-        evaluation = _evaluate_required(pack, "recommendation", facts, case.relevant_date)
-        outcome = evaluation.outcome
-        refused = outside_permitted(proposed, outcome.get("permitted_measures"))
-        if refused or outcome.get("proposal_valid") is False:
-            reason = (
-                f"{', '.join(refused)} not permitted; permitted: "
-                f"{', '.join(outcome.get('permitted_measures') or []) or 'none'}"
-                if refused
-                else "the rules judge this proposal invalid"
-            )
-            raise RuleRefusal(
-                "body.proposed_measures",
-                reason,
-                citations_of(evaluation),
-                measures=refused,
-                outcome=_jsonable_outcome(outcome),
-            )
+        when a measure is unknown or not permitted, when none is named where the rules require
+        one, or when the rules find the proposal invalid."""
+        _check_known_measures(pack, "body.proposed_measures", proposed)
+        evaluation = _evaluate_required(pack, case, "recommendation", facts, case.relevant_date, readings)
+        _check_measures_against(evaluation, "body.proposed_measures", proposed)
         return evaluation
 
     async def _after_recommendations(self, uow: ReviewUnitOfWork, pack: RulePack, case: Case, by: str) -> None:
@@ -570,11 +794,12 @@ class CaseService:
 
     async def _joint_review_required(self, uow: ReviewUnitOfWork, pack: RulePack, case: Case) -> Evaluation | None:
         """The joint-review step's answer for the first target that needs one, where the slip asks for it."""
-        if not case.joint_review_required or pack.workflow_decision("joint_review") is None:
+        if not case.joint_review_required or pack.workflow_decision("joint_review", case.procedure) is None:
             return None
+        readings = await uow.repos.interpretations.readings_on(case.tenant, case.relevant_date)
         for recommendation in await uow.repos.cases.recommendations(case.id):
             facts = await self._facts(uow, case, recommendation.target_index, recommendation.content)
-            evaluation = _evaluate(pack, "joint_review", facts, case.relevant_date)
+            evaluation = _evaluate(pack, case, "joint_review", facts, case.relevant_date, readings)
             if evaluation is not None and evaluation.outcome.get("joint_review_required"):
                 return evaluation
         return None
@@ -594,7 +819,9 @@ class CaseService:
         await uow.repos.access.note(
             case.tenant, case.matter_id, offices=[*requirements.approved_by, *requirements.decided_by]
         )
-        for office in requirements.approved_by:
+        # Where the rules order the approvals, only the first stage's are in the queues; each
+        # stage completed lets the next in (see approve).
+        for office in approvals_open(requirements.approval_sequence, requirements.approved_by, set()):
             self._open_task(uow, case, "decision_approval", office, APPROVAL_SIGN, requirements.citations)
         heard = {h.target_index for h in await uow.repos.cases.hearings(case.id)}
         for index, _ in enumerate(case.targets):
@@ -610,7 +837,10 @@ class CaseService:
                 )
         for office in requirements.decided_by:
             self._open_task(uow, case, "decision", office, DECISION_MAKE, requirements.citations)
-        uow.repos.work.record(
+        record_step(
+            uow,
+            kind="case",
+            case_state=case.state,
             tenant=case.tenant,
             matter_id=case.matter_id,
             case_id=case.id,
@@ -634,14 +864,15 @@ class CaseService:
     ) -> DecisionRequirements:
         """The decision step evaluated for each target with ``measures`` (and, once a decision is
         being recorded, whether its facts are clear)."""
+        readings = await uow.repos.interpretations.readings_on(case.tenant, on)
         evaluations = []
         for index, target_measures in measures.items():
             facts = await self._facts(uow, case, index, recommendations[index].content)
             facts["measures"] = target_measures
             if facts_clear is not None:
                 facts["facts_clear"] = facts_clear
-            evaluations.append(_evaluate_required(pack, "decision", facts, on))
-        return decision_requirements(evaluations, case.decided_by)
+            evaluations.append(_evaluate_required(pack, case, "decision", facts, on, readings))
+        return decision_requirements(evaluations, case.decided_by, _stage_order(pack, case.procedure))
 
     # -- hearings ---------------------------------------------------------------------------
 
@@ -684,7 +915,10 @@ class CaseService:
                 )
             )
             await uow.repos.work.close_tasks(case.id, "hearing", principal.username, target_index=data.target_index)
-            uow.repos.work.record(
+            record_step(
+                uow,
+                kind="case",
+                case_state=case.state,
                 tenant=case.tenant,
                 matter_id=case.matter_id,
                 case_id=case.id,
@@ -726,10 +960,19 @@ class CaseService:
                 raise WrongState(f"case {case.slip_number} is {case.state}")
             recommendations = await self._recommendation_of_every_target(uow, case)
             by_target = self._measures_by_target(case, data)
+            self._check_party_sanctions(pack, data)
+            for position, item in enumerate(data.measures):
+                _check_known_measures(pack, f"body.measures.{position}.measures", item.measures)
             self._check_decision_dates(pack, case, data)
             measures = {index: item.measures for index, item in by_target.items()}
             requirements = await self._decision_step(
-                uow, pack, case, recommendations, measures, data.decided_on, facts_clear=data.facts_clear
+                uow,
+                pack,
+                case,
+                recommendations,
+                measures,
+                data.decided_on,
+                facts_clear=data.facts_clear,
             )
             office = authorise(
                 principal,
@@ -739,15 +982,16 @@ class CaseService:
                 capability=DECISION_MAKE,
                 assigned=await uow.repos.work.was_given(case.id, "decision", principal.username),
             )
+            # What the decision carries is judged first: a refused measure is the caller's to correct.
+            measure_citations = await self._check_decided_measures(uow, pack, case, recommendations, measures, data)
             self._check_ready_for_decision(case)
             await self._check_heard(uow, case, by_target, requirements)
             await self._check_approved(uow, case, requirements)
-            measure_citations = await self._check_decided_measures(uow, pack, case, recommendations, measures, data)
             if data.simplified:
                 await self._check_simplified(uow, pack, case, recommendations, measures, data)
             number = await self._decision_number(uow, pack, case, data.decided_on)
             citations = list(dict.fromkeys([*requirements.citations, *measure_citations]))
-            await self._record_decision(uow, principal, case, office, number, by_target, citations, data)
+            await self._record_decision(uow, principal, case, office, number, by_target, citations, data, requirements)
             read = await self._read(uow, case)
             await self._audit(uow, principal, client_address, case, "decide", number=number)
             return read
@@ -777,6 +1021,20 @@ class CaseService:
         if missing:
             raise invalid("body.measures", f"no measures for target(s) {missing}")
         return dict(sorted(by_target.items()))
+
+    @staticmethod
+    def _check_party_sanctions(pack: RulePack, data: DecisionCreate) -> None:
+        """A party sanction is a code of the pack's ``party_sanctions``, in a pack that has them."""
+        known = pack.vocabulary.get("party_sanctions", {})
+        for position, item in enumerate(data.measures):
+            if item.party_sanction is None or item.party_sanction in known:
+                continue
+            listed = ", ".join(f"{code} ({label})" for code, label in known.items())
+            raise invalid(
+                f"body.measures.{position}.party_sanction",
+                f"{item.party_sanction!r} is not a party sanction of {pack.tenant}"
+                + (f"; known: {listed}" if listed else ": its rules name none"),
+            )
 
     def _check_decision_dates(self, pack: RulePack, case: Case, data: DecisionCreate) -> None:
         """A decision is dated the day it is made: not after the tenant's today, not before its case was opened."""
@@ -840,22 +1098,15 @@ class CaseService:
         data: DecisionCreate,
     ) -> list[str]:
         """The recommendation step judges the decided measures as it judged the proposed ones; the articles it cites."""
+        positions = {item.target_index: position for position, item in enumerate(data.measures)}
         citations: dict[str, None] = {}
-        for position, (index, decided) in enumerate(measures.items()):
+        readings = await uow.repos.interpretations.readings_on(case.tenant, data.decided_on)
+        for index, decided in measures.items():
             facts = await self._facts(
                 uow, case, index, {**recommendations[index].content, "proposed_measures": decided}
             )
-            evaluation = _evaluate_required(pack, "recommendation", facts, data.decided_on)
-            permitted = evaluation.outcome.get("permitted_measures")
-            refused = outside_permitted(decided, permitted)
-            if refused or evaluation.outcome.get("proposal_valid") is False:
-                raise RuleRefusal(
-                    f"body.measures.{position}.measures",
-                    f"{', '.join(refused) or 'these measures'} not permitted; permitted: "
-                    f"{', '.join(permitted or []) or 'none'}",
-                    citations_of(evaluation),
-                    measures=refused,
-                )
+            evaluation = _evaluate_required(pack, case, "recommendation", facts, data.decided_on, readings)
+            _check_measures_against(evaluation, f"body.measures.{positions[index]}.measures", decided)
             citations.update(dict.fromkeys(citations_of(evaluation)))
         return list(citations)
 
@@ -869,10 +1120,11 @@ class CaseService:
         data: DecisionCreate,
     ) -> None:
         """A decision marked simplified needs the pack's simplified procedure to allow it for every target."""
+        readings = await uow.repos.interpretations.readings_on(case.tenant, data.decided_on)
         for index, decided in measures.items():
             facts = await self._facts(uow, case, index, recommendations[index].content)
             facts.update(measures=decided, facts_clear=data.facts_clear)
-            evaluation = _evaluate(pack, "simplified_procedure", facts, data.decided_on)
+            evaluation = _evaluate(pack, case, "simplified_procedure", facts, data.decided_on, readings)
             if evaluation is None:
                 raise RuleRefusal("body.simplified", "the pack has no simplified procedure", [])
             if evaluation.outcome.get("simplified_allowed") is not True:
@@ -904,10 +1156,20 @@ class CaseService:
         by_target: Mapping[int, TargetMeasures],
         citations: list[str],
         data: DecisionCreate,
+        requirements: DecisionRequirements,
     ) -> None:
-        """The decision row, the persons it holds accountable, the case decided, its steps done, its event."""
+        """The decision row, the persons it holds accountable, the case decided (with what the decision
+        step answered for it), its steps done, the copy it still owes, its event."""
         decided = [
-            {"target_index": i, "target": case.targets[i], "measures": m.measures, "responsibility": m.responsibility}
+            {
+                "target_index": i,
+                "target": case.targets[i],
+                "measures": m.measures,
+                "responsibility": m.responsibility,
+                "party_sanction": m.party_sanction,
+                "leading_group_member": m.leading_group_member,
+                "organisation": m.organisation or case.targets[i].get("unit"),
+            }
             for i, m in by_target.items()
         ]
         decision = Decision(
@@ -920,6 +1182,7 @@ class CaseService:
             announced_on=data.announced_on,
             simplified=data.simplified,
             facts_clear=data.facts_clear,
+            major_case=data.major_case,
             measures=decided,
             citations=citations,
             recorded_by=principal.username,
@@ -930,6 +1193,7 @@ class CaseService:
                 id=new_id(),
                 tenant=case.tenant,
                 decision_id=decision.id,
+                decision_number=number,
                 name=item["target"]["name"],
                 unit=item["target"].get("unit"),
                 decided_on=data.decided_on,
@@ -938,9 +1202,25 @@ class CaseService:
             if item["target"].get("kind") == "person" and item["target"].get("name")
         ]
         await uow.repos.cases.add(decision, *persons)
-        await uow.repos.cases.move_case(case, "decide")
+        due, no_due = await self._copy_due(uow, case.tenant, requirements.copy_rule, data.decided_on)
+        requirements = replace(requirements, copy_due=due.isoformat() if due else None)
+        await uow.repos.cases.move_case(case, "decide", requirements=requirements.as_record())
         await uow.repos.work.close_tasks(case.id, "decision", principal.username)
-        uow.repos.work.record(
+        if requirements.copy_to:
+            self._open_task(
+                uow,
+                case,
+                "decision_copy",
+                office,
+                DECISION_MAKE,
+                requirements.copy_citations,
+                subject_id=decision.id,
+                due=due,
+            )
+        record_step(
+            uow,
+            kind="case",
+            case_state=case.state,
             tenant=case.tenant,
             matter_id=case.matter_id,
             case_id=case.id,
@@ -954,25 +1234,112 @@ class CaseService:
                 "decided_on": data.decided_on.isoformat(),
                 "simplified": data.simplified,
                 "measures": decided,
+                "copy_to": requirements.copy_to,
+                "copy_due": requirements.copy_due,
+                # Why a time limit the pack gives has no day yet (a calendar year not loaded).
+                **({"copy_due_unknown": no_due} if no_due else {}),
             },
         )
         uow.publish(_decision_made(case, decision))
 
+    async def record_copy(
+        self,
+        principal: Principal,
+        case_id: str,
+        data: DecisionCopyCreate,
+        idempotency: IdempotentRequest | None,
+        *,
+        client_address: str | None = None,
+    ) -> dict:
+        """The deciding office copied the decision materials to the offices the decision step names."""
+
+        async def act(uow: ReviewUnitOfWork) -> dict:
+            case = await self._visible_case(uow, principal, case_id, for_update=True)
+            decision = await uow.repos.cases.decision(case.id)
+            office = authorise(
+                principal,
+                case.targets,
+                step=f"copy of the decision of case {case.slip_number}",
+                offices=[decision.decided_by] if decision else [],
+                capability=DECISION_MAKE,
+                assigned=decision is not None
+                and await uow.repos.work.was_given(decision.id, "decision_copy", principal.username),
+            )
+            requirements = case.requirements or {}
+            if decision is None or not requirements.get("copy_to"):
+                raise WrongState(f"case {case.slip_number} is {case.state}; no copy of a decision is owed")
+            if not await uow.repos.work.has_open_task(decision.id, "decision_copy"):
+                raise WrongState(f"the copy of decision {decision.number} is already recorded")
+            today = self._today(self.packs(case.tenant))
+            if data.copied_on > today:
+                raise invalid("body.copied_on", f"is after today ({today}): a copy is recorded once it is sent")
+            if data.copied_on < decision.decided_on:
+                raise invalid("body.copied_on", f"is before the decision was made ({decision.decided_on})")
+            due = requirements.get("copy_due")
+            await uow.repos.work.close_tasks(decision.id, "decision_copy", principal.username)
+            record_step(
+                uow,
+                kind="case",
+                case_state=case.state,
+                tenant=case.tenant,
+                matter_id=case.matter_id,
+                case_id=case.id,
+                subject_id=decision.id,
+                action="decision_copied",
+                actor=principal.username,
+                office=office,
+                citations=requirements.get("copy_citations", []),
+                detail={
+                    "number": decision.number,
+                    "to": requirements["copy_to"],
+                    "copied_on": data.copied_on.isoformat(),
+                    "due": due,
+                    "late": due is not None and data.copied_on.isoformat() > due,
+                },
+            )
+            read = await self._read(uow, case)
+            await self._audit(uow, principal, client_address, case, "copy_decision", number=decision.number)
+            return read
+
+        return await run_once(self.uow, idempotency, act)
+
     # -- facts ------------------------------------------------------------------------------
 
     async def _facts(
-        self, uow: ReviewUnitOfWork, case: Case, index: int, recommendation: Mapping[str, Any]
+        self,
+        uow: ReviewUnitOfWork,
+        case: Case,
+        index: int,
+        recommendation: Mapping[str, Any],
+        history: AccountabilityHistory | None = None,
     ) -> dict[str, Any]:
-        """The facts of docs/workflow.md for one target: target, the slip's routing outcome, recommendation, history."""
+        """The facts of docs/workflow.md for one target: target, the slip's routing outcome, recommendation,
+        history (``history`` where the caller has read it already)."""
         target = case.targets[index]
         facts = {**case.routing_facts, **target_facts(target)}
         facts.update({k: v for k, v in case.routing_outcome.items() if v is not None})
+        # The office that actually handles: a consultation's or an override's choice stands
+        # over the rules' proposal.
+        if case.handler is not None:
+            facts["handler"] = case.handler
         facts.update(recommendation_facts(recommendation))
-        if target.get("kind") == "person" and target.get("name"):
-            earlier = await uow.repos.cases.earlier_decisions(case.tenant, target["name"], target.get("unit"))
-            occurred = recommendation.get("occurred_on")
-            facts.update(accountability_history(earlier, dt.date.fromisoformat(occurred) if occurred else None))
+        if history is None:
+            history = await self._history(uow, case, index, recommendation)
+        facts.update(history.facts)
         return facts
+
+    @staticmethod
+    async def _history(
+        uow: ReviewUnitOfWork, case: Case, index: int, recommendation: Mapping[str, Any]
+    ) -> AccountabilityHistory:
+        """The target person's earlier accountability on the platform, as the recidivism factors weigh it:
+        the decisions recorded here for the same name and unit, less those revoked on appeal."""
+        target = case.targets[index]
+        if target.get("kind") != "person" or not target.get("name"):
+            return AccountabilityHistory({}, [])
+        earlier = await uow.repos.cases.earlier_decisions(case.tenant, target["name"], target.get("unit"))
+        occurred = recommendation.get("occurred_on")
+        return accountability_history(earlier, dt.date.fromisoformat(occurred) if occurred else None)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -985,16 +1352,41 @@ class CaseService:
             return read
 
     async def list_cases(
-        self, principal: Principal, matter_id: str | None, limit: int, *, client_address: str | None = None
+        self,
+        principal: Principal,
+        matter_id: str | None,
+        limit: int,
+        *,
+        mine: bool | None = None,
+        client_address: str | None = None,
     ) -> list[CaseRead]:
+        """The cases the caller may read, by default only those concerning its office (of
+        matters it is party to); ``mine=False`` widens the list to every case its oversight or
+        linked units let it read. Asked for one matter's cases, the list shows every one the
+        caller may read unless ``mine`` is said."""
         if matter_id is not None:
             _check_uuid(matter_id, "query.matter_id")
+        only_mine = mine if mine is not None else matter_id is None
         async with self.uow() as uow:
-            cases = await uow.repos.cases.by_matter(principal.tenant, matter_id, limit, read_scope(principal))
+            cases = await uow.repos.cases.by_matter(
+                principal.tenant,
+                matter_id,
+                limit,
+                read_scope(principal),
+                party_office=principal.office if only_mine and principal.office else None,
+            )
             reads = [CaseRead.model_validate(await self._read(uow, c)) for c in cases]
             # One entry per list: what was asked and how many cases it showed.
             record = audit(
-                principal, client_address, "case.list", "case", "*", matter_id=matter_id, limit=limit, count=len(reads)
+                principal,
+                client_address,
+                "case.list",
+                "case",
+                "*",
+                matter_id=matter_id,
+                mine=only_mine,
+                limit=limit,
+                count=len(reads),
             )
             await uow.repos.audit.append(principal.tenant, [record])
             await uow.commit()
@@ -1087,6 +1479,7 @@ class CaseService:
             summary=case.summary,
             relevant_date=case.relevant_date,
             targets=case.targets,
+            procedure=case.procedure,
             handler=case.handler,
             cc=case.cc,
             investigated_by=case.investigated_by,
@@ -1108,6 +1501,78 @@ class CaseService:
             created_at=case.created_at,
         )
         return read.model_dump(mode="json")
+
+
+def _stage_order(pack: RulePack, procedure: str | None) -> list[str]:
+    """The approval stages in the order the decision step's rules write them: the order in which
+    one target's or several targets' approvals are given."""
+    name = pack.workflow_decision("decision", procedure)
+    if name is None:
+        return []
+    order: dict[str, None] = {}
+    for table in pack.decision(name).tables:
+        for rule in table.rules:
+            for stage in rule.then.get("approval_sequence") or []:
+                order.setdefault(stage["step"], None)
+    return list(order)
+
+
+def _label(pack: RulePack, code: str) -> str:
+    """An office's or body's name as the pack gives it."""
+    for vocabulary in ("bodies", "offices"):
+        label = pack.vocabulary.get(vocabulary, {}).get(code)
+        if label:
+            return label
+    return code
+
+
+def _check_known_measures(pack: RulePack, field: str, measures: Iterable[str]) -> None:
+    """Every measure is one of the pack's catalogue (the vocabulary the recommendation step reads
+    them from); the refusal names those that are not."""
+    name = pack.workflow_decision("recommendation")
+    spec = pack.decision(name).inputs.get("proposed_measures") if name else None
+    if spec is None or spec.vocab is None:
+        return
+    catalogue = pack.vocabulary.get(spec.vocab, {})
+    unknown = [m for m in measures if m not in catalogue]
+    if unknown:
+        raise invalid(field, f"{', '.join(unknown)}: not in the tenant's catalogue of measures", measures=unknown)
+
+
+def _check_measures_against(evaluation: Evaluation, field: str, measures: list[str]) -> None:
+    """The recommendation step's judgement of ``measures``: each must be permitted, at least one is
+    named where the rules require it, and the rules must not find the proposal invalid. Each
+    refusal names the measures, the rules that decided and their articles."""
+    outcome = evaluation.outcome
+    permitted = outcome.get("permitted_measures") or []
+    refused = outside_permitted(measures, permitted)
+    if refused:
+        rules = rules_setting(evaluation, "permitted_measures")
+        raise RuleRefusal(
+            field,
+            f"{', '.join(refused)} not permitted; permitted: {', '.join(permitted) or 'none'}",
+            citations_of(evaluation, "permitted_measures"),
+            measures=refused,
+            rules=rules,
+            outcome=_jsonable_outcome(outcome),
+        )
+    if not measures and outcome.get("measures_required") is True:
+        raise RuleRefusal(
+            field,
+            "at least one measure is required for this target; none was given",
+            citations_of(evaluation, "measures_required"),
+            rules=rules_setting(evaluation, "measures_required"),
+            outcome=_jsonable_outcome(outcome),
+        )
+    if outcome.get("proposal_valid") is False:
+        raise RuleRefusal(
+            field,
+            "the rules judge these measures invalid for this target",
+            citations_of(evaluation, "proposal_valid"),
+            measures=list(measures),
+            rules=rules_setting(evaluation, "proposal_valid"),
+            outcome=_jsonable_outcome(outcome),
+        )
 
 
 def _check_uuid(value: str, field: str) -> None:
@@ -1133,10 +1598,15 @@ def _decision_made(case: Case, decision: Decision) -> DecisionMade:
                 target=TargetSnapshot.model_validate(item["target"]),
                 measures=item["measures"],
                 responsibility=item["responsibility"],
+                # Decisions recorded before these were asked for have none.
+                party_sanction=item.get("party_sanction"),
+                leading_group_member=item.get("leading_group_member", False),
+                organisation=item.get("organisation"),
             )
             for item in decision.measures
         ],
         citations=decision.citations,
+        major_case=decision.major_case,
     )
 
 
@@ -1144,12 +1614,17 @@ def _jsonable_outcome(outcome: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (sorted(v) if isinstance(v, set | frozenset) else v) for k, v in outcome.items()}
 
 
-def _factors_record(factors: Evaluation | None, facts: Mapping[str, Any]) -> dict[str, Any] | None:
-    """What the factors step found, with the history facts it weighed, as shown with the recommendation."""
+def _factors_record(
+    factors: Evaluation | None, facts: Mapping[str, Any], counted: Sequence[PriorDecision]
+) -> dict[str, Any] | None:
+    """What the factors step found, with the history facts it weighed and the earlier decisions
+    it counted (by number and date), as shown with the recommendation."""
     if factors is None:
         return None
     return {
         "outcome": _jsonable_outcome(factors.outcome),
         "citations": citations_of(factors),
+        "interpretations": [i.model_dump(mode="json") for i in factors.interpretations],
         "facts": {k: facts[k] for k in ("last_accountability_on", "prior_accountabilities") if k in facts},
+        "prior_decisions": [d.as_record() for d in counted],
     }

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Request
 
 from wenze.auth import Principal, require
 from wenze.auth.capabilities import APPROVAL_SIGN, MATTER_READ
+from wenze.http.audit import ClientAddress
 from wenze.http.idempotency import Idempotency
-from wenze_review.access.http import ClientAddress
 from wenze_review.deliberations.schemas import ApprovalCreate, DeliberationRead, EscalationCreate, SignatureCreate
 from wenze_review.deliberations.service import KINDS, DeliberationService
 

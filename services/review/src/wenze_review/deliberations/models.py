@@ -18,6 +18,8 @@ class DeliberationState(StrEnum):
     ESCALATED = "escalated"
     DEADLOCKED = "deadlocked"
     CONCLUDED = "concluded"
+    SUPERSEDED = "superseded"
+    """An override fixed the routing slip's handler: the consultation decides nothing more."""
 
 
 DELIBERATIONS = StateMachine[DeliberationState](
@@ -34,6 +36,18 @@ DELIBERATIONS = StateMachine[DeliberationState](
         "conclude": (
             [DeliberationState.SIGNING, DeliberationState.APPROVING, DeliberationState.ESCALATED],
             DeliberationState.CONCLUDED,
+        ),
+        # A consultation whose slip was overridden, whatever it had reached (a conclusion
+        # routing had not yet taken included): its outcome no longer decides the handler.
+        "supersede": (
+            [
+                DeliberationState.SIGNING,
+                DeliberationState.APPROVING,
+                DeliberationState.ESCALATED,
+                DeliberationState.DEADLOCKED,
+                DeliberationState.CONCLUDED,
+            ],
+            DeliberationState.SUPERSEDED,
         ),
     },
     refusal=WrongState,

@@ -42,6 +42,16 @@ class DeliberationRepository:
         )
         return (await self.session.scalar(stmt)) is not None
 
+    async def consultation_of_slip(self, tenant: str, slip_id: str) -> Deliberation | None:
+        """The routing slip's consultation, held against other changes until commit."""
+        stmt = select(Deliberation).where(
+            Deliberation.tenant == tenant,
+            Deliberation.kind == "consultation",
+            Deliberation.slip_id == slip_id,
+            Deliberation.case_id.is_(None),
+        )
+        return await self.session.scalar(stmt.with_for_update())
+
     async def move(
         self, deliberation: Deliberation, action: str, *, detail: str | None = None, **values: Any
     ) -> DeliberationState:

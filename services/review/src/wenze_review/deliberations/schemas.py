@@ -78,7 +78,7 @@ class DeliberationRead(BaseModel):
     case_id: str | None
     matter_number: str
     summary: str
-    state: Literal["signing", "approving", "escalated", "deadlocked", "concluded"]
+    state: Literal["signing", "approving", "escalated", "deadlocked", "concluded", "superseded"]
     lead: str | None
     participants: list[str]
     proposed_handler: str | None

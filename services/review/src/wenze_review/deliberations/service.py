@@ -15,15 +15,17 @@ from typing import Any
 
 from wenze.auth.capabilities import APPROVAL_SIGN, CONSULTATION_SIGN, REVIEW_SIGN
 from wenze.auth.principal import Principal
+from wenze.db.audit import AuditRecord
 from wenze.db.base import utcnow
 from wenze.db.idempotency import IdempotentRequest, run_once
-from wenze.events.review import ConsultationConcluded
-from wenze.events.routing import ConsultationRequested
+from wenze.events.review import ConsultationConcluded, JointReviewConcluded
+from wenze.events.routing import ConsultationRequested, MatterRouted
 from wenze.ids import new_id
 from wenze.problems import NotFound, invalid
 from wenze.rules import RulePack, get_pack
 from wenze_review.access.policy import audit, authorise, check_readable, system_audit
 from wenze_review.deliberations.models import (
+    DELIBERATIONS,
     Approval,
     Deliberation,
     DeliberationState,
@@ -47,6 +49,7 @@ from wenze_review.errors import (
 from wenze_review.logic import CONSENSUS_LEVEL, Opinion, consensus, normalise_steps
 from wenze_review.numbering import document_number
 from wenze_review.repositories import ReviewUnitOfWork, ReviewUnitOfWorkFactory
+from wenze_review.work.service import record_step
 
 SYSTEM = "system"
 CONSUMER_REQUESTED = "review-consultation-requested"
@@ -89,6 +92,23 @@ class DeliberationService:
             if await uow.repos.inbox.seen(str(event.event_id), CONSUMER_REQUESTED):
                 return
             if await uow.repos.deliberations.has_consultation(event.tenant, str(event.slip_id)):
+                uow.repos.inbox.record(str(event.event_id), CONSUMER_REQUESTED, event.subject)
+                await uow.commit()
+                return
+            if await uow.repos.cases.has_case_of_slip(event.tenant, str(event.slip_id)):
+                # The slip was routed (by an override) before its consultation reached review:
+                # there is nothing left for a consultation to decide, so none is opened.
+                record_step(
+                    uow,
+                    kind="consultation",
+                    tenant=event.tenant,
+                    matter_id=str(event.matter_id),
+                    action="consultation_not_opened",
+                    actor=SYSTEM,
+                    office=event.lead,
+                    citations=event.citations,
+                    detail={"slip_id": str(event.slip_id), "slip_number": event.slip_number, "reason": "slip_routed"},
+                )
                 uow.repos.inbox.record(str(event.event_id), CONSUMER_REQUESTED, event.subject)
                 await uow.commit()
                 return
@@ -204,7 +224,9 @@ class DeliberationService:
         )
         for office in deliberation.participants:
             self._open_task(uow, deliberation, "signature", office, KINDS[deliberation.kind].sign_capability)
-        uow.repos.work.record(
+        record_step(
+            uow,
+            kind=deliberation.kind,
             tenant=deliberation.tenant,
             matter_id=deliberation.matter_id,
             case_id=deliberation.case_id,
@@ -236,6 +258,38 @@ class DeliberationService:
             citations=d.citations,
         )
 
+    async def supersede_consultation(self, uow: ReviewUnitOfWork, event: MatterRouted) -> list[AuditRecord]:
+        """An override fixed the handler of ``event``'s slip: its consultation, if review has
+        one still standing, is superseded and its open signature, approval and escalation tasks
+        are cancelled, in the caller's transaction. The audit entries to append are returned."""
+        override = event.override
+        d = await uow.repos.deliberations.consultation_of_slip(event.tenant, str(event.slip_id))
+        if override is None or d is None or not DELIBERATIONS.allows("supersede", d.state):
+            return []
+        previous_state = d.state
+        await uow.repos.deliberations.move(d, "supersede")
+        cancelled = await uow.repos.work.cancel_tasks(d.id, override.by)
+        detail = {
+            "slip_id": str(event.slip_id),
+            "slip_number": event.slip_number,
+            "handler": event.handler,
+            "reason": override.reason,
+            "previous_state": previous_state,
+            "cancelled_tasks": cancelled,
+        }
+        self._record(uow, d, "consultation_superseded", override.by, override.office, **detail)
+        return [
+            system_audit(
+                "consultation.supersede",
+                "consultation",
+                d.id,
+                matter_id=d.matter_id,
+                overridden_by=override.by,
+                event_id=str(event.event_id),
+                **{k: v for k, v in detail.items() if k != "reason"},
+            )
+        ]
+
     # -- acting ---------------------------------------------------------------------------
 
     async def sign(
@@ -261,7 +315,7 @@ class DeliberationService:
                 assigned=await uow.repos.work.was_given(d.id, f"{kind}_signature", principal.username),
             )
             if d.state != DeliberationState.SIGNING:
-                raise WrongState(f"the {kind} is {d.state}; signatures are closed")
+                raise WrongState(f"{self._state_in_words(d)}; signatures are closed")
             self._check_not_signed(d, principal.username, office)
             handler = self._check_opinion(principal.tenant, d, data, spec)
             signature = Signature(
@@ -290,6 +344,13 @@ class DeliberationService:
             return read
 
         return await run_once(self.uow, idempotency, act)
+
+    @staticmethod
+    def _state_in_words(d: Deliberation) -> str:
+        what = f"{d.kind.replace('_', ' ')} {d.number or d.id}"
+        if d.state == DeliberationState.SUPERSEDED:
+            return f"{what} was superseded: its routing slip's handler was set by an override"
+        return f"{what} is {d.state}"
 
     @staticmethod
     def _check_not_signed(d: Deliberation, username: str, office: str) -> None:
@@ -347,7 +408,7 @@ class DeliberationService:
                 assigned=await uow.repos.work.was_given(d.id, f"{kind}_approval", principal.username),
             )
             if d.state != DeliberationState.APPROVING:
-                raise WrongState(f"the {kind} is {d.state}; it is not awaiting approval")
+                raise WrongState(f"{self._state_in_words(d)}; it is not awaiting approval")
             if any(a.office == office for a in await uow.repos.deliberations.approvals(d.id)):
                 raise AlreadyApproved(f"{office} has already approved this {kind}", extra={"office": office})
             await uow.repos.deliberations.add_approval(
@@ -383,7 +444,7 @@ class DeliberationService:
         async def act(uow: ReviewUnitOfWork) -> dict:
             d = await self._get(uow, principal, kind, deliberation_id, for_update=True)
             if d.state != DeliberationState.ESCALATED or d.level is None:
-                raise WrongState(f"the {kind} is {d.state}; no escalation level is deciding")
+                raise WrongState(f"{self._state_in_words(d)}; no escalation level is deciding")
             step = d.escalation[d.level]
             actors = [step["actor"]] if step.get("actor") else []
             office = authorise(
@@ -533,6 +594,19 @@ class DeliberationService:
                     handler=handler,
                     decided_at_level=level,
                     approved_by=approved_by,
+                    number=d.number,
+                )
+            )
+        elif d.kind == "joint_review":
+            uow.publish(
+                JointReviewConcluded(
+                    tenant=d.tenant,
+                    matter_id=uuid.UUID(d.matter_id),
+                    joint_review_id=uuid.UUID(d.id),
+                    slip_id=uuid.UUID(d.slip_id),
+                    number=d.number,
+                    decided_at_level=level,
+                    approved_by=approved_by,
                 )
             )
         hook = self.on_concluded.get(d.kind)
@@ -543,7 +617,9 @@ class DeliberationService:
     def _record(
         uow: ReviewUnitOfWork, d: Deliberation, action: str, actor: str, office: str | None, **detail: Any
     ) -> None:
-        uow.repos.work.record(
+        record_step(
+            uow,
+            kind=d.kind,
             tenant=d.tenant,
             matter_id=d.matter_id,
             case_id=d.case_id,

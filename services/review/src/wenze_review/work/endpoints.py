@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from wenze.auth import Principal, get_principal, require
 from wenze.auth.capabilities import MATTER_READ
+from wenze.http.audit import ClientAddress
 from wenze.http.idempotency import Idempotency
-from wenze_review.access.http import ClientAddress
 from wenze_review.work.schemas import ReassignCreate, TaskRead, TimelineEntryRead
 from wenze_review.work.service import WorkService
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select, update
@@ -35,6 +36,7 @@ class WorkRepository:
         subject_id: str,
         citations: Iterable[str] = (),
         target_index: int | None = None,
+        due: dt.date | None = None,
     ) -> Task:
         now = utcnow()
         task = Task(
@@ -48,6 +50,7 @@ class WorkRepository:
             subject_id=subject_id,
             target_index=target_index,
             citations=list(citations),
+            due=due,
             state=TaskState.OPEN,
             created_at=now,
             history=[{"at": now.isoformat(), "action": "opened", "by": SYSTEM}],
@@ -66,19 +69,54 @@ class WorkRepository:
             conditions.append(Task.target_index == target_index)
         await self._move_tasks("close", by, *conditions)
 
-    async def cancel_tasks(self, subject_id: str, by: str) -> None:
-        """Steps that no longer apply (e.g. the case was reclassified) leave the queues."""
-        await self._move_tasks("cancel", by, Task.subject_id == subject_id)
+    async def cancel_tasks(self, subject_id: str, by: str) -> list[str]:
+        """Steps that no longer apply (e.g. the case was reclassified) leave the queues; the
+        kinds of the tasks cancelled, one per task."""
+        return await self._move_tasks("cancel", by, Task.subject_id == subject_id)
 
-    async def _move_tasks(self, action: str, by: str, *conditions: Any) -> None:
+    async def _move_tasks(self, action: str, by: str, *conditions: Any) -> list[str]:
         # Tasks opened in this transaction are written first, so that they are moved too.
         await self.session.flush()
-        await self.session.execute(
+        moved = await self.session.execute(
             update(Task)
             .where(*conditions, TASKS.can_move(action, Task.state))
             .values(state=TASKS.transition(action).target, closed_at=utcnow(), closed_by=by)
+            .returning(Task.kind)
             .execution_options(synchronize_session=False)
         )
+        return list(moved.scalars())
+
+    async def move_to_office(
+        self, case_id: str, kinds: Iterable[str], offices: Mapping[str, str], entry: dict[str, Any]
+    ) -> list[str]:
+        """The case's open tasks of ``kinds`` of each office in ``offices`` go to the office it
+        maps to, held by nobody there yet; ``entry`` joins each one's history. The kinds moved,
+        one per task."""
+        await self.session.flush()
+        stmt = select(Task).where(
+            Task.case_id == case_id,
+            Task.state == TaskState.OPEN,
+            Task.kind.in_(list(kinds)),
+            Task.office.in_(list(offices)),
+        )
+        moved = []
+        for task in (await self.session.scalars(stmt.order_by(Task.created_at, Task.id))).all():
+            to = offices[task.office]
+            history = [*task.history, {**entry, "from": task.office, "to": to}]
+            result = await self.session.execute(
+                update(Task)
+                .where(Task.id == task.id, Task.state == TaskState.OPEN, Task.office == task.office)
+                .values(office=to, assignee=None, history=history)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                moved.append(task.kind)
+        return moved
+
+    async def has_open_task(self, subject_id: str, kind: str) -> bool:
+        """Whether a task of this step on ``subject_id`` is still open: the step is still to be done."""
+        stmt = select(Task.id).where(Task.subject_id == subject_id, Task.kind == kind, Task.state == TaskState.OPEN)
+        return (await self.session.scalar(stmt.limit(1))) is not None
 
     async def was_given(self, subject_id: str, kind: str, username: str, *, target_index: int | None = None) -> bool:
         """Whether a task of this step on ``subject_id`` (of one target) is ``username``'s: they

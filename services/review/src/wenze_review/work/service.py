@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -11,6 +12,7 @@ from wenze.auth.capabilities import CAPABILITIES, MATTER_READ
 from wenze.auth.principal import Principal
 from wenze.db.base import USERNAME_LENGTH, utcnow
 from wenze.db.idempotency import IdempotentRequest, run_once
+from wenze.events import StepRecorded
 from wenze.problems import invalid
 from wenze_review.access.policy import audit, authorise, check_readable, targets_access
 from wenze_review.errors import CaseNotFound, MatterNotFound, TaskHeld, TaskNotFound, WrongState, found
@@ -35,6 +37,51 @@ def task_read(task: Task) -> TaskRead:
     if task.closed_at is not None:
         history.append({"at": task.closed_at.isoformat(), "action": task.state, "by": task.closed_by})
     return TaskRead.model_validate(task).model_copy(update={"history": history})
+
+
+def record_step(
+    uow: ReviewUnitOfWork,
+    *,
+    kind: str,
+    tenant: str,
+    matter_id: str,
+    action: str,
+    actor: str,
+    office: str | None,
+    case_id: str | None = None,
+    subject_id: str | None = None,
+    case_state: str | None = None,
+    citations: Iterable[str] = (),
+    detail: dict | None = None,
+) -> None:
+    """Add an entry to the matter's review timeline and publish it (``review.timeline.recorded``)
+    in the same transaction: other services show where the matter is from these events rather
+    than by asking review on every read."""
+    citations = list(citations)
+    uow.repos.work.record(
+        tenant=tenant,
+        matter_id=matter_id,
+        case_id=case_id,
+        subject_id=subject_id,
+        action=action,
+        actor=actor,
+        office=office,
+        citations=citations,
+        detail=detail,
+    )
+    uow.publish(
+        StepRecorded(
+            tenant=tenant,
+            matter_id=uuid.UUID(matter_id),
+            kind=kind,
+            case_id=uuid.UUID(case_id) if case_id else None,
+            subject_id=uuid.UUID(subject_id) if subject_id else None,
+            action=action,
+            office=office,
+            case_state=case_state,
+            citations=citations,
+        )
+    )
 
 
 class WorkService:
@@ -240,7 +287,9 @@ class WorkService:
             if task.assignee is not None and task.state == TaskState.OPEN:
                 raise TaskHeld(task.kind, task.assignee)
             raise WrongState(f"the {task.kind} task is {task.state}")
-        uow.repos.work.record(
+        record_step(
+            uow,
+            kind="task",
             tenant=task.tenant,
             matter_id=task.matter_id,
             case_id=task.case_id,

@@ -1,0 +1,3 @@
+from .support import migrated_database, review
+
+__all__ = ["migrated_database", "review"]
