@@ -2,7 +2,7 @@ from wenze.service_cli import service_cli
 from wenze_sanction_execution.app import MIGRATIONS
 from wenze_sanction_execution.config import SanctionExecutionSettings
 from wenze_sanction_execution.repositories import make_repositories
-from wenze_sanction_execution.worker import consumers
+from wenze_sanction_execution.worker import consumers, loops
 
 cli = service_cli(
     settings_factory=SanctionExecutionSettings,
@@ -10,6 +10,7 @@ cli = service_cli(
     make_repositories=make_repositories,
     migrations_dir=MIGRATIONS,
     consumers=consumers,
+    loops=loops,
 )
 
 

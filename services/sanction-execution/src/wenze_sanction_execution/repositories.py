@@ -8,15 +8,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.db import UnitOfWorkFactory
 from wenze.db.common import CommonRepositories
+from wenze.db.interpretations import InterpretationRepository
+from wenze_sanction_execution.appeals.repository import AppealRepository
+from wenze_sanction_execution.executions.repository import ExecutionRepository
+from wenze_sanction_execution.persons.repository import PersonRepository
 
 
 @dataclass
 class SanctionExecutionRepositories(CommonRepositories):
-    """Idempotency keys and outbox; sanction-execution's domain repositories are added as fields."""
+    executions: ExecutionRepository
+    persons: PersonRepository
+    appeals: AppealRepository
+    interpretations: InterpretationRepository
 
 
 def make_repositories(session: AsyncSession) -> SanctionExecutionRepositories:
-    return SanctionExecutionRepositories.for_session(session)
+    return SanctionExecutionRepositories.for_session(
+        session,
+        executions=ExecutionRepository(session),
+        persons=PersonRepository(session),
+        appeals=AppealRepository(session),
+        interpretations=InterpretationRepository(session),
+    )
 
 
 SanctionExecutionUnitOfWorkFactory = UnitOfWorkFactory[SanctionExecutionRepositories]
