@@ -2,7 +2,7 @@ from wenze.service_cli import service_cli
 from wenze_notification.app import MIGRATIONS
 from wenze_notification.config import NotificationSettings
 from wenze_notification.repositories import make_repositories
-from wenze_notification.worker import consumers
+from wenze_notification.worker import consumers, loops
 
 cli = service_cli(
     settings_factory=NotificationSettings,
@@ -10,6 +10,7 @@ cli = service_cli(
     make_repositories=make_repositories,
     migrations_dir=MIGRATIONS,
     consumers=consumers,
+    loops=loops,
 )
 
 
