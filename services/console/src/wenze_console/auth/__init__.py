@@ -1,0 +1,1 @@
+"""Signing in with the tenant's realm (authorization code + PKCE) and the browser's session."""

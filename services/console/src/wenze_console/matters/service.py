@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wenze.cli.client import IntakeClient, ProblemError, ReportingClient, ReviewClient
+from wenze.cli.steps import request_body, step_of
+from wenze_console.web import TenantPage
+
+
+@dataclass
+class MatterView:
+    """What the caller may see of one matter: intake's record, routing's slips, review's cases
+    and open tasks, and reporting's progress (stage, holders, timeline from every service)."""
+
+    matter: dict[str, Any]
+    slips: list[dict[str, Any]] = field(default_factory=list)
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    progress: dict[str, Any] | None = None
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)
+
+    @property
+    def timeline(self) -> list[dict[str, Any]]:
+        return list(self.progress["timeline"]) if self.progress else []
+
+
+def _or_withheld(view: MatterView, what: str, read: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """A service's part, or a note that it is not shown to this caller (its own access rules)."""
+    try:
+        return read()
+    except ProblemError as exc:
+        if exc.status in (403, 404):
+            view.withheld.append(what)
+            return []
+        raise
+
+
+def _progress_so_far(reporting: ReportingClient, matter_id: str) -> dict[str, Any] | None:
+    """Reporting's progress of the matter, or None while its events have not reached reporting
+    yet (they travel asynchronously): the page then shows what the services answered and says
+    the rest is on its way. Reporting answers 404 alike for a matter it has not seen and for one
+    the caller may not read; the other services have already shown the caller the matter."""
+    try:
+        return reporting.progress(matter_id)
+    except ProblemError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def _matter_from_review(review: ReviewClient, reference: str, tasks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The matter as review shows it, through a task of the caller's office on it: a leader
+    approving a joint review may act on a matter intake does not list for that office."""
+    for task in tasks:
+        if not step_of(task["kind"]):
+            continue
+        try:
+            subject = review.subject(task)
+        except ProblemError:
+            continue
+        if reference in (subject.get("matter_number"), subject.get("matter_id")):
+            return {
+                "id": subject["matter_id"],
+                "number": subject["matter_number"],
+                "state": None,
+                "summary": subject.get("summary", ""),
+                "targets": subject.get("targets") or [],
+                "facts": "",
+                "source": None,
+            }
+    return None
+
+
+def _intake_matter(intake: IntakeClient, reference: str) -> dict[str, Any] | ProblemError:
+    try:
+        return intake.get(intake.matter_id(reference))
+    except ProblemError as exc:
+        return exc
+
+
+async def matter_view(page: TenantPage, reference: str) -> MatterView:
+    """Raises ProblemError (404) when no service shows the caller the matter.
+
+    The page's calls go out together in two rounds (the second needs the matter's id): the
+    page then costs about the slowest call of each round rather than the sum of them all."""
+    with page.intake() as intake, page.review() as review, page.routing() as routing, page.reporting() as reporting:
+        open_tasks, found = await asyncio.gather(
+            asyncio.to_thread(review.tasks, "open"), asyncio.to_thread(_intake_matter, intake, reference)
+        )
+        withheld_by_intake = isinstance(found, ProblemError)
+        if isinstance(found, ProblemError):
+            from_review = None
+            if found.status == 404:
+                from_review = await asyncio.to_thread(_matter_from_review, review, reference, open_tasks)
+            if from_review is None:
+                raise found
+            found = from_review
+        view = MatterView(found)
+        if withheld_by_intake:
+            view.withheld.append("受理")
+        matter_id = found["id"]
+        view.slips, view.cases, view.progress = await asyncio.gather(
+            asyncio.to_thread(_or_withheld, view, "分办", lambda: routing.slips(matter_id)),
+            asyncio.to_thread(_or_withheld, view, "审理", lambda: review.cases(matter_id)),
+            asyncio.to_thread(_progress_so_far, reporting, matter_id),
+        )
+        view.tasks = [t for t in open_tasks if t["matter_id"] == matter_id and step_of(t["kind"])]
+    return view
+
+
+def perform_step(page: TenantPage, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The step the open task ``task_id`` of the caller's office stands for; ProblemError when
+    review refuses it, or 404 when the office has no such open task."""
+    with page.review() as review:
+        task = next((t for t in review.tasks("open") if t["id"] == task_id), None)
+        step = step_of(task["kind"]) if task else None
+        if task is None or step is None:
+            raise ProblemError(404, {"title": "Not found", "status": 404, "detail": "该待办已办结或不属于本部门"})
+        return review.act(step.path(task), request_body(task, body))
