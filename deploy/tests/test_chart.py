@@ -149,7 +149,7 @@ def test_each_enabled_service_has_an_api_a_worker_and_their_jobs(values: Path | 
         streams = by_name(docs, "Job", f"wz-wenze-{svc}-streams")
         assert migrate["spec"]["template"]["spec"]["containers"][0]["args"] == ["migrate"]
         assert streams["spec"]["template"]["spec"]["containers"][0]["args"] == ["streams"]
-        assert module  # the image's entry point runs python -m <module> (tested with the Dockerfiles)
+        assert module  # the image's entry point runs the service's command (tested with services/Dockerfile)
 
 
 @pytest.mark.parametrize("values", VALUES_FILES, ids=values_id)

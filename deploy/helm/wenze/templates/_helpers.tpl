@@ -122,6 +122,11 @@ wenze.dev/role: {{ .role }}
 - name: {{ $name }}
   value: {{ $value | toString | quote }}
 {{- end }}
+{{- range $name, $ref := .component.secretEnv }}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef: {name: {{ $ref.secret }}, key: {{ $ref.key }}}
+{{- end }}
 {{- end -}}
 
 {{- define "wenze.natsCredentialsVolume" -}}
