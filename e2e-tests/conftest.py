@@ -1,4 +1,4 @@
-"""The platform as an integrator sees it: intake, routing and review running as processes with
+"""The platform as an integrator sees it: intake, routing, review and sanction-execution running as processes with
 their workers, over real HTTP, NATS JetStream and PostgreSQL, with tokens obtained from the
 test identity provider by python-keycloak's password grant."""
 
@@ -23,7 +23,12 @@ from keycloak import KeycloakOpenID
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze_devtools.testing.infra import ServiceProcess
 
-SERVICES = {"intake": "wenze_intake", "routing": "wenze_routing", "review": "wenze_review"}
+SERVICES = {
+    "intake": "wenze_intake",
+    "routing": "wenze_routing",
+    "review": "wenze_review",
+    "sanction-execution": "wenze_sanction_execution",
+}
 WAIT_SECONDS = 120.0
 
 
@@ -36,7 +41,7 @@ def stack(service_factory, database_url: str) -> dict[str, ServiceProcess]:
             [sys.executable, "-m", module, "migrate"],
             capture_output=True,
             text=True,
-            env={**os.environ, f"WENZE_{service.upper()}_DATABASE_URL": database_url},
+            env={**os.environ, f"WENZE_{service.replace('-', '_').upper()}_DATABASE_URL": database_url},
         )
         assert migrated.returncode == 0, migrated.stderr
     for service in SERVICES:
@@ -187,6 +192,13 @@ class Tenant:
         assert slip["state"] == "routed", slip
         return slip
 
+    def executions(self, decision_id: str, reader: str) -> list[dict[str, Any]]:
+        """The executions sanction-execution opened for a decision, once it has taken it up."""
+        return wait_for(
+            lambda: self.user(reader).get("sanction-execution", "/v1/executions", decision_id=decision_id),
+            f"the executions of decision {decision_id}",
+        )
+
     def wait_routed(self, slip_id: str, reader: str) -> dict[str, Any]:
         """The slip once its handler is fixed (after a consultation, for example)."""
         return wait_for(
@@ -196,7 +208,7 @@ class Tenant:
 
     def case(self, slip_id: str, reader: str) -> dict[str, Any]:
         def find() -> dict[str, Any] | None:
-            cases = self.user(reader).get("review", "/v1/cases")
+            cases = self.user(reader).get("review", "/v1/cases", mine="false")
             return next((c for c in cases if c["slip_id"] == slip_id), None)
 
         return wait_for(find, f"the case of slip {slip_id}")

@@ -47,6 +47,8 @@ NOT_OBJECT_ROUTES = {
     ("routing", "/v1/rules/documents/{document}/articles"): "a document of the caller's own rule pack",
     ("routing", "/v1/rules/decisions/{name}"): "a decision table of the caller's own rule pack",
     ("routing", "/v1/rules/decisions/{name}/evaluate"): "a decision table of the caller's own rule pack",
+    ("routing", "/v1/rules/points/{point}"): "an interpretation point of the caller's own rule pack",
+    ("routing", "/v1/rules/points/{point}/choices"): "an interpretation point of the caller's own rule pack",
     ("routing", "/v1/calendar/years/{year}"): "a year of the caller's own tenant calendar",
     ("routing", "/v1/calendar/local-days/{year}"): "a year of the caller's own tenant calendar",
 }
@@ -84,6 +86,7 @@ def bodies() -> dict[str, Any]:
     today = get_pack("kunshan").today().isoformat()
     return {
         "acceptance": {"outcome": "accepted", "participants": ["室主任"], "study_date": today},
+        "/v1/matter-imports/{job_id}/acceptance": {"participants": ["室主任"], "study_date": today},
         # An office of the caller's own tenant: the handler is checked against it before the slip is looked up.
         "override": {"handler": "conduct_office", "reason": "分办意见调整"},
         "signatures": {"opinion": "agree"},

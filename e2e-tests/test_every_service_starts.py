@@ -1,14 +1,20 @@
 """Every service, as deployed: migrated by its own `migrate` command, then its api and worker
-started against the session's PostgreSQL and NATS; health, OpenAPI, schema and stream checked."""
+started; health, OpenAPI, schema and stream checked.
+
+On a database and NATS of this module's own, and each pair stopped before the next starts: a
+worker left running on the session's database would claim other tests' work (notification's
+deliveries, execution's deadlines) with default settings."""
 
 from __future__ import annotations
 
 import asyncio
 import importlib
 import os
+import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import asyncpg
 import httpx
@@ -18,7 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from wenze.messaging.streams import SERVICES, stream_for
-from wenze_devtools.testing.infra import ServiceProcess
+from wenze_devtools.testing.infra import NatsServer, ServiceProcess, fresh_database, start_nats
 
 pytestmark = pytest.mark.integration
 
@@ -27,19 +33,37 @@ def module_of(service: str) -> str:
     return "wenze_" + service.replace("-", "_")
 
 
+@pytest.fixture(scope="module")
+def own_database() -> Iterator[str]:
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def own_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    server = start_nats(tmp_path_factory.mktemp("every-service-nats"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="module", params=SERVICES)
-def service(request, service_factory, database_url: str) -> tuple[str, ServiceProcess, ServiceProcess]:
+def service(
+    request, service_factory, own_database: str, own_nats: NatsServer
+) -> Iterator[tuple[str, ServiceProcess, ServiceProcess]]:
     name = request.param
     prefix = f"WENZE_{name.replace('-', '_').upper()}_"
     migrated = subprocess.run(
         [sys.executable, "-m", module_of(name), "migrate"],
         capture_output=True,
         text=True,
-        env={**os.environ, f"{prefix}DATABASE_URL": database_url},
+        env={**os.environ, f"{prefix}DATABASE_URL": own_database},
     )
     assert migrated.returncode == 0, migrated.stderr
-    worker = service_factory(name, "worker", wait=False)
-    return name, service_factory(name), worker
+    worker = service_factory(name, "worker", wait=False, database=own_database, nats_url=own_nats.url)
+    api = service_factory(name, database=own_database, nats_url=own_nats.url)
+    yield name, api, worker
+    api.stop()
+    worker.stop()
 
 
 @pytest.mark.parametrize(
@@ -61,10 +85,30 @@ def test_api_answers(service, path: str, body: dict | None) -> None:
         assert response.json() == body
 
 
-async def test_schema_is_migrated_to_head(service, database_url: str) -> None:
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_api_pages_need_nothing_from_outside(service, page: str) -> None:
+    """Commission networks are closed: every script, style and icon of the API pages is served here."""
+    _, api, _ = service
+    html = httpx.get(f"{api.url}{page}", timeout=10).raise_for_status().text
+    referenced = re.findall(r"""(?:src|href)=["']([^"']+)["']|url: ?["']([^"']+)["']""", html)
+    urls = [first or second for first, second in referenced]
+    assert urls, "the page references its assets"
+    for url in urls:
+        assert not re.match(r"^(https?:)?//", url), f"{page} loads {url} from outside the service"
+        assert httpx.get(f"{api.url}{url}", timeout=10).status_code == 200, url
+
+
+def test_a_query_parameter_no_route_declares_is_refused(service) -> None:
+    _, api, _ = service
+    response = httpx.get(f"{api.url}/healthz", params={"verbose": "1"}, timeout=10)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["query.verbose"]
+
+
+async def test_schema_is_migrated_to_head(service, own_database: str) -> None:
     name, _, _ = service
     schema = name.replace("-", "_")
-    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = make_url(own_database).set(drivername="postgresql").render_as_string(hide_password=False)
     conn = await asyncpg.connect(dsn)
     try:
         tables = {
@@ -81,7 +125,7 @@ async def test_schema_is_migrated_to_head(service, database_url: str) -> None:
     assert version == ScriptDirectory(str(migrations)).get_current_head()
 
 
-async def test_worker_keeps_running_and_stream_exists(service, nats_server) -> None:
+async def test_worker_keeps_running_and_stream_exists(service, own_nats: NatsServer) -> None:
     name, _, worker = service
 
     def started() -> bool:
@@ -97,7 +141,7 @@ async def test_worker_keeps_running_and_stream_exists(service, nats_server) -> N
     await asyncio.sleep(1)
     assert worker.process.poll() is None, worker.log_tail()
 
-    nc = await nats.connect(nats_server.url)
+    nc = await nats.connect(own_nats.url)
     try:
         info = await nc.jetstream().stream_info(stream_for(name).name)
     finally:
@@ -105,11 +149,11 @@ async def test_worker_keeps_running_and_stream_exists(service, nats_server) -> N
     assert info.config.subjects == [f"{name}.>"]
 
 
-async def test_service_runs_as_its_own_role_under_row_level_security(service, database_url: str) -> None:
+async def test_service_runs_as_its_own_role_under_row_level_security(service, own_database: str) -> None:
     """Both processes connect as the service's application role, never as the owner (ADR 0018)."""
     name, api, worker = service
     role = f"wenze_{name.replace('-', '_')}"
-    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = make_url(own_database).set(drivername="postgresql").render_as_string(hide_password=False)
     conn = await asyncpg.connect(dsn)
     try:
         roles = {

@@ -35,6 +35,7 @@ from wenze.auth.capabilities import (
     MATTER_SUBMIT,
     REVIEW_SIGN,
     ROUTING_OVERRIDE,
+    RULES_ADMIN,
 )
 from wenze.keycloak.realms import INTEGRATOR_CAPABILITIES, INTEGRATOR_CLIENT
 from wenze_devtools.testing.issuer.realms import DEFAULT_INTEGRATOR_SECRET
@@ -53,12 +54,14 @@ INTENDED: dict[tuple[str, str, str], str] = {
     ("intake", "POST", "/v1/matters"): MATTER_SUBMIT,
     ("intake", "POST", "/v1/matters/{matter_id}/acceptance"): MATTER_ACCEPT,
     ("intake", "POST", "/v1/matter-imports"): MATTER_BULK,
+    ("intake", "POST", "/v1/matter-imports/{job_id}/acceptance"): MATTER_ACCEPT,
     ("intake", "POST", "/v1/attachments"): MATTER_SUBMIT,
     ("routing", "POST", "/v1/slips/{slip_id}/override"): ROUTING_OVERRIDE,
     # Evaluating a decision table with the caller's facts stores nothing: the rules are the tenant's law.
     ("routing", "POST", "/v1/rules/decisions/{name}/evaluate"): ANY_TENANT_USER,
     ("routing", "PUT", "/v1/calendar/years/{year}"): PLATFORM,
     ("routing", "PUT", "/v1/calendar/local-days/{year}"): CALENDAR_ADMIN,
+    ("routing", "POST", "/v1/rules/points/{point}/choices"): RULES_ADMIN,
     ("review", "POST", "/v1/consultations/{deliberation_id}/signatures"): CONSULTATION_SIGN,
     ("review", "POST", "/v1/consultations/{deliberation_id}/approvals"): APPROVAL_SIGN,
     ("review", "POST", "/v1/consultations/{deliberation_id}/escalations"): APPROVAL_SIGN,
@@ -72,6 +75,7 @@ INTENDED: dict[tuple[str, str, str], str] = {
     ("review", "POST", "/v1/cases/{case_id}/recommendations"): MATTER_READ,
     ("review", "POST", "/v1/cases/{case_id}/hearings"): MATTER_READ,
     ("review", "POST", "/v1/cases/{case_id}/decision"): DECISION_MAKE,
+    ("review", "POST", "/v1/cases/{case_id}/decision/copies"): DECISION_MAKE,
     ("review", "POST", "/v1/tasks/{task_id}/claim"): MATTER_READ,
     ("review", "POST", "/v1/tasks/{task_id}/reassign"): MATTER_READ,
 }

@@ -133,7 +133,7 @@ def test_recorded_dissent_removes_leadership_responsibility(tenant_for, events) 
             "severity": "serious",
             "duty_holder": "party_principal",
             "role": "principal",
-            "proposed_measures": ["removal_from_post", "disciplinary_sanction"],
+            "proposed_measures": ["removal_from_post", "removal_from_party_posts"],
         },
     )
 
@@ -176,10 +176,10 @@ def test_recorded_dissent_removes_leadership_responsibility(tenant_for, events) 
     assert joined["outcome"]["leadership_responsibility"] != "none"
 
     committee = hb.user("hb-committee")
-    for case, measures in ((principal, ["removal_from_post", "disciplinary_sanction"]), (dissenter, [])):
+    for case, measures in ((principal, ["removal_from_post", "removal_from_party_posts"]), (dissenter, [])):
         commission.ok("review", f"/v1/cases/{case['id']}/hearings", hearing())
         committee.ok("review", f"/v1/cases/{case['id']}/decision", decision(measures))
-    for name, measures in (("周建国", ["removal_from_post", "disciplinary_sanction"]), ("吴敏", [])):
+    for name, measures in (("周建国", ["removal_from_post", "removal_from_party_posts"]), ("吴敏", [])):
         event, _ = made.next(
             lambda e, n=name: e["matter_id"] == matter["id"] and e["measures"][0]["target"]["name"] == n
         )

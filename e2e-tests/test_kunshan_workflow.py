@@ -1,6 +1,8 @@
-"""Kunshan (昆纪办发〔2019〕19号) across intake, routing and review: a city-managed cadre routed
-by consultation (with and without a deadlock), a town cadre routed straight to the town
-commission, and a matter without a known target investigated, classified and routed."""
+"""Kunshan (昆纪办发〔2019〕19号) across intake, routing, review and sanction execution: a
+city-managed cadre routed by consultation (with and without a deadlock) and the decision's
+execution opened, a third-form case decided with a party disciplinary sanction after approvals
+given in the order of 附件6, a town cadre routed straight to the town commission, and a matter
+without a known target investigated, classified and routed."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import datetime as dt
 
 import pytest
 
+from wenze.calendar import WorkingCalendar
 from wenze.rules import get_pack
 
 pytestmark = pytest.mark.integration
@@ -24,6 +27,7 @@ APPROVERS = {
     "principal_leader": "ks-principal",
     "leader_in_charge": "ks-leader-in-charge",
     "city_party_secretary": "ks-city-party-secretary",
+    "city_organisation_department": "ks-organisation-department",
     "standing_committee_meeting": "ks-standing-committee",
     "secretary_special_meeting": "ks-secretary-meeting",
 }
@@ -111,6 +115,13 @@ def review_to_decision(ks, made, matter_id: str, slip: dict) -> dict:
     )
     unapproved = handler.post("review", f"/v1/cases/{case['id']}/decision", decide)
     assert unapproved.status_code == 409 and unapproved.json()["step"] == "approval", unapproved.text
+    # 附件6 第四条: the leaders, then the organisation department's agreement, then the city party secretary.
+    assert unapproved.json()["offices"] == [
+        "principal_leader",
+        "leader_in_charge",
+        "city_organisation_department",
+        "city_party_secretary",
+    ]
     for office in unapproved.json()["offices"]:
         ks.user(APPROVERS[office]).ok("review", f"/v1/cases/{case['id']}/approvals", {"stage": "decision"})
     decision = handler.ok("review", f"/v1/cases/{case['id']}/decision", decide)["decision"]
@@ -182,7 +193,18 @@ def test_city_managed_cadre_consultation_to_decision(tenant_for, events) -> None
 
     slip = ks.wait_routed(slip["id"], "ks-intake")
     assert slip["handler"] == "discipline_supervision_office" and slip["fixed_by"] == "consultation"
-    review_to_decision(ks, made, matter["id"], slip)
+    decision = review_to_decision(ks, made, matter["id"], slip)
+
+    # Sanction execution takes the decision up: the reassignment's execution with 附件6's steps
+    # and the three-working-day copy deadline, on the deciding office's list.
+    handler = ks.user("ks-supervision-1")
+    (execution,) = ks.executions(decision["id"], "ks-supervision-1")
+    assert execution["measure"] == "reassignment" and execution["office"] == "discipline_supervision_office"
+    assert "consult_organisation_department" in [s["code"] for s in execution["steps"]]
+    (deadline,) = execution["deadlines"]
+    assert deadline["duty"] == "copy_decision" and deadline["citations"] == ["昆纪办发〔2019〕19号 二.3"]
+    listed = handler.get("sanction-execution", "/v1/offices/discipline_supervision_office/deadlines")
+    assert deadline["id"] in [d["id"] for d in listed]
 
 
 def test_consultation_deadlock_escalated_twice(tenant_for, events) -> None:
@@ -231,6 +253,125 @@ def test_consultation_deadlock_escalated_twice(tenant_for, events) -> None:
     review_to_decision(ks, made, matter["id"], slip)
 
 
+def test_third_form_case_decided_with_a_party_sanction_after_ordered_approvals(tenant_for, events) -> None:
+    ks = tenant_for("wenze-kunshan")
+    made = events("review.kunshan.decision.made.v1")
+    matter = ks.submit_and_accept(
+        "ks-supervision-1", "ks-intake", source="commission_found", targets=[CITY_CADRE], proposed_form="form_3"
+    )
+    slip = ks.slips(matter["id"], "ks-intake")[0]
+    path = (
+        f"/v1/consultations/{ks.user('ks-intake').task_of_matter('consultation_signature', matter['id'])['subject_id']}"
+    )
+    for username in PARTICIPANTS.values():
+        ks.user(username).ok("review", f"{path}/signatures", {"opinion": "agree"})
+    approve_all(ks, f"{path}/approvals", ks.user("ks-intake").get("review", path)["approved_by"])
+    # 三.1: the third and fourth forms go to the review-and-investigation office.
+    slip = ks.wait_routed(slip["id"], "ks-intake")
+    assert slip["handler"] == "review_investigation_office"
+
+    case = ks.case(slip["id"], "ks-investigation-1")
+    handler = ks.user("ks-investigation-1")
+    handler.ok(
+        "review",
+        f"/v1/investigations/{case['investigation']['id']}/findings",
+        {"findings": "对分管领域违规审批问题负有主要领导责任。", "evidence": ["调查报告", "谈话笔录"]},
+    )
+    recommendation = {
+        "target_index": 0,
+        "statement": "违规审批，造成严重影响",
+        "legal_basis": "昆纪办发〔2019〕19号 四.2",
+        "severity": "serious",
+        "circumstances": ["dereliction_of_duty"],
+    }
+    # A light sanction is the second form's, not the third's: refused, naming the measure and the rules.
+    light = handler.post(
+        "review", f"/v1/cases/{case['id']}/recommendations", {**recommendation, "proposed_measures": ["party_warning"]}
+    )
+    assert light.status_code == 422, light.text
+    assert light.json()["measures"] == ["party_warning"]
+    assert {"form_3_party_sanctions", "form_3_government_sanctions"} <= set(light.json()["rules"])
+    assert "昆纪办发〔2019〕19号 四.2" in light.json()["citations"]
+    unknown = handler.post(
+        "review", f"/v1/cases/{case['id']}/recommendations", {**recommendation, "proposed_measures": ["fine"]}
+    )
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "body.proposed_measures"
+    assert "fine" in unknown.json()["errors"][0]["reason"]
+    recommended = handler.ok(
+        "review",
+        f"/v1/cases/{case['id']}/recommendations",
+        {**recommendation, "proposed_measures": ["removal_from_party_posts"]},
+    )
+    assert "removal_from_party_posts" in recommended["recommendations"][0]["outcome"]["permitted_measures"]
+
+    joint = ks.user("ks-intake").get("review", f"/v1/joint-reviews/{recommended['joint_review_id']}")
+    for office in joint["participants"]:
+        ks.user(PARTICIPANTS[office]).ok("review", f"/v1/joint-reviews/{joint['id']}/signatures", {"opinion": "agree"})
+    approve_all(ks, f"/v1/joint-reviews/{joint['id']}/approvals", joint["approved_by"])
+
+    case = ks.read_case(case["id"], "ks-investigation-1")
+    requirements = case["requirements"]
+    assert requirements["decided_by"] == ["review_investigation_office"]
+    assert requirements["approved_by"] == ["principal_leader", "leader_in_charge", "standing_committee_meeting"]
+    assert [s["step"] for s in requirements["approval_sequence"]] == [
+        "joint_review_approval",
+        "standing_committee_review",
+    ]
+    # Only the leaders' approvals are queued; the standing committee's comes once theirs are in.
+    committee = ks.user(APPROVERS["standing_committee_meeting"])
+    assert not [t for t in committee.get("review", "/v1/tasks", state="open") if t["case_id"] == case["id"]]
+
+    approvals = f"/v1/cases/{case['id']}/approvals"
+    early = committee.post("review", approvals, {"stage": "decision"})
+    assert early.status_code == 409, early.text
+    assert early.headers["content-type"].startswith("application/problem+json")
+    problem = early.json()
+    assert problem["type"].endswith("/approval-out-of-order")
+    assert problem["step"] == "joint_review_approval"
+    assert problem["offices"] == ["principal_leader", "leader_in_charge"]
+    assert problem["office_labels"] == ["委主要领导", "分管领导"]
+    assert "会审意见报主要领导、分管领导审批同意" in problem["detail"]
+    ks.user(APPROVERS["principal_leader"]).ok("review", approvals, {"stage": "decision"})
+    still_early = committee.post("review", approvals, {"stage": "decision"})
+    assert still_early.status_code == 409 and still_early.json()["offices"] == ["leader_in_charge"], still_early.text
+    ks.user(APPROVERS["leader_in_charge"]).ok("review", approvals, {"stage": "decision"})
+    (queued,) = [t for t in committee.get("review", "/v1/tasks", state="open") if t["case_id"] == case["id"]]
+    assert queued["kind"] == "decision_approval" and queued["office"] == "standing_committee_meeting"
+    committee.ok("review", approvals, {"stage": "decision"})
+
+    handler.ok("review", f"/v1/cases/{case['id']}/hearings", {"target_index": 0, "held_on": "2026-12-01"})
+    today = get_pack("kunshan").today()
+    decision = handler.ok(
+        "review",
+        f"/v1/cases/{case['id']}/decision",
+        {
+            "decided_on": today.isoformat(),
+            "simplified": False,
+            "facts_clear": True,
+            "measures": [{"target_index": 0, "measures": ["removal_from_party_posts"]}],
+        },
+    )["decision"]
+    assert decision["decided_by"] == "review_investigation_office"
+    assert "昆纪办发〔2019〕19号 四.2" in decision["citations"]
+    event, _ = made.next(lambda e: e["matter_id"] == matter["id"])
+    assert event["number"] == decision["number"]
+    assert event["measures"][0]["measures"] == ["removal_from_party_posts"]
+    assert event["measures"][0]["target"]["name"] == CITY_CADRE["name"]
+    # 二.3: the decision materials go to the party-conduct office (and, for a city-managed cadre,
+    # case management) within three working days, on the official calendar; the task says by when.
+    (copy,) = [t for t in handler.get("review", "/v1/tasks", state="open") if t["case_id"] == case["id"]]
+    assert copy["kind"] == "decision_copy" and copy["office"] == "review_investigation_office"
+    assert copy["due"] == WorkingCalendar().add_working_days(today, 3).isoformat()
+    assert "昆纪办发〔2019〕19号 二.3" in copy["citations"]
+    decided = handler.ok("review", f"/v1/cases/{case['id']}/decision/copies", {"copied_on": today.isoformat()})
+    assert decided["requirements"]["copy_to"] == ["party_conduct_office", "case_management_office"]
+    assert decided["requirements"]["copy_due"] == copy["due"]
+    timeline = handler.get("review", f"/v1/cases/{case['id']}/timeline")
+    approved = [e["office"] for e in timeline if e["action"] == "decision_approved"]
+    assert approved == ["principal_leader", "leader_in_charge", "standing_committee_meeting"]
+    assert timeline[-1]["action"] == "decision_copied" and timeline[-1]["detail"]["late"] is False
+
+
 def test_town_cadre_goes_straight_to_the_town_commission(tenant_for, events) -> None:
     ks = tenant_for("wenze-kunshan")
     made = events("review.kunshan.decision.made.v1")
@@ -257,22 +398,45 @@ def test_town_cadre_goes_straight_to_the_town_commission(tenant_for, events) -> 
             "legal_basis": "昆纪办发〔2019〕19号 三.2",
             "severity": "lighter",
             "circumstances": ["dereliction_of_duty"],
-            "proposed_measures": [],
+            "proposed_measures": ["criticism_education"],
         },
     )
     town.ok("review", f"/v1/cases/{case['id']}/hearings", {"target_index": 0, "held_on": "2026-12-01", "arguments": []})
+    decide = {
+        "decided_on": get_pack("kunshan").today().isoformat(),
+        "simplified": False,
+        "facts_clear": True,
+        "measures": [{"target_index": 0, "measures": []}],
+    }
+    # A decision holding a known target accountable names its measure.
+    empty = town.post("review", f"/v1/cases/{case['id']}/decision", decide)
+    assert empty.status_code == 422, empty.text
+    assert empty.headers["content-type"].startswith("application/problem+json")
+    assert empty.json()["errors"] == [
+        {
+            "field": "body.measures.0.measures",
+            "reason": "at least one measure is required for this target; none was given",
+        }
+    ]
+    assert empty.json()["rules"] == ["measures_required_for_known_target"]
+    assert "昆纪办发〔2019〕19号 附件4 会审表" in empty.json()["citations"]
+    # The second form's sanctions are not the first form's.
+    heavier = town.post(
+        "review",
+        f"/v1/cases/{case['id']}/decision",
+        {**decide, "measures": [{"target_index": 0, "measures": ["party_serious_warning"]}]},
+    )
+    assert heavier.status_code == 422 and heavier.json()["measures"] == ["party_serious_warning"], heavier.text
+    assert "form_1_measures" in heavier.json()["rules"]
+    assert town.get("review", f"/v1/cases/{case['id']}")["decision"] is None
     decision = town.ok(
         "review",
         f"/v1/cases/{case['id']}/decision",
-        {
-            "decided_on": get_pack("kunshan").today().isoformat(),
-            "simplified": False,
-            "facts_clear": True,
-            "measures": [{"target_index": 0, "measures": []}],
-        },
+        {**decide, "measures": [{"target_index": 0, "measures": ["criticism_education"]}]},
     )["decision"]
     assert decision["decided_by"] == "district_town_commission"
-    made.next(lambda e: e["matter_id"] == matter["id"])
+    event, _ = made.next(lambda e: e["matter_id"] == matter["id"])
+    assert event["measures"][0]["measures"] == ["criticism_education"]
 
 
 def test_unknown_target_investigated_classified_and_routed(tenant_for) -> None:

@@ -60,10 +60,13 @@ def test_four_steps_to_a_standing_committee_decision(tenant_for, events) -> None
         "circumstances": ["enforcement_rules"],
     }
     refused = zx.user("zx-intake").post(
-        "review", f"/v1/cases/{case['id']}/recommendations", {**recommend, "proposed_measures": ["party_sanction"]}
+        "review",
+        f"/v1/cases/{case['id']}/recommendations",
+        {**recommend, "proposed_measures": ["party_serious_warning"]},
     )
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "body.proposed_measures"
+    assert refused.json()["measures"] == ["party_serious_warning"] and "permitted_heavier" in refused.json()["rules"]
     assert zx.read_case(case["id"], "zx-intake")["recommendations"] == []
     zx.user("zx-intake").ok(
         "review",
