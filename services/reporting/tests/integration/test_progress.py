@@ -33,7 +33,7 @@ from wenze.events import (
 )
 from wenze.messaging.nats import connect_nats
 from wenze.messaging.streams import ensure_stream, stream_for
-from wenze_devtools.testing.infra import NatsServer, ServiceProcess, fresh_database
+from wenze_devtools.testing.infra import NatsServer, ServiceProcess, fresh_database, start_nats
 
 pytestmark = pytest.mark.integration
 
@@ -55,14 +55,31 @@ def progress_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def api(service_factory, progress_database: str) -> ServiceProcess:
-    return service_factory("reporting", database=progress_database)
+def progress_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """A NATS server of this module's own: on the session's, this worker would share the
+    reporting consumers with every later test's reporting worker, and once this module's
+    database is dropped it would take their events only to fail on them."""
+    server = start_nats(tmp_path_factory.mktemp("progress-nats"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")
-def worker(service_factory, progress_database: str, api: ServiceProcess) -> ServiceProcess:
-    # Started after the api, which has migrated the schema the worker writes to.
-    return service_factory("reporting", "worker", database=progress_database)
+def api(service_factory, progress_database: str, progress_nats: NatsServer) -> Iterator[ServiceProcess]:
+    process = service_factory("reporting", database=progress_database, nats_url=progress_nats.url)
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def worker(
+    service_factory, progress_database: str, progress_nats: NatsServer, api: ServiceProcess
+) -> Iterator[ServiceProcess]:
+    # Started after the api, which has migrated the schema the worker writes to; stopped
+    # before the database and the NATS server it uses go away.
+    process = service_factory("reporting", "worker", database=progress_database, nats_url=progress_nats.url)
+    yield process
+    process.stop()
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +111,8 @@ async def _publish(nats_url: str, events: list[Event], *, again: bool = False) -
     await client.close()
 
 
-def publish(nats_server: NatsServer, *events: Event, again: bool = False) -> None:
-    asyncio.run(_publish(nats_server.url, list(events), again=again))
+def publish(server: NatsServer, *events: Event, again: bool = False) -> None:
+    asyncio.run(_publish(server.url, list(events), again=again))
 
 
 class Matter:
@@ -260,7 +277,7 @@ def wait_for(client: httpx.Client, matter: Matter, events: int) -> dict:
 
 
 def test_a_matter_through_every_stage(
-    worker: ServiceProcess, nats_server: NatsServer, client_for: Callable[[str, str], httpx.Client]
+    worker: ServiceProcess, progress_nats: NatsServer, client_for: Callable[[str, str], httpx.Client]
 ) -> None:
     overseer = client_for(REALM, "ks-case-management")
     matter = Matter()
@@ -297,7 +314,7 @@ def test_a_matter_through_every_stage(
     ]
     seen = 0
     for events, stage, offices in steps:
-        publish(nats_server, *events)
+        publish(progress_nats, *events)
         seen += len(events)
         progress = wait_for(overseer, matter, seen)
         assert progress["stage"] == stage, (stage, progress["timeline"][-1])
@@ -327,7 +344,7 @@ def test_a_matter_through_every_stage(
     # Appeals move the matter on; notices only add to the timeline.
     appeal = uuid.uuid4()
     publish(
-        nats_server,
+        progress_nats,
         AppealFiled(
             **matter.common(),
             appeal_id=appeal,
@@ -354,7 +371,7 @@ def test_a_matter_through_every_stage(
     assert progress["stage"] == "appeal"
     assert progress["timeline"][-1]["label"] == "通知（电子邮件）已送达"
     publish(
-        nats_server,
+        progress_nats,
         AppealDecided(
             **matter.common(),
             appeal_id=appeal,
@@ -373,18 +390,18 @@ def test_a_matter_through_every_stage(
 
 
 def test_a_redelivery_changes_nothing(
-    worker: ServiceProcess, nats_server: NatsServer, client_for: Callable[[str, str], httpx.Client]
+    worker: ServiceProcess, progress_nats: NatsServer, client_for: Callable[[str, str], httpx.Client]
 ) -> None:
     overseer = client_for(REALM, "ks-case-management")
     matter = Matter()
     events: list[Event] = [matter.received(), matter.accepted(), matter.routed()]
-    publish(nats_server, *events)
+    publish(progress_nats, *events)
     before = wait_for(overseer, matter, len(events))
     assert before["stage"] == "routed"
     # The same events again under new message ids, and a later one to know when they were read.
     later = matter.step("case", "case_opened", HANDLER, "investigating")
-    publish(nats_server, *events, again=True)
-    publish(nats_server, later)
+    publish(progress_nats, *events, again=True)
+    publish(progress_nats, later)
     after = wait_for(overseer, matter, len(events) + 1)
     assert after["events"] == len(events) + 1
     assert after["timeline"][: len(events)] == before["timeline"]
@@ -392,12 +409,12 @@ def test_a_redelivery_changes_nothing(
 
 
 def test_the_work_view_lists_by_office_and_stage(
-    worker: ServiceProcess, nats_server: NatsServer, client_for: Callable[[str, str], httpx.Client]
+    worker: ServiceProcess, progress_nats: NatsServer, client_for: Callable[[str, str], httpx.Client]
 ) -> None:
     overseer = client_for(REALM, "ks-case-management")
     joint, routed = Matter(), Matter()
-    publish(nats_server, routed.received(), routed.routed())
-    publish(nats_server, joint.received(), joint.routed(), joint.step("joint_review", "joint_review_opened", TRIAL))
+    publish(progress_nats, routed.received(), routed.routed())
+    publish(progress_nats, joint.received(), joint.routed(), joint.step("joint_review", "joint_review_opened", TRIAL))
     wait_for(overseer, routed, 2)
     wait_for(overseer, joint, 3)
 
@@ -434,11 +451,11 @@ def test_bad_list_queries_are_refused_naming_the_field(
 
 
 def test_callers_who_may_not_read_the_matter_get_not_found(
-    worker: ServiceProcess, nats_server: NatsServer, client_for: Callable[[str, str], httpx.Client]
+    worker: ServiceProcess, progress_nats: NatsServer, client_for: Callable[[str, str], httpx.Client]
 ) -> None:
     overseer = client_for(REALM, "ks-case-management")
     matter = Matter()
-    publish(nats_server, matter.received(), matter.accepted(), matter.routed())
+    publish(progress_nats, matter.received(), matter.accepted(), matter.routed())
     wait_for(overseer, matter, 3)
     path = f"/v1/matters/{matter.id}/progress"
     missing = overseer.get(f"/v1/matters/{uuid.uuid4()}/progress")

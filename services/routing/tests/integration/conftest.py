@@ -6,7 +6,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from wenze_devtools.testing.infra import ServiceProcess
+from wenze_devtools.testing.infra import NatsServer, ServiceProcess, start_nats
 from wenze_routing.__main__ import cli
 
 
@@ -23,6 +23,16 @@ def slips_api(service_factory, database_url: str) -> ServiceProcess:
     assert migrated.exit_code == 0, migrated.output
     service_factory("routing", "worker", wait=False)
     return service_factory("routing")
+
+
+@pytest.fixture(scope="module")
+def own_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """A NATS server for a module whose routing runs on a database of its own: on the
+    session's, what it publishes (calendar years, interpretation choices, a backlog) would
+    reach the other tests' routing and reporting workers."""
+    server = start_nats(tmp_path_factory.mktemp("routing-nats"))
+    yield server
+    server.stop()
 
 
 ClientFor = Callable[..., httpx.Client]

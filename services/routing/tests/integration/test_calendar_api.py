@@ -12,7 +12,7 @@ from sqlalchemy import text
 from wenze.calendar import WorkingCalendar
 from wenze.db import create_engine
 from wenze.db.audit import chain_pending, verify_chains
-from wenze_devtools.testing.infra import ServiceProcess, fresh_database
+from wenze_devtools.testing.infra import NatsServer, ServiceProcess, fresh_database
 
 pytestmark = pytest.mark.integration
 
@@ -50,14 +50,14 @@ def _started(process: ServiceProcess) -> Iterator[ServiceProcess]:
 
 
 @pytest.fixture(scope="module")
-def api(service_factory, database: str) -> Iterator[ServiceProcess]:
-    yield from _started(service_factory("routing", database=database))
+def api(service_factory, database: str, own_nats: NatsServer) -> Iterator[ServiceProcess]:
+    yield from _started(service_factory("routing", database=database, nats_url=own_nats.url))
 
 
 @pytest.fixture(scope="module")
-def replica(service_factory, database: str, api: ServiceProcess) -> Iterator[ServiceProcess]:
+def replica(service_factory, database: str, own_nats: NatsServer, api: ServiceProcess) -> Iterator[ServiceProcess]:
     """A second process of the service on the same database, as a second replica would be."""
-    yield from _started(service_factory("routing", database=database))
+    yield from _started(service_factory("routing", database=database, nats_url=own_nats.url))
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from wenze.db import create_engine
 from wenze.db.audit import chain_pending, verify_chains
 from wenze.rules import get_pack
-from wenze_devtools.testing.infra import ServiceProcess, fresh_database
+from wenze_devtools.testing.infra import NatsServer, ServiceProcess, fresh_database
 
 pytestmark = pytest.mark.integration
 
@@ -30,8 +30,8 @@ def database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def api(service_factory, database: str) -> Iterator[ServiceProcess]:
-    process = service_factory("routing", database=database)
+def api(service_factory, database: str, own_nats: NatsServer) -> Iterator[ServiceProcess]:
+    process = service_factory("routing", database=database, nats_url=own_nats.url)
     yield process
     process.stop()
 

@@ -8,14 +8,13 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import nats
 import pytest
 
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze_devtools.bench.routing_latency import acceptances
-from wenze_devtools.testing.infra import NatsServer, ServiceProcess, fresh_database, start_nats
+from wenze_devtools.testing.infra import NatsServer, ServiceProcess, fresh_database
 
 pytestmark = pytest.mark.integration
 
@@ -29,15 +28,6 @@ def wait_logged(process: ServiceProcess, text: str, timeout: float = 60.0) -> No
         assert process.process is not None and process.process.poll() is None, process.log_tail()
         assert time.monotonic() < deadline, f"{text!r} not logged:\n{process.log_tail()}"
         time.sleep(0.1)
-
-
-@pytest.fixture(scope="module")
-def own_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
-    """The backlog goes to a NATS server of its own: on the session's, the other tests' routing
-    workers would inherit it."""
-    server = start_nats(Path(tmp_path_factory.mktemp("shutdown-nats")))
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
