@@ -4,6 +4,8 @@ schemas (1.29 to 1.31, offline), and follows what the services need and the code
 from __future__ import annotations
 
 import asyncio
+import base64
+import fnmatch
 import importlib
 import json
 import re
@@ -37,6 +39,16 @@ from wenze.messaging.streams import SERVICES
 from wenze.runtime import Runtime
 
 SCENARIO = {values_id(v): v for v in VALUES_FILES}
+CONSOLE = "wz-wenze-console"
+# The console's setting for each service's base URL (services/console, ConsoleSettings).
+CONSOLE_URL_SETTINGS = {
+    "intake": "WENZE_CONSOLE_INTAKE_URL",
+    "routing": "WENZE_CONSOLE_ROUTING_URL",
+    "review": "WENZE_CONSOLE_REVIEW_URL",
+    "sanction-execution": "WENZE_CONSOLE_EXECUTION_URL",
+    "notification": "WENZE_CONSOLE_NOTIFICATION_URL",
+    "reporting": "WENZE_CONSOLE_REPORTING_URL",
+}
 # Kinds whose schema belongs to an operator, not to Kubernetes; checked by the tests below.
 CUSTOM_KINDS = {"ScaledObject", "PodMonitor"}
 
@@ -189,8 +201,11 @@ def test_the_database_secret_is_made_only_without_an_existing_one() -> None:
     }
     production = render(SCENARIO["production.yaml"])
     assert not [s for s in of_kind(production, "Secret") if s["metadata"]["name"] == "wz-wenze-database"]
-    for _, template in pod_templates(production):
+    for workload, template in pod_templates(production):
         env = {e["name"]: e for e in template["spec"]["containers"][0]["env"]}
+        if workload["metadata"]["name"] == CONSOLE:
+            assert "DATABASE_URL" not in env, "the console keeps no data"
+            continue
         assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "wenze-database", "key": "database-url"}
 
 
@@ -334,8 +349,10 @@ def test_the_ingress_serves_each_api_at_its_host() -> None:
     docs = render(SCENARIO["production.yaml"])
     (ingress,) = of_kind(docs, "Ingress")
     rules = {r["host"]: r["http"]["paths"][0]["backend"]["service"]["name"] for r in ingress["spec"]["rules"]}
-    assert rules == {f"{svc}.wenze.example.gov.cn": f"wz-wenze-{svc}-api" for svc in SERVICES}
-    assert ingress["spec"]["tls"][0]["secretName"] == "wenze-wildcard-tls"
+    apis = {f"{svc}.wenze.example.gov.cn": f"wz-wenze-{svc}-api" for svc in SERVICES}
+    assert rules == {**apis, "wenze.example.gov.cn": CONSOLE}
+    tls = {host: entry.get("secretName") for entry in ingress["spec"]["tls"] for host in entry["hosts"]}
+    assert tls == {**dict.fromkeys(apis, "wenze-wildcard-tls"), "wenze.example.gov.cn": "wenze-console-tls"}
     assert not of_kind(render(SCENARIO["minimal.yaml"]), "Ingress")
 
 
@@ -385,6 +402,10 @@ def test_metrics_are_served_off_the_api_port_and_announced_to_prometheus() -> No
         container = template["spec"]["containers"][0]
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
         annotations = template["metadata"]["annotations"]
+        if deployment["metadata"]["name"] == CONSOLE:
+            # The console serves no metrics: nothing announces a port it does not serve.
+            assert ports == {"http": 8000} and "prometheus.io/scrape" not in annotations
+            continue
         assert annotations["prometheus.io/scrape"] == "true"
         assert annotations["prometheus.io/path"] == "/metrics"
         env = {e["name"]: e.get("value") for e in container["env"]}
@@ -404,3 +425,130 @@ def test_metrics_are_served_off_the_api_port_and_announced_to_prometheus() -> No
     assert not of_kind(quiet, "PodMonitor")
     for deployment in of_kind(quiet, "Deployment"):
         assert "prometheus.io/scrape" not in deployment["spec"]["template"]["metadata"]["annotations"]
+
+
+# The staff console (ADR 0033, ADR 0039).
+
+
+def _console_env(docs: tuple[dict[str, Any], ...]) -> dict[str, str]:
+    (container,) = by_name(docs, "Deployment", CONSOLE)["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e["value"] for e in container["env"]}
+
+
+def test_the_console_settings_the_chart_sets_are_the_consoles_own() -> None:
+    from wenze_console.config import ConsoleSettings
+
+    fields = {f"WENZE_CONSOLE_{name.upper()}" for name in ConsoleSettings.model_fields}
+    assert set(CONSOLE_URL_SETTINGS.values()) <= fields
+    assert {n for n in _console_env(render(None)) if n.startswith("WENZE_CONSOLE_")} <= fields
+    assert set(CONSOLE_URL_SETTINGS) == set(SERVICES)
+
+
+@pytest.mark.parametrize("values", VALUES_FILES, ids=values_id)
+def test_the_console_runs_exactly_one_pod_and_nothing_scales_it(values: Path | None) -> None:
+    docs = render(values)
+    console = by_name(docs, "Deployment", CONSOLE)
+    assert console["spec"]["replicas"] == 1
+    (container,) = console["spec"]["template"]["spec"]["containers"]
+    assert container["args"][:1] == ["api"] and container["image"].split("/")[-1].startswith("console:")
+    for kind in ("HorizontalPodAutoscaler", "ScaledObject"):
+        assert CONSOLE not in [d["spec"]["scaleTargetRef"]["name"] for d in of_kind(docs, kind)], kind
+    assert not [j for j in of_kind(docs, "Job") if "console" in j["metadata"]["name"]], "no schema, no stream"
+    service = by_name(docs, "Service", CONSOLE)
+    assert service["spec"]["selector"] == console["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
+
+
+@pytest.mark.parametrize("values", VALUES_FILES, ids=values_id)
+def test_the_console_calls_each_service_at_its_service_in_the_cluster(values: Path | None) -> None:
+    docs = render(values)
+    env = _console_env(docs)
+    for svc, setting in CONSOLE_URL_SETTINGS.items():
+        api = by_name(docs, "Service", f"wz-wenze-{svc}-api")
+        assert env[setting] == f"http://{api['metadata']['name']}", setting
+        assert api["spec"]["ports"][0]["port"] == 80
+        deployment = by_name(docs, "Deployment", f"wz-wenze-{svc}-api")
+        assert api["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    # The realms and the tenants the console signs in with are the services' own settings.
+    (container,) = by_name(docs, "Deployment", CONSOLE)["spec"]["template"]["spec"]["containers"]
+    assert container["envFrom"] == [{"configMapRef": {"name": "wz-wenze-env"}}]
+    platform = _env_config(docs)
+    assert {"WENZE_OIDC_BASE_URL", "WENZE_TENANTS", "WENZE_RULESETS_DIR"} <= set(platform)
+
+
+def test_a_disabled_service_is_not_named_to_the_console() -> None:
+    env = _console_env(render(None, "components.reporting.enabled=false"))
+    assert "WENZE_CONSOLE_REPORTING_URL" not in env
+    assert env["WENZE_CONSOLE_INTAKE_URL"] == "http://wz-wenze-intake-api"
+
+
+@pytest.mark.parametrize(
+    ("values", "address", "secure"),
+    [
+        ("values.yaml", "https://wenze.example.org", "true"),
+        ("minimal.yaml", "http://localhost:8000", "false"),
+        ("production.yaml", "https://wenze.example.gov.cn", "true"),
+        ("one-commission.yaml", "https://wenze.kunshan.example.gov.cn", "true"),
+    ],
+)
+def test_the_console_returns_logins_to_its_public_address_with_secure_cookies_over_tls(
+    values: str, address: str, secure: str
+) -> None:
+    docs = render(SCENARIO[values])
+    env = _console_env(docs)
+    assert env["WENZE_CONSOLE_PUBLIC_URL"] == address
+    assert env["WENZE_CONSOLE_SECURE_COOKIES"] == secure
+    if any(of_kind(docs, "Ingress")):
+        (ingress,) = of_kind(docs, "Ingress")
+        host = address.removeprefix("https://")
+        (rule,) = [r for r in ingress["spec"]["rules"] if r["host"] == host]
+        assert rule["http"]["paths"] == [
+            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": CONSOLE, "port": {"name": "http"}}}}
+        ]
+        assert host in [h for entry in ingress["spec"]["tls"] for h in entry["hosts"]]
+
+
+def test_the_realms_send_logins_back_to_the_consoles_callback() -> None:
+    """The wenze-web client of every realm lists ${WENZE_WEB_URL}/*; the chart fills it with the
+    console's address, the one the console builds its callback from (a trailing slash too)."""
+    docs = render(None, "keycloak.realmImport.webUrl=https://staff.example.org/")
+    web_url = base64.b64decode(by_name(docs, "Secret", "wz-wenze-keycloak-clients")["data"]["WENZE_WEB_URL"]).decode()
+    assert web_url == "https://staff.example.org"
+    public_url = _console_env(docs)["WENZE_CONSOLE_PUBLIC_URL"]
+    assert public_url == web_url
+    for name, text in by_name(docs, "ConfigMap", "wz-wenze-keycloak-realms")["data"].items():
+        realm = json.loads(text)
+        if realm["realm"] == "wenze-platform":
+            continue
+        (client,) = [c for c in realm["clients"] if c["clientId"] == "wenze-web"]
+        patterns = [uri.replace("${WENZE_WEB_URL}", web_url) for uri in client["redirectUris"]]
+        callback = f"{public_url}/t/{realm['realm'].removeprefix('wenze-')}/callback"
+        assert any(fnmatch.fnmatchcase(callback, p) for p in patterns), (name, patterns)
+
+
+def test_a_second_console_replica_is_refused_saying_why() -> None:
+    assert "console.replicas: Must be less than or equal to 1" in render_error(None, "console.replicas=2")
+    # Where schema checks are skipped, the chart's own check refuses it in a sentence.
+    result = helm("template", "wz", str(CHART), "--skip-schema-validation", "--set", "console.replicas=2")
+    assert result.returncode != 0
+    assert "console.replicas: at most 1" in result.stderr and "ADR 0039" in result.stderr
+    assert "console: Additional property autoscaling is not allowed" in render_error(
+        None, "console.autoscaling.enabled=true"
+    )
+
+
+def test_a_console_address_the_console_cannot_serve_is_refused() -> None:
+    with_path = render_error(None, "keycloak.realmImport.webUrl=https://wenze.example.org/console")
+    assert "the console is served at the root of its host" in with_path
+    plain = render_error(SCENARIO["production.yaml"], "keycloak.realmImport.webUrl=http://wenze.example.gov.cn")
+    assert "the Ingress serves TLS, so the console's address is https://wenze.example.gov.cn" in plain
+
+
+def test_without_the_console_nothing_of_it_is_left_and_no_api_admits_it() -> None:
+    docs = render(None, "console.enabled=false")
+    assert not [d for d in docs if "console" in d["metadata"]["name"]]
+    for policy in of_kind(docs, "NetworkPolicy"):
+        peers = [peer for rule in policy["spec"]["ingress"] for peer in rule["from"]]
+        assert not [
+            p for p in peers if p.get("podSelector", {}).get("matchLabels", {}).get("wenze.dev/service") == "console"
+        ]

@@ -1,7 +1,8 @@
 """Every pod of the chart is fenced in by a NetworkPolicy that allows only the traffic the
-architecture needs: requests reach an API through the ingress controller; every process
-reaches DNS, PostgreSQL, NATS and (when traces are exported) the OTLP collector; an API also
-reaches Keycloak for its realms' signing keys. No service talks to another."""
+architecture needs: requests reach an API through the ingress controller and from the staff
+console; every service process reaches DNS, PostgreSQL, NATS and (when traces are exported)
+the OTLP collector; an API also reaches Keycloak for its realms' signing keys. The console
+reaches DNS, the APIs and Keycloak, nothing else. No service talks to another."""
 
 from __future__ import annotations
 
@@ -38,8 +39,28 @@ def _egress_ports(policy: dict[str, Any]) -> set[tuple[str, int]]:
     return {(p.get("protocol", "TCP"), int(p["port"])) for rule in policy["spec"]["egress"] for p in rule["ports"]}
 
 
+CONSOLE_LABELS = {
+    "app.kubernetes.io/name": "wenze",
+    "app.kubernetes.io/instance": "wz",
+    "app.kubernetes.io/component": "console-web",
+    "wenze.dev/service": "console",
+    "wenze.dev/role": "web",
+}
+
+
+def _peer_selects(peer: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Whether a NetworkPolicyPeer admits pods with these labels in the release's namespace."""
+    if "namespaceSelector" in peer or "ipBlock" in peer:
+        return False
+    wanted = peer.get("podSelector", {}).get("matchLabels", {})
+    return all(labels.get(k) == v for k, v in wanted.items())
+
+
 def _expected_egress(values: Path | None, role: str, docs: tuple[dict[str, Any], ...]) -> set[tuple[str, int]]:
     env = next(c for c in of_kind(docs, "ConfigMap") if c["metadata"]["name"] == "wz-wenze-env")["data"]
+    if role == "web":
+        # The console: DNS, the APIs, the realms (the same Keycloak address as the APIs').
+        return {("UDP", 53), ("TCP", 53), ("TCP", 8000), ("TCP", KEYCLOAK_PORT[values_id(values)])}
     expected = {("UDP", 53), ("TCP", 53), ("TCP", 5432), ("TCP", 4222)}
     if "OTEL_EXPORTER_OTLP_ENDPOINT" in env:
         expected.add(("TCP", 4318))
@@ -76,6 +97,19 @@ def test_only_the_ingress_controller_named_clients_and_scrapers_connect(values: 
         if role in ("migrate", "streams"):
             assert rules == [], f"{name}: nothing connects to a job"
             continue
+        if role == "web":
+            # The console: browsers through the ingress controller (or the named clients); no metrics.
+            clients = by_port.pop(8000, [])
+            assert by_port == {}, name
+            expected = _scenario_network(values).get("apiClients", [])
+            if ingress_on:
+                controller = settings["ingress"]["controller"]
+                expected = [
+                    {"namespaceSelector": controller["namespaceSelector"], "podSelector": controller["podSelector"]},
+                    *expected,
+                ]
+            assert clients == expected, name
+            continue
         annotations = template["metadata"].get("annotations", {})
         metrics_port = int(annotations["prometheus.io/port"])
         assert by_port.pop(metrics_port) == scrapers, f"{name}: metrics only for the scrapers"
@@ -86,6 +120,15 @@ def test_only_the_ingress_controller_named_clients_and_scrapers_connect(values: 
         assert metrics_port == 9464
         clients = by_port.pop(8000, [])
         assert by_port == {}, name
+        # The console calls the APIs with its users' tokens: its pods, and only they, besides.
+        console_peers = [
+            peer
+            for peer in clients
+            if peer.get("podSelector", {}).get("matchLabels", {}).get("wenze.dev/service") == "console"
+        ]
+        assert len(console_peers) == 1, f"{name}: the console reaches it"
+        assert _peer_selects(console_peers[0], CONSOLE_LABELS), f"{name}: the peer selects the console's pods"
+        clients = [peer for peer in clients if peer not in console_peers]
         if ingress_on:
             controller = settings["ingress"]["controller"]
             assert {"namespaceSelector": controller["namespaceSelector"], "podSelector": controller["podSelector"]} in (
@@ -105,9 +148,10 @@ def test_without_metrics_nothing_connects_to_a_worker() -> None:
     for _, template in pod_templates(docs):
         labels = template["metadata"]["labels"]
         rules = _policy_of(docs, labels)["spec"]["ingress"]
-        if labels["wenze.dev/role"] != "api":
+        if labels["wenze.dev/role"] in ("worker", "migrate", "streams"):
             assert rules == []
         else:
+            # An API admits its clients (the console at least), the console only its browsers.
             assert [p["port"] for rule in rules for p in rule["ports"]] in ([], [8000])
 
 

@@ -201,6 +201,39 @@ wenze.dev/role: {{ .role }}
 {{- if and .Values.keda.enabled (not .Values.nats.monitoringEndpoint) -}}
 {{- fail "keda.enabled needs nats.monitoringEndpoint (host:port of NATS's monitoring endpoint)" -}}
 {{- end -}}
+{{- if .Values.console.enabled -}}
+{{- /* The schema says so too (maximum 1); this says why, when schema checks are skipped. */ -}}
+{{- if gt (int .Values.console.replicas) 1 -}}
+{{- fail "console.replicas: at most 1; the console keeps its sessions in its memory (ADR 0039), so a second replica would not know the first one's sessions" -}}
+{{- end -}}
+{{- $web := urlParse (include "wenze.consoleUrl" .) -}}
+{{- if $web.path -}}
+{{- fail (printf "keycloak.realmImport.webUrl: the console is served at the root of its host; %q has a path" .Values.keycloak.realmImport.webUrl) -}}
+{{- end -}}
+{{- if and .Values.ingress.enabled .Values.ingress.tls.enabled (ne $web.scheme "https") -}}
+{{- fail (printf "keycloak.realmImport.webUrl: the Ingress serves TLS, so the console's address is https://%s, not %q" $web.host .Values.keycloak.realmImport.webUrl) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The console's public address (keycloak.realmImport.webUrl, the wenze-web client's base
+     URL), without a trailing slash: its Ingress host, its login callbacks, the redirect URIs. */}}
+{{- define "wenze.consoleUrl" -}}
+{{- .Values.keycloak.realmImport.webUrl | trimSuffix "/" -}}
+{{- end -}}
+
+{{/* The console's host on the Ingress: the public address without scheme or port. */}}
+{{- define "wenze.consoleHost" -}}
+{{- first (splitList ":" (urlParse (include "wenze.consoleUrl" .)).host) -}}
+{{- end -}}
+
+{{- define "wenze.consoleName" -}}
+{{- printf "%s-console" (include "wenze.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The console's pods, as a NetworkPolicy peer or a selector: dict "root" $ */}}
+{{- define "wenze.consoleSelectorLabels" -}}
+{{ include "wenze.componentSelectorLabels" (dict "root" .root "svc" "console" "role" "web") }}
 {{- end -}}
 
 {{/* Platform-wide settings: the env ConfigMap's data, and the hook Jobs' environment (hooks

@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     settings = settings or ConsoleSettings()
-    console = Console(settings, SessionStore(settings.session_idle_seconds), OidcLogins(settings))
+    sessions = SessionStore(settings.session_idle_seconds, settings.max_sessions)
+    console = Console(settings, sessions, OidcLogins(settings, sessions))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -51,21 +52,10 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def session_cookie(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        session = console.sessions.get(request.cookies.get(SESSION_COOKIE))
-        created = session is None
-        if session is None:
-            session = console.sessions.create()
-        request.state.session = session
+        # Only looked up: a session is made when a login starts (ADR 0039), so requests without
+        # a cookie cost no memory.
+        request.state.session = console.sessions.get(request.cookies.get(SESSION_COOKIE))
         response: Response = await call_next(request)
-        if created:
-            response.set_cookie(
-                SESSION_COOKIE,
-                session.id,
-                httponly=True,
-                samesite="lax",
-                secure=settings.secure_cookies,
-                path="/",
-            )
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")

@@ -10,7 +10,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from wenze.config import DEFAULT_TENANTS
 
 # Platform-wide names a console-specific variable overrides, as for the services.
-_SHARED_ENV = {"oidc_base_url": "WENZE_OIDC_BASE_URL", "tenants": "WENZE_TENANTS"}
+_SHARED_ENV = {
+    "oidc_base_url": "WENZE_OIDC_BASE_URL",
+    "oidc_internal_url": "WENZE_OIDC_INTERNAL_URL",
+    "tenants": "WENZE_TENANTS",
+}
 
 
 class ConsoleSettings(BaseSettings):
@@ -20,6 +24,14 @@ class ConsoleSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WENZE_CONSOLE_", extra="ignore")
 
     oidc_base_url: str = "http://127.0.0.1:8080"
+    oidc_internal_url: str | None = Field(
+        default=None,
+        description="where the console itself calls the realms (discovery, token, userinfo), if not the base URL",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="the console's address as browsers reach it; the login callback is built from it",
+    )
     client_id: str = Field(default="wenze-web", description="the realm's public browser client")
     tenants: Annotated[tuple[str, ...], NoDecode] = DEFAULT_TENANTS
     intake_url: str = "http://127.0.0.1:8001"
@@ -30,6 +42,7 @@ class ConsoleSettings(BaseSettings):
     reporting_url: str = "http://127.0.0.1:8006"
     secure_cookies: bool = Field(default=False, description="mark the session cookie Secure (served over TLS)")
     session_idle_seconds: int = Field(default=8 * 3600, gt=0, description="a session unused this long ends")
+    max_sessions: int = Field(default=10_000, gt=0, description="sessions kept at most; the longest unused go first")
     api_timeout_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
 

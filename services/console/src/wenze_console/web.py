@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from wenze.cli.client import (
@@ -88,16 +88,32 @@ def console_of(request: Request) -> Console:
     return found
 
 
-def session_of(request: Request) -> Session:
-    """The browser's session; the middleware has made one if it had none."""
-    found: Session = request.state.session
+def session_of(request: Request) -> Session | None:
+    """The browser's stored session, if its cookie names one; none is made here (ADR 0039)."""
+    found: Session | None = request.state.session
     return found
+
+
+def remember_session(request: Request, response: Response, session: Session) -> None:
+    """Give the browser the cookie of a session made for it (a login that started just now)."""
+    if request.cookies.get(SESSION_COOKIE) == session.id:
+        return
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.id,
+        httponly=True,
+        samesite="lax",
+        secure=console_of(request).settings.secure_cookies,
+        path="/",
+    )
 
 
 async def check_csrf(request: Request) -> None:
     """Refuse a state-changing request that does not carry the session's token (a form's hidden
     field, or htmx's header), whatever page it claims to come from."""
     session = session_of(request)
+    if session is None:
+        raise CsrfRefused()
     given = request.headers.get(CSRF_HEADER)
     if not given:
         content_type = request.headers.get("content-type", "")
@@ -225,7 +241,7 @@ def tenant_page(request: Request, tenant: str) -> TenantPage:
         raise UnknownTenant(tenant)
     session = session_of(request)
     login = console.logins.fresh(session, tenant)
-    if login is None:
+    if session is None or login is None:
         next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.method != "GET":
             next_path = f"/t/{tenant}/work"

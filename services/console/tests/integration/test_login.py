@@ -4,9 +4,11 @@ CSRF refusals, logout, and one tenant's login giving nothing of another's pages.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from wenze_devtools.testing.infra import ServiceProcess
 
@@ -18,12 +20,17 @@ def test_signing_in_returns_to_the_console_with_a_session(console: ServiceProces
         first = browser.get("/t/kunshan/work")
         assert first.status_code == 303
         assert first.headers["location"] == "/t/kunshan/login?next=%2Ft%2Fkunshan%2Fwork"
-        cookie = first.headers["set-cookie"].lower()
-        assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+        # A request without a cookie stores nothing (ADR 0039): the session starts with the login.
+        assert "set-cookie" not in first.headers
 
         to_realm = browser.get(first.headers["location"])
+        cookie = to_realm.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
         query = parse_qs(urlsplit(to_realm.headers["location"]).query)
         assert query["client_id"] == ["wenze-web"] and query["code_challenge_method"] == ["S256"]
+        assert query["redirect_uri"] == [f"{console.url}/t/kunshan/callback"]
+        # A second login from the same browser keeps its session: no new cookie.
+        assert "set-cookie" not in browser.get("/t/kunshan/login").headers
         # The verifier never leaves the console: only its challenge goes to the realm.
         assert "code_verifier" not in query
         back = sign_in(browser, "kunshan", "ks-intake")
@@ -94,3 +101,30 @@ def test_one_tenants_login_gives_nothing_of_anothers(console: ServiceProcess) ->
         assert to_realm.status_code == 303
         assert sign_in(browser, "jintan", "jt-conduct-office").headers["location"] == "/t/jintan/work"
         assert browser.get("/t/nowhere/work").status_code == 404
+
+
+def test_behind_an_ingress_the_callback_is_the_public_address_and_the_cookie_secure(
+    issuer_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """As the chart runs it: the request reaches the console as plain HTTP from the ingress
+    controller, yet the realm must send the browser back to the public HTTPS address its
+    wenze-web client lists, and the cookie must be Secure."""
+    process = ServiceProcess(
+        service="console",
+        role="api",
+        env={
+            "WENZE_OIDC_BASE_URL": issuer_url,
+            "WENZE_CONSOLE_PUBLIC_URL": "https://wenze.example.org/",
+            "WENZE_CONSOLE_SECURE_COOKIES": "true",
+        },
+        log_path=Path(tmp_path_factory.mktemp("console-public")) / "console.log",
+    ).start()
+    try:
+        with httpx.Client(base_url=process.url, timeout=30) as browser:
+            to_realm = browser.get("/t/jintan/login")
+            assert to_realm.status_code == 303, to_realm.text
+            query = parse_qs(urlsplit(to_realm.headers["location"]).query)
+            assert query["redirect_uri"] == ["https://wenze.example.org/t/jintan/callback"]
+            assert "; secure" in to_realm.headers["set-cookie"].lower()
+    finally:
+        process.stop()

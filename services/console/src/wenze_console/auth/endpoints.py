@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wenze_console.auth.service import LoginFailed
-from wenze_console.web import TEMPLATES, UnknownTenant, check_csrf, console_of, session_of
+from wenze_console.web import TEMPLATES, UnknownTenant, check_csrf, console_of, remember_session, session_of
 
 router = APIRouter()
 
@@ -17,6 +17,11 @@ def _known(request: Request, tenant: str) -> None:
 
 
 def _callback_url(request: Request, tenant: str) -> str:
+    # Behind an ingress the request's own address is the proxy's view of it (http, an inner
+    # host): the realm only returns to the address its client lists, the public one.
+    public_url = console_of(request).settings.public_url
+    if public_url:
+        return f"{public_url.rstrip('/')}/t/{tenant}/callback"
     return str(request.url_for("login_callback", tenant=tenant))
 
 
@@ -41,14 +46,16 @@ def login(request: Request, tenant: str, next: Annotated[str | None, Query(max_l
     _known(request, tenant)
     console = console_of(request)
     try:
-        url = console.logins.start(
+        session, url = console.logins.start(
             session_of(request), tenant, _callback_url(request, tenant), _safe_next(tenant, next)
         )
     except LoginFailed as exc:
         return TEMPLATES.TemplateResponse(
             request, "message.html", {"title": "无法登录", "words": [exc.reason]}, status_code=503
         )
-    return RedirectResponse(url, status_code=303)
+    response = RedirectResponse(url, status_code=303)
+    remember_session(request, response, session)
+    return response
 
 
 @router.get("/t/{tenant}/callback", name="login_callback", include_in_schema=False)
@@ -78,7 +85,9 @@ def callback(
 @router.post("/t/{tenant}/logout", dependencies=[Depends(check_csrf)], include_in_schema=False)
 def logout(request: Request, tenant: str) -> Response:
     _known(request, tenant)
-    session_of(request).logins.pop(tenant, None)
+    session = session_of(request)
+    if session is not None:  # check_csrf has refused a request without one
+        session.logins.pop(tenant, None)
     return TEMPLATES.TemplateResponse(
         request, "message.html", {"title": "已退出登录", "words": ["您已退出。"], "retry": f"/t/{tenant}/login"}
     )

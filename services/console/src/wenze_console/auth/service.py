@@ -13,6 +13,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import OAuth2Client
 
 from wenze_console.auth.models import Login, PendingLogin, Session
+from wenze_console.auth.repository import SessionStore
 from wenze_console.config import ConsoleSettings
 
 # A token this close to its end is refreshed before a page calls the services with it.
@@ -27,9 +28,24 @@ class LoginFailed(Exception):
         self.reason = reason
 
 
+def backchannel_endpoints(document: dict[str, Any], public_base: str, internal_base: str | None) -> dict[str, Any]:
+    """The discovery document with the console's own calls (token, userinfo) sent to the realm's
+    address inside the cluster; the authorization endpoint, where the browser goes, stays public."""
+    if not internal_base:
+        return document
+    public, internal = public_base.rstrip("/"), internal_base.rstrip("/")
+    rewritten = dict(document)
+    for key in ("token_endpoint", "userinfo_endpoint"):
+        value = rewritten.get(key)
+        if isinstance(value, str) and value.startswith(f"{public}/"):
+            rewritten[key] = internal + value[len(public) :]
+    return rewritten
+
+
 class OidcLogins:
-    def __init__(self, settings: ConsoleSettings) -> None:
+    def __init__(self, settings: ConsoleSettings, sessions: SessionStore) -> None:
         self._settings = settings
+        self._sessions = sessions
         self._discovery: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
@@ -40,13 +56,15 @@ class OidcLogins:
         if known is not None:
             return known
         realm = self._settings.realm_of(tenant)
-        url = f"{self._settings.oidc_base_url.rstrip('/')}/realms/{realm}/.well-known/openid-configuration"
+        base = self._settings.oidc_internal_url or self._settings.oidc_base_url
+        url = f"{base.rstrip('/')}/realms/{realm}/.well-known/openid-configuration"
         try:
             response = httpx.get(url, timeout=self._settings.api_timeout_seconds)
             response.raise_for_status()
             document: dict[str, Any] = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise LoginFailed("无法连接统一身份认证服务，请稍后再试") from exc
+        document = backchannel_endpoints(document, self._settings.oidc_base_url, self._settings.oidc_internal_url)
         with self._lock:
             self._discovery[tenant] = document
         return document
@@ -62,21 +80,25 @@ class OidcLogins:
             timeout=self._settings.api_timeout_seconds,
         )
 
-    def start(self, session: Session, tenant: str, redirect_uri: str, next_path: str) -> str:
-        """The realm's authorization URL to send the browser to; the verifier stays here."""
+    def start(self, session: Session | None, tenant: str, redirect_uri: str, next_path: str) -> tuple[Session, str]:
+        """The realm's authorization URL to send the browser to, and the session keeping its
+        verifier: the browser's own, or one stored now (ADR 0039). The verifier stays here."""
         verifier = generate_token(64)
         nonce = generate_token(24)
         with self._client(redirect_uri) as client:
             url, state = client.create_authorization_url(
                 self.metadata(tenant)["authorization_endpoint"], code_verifier=verifier, nonce=nonce
             )
-        session.pending[state] = PendingLogin(tenant, verifier, nonce, next_path, time.monotonic())
-        return str(url)
+        pending = PendingLogin(tenant, verifier, nonce, next_path, time.monotonic())
+        return self._sessions.start_login(session, state, pending), str(url)
 
-    def finish(self, session: Session, tenant: str, redirect_uri: str, state: str, code: str) -> tuple[Login, str]:
+    def finish(
+        self, session: Session | None, tenant: str, redirect_uri: str, state: str, code: str
+    ) -> tuple[Login, str]:
         """Exchange the code the realm sent back; the login and the page to return to."""
-        pending = session.pending.pop(state, None)
-        if pending is None or pending.tenant != tenant:
+        # No session: the browser never started a login here (or the console restarted since).
+        pending = None if session is None else session.pending.pop(state, None)
+        if session is None or pending is None or pending.tenant != tenant:
             raise LoginFailed("登录请求已失效，请重新登录")
         metadata = self.metadata(tenant)
         try:
@@ -106,9 +128,11 @@ class OidcLogins:
         session.logins[tenant] = login
         return login, pending.next_path
 
-    def fresh(self, session: Session, tenant: str) -> Login | None:
-        """The tenant's login with an access token good for a page's calls; ``None`` once the
-        realm will not refresh it (the user signs in again)."""
+    def fresh(self, session: Session | None, tenant: str) -> Login | None:
+        """The tenant's login with an access token good for a page's calls; ``None`` without a
+        session or once the realm will not refresh it (the user signs in again)."""
+        if session is None:
+            return None
         login = session.logins.get(tenant)
         if login is None or not login.expires_within(REFRESH_MARGIN_SECONDS):
             return login
