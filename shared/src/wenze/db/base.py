@@ -103,8 +103,6 @@ async def insert_rows(
     if not rows:
         return
     statement = (
-        insert(table)
-        .returning(*table.primary_key.columns)
-        .execution_options(insertmanyvalues_page_size=per_statement)
+        insert(table).returning(*table.primary_key.columns).execution_options(insertmanyvalues_page_size=per_statement)
     )
     await session.execute(statement, list(rows))

@@ -219,6 +219,7 @@ class RoutingService:
                     dict[str, str],
                 ]
             ] = []
+            packs: dict[str, RulePack] = {}
             calendars: dict[str, WorkingCalendar] = {}
             choices: dict[str, list[ReadingChoice]] = {}
             for index, event in enumerate(events):
@@ -229,7 +230,8 @@ class RoutingService:
                 if str(event.event_id) not in new:
                     continue
                 new.discard(str(event.event_id))  # the same event twice in one batch opens one slip
-                pack = get_pack(event.tenant)
+                # Looked up once per tenant: ``get_pack`` reads the environment on every call.
+                pack = packs.get(event.tenant) or packs.setdefault(event.tenant, get_pack(event.tenant))
                 if pack.tenant not in calendars:
                     calendars[pack.tenant] = await self.calendars.for_tenant(uow, pack.tenant)
                 calendar = calendars[pack.tenant]
@@ -278,7 +280,7 @@ class RoutingService:
                     opened.append((slip, detail))
                     next_seq[key] += 1
             await uow.repos.slips.insert_opened(opened, SYSTEM)
-            await uow.repos.slips.grant([(slip, slip_access(slip, get_pack(slip.tenant))) for slip, _ in opened])
+            await uow.repos.slips.grant([(slip, slip_access(slip, packs[slip.tenant])) for slip, _ in opened])
             for slip, _ in opened:
                 self._publish_opened(uow, slip)
             by_event = {str(event.matter_id): event for event, *_ in todo}
