@@ -11,6 +11,7 @@ from wenze.messaging.consumer import ConsumerSpec
 from wenze.runtime import Runtime
 from wenze_routing.calendar.service import CalendarService
 from wenze_routing.slips.service import (
+    ACCEPTED_BATCH,
     CONSUMER_ACCEPTED,
     CONSUMER_CONCLUDED,
     CONSUMER_IDENTIFIED,
@@ -22,7 +23,11 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
     routing = RoutingService(runtime.uow, CalendarService(runtime.uow, CalendarSettings().calendar_dir))
     return (
         ConsumerSpec.for_event(
-            CONSUMER_ACCEPTED, MatterAccepted, routing.route_accepted, batch_handler=routing.route_accepted_batch
+            CONSUMER_ACCEPTED,
+            MatterAccepted,
+            routing.route_accepted,
+            batch_handler=routing.route_accepted_batch,
+            batch=ACCEPTED_BATCH,
         ),
         ConsumerSpec.for_event(CONSUMER_CONCLUDED, ConsultationConcluded, routing.conclude_consultation),
         ConsumerSpec.for_event(CONSUMER_IDENTIFIED, TargetsIdentified, routing.route_identified),

@@ -7,9 +7,11 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 
+import asyncpg
 import httpx
 import nats
 import pytest
+from sqlalchemy.engine import make_url
 
 from wenze.events import ConsultationConcluded, TargetsIdentified, TargetSnapshot
 from wenze.messaging.streams import ensure_stream, stream_for
@@ -186,6 +188,74 @@ async def test_a_burst_is_routed_once_each_with_consecutive_numbers(api, as_user
     assert all(s["state"] == "routed" and s["handler"] == "district_town_commission" for s in slips)
     sequence = sorted(int(s["number"].split("〕")[1].removesuffix("号")) for s in slips)
     assert sequence == list(range(sequence[0], sequence[0] + len(burst)))
+
+
+async def slip_rows_of(database_url: str, matter_ids: list[str]) -> dict[str, list[dict]]:
+    """Per matter, each of its slips with the tenants of the rows written with it (its access
+    rows, the audit entry of its opening, its outbox events), read past row-level security."""
+    conn = await asyncpg.connect(make_url(database_url).set(drivername="postgresql").render_as_string(False))
+    try:
+        rows = await conn.fetch(
+            """
+            SELECT s.matter_id, s.tenant, s.state,
+                   ARRAY(SELECT DISTINCT a.tenant FROM routing.slip_access a WHERE a.slip_id = s.id) AS access,
+                   ARRAY(SELECT l.tenant FROM routing.audit_log l
+                          WHERE l.action = 'slip.open' AND l.object_id = s.id) AS audit,
+                   ARRAY(SELECT o.subject FROM routing.outbox o
+                          WHERE o.payload::jsonb ->> 'slip_id' = s.id) AS events
+            FROM routing.slips s WHERE s.matter_id = ANY($1::varchar[])
+            """,
+            matter_ids,
+        )
+    finally:
+        await conn.close()
+    found: dict[str, list[dict]] = {m: [] for m in matter_ids}
+    for row in rows:
+        found[row["matter_id"]].append(dict(row))
+    return found
+
+
+async def test_a_burst_of_two_tenants_is_routed_each_under_its_own_tenant(
+    api, as_user, token, nats_server, database_url
+) -> None:
+    # Fetched together, the two tenants' acceptances are routed in one transaction per tenant;
+    # a redelivered copy of one of each (another message id, so JetStream keeps it) opens nothing.
+    kunshan = [accepted(person("not_city_managed", "district_town", f"周{i}")) for i in range(6)]
+    staff = TargetSnapshot(
+        kind="person", name="吴", cadre_level="staff", sector="administrative_organ", unit="区住建局"
+    )
+    jintan = [accepted(staff.model_copy(update={"name": f"吴{i}"}), tenant="jintan") for i in range(6)]
+    burst = [event for pair in zip(kunshan, jintan, strict=True) for event in pair] + [kunshan[2], jintan[4]]
+    nc = await nats.connect(nats_server.url)
+    try:
+        js = nc.jetstream()
+        await ensure_stream(js, stream_for("intake"))
+        for event in burst:
+            await js.publish(event.subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": uuid.uuid4().hex})
+    finally:
+        await nc.close()
+    jt_client = httpx.Client(
+        base_url=api.url, timeout=30, headers={"Authorization": f"Bearer {token('wenze-jintan', 'jt-conduct-office')}"}
+    )
+    with as_user("ks-intake") as ks_client, jt_client:
+        ks_slips = [slips_of(ks_client, str(e.matter_id))[0] for e in kunshan]
+        jt_slips = [slips_of(jt_client, str(e.matter_id))[0] for e in jintan]
+        await asyncio.sleep(1)
+        # Neither tenant sees the other's slips, even asking for them by matter or by id.
+        assert ks_client.get("/v1/slips", params={"matter_id": str(jintan[0].matter_id)}).json() == []
+        assert ks_client.get(f"/v1/slips/{jt_slips[0]['id']}").status_code == 404
+        assert jt_client.get(f"/v1/slips/{ks_slips[0]['id']}").status_code == 404
+    assert all(s["number"].startswith("昆纪委问分") for s in ks_slips)
+    assert not any(s["number"].startswith("昆纪委问分") for s in jt_slips)
+    expected = {str(e.matter_id): e.tenant for e in [*kunshan, *jintan]}
+    found = await slip_rows_of(database_url, list(expected))
+    for matter_id, tenant in expected.items():
+        # One slip per matter, the redelivered ones included, and every row of it its tenant's.
+        (slip,) = found[matter_id]
+        assert slip["tenant"] == tenant and slip["access"] == [tenant] and slip["audit"] == [tenant], slip
+        announced = 1 if slip["state"] in ("routed", "in_consultation") else 0
+        assert len(slip["events"]) == announced, slip
+        assert all(subject.split(".")[1] == tenant for subject in slip["events"]), slip
 
 
 @pytest.mark.parametrize("relevant_date", [dt.date(9999, 12, 31), dt.date(2025, 6, 30)])

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import Base, UsernameStr, table_of, utcnow
+from wenze.db.base import Base, UsernameStr, insert_rows, table_of, utcnow
 from wenze.db.tenancy import TenantSession, open_in_scope, system_scope
 
 GENESIS_HASH = "0" * 64
@@ -165,8 +165,9 @@ class AuditRepository:
         if not records:
             return
         now = utcnow()
-        await self.session.execute(
-            insert(AUDIT_LOG),
+        await insert_rows(
+            self.session,
+            AUDIT_LOG,
             [
                 {
                     "tenant": tenant,

@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData, String, Table, TypeDecorator
+from sqlalchemy import JSON, DateTime, MetaData, String, Table, TypeDecorator, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -81,3 +81,28 @@ async def insert_new_rows(session: AsyncSession, model: type[Base], rows: Sequen
         return
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     await session.execute(insert(table_of(model)).on_conflict_do_nothing(), list(rows))
+
+
+# Rows per multi-row INSERT: a batch of 500 slips is one statement per table, and the
+# parameters of one statement (rows × columns) stay well under PostgreSQL's 32,767 for the
+# widest table written this way (SQLAlchemy pages further where they would not).
+ROWS_PER_INSERT = 500
+
+
+async def insert_rows(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]], *, per_statement: int = ROWS_PER_INSERT
+) -> None:
+    """Insert ``rows`` into ``table`` as multi-row ``INSERT … VALUES (…), (…)`` statements of up
+    to ``per_statement`` rows each, in the session's transaction.
+
+    A plain executemany sends one ``INSERT`` per row (asyncpg pipelines them, but the server
+    still plans and runs each); ``insert().values(list)`` renders one statement but compiles
+    it anew for every batch, which cost more than the rows. Asking for the primary key back
+    puts SQLAlchemy on its "insertmanyvalues" path: the one-row statement compiled once, its
+    ``VALUES`` repeated per page of rows. The keys returned are not needed and dropped."""
+    if not rows:
+        return
+    statement = (
+        insert(table).returning(*table.primary_key.columns).execution_options(insertmanyvalues_page_size=per_statement)
+    )
+    await session.execute(statement, list(rows))

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import Base, UUIDStr, utcnow
+from wenze.db.base import ROWS_PER_INSERT, Base, UUIDStr, table_of, utcnow
 
 
 class InboxRecord(Base):
@@ -47,18 +47,20 @@ class InboxRepository:
             return set()
         now = utcnow()
         insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        # Parameters beside the statement, not in it: SQLAlchemy then compiles the one-row
+        # statement once and repeats its VALUES per page ("insertmanyvalues"), where a list in
+        # ``values()`` was compiled anew for every batch (docs/adr/0041-set-based-routing.md).
         statement = (
-            insert(InboxRecord)
-            .values(
-                [
-                    {"event_id": event_id, "consumer": consumer, "subject": subject, "received_at": now}
-                    for event_id, subject in rows.items()
-                ]
-            )
+            insert(table_of(InboxRecord))
             .on_conflict_do_nothing()
-            .returning(InboxRecord.event_id)
+            .returning(InboxRecord.__table__.c.event_id)
+            .execution_options(insertmanyvalues_page_size=ROWS_PER_INSERT)
         )
-        return {str(e) for e in (await self.session.scalars(statement)).all()}
+        params = [
+            {"event_id": event_id, "consumer": consumer, "subject": subject, "received_at": now}
+            for event_id, subject in rows.items()
+        ]
+        return {str(e) for e in (await self.session.execute(statement, params)).scalars().all()}
 
     def record(self, event_id: str, consumer: str, subject: str) -> None:
         self.session.add(InboxRecord(event_id=event_id, consumer=consumer, subject=subject))

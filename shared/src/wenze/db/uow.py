@@ -14,9 +14,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Generic, TypeVar
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from wenze.db.base import insert_rows
 from wenze.db.outbox import OUTBOX, OutboxRecord
 from wenze.db.tenancy import TenantScope, TenantSession, current_scope, open_in_scope, system_scope
 from wenze.events.base import Event
@@ -41,8 +41,8 @@ class UnitOfWork(Generic[R]):
 
     async def commit(self) -> None:
         if self._events:
-            # A Core executemany: the ORM unit of work cost more per outbox row than the insert.
-            await self.session.execute(insert(OUTBOX), OutboxRecord.rows_for(self._events))
+            # Multi-row inserts: the ORM unit of work cost more per outbox row than the insert.
+            await insert_rows(self.session, OUTBOX, OutboxRecord.rows_for(self._events))
             self._events.clear()
         await self.session.commit()
 

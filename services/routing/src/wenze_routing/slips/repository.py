@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.auth.access import MatterAccess, ReadScope
-from wenze.db.base import table_of, utcnow
+from wenze.db.base import insert_rows, table_of, utcnow
 from wenze.db.numbering import reserve_numbers
 from wenze.ids import new_id
 from wenze_routing.slips.access import LEVEL, OFFICE, UNIT, facts_of
@@ -57,9 +57,10 @@ class SlipRepository:
         await self.session.flush()
 
     async def insert_opened(self, opened: Sequence[tuple[RoutingSlip, dict]], actor: str) -> None:
-        """Insert a batch of new slips and their ``opened`` timeline entries as two multi-row
-        inserts, without the ORM's unit of work (a routed batch of accepted matters: the slips
-        are not changed again in that transaction). Each slip gets its id and defaults here."""
+        """Insert a batch of new slips and their ``opened`` timeline entries as multi-row
+        inserts (``insert_rows``), without the ORM's unit of work (a routed batch of accepted
+        matters: the slips are not changed again in that transaction). Each slip gets its id
+        and defaults here."""
         now = utcnow()
         slips_table, events_table = table_of(RoutingSlip), table_of(SlipEvent)
         rows = []
@@ -70,9 +71,10 @@ class SlipRepository:
             if slip.cc is None:
                 slip.cc = []
             rows.append({column.key: getattr(slip, column.key) for column in slips_table.columns})
-        await self.session.execute(insert(slips_table), rows)
-        await self.session.execute(
-            insert(events_table),
+        await insert_rows(self.session, slips_table, rows)
+        await insert_rows(
+            self.session,
+            events_table,
             [
                 {
                     "slip_id": slip.id,
@@ -95,8 +97,7 @@ class SlipRepository:
             for slip, access in slips
             for facet, value in facts_of(access)
         ]
-        if rows:
-            await self.session.execute(insert(SLIP_ACCESS), rows)
+        await insert_rows(self.session, SLIP_ACCESS, rows)
 
     async def name_offices(self, slip: RoutingSlip, offices: Sequence[str]) -> None:
         """Make ``offices`` parties to ``slip`` too. Called after a move, which holds the slip

@@ -128,7 +128,8 @@ async def echo(nats_url: str) -> None:
     print("ready", flush=True)
     while True:
         try:
-            messages = await sub.fetch(50, timeout=1)
+            # As routing's accepted-matters consumer fetches (ADR 0041).
+            messages = await sub.fetch(500, timeout=1)
         except (TimeoutError, nats.errors.TimeoutError):
             continue
         for m in messages:
