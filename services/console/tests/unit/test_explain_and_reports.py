@@ -86,3 +86,25 @@ def test_the_report_period_defaults_to_the_current_month_and_refuses_what_does_n
     with pytest.raises(QueryRefused):
         chart_request("pie", QueryParams("year=2026&month=1"))
     assert chart_request("monthly-trend", QueryParams("year=2026&month=1&format=svg")) == (2026, 1, "svg")
+
+
+def test_a_monthly_report_and_a_statistics_report_become_titled_tables() -> None:
+    import json
+    from pathlib import Path
+
+    from wenze_console.reports.service import _figures, _statistics
+
+    samples = Path(__file__).resolve().parents[4] / "docs" / "reporting"
+    monthly = json.loads((samples / "kunshan-monthly-2026-03.json").read_text(encoding="utf-8"))
+    tables = {t.title: t for t in _figures(monthly["figures"])}
+    totals = {row[0]: row[1] for row in tables["合计"].rows}
+    assert totals["作出问责决定的事项"] == monthly["figures"]["totals"]["decided"]
+    offices = tables["各承办部门"]
+    assert offices.headings == ["承办部门", "分办", "作出决定", "期末未办结"]
+    assert len(offices.rows) == len(monthly["figures"]["by_office"])
+    statistics = json.loads((samples / "hubei-statistics-2026-h1.json").read_text(encoding="utf-8"))
+    by_level = {t.title: t for t in _statistics(statistics)}["按干部层级"]
+    # Each level's persons per measure group, in the columns the groups head.
+    for level, row in zip(statistics["by_level"], by_level.rows, strict=True):
+        groups = {g["label"]: g["count"] for g in level["by_group"]}
+        assert row[2:] == [groups.get(h, 0) for h in by_level.headings[2:]]

@@ -122,7 +122,7 @@ def value_words(pack: RulePack, spec_type: str, vocab: str | None, value: Any) -
     return str(value)
 
 
-DEADLINE_UNITS = {"calendar_days": "日", "working_days": "个工作日"}
+DEADLINE_UNITS = {"calendar_days": "日", "working_days": "个工作日", "months": "个月", "years": "年"}
 
 
 def _deadline_words(deadline: dict[str, Any]) -> str:
