@@ -221,9 +221,8 @@ def explain(page: TenantPage, params: QueryParams) -> tuple[ExplainView, int]:
         key = FACT_FIELD + input_name
         given: Any = params.getlist(key) if spec.type == "codes" else params.get(key)
         if not view.asked:
-            given = spec.default if spec.type == "codes" else None
-            if spec.type == "bool" and spec.default is not None:
-                given = "true" if spec.default else "false"
+            # A fresh form shows the pack's defaults, so what is sent unchanged is what applies.
+            given = _shown(spec.default)
         view.inputs.append(
             InputField(
                 name=input_name,
@@ -256,6 +255,15 @@ def explain(page: TenantPage, params: QueryParams) -> tuple[ExplainView, int]:
     view.outcome = _lines(pack, outputs, view.evaluation.outcome)
     view.fired = [FiredView(rule, _lines(pack, outputs, rule.outputs)) for rule in view.evaluation.explanation]
     return view, 200
+
+
+def _shown(default: Any) -> Any:
+    """A default as the form's field holds it."""
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if default is None or isinstance(default, list):
+        return default
+    return str(default)
 
 
 def _lines(pack: RulePack, outputs: dict[str, OutputSpec], values: dict[str, Any]) -> list[OutcomeLine]:
