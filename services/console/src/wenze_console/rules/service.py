@@ -37,7 +37,7 @@ from wenze_console.rules.schemas import (
 )
 from wenze_console.web import TenantPage
 
-TYPE_HINTS = {"int": "整数", "date": "日期", "codes": "可多选", "records": "记录列表：按规则包默认值（无）计"}
+TYPE_HINTS = {"int": "整数", "codes": "可多选", "records": "记录列表：按规则包默认值（无）计"}
 
 
 @dataclass
