@@ -16,7 +16,12 @@ def console(issuer_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     process = ServiceProcess(
         service="console",
         role="api",
-        env={"WENZE_OIDC_BASE_URL": issuer_url, "WENZE_CONSOLE_INTAKE_URL": "http://127.0.0.1:9"},
+        env={
+            "WENZE_OIDC_BASE_URL": issuer_url,
+            "WENZE_CONSOLE_INTAKE_URL": "http://127.0.0.1:9",
+            "WENZE_CONSOLE_ROUTING_URL": "http://127.0.0.1:9",
+            "WENZE_CONSOLE_REPORTING_URL": "http://127.0.0.1:9",
+        },
         log_path=log,
     ).start()
     yield process

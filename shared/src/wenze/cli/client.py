@@ -226,10 +226,24 @@ class RoutingClient(ApiClient):
 
 
 class ReportingClient(ApiClient):
-    """Reporting's reads a page needs: where one matter is now across every service."""
+    """Reporting's reads a page needs: where one matter is now across every service, the
+    reports with their charts and exports."""
 
     def progress(self, matter_id: str) -> dict[str, Any]:
         return self._object("GET", f"/v1/matters/{quote(matter_id, safe='')}/progress")
+
+    def report(self, kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """A report as JSON: ``kind`` is ``monthly``, ``month-end``, ``half-year`` or ``statistics``."""
+        return self._object("GET", f"/v1/reports/{quote(kind, safe='')}", params=dict(params))
+
+    def report_file(self, kind: str, params: Mapping[str, Any], fmt: str) -> httpx.Response:
+        """A report's export (``csv`` or ``xlsx``), with reporting's media type and file name."""
+        return self._request("GET", f"/v1/reports/{quote(kind, safe='')}", params={**params, "format": fmt})
+
+    def chart(self, chart: str, year: int, month: int, fmt: str) -> httpx.Response:
+        """A chart (``png`` or ``svg``) as reporting draws it."""
+        params = {"year": year, "month": month, "format": fmt}
+        return self._request("GET", f"/v1/reports/charts/{quote(chart, safe='')}", params=params)
 
 
 class ExecutionClient(ApiClient):

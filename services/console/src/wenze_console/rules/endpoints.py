@@ -6,6 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from wenze.cli.client import ProblemError, Unreachable
+from wenze_console import labels
+from wenze_console.rules.service import explain
 from wenze_console.web import tenant_page
 
 router = APIRouter(prefix="/t/{tenant}")
@@ -34,4 +36,14 @@ def rules(request: Request, tenant: str) -> Response:
         points=points,
         points_refused=refused,
         today=pack.today(),
+        decision_label=labels.decision_label,
     )
+
+
+@router.get("/rules/explain", response_class=HTMLResponse, include_in_schema=False)
+def explain_decision(request: Request, tenant: str) -> Response:
+    """Pick a decision, fill its inputs, see its outcome. A GET form: evaluating changes nothing,
+    and the URL keeps the facts, so an explanation can be linked to."""
+    page = tenant_page(request, tenant)
+    view, status = explain(page, request.query_params)
+    return page.render("explain.html", status_code=status, view=view)
