@@ -186,6 +186,14 @@ class ReviewClient(ApiClient):
         tasks: list[dict[str, Any]] = self._request("GET", "/v1/tasks", params=params).json()
         return tasks
 
+    def work_queue(self, *, limit: int = 50, offset: int = 0, matter_id: str | None = None) -> dict[str, Any]:
+        """A page of the office's open tasks, each with its matter's number, summary and targets
+        (``items``), and how many there are in all (``total``)."""
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if matter_id is not None:
+            params["matter_id"] = matter_id
+        return self._object("GET", "/v1/work-queue", params=params)
+
     def claim(self, task_id: str) -> dict[str, Any]:
         return self._object("POST", f"/v1/tasks/{task_id}/claim")
 

@@ -37,7 +37,7 @@ def _take_step(page: TenantPage, view: MatterView, task_id: str, form: FormData)
         return page.render("matter.html", view=view, step_of=step_of, refused=refused, given={}, status_code=409)
     body = step_body(step.name, form, len(view.matter.get("targets") or []))
     try:
-        perform_step(page, task_id, body)
+        perform_step(page, view.matter["id"], task_id, body)
     except ProblemError as exc:
         return page.render(
             "matter.html",

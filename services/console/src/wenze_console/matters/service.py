@@ -27,13 +27,13 @@ class MatterView:
         return list(self.progress["timeline"]) if self.progress else []
 
 
-def _or_withheld(view: MatterView, what: str, read: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """A service's part, or a note that it is not shown to this caller (its own access rules)."""
+def _or_withheld(withheld: list[str], what: str, read: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """A service's part, or a note in ``withheld`` that it is not shown to this caller (its own access rules)."""
     try:
         return read()
     except ProblemError as exc:
         if exc.status in (403, 404):
-            view.withheld.append(what)
+            withheld.append(what)
             return []
         raise
 
@@ -74,48 +74,72 @@ def _matter_from_review(review: ReviewClient, reference: str, tasks: list[dict[s
     return None
 
 
-def _intake_matter(intake: IntakeClient, reference: str) -> dict[str, Any] | ProblemError:
+def _intake_matter(intake: IntakeClient, matter_id: str) -> dict[str, Any] | ProblemError:
     try:
-        return intake.get(intake.matter_id(reference))
+        return intake.get(matter_id)
     except ProblemError as exc:
         return exc
+
+
+# As many of the office's open tasks as review pages at once: the tasks of one matter are far fewer.
+TASKS_OF_A_MATTER = 200
+
+
+def _tasks_of(review: ReviewClient, matter_id: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = review.work_queue(limit=TASKS_OF_A_MATTER, matter_id=matter_id)["items"]
+    return items
+
+
+def _matter_id(intake: IntakeClient, review: ReviewClient, reference: str) -> str:
+    """The id of the matter ``reference`` names (its id, or its number). A number intake does not
+    show the caller may still be that of a matter the office has a task on: review says its id."""
+    try:
+        return intake.matter_id(reference)
+    except ProblemError as exc:
+        if exc.status != 404:
+            raise
+        on_it = [t for t in review.work_queue(limit=TASKS_OF_A_MATTER)["items"] if t["matter_number"] == reference]
+        if not on_it:
+            raise
+        found: str = on_it[0]["matter_id"]
+        return found
 
 
 async def matter_view(page: TenantPage, reference: str) -> MatterView:
     """Raises ProblemError (404) when no service shows the caller the matter.
 
-    The page's calls go out together in two rounds (the second needs the matter's id): the
-    page then costs about the slowest call of each round rather than the sum of them all."""
+    Once the matter's id is known (a page linked by number asks intake for it first), the
+    page's calls go out together in one round: the page then costs about its slowest call
+    rather than the sum of them all."""
     with page.intake() as intake, page.review() as review, page.routing() as routing, page.reporting() as reporting:
-        open_tasks, found = await asyncio.gather(
-            asyncio.to_thread(review.tasks, "open"), asyncio.to_thread(_intake_matter, intake, reference)
+        matter_id = await asyncio.to_thread(_matter_id, intake, review, reference)
+        withheld: list[str] = []
+        found, tasks, slips, cases, progress = await asyncio.gather(
+            asyncio.to_thread(_intake_matter, intake, matter_id),
+            asyncio.to_thread(_tasks_of, review, matter_id),
+            asyncio.to_thread(_or_withheld, withheld, "分办", lambda: routing.slips(matter_id)),
+            asyncio.to_thread(_or_withheld, withheld, "审理", lambda: review.cases(matter_id)),
+            asyncio.to_thread(_progress_so_far, reporting, matter_id),
         )
         withheld_by_intake = isinstance(found, ProblemError)
         if isinstance(found, ProblemError):
             from_review = None
             if found.status == 404:
-                from_review = await asyncio.to_thread(_matter_from_review, review, reference, open_tasks)
+                from_review = await asyncio.to_thread(_matter_from_review, review, matter_id, tasks)
             if from_review is None:
                 raise found
             found = from_review
-        view = MatterView(found)
-        if withheld_by_intake:
-            view.withheld.append("受理")
-        matter_id = found["id"]
-        view.slips, view.cases, view.progress = await asyncio.gather(
-            asyncio.to_thread(_or_withheld, view, "分办", lambda: routing.slips(matter_id)),
-            asyncio.to_thread(_or_withheld, view, "审理", lambda: review.cases(matter_id)),
-            asyncio.to_thread(_progress_so_far, reporting, matter_id),
-        )
-        view.tasks = [t for t in open_tasks if t["matter_id"] == matter_id and step_of(t["kind"])]
+    view = MatterView(found, slips=slips, cases=cases, progress=progress)
+    view.withheld = (["受理"] if withheld_by_intake else []) + [w for w in ("分办", "审理") if w in withheld]
+    view.tasks = [t for t in tasks if step_of(t["kind"])]
     return view
 
 
-def perform_step(page: TenantPage, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The step the open task ``task_id`` of the caller's office stands for; ProblemError when
-    review refuses it, or 404 when the office has no such open task."""
+def perform_step(page: TenantPage, matter_id: str, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The step the open task ``task_id`` of the caller's office on the matter stands for;
+    ProblemError when review refuses it, or 404 when the office has no such open task."""
     with page.review() as review:
-        task = next((t for t in review.tasks("open") if t["id"] == task_id), None)
+        task = next((t for t in _tasks_of(review, matter_id) if t["id"] == task_id), None)
         step = step_of(task["kind"]) if task else None
         if task is None or step is None:
             raise ProblemError(404, {"title": "Not found", "status": 404, "detail": "该待办已办结或不属于本部门"})

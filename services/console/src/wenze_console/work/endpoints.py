@@ -2,21 +2,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from wenze.cli.client import ProblemError
 from wenze_console.web import TenantPage, check_csrf, tenant_page
-from wenze_console.work.service import work_queue
+from wenze_console.work.service import WORK_PAGE_SIZE, work_queue
 
 router = APIRouter(prefix="/t/{tenant}")
 
+# As far as review pages its work queue (its offsets stop at a million).
+LAST_PAGE = 1_000_000 // WORK_PAGE_SIZE
+
 
 @router.get("/work", response_class=HTMLResponse, include_in_schema=False)
-async def my_work(request: Request, tenant: str) -> Response:
+async def my_work(
+    request: Request, tenant: str, number: Annotated[int, Query(alias="page", ge=1, le=LAST_PAGE)] = 1
+) -> Response:
     page = await run_in_threadpool(tenant_page, request, tenant)
-    return page.render("work.html", queue=await work_queue(page), refused=None)
+    return page.render("work.html", queue=await work_queue(page, number), refused=None)
 
 
 def _claim(page: TenantPage, task_id: str) -> None:

@@ -8,7 +8,7 @@ from wenze.auth import Principal, get_principal, require
 from wenze.auth.capabilities import MATTER_READ
 from wenze.http.audit import ClientAddress
 from wenze.http.idempotency import Idempotency
-from wenze_review.work.schemas import ReassignCreate, TaskRead, TimelineEntryRead
+from wenze_review.work.schemas import ReassignCreate, TaskRead, TimelineEntryRead, WorkQueuePage
 from wenze_review.work.service import WorkService
 
 router = APIRouter(prefix="/v1", tags=["work queues and timelines"])
@@ -40,6 +40,28 @@ async def list_tasks(
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> list[TaskRead]:
     return await service.tasks(principal, state, limit, client_address=address)
+
+
+# Beyond any office's open tasks; bounded so that the database is never asked for an offset
+# it cannot hold.
+MAX_OFFSET = 1_000_000
+
+
+@router.get(
+    "/work-queue",
+    response_model=WorkQueuePage,
+    summary="A page of the caller's office's open tasks, soonest due first, each with its matter's number, "
+    "summary and targets, and how many there are in all",
+)
+async def work_queue(
+    service: Service,
+    principal: Reader,
+    address: ClientAddress,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    matter_id: Annotated[str | None, Query(max_length=36, description="only the tasks on this matter")] = None,
+) -> WorkQueuePage:
+    return await service.work_queue(principal, limit, offset, matter_id=matter_id, client_address=address)
 
 
 @router.post(

@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -13,6 +13,8 @@ from wenze.auth.access import ReadScope
 from wenze.db.base import utcnow
 from wenze.ids import new_id
 from wenze_review.access.repository import visible_to
+from wenze_review.cases.models import Case
+from wenze_review.deliberations.models import Deliberation
 from wenze_review.work.models import TASKS, OfficeMember, Task, TaskState, TimelineEntry
 
 SYSTEM = "system"
@@ -159,6 +161,46 @@ class WorkRepository:
             stmt = stmt.where(Task.state == state)
         stmt = stmt.order_by(Task.created_at, Task.id).limit(limit)
         return list((await self.session.scalars(stmt)).all())
+
+    async def work_queue(
+        self, tenant: str, office: str, scope: ReadScope, limit: int, offset: int, *, matter_id: str | None = None
+    ) -> tuple[list[tuple[Task, str | None, str | None, list | None]], int]:
+        """One page of ``office``'s open tasks of the matters ``scope`` may read, soonest due first
+        (undated last), the newest first among those due alike; each with its matter's number,
+        summary and targets as its subject holds them. And how many such tasks there are in all.
+
+        The subject is the deliberation a consultation or joint review task is on, else the
+        task's case; both joins are on primary keys, so the page costs one statement whatever
+        the size of the queue beyond it."""
+        conditions = [
+            Task.tenant == tenant,
+            Task.office == office,
+            Task.state == TaskState.OPEN,
+            visible_to(scope, Task.tenant, Task.matter_id),
+        ]
+        if matter_id is not None:
+            conditions.append(Task.matter_id == matter_id)
+        total = await self.session.scalar(select(func.count()).select_from(Task).where(*conditions))
+        stmt = (
+            select(
+                Task,
+                func.coalesce(Deliberation.matter_number, Case.matter_number),
+                func.coalesce(Deliberation.summary, Case.summary),
+                Deliberation.targets,
+                Case.targets,
+            )
+            .outerjoin(Deliberation, and_(Deliberation.tenant == Task.tenant, Deliberation.id == Task.subject_id))
+            .outerjoin(Case, and_(Case.tenant == Task.tenant, Case.id == Task.case_id))
+            .where(*conditions)
+            .order_by(Task.due.asc().nulls_last(), Task.created_at.desc(), Task.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = [
+            (task, number, summary, of_deliberation if of_deliberation is not None else of_case)
+            for task, number, summary, of_deliberation, of_case in (await self.session.execute(stmt)).all()
+        ]
+        return rows, int(total or 0)
 
     def record(
         self,

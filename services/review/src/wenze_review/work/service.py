@@ -24,7 +24,7 @@ from wenze_review.work.models import (
     TaskState,
     TimelineEntry,
 )
-from wenze_review.work.schemas import TaskRead, TimelineEntryRead
+from wenze_review.work.schemas import TaskRead, TimelineEntryRead, WorkItemRead, WorkQueuePage, WorkTargetRead
 
 # Members noted by this process: one write per user and change of office or capabilities,
 # not one per request. Bounded by the number of users; emptied if ever that grows past this.
@@ -37,6 +37,19 @@ def task_read(task: Task) -> TaskRead:
     if task.closed_at is not None:
         history.append({"at": task.closed_at.isoformat(), "action": task.state, "by": task.closed_by})
     return TaskRead.model_validate(task).model_copy(update={"history": history})
+
+
+def work_item(task: Task, matter_number: str | None, summary: str | None, targets: list | None) -> WorkItemRead:
+    return WorkItemRead(
+        **TaskRead.model_validate(task).model_dump(include=set(WorkItemRead.model_fields)),
+        matter_number=matter_number,
+        summary=summary,
+        targets=[
+            WorkTargetRead(name=t.get("name"), post=t.get("post"), unit=t.get("unit"))
+            for t in targets or []
+            if isinstance(t, dict)
+        ],
+    )
 
 
 def record_step(
@@ -130,6 +143,46 @@ class WorkService:
             await uow.repos.audit.append(principal.tenant, [record])
             await uow.commit()
             return reads
+
+    async def work_queue(
+        self,
+        principal: Principal,
+        limit: int,
+        offset: int,
+        *,
+        matter_id: str | None = None,
+        client_address: str | None = None,
+    ) -> WorkQueuePage:
+        """A page of the caller's office's open tasks, of the matters the caller may read, each
+        with its matter's number, summary and targets: a list of work in one call rather than
+        one for the tasks and one per matter."""
+        if matter_id is not None:
+            try:
+                uuid.UUID(matter_id)
+            except ValueError:
+                raise invalid("query.matter_id", "not a UUID") from None
+        async with self.uow() as uow:
+            rows: list[tuple[Task, str | None, str | None, list | None]] = []
+            total = 0
+            if principal.office is not None:
+                rows, total = await uow.repos.work.work_queue(
+                    principal.tenant, principal.office, read_scope(principal), limit, offset, matter_id=matter_id
+                )
+            items = [work_item(*row) for row in rows]
+            record = audit(
+                principal,
+                client_address,
+                "task.list",
+                "task",
+                "*",
+                state=TaskState.OPEN.value,
+                matter_id=matter_id,
+                offset=offset,
+                count=len(items),
+            )
+            await uow.repos.audit.append(principal.tenant, [record])
+            await uow.commit()
+            return WorkQueuePage(items=items, total=total, limit=limit, offset=offset)
 
     async def claim(
         self,

@@ -510,7 +510,7 @@ def part_w(matters: int, requests: int) -> tuple[list[Figure], dict[str, Any]]:
     goal_ms = console_pages.PAGE_GOAL_P95_SECONDS * 1000
     figures = []
     for page, api, what in (
-        ("work_page", "tasks_api", "我的工作 (GET /t/kunshan/work) vs GET /v1/tasks?state=open"),
+        ("work_page", "queue_api", "我的工作 (GET /t/kunshan/work) vs GET /v1/work-queue?limit=50"),
         ("matter_page", "progress_api", "a matter page vs GET /v1/matters/{id}/progress"),
     ):
         page_ms, api_ms = result[page], result[api]

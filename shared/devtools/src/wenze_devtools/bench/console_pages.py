@@ -7,7 +7,7 @@ every participant office), accepted in one call; the run waits until reporting h
 matter past acceptance, so the pages read a settled tenant. The console is signed in to as
 ks-intake through the realm's login form (authorization code with PKCE, as a browser does).
 Each side is then asked ``requests`` times in alternating rounds: "my work" against review's
-``GET /v1/tasks?state=open``, a matter page against reporting's
+``GET /v1/work-queue?limit=50`` (its one call), a matter page against reporting's
 ``GET /v1/matters/{id}/progress``.
 """
 
@@ -144,7 +144,7 @@ def run(run_dir: Path, matters: int, requests: int) -> dict[str, Any]:
                     raise RuntimeError(f"{USER}'s office has no open task to measure its pages with")
                 sides = {
                     "work_page": lambda i: _time(browser, f"/t/{TENANT}/work"),
-                    "tasks_api": lambda i: _time(review, "/v1/tasks?state=open", api_headers),
+                    "queue_api": lambda i: _time(review, "/v1/work-queue?limit=50", api_headers),
                     "matter_page": lambda i: _time(browser, f"/t/{TENANT}/matters/{matter_ids[i % len(matter_ids)]}"),
                     "progress_api": lambda i: _time(
                         reporting, f"/v1/matters/{matter_ids[i % len(matter_ids)]}/progress", api_headers
