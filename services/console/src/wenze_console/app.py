@@ -6,8 +6,10 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -82,6 +84,17 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
             status_code=403,
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: Exception) -> Response:
+        # A page, not FastAPI's JSON: the reader is a person at a browser (a link edited by hand).
+        assert isinstance(exc, RequestValidationError)
+        return TEMPLATES.TemplateResponse(
+            request,
+            "message.html",
+            {"title": "请求有误", "words": [invalid_parameter_words(error) for error in exc.errors()]},
+            status_code=400,
+        )
+
     @app.exception_handler(UnknownTenant)
     async def _unknown_tenant(request: Request, exc: Exception) -> Response:
         return TEMPLATES.TemplateResponse(
@@ -128,3 +141,18 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
 
 __all__ = ["HTMLResponse", "create_app"]
+
+
+_REASONS = {
+    "missing": "必须填写",
+    "int_parsing": "应为整数",
+    "greater_than_equal": "不得小于{ge}",
+    "less_than_equal": "不得大于{le}",
+}
+
+
+def invalid_parameter_words(error: dict[str, Any]) -> str:
+    """One line naming the parameter and the reason, without echoing what was sent."""
+    field = str(error["loc"][-1])
+    reason = _REASONS.get(str(error.get("type")), "取值无效").format(**(error.get("ctx") or {}))
+    return f"参数 {field}：{reason}。"

@@ -128,3 +128,13 @@ def test_behind_an_ingress_the_callback_is_the_public_address_and_the_cookie_sec
             assert "; secure" in to_realm.headers["set-cookie"].lower()
     finally:
         process.stop()
+
+
+@pytest.mark.parametrize(("page", "reason"), [("abc<b>", "参数 page：应为整数。"), ("0", "参数 page：不得小于1。")])
+def test_a_bad_query_parameter_gets_a_page_naming_it(console: ServiceProcess, page: str, reason: str) -> None:
+    response = httpx.get(f"{console.url}/t/kunshan/work", params={"page": page}, timeout=30)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert reason in response.text
+    # What was sent is not echoed back.
+    assert "abc&lt;b&gt;" not in response.text and "abc<b>" not in response.text
