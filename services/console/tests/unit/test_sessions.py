@@ -104,3 +104,13 @@ def test_the_consoles_own_calls_to_the_realm_go_to_its_address_inside_the_cluste
     )
     assert inside["userinfo_endpoint"].startswith("http://keycloak.keycloak.svc:8080/realms/wenze-kunshan/")
     assert backchannel_endpoints(document, "https://id.example.org", None) == document
+
+
+def test_a_started_login_is_taken_once() -> None:
+    store = SessionStore(idle_seconds=3600, max_sessions=5)
+    session = store.start_login(None, "state-1", _pending())
+    taken = store.take_pending(session, "state-1")
+    assert taken is not None and taken.tenant == "kunshan"
+    # The realm's code for that login cannot be exchanged a second time, nor after a look-up.
+    assert store.get(session.id) is session
+    assert store.take_pending(session, "state-1") is None

@@ -65,6 +65,12 @@ class SessionStore:
             session.last_seen = now
             return session
 
+    def take_pending(self, session: Session, state: str) -> PendingLogin | None:
+        """The login ``state`` names, removed so that its code is exchanged once: under the
+        lock, where :meth:`get` prunes the same mapping."""
+        with self._lock:
+            return session.pending.pop(state, None)
+
     def drop(self, session_id: str) -> None:
         with self._lock:
             self._sessions.pop(session_id, None)

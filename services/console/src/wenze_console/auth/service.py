@@ -97,7 +97,7 @@ class OidcLogins:
     ) -> tuple[Login, str]:
         """Exchange the code the realm sent back; the login and the page to return to."""
         # No session: the browser never started a login here (or the console restarted since).
-        pending = None if session is None else session.pending.pop(state, None)
+        pending = None if session is None else self._sessions.take_pending(session, state)
         if session is None or pending is None or pending.tenant != tenant:
             raise LoginFailed("登录请求已失效，请重新登录")
         metadata = self.metadata(tenant)
