@@ -6,20 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from wenze.reports import TOTAL_LABELS
 from wenze_console.reports.schemas import ReportQuery
 from wenze_console.web import TenantPage
 
-TOTALS: dict[str, str] = {
-    "received": "收到问责事项",
-    "accepted": "受理",
-    "rejected": "不予受理或移交",
-    "routed": "分办",
-    "consultations": "提请会商",
-    "decided": "作出问责决定的事项",
-    "persons": "问责人次（个人）",
-    "organisations": "问责党组织（个）",
-    "measures": "问责措施（项）",
-}
 COUNTS: dict[str, str] = {
     "by_source": "按线索来源",
     "by_form": "按建议问责形态",
@@ -50,7 +40,9 @@ def _counts(title: str, counts: list[dict[str, Any]], heading: str = "数量") -
 
 def _figures(figures: dict[str, Any]) -> list[Table]:
     totals = figures["totals"]
-    tables = [Table("合计", ["项目", "数量"], [[label, totals.get(key, 0)] for key, label in TOTALS.items()], "totals")]
+    tables = [
+        Table("合计", ["项目", "数量"], [[label, totals.get(key, 0)] for key, label in TOTAL_LABELS.items()], "totals")
+    ]
     tables += [_counts(title, figures.get(key) or []) for key, title in COUNTS.items()]
     tables.append(
         Table(

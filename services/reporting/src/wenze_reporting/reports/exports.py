@@ -14,7 +14,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import BaseModel
 
-from wenze_reporting.reports.schemas import TOTAL_LABELS, Stamp
+from wenze.reports import TOTAL_LABELS
+from wenze_reporting.reports.schemas import Stamp
 
 MEDIA_TYPES = {
     "json": "application/json",

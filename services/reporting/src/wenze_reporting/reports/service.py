@@ -15,6 +15,7 @@ from typing import Any
 from wenze.auth.access import read_scope
 from wenze.auth.principal import Principal
 from wenze.db.audit import AuditRecord
+from wenze.reports import TOTAL_LABELS
 from wenze.rules import RulePack, get_pack
 from wenze.rules.readings import ReadingChoice, readings_in_force
 from wenze_reporting.reports.periods import (
@@ -29,7 +30,6 @@ from wenze_reporting.reports.periods import (
 )
 from wenze_reporting.reports.repository import ReportRepository, Visibility
 from wenze_reporting.reports.schemas import (
-    TOTAL_LABELS,
     Backlog,
     Count,
     Duty,
