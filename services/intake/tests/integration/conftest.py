@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import nats
@@ -12,10 +12,19 @@ from keycloak import KeycloakOpenID
 
 from wenze.events import Event
 from wenze.messaging.streams import ensure_stream, stream_for
-from wenze_devtools.testing.infra import NatsServer, ServiceProcess
+from wenze_devtools.testing.infra import NatsServer, ServiceProcess, start_nats
 from wenze_devtools.testing.issuer.realms import DEFAULT_INTEGRATOR_SECRET
 
 TEST_RUN_TOKEN_SECONDS = 3 * 3600
+
+
+@pytest.fixture(scope="module")
+def own_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """A NATS server for a module whose intake runs on a database of its own: on the
+    session's, its matters would reach the other tests' routing and reporting workers."""
+    server = start_nats(tmp_path_factory.mktemp("intake-nats"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

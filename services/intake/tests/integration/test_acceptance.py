@@ -18,7 +18,7 @@ from sqlalchemy import text
 from wenze.db import create_engine
 from wenze.db.audit import chain_pending, verify_chains
 from wenze.rules import get_pack
-from wenze_devtools.testing.infra import ServiceProcess
+from wenze_devtools.testing.infra import NatsServer, ServiceProcess
 
 pytestmark = pytest.mark.integration
 
@@ -34,9 +34,9 @@ class IntakeOn:
 
 
 @pytest.fixture(scope="module")
-def sqlite_intake(service_factory, tmp_path_factory: pytest.TempPathFactory) -> IntakeOn:
+def sqlite_intake(service_factory, tmp_path_factory: pytest.TempPathFactory, own_nats: NatsServer) -> IntakeOn:
     url = f"sqlite:///{tmp_path_factory.mktemp('sqlite-intake') / 'intake.db'}"
-    return IntakeOn(service_factory("intake", database=url, run_import_jobs="false"), url)
+    return IntakeOn(service_factory("intake", database=url, nats_url=own_nats.url, run_import_jobs="false"), url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

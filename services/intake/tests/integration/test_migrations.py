@@ -20,7 +20,7 @@ from wenze.db.audit import GENESIS_HASH, AuditRecord, AuditRepository, chain_pen
 from wenze.db.base import JSONType, UTCDateTime
 from wenze.db.migrations import alembic_config
 from wenze.rules import get_pack
-from wenze_devtools.testing.infra import fresh_database
+from wenze_devtools.testing.infra import NatsServer, fresh_database
 from wenze_intake.app import MIGRATIONS
 
 pytestmark = pytest.mark.integration
@@ -49,7 +49,7 @@ async def execute(url: str, *statements: str) -> list[tuple]:
 
 
 def test_numbering_continues_without_a_gap_after_the_number_counters_upgrade(
-    empty_database: str, service_factory, token, make_matter
+    empty_database: str, service_factory, own_nats: NatsServer, token, make_matter
 ) -> None:
     year = get_pack("kunshan").today().year
     # Revision 0001, with the counters its numbering left after three Kunshan matters this
@@ -64,7 +64,7 @@ def test_numbering_continues_without_a_gap_after_the_number_counters_upgrade(
     )
 
     # The service upgrades its schema to head as it starts.
-    intake = service_factory("intake", database=empty_database, run_import_jobs="false")
+    intake = service_factory("intake", database=empty_database, nats_url=own_nats.url, run_import_jobs="false")
     try:
         response = httpx.post(
             f"{intake.url}/v1/matters",
