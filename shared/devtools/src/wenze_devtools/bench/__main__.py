@@ -525,6 +525,19 @@ def part_w(matters: int, requests: int) -> tuple[list[Figure], dict[str, Any]]:
                 page_ms["p95_ms"] < goal_ms,
             )
         )
+    for call, what in (
+        ("matter_api", "GET /v1/matters/{id} (intake)"),
+        ("matter_tasks_api", "GET /v1/work-queue?matter_id= (review)"),
+        ("slips_api", "GET /v1/slips?matter_id= (routing)"),
+        ("cases_api", "GET /v1/cases?matter_id= (review)"),
+    ):
+        figures.append(
+            Figure(
+                "w",
+                f"the matter page's call {what}, p50 / p95 (ms)",
+                f"{result[call]['p50_ms']:,.0f} / {result[call]['p95_ms']:,.0f}",
+            )
+        )
     figures.append(
         Figure(
             "w",

@@ -8,7 +8,9 @@ matter past acceptance, so the pages read a settled tenant. The console is signe
 ks-intake through the realm's login form (authorization code with PKCE, as a browser does).
 Each side is then asked ``requests`` times in alternating rounds: "my work" against review's
 ``GET /v1/work-queue?limit=50`` (its one call), a matter page against reporting's
-``GET /v1/matters/{id}/progress``.
+``GET /v1/matters/{id}/progress``. The matter page's other calls (intake's matter, review's
+tasks and cases of the matter, routing's slips) are timed on their own too, so a slow page
+names its slowest call.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import html
 import re
 import statistics
 import time
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -102,6 +105,12 @@ def _time(client: httpx.Client, path: str, headers: dict[str, str] | None = None
     return elapsed
 
 
+def _call_of_the_matter_page(
+    client: httpx.Client, path: str, matter_ids: list[str], headers: dict[str, str]
+) -> Callable[[int], float]:
+    return lambda i: _time(client, path.format(id=matter_ids[i % len(matter_ids)]), headers)
+
+
 def run(run_dir: Path, matters: int, requests: int) -> dict[str, Any]:
     with platform_stack(run_dir, {service: {} for service in SERVICES}) as stack:
         workers = [stack.worker(service) for service in SERVICES]
@@ -137,6 +146,8 @@ def run(run_dir: Path, matters: int, requests: int) -> dict[str, Any]:
                 closing(browser),
                 httpx.Client(base_url=stack.apis["review"].url, timeout=60) as review,
                 httpx.Client(base_url=stack.apis["reporting"].url, timeout=60) as reporting,
+                httpx.Client(base_url=stack.apis["intake"].url, timeout=60) as intake,
+                httpx.Client(base_url=stack.apis["routing"].url, timeout=60) as routing,
             ):
                 tasks = review.get("/v1/tasks", params={"state": "open"}, headers=api_headers).json()
                 matter_ids = list(dict.fromkeys(t["matter_id"] for t in tasks))
@@ -149,6 +160,15 @@ def run(run_dir: Path, matters: int, requests: int) -> dict[str, Any]:
                     "progress_api": lambda i: _time(
                         reporting, f"/v1/matters/{matter_ids[i % len(matter_ids)]}/progress", api_headers
                     ),
+                    **{
+                        side: _call_of_the_matter_page(client, path, matter_ids, api_headers)
+                        for side, client, path in (
+                            ("matter_api", intake, "/v1/matters/{id}"),
+                            ("matter_tasks_api", review, "/v1/work-queue?limit=200&matter_id={id}"),
+                            ("slips_api", routing, "/v1/slips?matter_id={id}"),
+                            ("cases_api", review, "/v1/cases?matter_id={id}"),
+                        )
+                    },
                 }
                 timings: dict[str, list[float]] = {side: [] for side in sides}
                 for side in sides:
