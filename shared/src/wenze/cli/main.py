@@ -10,6 +10,7 @@ import typer
 from wenze.cli import auth, matters, work
 from wenze.cli.audit import audit_app
 from wenze.cli.db import db_app
+from wenze.cli.dead_letters import dead_letters_app
 from wenze.cli.deliveries import deliveries_app
 from wenze.cli.keycloak import keycloak_app
 from wenze.cli.output import JsonOption, console, print_json, reporting_errors
@@ -21,6 +22,7 @@ app.add_typer(keycloak_app, name="keycloak")
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.add_typer(deliveries_app, name="deliveries")
+app.add_typer(dead_letters_app, name="dead-letters")
 
 app.command("submit")(matters.submit)
 app.command("import")(matters.import_matters)

@@ -7,6 +7,10 @@ Each event is handled in the tenant scope of its subject (``<service>.<tenant>.â
 units of work it opens see that tenant's rows only (ADR 0018). An event whose payload names
 another tenant than its subject is never handled: it is terminated (JetStream redelivers it
 no more and announces it on its ``MSG_TERMINATED`` advisory) and logged.
+
+An event the consumer gives up on (unreadable, another tenant's, or failed on its last
+allowed delivery) is copied to the dead letters first (``wenze.messaging.dead_letters``), where
+operators find it and can send it again.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 import nats.errors
 import nats.js.errors
+import pydantic
 import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -28,6 +33,7 @@ from opentelemetry.trace import SpanKind
 from wenze.db.tenancy import is_tenant_name, tenant_scope
 from wenze.events.base import Event
 from wenze.messaging.backoff import redelivery_delay, until_it_works
+from wenze.messaging.dead_letters import Reason, ensure_dead_letter_stream, park
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze.telemetry.propagation import context_from_headers
 
@@ -49,6 +55,9 @@ class ConsumerSpec(Generic[E]):
     handler: Callable[[E], Awaitable[None]]
     batch: int = 50
     ack_wait_seconds: float = 30.0
+    # Deliveries before the event goes to the dead letters. JetStream itself is told no limit
+    # (``consumer_config``): were it to stop delivering first, an event whose copy to the dead
+    # letters failed would be lost; this way a failed copy is simply tried on the next delivery.
     max_deliver: int = 20
     source_service: str | None = None
     # Optional: handles a whole fetched batch in one transaction (one inbox check, one
@@ -92,7 +101,7 @@ def consumer_config(spec: ConsumerSpec[Any]) -> ConsumerConfig:
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
         ack_wait=spec.ack_wait_seconds,
-        max_deliver=spec.max_deliver,
+        max_deliver=-1,
         filter_subject=spec.filter_subject,
     )
 
@@ -129,13 +138,14 @@ async def run_consumer(
         if spec.batch_handler is not None and len(messages) > 1:
             messages = await _handle_batch(spec, messages)
         for message in messages:
-            await _handle(spec, message)
+            await _handle(js, spec, message)
 
 
 class HandleLater(Exception):
     """Raised by a handler whose event came before one it depends on (the streams are consumed
     side by side): the event is delivered again after the usual backoff, logged as a wait, not
-    as a failure. Like any failure it counts towards the consumer's ``max_deliver``."""
+    as a failure. Like any failure it counts towards the consumer's ``max_deliver``, after which
+    the event goes to the dead letters."""
 
 
 class _SubscribeFailed(Exception):
@@ -151,6 +161,7 @@ async def _subscribe(
         with attempt:
             try:
                 await ensure_source_stream(js, spec, stream_replicas=stream_replicas)
+                await ensure_dead_letter_stream(js, replicas=stream_replicas)
                 return await js.pull_subscribe(
                     spec.filter_subject, durable=spec.durable, stream=spec.stream, config=consumer_config(spec)
                 )
@@ -191,15 +202,45 @@ def subject_tenant(subject: str) -> str | None:
     return parts[1] if len(parts) > 2 and is_tenant_name(parts[1]) else None
 
 
-async def _refuse(spec: ConsumerSpec[E], message: Msg, event: Event | None) -> None:
+async def _refuse(js: JetStreamContext, spec: ConsumerSpec[E], message: Msg, event: Event) -> None:
     log.warning(
         "event refused: its tenant is not its subject's",
         durable=spec.durable,
         subject=message.subject[:_LOGGED_CHARS],
-        payload_tenant=None if event is None else str(event.tenant)[:_LOGGED_CHARS],
-        event_id=None if event is None else str(event.event_id),
+        payload_tenant=str(event.tenant)[:_LOGGED_CHARS],
+        event_id=str(event.event_id),
+    )
+    await _give_up(js, spec, message, Reason.WRONG_TENANT, f"the payload names tenant {str(event.tenant)[:40]!r}")
+
+
+async def _give_up(js: JetStreamContext, spec: ConsumerSpec[E], message: Msg, reason: Reason, detail: str) -> None:
+    """Copy ``message`` to the dead letters, then terminate it. Should the copy fail (NATS
+    going away, say), the message is handed back instead and given up again on its next
+    delivery: it is never terminated without its copy."""
+    try:
+        await park(js, spec.durable, message, reason, detail)
+    except nats.errors.Error:
+        delay = redelivery_delay(message.metadata.num_delivered)
+        log.warning(
+            "copying an event to the dead letters failed; it will come again", durable=spec.durable, exc_info=True
+        )
+        await message.nak(delay=delay)
+        return
+    log.error(
+        "event given up: kept in the dead letters",
+        durable=spec.durable,
+        subject=message.subject[:_LOGGED_CHARS],
+        reason=reason.value,
+        deliveries=message.metadata.num_delivered,
     )
     await message.term()
+
+
+def _unreadable(exc: pydantic.ValidationError) -> str:
+    """Where the payload departs from the contract, by field; never the values themselves."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'payload'}: {error['msg']}" for error in exc.errors()[:5]
+    )
 
 
 async def _handle_batch(spec: ConsumerSpec[E], messages: list[Msg]) -> list[Msg]:
@@ -242,7 +283,7 @@ async def _handle_batch(spec: ConsumerSpec[E], messages: list[Msg]) -> list[Msg]
     return left
 
 
-async def _handle(spec: ConsumerSpec[E], message: Msg) -> None:
+async def _handle(js: JetStreamContext, spec: ConsumerSpec[E], message: Msg) -> None:
     with tracer.start_as_current_span(
         f"{message.subject} process",
         context=context_from_headers(message.headers),
@@ -254,19 +295,31 @@ async def _handle(spec: ConsumerSpec[E], message: Msg) -> None:
         },
     ):
         tenant = subject_tenant(message.subject)
+        last_delivery = message.metadata.num_delivered >= spec.max_deliver
         try:
             event = spec.event_type.model_validate_json(message.data)
-            if tenant is None or event.tenant != tenant:
-                await _refuse(spec, message, event)
-                return
+        except pydantic.ValidationError as exc:
+            await _give_up(js, spec, message, Reason.UNREADABLE, _unreadable(exc))
+            return
+        if tenant is None or event.tenant != tenant:
+            await _refuse(js, spec, message, event)
+            return
+        try:
             with tenant_scope(tenant):
                 await spec.handler(event)
         except HandleLater as later:
+            if last_delivery:
+                await _give_up(js, spec, message, Reason.WAITED_TOO_LONG, str(later))
+                return
             delay = redelivery_delay(message.metadata.num_delivered)
             log.info("event handled later", subject=message.subject, reason=str(later), delay_s=round(delay, 1))
             await message.nak(delay=delay)
             return
-        except Exception:
+        except Exception as exc:
+            if last_delivery:
+                log.exception("event handling failed on its last delivery", subject=message.subject)
+                await _give_up(js, spec, message, Reason.FAILED, f"{type(exc).__name__}: {exc}")
+                return
             delay = redelivery_delay(message.metadata.num_delivered)
             log.exception(
                 "event handling failed; will be redelivered", subject=message.subject, delay_s=round(delay, 1)

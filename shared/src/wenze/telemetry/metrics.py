@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from nats.js.errors import NotFoundError
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
 from opentelemetry.sdk.metrics import MeterProvider
@@ -31,6 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wenze.db.observed import ObservedRepository
 from wenze.db.tenancy import apply_setting, system_scope
+from wenze.messaging.dead_letters import DEAD_LETTERS
+from wenze.messaging.dead_letters import subject_for as dead_letter_subject
 
 log = structlog.get_logger(__name__)
 
@@ -69,6 +72,7 @@ class _Readings:
     outbox_backlog: int | None = None
     outbox_oldest_age: float | None = None
     consumers: dict[WatchedConsumer, tuple[int, int]] = field(default_factory=dict)
+    dead_letters: dict[WatchedConsumer, int] = field(default_factory=dict)
     aggregates: list[tuple[str, str, str, int]] = field(default_factory=list)
 
 
@@ -113,6 +117,12 @@ class Sampler:
             description="messages given to the durable consumer and not yet acknowledged",
         )
         meter.create_observable_gauge(
+            "wenze.consumer.dead_letters",
+            [self._dead_letters],
+            unit="{message}",
+            description="events the durable consumer gave up on, waiting in the dead letters",
+        )
+        meter.create_observable_gauge(
             "wenze.aggregates",
             [self._aggregates],
             unit="{row}",
@@ -120,7 +130,7 @@ class Sampler:
         )
 
     async def sample(self) -> None:
-        readings = _Readings(consumers=dict(self.readings.consumers))
+        readings = _Readings(consumers=dict(self.readings.consumers), dead_letters=dict(self.readings.dead_letters))
         # Counts every tenant's rows: a named system scope, or row-level security shows none.
         with system_scope("metrics sampler") as scope:
             async with self.engine.connect() as connection:
@@ -137,7 +147,21 @@ class Sampler:
                 log.info("consumer lag not read", durable=consumer.durable, error=type(exc).__name__)
                 continue
             readings.consumers[consumer] = (int(info.num_pending or 0), int(info.num_ack_pending or 0))
+        if self.consumers:
+            await self._count_dead_letters(readings)
         self.readings = readings
+
+    async def _count_dead_letters(self, readings: _Readings) -> None:
+        try:
+            info = await self.js.stream_info(DEAD_LETTERS.name, subjects_filter=DEAD_LETTERS.subjects[0])
+            per_subject = info.state.subjects or {}
+        except NotFoundError:
+            per_subject = {}  # no consumer has started yet: none has given anything up
+        except Exception as exc:
+            log.info("dead letters not counted", error=type(exc).__name__)
+            return
+        for consumer in self.consumers:
+            readings.dead_letters[consumer] = int(per_subject.get(dead_letter_subject(consumer.durable), 0))
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -165,6 +189,10 @@ class Sampler:
     def _ack_pending(self, _options: CallbackOptions) -> Iterable[Observation]:
         for consumer, (_, ack_pending) in self.readings.consumers.items():
             yield Observation(ack_pending, {"stream": consumer.stream, "durable": consumer.durable})
+
+    def _dead_letters(self, _options: CallbackOptions) -> Iterable[Observation]:
+        for consumer, count in self.readings.dead_letters.items():
+            yield Observation(count, {"stream": consumer.stream, "durable": consumer.durable})
 
     def _aggregates(self, _options: CallbackOptions) -> Iterable[Observation]:
         for table, tenant, state, count in self.readings.aggregates:

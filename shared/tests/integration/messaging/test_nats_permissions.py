@@ -19,6 +19,7 @@ from nats.js.api import StreamConfig
 from wenze.config import ServiceSettings
 from wenze.events import MatterAccepted, TargetSnapshot
 from wenze.messaging.consumer import ConsumerSpec, run_consumer
+from wenze.messaging.dead_letters import DEAD_LETTERS, ensure_dead_letter_stream
 from wenze.messaging.nats import connect_nats
 from wenze.messaging.permissions import permissions_for
 from wenze.messaging.streams import ensure_stream, stream_for
@@ -84,6 +85,7 @@ async def test_each_service_does_its_work_with_its_own_credentials(server: NatsS
     await js.account_info()
     event = accepted()
     await js.publish(event.subject, event.model_dump_json().encode())
+    await js.publish(event.subject, b'{"tenant": "kunshan"}')  # unreadable: routing gives it up
     await nc.close()
 
     routing = settings("routing", server.url)
@@ -101,7 +103,10 @@ async def test_each_service_does_its_work_with_its_own_credentials(server: NatsS
         stop.set()
         await asyncio.wait_for(task, 30)
     await js.publish("routing.kunshan.slip.routed.v1", b"{}")
-    # Acknowledged: the consumer has nothing pending for it any more.
+    # Acknowledged, and the unreadable one kept in routing's dead letters: nothing pending.
+    async with asyncio.timeout(30):
+        while (await js.stream_info(DEAD_LETTERS.name)).state.messages < 1:
+            await asyncio.sleep(0.1)
     info = await js.consumer_info("INTAKE", "routing-accepted")
     assert (info.num_ack_pending, info.num_pending) == (0, 0)
     await nc.close()
@@ -127,6 +132,10 @@ async def test_a_service_cannot_publish_anothers_events_or_touch_its_stream(serv
             await js.update_stream(StreamConfig(name="INTAKE", subjects=["intake.>"], max_msgs=1))
         with pytest.raises(nats.errors.TimeoutError):
             await js.publish("review.kunshan.decision.made.v1", b"{}", timeout=1)
+        # Nor put events in another consumer's dead letters.
+        await ensure_dead_letter_stream(js)
+        with pytest.raises(nats.errors.TimeoutError):
+            await js.publish("dead_letters.intake-matter-routed", b"{}", timeout=1)
     finally:
         await nc.close()
 

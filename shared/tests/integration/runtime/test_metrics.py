@@ -140,11 +140,13 @@ def test_a_running_service_reports_requests_backlog_lag_and_states(
     assert _value(intake_metrics, "wenze_outbox_backlog") is not None
     assert _value(intake_metrics, "wenze_outbox_oldest_age_seconds") is not None
 
-    # Routing's worker: the lag of each durable consumer it reads.
+    # Routing's worker: the lag of each durable consumer it reads, and its dead letters (none).
     routing_worker = worker_of("routing")
     routing_metrics = _scrape_until(
         f"http://127.0.0.1:{routing_worker}/metrics",
-        lambda text: "wenze_consumer_lag" in text and "routing-targets-identified" in text,
+        lambda text: "wenze_consumer_lag" in text
+        and "routing-targets-identified" in text
+        and "wenze_consumer_dead_letters" in text,
     )
     for durable, stream in (
         ("routing-accepted", "INTAKE"),
@@ -153,3 +155,4 @@ def test_a_running_service_reports_requests_backlog_lag_and_states(
     ):
         assert _value(routing_metrics, "wenze_consumer_lag", durable=durable, stream=stream) is not None, durable
         assert _value(routing_metrics, "wenze_consumer_ack_pending", durable=durable, stream=stream) is not None
+        assert _value(routing_metrics, "wenze_consumer_dead_letters", durable=durable, stream=stream) == 0
