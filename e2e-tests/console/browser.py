@@ -8,6 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from wenze.rules.words import english_in
 from wenze_devtools.testing.infra import ServiceProcess
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
@@ -84,6 +85,11 @@ class Staff:
     def submit(self, heading: str) -> None:
         self.step_form(heading).locator("button[type=submit]").click()
         self.page.wait_for_load_state()
+
+    def expect_chinese(self, selector: str = "main") -> None:
+        """What ``selector`` shows reads as Chinese: no English sentence from a pack or a page."""
+        text = self.page.locator(selector).inner_text()
+        assert english_in(text) is None, f"{selector} shows English: {english_in(text)!r}"
 
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

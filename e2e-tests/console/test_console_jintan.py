@@ -174,6 +174,8 @@ def test_a_clerks_matter_is_decided_by_the_unit_under_the_simplified_procedure(
     wait_for_report(staff, MEASURES["admonishment"])
     stamp = page.locator("section.stamp")
     expect(stamp).to_contain_text("坛作组办〔2019〕2号")
+    expect(stamp).to_contain_text("各级党组织每半年分析一次问责工作")
+    staff.expect_chinese("section.stamp")
     expect(page.locator("section.totals")).to_contain_text("作出问责决定的事项")
     images = page.locator("section.charts img")
     expect(images).to_have_count(3)
@@ -202,7 +204,13 @@ def test_a_clerks_matter_is_decided_by_the_unit_under_the_simplified_procedure(
     expect(page.locator("dd.out-no_promotion_until")).to_be_visible()
     expect(page.locator("section.interpretations")).to_contain_text("（规则包默认解读）")
     expect(page.locator("section.fired .citation").first).to_be_visible()
+    # The rules that fired and the points they rest on in the pack's Chinese.
+    expect(page.locator("section.fired")).to_contain_text("受到诫勉的，六个月内不得提拔或重用")
+    expect(page.locator("section.interpretations")).to_contain_text("第十九条第一款规定决定作出后一个月内办结相关手续")
+    staff.expect_chinese()
     staff.screenshot("explain")
+
+    decision_id = mark_typical(staff, number)
 
     # A Kunshan user signed in to Kunshan finds no such matter, by number or by id.
     kunshan = Staff(page, console, "kunshan")
@@ -211,9 +219,77 @@ def test_a_clerks_matter_is_decided_by_the_unit_under_the_simplified_procedure(
         response = page.goto(kunshan.url(f"/matters/{reference}"))
         assert response is not None and response.status == 404, reference
         expect(page.locator("body")).not_to_contain_text("孙晓")
+    # Nor the case in Kunshan's case library, its list or its draft notice, and marking it from
+    # Kunshan is refused in words: reporting knows no such case in Kunshan.
+    page.goto(kunshan.url("/cases"))
+    expect(page.locator("section.notice")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("孙晓")
+    expect(page.locator("main")).not_to_contain_text(number)
+    csrf = page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
+    refused = page.request.post(
+        kunshan.url(f"/cases/{decision_id}/typical"),
+        form={"csrf_token": csrf, "reason": "跨地区标记", "year": str(PACK.today().year)},
+    )
+    assert refused.status == 404
+    assert "没有这一已决案例" in refused.text()
     response = page.goto(staff.url(f"/matters/{number}"))
     assert response is not None
     assert "/realms/wenze-jintan/" in page.url, "the Jintan page asks for a Jintan login"
+
+
+def mark_typical(staff: Staff, number: str) -> str:
+    """The conduct office, which curates the case library, marks the decided matter a typical
+    case and finds it in the month's typical cases and the draft public notice; a member of the
+    commission, who reads reports but does not curate, is offered neither marks nor the notice.
+    Returns the case's decision id."""
+    page = staff.page
+    staff.sign_in("jt-commission")
+    page.goto(staff.url("/cases"))
+    expect(page.locator("h1")).to_contain_text("典型案例")
+    expect(page.locator("section.cases")).to_be_visible()
+    expect(page.locator("section.notice")).to_have_count(0)
+    expect(page.locator("form.mark")).to_have_count(0)
+
+    staff.sign_in("jt-conduct-office")
+    page.locator("nav a", has_text="典型案例").click()
+    row = page.locator("table.library tr", has_text=number)
+    expect(row).to_contain_text("孙晓")
+    expect(row).to_contain_text(MEASURES["admonishment"])
+    decision_id = (row.get_attribute("id") or "").removeprefix("case-")
+    expect(page.locator("section.notice")).to_contain_text("本月没有标记为典型的问责案例")
+
+    # Without its CSRF token the form is refused and nothing is marked.
+    form = row.locator("form.mark")
+    form.locator("textarea[name=reason]").fill("窗口服务超期，群众反映强烈，具有警示意义")
+    form.locator("input[name=csrf_token]").evaluate("field => field.remove()")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("body")).to_contain_text("未执行")
+    page.goto(staff.url("/cases"))
+    expect(page.locator("table.library tr.typical")).to_have_count(0)
+
+    # A reason is required, as reporting requires it: the refusal shows above the form.
+    row.locator("form.mark button[type=submit]").click()
+    expect(row.locator(".refused")).to_contain_text("理由：必须填写")
+
+    row.locator("form.mark textarea[name=reason]").fill("窗口服务超期，群众反映强烈，具有警示意义")
+    row.locator("form.mark button[type=submit]").click()
+    expect(row.locator(".typical-mark")).to_have_text("典型")
+    expect(row.locator("form.withdraw")).to_be_visible()
+    notice = page.locator("section.notice")
+    expect(notice).to_contain_text("1 件典型案例")
+    expect(notice).to_contain_text("一、区教育局科员孙晓")
+    expect(notice).to_contain_text("坛作组办〔2019〕2号")
+    page.locator("form.period input[name=typical]").check()
+    page.locator("form.period button[type=submit]").click()
+    expect(page.locator("table.library tr")).to_have_count(2)
+    expect(page.locator("table.library")).to_contain_text(number)
+    staff.expect_chinese()
+    staff.screenshot("library")
+    with page.expect_download() as download:
+        page.locator(".exports a", has_text="CSV").click()
+    anonymised = download.value.path().read_text(encoding="utf-8-sig")
+    assert "孙晓" not in anonymised and number not in anonymised
+    return decision_id
 
 
 def wait_for_report(staff: Staff, measure_label: str) -> None:

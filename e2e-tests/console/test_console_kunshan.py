@@ -211,6 +211,8 @@ def test_a_city_managed_cadres_matter_goes_to_a_decision_in_the_console(
     ks.executions(decided["decision"]["id"], "ks-supervision-1")
     page.goto(staff.url("/deadlines"))
     expect(page.locator("table.work")).to_contain_text(number)
+    expect(page.locator("table.work")).to_contain_text("问责决定等资料抄送党风政风监督室")
+    staff.expect_chinese()
     staff.screenshot("deadlines")
     page.goto(staff.url("/rules"))
     expect(page.locator("h1")).to_contain_text("规则")
@@ -220,6 +222,11 @@ def test_a_city_managed_cadres_matter_goes_to_a_decision_in_the_console(
     expect(points).to_contain_text("monthly_figures_rest_day")
     expect(points).to_contain_text("昆纪办发〔2019〕19号 五.1")
     expect(points).to_contain_text("（默认）")
+    # The questions, readings and reasons, the decisions and the articles are the pack's Chinese.
+    expect(points).to_contain_text("28日为休息日时，期限是当日还是顺延至下一个工作日")
+    expect(points).to_contain_text("月底汇总紧随其后，顺延28日会挤占汇总时间")
+    expect(page.locator("table.decisions")).to_contain_text("月度数据、月底汇总、案例库和半年分析及其报送期限")
+    staff.expect_chinese()
     staff.screenshot("rules")
 
     # Another tenant's user sees nothing of the matter.

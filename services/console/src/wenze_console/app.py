@@ -21,6 +21,7 @@ from wenze_console.auth.service import OidcLogins
 from wenze_console.config import ConsoleSettings
 from wenze_console.deadlines import endpoints as deadline_endpoints
 from wenze_console.intake import endpoints as intake_endpoints
+from wenze_console.library import endpoints as library_endpoints
 from wenze_console.matters import endpoints as matter_endpoints
 from wenze_console.reports import endpoints as report_endpoints
 from wenze_console.rules import endpoints as rule_endpoints
@@ -136,6 +137,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     app.include_router(intake_endpoints.router)
     app.include_router(deadline_endpoints.router)
     app.include_router(report_endpoints.router)
+    app.include_router(library_endpoints.router)
     app.include_router(rule_endpoints.router)
     return app
 

@@ -234,8 +234,8 @@ class RoutingClient(ApiClient):
 
 
 class ReportingClient(ApiClient):
-    """Reporting's reads a page needs: where one matter is now across every service, the
-    reports with their charts and exports."""
+    """Reporting's calls a page needs: where one matter is now across every service, the
+    reports with their charts and exports, and the case library."""
 
     def progress(self, matter_id: str) -> dict[str, Any]:
         return self._object("GET", f"/v1/matters/{quote(matter_id, safe='')}/progress")
@@ -252,6 +252,28 @@ class ReportingClient(ApiClient):
         """A chart (``png`` or ``svg``) as reporting draws it."""
         params = {"year": year, "month": month, "format": fmt}
         return self._request("GET", f"/v1/reports/charts/{quote(chart, safe='')}", params=params)
+
+    def cases(self, year: int, month: int, *, typical_only: bool = False) -> dict[str, Any]:
+        """The month's decided cases of the case library, each saying whether it is typical."""
+        params: dict[str, Any] = {"year": year, "month": month, **({"typical": "true"} if typical_only else {})}
+        return self._object("GET", "/v1/case-library", params=params)
+
+    def case_notice(self, year: int, month: int) -> dict[str, Any]:
+        """The draft public notice naming the month's typical cases (needs ``case_library:curate``)."""
+        return self._object("GET", "/v1/case-library/notice", params={"year": year, "month": month})
+
+    def mark_typical(self, decision_id: str, reason: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        path = f"/v1/case-library/{quote(decision_id, safe='')}/typical"
+        return self._object("POST", path, json={"reason": reason}, headers=headers)
+
+    def withdraw_typical(self, decision_id: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return self._object("POST", f"/v1/case-library/{quote(decision_id, safe='')}/typical/withdraw", headers=headers)
+
+    def anonymised_cases(self, year: int, month: int, fmt: str) -> httpx.Response:
+        """The month's cases without names or numbers (``json`` or ``csv``), as reporting writes them."""
+        return self._request("GET", "/v1/case-library/anonymised", params={"year": year, "month": month, "format": fmt})
 
 
 class ExecutionClient(ApiClient):

@@ -118,12 +118,17 @@ def get_pack(tenant: str) -> RulePack:
 
 
 def lint_pack(tenant: str) -> list[LintIssue]:
-    """Every schema, citation, period and vocabulary problem in the tenant's pack, and every
-    reading of an interpretation point that no case of the pack exercises."""
+    """Every schema, citation, period and vocabulary problem in the tenant's pack, every
+    reading of an interpretation point that no case of the pack exercises, and every text the
+    console shows that is not written in Chinese."""
     from wenze.rules.cases import unexercised_readings  # the cases module reads packs through this one
+    from wenze.rules.words import untranslated_texts
 
     pack = load_pack(tenant, strict=False)
-    return pack.issues + unexercised_readings(tenant, pack)
+    if pack.issues:
+        # The words of a pack that does not load are read once it does.
+        return pack.issues + unexercised_readings(tenant, pack)
+    return unexercised_readings(tenant, pack) + untranslated_texts(pack)
 
 
 def clear_cache() -> None:

@@ -20,7 +20,7 @@ ON = date(2026, 5, 15)
 # the conduct procedure.
 SELECTION = """\
 decision: procedure_choice
-description: The procedure a matter follows, by who found it.
+description: 按发现者确定事项适用的程序。
 relevant_date: the date the matter is routed
 inputs:
   source: {type: code, vocab: intake_sources, required: true}
@@ -33,15 +33,18 @@ tables:
     required: true
     rules:
       - id: choose_conduct_for_conduct_sources
+        description: 作风问题线索的各类来源适用作风问责程序。
         when: {fact: source, in: [department_transfer, inspection_or_check, public_complaint, media_exposure,
                                   leader_assignment, other_verified, unit_self_found]}
         then: {procedure: conduct}
         cite: [坛作组办〔2019〕2号 第十二条]
       - id: choose_conduct_for_other_findings
+        description: 不涉及巡察整改的发现适用作风问责程序。
         when: {fact: concerns_rectification, eq: false}
         then: {procedure: conduct}
         cite: [坛作组办〔2019〕2号 第十二条]
       - id: choose_rectification
+        description: 巡察整改中各主体发现或移送的线索适用巡察整改问责程序。
         when: {fact: source, in: [inspected_organisation, discipline_commission, organisation_department,
                                   functional_department, inspection_group_clue, inspection_office_transfer]}
         then: {procedure: inspection_rectification}

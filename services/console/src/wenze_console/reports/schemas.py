@@ -37,7 +37,7 @@ class QueryRefused(Exception):
         self.reason = reason
 
 
-def _year(raw: str | None, default: int) -> int:
+def year_param(raw: str | None, default: int) -> int:
     if raw in (None, ""):
         return default
     if not raw.isdigit() or not FIRST_YEAR <= int(raw) <= LAST_YEAR:
@@ -45,7 +45,7 @@ def _year(raw: str | None, default: int) -> int:
     return int(raw)
 
 
-def _bounded(raw: str | None, default: int, field: str, low: int, high: int) -> int:
+def bounded_param(raw: str | None, default: int, field: str, low: int, high: int) -> int:
     if raw in (None, ""):
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
@@ -76,9 +76,9 @@ class ReportQuery:
         kind = params.get("kind") or "monthly"
         if kind not in KINDS:
             raise QueryRefused("报表", "须为" + "、".join(KINDS.values()) + "之一")
-        year = _year(params.get("year"), today.year)
-        month = _bounded(params.get("month"), today.month, "月份", 1, 12)
-        half = _bounded(params.get("half"), 1 if today.month <= 6 else 2, "半年", 1, 2)
+        year = year_param(params.get("year"), today.year)
+        month = bounded_param(params.get("month"), today.month, "月份", 1, 12)
+        half = bounded_param(params.get("half"), 1 if today.month <= 6 else 2, "半年", 1, 2)
         start = _date(params.get("start"), dt.date(today.year, 1, 1), "起始日期")
         end = _date(params.get("end"), today, "截止日期")
         if kind == "statistics" and end < start:
@@ -110,8 +110,8 @@ def chart_request(chart: str, params: QueryParams) -> tuple[int, int, str]:
     fmt = params.get("format") or "png"
     if fmt not in CHART_FORMATS:
         raise QueryRefused("格式", "须为 png 或 svg")
-    year = _year(params.get("year"), 0) if params.get("year") else None
-    month = _bounded(params.get("month"), 0, "月份", 1, 12) if params.get("month") else None
+    year = year_param(params.get("year"), 0) if params.get("year") else None
+    month = bounded_param(params.get("month"), 0, "月份", 1, 12) if params.get("month") else None
     if year is None or month is None:
         raise QueryRefused("年份" if year is None else "月份", "必须填写")
     return year, month, fmt
