@@ -596,14 +596,14 @@ def _flat_row(record: dict[str, Any]) -> dict[str, Any] | RowUnreadable:
             except orjson.JSONDecodeError as exc:
                 return RowUnreadable("targets", f"is not a JSON array of targets: {_json_problem(value, exc)}")
         elif column == "target_identity_number":
-            # A workbook may hold an all-digit number as a number cell; as text it is checked
-            # like any other (a float has lost digits already and is refused by that check).
-            if isinstance(value, float):
+            # A workbook keeps a number cell as a double: 15 significant digits, the last three
+            # of the 18 already lost, so the number cannot be read back from it.
+            if isinstance(value, (int, float)):
                 return RowUnreadable(
                     "target_identity_number",
                     "is a number cell, which keeps only 15 digits; format the column as text and type it again",
                 )
-            target["identity_number"] = str(value) if isinstance(value, int) else value
+            target["identity_number"] = value
         elif column.startswith("target_") and column[7:] in _TARGET_COLUMNS:
             target[column[7:]] = value
         elif column == "key_supervised":
