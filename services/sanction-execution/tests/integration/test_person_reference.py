@@ -113,7 +113,7 @@ async def test_an_identity_number_is_checked_and_never_echoed(execution_api, cli
     assert both.status_code == 422 and "one of the two" in both.text
 
     # Known in Jintan, unknown in Kunshan: the reference is the tenant's own.
-    kunshan = client_for(execution_api, "wenze-kunshan", "ks-supervision")
+    kunshan = client_for(execution_api, "wenze-kunshan", "ks-supervision-1")
     unknown = kunshan.post(
         "/v1/persons/eligibility", json={"identity_number": MOVER, "date": "2026-12-25", "for": "promotion"}
     )
