@@ -33,3 +33,9 @@ class ReviewSettings(ServiceSettings):
         started = utcnow()
         origin = dt.datetime.combine(self.rehearsal_date, _REHEARSAL_START)
         return lambda: origin + (utcnow() - started)
+
+
+def clock_of(settings: ServiceSettings) -> Callable[[], dt.datetime]:
+    """The clock of a process with ``settings``: settings of another kind (a tool building the
+    worker's consumers to list them) set no rehearsal, so the real clock."""
+    return settings.clock() if isinstance(settings, ReviewSettings) else utcnow
