@@ -209,6 +209,30 @@ def test_the_database_secret_is_made_only_without_an_existing_one() -> None:
         assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "wenze-database", "key": "database-url"}
 
 
+def test_every_service_process_reads_one_person_reference_key_the_chart_keeps() -> None:
+    minimal = render(SCENARIO["minimal.yaml"])
+    secret = by_name(minimal, "Secret", "wz-wenze-person-reference")
+    assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    generated = base64.b64decode(secret["data"]["person-reference-key"]).decode()
+    assert len(generated) == 64
+    # The key is checked as the services check it.
+    assert ServiceSettings(person_reference_key=generated).person_reference_key.get_secret_value() == generated
+    own = render(SCENARIO["minimal.yaml"], "personReference.existingSecret=wenze-person-reference")
+    assert not [s for s in of_kind(own, "Secret") if s["metadata"]["name"] == "wz-wenze-person-reference"]
+    for docs, name in ((minimal, "wz-wenze-person-reference"), (own, "wenze-person-reference")):
+        processes = [(w, t) for w, t in pod_templates(docs) if w["kind"] == "Deployment"]
+        assert processes
+        for workload, template in processes:
+            env = {e["name"]: e for e in template["spec"]["containers"][0].get("env", [])}
+            if workload["metadata"]["name"] == CONSOLE:
+                assert "WENZE_PERSON_REFERENCE_KEY" not in env, "the console derives no reference"
+                continue
+            assert env["WENZE_PERSON_REFERENCE_KEY"]["valueFrom"]["secretKeyRef"] == {
+                "name": name,
+                "key": "person-reference-key",
+            }, workload["metadata"]["name"]
+
+
 def _env_config(docs: tuple[dict[str, Any], ...]) -> dict[str, str]:
     return by_name(docs, "ConfigMap", "wz-wenze-env")["data"]
 

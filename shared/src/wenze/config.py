@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from wenze.db.roles import app_role
 from wenze.messaging.nats import NatsCredentials
+from wenze.persons import DEVELOPMENT_KEY
 
 # Platform-wide environment names that a service-specific variable overrides.
 _SHARED_ENV = {
@@ -32,6 +33,7 @@ _SHARED_ENV = {
     "tenants": "WENZE_TENANTS",
     "stream_replicas": "WENZE_STREAM_REPLICAS",
     "metrics_port": "WENZE_METRICS_PORT",
+    "person_reference_key": "WENZE_PERSON_REFERENCE_KEY",
 }
 
 DEFAULT_TENANTS = ("kunshan", "jintan", "zhenxiong", "hubei")
@@ -79,6 +81,9 @@ class ServiceSettings(BaseSettings):
     metrics_sample_seconds: float = Field(
         default=15.0, gt=0, description="how often a worker reads its outbox, consumers and tables for the metrics"
     )
+    # The key persons' references are derived with (wenze.persons, ADR 0044): one per
+    # deployment, the same for every service, never changed once references exist.
+    person_reference_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_KEY), min_length=16)
     log_level: str = "INFO"
     log_json: bool = True
 

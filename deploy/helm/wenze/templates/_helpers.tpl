@@ -66,6 +66,10 @@ wenze.dev/role: {{ .role }}
 {{- .Values.database.existingSecret | default (printf "%s-database" (include "wenze.fullname" .)) -}}
 {{- end -}}
 
+{{- define "wenze.secretName.personReference" -}}
+{{- .Values.personReference.existingSecret | default (printf "%s-person-reference" (include "wenze.fullname" .)) -}}
+{{- end -}}
+
 {{- define "wenze.configName.env" -}}
 {{- printf "%s-env" (include "wenze.fullname" .) -}}
 {{- end -}}

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from wenze.config import ServiceSettings
 from wenze.http.app import create_service_app
+from wenze.persons import PersonReferences
 from wenze.runtime import Runtime
 from wenze_intake.attachments.endpoints import router as attachments_router
 from wenze_intake.attachments.service import AttachmentService
@@ -50,7 +51,7 @@ class IntakeServices:
 def matter_service(settings: ServiceSettings, uow: IntakeUnitOfWorkFactory) -> MatterService:
     store = AttachmentStore(settings.data_dir / "intake-attachments")
     # The database decides, once, how registrations are numbered and written.
-    return MatterService(uow, store, writer_for(uow.engine))
+    return MatterService(uow, store, writer_for(uow.engine), PersonReferences(settings.person_reference_key))
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:

@@ -27,6 +27,7 @@ from wenze.db.outbox import OutboxRecord
 from wenze.db.tenancy import tenant_scope
 from wenze.events import DecisionMade, InterpretationReadingChosen, TargetSnapshot
 from wenze.events.review import DecidedMeasure
+from wenze.persons import DEVELOPMENT_KEY, PersonReferences
 from wenze.rules import get_pack
 from wenze_devtools.testing.infra import fresh_database
 from wenze_intake.app import MIGRATIONS
@@ -69,7 +70,9 @@ async def running(place: Place) -> AsyncIterator[tuple[CountedTriggerService, In
     """A worker's counting service, as a started process builds it; it is gone when the block ends."""
     engine = create_engine(place.url, schema="intake")
     uow: IntakeUnitOfWorkFactory = UnitOfWorkFactory(engine, make_repositories)
-    matters = MatterService(uow, AttachmentStore(place.data_dir / "attachments"), writer_for(engine))
+    matters = MatterService(
+        uow, AttachmentStore(place.data_dir / "attachments"), writer_for(engine), PersonReferences(DEVELOPMENT_KEY)
+    )
     try:
         yield CountedTriggerService(uow, matters), uow
     finally:

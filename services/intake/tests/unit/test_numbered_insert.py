@@ -10,6 +10,7 @@ import pytest
 from wenze.db.idempotency import IdempotencyRecord
 from wenze.db.numbering import NumberCounter
 from wenze.db.outbox import OutboxRecord
+from wenze.persons import DEVELOPMENT_KEY, PersonReferences
 from wenze.rules import get_pack
 from wenze_intake.matters.batches import Registration
 from wenze_intake.matters.models import Attachment, Matter, Target, TimelineEntry
@@ -49,7 +50,7 @@ def columns(model: type) -> set[str]:
 
 
 def registration() -> Registration:
-    return Registration.now(get_pack("kunshan"), "ks-intake", None)
+    return Registration.now(get_pack("kunshan"), "ks-intake", None, person_refs=PersonReferences(DEVELOPMENT_KEY))
 
 
 @pytest.mark.parametrize("with_attachments", [False, True])
@@ -105,7 +106,12 @@ def test_the_staged_import_statement_inserts_every_column_of_its_tables() -> Non
 
 
 def test_import_rows_are_staged_as_records_of_the_staging_table() -> None:
-    import_registration = Registration.now(get_pack("kunshan"), "ks-intake", "0190d3c4-0000-7000-8000-00000000000a")
+    import_registration = Registration.now(
+        get_pack("kunshan"),
+        "ks-intake",
+        "0190d3c4-0000-7000-8000-00000000000a",
+        person_refs=PersonReferences(DEVELOPMENT_KEY),
+    )
     staged = PostgresMatterWriter().stage(
         import_registration, [(0, ITEM, dt.date(2026, 5, 1)), (3, ITEM, dt.date(2026, 5, 2))]
     )

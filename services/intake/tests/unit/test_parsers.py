@@ -416,3 +416,15 @@ def test_count_rows_of_a_workbook_reads_the_active_sheet_without_its_cells(tmp_p
     damaged = tmp_path / "damaged.xlsx"
     damaged.write_bytes(path.read_bytes()[:-200])
     assert count_rows(damaged, "xlsx") is None
+
+
+def test_an_identity_number_in_a_number_cell_refuses_its_row_and_as_text_is_read(tmp_path: Path) -> None:
+    header = ["source", "summary", "facts", "target_kind", "target_name", "公民身份号码"]
+    path = workbook_file(
+        tmp_path / "numbers.xlsx",
+        [header, [*flat_record(1), 320583198506150030], [*flat_record(2), "11010519491231002X"]],
+    )
+    as_number, as_text = iter_rows(path, "xlsx", headings=Headings({"target_identity_number": "公民身份号码"}))
+    assert isinstance(as_number, RowUnreadable) and as_number.field == "target_identity_number"
+    assert "format the column as text" in as_number.reason and "3205831985" not in as_number.reason
+    assert isinstance(as_text, dict) and as_text["targets"][0]["identity_number"] == "11010519491231002X"

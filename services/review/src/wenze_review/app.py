@@ -22,14 +22,16 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(settings: ReviewSettings | None = None) -> FastAPI:
+    settings = settings or ReviewSettings()
+
     async def on_start(app: FastAPI, runtime: Runtime) -> None:
-        services = build_services(runtime.uow)
+        services = build_services(runtime.uow, clock=settings.clock())
         app.state.deliberations = services.deliberations
         app.state.cases = services.cases
         app.state.work = services.work
 
     return create_service_app(
-        settings or ReviewSettings(),
+        settings,
         title="Wenze review",
         description=(
             "Review of routed matters: consultations (会商), investigations, recommendations, "

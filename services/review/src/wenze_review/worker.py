@@ -14,6 +14,7 @@ from wenze.messaging.consumer import ConsumerSpec
 from wenze.runtime import Runtime
 from wenze_review.calendar.service import CONSUMER_LOCAL_DAYS, CONSUMER_YEARS
 from wenze_review.cases.service import CONSUMER_APPEAL_DECIDED
+from wenze_review.config import clock_of
 from wenze_review.services import build_services
 
 # Routing's choices of readings, which the case's evaluations read (docs/adr/0034-interpretation-points.md).
@@ -21,7 +22,7 @@ INTERPRETATION_CONSUMER: Final = "review-interpretation-chosen"
 
 
 def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
-    services = build_services(runtime.uow)
+    services = build_services(runtime.uow, clock=clock_of(runtime.settings))
     return (
         ConsumerSpec.for_event(
             "review-consultation-requested", ConsultationRequested, services.deliberations.consultation_requested

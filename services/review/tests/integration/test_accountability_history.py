@@ -142,3 +142,59 @@ async def revocation_applied(database_url: str, decision_id: str, timeout: float
             return
         await asyncio.sleep(0.2)
     raise AssertionError("the worker did not apply the revocation")
+
+
+async def test_a_person_known_by_reference_keeps_their_history_across_units_and_apart_from_namesakes(
+    as_office, review_nats, review_database
+) -> None:
+    """ADR 0044: where intake derived a person reference from the identity number, the history
+    is the reference's: a move of unit keeps it, a namesake of the same unit does not share it."""
+    name = f"沈{uuid.uuid4().hex[:8]}"
+    person = TOWN_PERSON.model_copy(update={"name": name, "person_ref": uuid.uuid4().hex * 2})
+    moved = person.model_copy(update={"unit": "周市镇"})
+    namesake = person.model_copy(update={"person_ref": uuid.uuid4().hex * 2})
+    unnumbered = person.model_copy(update={"person_ref": None})
+    town = as_office("district_town_commission", ["decision:make"], username="history-town")
+    today = tenant_today()
+
+    path, matter_id = await open_case(review_nats.url, town, person)
+    recommend(town, path, today)
+    heard = town.post(f"{path}/hearings", json={"target_index": 0, "held_on": today.isoformat(), "arguments": []})
+    assert heard.status_code == 200, heard.text
+    decided = town.post(
+        f"{path}/decision",
+        json={
+            "decided_on": today.isoformat(),
+            "facts_clear": True,
+            "measures": [{"target_index": 0, "measures": ["criticism_education"]}],
+        },
+    )
+    assert decided.status_code == 201, decided.text
+    decision = decided.json()["decision"]
+
+    path, _ = await open_case(review_nats.url, town, moved)
+    repeat = recommend(town, path, today + dt.timedelta(days=1))
+    assert repeat["prior_decisions"] == [{"number": decision["number"], "decided_on": today.isoformat()}]
+    assert repeat["outcome"]["repeated_within_year"] is True
+
+    for other in (namesake, unnumbered):
+        path, _ = await open_case(review_nats.url, town, other)
+        assert recommend(town, path, today + dt.timedelta(days=1))["prior_decisions"] == []
+
+    # The appeal names the person under their new unit: the reference still finds their part.
+    revoked = AppealDecided(
+        tenant=TENANT,
+        matter_id=matter_id,
+        appeal_id=uuid.uuid4(),
+        decision_id=uuid.UUID(decision["id"]),
+        matter_number="RT-3",
+        outcome="revoked",
+        measures=[],
+        decided_on=today,
+        citations=["审测〔2024〕1号 第十条"],
+        target=moved,
+    )
+    await publish(review_nats.url, revoked)
+    await revocation_applied(review_database, decision["id"])
+    path, _ = await open_case(review_nats.url, town, moved)
+    assert recommend(town, path, today + dt.timedelta(days=1))["prior_decisions"] == []

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from wenze.http.app import create_service_app
+from wenze.persons import PersonReferences
 from wenze.runtime import Runtime
 from wenze_sanction_execution.appeals.endpoints import router as appeals_router
 from wenze_sanction_execution.appeals.service import AppealService
@@ -26,7 +27,7 @@ def create_app(settings: SanctionExecutionSettings | None = None) -> FastAPI:
 
     async def on_start(app: FastAPI, runtime: Runtime) -> None:
         app.state.executions = ExecutionService(runtime.uow, default_lead_days=settings.reminder_lead_days)
-        app.state.persons = PersonService(runtime.uow)
+        app.state.persons = PersonService(runtime.uow, PersonReferences(settings.person_reference_key))
         app.state.appeals = AppealService(runtime.uow, default_lead_days=settings.reminder_lead_days)
 
     return create_service_app(

@@ -32,6 +32,15 @@ class PersonNotFound(NotFound):
         super().__init__(f"no person {person_id} in the caller's tenant", extra={"person_id": person_id})
 
 
+class PersonNotFoundByNumber(NotFound):
+    slug = "person-not-found"
+    title = "Person not found"
+
+    def __init__(self) -> None:
+        # The number is not repeated: it is personal data the platform does not hand back.
+        super().__init__("no person with this identity number is known to the caller in its tenant")
+
+
 class AppealNotFound(NotFound):
     slug = "appeal-not-found"
     title = "Appeal not found"

@@ -22,6 +22,9 @@ class TargetSnapshot(BaseModel):
     # The form proposed for this target, where the targets of one matter differ; a target
     # without one takes the matter's ``proposed_form``.
     proposed_form: str | None = None
+    # A person's stable reference, derived by intake from their identity number (which is
+    # never carried; wenze.persons, ADR 0044); none where the matter did not give one.
+    person_ref: str | None = None
 
 
 class _IntakeMatterEvent(Event):

@@ -4,7 +4,7 @@ JSON Lines rows are matter objects as ``POST /v1/matters`` takes them. CSV and X
 are flat: the matter's scalar fields as columns, and either a ``targets`` column holding a
 JSON array of targets or one target in ``target_*`` columns (``target_kind``,
 ``target_name``, ``target_post``, ``target_unit``, ``target_cadre_level``,
-``target_sector``, ``target_party_member``, ``target_org_level``).
+``target_sector``, ``target_party_member``, ``target_org_level``, ``target_identity_number``).
 
 Columns are named by the matter's field (``source``, ``target_name``...) or by its heading
 in the tenant's pack (vocabulary ``matter_fields``, e.g. 线索来源, 对象名称): a header
@@ -49,7 +49,17 @@ FORMATS = {
 EXTENSIONS = {"jsonl": ".jsonl", "csv": ".csv", "xlsx": ".xlsx"}
 FORMAT_NAMES = {"jsonl": "JSON Lines", "csv": "CSV", "xlsx": "XLSX"}
 
-_TARGET_COLUMNS = ("kind", "name", "post", "unit", "cadre_level", "sector", "party_member", "org_level")
+_TARGET_COLUMNS = (
+    "kind",
+    "name",
+    "post",
+    "unit",
+    "cadre_level",
+    "sector",
+    "party_member",
+    "org_level",
+    "identity_number",
+)
 # Every column a flat file may have, by the field's own name.
 COLUMNS = (
     "source",
@@ -585,6 +595,15 @@ def _flat_row(record: dict[str, Any]) -> dict[str, Any] | RowUnreadable:
                 row["targets"] = orjson.loads(value)
             except orjson.JSONDecodeError as exc:
                 return RowUnreadable("targets", f"is not a JSON array of targets: {_json_problem(value, exc)}")
+        elif column == "target_identity_number":
+            # A workbook keeps a number cell as a double: 15 significant digits, the last three
+            # of the 18 already lost, so the number cannot be read back from it.
+            if isinstance(value, (int, float)):
+                return RowUnreadable(
+                    "target_identity_number",
+                    "is a number cell, which keeps only 15 digits; format the column as text and type it again",
+                )
+            target["identity_number"] = value
         elif column.startswith("target_") and column[7:] in _TARGET_COLUMNS:
             target[column[7:]] = value
         elif column == "key_supervised":

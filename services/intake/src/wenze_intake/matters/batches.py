@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wenze.db.base import utcnow
+from wenze.persons import PersonReferences
 from wenze.rules import RulePack
 from wenze_intake.matters.numbered_insert import NumberFormat
 from wenze_intake.matters.schemas import MatterCreate, MatterRead
@@ -57,13 +58,29 @@ class Registration:
     received_at: dt.datetime
     registered_on: dt.date
     submitter_office: str | None = None
+    # Turns the persons' identity numbers into their references as the rows are staged.
+    person_refs: PersonReferences = field(kw_only=True)
 
     @classmethod
     def now(
-        cls, pack: RulePack, submitted_by: str, import_job_id: str | None, submitter_office: str | None = None
+        cls,
+        pack: RulePack,
+        submitted_by: str,
+        import_job_id: str | None,
+        submitter_office: str | None = None,
+        *,
+        person_refs: PersonReferences,
     ) -> Registration:
         received_at = utcnow()
-        return cls(pack, submitted_by, import_job_id, received_at, pack.local_date(received_at), submitter_office)
+        return cls(
+            pack,
+            submitted_by,
+            import_job_id,
+            received_at,
+            pack.local_date(received_at),
+            submitter_office,
+            person_refs=person_refs,
+        )
 
     @property
     def tenant(self) -> str:

@@ -97,6 +97,8 @@ class Target(Base):
     org_level: Mapped[str | None] = mapped_column(String(60))
     # Where the targets of one matter call for different forms; otherwise the matter's applies.
     proposed_form: Mapped[str | None] = mapped_column(String(40))
+    # The person's reference derived from the identity number submitted (which is not kept).
+    person_ref: Mapped[str | None] = mapped_column(String(64))
 
     matter: Mapped[Matter] = relationship(back_populates="targets")
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from wenze.http.types import Code, Name, Sha256Hex, ShortText, Text
+from wenze.persons import IdentityNumber
 from wenze_intake.matters.models import MatterState
 
 Summary = Annotated[str, Text(2_000)]
@@ -26,6 +27,11 @@ class PersonTarget(_In):
     party_member: bool | None = None
     proposed_form: Code | None = Field(
         default=None, description="the form proposed for this target, where it differs from the matter's proposed_form"
+    )
+    identity_number: IdentityNumber | None = Field(
+        default=None,
+        description="the person's resident identity number (公民身份号码, 18 characters, GB 11643 check digit); "
+        "never stored: intake keeps only the person reference derived from it",
     )
 
 
@@ -94,6 +100,9 @@ class TargetRead(BaseModel):
     party_member: bool | None
     org_level: str | None
     proposed_form: str | None = None
+    person_ref: str | None = Field(
+        default=None, description="the person's reference derived from their identity number; none when not given"
+    )
 
 
 class AttachmentRead(BaseModel):

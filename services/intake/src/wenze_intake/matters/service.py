@@ -20,6 +20,7 @@ from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
 from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events.intake import MatterAccepted, MatterRejected, TargetSnapshot
+from wenze.persons import PersonReferences
 from wenze.problems import Problem, invalid
 from wenze.rules import IntakeSource, RulePack, get_pack
 from wenze.rules.errors import RulesError
@@ -54,10 +55,17 @@ _ACCEPTANCE_ACTIONS = {"accepted": "accept", "not_accepted": "reject", "transfer
 
 
 class MatterService:
-    def __init__(self, uow: IntakeUnitOfWorkFactory, attachments: AttachmentStore, writer: MatterWriter):
+    def __init__(
+        self,
+        uow: IntakeUnitOfWorkFactory,
+        attachments: AttachmentStore,
+        writer: MatterWriter,
+        person_refs: PersonReferences,
+    ):
         self.uow = uow
         self.attachments = attachments
         self.writer = writer
+        self.person_refs = person_refs
 
     def sources(self, principal: Principal) -> list[IntakeSource]:
         """The tenant's intake sources in force today."""
@@ -156,7 +164,9 @@ class MatterService:
         transaction; the result is also kept as ``checked.staged``. Pure CPU: a bulk import does
         it for the next batch while the current one is written. Ids, events and ``received_at``
         are fixed here; the duplicate lookup and the numbers are still taken in the transaction."""
-        registration = Registration.now(checked.pack, submitted_by, import_job_id, submitter_office)
+        registration = Registration.now(
+            checked.pack, submitted_by, import_job_id, submitter_office, person_refs=self.person_refs
+        )
         checked.staged = self.writer.stage(registration, checked.accepted)
         return checked.staged
 

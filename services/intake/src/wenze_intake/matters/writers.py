@@ -325,27 +325,29 @@ _TARGET_FIELDS = tuple(
 
 def _staged_matter(registration: Registration, item: MatterCreate, on: dt.date) -> StagedMatter:
     matter_id = new_id()
-    targets = _target_rows(matter_id, item)
+    targets = _target_rows(matter_id, registration, item)
     return StagedMatter(
         _matter_row(matter_id, registration, item, on, targets), targets, _attachment_rows(matter_id, item)
     )
 
 
-def _target_rows(matter_id: str, item: MatterCreate) -> list[dict[str, Any]]:
+def _target_rows(matter_id: str, registration: Registration, item: MatterCreate) -> list[dict[str, Any]]:
     rows = []
     for pos, target in enumerate(item.targets):
         # The field dict, not getattr(target, name, None): a field the target's kind lacks
         # goes through pydantic's __getattr__ and an AttributeError, per field and per row.
         fields = target.__dict__
-        rows.append(
-            {
-                "id": new_id(),
-                "matter_id": matter_id,
-                "position": pos,
-                "kind": target.kind,
-                **{name: fields.get(name) for name in _TARGET_FIELDS},
-            }
-        )
+        row = {
+            "id": new_id(),
+            "matter_id": matter_id,
+            "position": pos,
+            "kind": target.kind,
+            **{name: fields.get(name) for name in _TARGET_FIELDS},
+        }
+        # The number goes no further than this: only the reference derived from it is kept.
+        number = fields.get("identity_number")
+        row["person_ref"] = registration.person_refs.reference(registration.tenant, number) if number else None
+        rows.append(row)
     return rows
 
 

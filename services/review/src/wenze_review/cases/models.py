@@ -190,7 +190,9 @@ class Decision(Base):
 
 
 class DecidedPerson(Base):
-    """Who a decision held accountable, by name and unit: the platform's record of earlier accountability.
+    """Who a decision held accountable: the platform's record of earlier accountability. A person
+    is known by the reference intake derived from their identity number where the target has
+    one, otherwise by name and unit (ADR 0044).
 
     A decision revoked on appeal for the person (sanction-execution's ``appeal.decided``) stays
     recorded with the day of revocation and no longer counts as an earlier accountability.
@@ -204,7 +206,11 @@ class DecidedPerson(Base):
     decision_number: Mapped[str | None] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str | None] = mapped_column(String(200))
+    person_ref: Mapped[str | None] = mapped_column(String(64))
     decided_on: Mapped[dt.date] = mapped_column(Date)
     revoked_on: Mapped[dt.date | None] = mapped_column(Date)
 
-    __table_args__ = (Index("ix_decided_persons_person", "tenant", "name", "unit"),)
+    __table_args__ = (
+        Index("ix_decided_persons_person", "tenant", "name", "unit"),
+        Index("ix_decided_persons_reference", "tenant", "person_ref"),
+    )

@@ -3,11 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.auth.access import ReadScope
 from wenze.db.base import Base
+from wenze.events.intake import TargetSnapshot
 from wenze_review.access.repository import party_to, visible_to
 from wenze_review.cases.models import (
     CASES,
@@ -106,16 +107,17 @@ class CaseRepository:
     async def decision(self, case_id: str) -> Decision | None:
         return await self.session.scalar(select(Decision).where(Decision.case_id == case_id))
 
-    async def earlier_decisions(self, tenant: str, name: str, unit: str | None) -> list[PriorDecision]:
+    async def earlier_decisions(
+        self, tenant: str, name: str, unit: str | None, person_ref: str | None = None
+    ) -> list[PriorDecision]:
         """The person's decisions that still stand: those revoked on appeal are left out."""
         stmt = select(DecidedPerson.decision_number, DecidedPerson.decided_on).where(
-            DecidedPerson.tenant == tenant, DecidedPerson.name == name, DecidedPerson.revoked_on.is_(None)
+            DecidedPerson.tenant == tenant, _same_person(name, unit, person_ref), DecidedPerson.revoked_on.is_(None)
         )
-        stmt = stmt.where(DecidedPerson.unit.is_(None) if unit is None else DecidedPerson.unit == unit)
         return [PriorDecision(number, decided_on) for number, decided_on in (await self.session.execute(stmt)).all()]
 
     async def revoke_for_person(
-        self, tenant: str, decision_id: str, name: str, unit: str | None, revoked_on: dt.date
+        self, tenant: str, decision_id: str, target: TargetSnapshot, revoked_on: dt.date
     ) -> int:
         """Mark the person's part in a decision revoked, once; the number of rows it changed."""
         stmt = (
@@ -123,8 +125,7 @@ class CaseRepository:
             .where(
                 DecidedPerson.tenant == tenant,
                 DecidedPerson.decision_id == decision_id,
-                DecidedPerson.name == name,
-                DecidedPerson.unit.is_(None) if unit is None else DecidedPerson.unit == unit,
+                _same_person(target.name or "", target.unit, target.person_ref),
                 DecidedPerson.revoked_on.is_(None),
             )
             .values(revoked_on=revoked_on)
@@ -132,3 +133,16 @@ class CaseRepository:
         )
         result = await self.session.execute(stmt)
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _same_person(name: str, unit: str | None, person_ref: str | None) -> ColumnElement[bool]:
+    """The rows of one person: by reference where the target has one (whatever unit it names);
+    otherwise by name and unit among the rows that have no reference either, as
+    sanction-execution tells persons apart (ADR 0044)."""
+    if person_ref is not None:
+        return DecidedPerson.person_ref == person_ref
+    return and_(
+        DecidedPerson.person_ref.is_(None),
+        DecidedPerson.name == name,
+        DecidedPerson.unit.is_(None) if unit is None else DecidedPerson.unit == unit,
+    )

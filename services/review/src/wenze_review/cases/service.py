@@ -227,7 +227,7 @@ class CaseService:
             revoked = 0
             if event.outcome == "revoked" and target is not None and target.kind == "person" and target.name:
                 revoked = await uow.repos.cases.revoke_for_person(
-                    event.tenant, str(event.decision_id), target.name, target.unit, event.decided_on
+                    event.tenant, str(event.decision_id), target, event.decided_on
                 )
             uow.repos.inbox.record(str(event.event_id), CONSUMER_APPEAL_DECIDED, event.subject)
             if revoked:
@@ -1196,6 +1196,7 @@ class CaseService:
                 decision_number=number,
                 name=item["target"]["name"],
                 unit=item["target"].get("unit"),
+                person_ref=item["target"].get("person_ref"),
                 decided_on=data.decided_on,
             )
             for item in decided
@@ -1337,7 +1338,9 @@ class CaseService:
         target = case.targets[index]
         if target.get("kind") != "person" or not target.get("name"):
             return AccountabilityHistory({}, [])
-        earlier = await uow.repos.cases.earlier_decisions(case.tenant, target["name"], target.get("unit"))
+        earlier = await uow.repos.cases.earlier_decisions(
+            case.tenant, target["name"], target.get("unit"), target.get("person_ref")
+        )
         occurred = recommendation.get("occurred_on")
         return accountability_history(earlier, dt.date.fromisoformat(occurred) if occurred else None)
 

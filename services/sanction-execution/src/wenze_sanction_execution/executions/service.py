@@ -89,7 +89,7 @@ async def open_executions(
     deadlines, the events announcing them, and the target's after-effects."""
     step_name = pack.workflow_decision("execution")
     target_json = target.model_dump(mode="json")
-    person = await uow.repos.persons.find_or_add(pack.tenant, target_json)
+    person = await uow.repos.persons.find_or_add(pack.tenant, target_json, decided_on)
     opened: list[Execution] = []
     facts = decision_facts(pack, target_json, measures, decided_on)
     # The tenant's readings of the pack's interpretation points in force on the decision's date.

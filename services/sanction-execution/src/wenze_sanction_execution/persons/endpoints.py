@@ -9,7 +9,13 @@ from wenze.auth import Principal, require
 from wenze.auth.capabilities import MATTER_READ
 from wenze.http.audit import client_address
 from wenze_sanction_execution.persons.models import Purpose
-from wenze_sanction_execution.persons.schemas import EligibilityRead, HistoryRead, PersonRead
+from wenze_sanction_execution.persons.schemas import (
+    EligibilityQuery,
+    EligibilityRead,
+    HistoryRead,
+    PersonRead,
+    PersonSearch,
+)
 from wenze_sanction_execution.persons.service import PersonService
 
 router = APIRouter(prefix="/v1", tags=["persons"])
@@ -32,7 +38,33 @@ async def search_persons(
     unit: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[PersonRead]:
-    return await service.search(principal, name, unit, limit, client_address=client_address(request))
+    return await service.search(
+        principal, PersonSearch(name=name, unit=unit, limit=limit), client_address=client_address(request)
+    )
+
+
+# The identity number travels in a body, never in a URL, which proxies and browsers keep.
+@router.post(
+    "/persons/search",
+    response_model=list[PersonRead],
+    summary="Persons decisions concern, by identity number, id, or name and unit",
+)
+async def search_persons_by(
+    query: PersonSearch, request: Request, service: Service, principal: Reader
+) -> list[PersonRead]:
+    return await service.search(principal, query, client_address=client_address(request))
+
+
+@router.post(
+    "/persons/eligibility",
+    response_model=EligibilityRead,
+    response_model_by_alias=True,
+    summary="May the person (by identity number or id) be promoted, appointed or given honours on a date",
+)
+async def eligibility_of(
+    query: EligibilityQuery, request: Request, service: Service, principal: Reader
+) -> EligibilityRead:
+    return await service.eligibility_of(principal, query, client_address=client_address(request))
 
 
 @router.get(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Date, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wenze.db.base import Base, UUIDStr, utcnow
@@ -22,8 +22,20 @@ class Purpose(StrEnum):
     HONOURS = "honours"
 
 
+class IdentifiedBy(StrEnum):
+    """How a person row was told apart from everyone else (ADR 0044)."""
+
+    PERSON_REF = "person_ref"
+    """By the reference intake derived from the identity number: one row per person, whatever
+    unit or post later decisions name."""
+    NAME_AND_UNIT = "name_and_unit"
+    """No identity number was given: by kind, name and unit as the decision names them, so
+    namesakes of one unit are one row and a move of unit starts another."""
+
+
 class Person(Base):
-    """A target of decisions, known by kind, name and unit as the decisions name it."""
+    """A target of decisions: known by their reference where intake derived one, otherwise by
+    kind, name and unit as the decisions name it."""
 
     __tablename__ = "persons"
 
@@ -34,9 +46,33 @@ class Person(Base):
     unit: Mapped[str] = mapped_column(String(200))
     post: Mapped[str | None] = mapped_column(String(200))
     cadre_level: Mapped[str | None] = mapped_column(String(60))
+    person_ref: Mapped[str | None] = mapped_column(String(64))
+    identified_by: Mapped[str] = mapped_column(String(20), default=IdentifiedBy.NAME_AND_UNIT)
+    # The decision date the name, unit, post and level are as of: a decision older than the one
+    # that set them (a redelivery, a late event) does not move a person back.
+    current_as_of: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (UniqueConstraint("tenant", "kind", "name", "unit", name="uq_persons_identity"),)
+    __table_args__ = (
+        Index(
+            "uq_persons_identity",
+            "tenant",
+            "kind",
+            "name",
+            "unit",
+            unique=True,
+            postgresql_where=text("person_ref IS NULL"),
+            sqlite_where=text("person_ref IS NULL"),
+        ),
+        Index(
+            "uq_persons_reference",
+            "tenant",
+            "person_ref",
+            unique=True,
+            postgresql_where=text("person_ref IS NOT NULL"),
+            sqlite_where=text("person_ref IS NOT NULL"),
+        ),
+    )
 
 
 class EffectState(StrEnum):

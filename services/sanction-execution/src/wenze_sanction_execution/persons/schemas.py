@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from wenze_sanction_execution.persons.models import Purpose
+from wenze.http.types import Name, ShortText
+from wenze.persons import IdentityNumber
+from wenze_sanction_execution.persons.models import IdentifiedBy, Purpose
 
 
 class PersonRead(BaseModel):
@@ -13,9 +15,43 @@ class PersonRead(BaseModel):
     id: str
     kind: str
     name: str
-    unit: str
+    unit: str = Field(description="the unit the latest decision names")
     post: str | None
     cadre_level: str | None
+    identified_by: IdentifiedBy = Field(
+        description="person_ref: by the reference derived from the identity number given at intake, one record "
+        "across units and posts; name_and_unit: no number was given, so by kind, name and unit as decisions name them"
+    )
+
+
+class _Query(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PersonSearch(_Query):
+    """Who to look for: an identity number (hashed on arrival, never stored or returned), a
+    person id, or a name and unit."""
+
+    identity_number: IdentityNumber | None = None
+    person_id: str | None = Field(default=None, max_length=36)
+    name: Name | None = None
+    unit: ShortText | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class EligibilityQuery(_Query):
+    """Whose eligibility on which day for what: the person by identity number or by id, one of the two."""
+
+    identity_number: IdentityNumber | None = None
+    person_id: str | None = Field(default=None, max_length=36)
+    date: dt.date = Field(description="the day of the promotion, appointment or award")
+    purpose: Purpose = Field(alias="for")
+
+    @model_validator(mode="after")
+    def _one_person(self) -> EligibilityQuery:
+        if (self.identity_number is None) == (self.person_id is None):
+            raise ValueError("give the person either by identity_number or by person_id, one of the two")
+        return self
 
 
 class BarRead(BaseModel):

@@ -20,16 +20,19 @@ from typing import Any
 from wenze.auth import Principal
 from wenze.auth.access import read_scope
 from wenze.db import UnitOfWork, UnitOfWorkFactory
+from wenze.persons import PersonReferences
 from wenze.rules import RulePack
 from wenze_sanction_execution.audit import by_caller
-from wenze_sanction_execution.errors import PersonNotFound
+from wenze_sanction_execution.errors import PersonNotFound, PersonNotFoundByNumber
 from wenze_sanction_execution.persons.models import AfterEffect, EffectState, Person, Purpose
 from wenze_sanction_execution.persons.schemas import (
     BarRead,
+    EligibilityQuery,
     EligibilityRead,
     HistoryEntry,
     HistoryRead,
     PersonRead,
+    PersonSearch,
 )
 from wenze_sanction_execution.repositories import SanctionExecutionRepositories
 from wenze_sanction_execution.terms import Bar, after_effects, combined_until, decision_facts, holds_on
@@ -120,14 +123,21 @@ def eligibility(person_id: str, on: dt.date, purpose: Purpose, effects: Sequence
 
 
 class PersonService:
-    def __init__(self, uow: UnitOfWorkFactory[SanctionExecutionRepositories]):
+    def __init__(self, uow: UnitOfWorkFactory[SanctionExecutionRepositories], person_refs: PersonReferences):
         self.uow = uow
+        self.person_refs = person_refs
 
     async def search(
-        self, principal: Principal, name: str | None, unit: str | None, limit: int, *, client_address: str | None
+        self, principal: Principal, query: PersonSearch, *, client_address: str | None
     ) -> list[PersonRead]:
+        reference = (
+            self.person_refs.reference(principal.tenant, query.identity_number) if query.identity_number else None
+        )
+        ids = [query.person_id] if query.person_id else None
         async with self.uow() as uow:
-            found = await uow.repos.persons.search(principal.tenant, name, unit, None, limit)
+            found = await uow.repos.persons.search(
+                principal.tenant, query.name, query.unit, ids, query.limit, reference=reference
+            )
             scope = read_scope(principal)
             visible = [p for p in found if await uow.repos.executions.any_visible(principal.tenant, scope, p.id)]
             read = [PersonRead.model_validate(p) for p in visible]
@@ -141,6 +151,23 @@ class PersonService:
             )
             await uow.commit()
             return read
+
+    async def eligibility_of(
+        self, principal: Principal, query: EligibilityQuery, *, client_address: str | None
+    ) -> EligibilityRead:
+        if query.person_id is not None:
+            person_id = query.person_id
+        else:
+            assert query.identity_number is not None
+            reference = self.person_refs.reference(principal.tenant, query.identity_number)
+            async with self.uow() as uow:
+                person = await uow.repos.persons.by_reference(principal.tenant, reference)
+                if person is None or not await uow.repos.executions.any_visible(
+                    principal.tenant, read_scope(principal), person.id
+                ):
+                    raise PersonNotFoundByNumber()
+                person_id = person.id
+        return await self.eligibility(principal, person_id, query.date, query.purpose, client_address=client_address)
 
     async def eligibility(
         self, principal: Principal, person_id: str, on: dt.date, purpose: Purpose, *, client_address: str | None
