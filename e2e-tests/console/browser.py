@@ -79,6 +79,18 @@ class Staff:
                 raise AssertionError(f"the timeline of {number} never showed {text} to {self.username}")
             time.sleep(0.5)
 
+    def wait_for_execution(self, number: str) -> None:
+        """Reload the matter until it shows an execution of its decision: sanction-execution
+        opens it from review's decision event, asynchronously."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            self.open_matter(number)
+            if self.page.locator("section.executions .execution").count():
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{number} never showed an execution to {self.username}")
+            time.sleep(0.5)
+
     def step_form(self, heading: str):  # type: ignore[no-untyped-def]
         return self.page.locator("section.step", has=self.page.locator("h2", has_text=heading)).first
 

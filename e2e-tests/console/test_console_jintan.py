@@ -4,8 +4,10 @@ conduct office accepts it, the leading group's responsible member approves the s
 checks in the rule browser that the simplified procedure is open to it, investigates, recommends,
 hears the clerk and decides under the simplified procedure. The reports page then shows the
 decision in the month's figures with reporting's charts and exports; a Kunshan user signed in to
-Kunshan finds no such matter; a form sent without its CSRF token does nothing. Screenshots of
-the reports and explain pages go to docs/console/."""
+Kunshan finds no such matter; a form sent without its CSRF token does nothing. Once
+sanction-execution has opened the execution, the matter page names the interpretation point its
+month for the formalities rests on and the reading applied. Screenshots of the matter with its
+execution and of the reports and explain pages go to docs/console/."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ pytestmark = pytest.mark.integration
 
 PACK = get_pack("jintan")
 MEASURES = PACK.vocabulary["measures"]
+REST_DAY = PACK.point("completion_month_rest_day")
 
 
 def register(staff: Staff) -> str:
@@ -167,6 +170,22 @@ def test_a_clerks_matter_is_decided_by_the_unit_under_the_simplified_procedure(
     assert decided["simplified"] is True and decided["measures"][0]["measures"] == ["admonishment"]
     staff.wait_for_stage(number, "已作出问责决定", "执行中", "执行完毕")
     staff.wait_for_timeline_entry(number, "作出问责决定")
+
+    # The execution's month for the formalities rests on an interpretation point (does the month
+    # move off a rest day?): the matter page names it beside the article, in the pack's words,
+    # with the reading it was read under, linked to its explanation.
+    staff.wait_for_execution(number)
+    execution = page.locator("section.executions .execution").first
+    expect(execution).to_contain_text(MEASURES["admonishment"])
+    expect(execution.locator(".deadline")).to_contain_text("坛作组办〔2019〕2号 第十九条第一款")
+    reading = execution.locator(".deadline li.reading[data-point=completion_month_rest_day]")
+    expect(reading).to_contain_text(" ".join(REST_DAY.question.split()))
+    expect(reading).to_contain_text(f"按“{REST_DAY.reading(REST_DAY.default).label}”（规则包默认解读）")
+    staff.screenshot("matter-execution")
+    reading.locator("a").click()
+    page.wait_for_load_state()
+    expect(page.locator("select[name='r.completion_month_rest_day']")).to_have_value(REST_DAY.default)
+    staff.open_matter(number)
 
     # The month's figures show the decision once reporting has read it, with the charts drawn by
     # reporting and fetched by the console with the user's token.

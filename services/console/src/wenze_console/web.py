@@ -206,6 +206,12 @@ class TenantPage:
     def label(self, vocabulary: str, code: Any) -> str:
         return labels.pack_label(self.pack, tuple(vocabulary.split("|")), code)
 
+    def reading_href(self, decision: str | None, on: Any, point: str, reading: str) -> str:
+        return labels.reading_href(self.pack, self.tenant, decision, on, point, reading)
+
+    def readings(self, applied: Any) -> list[dict[str, Any]]:
+        return labels.readings_shown(self.pack, applied)
+
     def render(self, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
         pack = self.pack
         return TEMPLATES.TemplateResponse(
@@ -223,6 +229,10 @@ class TenantPage:
                 "kind_label": lambda kind: labels.TASK_KINDS.get(kind, kind),
                 "state_label": lambda state: labels.STATES.get(state, state),
                 "light_label": lambda light: labels.LIGHTS.get(light, light),
+                "execution_state_label": lambda state: labels.EXECUTION_STATES.get(state, state),
+                "deadline_state_label": lambda state: labels.DEADLINE_STATES.get(state, state),
+                "reading_href": self.reading_href,
+                "readings_of": self.readings,
                 "action_label": labels.action_label,
                 "ticked": {},
                 "local_time": lambda value: _local(value, pack, "%Y-%m-%d %H:%M"),

@@ -77,6 +77,13 @@ def test_the_reading_of_an_interpretation_point_is_shown_and_may_be_tried_otherw
         assert 'out-suspends_execution">是' in stayed.text and "申诉期间暂停执行" in stayed.text
         refused = browser.get("/t/zhenxiong/rules/explain", params={**params, "r.appeal_suspends_execution": "x"})
         assert refused.status_code == 422 and "没有这种解读" in refused.text
+        # A link from an outcome read under a reading opens the fresh form with that reading chosen;
+        # a reading the point does not have leaves the one in force.
+        fresh = {"decision": "appeal_deadline", "on": "2026-11-02"}
+        linked = browser.get("/t/zhenxiong/rules/explain", params={**fresh, "r.appeal_suspends_execution": "stay"})
+        assert linked.status_code == 200 and '<option value="stay" selected>' in linked.text
+        unknown = browser.get("/t/zhenxiong/rules/explain", params={**fresh, "r.appeal_suspends_execution": "x"})
+        assert '<option value="no_stay" selected>' in unknown.text
 
 
 def test_the_reports_page_names_a_parameter_that_does_not_fit(console: ServiceProcess) -> None:

@@ -8,7 +8,8 @@ import datetime as dt
 from starlette.datastructures import FormData
 
 from wenze.cli.client import ProblemError
-from wenze_console.labels import action_label
+from wenze.rules import get_pack
+from wenze_console.labels import action_label, reading_href, readings_shown
 from wenze_console.matters.schemas import step_body
 from wenze_console.web import problem_words
 from wenze_console.work.service import traffic_light
@@ -88,3 +89,32 @@ def test_a_refusal_reads_the_packs_codes_as_its_labels() -> None:
         },
     )
     assert problem_words(refused, get_pack("kunshan")) == ["proposed_measures: 免职 not permitted; permitted: 党内警告"]
+
+
+def test_a_reading_an_outcome_depended_on_is_shown_in_the_packs_words_and_linked_to_its_explanation() -> None:
+    pack = get_pack("jintan")
+    stored = [
+        {
+            "point": "completion_month_rest_day",
+            "reading": "next_working_day",
+            "question": "stored with the outcome",
+            "label": "stored label",
+            "default": False,
+        },
+        # A point the pack no longer has keeps the words stored with the outcome.
+        {"point": "retired_point", "reading": "old", "question": "旧的\n问题", "label": "旧解读", "default": True},
+    ]
+    (chosen, retired) = readings_shown(pack, stored)
+    point = pack.point("completion_month_rest_day")
+    assert chosen["question"] == " ".join(point.question.split())
+    assert chosen["label"] == "期限最后一日为休息日的，顺延至下一个工作日"
+    assert chosen["default"] is False
+    assert (retired["question"], retired["label"], retired["default"]) == ("旧的 问题", "旧解读", True)
+
+    assert reading_href(
+        pack, "jintan", "execution", dt.date(2026, 11, 12), "completion_month_rest_day", "next_working_day"
+    ) == ("/t/jintan/rules/explain?decision=execution&on=2026-11-12&r.completion_month_rest_day=next_working_day")
+    assert reading_href(pack, "jintan", None, None, "completion_month_rest_day", "calendar_month") == (
+        "/t/jintan/rules#point-completion_month_rest_day"
+    )
+    assert reading_href(pack, "jintan", "no_such_decision", None, "p", "r") == "/t/jintan/rules#point-p"

@@ -51,6 +51,7 @@ class PlannedDeadline:
     due_on: dt.date
     remind_on: dt.date
     citations: list[str]
+    interpretations: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class ExecutionPlan:
     steps: list[PlannedStep]
     deadlines: list[PlannedDeadline]
     citations: list[str]
+    interpretations: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class PlannedEffect:
     rule: str
     description: str
     citations: list[str]
+    interpretations: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,35 @@ def _cited(evaluation: Evaluation, rule_outputs: Iterable[str]) -> list[str]:
     return list(found)
 
 
+def applied_interpretations(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """Every interpretation point the evaluation depended on, as stored beside its citations."""
+    return [applied.model_dump(mode="json") for applied in evaluation.interpretations]
+
+
+def interpretations_behind(pack: RulePack, evaluation: Evaluation, tables: Iterable[str]) -> list[dict[str, Any]]:
+    """The interpretation points an outcome set by ``tables`` of the evaluation depended on: a
+    point whose parameter some rule of those tables reads, or of an earlier table whose output
+    they read. A decision names its points as a whole (Jintan's execution names the rest-day
+    point for its month's deadline, not for announcing the decision), and a period or deadline
+    says only what it rests on. Whole tables, not the fired rules alone: under first hit the rule
+    that fired may read nothing while the ones before it failed on the reading."""
+    if not evaluation.interpretations:
+        return []
+    decision = pack.decision(evaluation.decision)
+    reads = {table.name: {name for rule in table.rules for name in rule.condition.names} for table in decision.tables}
+    read: set[str] = set()
+    pending, seen = list(tables), set()
+    while pending:
+        table = pending.pop()
+        if table in seen:
+            continue
+        seen.add(table)
+        names = reads.get(table, set())
+        read |= names
+        pending += [fired.table for fired in evaluation.explanation if names & set(fired.outputs)]
+    return [applied.model_dump(mode="json") for applied in evaluation.interpretations if read & set(applied.parameters)]
+
+
 def execution_plan(pack: RulePack, evaluation: Evaluation, *, default_lead_days: int) -> ExecutionPlan:
     """Steps and deadlines of one execution from its ``execution`` evaluation."""
     steps: list[PlannedStep] = []
@@ -147,18 +179,27 @@ def execution_plan(pack: RulePack, evaluation: Evaluation, *, default_lead_days:
                 due_on=due_on,
                 remind_on=due_on - dt.timedelta(days=lead_days),
                 citations=_cited(evaluation, [name]),
+                interpretations=interpretations_behind(
+                    pack, evaluation, {fired.table for fired in evaluation.explanation if name in fired.outputs}
+                ),
             )
         )
-    return ExecutionPlan(steps=steps, deadlines=deadlines, citations=[c.text for c in evaluation.citations])
+    return ExecutionPlan(
+        steps=steps,
+        deadlines=deadlines,
+        citations=[c.text for c in evaluation.citations],
+        interpretations=applied_interpretations(evaluation),
+    )
 
 
-def after_effects(evaluation: Evaluation, decided_on: dt.date) -> list[PlannedEffect]:
+def after_effects(pack: RulePack, evaluation: Evaluation, decided_on: dt.date) -> list[PlannedEffect]:
     """Each bar the ``after_effects`` evaluation sets, one per rule that set it, so that every
-    period keeps the article it rests on."""
+    period keeps the article it rests on and the interpretation points it depended on."""
     effects: list[PlannedEffect] = []
     period_set_by = evaluation.outcome.get("period_set_by")
     for fired in evaluation.explanation:
         citations = [c.text for c in fired.citations]
+        behind = interpretations_behind(pack, evaluation, [fired.table])
         for name, value in fired.outputs.items():
             if name in UNTIL_OUTPUTS and isinstance(value, dict) and value.get("due"):
                 effects.append(
@@ -169,11 +210,14 @@ def after_effects(evaluation: Evaluation, decided_on: dt.date) -> list[PlannedEf
                         fired.rule,
                         fired.description,
                         citations,
+                        behind,
                     )
                 )
             elif name in FLAG_OUTPUTS and value is True:
                 effects.append(
-                    PlannedEffect(FLAG_OUTPUTS[name], None, period_set_by, fired.rule, fired.description, citations)
+                    PlannedEffect(
+                        FLAG_OUTPUTS[name], None, period_set_by, fired.rule, fired.description, citations, behind
+                    )
                 )
             elif name == HONOURS_THIS_YEAR and value is True:
                 effects.append(
@@ -184,6 +228,7 @@ def after_effects(evaluation: Evaluation, decided_on: dt.date) -> list[PlannedEf
                         fired.rule,
                         fired.description,
                         citations,
+                        behind,
                     )
                 )
     return effects
@@ -199,7 +244,7 @@ def appeal_terms(evaluation: Evaluation) -> AppealTerms:
         heard_by=codes(outcome.get("heard_by")),
         suspends_execution=bool(outcome.get("suspends_execution")),
         citations=[c.text for c in evaluation.citations],
-        interpretations=[i.model_dump(mode="json") for i in evaluation.interpretations],
+        interpretations=applied_interpretations(evaluation),
     )
 
 
@@ -215,6 +260,7 @@ class Bar:
     rule: str
     description: str
     citations: list[str]
+    interpretations: list[dict[str, Any]] = field(default_factory=list)
 
 
 def holds_on(bar: Bar, on: dt.date) -> bool:

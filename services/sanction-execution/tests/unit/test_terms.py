@@ -66,7 +66,7 @@ def test_jintan_admonishment_bars_promotion_six_months_and_honours_that_year() -
     pack = get_pack("jintan")
     decided_on = dt.date(2026, 6, 10)
     facts = decision_facts(pack, {"kind": "person", "cadre_level": "staff"}, ["admonishment"], decided_on)
-    effects = after_effects(pack.evaluate("conduct_after_effects", facts, on=decided_on), decided_on)
+    effects = after_effects(pack, pack.evaluate("conduct_after_effects", facts, on=decided_on), decided_on)
     by_purpose = {e.purpose: e for e in effects}
     assert by_purpose[Purpose.PROMOTION].until == dt.date(2026, 12, 10)
     assert by_purpose[Purpose.PROMOTION].citations == ["坛作组办〔2019〕2号 第十九条第二款"]
@@ -78,7 +78,7 @@ def test_zhenxiong_bar_without_a_length_names_the_regulation_that_sets_it() -> N
     pack = get_pack("zhenxiong")
     decided_on = dt.date(2026, 3, 2)
     facts = decision_facts(pack, {"kind": "person", "cadre_level": "leader"}, ["admonishment"], decided_on)
-    effects = after_effects(pack.evaluate("after_effects", facts, on=decided_on), decided_on)
+    effects = after_effects(pack, pack.evaluate("after_effects", facts, on=decided_on), decided_on)
     assert {e.purpose for e in effects} == {Purpose.PROMOTION, Purpose.HONOURS}
     assert all(e.until is None and e.period_set_by and "问责条例" in e.period_set_by for e in effects)
 
@@ -111,3 +111,32 @@ def test_concurrent_periods_hold_until_the_latest_end_not_their_sum() -> None:
     assert combined_until([_bar(dt.date(2026, 7, 5)), _bar(dt.date(2027, 1, 5))]) == (True, dt.date(2027, 1, 5))
     assert combined_until([_bar(dt.date(2026, 7, 5)), _bar(None)]) == (True, None)
     assert combined_until([]) == (False, None)
+
+
+def test_jintan_month_deadline_names_the_rest_day_point_and_the_announcement_does_not() -> None:
+    """第十九条第一款's month ends on Saturday 2026-11-14 for a decision of 2026-10-14: read as a
+    plain month it is due then, read as moving off rest days on Monday the 16th. The deadline
+    and the plan name the point with the reading applied; the after-effect periods, set by
+    tables that read no parameter of it, name none."""
+    pack = get_pack("jintan")
+    decided_on = dt.date(2026, 10, 14)
+    target = {"kind": "person", "cadre_level": "staff", "party_member": True}
+    facts = {**decision_facts(pack, target, ["admonishment"], decided_on), "measure": "admonishment"}
+    (point,) = [p for p in pack.points if p.id == "completion_month_rest_day"]
+    read = {}
+    for reading in ("calendar_month", "next_working_day"):
+        evaluation = pack.evaluate("execution", facts, on=decided_on, readings={"completion_month_rest_day": reading})
+        read[reading] = execution_plan(pack, evaluation, default_lead_days=3)
+    assert [d.due_on for d in read["calendar_month"].deadlines] == [dt.date(2026, 11, 14)]
+    assert [d.due_on for d in read["next_working_day"].deadlines] == [dt.date(2026, 11, 16)]
+    for reading, plan in read.items():
+        ((applied,),) = [d.interpretations for d in plan.deadlines]
+        assert (applied["point"], applied["reading"]) == ("completion_month_rest_day", reading)
+        assert applied["default"] is (reading == "calendar_month")
+        assert applied["label"] == point.reading(reading).label
+        assert [i["point"] for i in plan.interpretations] == ["completion_month_rest_day"]
+
+    after = pack.evaluate("conduct_after_effects", facts, on=decided_on)
+    assert [i.point for i in after.interpretations] == ["completion_month_rest_day"]
+    effects = after_effects(pack, after, decided_on)
+    assert effects and all(e.interpretations == [] for e in effects)

@@ -8,6 +8,7 @@ from wenze.events.execution import (
     DeadlineMissed,
     ExecutionCompleted,
     ExecutionOpened,
+    ReadingApplied,
 )
 from wenze.events.intake import MatterAccepted, MatterReceived, MatterRejected, TargetSnapshot
 from wenze.events.notification import NoticeFailed, NoticeSent
@@ -51,6 +52,7 @@ __all__ = [
     "MatterRouted",
     "NoticeFailed",
     "NoticeSent",
+    "ReadingApplied",
     "RuleStep",
     "SlipOverride",
     "StepRecorded",

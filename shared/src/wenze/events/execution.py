@@ -9,10 +9,44 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import ClassVar, Literal
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from wenze.events.base import Event
 from wenze.events.intake import TargetSnapshot
+
+
+class ReadingApplied(BaseModel):
+    """An interpretation point an outcome depended on and the reading it was read under
+    (docs/rules-authoring.md#interpretation-points), as the events carrying that outcome name it
+    beside its citations: the point's question and the reading's label as the pack gives them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    point: str
+    question: str
+    reading: str
+    label: str
+    default: bool = Field(description="the pack's default rather than a reading the tenant chose")
+    citations: list[str] = Field(default_factory=list, description="the articles the point concerns")
+
+    @classmethod
+    def from_stored(cls, applied: Mapping[str, Any]) -> ReadingApplied:
+        """From an evaluation's applied interpretation as the services store it (its JSON form)."""
+        return cls(
+            point=applied["point"],
+            question=" ".join(str(applied["question"]).split()),
+            reading=applied["reading"],
+            label=applied["label"],
+            default=bool(applied["default"]),
+            citations=[f"{c['document']} {c['article']}" for c in applied.get("citations", [])],
+        )
+
+    @classmethod
+    def all_from_stored(cls, stored: Iterable[Mapping[str, Any]]) -> list[ReadingApplied]:
+        return [cls.from_stored(applied) for applied in stored]
 
 
 class _ExecutionEvent(Event):
@@ -34,6 +68,10 @@ class ExecutionOpened(_ExecutionEvent):
     office: str
     steps: list[str]
     citations: list[str]
+    # Added compatibly: events published before carry none.
+    interpretations: list[ReadingApplied] = Field(
+        default_factory=list, description="the interpretation points the outcome depended on, with the reading applied"
+    )
 
 
 class ExecutionCompleted(_ExecutionEvent):
@@ -59,6 +97,10 @@ class _DeadlineEvent(_ExecutionEvent):
     label: str
     due_on: dt.date
     citations: list[str]
+    # Added compatibly: events published before carry none.
+    interpretations: list[ReadingApplied] = Field(
+        default_factory=list, description="the interpretation points the outcome depended on, with the reading applied"
+    )
 
 
 class DeadlineDue(_DeadlineEvent):
@@ -87,6 +129,10 @@ class AppealFiled(_ExecutionEvent):
     heard_by: str
     suspends_execution: bool
     citations: list[str]
+    # Added compatibly: events published before carry none.
+    interpretations: list[ReadingApplied] = Field(
+        default_factory=list, description="the interpretation points the outcome depended on, with the reading applied"
+    )
 
 
 class AppealDecided(_ExecutionEvent):

@@ -3,9 +3,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from wenze.cli.client import IntakeClient, ProblemError, ReportingClient, ReviewClient
+from wenze.cli.client import ExecutionClient, IntakeClient, ProblemError, ReportingClient, ReviewClient
 from wenze.cli.steps import request_body, step_of
 from wenze_console.web import TenantPage
 
@@ -13,11 +14,13 @@ from wenze_console.web import TenantPage
 @dataclass
 class MatterView:
     """What the caller may see of one matter: intake's record, routing's slips, review's cases
-    and open tasks, and reporting's progress (stage, holders, timeline from every service)."""
+    and open tasks, the executions of its decisions, and reporting's progress (stage, holders,
+    timeline from every service)."""
 
     matter: dict[str, Any]
     slips: list[dict[str, Any]] = field(default_factory=list)
     cases: list[dict[str, Any]] = field(default_factory=list)
+    executions: list[dict[str, Any]] = field(default_factory=list)
     progress: dict[str, Any] | None = None
     tasks: list[dict[str, Any]] = field(default_factory=list)
     withheld: list[str] = field(default_factory=list)
@@ -81,6 +84,16 @@ def _intake_matter(intake: IntakeClient, matter_id: str) -> dict[str, Any] | Pro
         return exc
 
 
+def _executions_of(
+    execution: ExecutionClient, withheld: list[str], cases: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The executions of the decisions among ``cases`` that sanction-execution shows the caller."""
+    found: list[dict[str, Any]] = []
+    for decision_id in [case["decision"]["id"] for case in cases if case.get("decision")]:
+        found += _or_withheld(withheld, "执行", partial(execution.executions, decision_id))
+    return found
+
+
 # As many of the office's open tasks as review pages at once: the tasks of one matter are far fewer.
 TASKS_OF_A_MATTER = 200
 
@@ -111,7 +124,13 @@ async def matter_view(page: TenantPage, reference: str) -> MatterView:
     Once the matter's id is known (a page linked by number asks intake for it first), the
     page's calls go out together in one round: the page then costs about its slowest call
     rather than the sum of them all."""
-    with page.intake() as intake, page.review() as review, page.routing() as routing, page.reporting() as reporting:
+    with (
+        page.intake() as intake,
+        page.review() as review,
+        page.routing() as routing,
+        page.reporting() as reporting,
+        page.execution() as execution,
+    ):
         matter_id = await asyncio.to_thread(_matter_id, intake, review, reference)
         withheld: list[str] = []
         found, tasks, slips, cases, progress = await asyncio.gather(
@@ -129,8 +148,10 @@ async def matter_view(page: TenantPage, reference: str) -> MatterView:
             if from_review is None:
                 raise found
             found = from_review
-    view = MatterView(found, slips=slips, cases=cases, progress=progress)
-    view.withheld = (["受理"] if withheld_by_intake else []) + [w for w in ("分办", "审理") if w in withheld]
+        # Executions are asked for by decision: known once review has answered, in a round of their own.
+        executions = await asyncio.to_thread(_executions_of, execution, withheld, cases)
+    view = MatterView(found, slips=slips, cases=cases, executions=executions, progress=progress)
+    view.withheld = (["受理"] if withheld_by_intake else []) + [w for w in ("分办", "审理", "执行") if w in withheld]
     view.tasks = [t for t in tasks if step_of(t["kind"])]
     return view
 

@@ -206,6 +206,10 @@ def explain(page: TenantPage, params: QueryParams) -> tuple[ExplainView, int]:
     for point_id in info.points:
         point = pack.point(point_id)
         current = in_force.get(point_id, point.default)
+        asked_for = params.get(READING_FIELD + point_id)
+        # A link from an outcome (a matter's execution, say) names the reading it was read under,
+        # so the fresh form offers that one.
+        linked = asked_for in {r.id for r in point.readings}
         view.points.append(
             PointField(
                 id=point_id,
@@ -214,7 +218,7 @@ def explain(page: TenantPage, params: QueryParams) -> tuple[ExplainView, int]:
                 readings=[(r.id, r.label) for r in point.readings],
                 default=point.default,
                 in_force=current,
-                chosen=(params.get(READING_FIELD + point_id) or current) if view.asked else current,
+                chosen=(asked_for or current) if view.asked or linked else current,
             )
         )
     for input_name, spec in decision.inputs.items():

@@ -19,7 +19,7 @@ from wenze.auth.capabilities import DECISION_MAKE, MATTER_READ
 from wenze.db import UnitOfWork, UnitOfWorkFactory
 from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events import TargetSnapshot
-from wenze.events.execution import AppealDecided, AppealFiled, ExecutionCompleted
+from wenze.events.execution import AppealDecided, AppealFiled, ExecutionCompleted, ReadingApplied
 from wenze.problems import invalid
 from wenze.rules import get_pack
 from wenze_sanction_execution.appeals.models import Appeal, AppealState
@@ -87,6 +87,7 @@ class AppealService:
                     f"(the decision was received on {received_on})",
                     last_day=terms.last_day.isoformat(),
                     citations=terms.citations,
+                    interpretations=terms.interpretations,
                 )
             heard_by = data.heard_by or (terms.heard_by[0] if terms.heard_by else None)
             if heard_by is None or heard_by not in terms.heard_by:
@@ -134,6 +135,7 @@ class AppealService:
                     heard_by=heard_by,
                     suspends_execution=terms.suspends_execution,
                     citations=terms.citations,
+                    interpretations=ReadingApplied.all_from_stored(terms.interpretations),
                 )
             )
             await uow.repos.audit.append(

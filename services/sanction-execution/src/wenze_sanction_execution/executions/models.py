@@ -100,6 +100,8 @@ class Execution(Base):
     state: Mapped[str] = mapped_column(String(20))
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     citations: Mapped[list] = mapped_column(default=list)
+    # The interpretation points the execution's plan depended on and the reading each was read under.
+    interpretations: Mapped[list] = mapped_column(default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -168,6 +170,8 @@ class Deadline(Base):
     remind_on: Mapped[dt.date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(20))
     citations: Mapped[list] = mapped_column(default=list)
+    # The interpretation points its due date depended on and the reading each was read under.
+    interpretations: Mapped[list] = mapped_column(default=list)
     fired_due_at: Mapped[dt.datetime | None] = mapped_column()
     fired_missed_at: Mapped[dt.datetime | None] = mapped_column()
     met_on: Mapped[dt.date | None] = mapped_column(Date)

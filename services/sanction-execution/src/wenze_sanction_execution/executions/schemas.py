@@ -51,6 +51,11 @@ class DeadlineRead(BaseModel):
     state: DeadlineState
     met_on: dt.date | None
     citations: list[str]
+    interpretations: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="the interpretation points its due date depended on: point, question, reading, "
+        "label, whether it is the pack's default, the articles concerned",
+    )
 
 
 class OpenDeadlineRead(DeadlineRead):
@@ -74,6 +79,11 @@ class ExecutionRead(BaseModel):
     announced_on: dt.date | None
     state: ExecutionState
     citations: list[str]
+    interpretations: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="the interpretation points the execution's plan depended on: point, question, reading, "
+        "label, whether it is the pack's default, the articles concerned",
+    )
     steps: list[StepRead] = Field(default_factory=list)
     deadlines: list[DeadlineRead] = Field(default_factory=list)
     created_at: dt.datetime

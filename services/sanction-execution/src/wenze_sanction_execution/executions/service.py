@@ -24,7 +24,7 @@ from wenze.db import UnitOfWork, UnitOfWorkFactory, utcnow
 from wenze.db.audit import AuditRecord
 from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events import DecisionMade, TargetSnapshot
-from wenze.events.execution import DeadlineDue, DeadlineMissed, ExecutionCompleted, ExecutionOpened
+from wenze.events.execution import DeadlineDue, DeadlineMissed, ExecutionCompleted, ExecutionOpened, ReadingApplied
 from wenze.problems import invalid
 from wenze.rules import RulePack, get_pack
 from wenze_sanction_execution.audit import by_caller, by_service
@@ -115,6 +115,7 @@ async def open_executions(
             announced_on=announced_on,
             state=ExecutionState.OPEN,
             citations=plan.citations if plan else [],
+            interpretations=plan.interpretations if plan else [],
         )
         await uow.repos.executions.add([execution])
         steps = [
@@ -145,6 +146,7 @@ async def open_executions(
                 remind_on=planned.remind_on,
                 state=DeadlineState.PENDING,
                 citations=planned.citations,
+                interpretations=planned.interpretations,
             )
             for planned in (plan.deadlines if plan else [])
         ]
@@ -164,6 +166,7 @@ async def open_executions(
                 office=office,
                 steps=[s.code for s in steps],
                 citations=execution.citations,
+                interpretations=ReadingApplied.all_from_stored(execution.interpretations),
             )
         )
         opened.append(execution)
@@ -266,6 +269,7 @@ class ExecutionService:
             label=deadline.label,
             due_on=deadline.due_on,
             citations=list(deadline.citations),
+            interpretations=ReadingApplied.all_from_stored(deadline.interpretations),
         )
 
     # ------------------------------------------------------------------ API

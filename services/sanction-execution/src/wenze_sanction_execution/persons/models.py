@@ -107,6 +107,8 @@ class AfterEffect(Base):
     rule: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text)
     citations: Mapped[list] = mapped_column(default=list)
+    # The interpretation points the period depended on and the reading each was read under.
+    interpretations: Mapped[list] = mapped_column(default=list)
     state: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -65,6 +66,11 @@ class BarRead(BaseModel):
     rule: str
     description: str
     citations: list[str]
+    interpretations: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="the interpretation points the period depended on: point, question, reading, "
+        "label, whether it is the pack's default, the articles concerned",
+    )
 
 
 class EligibilityRead(BaseModel):
@@ -81,6 +87,11 @@ class EligibilityRead(BaseModel):
     reason: str
     bars: list[BarRead]
     citations: list[str]
+    interpretations: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="the interpretation points the periods that hold depended on: point, question, reading, "
+        "label, whether it is the pack's default, the articles concerned",
+    )
 
 
 class HistoryEntry(BaseModel):

@@ -75,9 +75,10 @@ async def record_after_effects(
             rule=planned.rule,
             description=planned.description,
             citations=planned.citations,
+            interpretations=planned.interpretations,
             state=EffectState.ACTIVE,
         )
-        for planned in after_effects(evaluation, decided_on)
+        for planned in after_effects(pack, evaluation, decided_on)
     ]
     await uow.repos.persons.add_effects(effects)
     return effects
@@ -94,6 +95,7 @@ def eligibility(person_id: str, on: dt.date, purpose: Purpose, effects: Sequence
             rule=e.rule,
             description=e.description,
             citations=list(e.citations),
+            interpretations=list(e.interpretations),
         )
         for e in effects
         if e.state == EffectState.ACTIVE and e.purpose == purpose
@@ -101,6 +103,7 @@ def eligibility(person_id: str, on: dt.date, purpose: Purpose, effects: Sequence
     holding = [b for b in bars if holds_on(b, on)]
     barred, until = combined_until(holding)
     citations = list(dict.fromkeys(c for b in holding for c in b.citations))
+    interpretations = list({i["point"]: i for b in holding for i in b.interpretations}.values())
     if not barred:
         reason = f"no after-effect period bars {purpose.value} on {on}"
     elif until is None:
@@ -119,6 +122,7 @@ def eligibility(person_id: str, on: dt.date, purpose: Purpose, effects: Sequence
         reason=reason,
         bars=[BarRead(**b.__dict__) for b in holding],
         citations=citations,
+        interpretations=interpretations,
     )
 
 
