@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -51,6 +52,10 @@ async def test_kunshan_decision_of_30_september_is_copied_by_10_october_with_one
     assert listed.status_code == 200, listed.text
     (execution,) = listed.json()
     assert execution["measure"] == "removal_from_post" and execution["state"] == "open"
+    # The same execution asked for by its matter, as the console's matter page asks; none by another.
+    by_matter = supervision.get("/v1/executions", params={"matter_id": str(event.matter_id)}).json()
+    assert [e["id"] for e in by_matter] == [execution["id"]]
+    assert supervision.get("/v1/executions", params={"matter_id": str(uuid.uuid4())}).json() == []
     assert [s["code"] for s in execution["steps"]][:3] == [
         "copy_decision",
         "talk_and_record",

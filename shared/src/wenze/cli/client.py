@@ -277,15 +277,15 @@ class ReportingClient(ApiClient):
 
 
 class ExecutionClient(ApiClient):
-    """Sanction-execution's reads: an office's open deadlines, a decision's executions."""
+    """Sanction-execution's reads: an office's open deadlines, a matter's executions."""
 
     def deadlines(self, office: str) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self._request("GET", f"/v1/offices/{quote(office, safe='')}/deadlines").json()
         return found
 
-    def executions(self, decision_id: str) -> list[dict[str, Any]]:
-        """The executions of one decision the caller may read, with their steps and deadlines."""
-        found: list[dict[str, Any]] = self._request("GET", "/v1/executions", params={"decision_id": decision_id}).json()
+    def executions(self, *, matter_id: str) -> list[dict[str, Any]]:
+        """The executions of a matter's decisions the caller may read, with their steps and deadlines."""
+        found: list[dict[str, Any]] = self._request("GET", "/v1/executions", params={"matter_id": matter_id}).json()
         return found
 
 

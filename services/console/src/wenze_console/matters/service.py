@@ -3,10 +3,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
-from wenze.cli.client import ExecutionClient, IntakeClient, ProblemError, ReportingClient, ReviewClient
+from wenze.cli.client import IntakeClient, ProblemError, ReportingClient, ReviewClient
 from wenze.cli.steps import request_body, step_of
 from wenze_console.web import TenantPage
 
@@ -84,16 +83,6 @@ def _intake_matter(intake: IntakeClient, matter_id: str) -> dict[str, Any] | Pro
         return exc
 
 
-def _executions_of(
-    execution: ExecutionClient, withheld: list[str], cases: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The executions of the decisions among ``cases`` that sanction-execution shows the caller."""
-    found: list[dict[str, Any]] = []
-    for decision_id in [case["decision"]["id"] for case in cases if case.get("decision")]:
-        found += _or_withheld(withheld, "执行", partial(execution.executions, decision_id))
-    return found
-
-
 # As many of the office's open tasks as review pages at once: the tasks of one matter are far fewer.
 TASKS_OF_A_MATTER = 200
 
@@ -133,11 +122,12 @@ async def matter_view(page: TenantPage, reference: str) -> MatterView:
     ):
         matter_id = await asyncio.to_thread(_matter_id, intake, review, reference)
         withheld: list[str] = []
-        found, tasks, slips, cases, progress = await asyncio.gather(
+        found, tasks, slips, cases, executions, progress = await asyncio.gather(
             asyncio.to_thread(_intake_matter, intake, matter_id),
             asyncio.to_thread(_tasks_of, review, matter_id),
             asyncio.to_thread(_or_withheld, withheld, "分办", lambda: routing.slips(matter_id)),
             asyncio.to_thread(_or_withheld, withheld, "审理", lambda: review.cases(matter_id)),
+            asyncio.to_thread(_or_withheld, withheld, "执行", lambda: execution.executions(matter_id=matter_id)),
             asyncio.to_thread(_progress_so_far, reporting, matter_id),
         )
         withheld_by_intake = isinstance(found, ProblemError)
@@ -148,8 +138,6 @@ async def matter_view(page: TenantPage, reference: str) -> MatterView:
             if from_review is None:
                 raise found
             found = from_review
-        # Executions are asked for by decision: known once review has answered, in a round of their own.
-        executions = await asyncio.to_thread(_executions_of, execution, withheld, cases)
     view = MatterView(found, slips=slips, cases=cases, executions=executions, progress=progress)
     view.withheld = (["受理"] if withheld_by_intake else []) + [w for w in ("分办", "审理", "执行") if w in withheld]
     view.tasks = [t for t in tasks if step_of(t["kind"])]

@@ -30,6 +30,9 @@ async def list_executions(
     service: Service,
     principal: Reader,
     decision_id: Annotated[str | None, Query(max_length=36)] = None,
+    matter_id: Annotated[
+        str | None, Query(max_length=36, description="the executions of every decision on this matter")
+    ] = None,
     person_id: Annotated[str | None, Query(max_length=36)] = None,
     state: ExecutionState | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -37,6 +40,7 @@ async def list_executions(
     return await service.list_executions(
         principal,
         decision_id=decision_id,
+        matter_id=matter_id,
         person_id=person_id,
         state=state,
         limit=limit,

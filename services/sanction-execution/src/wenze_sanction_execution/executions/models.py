@@ -109,6 +109,7 @@ class Execution(Base):
         UniqueConstraint("tenant", "decision_id", "person_id", "measure", name="uq_executions_decision_person_measure"),
         Index("ix_executions_tenant_person", "tenant", "person_id"),
         Index("ix_executions_tenant_decision", "tenant", "decision_id"),
+        Index("ix_executions_tenant_matter", "tenant", "matter_id"),
     )
 
 

@@ -99,6 +99,7 @@ class ExecutionRepository:
         scope: ReadScope,
         *,
         decision_id: str | None,
+        matter_id: str | None,
         person_id: str | None,
         state: str | None,
         limit: int,
@@ -106,6 +107,8 @@ class ExecutionRepository:
         stmt = select(Execution).where(Execution.tenant == tenant, visible_to(scope))
         if decision_id is not None:
             stmt = stmt.where(Execution.decision_id == decision_id)
+        if matter_id is not None:
+            stmt = stmt.where(Execution.matter_id == matter_id)
         if person_id is not None:
             stmt = stmt.where(Execution.person_id == person_id)
         if state is not None:

@@ -290,6 +290,7 @@ class ExecutionService:
         principal: Principal,
         *,
         decision_id: str | None,
+        matter_id: str | None,
         person_id: str | None,
         state: ExecutionState | None,
         limit: int,
@@ -300,13 +301,20 @@ class ExecutionService:
                 principal.tenant,
                 read_scope(principal),
                 decision_id=decision_id,
+                matter_id=matter_id,
                 person_id=person_id,
                 state=state,
                 limit=limit,
             )
             read = await self._read(uow, executions)
             detail = {
-                "filters": {"decision_id": decision_id, "person_id": person_id, "state": state, "limit": limit},
+                "filters": {
+                    "decision_id": decision_id,
+                    "matter_id": matter_id,
+                    "person_id": person_id,
+                    "state": state,
+                    "limit": limit,
+                },
                 "execution_ids": [e.id for e in read],
             }
             await uow.repos.audit.append(
