@@ -530,6 +530,7 @@ def part_w(matters: int, requests: int) -> tuple[list[Figure], dict[str, Any]]:
         ("matter_tasks_api", "GET /v1/work-queue?matter_id= (review)"),
         ("slips_api", "GET /v1/slips?matter_id= (routing)"),
         ("cases_api", "GET /v1/cases?matter_id= (review)"),
+        ("executions_api", "GET /v1/executions?matter_id= (sanction-execution)"),
     ):
         figures.append(
             Figure(

@@ -1,20 +1,23 @@
 """Part w of ``make bench``: the staff console's pages over a tenant of 10,000 matters, against
 the API call each page wraps, measured in the same run.
 
-Intake, routing, review and reporting run with their workers, and the console in front of them.
+Intake, routing, review, sanction-execution and reporting run with their workers, and the console
+in front of them.
 The matters are one bulk import of Kunshan's mix (a fifth city-managed cadres, consulted with
 every participant office), accepted in one call; the run waits until reporting holds every
 matter past acceptance, so the pages read a settled tenant. The console is signed in to as
 ks-intake through the realm's login form (authorization code with PKCE, as a browser does).
-Each side is then asked ``requests`` times in alternating rounds: "my work" against review's
-``GET /v1/work-queue?limit=50`` (its one call), a matter page against reporting's
-``GET /v1/matters/{id}/progress``. The matter page's other calls (intake's matter, review's
-tasks and cases of the matter, routing's slips) are timed on their own too, so a slow page
-names its slowest call.
+Once every worker has handled what it was sent, each side is asked ``requests`` times in
+alternating rounds: "my work" against review's ``GET /v1/work-queue?limit=50`` (its one call),
+a matter page against reporting's ``GET /v1/matters/{id}/progress``. The matter page's other
+calls (intake's matter, review's tasks and cases of the matter, routing's slips,
+sanction-execution's executions) are timed on their own too, so a slow page names its slowest
+call.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import statistics
@@ -25,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 
 from wenze_devtools.bench.support import TENANT, USER, Stack, jsonl, mixed_matter_rows, platform_stack
 from wenze_devtools.testing.infra import ServiceProcess, service_env
 
 PAGE_GOAL_P95_SECONDS = 0.300
-SERVICES = ("intake", "routing", "review", "reporting")
+SERVICES = ("intake", "routing", "review", "sanction-execution", "reporting")
 SETTLE_TIMEOUT_S = 3600.0
 ROUNDS = 4
 _FORM_ACTION = re.compile(r'<form id="kc-form-login" method="post" action="([^"]+)"')
@@ -79,6 +83,27 @@ def _load(stack: Stack, matters: int) -> float:
                 return time.perf_counter() - started
             time.sleep(2)
     raise TimeoutError(f"reporting did not hold all {matters} matters routed within {SETTLE_TIMEOUT_S}s")
+
+
+async def _until_workers_idle(nats_url: str) -> None:
+    """Wait until every durable consumer has handled all its stream holds: reporting holding every
+    matter does not mean review and reporting are done with the consultations and timelines, and
+    workers still busy would slow every service the pages call."""
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        while time.monotonic() < deadline:
+            busy = 0
+            for stream in await js.streams_info():
+                for consumer in await js.consumers_info(stream.config.name or ""):
+                    busy += int(consumer.num_pending or 0) + int(consumer.num_ack_pending or 0)
+            if busy == 0:
+                return
+            await asyncio.sleep(2)
+        raise TimeoutError(f"the workers were still busy after {SETTLE_TIMEOUT_S}s")
+    finally:
+        await client.close()
 
 
 def _signed_in(console_url: str, username: str) -> httpx.Client:
@@ -130,7 +155,12 @@ def run(run_dir: Path, matters: int, requests: int) -> dict[str, Any]:
                 ),
                 **{
                     f"WENZE_CONSOLE_{name.upper()}_URL": stack.apis[service].url
-                    for name, service in (("intake", "intake"), ("routing", "routing"), ("review", "review"))
+                    for name, service in (
+                        ("intake", "intake"),
+                        ("routing", "routing"),
+                        ("review", "review"),
+                        ("execution", "sanction-execution"),
+                    )
                 },
                 "WENZE_CONSOLE_REPORTING_URL": stack.apis["reporting"].url,
             },
@@ -139,6 +169,7 @@ def run(run_dir: Path, matters: int, requests: int) -> dict[str, Any]:
         console.start()
         try:
             load_seconds = _load(stack, matters)
+            asyncio.run(_until_workers_idle(stack.nats.url))
             token = stack.token()
             api_headers = {"Authorization": f"Bearer {token}"}
             browser = _signed_in(console.url, USER)
@@ -148,6 +179,7 @@ def run(run_dir: Path, matters: int, requests: int) -> dict[str, Any]:
                 httpx.Client(base_url=stack.apis["reporting"].url, timeout=60) as reporting,
                 httpx.Client(base_url=stack.apis["intake"].url, timeout=60) as intake,
                 httpx.Client(base_url=stack.apis["routing"].url, timeout=60) as routing,
+                httpx.Client(base_url=stack.apis["sanction-execution"].url, timeout=60) as execution,
             ):
                 tasks = review.get("/v1/tasks", params={"state": "open"}, headers=api_headers).json()
                 matter_ids = list(dict.fromkeys(t["matter_id"] for t in tasks))
@@ -167,6 +199,7 @@ def run(run_dir: Path, matters: int, requests: int) -> dict[str, Any]:
                             ("matter_tasks_api", review, "/v1/work-queue?limit=200&matter_id={id}"),
                             ("slips_api", routing, "/v1/slips?matter_id={id}"),
                             ("cases_api", review, "/v1/cases?matter_id={id}"),
+                            ("executions_api", execution, "/v1/executions?matter_id={id}"),
                         )
                     },
                 }
