@@ -19,7 +19,9 @@ from wenze_devtools.testing.infra import ServiceProcess
 
 from .browser import Staff
 
-pytestmark = pytest.mark.integration
+# One test walks a matter through every office's login in a real browser on the whole stack:
+# far longer than the suite's default of 300 s per test on a slow machine.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 PARTICIPANTS = {
     "party_conduct_office": "ks-intake",
