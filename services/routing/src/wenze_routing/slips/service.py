@@ -154,7 +154,7 @@ def _choice_explained(pack: RulePack, choice: ProcedureChoice, facts: dict[str, 
     return {
         "table": "procedure",
         "rule": pack.procedure_selection or "procedure_of_intake_source",
-        "description": "the procedure, and so the workflow, the matter follows",
+        "description": "事项所适用的办理程序（据此确定办理流程）",
         "facts": {"source": facts.get("source")},
         "outputs": {"procedure": choice.procedure},
         "citations": [c.model_dump(mode="json") for c in choice.citations],
