@@ -27,7 +27,7 @@ def own_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def intake(service_factory) -> ServiceProcess:
     """Intake's API, and its worker, which runs the import jobs (started once the API has
     migrated the schema, so the two never migrate at once)."""
@@ -36,7 +36,7 @@ def intake(service_factory) -> ServiceProcess:
     return api
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def client_for(intake: ServiceProcess, token) -> Callable[..., httpx.Client]:
     """``client_for("wenze-kunshan", "ks-intake")``: an HTTP client holding that user's token."""
     clients: list[httpx.Client] = []
@@ -56,7 +56,7 @@ def client_for(intake: ServiceProcess, token) -> Callable[..., httpx.Client]:
         client.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def client_as(intake: ServiceProcess, token) -> Callable[..., httpx.Client]:
     """``client_as("wenze-kunshan", "ks-supervision-1", roles=[...], claims={...})``: a demo user
     whose token carries exactly ``roles`` (Keycloak's defaults aside) and ``claims`` overrides."""
@@ -73,7 +73,7 @@ def client_as(intake: ServiceProcess, token) -> Callable[..., httpx.Client]:
         client.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def integrator_for(intake: ServiceProcess, issuer_url: str) -> Callable[[str], httpx.Client]:
     """An integrator's system: the realm's ``wenze-integrator`` client signed in with client
     credentials, as python-keycloak does it against Keycloak."""
@@ -109,7 +109,7 @@ async def _publish(nats_url: str, events: tuple[Event, ...]) -> None:
         await nc.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def publish(nats_server: NatsServer) -> Callable[..., None]:
     """``publish(event, ...)``: put events on JetStream as their producing service's relay does."""
 
@@ -129,14 +129,14 @@ def _wait_for(check: Callable[[], object], what: str, timeout: float = 60) -> ob
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def wait_for() -> Callable[..., object]:
     """``wait_for(check, what)``: poll until ``check()`` is truthy (the worker applies events
     asynchronously); the timeout bounds a hang, it asserts nothing about speed."""
     return _wait_for
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ks_intake(client_for) -> httpx.Client:
     return client_for("wenze-kunshan", "ks-intake")
 
@@ -170,13 +170,13 @@ def matter(**extra) -> dict:
     return body
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def make_matter():
     """A valid Kunshan matter body; keyword arguments replace fields."""
     return matter
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def make_person():
     return person
 
@@ -191,7 +191,7 @@ def _wait_done(client: httpx.Client, job_id: str, timeout: float = 120) -> dict:
     raise AssertionError(f"import {job_id} did not finish: {job}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def wait_done() -> Callable[..., dict]:
     """``wait_done(client, job_id)``: the import job once it has completed or failed."""
     return _wait_done

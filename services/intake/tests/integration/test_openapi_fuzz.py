@@ -10,7 +10,7 @@ from schemathesis.checks import not_a_server_error
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def intake_schema(intake):
     return schemathesis.openapi.from_url(f"{intake.url}/openapi.json")
 

@@ -44,7 +44,7 @@ class Mailbox:
         return [m for m in self.messages if address in str(m["To"])]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
@@ -84,14 +84,14 @@ class Receiver:
         return app
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def receiver() -> Iterator[tuple[Receiver, str]]:
     hooks = Receiver()
     with serving(hooks.app()) as url:
         yield hooks, url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def notification_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     """A NATS of notification's own: on the session's, the worker would first wade through every
     event the other services' tests published before it sees the few these tests publish."""
@@ -100,7 +100,7 @@ def notification_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nats
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def notification_database() -> Iterator[str]:
     """A database of notification's own: a worker of another test's notification (the end-to-end
     one, with another SMTP server) would otherwise claim these tests' deliveries, and they its."""
@@ -108,7 +108,7 @@ def notification_database() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def notification(
     service_factory, notification_database: str, smtp_server, notification_nats: NatsServer
 ) -> dict[str, Any]:
@@ -138,7 +138,7 @@ def notification(
 from .support import ClientFor  # noqa: E402
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def client_for(token) -> Iterator[ClientFor]:
     """``client_for(api, "wenze-kunshan", "ks-intake", roles=[...])``: a client with that user's token."""
     clients: list[httpx.Client] = []

@@ -40,20 +40,20 @@ def _rulesets_env() -> Iterator[None]:
             os.environ["WENZE_RULESETS_DIR"] = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def review_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     server = start_nats(tmp_path_factory.mktemp("review-nats"))
     yield server
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def review_database() -> Iterator[str]:
     with fresh_database() as url:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def review_processes(
     service_factory, review_database: str, review_nats: NatsServer
 ) -> Iterator[tuple[ServiceProcess, ServiceProcess]]:
@@ -71,17 +71,17 @@ def review_processes(
     worker.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def review_api(review_processes) -> ServiceProcess:
     return review_processes[0]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def review_worker(review_processes) -> ServiceProcess:
     return review_processes[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def as_office(review_api: ServiceProcess, oidc_issuer) -> Callable[..., httpx.Client]:
     """``as_office("case_trial_office", ["review:sign"], username="trial-1")``: a client acting for that office
     (in another tenant with ``realm="wenze-jintan"``), with the authority (干部管理权限) the realm's demo users
@@ -118,7 +118,7 @@ def as_office(review_api: ServiceProcess, oidc_issuer) -> Callable[..., httpx.Cl
         client.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def as_demo_user(review_api: ServiceProcess, oidc_issuer) -> Callable[..., httpx.Client]:
     """``as_demo_user("ks-supervision-1")``: a client with that demo user's token (its office,
     roles, authority and linked units), ``claims`` overriding some of them."""

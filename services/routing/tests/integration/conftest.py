@@ -10,13 +10,13 @@ from wenze_devtools.testing.infra import NatsServer, ServiceProcess, start_nats
 from wenze_routing.__main__ import cli
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def routing(service_factory) -> ServiceProcess:
     """One routing api for the session's rules tests (the calendar tests start their own)."""
     return service_factory("routing")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def slips_api(service_factory, database_url: str) -> ServiceProcess:
     """Routing's api and worker on the session's database, migrated first: the slip tests'."""
     migrated = CliRunner().invoke(cli, ["migrate"], env={"WENZE_ROUTING_DATABASE_URL": database_url})
@@ -38,7 +38,7 @@ def own_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
 ClientFor = Callable[..., httpx.Client]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def client_for(token) -> Iterator[Callable[..., httpx.Client]]:
     """``client_for(api, "wenze-kunshan", "ks-intake", roles=[...])``: a client with that user's token."""
     clients: list[httpx.Client] = []

@@ -29,14 +29,14 @@ from wenze_sanction_execution.repositories import SanctionExecutionRepositories,
 SCHEMA = "sanction_execution"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def execution_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     server = start_nats(tmp_path_factory.mktemp("execution-nats"))
     yield server
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def execution_database() -> Iterator[str]:
     with fresh_database() as url:
         migrated = CliRunner().invoke(cli, ["migrate"], env={"WENZE_SANCTION_EXECUTION_DATABASE_URL": url})
@@ -44,26 +44,26 @@ def execution_database() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def execution_api(service_factory, execution_database: str, execution_nats: NatsServer) -> Iterator[ServiceProcess]:
     api = service_factory("sanction-execution", database=execution_database, nats_url=execution_nats.url)
     yield api
     api.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def units(execution_database: str) -> AsyncIterator[UnitOfWorkFactory[SanctionExecutionRepositories]]:
     engine = create_engine(execution_database, schema=SCHEMA)
     yield UnitOfWorkFactory(engine, make_repositories)
     await engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def executions(units) -> ExecutionService:
     return ExecutionService(units, default_lead_days=3)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def client_for(token) -> Iterator[Callable[..., httpx.Client]]:
     clients: list[httpx.Client] = []
 

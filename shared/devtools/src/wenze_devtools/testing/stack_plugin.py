@@ -2,7 +2,8 @@
 
 - ``nats_server``: a private nats-server with JetStream for the session
 - ``database_url``: a fresh PostgreSQL database for the session
-- ``service_factory``: starts ``python -m wenze_<svc> api|worker`` processes wired to the above
+- ``service_factory``: starts ``python -m wenze_<svc> api|worker`` processes wired to the above;
+  a process runs as long as the fixture (or test) that started it
 - ``token``: ``token("wenze-kunshan", "ks-intake")`` mints a demo user's access token
 """
 
@@ -32,6 +33,30 @@ def database_url() -> Iterator[str]:
 
 ServiceFactory = Callable[..., ServiceProcess]
 
+# Who started a process decides how long it runs: one started while a fixture is set up stops
+# when that fixture is torn down (a module's fixture at the module's end, a package's at the
+# package's end), one started in a test's body at the test's end. Left to the session's end,
+# every suite's processes would keep polling NATS and PostgreSQL while the later suites run.
+_starters: list[pytest.FixtureRequest | pytest.Item] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest) -> Iterator[object]:
+    _starters.append(request)
+    try:
+        return (yield)
+    finally:
+        _starters.pop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    _starters.append(item)
+    try:
+        return (yield)
+    finally:
+        _starters.pop()
+
 
 @pytest.fixture(scope="session")
 def service_factory(
@@ -60,9 +85,11 @@ def service_factory(
             **{"db_pool_size": "3", **settings},
         )
         log = Path(data_dir) / f"{service}-{role}-{len(started)}.log"
-        process = ServiceProcess(service=service, role=role, env=env, log_path=log).start(wait=wait)
+        process = ServiceProcess(service=service, role=role, env=env, log_path=log)
         started.append(process)
-        return process
+        if _starters:
+            _starters[-1].addfinalizer(process.stop)
+        return process.start(wait=wait)
 
     yield start
     for process in reversed(started):
