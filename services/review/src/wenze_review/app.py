@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 
 from wenze.http.app import create_service_app
+from wenze.persons import PersonReferences
 from wenze.runtime import Runtime
 from wenze_review.cases.endpoints import router as cases_router
 from wenze_review.config import ReviewSettings
@@ -25,7 +26,7 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     settings = settings or ReviewSettings()
 
     async def on_start(app: FastAPI, runtime: Runtime) -> None:
-        services = build_services(runtime.uow, clock=settings.clock())
+        services = build_services(runtime.uow, PersonReferences(settings.person_reference_key), clock=settings.clock())
         app.state.deliberations = services.deliberations
         app.state.cases = services.cases
         app.state.work = services.work

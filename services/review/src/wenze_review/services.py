@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from wenze.db.base import utcnow
+from wenze.persons import PersonReferences
 from wenze.rules import RulePack, get_pack
 from wenze_review.calendar.service import CalendarService
 from wenze_review.cases.service import CaseService
@@ -25,16 +26,19 @@ class Services:
 
 def build_services(
     uow: ReviewUnitOfWorkFactory,
+    person_refs: PersonReferences,
     *,
     packs: Callable[[str], RulePack] = get_pack,
     clock: Callable[[], dt.datetime] = utcnow,
 ) -> Services:
-    """The services on ``uow``; ``packs`` gives a tenant's rule pack and ``clock`` the current instant."""
+    """The services on ``uow``; ``person_refs`` derives a person's reference from an identity
+    number under the deployment's key, ``packs`` gives a tenant's rule pack and ``clock`` the
+    current instant."""
     deliberations = DeliberationService(uow, packs=packs, clock=clock)
     calendars = CalendarService(uow)
     return Services(
         deliberations=deliberations,
-        cases=CaseService(uow, deliberations, calendars, packs=packs, clock=clock),
+        cases=CaseService(uow, deliberations, calendars, person_refs=person_refs, packs=packs, clock=clock),
         work=WorkService(uow, clock=clock),
         calendars=calendars,
     )

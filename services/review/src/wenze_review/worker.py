@@ -11,6 +11,7 @@ from wenze.db.interpretations import InterpretationLearner
 from wenze.events.execution import AppealDecided
 from wenze.events.routing import CalendarYearLoaded, ConsultationRequested, LocalDaysDeclared, MatterRouted
 from wenze.messaging.consumer import ConsumerSpec
+from wenze.persons import PersonReferences
 from wenze.runtime import Runtime
 from wenze_review.calendar.service import CONSUMER_LOCAL_DAYS, CONSUMER_YEARS
 from wenze_review.cases.service import CONSUMER_APPEAL_DECIDED
@@ -22,7 +23,9 @@ INTERPRETATION_CONSUMER: Final = "review-interpretation-chosen"
 
 
 def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
-    services = build_services(runtime.uow, clock=clock_of(runtime.settings))
+    services = build_services(
+        runtime.uow, PersonReferences(runtime.settings.person_reference_key), clock=clock_of(runtime.settings)
+    )
     return (
         ConsumerSpec.for_event(
             "review-consultation-requested", ConsultationRequested, services.deliberations.consultation_requested

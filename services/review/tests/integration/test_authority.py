@@ -23,6 +23,7 @@ from wenze.db.audit import AuditEntry
 from wenze.db.migrations import upgrade
 from wenze.events.intake import TargetSnapshot
 from wenze.events.routing import MatterRouted
+from wenze.persons import DEVELOPMENT_KEY, PersonReferences
 from wenze.rules import get_pack
 from wenze.rules.facts import matter_facts, target_facts
 from wenze_devtools.testing.issuer import load_demo_users
@@ -110,7 +111,7 @@ async def services(database_url: str) -> AsyncIterator[Services]:
     schema = f"review_{uuid.uuid4().hex[:8]}"
     await upgrade(MIGRATIONS, database_url, schema)
     engine = create_engine(database_url, schema=schema)
-    yield build_services(UnitOfWorkFactory(engine, make_repositories))
+    yield build_services(UnitOfWorkFactory(engine, make_repositories), PersonReferences(DEVELOPMENT_KEY))
     await engine.dispose()
 
 

@@ -19,6 +19,7 @@ from wenze.auth.capabilities import CONSULTATION_SIGN, MATTER_READ
 from wenze.auth.principal import Principal
 from wenze.db import UnitOfWorkFactory, create_engine
 from wenze.db.migrations import upgrade
+from wenze.persons import DEVELOPMENT_KEY, PersonReferences
 from wenze.problems import Problem
 from wenze_review.app import MIGRATIONS
 from wenze_review.deliberations.models import Deliberation
@@ -56,7 +57,9 @@ async def services(request: pytest.FixtureRequest, tmp_path: Path, database_url:
         url, schema = database_url, f"review_{uuid.uuid4().hex[:8]}"
     await upgrade(MIGRATIONS, url, schema)
     engine = create_engine(url, schema=schema)
-    yield build_services(UnitOfWorkFactory(engine, make_repositories), packs=lambda tenant: TEST_PACK)
+    yield build_services(
+        UnitOfWorkFactory(engine, make_repositories), PersonReferences(DEVELOPMENT_KEY), packs=lambda tenant: TEST_PACK
+    )
     await engine.dispose()
 
 

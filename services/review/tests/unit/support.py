@@ -28,6 +28,7 @@ from wenze.db.tenancy import tenant_scope
 from wenze.events.base import Event
 from wenze.events.intake import TargetSnapshot
 from wenze.events.routing import ConsultationRequested, MatterRouted, RuleStep
+from wenze.persons import DEVELOPMENT_KEY, PersonReferences
 from wenze.rules import RulePack
 from wenze.rules.facts import matter_facts, target_facts
 from wenze_devtools.testing.issuer import load_demo_users
@@ -63,7 +64,10 @@ class Review:
         url = f"sqlite:///{database_file}"
         self._engine = create_engine(url, schema="review")
         self.services: Services = build_services(
-            UnitOfWorkFactory(self._engine, make_repositories), packs=self._pack, clock=self.clock
+            UnitOfWorkFactory(self._engine, make_repositories),
+            PersonReferences(DEVELOPMENT_KEY),
+            packs=self._pack,
+            clock=self.clock,
         )
         self._reader = Session(sqlalchemy.create_engine(url))
 

@@ -205,7 +205,11 @@ def findings(
     text: Annotated[str, typer.Option("--findings", help="what the investigation found")],
     evidence: Annotated[list[str] | None, typer.Option("--evidence", help="one piece of evidence (repeat)")] = None,
     targets_file: Annotated[
-        str | None, typer.Option(help="JSON list of the targets identified, when the matter named none")
+        str | None,
+        typer.Option(
+            help="JSON list of the targets identified, when the matter named none; a person may carry their "
+            "identity_number, which review keeps only as the person's reference"
+        ),
     ] = None,
     url: UrlOption = None,
     review_url: ReviewUrlOption = DEFAULT_REVIEW_URL,

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from wenze.events.intake import TargetSnapshot
 from wenze.http.types import Code, ShortText, Text
+from wenze.persons import IdentityNumber
 from wenze_review.deliberations.schemas import ApprovalRead
 
 
@@ -14,12 +15,27 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class IdentifiedTarget(TargetSnapshot):
+    """A target the investigation identified, as the findings name it."""
+
+    identity_number: IdentityNumber | None = Field(
+        default=None,
+        description="a person's resident identity number (公民身份号码, 18 characters, GB 11643 check digit); "
+        "never stored: review keeps only the person reference derived from it, as intake does",
+    )
+    person_ref: str | None = Field(
+        default=None,
+        description="the reference a target of this case already carries (as the matter shows it), "
+        "for a person the matter already identified",
+    )
+
+
 class FindingsCreate(_In):
     findings: Annotated[str, Text(50_000)]
     evidence: list[ShortText] = Field(
         default_factory=list, max_length=200, description="references to the evidence gathered"
     )
-    identified_targets: list[TargetSnapshot] | None = Field(
+    identified_targets: list[IdentifiedTarget] | None = Field(
         default=None,
         max_length=100,
         description="required when the case is reclassified after investigation; refused otherwise",

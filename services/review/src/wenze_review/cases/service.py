@@ -26,6 +26,7 @@ from wenze.events.intake import TargetSnapshot
 from wenze.events.review import DecidedMeasure, DecisionMade, TargetsIdentified
 from wenze.events.routing import MatterRouted
 from wenze.ids import new_id
+from wenze.persons import PersonReferences
 from wenze.problems import invalid
 from wenze.rules import Evaluation, RulePack, get_pack
 from wenze.rules.errors import RulesError
@@ -57,6 +58,7 @@ from wenze_review.cases.schemas import (
     FindingsCreate,
     HearingCreate,
     HearingRead,
+    IdentifiedTarget,
     InvestigationRead,
     RecommendationCreate,
     RecommendationRead,
@@ -133,12 +135,14 @@ class CaseService:
         deliberations: DeliberationService,
         calendars: CalendarService,
         *,
+        person_refs: PersonReferences,
         packs: PackSource = get_pack,
         clock: Clock = utcnow,
     ):
         self.uow = uow
         self.deliberations = deliberations
         self.calendars = calendars
+        self.person_refs = person_refs
         self.packs = packs
         self.clock = clock
         deliberations.on_concluded["joint_review"] = self._joint_review_concluded
@@ -633,8 +637,7 @@ class CaseService:
 
         return await run_once(self.uow, idempotency, act)
 
-    @staticmethod
-    def _identified_targets(case: Case, data: FindingsCreate) -> list[TargetSnapshot]:
+    def _identified_targets(self, case: Case, data: FindingsCreate) -> list[TargetSnapshot]:
         """The targets the findings name: required exactly when the slip routes again once they are known."""
         identified = data.identified_targets or []
         if case.reclassify_after_investigation and not identified:
@@ -645,7 +648,36 @@ class CaseService:
             )
         if identified and not case.reclassify_after_investigation:
             raise invalid("body.identified_targets", "the case's targets are already known")
-        return identified
+        known = {t["person_ref"] for t in case.targets if t.get("person_ref")}
+        return [self._snapshot(case.tenant, index, target, known) for index, target in enumerate(identified)]
+
+    def _snapshot(self, tenant: str, index: int, target: IdentifiedTarget, known: set[str]) -> TargetSnapshot:
+        """``target`` as routing and the decision carry it: its identity number replaced by the
+        person's reference, derived as intake derives it (ADR 0044)."""
+        field = f"body.identified_targets.{index}"
+        if target.person_ref is not None and target.person_ref not in known:
+            # A reference comes only from a number, here or at intake: one typed in would file
+            # someone else's decisions under this person, or this person's under nobody.
+            raise invalid(
+                f"{field}.person_ref",
+                "is the reference of none of this case's targets; give the person's identity_number instead",
+            )
+        person_ref = target.person_ref
+        if target.identity_number is not None:
+            if target.kind != "person":
+                raise invalid(f"{field}.identity_number", f"only a person has one; this target is a {target.kind}")
+            derived = self.person_refs.reference(tenant, target.identity_number)
+            if person_ref is not None and derived != person_ref:
+                # Replacing it would split the person's history in two, or join two persons'.
+                raise invalid(
+                    f"{field}.identity_number",
+                    "is another person's than the one this target's person_ref was derived for: a target keeps "
+                    "the reference it was first identified by; name a different person in a target of their own",
+                )
+            person_ref = derived
+        return TargetSnapshot.model_validate(
+            {**target.model_dump(exclude={"identity_number"}), "person_ref": person_ref}
+        )
 
     async def _reclassify(
         self,
