@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +16,7 @@ from sqlalchemy import text
 from wenze.db import create_engine
 from wenze.persons import DEVELOPMENT_KEY, PersonReferences
 from wenze.rules import get_pack
+from wenze_devtools.testing.infra import ServiceProcess
 
 pytestmark = pytest.mark.integration
 
@@ -122,3 +125,48 @@ def test_an_import_with_the_packs_chinese_heading_takes_the_identity_number(
     assert stored["targets"][0]["person_ref"] == REFERENCES.reference("kunshan", NUMBER)
     assert asyncio.run(rows_holding(database_url, "320583198506150031")) == {}
     assert asyncio.run(rows_holding(database_url, NUMBER)) == {}
+
+
+def test_an_imports_file_is_deleted_once_the_job_has_ended_and_its_answers_stay(
+    intake: ServiceProcess, ks_intake: httpx.Client, wait_done
+) -> None:
+    """The uploaded file holds the numbers as typed; once the job has completed nothing of it
+    is left on intake's volume, and the job, its refused rows and a repeat of the upload with
+    its Idempotency-Key answer as before."""
+    uploads = Path(intake.env["WENZE_DATA_DIR"]) / "intake-imports"
+    marker = uuid.uuid4().hex[:8]
+    columns = ["source", "source_reference", "summary", "facts", "target_kind", "target_name", "target_cadre_level"]
+    row = ["city_government", f"删-{marker}-{{n}}", f"删除{marker}", "事实", "person", "{name}", "not_city_managed"]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(
+        [
+            [*columns, "target_identity_number"],
+            [*(cell.format(n=1, name="孙丽") for cell in row), OTHER_NUMBER],
+            [*(cell.format(n=2, name="周正") for cell in row), "11010519491231002Y"],
+        ]
+    )
+    content = buffer.getvalue().encode()
+    headers = {"Content-Type": "text/csv", "Idempotency-Key": f"import-file-{marker}"}
+
+    started = ks_intake.post("/v1/matter-imports", content=content, headers=headers)
+    assert started.status_code == 202, started.text
+    job_id = started.json()["id"]
+    file = uploads / f"{job_id}.csv"
+    job = wait_done(ks_intake, job_id)
+    assert (job["state"], job["registered"], job["refused"]) == ("completed", 1, 1), job
+    # Deleted by the job's process just after it recorded the completion.
+    deadline = time.monotonic() + 10
+    while file.exists():
+        assert time.monotonic() < deadline, "the completed job's file is still there"
+        time.sleep(0.05)
+    assert not any(OTHER_NUMBER.encode() in f.read_bytes() for f in uploads.iterdir() if f.is_file())
+
+    assert ks_intake.get(f"/v1/matter-imports/{job_id}").json() == job
+    [refused] = ks_intake.get(f"/v1/matter-imports/{job_id}/errors").json()["items"]
+    assert (refused["row"], refused["errors"][0]["field"]) == (2, "targets.0.person.identity_number")
+    again = ks_intake.post("/v1/matter-imports", content=content, headers=headers)
+    assert again.status_code == 202, again.text
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert again.json() == started.json()
+    assert not file.exists(), "a repeated upload stores nothing"
+    assert ks_intake.get(f"/v1/matter-imports/{job_id}").json() == job
