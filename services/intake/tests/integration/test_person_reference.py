@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
 import io
+import json
 import time
 import uuid
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from wenze.db import create_engine
+from wenze.db.idempotency import RequestFingerprints, plain_digest
 from wenze.persons import DEVELOPMENT_KEY, PersonReferences
 from wenze.rules import get_pack
 from wenze_devtools.testing.infra import ServiceProcess
@@ -170,3 +173,77 @@ def test_an_imports_file_is_deleted_once_the_job_has_ended_and_its_answers_stay(
     assert again.json() == started.json()
     assert not file.exists(), "a repeated upload stores nothing"
     assert ks_intake.get(f"/v1/matter-imports/{job_id}").json() == job
+
+
+def token_subject(client: httpx.Client) -> str:
+    """The ``sub`` of the client's token: a part of every request's fingerprint."""
+    claims = client.headers["Authorization"].removeprefix("Bearer ").split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))["sub"]
+
+
+async def stored_fingerprint(database_url: str, key: str) -> str:
+    engine = create_engine(database_url, schema="intake")
+    try:
+        async with engine.connect() as conn:
+            return await conn.scalar(
+                text("SELECT fingerprint FROM intake.idempotency_keys WHERE key = :key"), {"key": key}
+            )
+    finally:
+        await engine.dispose()
+
+
+async def store_plain_fingerprint(database_url: str, key: str, fingerprint: str, body: dict) -> None:
+    """An Idempotency-Key's record as stored before fingerprints were keyed."""
+    engine = create_engine(database_url, schema="intake")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO intake.idempotency_keys (tenant, key, fingerprint, status_code, body, created_at) "
+                    "VALUES ('kunshan', :key, :fingerprint, 201, CAST(:body AS jsonb), now())"
+                ),
+                {"key": key, "fingerprint": fingerprint, "body": json.dumps(body)},
+            )
+    finally:
+        await engine.dispose()
+
+
+def test_an_idempotency_keys_fingerprint_of_a_body_with_a_number_is_keyed(
+    ks_intake: httpx.Client, make_matter, make_person, database_url: str
+) -> None:
+    """The fingerprint of a body holding an identity number is an HMAC under the deployment's
+    key (here the development key), not a plain digest anyone could match against guesses."""
+    key = f"numbered-{uuid.uuid4()}"
+    content = json.dumps(make_matter(targets=[make_person("吴刚", identity_number=NUMBER)])).encode()
+    headers = {"Idempotency-Key": key, "Content-Type": "application/json"}
+
+    first = ks_intake.post("/v1/matters", content=content, headers=headers)
+    assert first.status_code == 201, first.text
+
+    parts = (token_subject(ks_intake), "POST", "/v1/matters", content)
+    stored = asyncio.run(stored_fingerprint(database_url, key))
+    assert stored == RequestFingerprints(DEVELOPMENT_KEY).of(*parts)
+    assert stored != plain_digest(*parts)
+    again = ks_intake.post("/v1/matters", content=content, headers=headers)
+    assert (again.status_code, again.headers.get("Idempotency-Replayed")) == (201, "true")
+    assert again.json() == first.json()
+
+
+def test_a_key_stored_with_a_plain_fingerprint_before_still_replays_its_answer(
+    ks_intake: httpx.Client, make_matter, database_url: str
+) -> None:
+    key = f"before-keyed-{uuid.uuid4()}"
+    content = json.dumps(make_matter()).encode()
+    headers = {"Idempotency-Key": key, "Content-Type": "application/json"}
+    # The first request, made then: its matter registered and its answer stored with the key.
+    first = ks_intake.post("/v1/matters", content=content, headers={"Content-Type": "application/json"})
+    assert first.status_code == 201, first.text
+    answer = first.json()
+    plain = plain_digest(token_subject(ks_intake), "POST", "/v1/matters", content)
+    asyncio.run(store_plain_fingerprint(database_url, key, plain, answer))
+
+    again = ks_intake.post("/v1/matters", content=content, headers=headers)
+    assert (again.status_code, again.headers.get("Idempotency-Replayed")) == (201, "true"), again.text
+    assert again.json() == answer
+    other = ks_intake.post("/v1/matters", content=json.dumps(make_matter()).encode(), headers=headers)
+    assert other.status_code == 409 and other.json()["type"].endswith("/idempotency-key-reused")

@@ -31,7 +31,7 @@ from wenze.auth.capabilities import MATTER_ACCEPT
 from wenze.auth.principal import Principal
 from wenze.db.audit import AuditRecord
 from wenze.db.base import utcnow
-from wenze.db.idempotency import fingerprint, run_once
+from wenze.db.idempotency import plain_digest, run_once
 from wenze.db.states import TransitionRefused
 from wenze.db.tenancy import tenant_scope
 from wenze.http.idempotency import IdentifyUpload
@@ -180,7 +180,8 @@ class ImportService:
                 return read
 
             # The format and name decide how the bytes are read, so they belong to the request too.
-            request = identify(fingerprint(fmt, filename or "", content.hexdigest())) if identify else None
+            # Unkeyed, as before: ``identify`` keys the fingerprint made of it (and of who sent it).
+            request = identify(plain_digest(fmt, filename or "", content.hexdigest())) if identify else None
             read = ImportJobRead.model_validate(await run_once(self.uow, request, queue, status_code=202))
         except BaseException:
             path.unlink(missing_ok=True)
