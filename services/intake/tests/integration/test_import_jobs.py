@@ -267,6 +267,7 @@ async def test_a_gbk_file_with_chinese_headings_imports_with_exact_rows_and_a_kn
     ]
     assert errors[23][0]["field"] == "source_reference" and errors[23][0]["existing_matter_id"] == by_row[5][0]
     assert by_row[3][1] == dt.date(2026, 11, 2) and by_row[4][1] == dt.date(2026, 11, 3)
+    assert not path.exists(), "a completed job's file is deleted"
 
 
 async def test_a_header_with_an_unknown_column_fails_the_job_once_naming_the_headings(
@@ -286,3 +287,79 @@ async def test_a_header_with_an_unknown_column_fails_the_job_once_naming_the_hea
     assert (job.processed_rows, job.registered, job.refused) == (0, 0, 0)
     async with units_of_work.system("test") as uow:
         assert await uow.repos.imports.row_errors(job_id, 0, 100) == []
+    assert not path.exists(), "a failed job's file is deleted"
+
+
+async def test_a_job_stopped_midway_keeps_its_file_until_the_next_runner_completes_it(
+    units_of_work: IntakeUnitOfWorkFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A runner stopped after the first batch hands the job back with its file; the next one
+    reads the rest of it, and only then is the file deleted."""
+    marker = uuid.uuid4().hex[:8]
+    columns = ["source", "source_reference", "summary", "facts", "relevant_date"]
+    columns += ["target_kind", "target_name", "target_cadre_level", "target_sector"]
+    rows = [
+        [
+            *("city_government", f"续{marker}-{n}", f"续跑{marker}-{n}", "事实", "2026-11-02"),
+            *("person", f"王{n}", "not_city_managed", "district_town"),
+        ]
+        for n in range(1, 31)
+    ]
+    path = tmp_path / "resume.csv"
+    path.write_bytes(gbk_csv([columns, *rows]))
+    job_id = await queue_file(units_of_work, path, "csv")
+
+    class Stopped(BaseException):
+        """The job's process ending mid-job, as a worker's SIGTERM or kill ends it."""
+
+    write = ImportService._write
+    writes = 0
+
+    async def stopping_after_the_first_batch(self: ImportService, written_job: str, checked) -> None:
+        nonlocal writes
+        if writes == 1:
+            raise Stopped
+        writes += 1
+        await write(self, written_job, checked)
+
+    monkeypatch.setattr(ImportService, "_write", stopping_after_the_first_batch)
+    settings = IntakeSettings(data_dir=tmp_path, import_batch_size=10)
+    stopped = IntakeServices.build(settings, units_of_work).imports
+    assert await stopped.claim_next() == job_id
+    with pytest.raises(Stopped):
+        await stopped.process(job_id)
+    await stopped.requeue(job_id)
+    async with units_of_work.system("test") as uow:
+        job = await uow.repos.imports.find(job_id)
+        assert job is not None and (job.state, job.processed_rows) == (ImportJobState.QUEUED, 10)
+    assert path.exists(), "a job that has not ended keeps its file"
+
+    monkeypatch.setattr(ImportService, "_write", write)
+    resumed = await run_job(units_of_work, tmp_path, job_id, batch_size=10)
+
+    assert (resumed.state, resumed.processed_rows, resumed.registered, resumed.refused) == (
+        ImportJobState.COMPLETED,
+        30,
+        30,
+        0,
+    )
+    assert not path.exists()
+
+
+async def test_a_worker_starting_deletes_only_the_files_of_finished_jobs(
+    units_of_work: IntakeUnitOfWorkFactory, tmp_path: Path
+) -> None:
+    """Files a runner stopped before deleting (its job completed or failed) go; the file of a
+    queued or running job, and an upload not yet recorded as a job, stay."""
+    imports = import_service(units_of_work, tmp_path)
+    files: dict[str, Path] = {}
+    for state in ImportJobState:
+        job_id = await add_job(units_of_work, state, utcnow())
+        files[state] = imports.upload_dir / f"{job_id}.csv"
+    files["uploading"] = imports.upload_dir / f"{uuid.uuid4()}.xlsx"
+    for path in files.values():
+        path.write_bytes(b"source\n")
+
+    assert await imports.discard_finished_files() == 2
+
+    assert {name for name, path in files.items() if path.exists()} == {"queued", "running", "uploading"}

@@ -331,13 +331,14 @@ def _wait_for(predicate: Callable[[], bool], what: str, timeout: float = 120) ->
 def test_a_job_resumes_after_its_worker_is_killed_or_stopped(own_stack, token, make_matter, wait_done) -> None:
     """kill -9 of the worker ends the job's process with it, and a worker takes the job over
     once its heartbeat is stale; SIGTERM puts it back in the queue at once. Every row is
-    registered exactly once."""
+    registered exactly once. The file stays until the job has completed, then goes."""
     stack = own_stack(import_batch_size="50")
     marker = uuid.uuid4().hex[:8]
     rows = [make_matter(summary=f"续跑{marker}-{i}") for i in range(4_000)]
     with client_of(stack, token) as client:
         content = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode()
         job_id = post(client, content, "application/x-ndjson").json()["id"]
+        file = Path(stack.env["WENZE_DATA_DIR"]) / "intake-imports" / f"{job_id}.jsonl"
 
         worker = stack.start_worker()
         _wait_for(lambda: _job(client, job_id)["processed_rows"] > 0, "the first batch")
@@ -346,16 +347,20 @@ def test_a_job_resumes_after_its_worker_is_killed_or_stopped(own_stack, token, m
         time.sleep(2)
         assert _job(client, job_id)["processed_rows"] == stalled, "the job's process outlived its worker"
         assert _job(client, job_id)["state"] == "running"
+        assert file.exists(), "a job its worker left keeps its file"
 
         worker = stack.start_worker()
         _wait_for(lambda: _job(client, job_id)["processed_rows"] > stalled, "the takeover", timeout=180)
         worker.stop()  # SIGTERM
         job = _job(client, job_id)
         assert job["state"] in ("queued", "completed"), job
+        if job["state"] == "queued":
+            assert file.exists(), "a job handed back to the queue keeps its file"
 
         stack.start_worker()
         job = wait_done(client, job_id, timeout=300)
         assert (job["state"], job["registered"], job["refused"]) == ("completed", 4_000, 0), job
+        _wait_for(lambda: not file.exists(), "the completed job's file to be deleted", timeout=10)
         summaries: list[str] = []
         params = {"q": f"续跑{marker}", "limit": 200}
         while True:

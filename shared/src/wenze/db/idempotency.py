@@ -4,16 +4,23 @@ The HTTP edge (``wenze.http.idempotency``) turns the header into an :class:`Idem
 services hand it to :func:`run_once`, which answers a retry with the stored response, refuses
 the key reused for another request, and otherwise runs the action and stores its response
 with it, in one transaction, so a response is stored exactly when its effect is.
+
+A request is recognised by its fingerprint, an HMAC-SHA256 of who sent what to which path
+(:class:`RequestFingerprints`). A body may hold a resident identity number, and a plain digest
+of a body known but for its number gives the number back to anyone who hashes the candidates
+(ADR 0044), so the digest is keyed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import SecretStr
 from sqlalchemy import Integer, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,13 +60,49 @@ class IdempotencyRepository:
         )
 
 
-def fingerprint(*parts: str | bytes) -> str:
-    """A digest of a request's parts; the separator keeps ("ab", "c") apart from ("a", "bc")."""
+# What the fingerprint key is derived for from the person reference key. A person's reference
+# is an HMAC of "<tenant>\x1f<number>" under that key; this message has no separator, so the
+# derived key is never one of those references, and neither use can stand in for the other.
+FINGERPRINT_KEY_PURPOSE = b"idempotency-fingerprint"
+
+
+def plain_digest(*parts: str | bytes) -> str:
+    """An unkeyed SHA-256 of ``parts``; the separator keeps ("ab", "c") apart from ("a", "bc").
+
+    Stored as a fingerprint before fingerprints were keyed; now only a part of one (an
+    upload's format, name and content) or compared with a record stored then."""
     digest = hashlib.sha256()
     for part in parts:
-        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(_bytes(part))
         digest.update(b"\x1f")
     return digest.hexdigest()
+
+
+class RequestFingerprints:
+    """Fingerprints of requests under a key derived from the deployment's person reference key.
+
+    The person reference key is the one secret every service already has and keeps for good
+    (ADR 0044); a key derived from it for this purpose alone protects the fingerprints without
+    a second secret to deploy, and never signs what the other use signs."""
+
+    def __init__(self, person_reference_key: SecretStr | str):
+        key = person_reference_key
+        secret = key.get_secret_value() if isinstance(key, SecretStr) else key
+        if not secret:
+            raise ValueError("the person reference key is empty")
+        self._key = hmac.new(secret.encode(), FINGERPRINT_KEY_PURPOSE, hashlib.sha256).digest()
+
+    def of(self, *parts: str | bytes) -> str:
+        """The fingerprint of a request made of ``parts`` (64 hex characters)."""
+        mac = hmac.new(self._key, digestmod=hashlib.sha256)
+        for part in parts:
+            mac.update(_bytes(part))
+            mac.update(b"\x1f")
+        return mac.hexdigest()
+
+
+def _bytes(part: str | bytes) -> bytes:
+    return part.encode() if isinstance(part, str) else part
 
 
 class IdempotencyKeyReused(Conflict):
@@ -85,6 +128,9 @@ class IdempotentRequest:
     tenant: str
     key: str
     fingerprint: str
+    # The same request's plain digest, as fingerprints were stored before they were keyed:
+    # a key first used then is still answered with its response. Compared, never stored.
+    plain_fingerprint: str | None = field(default=None, repr=False)
     # Told when the answer is a replay (the HTTP edge marks the response with it).
     on_replay: Callable[[], None] = field(default=lambda: None, repr=False, compare=False)
 
@@ -93,7 +139,9 @@ class IdempotentRequest:
         record = await repository.get(self.tenant, self.key)
         if record is None:
             return None
-        if record.fingerprint != self.fingerprint:
+        if record.fingerprint != self.fingerprint and (
+            self.plain_fingerprint is None or record.fingerprint != self.plain_fingerprint
+        ):
             raise IdempotencyKeyReused()
         self.on_replay()
         return record.body

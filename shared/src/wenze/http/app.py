@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.auth import AuthSettings, token_verifier_lifespan
 from wenze.config import ServiceSettings
+from wenze.db.idempotency import RequestFingerprints
 from wenze.gc_tuning import freeze_startup_objects
 from wenze.http.docs import install_offline_docs
 from wenze.http.health import health_router
@@ -69,6 +70,8 @@ def create_service_app(
         redoc_url=None,
         dependencies=[Depends(refuse_unknown_query_parameters)],
     )
+    # Idempotency-Key fingerprints (wenze.http.idempotency), keyed like persons' references.
+    app.state.request_fingerprints = RequestFingerprints(settings.person_reference_key)
     install_offline_docs(app)
     install_problem_handlers(app, max_body_bytes=settings.max_body_bytes)
     # Outermost: every request's units of work, whatever handles it, run in its tenant scope.

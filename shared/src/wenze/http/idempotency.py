@@ -5,7 +5,9 @@ request through ``wenze.db.idempotency.run_once`` (or stores the response itself
 transaction, as intake's single-statement registration does). An endpoint whose body is
 streamed to disk takes ``UploadIdempotency`` instead, so the body is not read into memory: the
 service identifies the request once it has the digest of what it stored. A replayed answer
-carries ``Idempotency-Replayed: true``.
+carries ``Idempotency-Replayed: true``. Requests are told apart by a keyed fingerprint
+(``wenze.db.idempotency.RequestFingerprints``, ``app.state.request_fingerprints``, which
+:func:`wenze.http.app.create_service_app` sets from the service's person reference key).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request, Response
 
 from wenze.auth import Principal, authenticate
-from wenze.db.idempotency import IdempotentRequest, fingerprint
+from wenze.db.idempotency import IdempotentRequest, RequestFingerprints, plain_digest
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 
@@ -37,10 +39,13 @@ def idempotent_request(
     """The request as identified for replays: its key, and who sent what to which path.
 
     ``content_digest`` is the body, or a digest of it for uploads streamed to disk."""
+    parts = (principal.subject, request.method, request.url.path, content_digest)
+    fingerprints: RequestFingerprints = request.app.state.request_fingerprints
     return IdempotentRequest(
         tenant=principal.tenant,
         key=key,
-        fingerprint=fingerprint(principal.subject, request.method, request.url.path, content_digest),
+        fingerprint=fingerprints.of(*parts),
+        plain_fingerprint=plain_digest(*parts),
         on_replay=lambda: response.headers.__setitem__("Idempotency-Replayed", "true"),
     )
 

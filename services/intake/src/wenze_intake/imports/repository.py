@@ -55,6 +55,13 @@ class ImportRepository:
     async def find(self, job_id: str) -> ImportJob | None:
         return await self.session.get(ImportJob, job_id)
 
+    async def finished(self, job_ids: list[str]) -> list[str]:
+        """Those of ``job_ids`` that have completed or failed."""
+        stmt = select(ImportJob.id).where(
+            ImportJob.id.in_(job_ids), ImportJob.state.in_([ImportJobState.COMPLETED, ImportJobState.FAILED])
+        )
+        return list((await self.session.scalars(stmt)).all())
+
     async def heartbeat(self, job_id: str) -> None:
         await self.session.execute(
             update(ImportJob)

@@ -40,6 +40,13 @@ class ImportJobRunner:
         # Loading the service takes seconds; the relay on this loop must not wait for it.
         await asyncio.to_thread(_wait_until_preloaded)
         log.info("import job runner started")
+        try:
+            discarded = await self.imports.discard_finished_files()
+        except Exception:
+            log.exception("deleting finished import jobs' files failed")
+        else:
+            if discarded:
+                log.info("finished import jobs' files deleted", files=discarded)
         while not stop.is_set():
             try:
                 job_id = await self.imports.claim_next()

@@ -6,6 +6,11 @@ The API process only stores the upload and queues the job. The worker claims it
 Each batch is one transaction holding its matters, their outbox events, the row errors and
 the job's progress counters. A runner killed mid-job leaves the job at the last committed
 batch; the next runner resumes from there, so no row is registered twice or lost.
+
+A job's file is deleted as soon as the job has completed or failed: it holds the rows as
+uploaded, resident identity numbers included, which intake otherwise keeps only as persons'
+references (ADR 0044). Everything a finished job answers (its counts, its refused rows, the
+replay of its upload's ``Idempotency-Key``) is read from the database, never from the file.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from wenze.auth.capabilities import MATTER_ACCEPT
 from wenze.auth.principal import Principal
 from wenze.db.audit import AuditRecord
 from wenze.db.base import utcnow
-from wenze.db.idempotency import fingerprint, run_once
+from wenze.db.idempotency import plain_digest, run_once
 from wenze.db.states import TransitionRefused
 from wenze.db.tenancy import tenant_scope
 from wenze.http.idempotency import IdentifyUpload
@@ -77,6 +82,9 @@ ACCEPT_CHUNK = 2_000
 
 # The system job, as named where it reaches every tenant's import jobs.
 RUNNER = "import job runner"
+
+# A job in these states reads its file no more.
+FINISHED = frozenset({ImportJobState.COMPLETED, ImportJobState.FAILED})
 
 INTERNAL_FAILURE = (
     "the import stopped on an internal error; the rows counted as processed are kept, "
@@ -172,7 +180,8 @@ class ImportService:
                 return read
 
             # The format and name decide how the bytes are read, so they belong to the request too.
-            request = identify(fingerprint(fmt, filename or "", content.hexdigest())) if identify else None
+            # Unkeyed, as before: ``identify`` keys the fingerprint made of it (and of who sent it).
+            request = identify(plain_digest(fmt, filename or "", content.hexdigest())) if identify else None
             read = ImportJobRead.model_validate(await run_once(self.uow, request, queue, status_code=202))
         except BaseException:
             path.unlink(missing_ok=True)
@@ -361,11 +370,32 @@ class ImportService:
             try:
                 await uow.repos.imports.move(job, action, **values)
             except TransitionRefused:
-                return  # the job completed or failed meanwhile: that outcome stands
+                # The job completed or failed meanwhile: that outcome stands. Its file is
+                # deleted here too, in case whoever ended it stopped before deleting it.
+                if job.state in FINISHED:
+                    _discard_file(job_id, job.file_path)
+                return
             detail = {"failure": values["failure"]} if "failure" in values else {}
             record = by_system(f"import_job.{action}", "import_job", job_id, **detail)
             await uow.repos.audit.append(job.tenant, [record])
             await uow.commit()
+            ended, file_path = job.state in FINISHED, job.file_path
+        # A requeued job keeps its file: the next runner resumes reading it.
+        if ended:
+            _discard_file(job_id, file_path)
+
+    async def discard_finished_files(self) -> int:
+        """Delete the files of finished jobs still in the upload directory: left by a runner
+        stopped between recording a job's end and deleting its file. A file whose job is
+        queued, running or not yet recorded (an upload under way) is kept."""
+        named = {path.stem: path for path in self.upload_dir.iterdir() if path.is_file()}
+        if not named:
+            return 0
+        async with self.uow.system(RUNNER) as uow:
+            finished = await uow.repos.imports.finished(list(named))
+        for job_id in finished:
+            _discard_file(job_id, str(named[job_id]))
+        return len(finished)
 
     async def process(self, job_id: str) -> None:
         """Run a claimed job to its end: completed, or failed with a reason in the user's terms.
@@ -437,6 +467,7 @@ class ImportService:
                 )
                 await uow.commit()
                 log.info("import job completed", job_id=job_id, registered=job.registered, refused=job.refused)
+            _discard_file(job_id, str(path))
         finally:
             checker.cancel()
             await asyncio.gather(checker, return_exceptions=True)
@@ -507,6 +538,16 @@ class ImportService:
                     )
                 )
         return _CheckedRows(len(batch), errors, row_numbers, self.matters.check_batch(tenant, items, row_numbers))
+
+
+def _discard_file(job_id: str, file_path: str) -> None:
+    """Delete a finished job's file, once its end is committed: deleted before, a job whose end
+    failed to commit could not be resumed. A file that cannot be deleted is logged and left
+    for the next worker's start (``discard_finished_files``); the job's outcome stands."""
+    try:
+        Path(file_path).unlink(missing_ok=True)
+    except OSError:
+        log.exception("an import job's file could not be deleted", job_id=job_id)
 
 
 def _belongs_to(job: ImportJob, principal: Principal) -> bool:

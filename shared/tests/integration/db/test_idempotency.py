@@ -1,0 +1,91 @@
+"""A repeat of an idempotent request is answered with the first response, whether its
+fingerprint was stored keyed or, before fingerprints were keyed, as a plain digest; another
+request with the same key is refused either way. On both databases the platform uses."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from wenze.db import create_engine
+from wenze.db.idempotency import (
+    IdempotencyKeyReused,
+    IdempotencyRecord,
+    IdempotencyRepository,
+    IdempotentRequest,
+    RequestFingerprints,
+    plain_digest,
+)
+
+pytestmark = pytest.mark.integration
+
+FINGERPRINTS = RequestFingerprints("a-deployment-person-reference-key")
+REQUEST = ("ks-intake", "POST", "/v1/matters", b'{"identity_number": "320583198506150030"}')
+OTHER = ("ks-intake", "POST", "/v1/matters", b'{"identity_number": "11010519491231002X"}')
+ANSWER = {"id": "the first request's matter"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> AsyncIterator[AsyncEngine]:
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path / 'idempotency.db'}", schema="idempotency_test")
+    else:
+        schema = f"idempotency_{uuid.uuid4().hex[:8]}"
+        engine = create_engine(database_url, schema=schema)
+        async with engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda c: IdempotencyRecord.__table__.create(c))
+    yield engine
+    await engine.dispose()
+
+
+def request_of(key: str, parts: tuple[str | bytes, ...], replays: list[str]) -> IdempotentRequest:
+    """The request as the HTTP edge identifies it."""
+    return IdempotentRequest(
+        tenant="kunshan",
+        key=key,
+        fingerprint=FINGERPRINTS.of(*parts),
+        plain_fingerprint=plain_digest(*parts),
+        on_replay=lambda: replays.append(key),
+    )
+
+
+@pytest.mark.parametrize("stored_as", ["keyed", "plain, as before fingerprints were keyed"])
+async def test_a_repeat_gets_the_first_answer_and_another_request_is_refused(
+    engine: AsyncEngine, stored_as: str
+) -> None:
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    key = f"key-{uuid.uuid4().hex}"
+    replays: list[str] = []
+    first = request_of(key, REQUEST, replays)
+    async with sessions() as session:
+        repository = IdempotencyRepository(session)
+        assert await first.replay(repository) is None
+        if stored_as == "keyed":
+            first.remember(repository, 201, ANSWER)
+        else:
+            repository.store("kunshan", key, plain_digest(*REQUEST), 201, ANSWER)
+        await session.commit()
+
+    async with sessions() as session:
+        repository = IdempotencyRepository(session)
+        stored = await session.get(IdempotencyRecord, ("kunshan", key))
+        assert stored is not None
+        if stored_as == "keyed":
+            assert stored.fingerprint == FINGERPRINTS.of(*REQUEST) != plain_digest(*REQUEST)
+        assert await request_of(key, REQUEST, replays).replay(repository) == ANSWER
+        assert replays == [key]
+        with pytest.raises(IdempotencyKeyReused):
+            await request_of(key, OTHER, replays).replay(repository)
+        # Under another deployment's key the same body is another request.
+        elsewhere = IdempotentRequest(
+            tenant="kunshan", key=key, fingerprint=RequestFingerprints("another-deployment-key").of(*REQUEST)
+        )
+        with pytest.raises(IdempotencyKeyReused):
+            await elsewhere.replay(repository)
