@@ -148,7 +148,7 @@ def _deadline(deadline: dict[str, Any]) -> Text:
         days = deadline.get("days_left")
         left = "" if days is None else f"，还有 {days} 天" if days >= 0 else f"，已逾期 {-days} 天"
         text.append(" · ")
-        text.append(f"● {LIGHTS.get(light, light)}{left}", style=_LIGHT_STYLE.get(light, ""))
+        text.append(f"●{LIGHTS.get(light, light)}{left}", style=_LIGHT_STYLE.get(light, ""))
     if deadline.get("met_on"):
         text.append(f"（{deadline['met_on']} 办结）")
     return text

@@ -596,7 +596,7 @@ def test_show_prints_the_executions_in_the_packs_words_within_80_columns(intake,
         "待办",
         "问责决定后续手续办结期限：2027-01-04 前",
         "未到期",
-        "临期，还有 3 天",
+        "●临期，还有 3 天",
         "不得提拔，2027-06-04 起解除",
         "依据 坛作组办〔2019〕2号 第十九条第二款",
         # The reading applied, by the point's id, in the pack's words now rather than as stored.
