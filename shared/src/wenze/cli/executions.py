@@ -34,7 +34,7 @@ ExecutionUrlOption = Annotated[
     typer.Option(
         "--execution-url",
         envvar="WENZE_EXECUTION_URL",
-        help="sanction-execution's base URL [env WENZE_EXECUTION_URL]; \"\" leaves executions out",
+        help='sanction-execution\'s base URL [env WENZE_EXECUTION_URL]; "" leaves executions out',
     ),
 ]
 
