@@ -1,5 +1,6 @@
 """A Jintan clerk's matter carried from submission to decision with the `wenze` command alone,
-each step named by the matter's number (JT-2026-…), never by a UUID copied from a response."""
+each step named by the matter's number (JT-2026-…), never by a UUID copied from a response;
+then `wenze show` prints what sanction-execution did after the decision."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from wenze.cli.main import app
@@ -17,15 +19,19 @@ pytestmark = pytest.mark.integration
 runner = CliRunner()
 
 
-def wenze(stack, user, *args: str) -> dict | list:
-    """Run one command as ``user`` with --json and return what it printed."""
-    env = {
+def _env(stack, user, columns: int = 200) -> dict[str, str]:
+    return {
         "WENZE_TOKEN": user.clients["intake"].headers["Authorization"].removeprefix("Bearer "),
         "WENZE_INTAKE_URL": stack["intake"].url,
         "WENZE_REVIEW_URL": stack["review"].url,
-        "COLUMNS": "200",
+        "WENZE_EXECUTION_URL": stack["sanction-execution"].url,
+        "COLUMNS": str(columns),
     }
-    result = runner.invoke(app, [*args, "--json"], env=env)
+
+
+def wenze(stack, user, *args: str) -> dict | list:
+    """Run one command as ``user`` with --json and return what it printed."""
+    result = runner.invoke(app, [*args, "--json"], env=_env(stack, user))
     assert result.exit_code == 0, (args, result.output)
     return json.loads(result.stdout)
 
@@ -128,6 +134,33 @@ def test_a_clerks_matter_goes_to_a_decision_by_its_number(stack, tenant_for, tmp
     decided = wenze(stack, unit, "decide", number, str(decision))
     assert decided["decision"]["number"].startswith("JT-JD-")
     assert not [t for t in wenze(stack, unit, "tasks") if t["matter_id"] == accepted["id"]]
+
+    # What sanction-execution did after the decision, as `wenze show` prints it in 80 columns:
+    # the execution in the pack's words, its deadline with its light and article, the reading
+    # its month was read under with the point's id (ADR 0043), and the bar on promotion.
+    (execution,) = jt.executions(decided["decision"]["id"], "jt-conduct-office")
+    assert wenze(stack, office, "show", number)["executions"] == [execution]
+    result = runner.invoke(app, ["show", number], env=_env(stack, office, columns=80))
+    assert result.exit_code == 0, result.output
+    assert max(cell_len(line) for line in result.output.splitlines()) <= 80
+    flat = "".join(line.strip(" │├└─") for line in result.output.splitlines())
+    pack = get_pack("jintan")
+    (deadline,) = execution["deadlines"]
+    (promotion,) = [a for a in execution["after_effects"] if a["purpose"] == "promotion"]
+    rest_day = pack.point("completion_month_rest_day")
+    for text in (
+        f"王小明（区教育局 科员） · {pack.label('measures', 'admonishment')} · 执行中",
+        decided["decision"]["number"],
+        f"{deadline['label']}：{deadline['due_on']} 前",
+        {"green": "●正常", "yellow": "●临期", "red": "●逾期"}[deadline["light"]],
+        "依据 坛作组办〔2019〕2号 第十九条第一款",
+        f"解释要点 {rest_day.id}",
+        f"按“{rest_day.reading(rest_day.default).label}”（规则包默认解读）",
+        f"不得提拔，{promotion['until']} 起解除",
+        "依据 坛作组办〔2019〕2号 第十九条第二款",
+    ):
+        assert text in flat, (text, result.output)
+    assert "admonishment" not in result.output and "calendar_month" not in result.output
 
 
 def test_a_step_with_no_task_of_the_callers_office_says_so(stack, tenant_for) -> None:

@@ -1,13 +1,18 @@
 """Words for what the platform itself names (task kinds, states); what a tenant names (offices,
-sources, measures…) comes from its rule pack."""
+sources, measures…) comes from its rule pack. Sanction-execution's words are the CLI's too
+(``wenze.cli.labels``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from wenze.rules.errors import RulesError
+from wenze.cli.labels import (  # noqa: F401  (re-exported: the templates use them)
+    DEADLINE_STATES,
+    EXECUTION_STATES,
+    LIGHTS,
+    readings_shown,
+)
 from wenze.rules.pack import RulePack
 
 TASK_KINDS = {
@@ -48,21 +53,6 @@ STATES = {
     "running": "导入中",
     "completed": "已完成",
     "failed": "失败",
-}
-# Sanction-execution's executions and their deadlines: an open execution is under way, not a task.
-EXECUTION_STATES = {
-    "open": "执行中",
-    "suspended": "中止执行",
-    "carried_out": "执行完毕",
-    "revoked": "已撤销",
-}
-DEADLINE_STATES = {
-    "pending": "未到期",
-    "reminded": "临近期限",
-    "missed": "已逾期",
-    "met": "已办结",
-    "suspended": "中止计算",
-    "cancelled": "已取消",
 }
 # Timeline actions of intake and review; a deliberation's actions are named after its kind.
 _DELIBERATION_ACTIONS = {
@@ -107,7 +97,6 @@ def action_label(action: str) -> str:
     return action
 
 
-LIGHTS = {"green": "正常", "yellow": "临期", "red": "逾期"}
 OPINIONS = {"agree": "同意", "other": "另提承办部门"}
 
 
@@ -430,33 +419,6 @@ DECISIONS = {
 
 def decision_label(name: str) -> str:
     return DECISIONS.get(name, name)
-
-
-def readings_shown(pack: RulePack, applied: Iterable[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
-    """The interpretation points an outcome depended on, as a service stored them, in the pack's
-    words: the point's question and the reading's label as the pack gives them now (a point or
-    reading the pack no longer has keeps the words stored with the outcome), never their codes."""
-    shown = []
-    for entry in applied or []:
-        question, label = entry.get("question", ""), entry.get("label", "")
-        try:
-            point = pack.point(entry["point"])
-        except RulesError:
-            point = None
-        if point is not None:
-            question = point.question
-            reading = point.reading(entry["reading"])
-            label = reading.label if reading is not None else label
-        shown.append(
-            {
-                "point": entry["point"],
-                "reading": entry["reading"],
-                "question": " ".join(str(question).split()),
-                "label": label,
-                "default": bool(entry.get("default")),
-            }
-        )
-    return shown
 
 
 def reading_href(pack: RulePack, tenant: str, decision: str | None, on: Any, point: str, reading: str) -> str:

@@ -195,3 +195,23 @@ async def test_a_chosen_rest_day_reading_moves_the_month_of_later_executions_and
             ).json()
             assert answer["eligible"] is False and answer["bars"], answer
             assert answer["interpretations"] == [] and all(b["interpretations"] == [] for b in answer["bars"])
+
+    # Each execution answers the periods its decision set for its person, with their article and
+    # no reading, and each open deadline with the light and days left of the office's list.
+    listed = {d["id"]: d for d in unit.get("/v1/offices/competent_unit/deadlines").json()}
+    for execution, decided_on, promotion_until in (
+        (before, "2026-10-14", "2027-04-14"),
+        (after, "2026-11-12", "2027-05-12"),
+    ):
+        (read,) = unit.get("/v1/executions", params={"decision_id": execution["decision_id"]}).json()
+        (deadline,) = read["deadlines"]
+        assert deadline["state"] in ("missed", "reminded")
+        office_list = listed[deadline["id"]]
+        assert (deadline["light"], deadline["days_left"]) == (office_list["light"], office_list["days_left"])
+        periods = {p["purpose"]: p for p in read["after_effects"]}
+        assert set(periods) == {"promotion", "honours"}, periods
+        assert (periods["promotion"]["starts_on"], periods["promotion"]["until"]) == (decided_on, promotion_until)
+        assert periods["honours"]["until"] == "2027-01-01"
+        for period in periods.values():
+            assert period["state"] == "active" and period["interpretations"] == []
+            assert any("第十九条第二款" in c for c in period["citations"]), period

@@ -1,5 +1,5 @@
-"""Small synchronous HTTP clients for intake's and review's APIs, turning problem+json answers
-into exceptions."""
+"""Small synchronous HTTP clients for the services' APIs, turning problem+json answers into
+exceptions."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import httpx
 
 DEFAULT_INTAKE_URL = "http://127.0.0.1:8001"
 DEFAULT_REVIEW_URL = "http://127.0.0.1:8003"
+DEFAULT_EXECUTION_URL = "http://127.0.0.1:8004"
 DEFAULT_NOTIFICATION_URL = "http://127.0.0.1:8005"
 
 IMPORT_MEDIA_TYPES = {

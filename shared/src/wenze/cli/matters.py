@@ -20,7 +20,14 @@ from rich.table import Table
 from rich.text import Text
 
 from wenze.cli import auth
-from wenze.cli.client import DEFAULT_INTAKE_URL, IMPORT_MEDIA_TYPES, IntakeClient, media_type_for
+from wenze.cli.client import (
+    DEFAULT_EXECUTION_URL,
+    DEFAULT_INTAKE_URL,
+    IMPORT_MEDIA_TYPES,
+    IntakeClient,
+    media_type_for,
+)
+from wenze.cli.executions import ExecutionUrlOption, Unavailable, executions_view, read_executions
 from wenze.cli.output import EXIT_PROBLEM, EXIT_USAGE, JsonOption, console, fail, print_json, reporting_errors
 from wenze.rules import RulesError, get_pack
 
@@ -275,19 +282,32 @@ def _timeline_table(entries: list[dict[str, Any]]) -> Table:
 def show(
     reference: Annotated[str, typer.Argument(help="the matter's number (KS-2026-00002) or id")],
     url: UrlOption = None,
+    execution_url: ExecutionUrlOption = DEFAULT_EXECUTION_URL,
     as_json: JsonOption = False,
 ) -> None:
-    """Show one matter with its targets, acceptance and timeline."""
+    """Show one matter with its targets, acceptance and timeline, and what sanction-execution did
+    after its decision: executions, steps, deadlines, after-effects and the readings they rest on."""
+    executions: list[dict[str, Any]] | None = None
+    unavailable: str | None = None
     with reporting_errors(as_json), open_client(url) as client:
         matter_id = client.matter_id(reference)
         matter = client.get(matter_id)
         timeline = client.timeline(matter_id)
+    try:
+        executions = read_executions(execution_url, matter_id)
+    except Unavailable as exc:
+        unavailable = str(exc)
     if as_json:
-        print_json({**matter, "timeline": timeline})
+        extra = {"executions_unavailable": unavailable} if unavailable else {}
+        print_json({**matter, "timeline": timeline, "executions": executions, **extra})
         return
     out = console()
     out.print(_matter_panel(matter))
     out.print(_timeline_table(timeline))
+    if unavailable is not None:
+        out.print(Text(f"executions (执行) could not be read: {unavailable}", style="yellow"), soft_wrap=True)
+    else:
+        out.print(executions_view(matter.get("tenant"), executions or []))
 
 
 def accept(

@@ -16,8 +16,8 @@ import pytest
 from rich.cells import cell_len
 from typer.testing import CliRunner
 
-from wenze.cli import matters
-from wenze.cli.client import IntakeClient
+from wenze.cli import executions, matters
+from wenze.cli.client import ExecutionClient, IntakeClient
 from wenze.cli.main import app
 
 runner = CliRunner()
@@ -89,6 +89,19 @@ def intake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeInta
     monkeypatch.setattr(matters, "open_client", fake_open_client)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv("WENZE_INTAKE_URL", raising=False)
+    yield fake
+
+
+@pytest.fixture
+def execution(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIntake]:
+    """Sanction-execution, faked the same way."""
+    fake = FakeIntake()
+
+    def fake_open(url: str) -> ExecutionClient:
+        return ExecutionClient(url, "test-token", transport=httpx.MockTransport(fake))
+
+    monkeypatch.setattr(executions, "open_execution_client", fake_open)
+    monkeypatch.delenv("WENZE_EXECUTION_URL", raising=False)
     yield fake
 
 
@@ -297,15 +310,17 @@ def test_list_rejects_an_unknown_state(intake) -> None:
     assert intake.requests == []
 
 
-def test_show_json_includes_the_timeline(intake) -> None:
+def test_show_json_includes_the_timeline(intake, execution) -> None:
     timeline = [
         {"at": "2026-11-22T02:00:00Z", "actor": "ks-intake", "action": "received", "state": "received", "detail": {}}
     ]
     intake.route("GET", f"/v1/matters/{MATTER['id']}", lambda r: httpx.Response(200, json=MATTER))
     intake.route("GET", f"/v1/matters/{MATTER['id']}/timeline", lambda r: httpx.Response(200, json=timeline))
+    execution.route("GET", "/v1/executions", lambda r: httpx.Response(200, json=[]))
     result = runner.invoke(app, ["show", MATTER["id"], "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {**MATTER, "timeline": timeline}
+    assert json.loads(result.stdout) == {**MATTER, "timeline": timeline, "executions": []}
+    assert execution.requests[0].url.params["matter_id"] == MATTER["id"]
     table = runner.invoke(app, ["show", MATTER["id"]], env=WIDE)
     assert table.exit_code == 0, table.output
     for text in ("KS-2026-00007", "城市更新项目推进不力", "timeline", "ks-intake", "city_managed"):
@@ -461,3 +476,179 @@ def test_import_refuses_an_unknown_suffix(intake, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "unknown format" in result.output
     assert intake.requests == []
+
+
+JT_MATTER = {**MATTER, "tenant": "jintan", "number": "JT-2026-00003", "state": "accepted", "source": "public_complaint"}
+REST_DAY = {
+    "point": "completion_month_rest_day",
+    "question": "（存储时的问题）",
+    "reading": "calendar_month",
+    "label": "（存储时的标签）",
+    "parameters": {"month_moves_off_rest_day": False},
+    "default": True,
+    "citations": [{"document": "坛作组办〔2019〕2号", "article": "第十九条第一款"}],
+}
+ADMONISHMENT = {
+    "id": "e1",
+    "decision_id": "d1",
+    "decision_number": "JT-JD-2026-00001",
+    "matter_id": MATTER["id"],
+    "matter_number": "JT-2026-00003",
+    "person_id": "p1",
+    "target": {"kind": "person", "name": "王小明", "unit": "区教育局", "post": "科员"},
+    "measure": "admonishment",
+    "office": "competent_unit",
+    "decided_on": "2026-12-04",
+    "announced_on": "2026-12-04",
+    "state": "open",
+    "citations": ["坛作组办〔2019〕2号 第十七条", "坛作组办〔2019〕2号 第十九条第一款"],
+    "interpretations": [REST_DAY],
+    "steps": [
+        {
+            "code": "announce_decision",
+            "position": 1,
+            "action": "以书面形式作出的问责决定及时向被问责人宣布",
+            "actor": "competent_unit",
+            "joined_by": [],
+            "state": "done",
+            "completed_on": "2026-12-04",
+            "completed_by": "jt-unit-education",
+            "completed_office": "competent_unit",
+            "note": None,
+            "numbering": None,
+            "document_number": None,
+            "citations": ["坛作组办〔2019〕2号 第十七条"],
+        },
+        {
+            "code": "party_meeting_self_examination",
+            "position": 2,
+            "action": "在民主生活会或其他党的会议上作出深刻检查，检查情况报问责决定机关",
+            "actor": "party_meeting",
+            "joined_by": ["competent_unit"],
+            "state": "pending",
+            "completed_on": None,
+            "completed_by": None,
+            "completed_office": None,
+            "note": None,
+            "numbering": None,
+            "document_number": None,
+            "citations": ["坛作组办〔2019〕2号 第十八条"],
+        },
+    ],
+    "deadlines": [
+        {
+            "id": "dl1",
+            "execution_id": "e1",
+            "matter_number": "JT-2026-00003",
+            "office": "competent_unit",
+            "duty": "formalities",
+            "label": "问责决定后续手续办结期限",
+            "due_on": "2027-01-04",
+            "remind_on": "2026-12-30",
+            "state": "pending",
+            "met_on": None,
+            "citations": ["坛作组办〔2019〕2号 第十九条第一款"],
+            "interpretations": [REST_DAY],
+            "light": "yellow",
+            "days_left": 3,
+        }
+    ],
+    "after_effects": [
+        {
+            "purpose": "promotion",
+            "starts_on": "2026-12-04",
+            "until": "2027-06-04",
+            "period_set_by": None,
+            "state": "active",
+            "rule": "admonishment_six_months",
+            "description": "受到诫勉的，六个月内不得提拔或重用。",
+            "citations": ["坛作组办〔2019〕2号 第十九条第二款"],
+            "interpretations": [],
+        }
+    ],
+}
+
+
+def _jintan_matter(intake: FakeIntake) -> None:
+    intake.route("GET", f"/v1/matters/{MATTER['id']}", lambda r: httpx.Response(200, json=JT_MATTER))
+    intake.route("GET", f"/v1/matters/{MATTER['id']}/timeline", lambda r: httpx.Response(200, json=[]))
+
+
+def test_show_prints_the_executions_in_the_packs_words_within_80_columns(intake, execution) -> None:
+    _jintan_matter(intake)
+    execution.route("GET", "/v1/executions", lambda r: httpx.Response(200, json=[ADMONISHMENT]))
+    result = runner.invoke(
+        app, ["show", MATTER["id"], "--execution-url", "http://execution.test:9"], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.output
+    assert str(execution.requests[0].url).startswith("http://execution.test:9/v1/executions?")
+    assert max(cell_len(line) for line in result.output.splitlines()) <= 80
+    flat = "".join(line.strip(" │├└─") for line in result.output.splitlines())
+    for text in (
+        "王小明（区教育局 科员）",
+        "诫勉",
+        "执行中",
+        "JT-JD-2026-00001",
+        "由主管部门或所在单位（党组织）执行",
+        "1、以书面形式作出的问责决定及时向被问责人宣布",
+        "已完成 2026-12-04",
+        "民主生活会或者其他党的会议",
+        "待办",
+        "问责决定后续手续办结期限：2027-01-04 前",
+        "未到期",
+        "●临期，还有 3 天",
+        "不得提拔，2027-06-04 起解除",
+        "依据 坛作组办〔2019〕2号 第十九条第二款",
+        # The reading applied, by the point's id, in the pack's words now rather than as stored.
+        "解释要点 completion_month_rest_day第十九条第一款规定决定作出后一个月内办结相关手续。",
+        "按“按自然月计算，不因休息日顺延”（规则包默认解读）依据 坛作组办〔2019〕2号 第十九条第一款",
+    ):
+        assert text in flat, text
+    for code in ("admonishment", "competent_unit", "party_meeting", "calendar_month", "pending", "yellow", "（存储时"):
+        assert code not in result.output, code
+    # Once for the execution, once for its deadline; the bar on promotion rests on no point.
+    assert flat.count("解释要点 completion_month_rest_day") == 2
+
+
+def test_show_json_has_the_executions_as_sanction_execution_answers_them(intake, execution) -> None:
+    _jintan_matter(intake)
+    execution.route("GET", "/v1/executions", lambda r: httpx.Response(200, json=[ADMONISHMENT]))
+    result = runner.invoke(app, ["show", MATTER["id"], "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["executions"] == [ADMONISHMENT]
+    assert str(execution.requests[0].url).startswith("http://127.0.0.1:8004/")
+
+
+def test_show_without_a_decision_says_so_in_a_line(intake, execution) -> None:
+    _jintan_matter(intake)
+    execution.route("GET", "/v1/executions", lambda r: httpx.Response(200, json=[]))
+    result = runner.invoke(app, ["show", MATTER["id"]], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().splitlines()[-1].startswith("executions (执行): none yet")
+
+
+def test_show_still_shows_the_matter_when_executions_cannot_be_read(intake, execution) -> None:
+    _jintan_matter(intake)
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    execution.route("GET", "/v1/executions", refuse)
+    result = runner.invoke(app, ["show", MATTER["id"]], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "JT-2026-00003" in result.output
+    (line,) = [line for line in result.output.splitlines() if "executions" in line]
+    assert line == "executions (执行) could not be read: cannot reach http://127.0.0.1:8004: connection refused"
+    as_json = json.loads(runner.invoke(app, ["show", MATTER["id"], "--json"]).stdout)
+    assert as_json["number"] == "JT-2026-00003" and as_json["executions"] is None
+    assert as_json["executions_unavailable"].startswith("cannot reach http://127.0.0.1:8004")
+
+    # Refused (the office may not read them), or not configured at all: the same, with its reason.
+    execution.route("GET", "/v1/executions", lambda r: httpx.Response(403, json={"title": "Forbidden", "status": 403}))
+    refused = runner.invoke(app, ["show", MATTER["id"]], env=WIDE)
+    assert refused.exit_code == 0 and "executions (执行) could not be read: 403 Forbidden" in refused.output
+    requests = len(execution.requests)
+    unset = runner.invoke(app, ["show", MATTER["id"], "--execution-url", ""], env=WIDE)
+    assert unset.exit_code == 0
+    assert "executions (执行) could not be read: no sanction-execution URL given" in unset.output
+    assert len(execution.requests) == requests

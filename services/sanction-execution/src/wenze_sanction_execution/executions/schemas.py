@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from wenze.http.types import ShortText
 from wenze_sanction_execution.executions.models import DeadlineState, ExecutionState, StepState
+from wenze_sanction_execution.persons.schemas import AfterEffectRead
 
 
 class StepRead(BaseModel):
@@ -63,6 +64,15 @@ class OpenDeadlineRead(DeadlineRead):
     days_left: int = Field(description="calendar days from the tenant's today to the due date; negative when overdue")
 
 
+class ExecutionDeadlineRead(DeadlineRead):
+    """A deadline as its execution shows it: with the light of the office's list while it is open."""
+
+    light: Light | None = Field(
+        default=None, description="while it is open: green on time, yellow within the lead time, red overdue"
+    )
+    days_left: int | None = Field(default=None, description="while it is open: calendar days to the due date")
+
+
 class ExecutionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -85,7 +95,12 @@ class ExecutionRead(BaseModel):
         "label, whether it is the pack's default, the articles concerned",
     )
     steps: list[StepRead] = Field(default_factory=list)
-    deadlines: list[DeadlineRead] = Field(default_factory=list)
+    deadlines: list[ExecutionDeadlineRead] = Field(default_factory=list)
+    after_effects: list[AfterEffectRead] = Field(
+        default_factory=list,
+        description="the after-effect periods its decision set for its person (shared by the person's "
+        "executions of that decision)",
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 

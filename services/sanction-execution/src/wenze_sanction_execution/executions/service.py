@@ -36,6 +36,7 @@ from wenze_sanction_execution.errors import (
 )
 from wenze_sanction_execution.executions.access import execution_access
 from wenze_sanction_execution.executions.models import (
+    OPEN_DEADLINES,
     Deadline,
     DeadlineState,
     Execution,
@@ -45,12 +46,14 @@ from wenze_sanction_execution.executions.models import (
 )
 from wenze_sanction_execution.executions.schemas import (
     DeadlineRead,
+    ExecutionDeadlineRead,
     ExecutionRead,
     Light,
     OpenDeadlineRead,
     StepCompletion,
     StepRead,
 )
+from wenze_sanction_execution.persons.schemas import AfterEffectRead
 from wenze_sanction_execution.persons.service import record_after_effects
 from wenze_sanction_execution.repositories import SanctionExecutionRepositories
 from wenze_sanction_execution.terms import decision_facts, execution_plan
@@ -277,7 +280,7 @@ class ExecutionService:
     async def get(self, principal: Principal, execution_id: str, *, client_address: str | None) -> ExecutionRead:
         async with self.uow() as uow:
             execution, _ = await self._readable(uow, principal, execution_id)
-            (read,) = await self._read(uow, [execution])
+            (read,) = await self._read(uow, principal.tenant, [execution])
             await uow.repos.audit.append(
                 principal.tenant,
                 [by_caller(principal, client_address, "execution.read", EXECUTION, execution.id)],
@@ -306,7 +309,7 @@ class ExecutionService:
                 state=state,
                 limit=limit,
             )
-            read = await self._read(uow, executions)
+            read = await self._read(uow, principal.tenant, executions)
             detail = {
                 "filters": {
                     "decision_id": decision_id,
@@ -400,7 +403,7 @@ class ExecutionService:
                     )
                 )
             await uow.repos.audit.append(principal.tenant, records)
-            (read,) = await self._read(uow, [execution])
+            (read,) = await self._read(uow, principal.tenant, [execution])
             return read.model_dump(mode="json")
 
         return await run_once(self.uow, idempotency, act)
@@ -451,14 +454,32 @@ class ExecutionService:
         return execution, access
 
     @staticmethod
-    async def _read(uow: Uow, executions: Sequence[Execution]) -> list[ExecutionRead]:
+    async def _read(uow: Uow, tenant: str, executions: Sequence[Execution]) -> list[ExecutionRead]:
         ids = [e.id for e in executions]
         steps = await uow.repos.executions.steps(ids)
         deadlines = await uow.repos.executions.deadlines(ids)
+        effects = await uow.repos.persons.effects_of_decisions(
+            tenant, sorted({e.decision_id for e in executions}), sorted({e.person_id for e in executions})
+        )
+        today = get_pack(tenant).today()
         result = []
         for execution in executions:
             read = ExecutionRead.model_validate(execution)
             read.steps = [StepRead.model_validate(s) for s in steps if s.execution_id == execution.id]
-            read.deadlines = [DeadlineRead.model_validate(d) for d in deadlines if d.execution_id == execution.id]
+            read.deadlines = [_deadline_read(d, today) for d in deadlines if d.execution_id == execution.id]
+            read.after_effects = [
+                AfterEffectRead.model_validate(a)
+                for a in effects
+                if a.decision_id == execution.decision_id and a.person_id == execution.person_id
+            ]
             result.append(read)
         return result
+
+
+def _deadline_read(deadline: Deadline, today: dt.date) -> ExecutionDeadlineRead:
+    """The deadline with the light the office's list would give it, while it is open."""
+    read = ExecutionDeadlineRead.model_validate(deadline)
+    if deadline.state in OPEN_DEADLINES:
+        read.light = light_of(deadline, today)
+        read.days_left = (deadline.due_on - today).days
+    return read

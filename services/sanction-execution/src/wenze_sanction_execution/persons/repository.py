@@ -110,5 +110,18 @@ class PersonRepository:
         )
         return list(await self.session.scalars(stmt))
 
+    async def effects_of_decisions(
+        self, tenant: str, decision_ids: Sequence[str], person_ids: Sequence[str]
+    ) -> list[AfterEffect]:
+        """Every period, active or lifted, the decisions set for the persons; the caller pairs them."""
+        if not decision_ids:
+            return []
+        stmt = select(AfterEffect).where(
+            AfterEffect.tenant == tenant,
+            AfterEffect.decision_id.in_(list(decision_ids)),
+            AfterEffect.person_id.in_(list(person_ids)),
+        )
+        return list(await self.session.scalars(stmt.order_by(AfterEffect.purpose, AfterEffect.starts_on)))
+
     async def lift(self, effect: AfterEffect) -> None:
         await EFFECTS.move(self.session, effect, "lift")

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from wenze.http.types import Name, ShortText
 from wenze.persons import IdentityNumber
-from wenze_sanction_execution.persons.models import IdentifiedBy, Purpose
+from wenze_sanction_execution.persons.models import EffectState, IdentifiedBy, Purpose
 
 
 class PersonRead(BaseModel):
@@ -63,6 +63,26 @@ class BarRead(BaseModel):
     period_set_by: str | None
     decision_number: str
     starts_on: dt.date
+    rule: str
+    description: str
+    citations: list[str]
+    interpretations: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="the interpretation points the period depended on: point, question, reading, "
+        "label, whether it is the pack's default, the articles concerned",
+    )
+
+
+class AfterEffectRead(BaseModel):
+    """One after-effect period a decision set for a person, whether it holds today or not."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    purpose: Purpose
+    starts_on: dt.date
+    until: dt.date | None = Field(description="the first day it no longer holds; empty when another regulation sets it")
+    period_set_by: str | None
+    state: EffectState = Field(description="active, or lifted when an appeal revoked or varied the decision")
     rule: str
     description: str
     citations: list[str]
