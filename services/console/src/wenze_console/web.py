@@ -26,7 +26,7 @@ from wenze.cli.client import (
 )
 from wenze.rules import get_pack
 from wenze.rules.pack import RulePack
-from wenze_console import labels
+from wenze_console import labels, refusals
 from wenze_console.auth.models import Login, Session
 from wenze_console.auth.repository import SessionStore
 from wenze_console.auth.service import OidcLogins
@@ -264,22 +264,30 @@ def login_url(tenant: str, next_path: str) -> str:
 
 
 def problem_words(error: ProblemError, pack: RulePack | None = None) -> list[str]:
-    """What the service refused, in its own words: the detail, then each field's reason the
-    detail does not already say; never a status code or an exception's text. With the tenant's
-    pack, codes of its vocabulary (measures, offices…) read as their labels."""
+    """What the service refused, in words staff read: the catalogue's sentence for the problem
+    type (the service's detail where the type is not in it, or where the detail is already
+    Chinese), then each field in the form's words with its reason, then the articles or step
+    the problem names; never a status code or an exception's text. With the tenant's pack,
+    codes of its vocabulary (measures, offices…) read as their labels."""
     problem = error.problem
+    sentence = refusals.REFUSALS.get(refusals.slug_of(problem))
     detail = str(problem.get("detail") or problem.get("title") or "").replace("body.", "")
-    words = [detail] if detail else []
+    words = [sentence] if sentence else []
+    if detail and (not sentence or refusals.is_chinese(detail)):
+        words.append(detail)
     for item in problem.get("errors") or []:
         if not isinstance(item, dict):
             continue
-        field = str(item.get("field") or "").removeprefix("body.")
-        reason = str(item.get("reason") or item.get("message") or item.get("detail") or "")
-        if not reason or reason in detail:
+        path = str(item.get("field") or "")
+        said = str(item.get("reason") or item.get("message") or item.get("detail") or "")
+        reason = refusals.reason_words(str(item.get("code") or ""), said) or said
+        if not reason or (reason == said and said in detail and detail in words):
             continue
-        text = reason if not field or field in reason else f"{field}：{reason}"
+        field = refusals.field_words(path, pack) if path else ""
+        text = reason if not field or path.removeprefix("body.") in reason else f"{field}：{reason}"
         if text not in words:
             words.append(text)
+    words += [w for w in refusals.extension_words(problem) if w not in words]
     if pack is not None:
         words = [_labelled(word, pack) for word in words]
     return words or ["服务拒绝了该请求"]

@@ -12,6 +12,7 @@ from wenze.cli.client import ProblemError
 from wenze.rules import get_pack
 from wenze_console.library.schemas import LibraryQuery, export_format, mark_reason
 from wenze_console.library.service import lacks_capability, refusal_words
+from wenze_console.refusals import REFUSALS
 from wenze_console.reports.schemas import QueryRefused
 
 TODAY = dt.date(2026, 12, 4)
@@ -66,5 +67,9 @@ def test_reportings_refusals_read_in_words_and_only_a_missing_capability_hides_t
     assert refusal_words(unknown, pack) == ["没有这一已决案例，或该案例不在您可查看的范围内"]
     assert not lacks_capability(unknown)
     other = problem(403, "outside-authority", "the matter is outside your authority")
-    assert refusal_words(other, pack) == ["the matter is outside your authority"]
+    assert refusal_words(other, pack) == [REFUSALS["outside-authority"]]
     assert not lacks_capability(other)
+    withdrawn = problem(409, "case-mark-refused", "the case is not marked typical")
+    assert refusal_words(withdrawn, pack) == ["该案例当前没有典型标记，无需撤销。"]
+    newer = problem(409, "case-archived", "the case was archived")
+    assert refusal_words(newer, pack) == ["the case was archived"]

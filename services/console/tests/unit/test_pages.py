@@ -67,7 +67,8 @@ def test_a_refusal_is_shown_in_the_services_words_each_field_once() -> None:
     )
     words = problem_words(refused)
     assert words[0] == "proposed_measures: removal_from_post is not open to a lighter case"
-    assert "severity：required" in words
+    # The field in the form's words; the reason, with no code to translate, as the service gave it.
+    assert "情节：required" in words
     assert not any("422" in w or "Traceback" in w for w in words)
 
 

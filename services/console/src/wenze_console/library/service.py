@@ -11,23 +11,24 @@ from typing import Any
 from wenze.cli.client import ProblemError
 from wenze.rules.pack import RulePack
 from wenze_console.library.schemas import LibraryQuery
+from wenze_console.refusals import slug_of
 from wenze_console.web import TenantPage, problem_words
 
-# Reporting's refusals on this page, in the interface's words; any other in reporting's own.
+# Reporting's refusals that say more on this page than the console's catalogue
+# (``wenze_console.refusals``) does; any other reads as the catalogue says.
 REFUSALS = {
     "case-not-found": "没有这一已决案例，或该案例不在您可查看的范围内",
-    "case-mark-refused": "该案例当前没有典型标记，无需撤销",
     "missing-capability": "您没有标记典型案例的权限（case_library:curate）",
 }
 
 
 def refusal_words(error: ProblemError, pack: RulePack) -> list[str]:
-    slug = str(error.problem.get("type") or "").rsplit("/", 1)[-1]
+    slug = slug_of(error.problem)
     return [REFUSALS[slug]] if slug in REFUSALS else problem_words(error, pack)
 
 
 def lacks_capability(error: ProblemError) -> bool:
-    return error.status == 403 and str(error.problem.get("type") or "").endswith("/missing-capability")
+    return error.status == 403 and slug_of(error.problem) == "missing-capability"
 
 
 @dataclass
