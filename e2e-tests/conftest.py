@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,32 +18,23 @@ import pytest
 from keycloak import KeycloakOpenID
 
 from wenze.messaging.streams import ensure_stream, stream_for
-from wenze_devtools.testing.infra import ServiceProcess
+from wenze_devtools.testing.infra import ServiceProcess, migrate
 
-SERVICES = {
-    "intake": "wenze_intake",
-    "routing": "wenze_routing",
-    "review": "wenze_review",
-    "sanction-execution": "wenze_sanction_execution",
-}
+SERVICES = ("intake", "routing", "review", "sanction-execution")
 WAIT_SECONDS = 120.0
 
 
 @pytest.fixture(scope="session")
 def stack(service_factory, database_url: str) -> dict[str, ServiceProcess]:
-    """Each service migrated first (as a deployment's migrate job does), then its worker and api."""
-    for service, module in SERVICES.items():
-        # A process per service, as in a deployment: their models share one metadata registry.
-        migrated = subprocess.run(
-            [sys.executable, "-m", module, "migrate"],
-            capture_output=True,
-            text=True,
-            env={**os.environ, f"WENZE_{service.replace('-', '_').upper()}_DATABASE_URL": database_url},
-        )
-        assert migrated.returncode == 0, migrated.stderr
+    """Each service migrated first (as a deployment's migrate job does), then its worker and api,
+    the services side by side as a deployment's pods start."""
+    migrate(database_url, *SERVICES)
     for service in SERVICES:
         service_factory(service, "worker", wait=False)
-    return {service: service_factory(service) for service in SERVICES}
+    apis = {service: service_factory(service, wait=False) for service in SERVICES}
+    for api in apis.values():
+        api.wait_ready()
+    return apis
 
 
 def wait_for(fetch: Callable[[], Any], what: str, timeout: float = WAIT_SECONDS) -> Any:

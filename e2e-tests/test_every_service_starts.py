@@ -1,18 +1,14 @@
 """Every service, as deployed: migrated by its own `migrate` command, then its api and worker
 started; health, OpenAPI, schema and stream checked.
 
-On a database and NATS of this module's own, and each pair stopped before the next starts: a
-worker left running on the session's database would claim other tests' work (notification's
-deliveries, execution's deadlines) with default settings."""
+On a database and NATS of this module's own: a worker running with default settings on the
+session's would claim other tests' work (notification's deliveries, execution's deadlines)."""
 
 from __future__ import annotations
 
 import asyncio
 import importlib
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -24,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from wenze.messaging.streams import SERVICES, stream_for
-from wenze_devtools.testing.infra import NatsServer, ServiceProcess, fresh_database, start_nats
+from wenze_devtools.testing.infra import NatsServer, ServiceProcess, fresh_database, migrate, start_nats
 
 pytestmark = pytest.mark.integration
 
@@ -46,24 +42,29 @@ def own_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     server.stop()
 
 
-@pytest.fixture(scope="module", params=SERVICES)
-def service(
-    request, service_factory, own_database: str, own_nats: NatsServer
-) -> Iterator[tuple[str, ServiceProcess, ServiceProcess]]:
-    name = request.param
-    prefix = f"WENZE_{name.replace('-', '_').upper()}_"
-    migrated = subprocess.run(
-        [sys.executable, "-m", module_of(name), "migrate"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, f"{prefix}DATABASE_URL": own_database},
-    )
-    assert migrated.returncode == 0, migrated.stderr
-    worker = service_factory(name, "worker", wait=False, database=own_database, nats_url=own_nats.url)
-    api = service_factory(name, database=own_database, nats_url=own_nats.url)
-    yield name, api, worker
-    api.stop()
-    worker.stop()
+@pytest.fixture(scope="module")
+def running(
+    service_factory, own_database: str, own_nats: NatsServer
+) -> dict[str, tuple[ServiceProcess, ServiceProcess]]:
+    """Every service migrated by its own command, then its worker and api started: all side by
+    side, as a deployment's jobs and pods start."""
+    migrate(own_database, *SERVICES)
+    processes = {
+        name: (
+            service_factory(name, wait=False, database=own_database, nats_url=own_nats.url),
+            service_factory(name, "worker", wait=False, database=own_database, nats_url=own_nats.url),
+        )
+        for name in SERVICES
+    }
+    for api, _ in processes.values():
+        api.wait_ready()
+    return processes
+
+
+@pytest.fixture(params=SERVICES)
+def service(request, running) -> tuple[str, ServiceProcess, ServiceProcess]:
+    api, worker = running[request.param]
+    return request.param, api, worker
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,6 @@ import email.policy
 import hashlib
 import hmac
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -27,7 +24,7 @@ from wenze.calendar import DeadlineSpec
 from wenze.rules import get_pack
 from wenze.rules.deadlines import default_calendar
 from wenze_devtools.testing.fixtures import serving
-from wenze_devtools.testing.infra import ServiceProcess, free_port
+from wenze_devtools.testing.infra import ServiceProcess, free_port, migrate
 
 from .conftest import wait_for
 
@@ -84,13 +81,7 @@ def hooks() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 @pytest.fixture(scope="module")
 def notification(stack, service_factory, database_url: str, mailbox) -> ServiceProcess:
-    migrated = subprocess.run(
-        [sys.executable, "-m", "wenze_notification", "migrate"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "WENZE_NOTIFICATION_DATABASE_URL": database_url},
-    )
-    assert migrated.returncode == 0, migrated.stderr
+    migrate(database_url, "notification")
     port, _ = mailbox
     settings = {"smtp_host": "127.0.0.1", "smtp_port": str(port), "delivery_backoff_base_seconds": "0.5"}
     service_factory("notification", "worker", wait=False, **settings)

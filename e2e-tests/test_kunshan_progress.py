@@ -5,14 +5,11 @@ from every service; an office not party to the matter and another tenant find no
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
-from wenze_devtools.testing.infra import ServiceProcess
+from wenze_devtools.testing.infra import ServiceProcess, migrate
 
 from .conftest import Tenant, wait_for
 from .test_kunshan_workflow import CITY_CADRE, PARTICIPANTS, approve_all, review_to_decision
@@ -22,13 +19,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def with_reporting(stack, service_factory, database_url: str) -> dict[str, ServiceProcess]:
-    migrated = subprocess.run(
-        [sys.executable, "-m", "wenze_reporting", "migrate"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "WENZE_REPORTING_DATABASE_URL": database_url},
-    )
-    assert migrated.returncode == 0, migrated.stderr
+    migrate(database_url, "reporting")
     service_factory("reporting", "worker", wait=False)
     return {**stack, "reporting": service_factory("reporting")}
 

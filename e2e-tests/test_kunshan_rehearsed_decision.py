@@ -11,16 +11,13 @@ decided that day, and everything downstream follows from the decision's own date
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 
 from wenze.calendar import DeadlineSpec
 from wenze.rules.deadlines import default_calendar
-from wenze_devtools.testing.infra import ServiceProcess, fresh_database, start_nats
+from wenze_devtools.testing.infra import ServiceProcess, fresh_database, migrate, start_nats
 
 from .conftest import SERVICES, Tenant
 
@@ -47,14 +44,7 @@ def rehearsal_stack(service_factory, tmp_path_factory: pytest.TempPathFactory) -
     started: list[ServiceProcess] = []
     try:
         with fresh_database() as url:
-            for service, module in SERVICES.items():
-                migrated = subprocess.run(
-                    [sys.executable, "-m", module, "migrate"],
-                    capture_output=True,
-                    text=True,
-                    env={**os.environ, f"WENZE_{service.replace('-', '_').upper()}_DATABASE_URL": url},
-                )
-                assert migrated.returncode == 0, migrated.stderr
+            migrate(url, *SERVICES)
 
             def settings(service: str) -> dict[str, str]:
                 return {"rehearsal_date": DECIDED_ON.isoformat()} if service == "review" else {}
@@ -64,7 +54,11 @@ def rehearsal_stack(service_factory, tmp_path_factory: pytest.TempPathFactory) -
                 started.append(
                     service_factory(service, "worker", wait=False, database=url, nats_url=nats.url, **settings(service))
                 )
-            stack = {s: service_factory(s, database=url, nats_url=nats.url, **settings(s)) for s in SERVICES}
+            stack = {
+                s: service_factory(s, wait=False, database=url, nats_url=nats.url, **settings(s)) for s in SERVICES
+            }
+            for api in stack.values():
+                api.wait_ready()
             started.extend(stack.values())
             yield stack
             for process in started:

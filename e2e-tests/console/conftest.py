@@ -3,9 +3,6 @@ Playwright downloads itself)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
-from wenze_devtools.testing.infra import ServiceProcess, fresh_database
+from wenze_devtools.testing.infra import ServiceProcess, fresh_database, migrate
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
@@ -29,20 +26,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-def migrate_reporting(database_url: str) -> None:
-    migrated = subprocess.run(
-        [sys.executable, "-m", "wenze_reporting", "migrate"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "WENZE_REPORTING_DATABASE_URL": database_url},
-    )
-    assert migrated.returncode == 0, migrated.stderr
-
-
 @pytest.fixture(scope="session")
 def reporting(stack: dict[str, ServiceProcess], service_factory, database_url: str) -> ServiceProcess:
     """Reporting with its worker: the matter page reads a matter's progress from it."""
-    migrate_reporting(database_url)
+    migrate(database_url, "reporting")
     service_factory("reporting", "worker", wait=False)
     return service_factory("reporting")
 
@@ -73,7 +60,7 @@ def console_before_progress(stack: dict[str, ServiceProcess], service_factory) -
     with ThreadPoolExecutor(max_workers=1) as thread:
         empty = thread.submit(database.__enter__).result()
         try:
-            migrate_reporting(empty)
+            migrate(empty, "reporting")
             lagging = service_factory("reporting", database=empty)
             yield _console_over(service_factory, stack, lagging)
         finally:

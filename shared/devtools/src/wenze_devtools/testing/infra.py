@@ -144,6 +144,28 @@ def fresh_database(base_url: str | None = None) -> Iterator[str]:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def migrate(database_url: str, *services: str) -> None:
+    """Run each service's ``migrate`` command on ``database_url``, as a deployment's migrate jobs
+    do, side by side: each upgrades a schema of its own."""
+    running = {
+        service: subprocess.Popen(
+            [sys.executable, "-m", f"wenze_{service.replace('-', '_')}", "migrate"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, f"WENZE_{service.replace('-', '_').upper()}_DATABASE_URL": database_url},
+            preexec_fn=end_with_parent,
+        )
+        for service in services
+    }
+    failed = {}
+    for service, process in running.items():
+        _, stderr = process.communicate(timeout=300)
+        if process.returncode != 0:
+            failed[service] = stderr[-3000:]
+    assert not failed, f"migrate failed: {failed}"
+
+
 def app_role(service: str) -> str:
     """The application role a service runs as in tests and ``make run``: ``wenze_intake``, …"""
     return f"wenze_{service.replace('-', '_')}"
