@@ -45,7 +45,9 @@ def defined_slugs() -> set[str]:
             if ".migrations" in module.name or module.name.endswith("__main__"):
                 continue
             importlib.import_module(module.name)
-    slugs = {Problem.slug, *(cls.slug for cls in _subclasses(Problem))}
+    # Only the platform's own classes: a test module imported earlier in the run may define one.
+    ours = set(_packages())
+    slugs = {Problem.slug, *(c.slug for c in _subclasses(Problem) if c.__module__.split(".")[0] in ours)}
     # The HTTP layer's own errors, and its fallback for a status it does not name.
     slugs |= {slug for slug, _title in _HTTP_SLUGS.values()} | {"http-error"}
     return slugs

@@ -127,12 +127,10 @@ def notification(
         "delivery_lease_seconds": "3",
         "delivery_poll_seconds": "0.2",
     }
-    # In the settings, so a test restarting the worker with them reaches the same NATS and database.
-    settings["nats_url"] = notification_nats.url
-    settings["database"] = notification_database
-    worker = service_factory("notification", "worker", wait=False, **settings)
-    api = service_factory("notification", **settings)
-    return {"api": api, "worker": worker, "settings": settings}
+    on_its_own = {"database": notification_database, "nats_url": notification_nats.url}
+    worker = service_factory("notification", "worker", wait=False, **on_its_own, **settings)
+    api = service_factory("notification", **on_its_own, **settings)
+    return {"api": api, "worker": worker}
 
 
 from .support import ClientFor  # noqa: E402

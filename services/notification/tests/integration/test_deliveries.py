@@ -87,7 +87,7 @@ def test_a_receiver_down_for_a_while_gets_each_event_once_and_one_never_back_is_
 
 
 def test_killing_the_worker_with_deliveries_pending_delivers_each_once(
-    notification, receiver, smtp_server, notification_nats, client_for, service_factory
+    notification, receiver, smtp_server, notification_nats, client_for
 ) -> None:
     hooks, url = receiver
     _, mailbox = smtp_server
@@ -97,18 +97,16 @@ def test_killing_the_worker_with_deliveries_pending_delivers_each_once(
         "/v1/contacts", json={"party": "source:city_government", "name": "市政府督查室", "email": "kill@ksgov.example"}
     )
     # A worker that keeps retrying for longer than this test takes, so nothing is dead-lettered.
-    patient = {**notification["settings"], "delivery_max_attempts": "1000"}
-    notification["worker"].kill()
-    notification["worker"] = service_factory("notification", "worker", wait=False, **patient)
+    worker = notification["worker"].restart(delivery_max_attempts="1000")
     hooks.down.add("crash")
     subscribe(client_for, api, "crash-oa", f"{url}/hook/crash")
     matters = [KunshanMatter() for _ in range(5)]
     publish_now(notification_nats.url, *(event for matter in matters for event in matter.story()))
     eventually(lambda: hooks.refused.get("crash", 0) >= 2 * len(matters), timeout=120)
 
-    notification["worker"].kill()  # kill -9, deliveries pending
+    worker.kill()  # kill -9, deliveries pending
     hooks.down.discard("crash")
-    notification["worker"] = service_factory("notification", "worker", wait=False, **patient)
+    worker.restart()
 
     eventually(lambda: len(hooks.keys("crash")) >= len(matters), timeout=240)
     numbers = {m.number for m in matters}

@@ -46,16 +46,28 @@ _prctl = ctypes.CDLL(None, use_errno=True).prctl
 _SERVER_PORTS = range(20000, 32000)
 
 
+def _ports_of_this_process() -> range:
+    """Under pytest-xdist each worker draws from a share of its own: two workers could
+    otherwise pick the same free port at the same moment."""
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker.startswith("gw") or count < 2:
+        return _SERVER_PORTS
+    share = len(_SERVER_PORTS) // count
+    start = _SERVER_PORTS.start + int(worker.removeprefix("gw")) * share
+    return range(start, start + share)
+
+
 def free_port() -> int:
+    ports = _ports_of_this_process()
     for _ in range(200):
-        port = random.choice(_SERVER_PORTS)
+        port = random.choice(ports)
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port between 20000 and 32000 on 127.0.0.1")
+    raise RuntimeError(f"no free port between {ports.start} and {ports.stop - 1} on 127.0.0.1")
 
 
 def nats_server_binary() -> str:
@@ -256,6 +268,13 @@ class ServiceProcess:
             self.process.kill()
             self.process.wait()
 
+    def restart(self, **settings: str) -> ServiceProcess:
+        """``kill -9``, then start again with ``settings`` changed (``delivery_max_attempts="9"``),
+        on the same port: still the process of the fixture that started it, which stops it."""
+        self.kill()
+        self.env = {**self.env, **_settings_env(self.service, settings)}
+        return self.start()
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -287,5 +306,10 @@ def service_env(
         "WENZE_DATA_DIR": str(data_dir),
         f"{prefix}LOG_LEVEL": "INFO",
     }
-    env.update({f"{prefix}{k.upper()}": v for k, v in extra.items()})
+    env.update(_settings_env(service, extra))
     return env
+
+
+def _settings_env(service: str, settings: dict[str, str]) -> dict[str, str]:
+    prefix = f"WENZE_{service.replace('-', '_').upper()}_"
+    return {f"{prefix}{name.upper()}": value for name, value in settings.items()}
