@@ -24,6 +24,8 @@ def suite_of(path: Path, root: Path) -> str:
     return "/".join(parts[:-1])
 
 
+# First: xdist's own hook turns the groups into the ids its scheduler splits the work by.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Only in an xdist worker: a run in one process keeps the order of `testpaths`.
     if not hasattr(config, "workerinput"):

@@ -49,10 +49,12 @@ def running(
     """Every service migrated by its own command, then its worker and api started: all side by
     side, as a deployment's jobs and pods start."""
     migrate(own_database, *SERVICES)
+    # One pooled connection each: fourteen processes at once, beside the other tests' own.
+    on_its_own = {"database": own_database, "nats_url": own_nats.url, "db_pool_size": "1"}
     processes = {
         name: (
-            service_factory(name, wait=False, database=own_database, nats_url=own_nats.url),
-            service_factory(name, "worker", wait=False, database=own_database, nats_url=own_nats.url),
+            service_factory(name, wait=False, **on_its_own),
+            service_factory(name, "worker", wait=False, **on_its_own),
         )
         for name in SERVICES
     }

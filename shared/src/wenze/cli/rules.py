@@ -8,15 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from wenze.cli.output import JsonOption, print_json
+from wenze.cli.output import JsonOption, console, print_json
 from wenze.rules import RulesError, get_pack, lint_pack, list_tenants
 
 rules_app = typer.Typer(help="Tenant rule packs: documents, decisions, lint and cases.", no_args_is_help=True)
-console = Console()
 
 
 def _tenants(tenant: str | None) -> list[str]:
@@ -24,7 +22,7 @@ def _tenants(tenant: str | None) -> list[str]:
     if tenant is None:
         return known
     if tenant not in known:
-        console.print(f"[red]no rule pack for tenant {tenant!r}; packs: {', '.join(known)}[/red]")
+        console().print(f"[red]no rule pack for tenant {tenant!r}; packs: {', '.join(known)}[/red]")
         raise typer.Exit(2)
     return [tenant]
 
@@ -41,23 +39,23 @@ def list_packs(
         return
     for t in _tenants(tenant):
         pack = get_pack(t)
-        console.rule(f"[bold]{t}[/bold] — {pack.title}")
+        console().rule(f"[bold]{t}[/bold] — {pack.title}")
         docs = Table("document", "title", "in force", "text", show_lines=False)
         for d in pack.documents:
             docs.add_row(d.id, d.title, d.period_text(), "yes" if d.text_available else "[red]not loaded[/red]")
-        console.print(docs)
+        console().print(docs)
         if articles:
             for d in pack.documents:
                 table = Table("article", "heading", "summary", "line", title=d.id)
                 for a in d.articles:
                     table.add_row(a.article, a.heading, a.summary, str(a.line or ""))
-                console.print(table)
+                console().print(table)
         decisions = Table("decision", "description")
         for info in pack.decisions():
             decisions.add_row(info.name, info.description.strip())
         if pack.decisions():
-            console.print(decisions)
-        console.print(f"numbering: {', '.join(pack.number_kinds())}")
+            console().print(decisions)
+        console().print(f"numbering: {', '.join(pack.number_kinds())}")
 
 
 def _pack_summary(tenant: str, *, with_articles: bool) -> dict[str, Any]:
@@ -89,10 +87,10 @@ def _load_facts(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        console.print(f"[red]cannot read facts from {path}: {exc}[/red]")
+        console().print(f"[red]cannot read facts from {path}: {exc}[/red]")
         raise typer.Exit(2) from exc
     if not isinstance(data, dict):
-        console.print("[red]facts must be a JSON object[/red]")
+        console().print("[red]facts must be a JSON object[/red]")
         raise typer.Exit(2)
     return data
 
@@ -120,18 +118,18 @@ def explain(
         if as_json:
             typer.echo(json.dumps(exc.to_dict(), ensure_ascii=False, indent=2, default=str))
         else:
-            console.print(f"[red]{exc.code}[/red]: {exc}")
+            console().print(f"[red]{exc.code}[/red]: {exc}")
         raise typer.Exit(1) from exc
     if as_json:
         typer.echo(evaluation.model_dump_json(indent=2))
         return
-    console.print(f"[bold]{tenant} / {decision}[/bold] on {day} (documents: {', '.join(evaluation.documents)})")
+    console().print(f"[bold]{tenant} / {decision}[/bold] on {day} (documents: {', '.join(evaluation.documents)})")
     outcome = Table(title="outcome")
     outcome.add_column("output", overflow="fold")
     outcome.add_column("value", overflow="fold")
     for key, value in evaluation.outcome.items():
         outcome.add_row(key, json.dumps(value, ensure_ascii=False))
-    console.print(outcome)
+    console().print(outcome)
     # Folding rather than ellipsis: rule ids and citations must stay whole to be looked up.
     trace = Table(title="explanation")
     for header in ("table", "rule", "facts used", "citations"):
@@ -143,10 +141,10 @@ def explain(
             json.dumps(fired.facts, ensure_ascii=False, default=str),
             "\n".join(c.text for c in fired.citations),
         )
-    console.print(trace)
+    console().print(trace)
     for applied in evaluation.interpretations:
         how = "the pack's default" if applied.default else "chosen"
-        console.print(
+        console().print(
             f"interpretation point [bold]{escape(applied.point)}[/bold]: reading "
             f"[bold]{escape(applied.reading)}[/bold] ({escape(applied.label)}, {how}) — "
             f"{escape(', '.join(c.text for c in applied.citations))}",
@@ -159,7 +157,7 @@ def _readings(given: list[str]) -> dict[str, str]:
     for item in given:
         point, sep, reading = item.partition("=")
         if not sep or not point or not reading:
-            console.print(f"[red]--reading {item!r}: write POINT=READING[/red]")
+            console().print(f"[red]--reading {item!r}: write POINT=READING[/red]")
             raise typer.Exit(2)
         readings[point.strip()] = reading.strip()
     return readings
@@ -177,24 +175,24 @@ def points(
         print_json({t: [p.model_dump(mode="json") for p in listed] for t, listed in found.items()})
         return
     for t, listed in found.items():
-        console.rule(f"[bold]{t}[/bold] — {len(listed)} interpretation points")
+        console().rule(f"[bold]{t}[/bold] — {len(listed)} interpretation points")
         # One block per point: questions and reasons are prose, which table cells would fold
         # into unreadable columns.
         for point in listed:
-            console.print(f"\n[bold]{escape(point.id)}[/bold] (last reviewed {point.last_reviewed.isoformat()})")
-            console.print(f"  {escape(' '.join(point.question.split()))}", soft_wrap=True)
+            console().print(f"\n[bold]{escape(point.id)}[/bold] (last reviewed {point.last_reviewed.isoformat()})")
+            console().print(f"  {escape(' '.join(point.question.split()))}", soft_wrap=True)
             for a in point.articles:
-                console.print(
+                console().print(
                     f"  article: {escape(a.citation.text)}" + (f" (lines {a.lines})" if a.lines else ""), soft_wrap=True
                 )
             for r in point.readings:
                 mark = "*" if r.id == point.default else "-"
                 values = f" {json.dumps(r.parameters, ensure_ascii=False)}" if r.parameters else ""
-                console.print(f"  {mark} {escape(r.id)}: {escape(r.label)}{escape(values)}", soft_wrap=True)
-            console.print(f"  default: {escape(' '.join(point.default_reason.split()))}", soft_wrap=True)
+                console().print(f"  {mark} {escape(r.id)}: {escape(r.label)}{escape(values)}", soft_wrap=True)
+            console().print(f"  default: {escape(' '.join(point.default_reason.split()))}", soft_wrap=True)
             affects = ", ".join(point.affects) or f"no decision yet — {' '.join(point.note.split())}"
-            console.print(f"  affects: {escape(affects)}", soft_wrap=True)
-        console.print("\n* the pack's default reading")
+            console().print(f"  affects: {escape(affects)}", soft_wrap=True)
+        console().print("\n* the pack's default reading")
 
 
 @rules_app.command()
@@ -212,11 +210,11 @@ def lint(
         return
     for t, issues in found.items():
         if not issues:
-            console.print(f"[green]✓[/green] {t}")
+            console().print(f"[green]✓[/green] {t}")
         for issue in issues:
             # Messages quote pack text and parser output, which may hold square brackets that
             # rich would otherwise take for markup; one issue per line keeps the output greppable.
-            console.print(f"[red]✗[/red] {escape(issue)}", soft_wrap=True)
+            console().print(f"[red]✗[/red] {escape(issue)}", soft_wrap=True)
     if total:
         raise typer.Exit(1)
 
@@ -238,17 +236,17 @@ def run_tests(
             if result.ok:
                 passed += 1
                 if verbose and not as_json:
-                    console.print(f"[green]✓[/green] {case.id}")
+                    console().print(f"[green]✓[/green] {case.id}")
             else:
                 failed += 1
                 failures.append({"tenant": t, "case": case.id, "failures": [str(f) for f in result.failures]})
                 if not as_json:
-                    console.print(f"[red]✗[/red] {case.id}")
+                    console().print(f"[red]✗[/red] {case.id}")
                     for failure in result.failures:
-                        console.print(f"    {failure}")
+                        console().print(f"    {failure}")
     if as_json:
         print_json({"passed": passed, "failed": failed, "failures": failures})
     else:
-        console.print(f"{passed} passed, {failed} failed")
+        console().print(f"{passed} passed, {failed} failed")
     if failed:
         raise typer.Exit(1)
