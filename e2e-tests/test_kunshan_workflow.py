@@ -416,6 +416,7 @@ def test_town_cadre_goes_straight_to_the_town_commission(tenant_for, events) -> 
         {
             "field": "body.measures.0.measures",
             "reason": "at least one measure is required for this target; none was given",
+            "code": "measures_required",
         }
     ]
     assert empty.json()["rules"] == ["measures_required_for_known_target"]

@@ -219,6 +219,12 @@ REASONS: dict[str, str] = {
     "invalid_facts": "未填写或不符合该项要求",
     "unknown_fact": "不是该判断事项所需的情况",
     "unusable_value": "规则无法使用所填的值",
+    # Review's refusals by the rules (refused-by-rules)
+    "simplified_procedure_absent": "本单位的问责规则没有简易程序",
+    "simplified_procedure_refused": "按规则，此处不适用简易程序",
+    "measures_not_permitted": "所提措施不在规则允许的范围内",
+    "measures_required": "按规则，对该对象至少应提出一项措施",
+    "measures_invalid": "按规则，所提措施对该对象不成立",
 }
 
 # Review's steps a refusal says are missing (``step`` of required-step-missing).
@@ -274,6 +280,15 @@ def extension_words(problem: Mapping[str, Any]) -> list[str]:
     step = problem.get("step")
     if slug_of(problem) == "required-step-missing" and isinstance(step, str):
         words.append(f"尚未完成的步骤：{STEPS.get(step, step)}")
+    codes = {item.get("code") for item in problem.get("errors") or [] if isinstance(item, Mapping)}
+    if "measures_not_permitted" in codes and isinstance(problem.get("measures"), list):
+        refused = [str(m) for m in problem["measures"]]
+        outcome = problem.get("outcome")
+        permitted = outcome.get("permitted_measures") if isinstance(outcome, Mapping) else None
+        if refused:
+            words.append("不允许的措施：" + "、".join(refused))
+        if isinstance(permitted, list):
+            words.append("规则允许的措施：" + ("、".join(str(m) for m in permitted) or "无"))
     capability = problem.get("capability")
     if isinstance(capability, str) and capability:
         words.append(f"所需权限：{capability}")

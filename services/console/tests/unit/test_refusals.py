@@ -114,14 +114,22 @@ def test_a_rule_refusal_keeps_the_packs_words_and_cites_its_articles() -> None:
         "refused-by-rules",
         detail="body.proposed_measures: removal_from_post not permitted; permitted: party_warning (第七条)",
         errors=[
-            {"field": "body.proposed_measures", "reason": "removal_from_post not permitted; permitted: party_warning"}
+            {
+                "field": "body.proposed_measures",
+                "reason": "removal_from_post not permitted; permitted: party_warning",
+                "code": "measures_not_permitted",
+            }
         ],
         citations=["昆纪办发〔2019〕19号 附件6 第七条"],
+        measures=["removal_from_post"],
+        outcome={"permitted_measures": ["party_warning", "party_serious_warning"]},
     )
     assert problem_words(refused, pack) == [
         REFUSALS["refused-by-rules"],
-        # Review writes this reason in English; the pack's codes still read as its labels.
-        "拟采取的措施：免职 not permitted; permitted: 党内警告",
+        # Review's reason by its code, and the measures in the pack's labels.
+        "拟采取的措施：所提措施不在规则允许的范围内",
+        "不允许的措施：免职",
+        "规则允许的措施：党内警告、党内严重警告",
         "依据：昆纪办发〔2019〕19号 附件6 第七条",
     ]
     # A refusal whose reason is the pack's Chinese keeps that reason as it is, under the field.

@@ -93,18 +93,19 @@ class WrongState(Conflict):
 
 
 class RuleRefusal(Problem):
-    """The tenant's rules refuse the request; ``citations`` name the articles that do."""
+    """The tenant's rules refuse the request; ``citations`` name the articles that do, and
+    ``code`` says which refusal it is, for a client that words it in its own language."""
 
     status = 422
     slug = "refused-by-rules"
     title = "Refused by the tenant's rules"
 
-    def __init__(self, field: str, reason: str, citations: Iterable[str], **extra: object) -> None:
+    def __init__(self, field: str, reason: str, citations: Iterable[str], *, code: str, **extra: object) -> None:
         citations = list(citations)
         cited = f" ({'; '.join(citations)})" if citations else ""
         super().__init__(
             f"{field}: {reason}{cited}",
-            extra={"errors": [{"field": field, "reason": reason}], "citations": citations, **extra},
+            extra={"errors": [{"field": field, "reason": reason, "code": code}], "citations": citations, **extra},
         )
 
 

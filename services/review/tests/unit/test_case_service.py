@@ -106,7 +106,11 @@ async def test_a_recommendation_the_rules_refuse_is_not_recorded(review: Review)
     with pytest.raises(RuleRefusal) as refused:
         await review.services.cases.recommend(TOWN, case.id, too_heavy, None)
     assert refused.value.extra["errors"] == [
-        {"field": "body.proposed_measures", "reason": "removal_from_post not permitted; permitted: criticism_education"}
+        {
+            "field": "body.proposed_measures",
+            "reason": "removal_from_post not permitted; permitted: criticism_education",
+            "code": "measures_not_permitted",
+        }
     ]
     assert refused.value.extra["measures"] == ["removal_from_post"]
     assert refused.value.extra["citations"] == ["审测〔2024〕1号 第五条"]
@@ -218,6 +222,7 @@ async def test_a_decision_without_the_measure_the_rules_require_is_refused_namin
         {
             "field": "body.measures.0.measures",
             "reason": "at least one measure is required for this target; none was given",
+            "code": "measures_required",
         }
     ]
     assert refused.value.extra["rules"] == ["measure_named"]

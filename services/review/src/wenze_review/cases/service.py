@@ -1158,12 +1158,15 @@ class CaseService:
             facts.update(measures=decided, facts_clear=data.facts_clear)
             evaluation = _evaluate(pack, case, "simplified_procedure", facts, data.decided_on, readings)
             if evaluation is None:
-                raise RuleRefusal("body.simplified", "the pack has no simplified procedure", [])
+                raise RuleRefusal(
+                    "body.simplified", "the pack has no simplified procedure", [], code="simplified_procedure_absent"
+                )
             if evaluation.outcome.get("simplified_allowed") is not True:
                 raise RuleRefusal(
                     "body.simplified",
                     "the rules do not allow the simplified procedure here",
                     citations_of(evaluation),
+                    code="simplified_procedure_refused",
                 )
 
     @staticmethod
@@ -1587,6 +1590,7 @@ def _check_measures_against(evaluation: Evaluation, field: str, measures: list[s
             field,
             f"{', '.join(refused)} not permitted; permitted: {', '.join(permitted) or 'none'}",
             citations_of(evaluation, "permitted_measures"),
+            code="measures_not_permitted",
             measures=refused,
             rules=rules,
             outcome=_jsonable_outcome(outcome),
@@ -1596,6 +1600,7 @@ def _check_measures_against(evaluation: Evaluation, field: str, measures: list[s
             field,
             "at least one measure is required for this target; none was given",
             citations_of(evaluation, "measures_required"),
+            code="measures_required",
             rules=rules_setting(evaluation, "measures_required"),
             outcome=_jsonable_outcome(outcome),
         )
@@ -1604,6 +1609,7 @@ def _check_measures_against(evaluation: Evaluation, field: str, measures: list[s
             field,
             "the rules judge these measures invalid for this target",
             citations_of(evaluation, "proposal_valid"),
+            code="measures_invalid",
             measures=list(measures),
             rules=rules_setting(evaluation, "proposal_valid"),
             outcome=_jsonable_outcome(outcome),
