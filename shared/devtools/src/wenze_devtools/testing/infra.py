@@ -165,7 +165,7 @@ def migrate(database_url: str, *services: str) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, f"WENZE_{service.replace('-', '_').upper()}_DATABASE_URL": database_url},
+            env={**os.environ, **_settings_env(service, {"database_url": database_url})},
             preexec_fn=end_with_parent,
         )
         for service in services
@@ -175,7 +175,8 @@ def migrate(database_url: str, *services: str) -> None:
         _, stderr = process.communicate(timeout=300)
         if process.returncode != 0:
             failed[service] = stderr[-3000:]
-    assert not failed, f"migrate failed: {failed}"
+    if failed:
+        raise RuntimeError(f"migrate failed: {failed}")
 
 
 def app_role(service: str) -> str:
