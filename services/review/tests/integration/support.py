@@ -188,6 +188,23 @@ def recommendation(**overrides: Any) -> dict[str, Any]:
     }
 
 
+def hear_and_decide(client: httpx.Client, path: str, on: dt.date) -> dict:
+    """The case at ``path``, its recommendation made, heard and decided on ``on``: criticism and
+    education for its one target. Its decision."""
+    heard = client.post(f"{path}/hearings", json={"target_index": 0, "held_on": on.isoformat(), "arguments": []})
+    assert heard.status_code == 200, heard.text
+    decided = client.post(
+        f"{path}/decision",
+        json={
+            "decided_on": on.isoformat(),
+            "facts_clear": True,
+            "measures": [{"target_index": 0, "measures": ["criticism_education"]}],
+        },
+    )
+    assert decided.status_code == 201, decided.text
+    return decided.json()["decision"]
+
+
 def find_task(client: httpx.Client, matter_id: uuid.UUID | str, kind: str) -> dict:
     def fetch() -> dict | None:
         tasks = client.get("/v1/tasks", params={"state": "open"}).json()

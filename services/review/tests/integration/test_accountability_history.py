@@ -24,7 +24,7 @@ from wenze.db.audit import AUDIT_LOG
 from wenze.events.execution import AppealDecided
 from wenze.events.intake import TargetSnapshot
 
-from .support import TENANT, TOWN_PERSON, case_of, publish, recommendation, routed_event, tenant_today
+from .support import TENANT, TOWN_PERSON, case_of, hear_and_decide, publish, recommendation, routed_event, tenant_today
 
 pytestmark = pytest.mark.integration
 
@@ -66,18 +66,7 @@ async def test_an_earlier_decision_counts_within_the_year_before_the_conduct_and
     first = recommend(town, path, today)
     assert first["facts"] == {"prior_accountabilities": 0} and first["prior_decisions"] == []
     assert first["outcome"].get("repeated_within_year") in (None, False)
-    heard = town.post(f"{path}/hearings", json={"target_index": 0, "held_on": today.isoformat(), "arguments": []})
-    assert heard.status_code == 200, heard.text
-    decided = town.post(
-        f"{path}/decision",
-        json={
-            "decided_on": today.isoformat(),
-            "facts_clear": True,
-            "measures": [{"target_index": 0, "measures": ["criticism_education"]}],
-        },
-    )
-    assert decided.status_code == 201, decided.text
-    decision = decided.json()["decision"]
+    decision = hear_and_decide(town, path, today)
 
     # Nobody tells the second case about the first: the platform does.
     path, _ = await open_case(review_nats.url, town, person)
@@ -159,18 +148,7 @@ async def test_a_person_known_by_reference_keeps_their_history_across_units_and_
 
     path, matter_id = await open_case(review_nats.url, town, person)
     recommend(town, path, today)
-    heard = town.post(f"{path}/hearings", json={"target_index": 0, "held_on": today.isoformat(), "arguments": []})
-    assert heard.status_code == 200, heard.text
-    decided = town.post(
-        f"{path}/decision",
-        json={
-            "decided_on": today.isoformat(),
-            "facts_clear": True,
-            "measures": [{"target_index": 0, "measures": ["criticism_education"]}],
-        },
-    )
-    assert decided.status_code == 201, decided.text
-    decision = decided.json()["decision"]
+    decision = hear_and_decide(town, path, today)
 
     path, _ = await open_case(review_nats.url, town, moved)
     repeat = recommend(town, path, today + dt.timedelta(days=1))

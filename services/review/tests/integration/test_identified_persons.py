@@ -18,7 +18,17 @@ from wenze.events.intake import TargetSnapshot
 from wenze.events.routing import MatterRouted
 from wenze.persons import DEVELOPMENT_KEY, PersonReferences, check_character
 
-from .support import TENANT, TOWN_PERSON, Subscription, publish, recommendation, routed_event, tenant_today, wait_for
+from .support import (
+    TENANT,
+    TOWN_PERSON,
+    Subscription,
+    hear_and_decide,
+    publish,
+    recommendation,
+    routed_event,
+    tenant_today,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -75,18 +85,7 @@ def decide(town: httpx.Client, path: str, today: dt.date) -> dict:
         ),
     )
     assert recommended.status_code == 200, recommended.text
-    heard = town.post(f"{path}/hearings", json={"target_index": 0, "held_on": today.isoformat(), "arguments": []})
-    assert heard.status_code == 200, heard.text
-    decided = town.post(
-        f"{path}/decision",
-        json={
-            "decided_on": today.isoformat(),
-            "facts_clear": True,
-            "measures": [{"target_index": 0, "measures": ["criticism_education"]}],
-        },
-    )
-    assert decided.status_code == 201, decided.text
-    return decided.json()["decision"]
+    return hear_and_decide(town, path, today)
 
 
 async def rows_holding(database_url: str, needle: str) -> list[str]:

@@ -7,9 +7,7 @@ and is logged as a wait, not a failure."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -24,23 +22,11 @@ from wenze.messaging.consumer import ConsumerSpec, HandleLater, run_consumer
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze_devtools.testing.infra import start_nats
 
+from .support import rejected
+
 pytestmark = pytest.mark.integration
 
 WAIT = 30.0
-
-
-def rejected(tenant: str) -> MatterRejected:
-    return MatterRejected(
-        tenant=tenant,
-        matter_id=uuid.uuid4(),
-        number="KS-2026-00001",
-        outcome="not_accepted",
-        reason="不属于问责范围",
-        transferred_to=None,
-        study_date=dt.date(2026, 5, 6),
-        participants=["周敏"],
-        decided_by="someone",
-    )
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ dead-letters`` does the same from the command line."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -26,24 +24,12 @@ from wenze.messaging.dead_letters import DEAD_LETTERS, DETAIL_CHARS, dead_letter
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze_devtools.testing.infra import NatsServer, start_nats
 
+from .support import rejected
+
 pytestmark = pytest.mark.integration
 
 WAIT = 30.0
 SUBJECT = "intake.kunshan.matter.rejected.v1"
-
-
-def rejected(tenant: str = "kunshan") -> MatterRejected:
-    return MatterRejected(
-        tenant=tenant,
-        matter_id=uuid.uuid4(),
-        number="KS-2026-00001",
-        outcome="not_accepted",
-        reason="不属于问责范围",
-        transferred_to=None,
-        study_date=dt.date(2026, 5, 6),
-        participants=["周敏"],
-        decided_by="someone",
-    )
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 
@@ -16,25 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from wenze.db import create_engine
 from wenze.db.inbox import InboxRecord, InboxRepository
 from wenze.db.outbox import OUTBOX, OutboxRecord
-from wenze.events import MatterRejected
 from wenze.messaging.relay import OutboxRelay
 from wenze.messaging.streams import ensure_stream, stream_for
 
+from .support import rejected
+
 pytestmark = pytest.mark.integration
-
-
-def event(tenant: str = "kunshan") -> MatterRejected:
-    return MatterRejected(
-        tenant=tenant,
-        matter_id=uuid.uuid4(),
-        number="KS-2026-00001",
-        outcome="not_accepted",
-        reason="不属于问责范围",
-        transferred_to=None,
-        study_date=dt.date(2026, 5, 6),
-        participants=["周敏"],
-        decided_by="ks-intake",
-    )
 
 
 @pytest.fixture
@@ -61,7 +47,7 @@ async def js(nats_server) -> AsyncIterator[JetStreamContext]:
 
 async def test_relay_publishes_once_and_jetstream_drops_resends(engine: AsyncEngine, js: JetStreamContext) -> None:
     before = (await js.stream_info("INTAKE")).state.messages
-    events = [event() for _ in range(30)]
+    events = [rejected() for _ in range(30)]
     async with engine.begin() as conn:
         await conn.execute(insert(OUTBOX), OutboxRecord.rows_for(events))
     relay = OutboxRelay(engine, js, batch_size=7)
@@ -96,7 +82,7 @@ async def test_each_message_carries_the_trace_of_the_request_that_caused_it(
     rows = [
         {**row, "headers": {"traceparent": header}}
         for row, header in zip(
-            OutboxRecord.rows_for([event(tenant="hubei") for _ in traceparents]), traceparents, strict=True
+            OutboxRecord.rows_for([rejected(tenant="hubei") for _ in traceparents]), traceparents, strict=True
         )
     ]
     # Only what this test relays: the session's stream also holds other tests' Hubei events.

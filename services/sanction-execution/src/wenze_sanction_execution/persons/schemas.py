@@ -55,14 +55,13 @@ class EligibilityQuery(_Query):
         return self
 
 
-class BarRead(BaseModel):
-    """One after-effect period that holds on the asked date."""
+class _PeriodRead(BaseModel):
+    """What a bar and an after-effect say alike of one after-effect period."""
 
     purpose: Purpose
+    starts_on: dt.date
     until: dt.date | None = Field(description="the first day it no longer holds; empty when another regulation sets it")
     period_set_by: str | None
-    decision_number: str
-    starts_on: dt.date
     rule: str
     description: str
     citations: list[str]
@@ -73,24 +72,18 @@ class BarRead(BaseModel):
     )
 
 
-class AfterEffectRead(BaseModel):
+class BarRead(_PeriodRead):
+    """One after-effect period that holds on the asked date."""
+
+    decision_number: str
+
+
+class AfterEffectRead(_PeriodRead):
     """One after-effect period a decision set for a person, whether it holds today or not."""
 
     model_config = ConfigDict(from_attributes=True)
 
-    purpose: Purpose
-    starts_on: dt.date
-    until: dt.date | None = Field(description="the first day it no longer holds; empty when another regulation sets it")
-    period_set_by: str | None
     state: EffectState = Field(description="active, or lifted when an appeal revoked or varied the decision")
-    rule: str
-    description: str
-    citations: list[str]
-    interpretations: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="the interpretation points the period depended on: point, question, reading, "
-        "label, whether it is the pack's default, the articles concerned",
-    )
 
 
 class EligibilityRead(BaseModel):
