@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from wenze.rules import get_pack
 from wenze_devtools.testing.infra import ServiceProcess
 
-from ..kunshan import APPROVERS, PARTICIPANTS
+from ..kunshan import APPROVERS, CITY_CADRE, PARTICIPANTS
 from .browser import Staff
 
 # One test walks a matter through every office's login in a real browser on the whole stack:
@@ -47,14 +47,7 @@ def submit_and_accept(staff: Staff) -> str:
             "facts": "经核查，分管领域安全生产监管不到位，造成不良影响。",
             "proposed_form": "form_2",
         },
-        {
-            "kind": "person",
-            "name": "钱国强",
-            "post": "副局长",
-            "unit": "市发展和改革委员会",
-            "cadre_level": "city_managed",
-            "sector": "city_department",
-        },
+        CITY_CADRE,
         number_prefix="KS",
         screenshot="intake",
     )
