@@ -26,7 +26,8 @@ from wenze.rules.deadlines import default_calendar
 from wenze_devtools.testing.fixtures import serving
 from wenze_devtools.testing.infra import ServiceProcess, free_port, migrate
 
-from .conftest import wait_for
+from .conftest import Tenant, wait_for
+from .kunshan import hear_town_case, town_decision, town_matter
 
 # Five services start before the test runs: more than the default timeout on a loaded machine.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
@@ -88,44 +89,16 @@ def notification(stack, service_factory, database_url: str, mailbox) -> ServiceP
     return service_factory("notification", **settings)
 
 
-def decide_town_case(ks: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def decide_town_case(ks: Tenant) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """A town cadre's matter raised by the media, taken through intake, routing and review to a
     decision of the town commission today: the matter, its case and the decision."""
-    matter = ks.submit_and_accept(
-        "ks-town-bacheng", "ks-intake", source="grassroots_or_media", targets=[TOWN_CADRE], proposed_form="form_1"
-    )
-    slip = ks.routed_slip(matter["id"], "ks-intake")
-    case = ks.case(slip["id"], "ks-town-bacheng")
-    town = ks.user("ks-town-bacheng")
-    town.ok(
-        "review",
-        f"/v1/investigations/{case['investigation']['id']}/findings",
-        {"findings": "工作作风漂浮。", "evidence": ["谈话笔录"]},
-    )
-    town.ok(
-        "review",
-        f"/v1/cases/{case['id']}/recommendations",
-        {
-            "target_index": 0,
-            "statement": "作风漂浮",
-            "legal_basis": "昆纪办发〔2019〕19号 三.2",
-            "severity": "lighter",
-            "circumstances": ["dereliction_of_duty"],
-            "proposed_measures": ["reminder_talk"],
-        },
-    )
-    town.ok("review", f"/v1/cases/{case['id']}/hearings", {"target_index": 0, "held_on": "2026-12-01", "arguments": []})
-    decision = town.ok(
+    matter, slip = town_matter(ks, TOWN_CADRE)
+    case = hear_town_case(ks, slip, "reminder_talk")
+    decision = ks.user("ks-town-bacheng").ok(
         "review",
         f"/v1/cases/{case['id']}/decision",
-        {
-            "decided_on": get_pack("kunshan").today().isoformat(),
-            "simplified": False,
-            "facts_clear": True,
-            "measures": [{"target_index": 0, "measures": ["reminder_talk"]}],
-        },
+        town_decision(get_pack("kunshan").today(), ["reminder_talk"]),
     )["decision"]
-
     return matter, case, decision
 
 

@@ -12,7 +12,7 @@ import pytest
 from wenze_devtools.testing.infra import ServiceProcess, migrate
 
 from .conftest import Tenant, wait_for
-from .test_kunshan_workflow import CITY_CADRE, PARTICIPANTS, approve_all, review_to_decision
+from .kunshan import CITY_CADRE, agree_consultation, consultation_path, review_to_decision
 
 pytestmark = pytest.mark.integration
 
@@ -55,11 +55,7 @@ def test_a_kunshan_matter_seen_at_each_stage_from_reporting(with_reporting, issu
         assert stages[:2] == ["received", "accepted"]
 
         slip = ks.slips(matter["id"], "ks-intake")[0]
-        task = ks.user("ks-intake").task_of_matter("consultation_signature", matter["id"])
-        path = f"/v1/consultations/{task['subject_id']}"
-        for username in PARTICIPANTS.values():
-            ks.user(username).ok("review", f"{path}/signatures", {"opinion": "agree"})
-        approve_all(ks, f"{path}/approvals", ks.user("ks-intake").get("review", path)["approved_by"])
+        agree_consultation(ks, consultation_path(ks, matter["id"]))
         slip = ks.wait_routed(slip["id"], "ks-intake")
         routed_or_later = wait_for(
             lambda: (

@@ -20,6 +20,7 @@ from wenze.rules.deadlines import default_calendar
 from wenze_devtools.testing.infra import ServiceProcess, fresh_database, migrate, start_nats
 
 from .conftest import SERVICES, Tenant
+from .kunshan import hear_town_case, town_decision, town_matter
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -72,52 +73,19 @@ def test_a_decision_of_30_september_is_copied_by_10_october_with_the_reminder_tw
 ) -> None:
     ks = Tenant("wenze-kunshan", issuer_url, rehearsal_stack, token)
     try:
-        matter = ks.submit_and_accept(
-            "ks-town-bacheng", "ks-intake", source="grassroots_or_media", targets=[TOWN_CADRE], proposed_form="form_1"
-        )
-        case = ks.case(ks.routed_slip(matter["id"], "ks-intake")["id"], "ks-town-bacheng")
+        _, slip = town_matter(ks, TOWN_CADRE)
+        case = hear_town_case(ks, slip, "reminder_talk", held_on=DECIDED_ON.isoformat())
         town = ks.user("ks-town-bacheng")
-        town.ok(
-            "review",
-            f"/v1/investigations/{case['investigation']['id']}/findings",
-            {"findings": "工作作风漂浮。", "evidence": ["谈话笔录"]},
-        )
-        town.ok(
-            "review",
-            f"/v1/cases/{case['id']}/recommendations",
-            {
-                "target_index": 0,
-                "statement": "作风漂浮",
-                "legal_basis": "昆纪办发〔2019〕19号 三.2",
-                "severity": "lighter",
-                "circumstances": ["dereliction_of_duty"],
-                "proposed_measures": ["reminder_talk"],
-            },
-        )
-        heard = {"target_index": 0, "held_on": DECIDED_ON.isoformat(), "arguments": []}
-        town.ok("review", f"/v1/cases/{case['id']}/hearings", heard)
         # The day after the rehearsed today is refused: the date is review's to check, not the test's.
         early = town.post(
             "review",
             f"/v1/cases/{case['id']}/decision",
-            {
-                "decided_on": (DECIDED_ON + dt.timedelta(days=1)).isoformat(),
-                "simplified": False,
-                "facts_clear": True,
-                "measures": [{"target_index": 0, "measures": ["reminder_talk"]}],
-            },
+            town_decision(DECIDED_ON + dt.timedelta(days=1), ["reminder_talk"]),
         )
         assert early.status_code == 422 and early.json()["errors"][0]["field"] == "body.decided_on", early.text
-        decision = town.ok(
-            "review",
-            f"/v1/cases/{case['id']}/decision",
-            {
-                "decided_on": DECIDED_ON.isoformat(),
-                "simplified": False,
-                "facts_clear": True,
-                "measures": [{"target_index": 0, "measures": ["reminder_talk"]}],
-            },
-        )["decision"]
+        decision = town.ok("review", f"/v1/cases/{case['id']}/decision", town_decision(DECIDED_ON, ["reminder_talk"]))[
+            "decision"
+        ]
         assert decision["decided_on"] == "2026-09-30"
 
         (execution,) = ks.executions(decision["id"], "ks-town-bacheng")

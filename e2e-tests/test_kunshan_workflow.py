@@ -6,129 +6,27 @@ without a known target investigated, classified and routed."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from wenze.calendar import WorkingCalendar
 from wenze.rules import get_pack
 
+from .kunshan import (
+    APPROVERS,
+    CITY_CADRE,
+    PARTICIPANTS,
+    TOWN_CADRE,
+    agree_consultation,
+    approve_all,
+    consultation_path,
+    hear_town_case,
+    person,
+    review_to_decision,
+    town_decision,
+    town_matter,
+)
+
 pytestmark = pytest.mark.integration
-
-PARTICIPANTS = {
-    "party_conduct_office": "ks-intake",
-    "case_management_office": "ks-case-management",
-    "case_trial_office": "ks-trial",
-    "discipline_supervision_office": "ks-supervision-1",
-    "review_investigation_office": "ks-investigation-1",
-}
-APPROVERS = {
-    "commission_leaders": "ks-leader",
-    "principal_leader": "ks-principal",
-    "leader_in_charge": "ks-leader-in-charge",
-    "city_party_secretary": "ks-city-party-secretary",
-    "city_organisation_department": "ks-organisation-department",
-    "standing_committee_meeting": "ks-standing-committee",
-    "secretary_special_meeting": "ks-secretary-meeting",
-}
-
-
-def person(name: str, cadre_level: str, sector: str, unit: str) -> dict:
-    return {
-        "kind": "person",
-        "name": name,
-        "post": "副局长",
-        "unit": unit,
-        "cadre_level": cadre_level,
-        "sector": sector,
-        "party_member": True,
-    }
-
-
-# Of a department the first discipline-supervision office (ks-supervision-1) is linked to: it
-# acts on the matter without being handed its tasks.
-CITY_CADRE = person("钱国强", "city_managed", "city_department", "市发展和改革委员会")
-TOWN_CADRE = person("沈小林", "not_city_managed", "district_town", "巴城镇")
-
-
-def approve_all(ks, path: str, offices: list[str]) -> None:
-    for office in offices:
-        ks.user(APPROVERS[office]).ok("review", path, {})
-
-
-def review_to_decision(ks, made, matter_id: str, slip: dict) -> dict:
-    """From a slip routed to the discipline-supervision office to the written decision."""
-    case = ks.case(slip["id"], "ks-supervision-1")
-    handler = ks.user("ks-supervision-1")
-    handler.ok(
-        "review",
-        f"/v1/investigations/{case['investigation']['id']}/findings",
-        {"findings": "对分管领域安全生产监管失职，不适宜担任现职。", "evidence": ["调查报告"]},
-    )
-    recommendation = {
-        "target_index": 0,
-        "statement": "失职失责",
-        "legal_basis": "昆纪办发〔2019〕19号 附件6",
-        "severity": "heavier",
-        "circumstances": ["dereliction_of_duty", "unfit_for_current_post"],
-    }
-    lighter = handler.post(
-        "review",
-        f"/v1/cases/{case['id']}/recommendations",
-        {**recommendation, "severity": "lighter", "proposed_measures": ["removal_from_post"]},
-    )
-    assert lighter.status_code == 422, lighter.text
-    handler.ok(
-        "review", f"/v1/cases/{case['id']}/recommendations", {**recommendation, "proposed_measures": ["reassignment"]}
-    )
-
-    # 会审: the five offices sign, the two leaders approve (附件4).
-    case = ks.read_case(case["id"], "ks-supervision-1")
-    assert case["state"] == "joint_review", case["state"]
-    joint = ks.user("ks-intake").get("review", f"/v1/joint-reviews/{case['joint_review_id']}")
-    assert joint["number"].startswith("昆纪委问审〔")
-    for office in joint["participants"]:
-        ks.user(PARTICIPANTS[office]).ok("review", f"/v1/joint-reviews/{joint['id']}/signatures", {"opinion": "agree"})
-    approve_all(ks, f"/v1/joint-reviews/{joint['id']}/approvals", joint["approved_by"])
-
-    # A decision is dated the day it is made, in the tenant's time zone.
-    today = get_pack("kunshan").today()
-    decide = {
-        "decided_on": today.isoformat(),
-        "announced_on": (today + dt.timedelta(days=1)).isoformat(),
-        "simplified": False,
-        "facts_clear": True,
-        "measures": [{"target_index": 0, "measures": ["reassignment"]}],
-    }
-    unheard = handler.post("review", f"/v1/cases/{case['id']}/decision", decide)
-    assert unheard.status_code == 409 and unheard.json()["step"] == "hearing", unheard.text
-    assert unheard.json()["citations"], "the hearing's article is cited"
-    assert ks.read_case(case["id"], "ks-supervision-1")["decision"] is None
-    handler.ok(
-        "review",
-        f"/v1/cases/{case['id']}/hearings",
-        {
-            "target_index": 0,
-            "held_on": "2026-12-01",
-            "arguments": [{"argument": "系前任遗留问题", "accepted": False, "reason": "到任后未履行整改职责"}],
-        },
-    )
-    unapproved = handler.post("review", f"/v1/cases/{case['id']}/decision", decide)
-    assert unapproved.status_code == 409 and unapproved.json()["step"] == "approval", unapproved.text
-    # 附件6 第四条: the leaders, then the organisation department's agreement, then the city party secretary.
-    assert unapproved.json()["offices"] == [
-        "principal_leader",
-        "leader_in_charge",
-        "city_organisation_department",
-        "city_party_secretary",
-    ]
-    for office in unapproved.json()["offices"]:
-        ks.user(APPROVERS[office]).ok("review", f"/v1/cases/{case['id']}/approvals", {"stage": "decision"})
-    decision = handler.ok("review", f"/v1/cases/{case['id']}/decision", decide)["decision"]
-    assert decision["decided_by"] == "discipline_supervision_office"
-    event, _ = made.next(lambda e: e["matter_id"] == matter_id)
-    assert event["number"] == decision["number"] and event["measures"][0]["measures"] == ["reassignment"]
-    return decision
 
 
 def test_city_managed_cadre_consultation_to_decision(tenant_for, events) -> None:
@@ -140,8 +38,7 @@ def test_city_managed_cadre_consultation_to_decision(tenant_for, events) -> None
     slip = ks.slips(matter["id"], "ks-intake")[0]
     assert slip["state"] == "in_consultation" and slip["number"].startswith("昆纪委问分〔")
 
-    task = ks.user("ks-intake").task_of_matter("consultation_signature", matter["id"])
-    path = f"/v1/consultations/{task['subject_id']}"
+    path = consultation_path(ks, matter["id"])
     consultation = ks.user("ks-intake").get("review", path)
     assert set(consultation["participants"]) == set(PARTICIPANTS)
     assert consultation["number"].startswith("昆纪委问商〔")
@@ -214,9 +111,7 @@ def test_consultation_deadlock_escalated_twice(tenant_for, events) -> None:
         "ks-supervision-1", "ks-intake", source="city_government", targets=[CITY_CADRE], proposed_form="form_2"
     )
     slip = ks.slips(matter["id"], "ks-intake")[0]
-    path = (
-        f"/v1/consultations/{ks.user('ks-intake').task_of_matter('consultation_signature', matter['id'])['subject_id']}"
-    )
+    path = consultation_path(ks, matter["id"])
     for office, username in PARTICIPANTS.items():
         opinion = (
             {"opinion": "other", "handler": "review_investigation_office", "text": "涉嫌职务违法，宜由审查调查室承办"}
@@ -260,12 +155,8 @@ def test_third_form_case_decided_with_a_party_sanction_after_ordered_approvals(t
         "ks-supervision-1", "ks-intake", source="commission_found", targets=[CITY_CADRE], proposed_form="form_3"
     )
     slip = ks.slips(matter["id"], "ks-intake")[0]
-    path = (
-        f"/v1/consultations/{ks.user('ks-intake').task_of_matter('consultation_signature', matter['id'])['subject_id']}"
-    )
-    for username in PARTICIPANTS.values():
-        ks.user(username).ok("review", f"{path}/signatures", {"opinion": "agree"})
-    approve_all(ks, f"{path}/approvals", ks.user("ks-intake").get("review", path)["approved_by"])
+    path = consultation_path(ks, matter["id"])
+    agree_consultation(ks, path)
     # 三.1: the third and fourth forms go to the review-and-investigation office.
     slip = ks.wait_routed(slip["id"], "ks-intake")
     assert slip["handler"] == "review_investigation_office"
@@ -375,39 +266,13 @@ def test_third_form_case_decided_with_a_party_sanction_after_ordered_approvals(t
 def test_town_cadre_goes_straight_to_the_town_commission(tenant_for, events) -> None:
     ks = tenant_for("wenze-kunshan")
     made = events("review.kunshan.decision.made.v1")
-    matter = ks.submit_and_accept(
-        "ks-town-bacheng", "ks-intake", source="grassroots_or_media", targets=[TOWN_CADRE], proposed_form="form_1"
-    )
-    slip = ks.routed_slip(matter["id"], "ks-intake")
+    matter, slip = town_matter(ks, TOWN_CADRE)
     assert slip["handler"] == "district_town_commission" and slip["cc"] == ["discipline_supervision_office"]
     assert any(c.endswith("三.2") for c in slip["citations"])
 
-    case = ks.case(slip["id"], "ks-town-bacheng")
+    case = hear_town_case(ks, slip, "criticism_education")
     town = ks.user("ks-town-bacheng")
-    town.ok(
-        "review",
-        f"/v1/investigations/{case['investigation']['id']}/findings",
-        {"findings": "工作作风漂浮。", "evidence": ["谈话笔录"]},
-    )
-    town.ok(
-        "review",
-        f"/v1/cases/{case['id']}/recommendations",
-        {
-            "target_index": 0,
-            "statement": "作风漂浮",
-            "legal_basis": "昆纪办发〔2019〕19号 三.2",
-            "severity": "lighter",
-            "circumstances": ["dereliction_of_duty"],
-            "proposed_measures": ["criticism_education"],
-        },
-    )
-    town.ok("review", f"/v1/cases/{case['id']}/hearings", {"target_index": 0, "held_on": "2026-12-01", "arguments": []})
-    decide = {
-        "decided_on": get_pack("kunshan").today().isoformat(),
-        "simplified": False,
-        "facts_clear": True,
-        "measures": [{"target_index": 0, "measures": []}],
-    }
+    decide = town_decision(get_pack("kunshan").today(), [])
     # A decision holding a known target accountable names its measure.
     empty = town.post("review", f"/v1/cases/{case['id']}/decision", decide)
     assert empty.status_code == 422, empty.text

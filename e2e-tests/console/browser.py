@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -38,6 +40,66 @@ class Staff:
         self.page.click("#kc-login")
         self.page.wait_for_url(re.compile(rf".*/t/{self.tenant}/work$"))
         self.username = username
+
+    def register(
+        self, username: str, matter: dict[str, str], target: dict[str, str], *, number_prefix: str, screenshot: str = ""
+    ) -> str:
+        """``username`` registers ``matter`` (source, source_reference, summary, facts and, where
+        given, proposed_form) against a person ``target`` from the intake form; with ``screenshot``,
+        the filled form is taken before it is sent. The matter's number."""
+        self.sign_in(username)
+        page = self.page
+        page.goto(self.url("/intake"))
+        form = page.locator("form.intake-form")
+        form.locator("select[name=source]").select_option(matter["source"])
+        form.locator("input[name=source_reference]").fill(matter["source_reference"])
+        form.locator("input[name=summary]").fill(matter["summary"])
+        form.locator("textarea[name=facts]").fill(matter["facts"])
+        form.locator("select[name=target_kind]").select_option(target["kind"])
+        form.locator("input[name=target_name]").fill(target["name"])
+        form.locator("input[name=target_post]").fill(target["post"])
+        form.locator("input[name=target_unit]").fill(target["unit"])
+        form.locator("select[name=target_cadre_level]").select_option(target["cadre_level"])
+        form.locator("select[name=target_sector]").select_option(target["sector"])
+        if "proposed_form" in matter:
+            form.locator("select[name=proposed_form]").select_option(matter["proposed_form"])
+        if screenshot:
+            self.screenshot(screenshot)
+        form.locator("button[type=submit]").click()
+        page.wait_for_url(re.compile(rf".*/matters/{number_prefix}-\d{{4}}-\d{{5}}$"))
+        expect(page.locator("h1 .state")).to_have_text("已登记")
+        return page.url.rsplit("/", 1)[1]
+
+    def accept(self, participants: str) -> None:
+        """Records on the open matter's page that the matter, studied by ``participants``, is accepted."""
+        acceptance = self.page.locator("#acceptance form")
+        acceptance.locator("input[name=participants]").fill(participants)
+        acceptance.locator("button[type=submit]").click()
+        expect(self.page.locator("h1 .state")).to_have_text("已受理")
+
+    def take(self, username: str, number: str, heading: str, fill: Callable[[Any], Any] | None = None) -> None:
+        """``username`` waits for the task ``heading`` on the matter, fills its form and sends it:
+        it is not refused."""
+        self.sign_in(username)
+        self.wait_for_task(number, heading)
+        if fill is not None:
+            fill(self.step_form(heading))
+        self.submit(heading)
+        expect(self.page.locator(".refused")).to_have_count(0)
+
+    def expect_not_found(self, path: str, hidden: str) -> None:
+        """The page at ``path`` is not found for the signed-in user and shows nothing of ``hidden``."""
+        response = self.page.goto(self.url(path))
+        assert response is not None and response.status == 404, path
+        expect(self.page.locator("body")).not_to_contain_text(hidden)
+
+    def expect_sign_in_asked(self, path: str) -> None:
+        """Signed in to another tenant only, this tenant's page asks for this tenant's login."""
+        response = self.page.goto(self.url(path))
+        assert response is not None
+        assert f"/realms/wenze-{self.tenant}/" in self.page.url, (
+            f"the {self.tenant} page asks for a {self.tenant} login"
+        )
 
     def open_matter(self, number: str) -> None:
         self.page.goto(self.url(f"/matters/{number}"))

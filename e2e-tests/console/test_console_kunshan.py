@@ -17,28 +17,13 @@ from playwright.sync_api import Page, expect
 from wenze.rules import get_pack
 from wenze_devtools.testing.infra import ServiceProcess
 
+from ..kunshan import APPROVERS, CITY_CADRE, PARTICIPANTS
 from .browser import Staff
 
 # One test walks a matter through every office's login in a real browser on the whole stack:
 # far longer than the suite's default of 300 s per test on a slow machine.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
-PARTICIPANTS = {
-    "party_conduct_office": "ks-intake",
-    "case_management_office": "ks-case-management",
-    "case_trial_office": "ks-trial",
-    "discipline_supervision_office": "ks-supervision-1",
-    "review_investigation_office": "ks-investigation-1",
-}
-APPROVERS = {
-    "commission_leaders": "ks-leader",
-    "principal_leader": "ks-principal",
-    "leader_in_charge": "ks-leader-in-charge",
-    "city_party_secretary": "ks-city-party-secretary",
-    "city_organisation_department": "ks-organisation-department",
-    "standing_committee_meeting": "ks-standing-committee",
-    "secretary_special_meeting": "ks-secretary-meeting",
-}
 CITY_WATER_CADRE = {
     "kind": "person",
     "name": "周明",
@@ -53,40 +38,21 @@ DECISION_APPROVERS = ["principal_leader", "leader_in_charge", "city_organisation
 
 def submit_and_accept(staff: Staff) -> str:
     """ks-intake registers the matter from the intake form and records its acceptance."""
-    staff.sign_in("ks-intake")
-    page = staff.page
-    page.goto(staff.url("/intake"))
-    form = page.locator("form.intake-form")
-    form.locator("select[name=source]").select_option("city_government")
-    form.locator("input[name=source_reference]").fill(f"昆政办移-{uuid.uuid4().hex[:8]}")
-    form.locator("input[name=summary]").fill("安全生产监管失职")
-    form.locator("textarea[name=facts]").fill("经核查，分管领域安全生产监管不到位，造成不良影响。")
-    form.locator("select[name=target_kind]").select_option("person")
-    form.locator("input[name=target_name]").fill("钱国强")
-    form.locator("input[name=target_post]").fill("副局长")
-    form.locator("input[name=target_unit]").fill("市发展和改革委员会")
-    form.locator("select[name=target_cadre_level]").select_option("city_managed")
-    form.locator("select[name=target_sector]").select_option("city_department")
-    form.locator("select[name=proposed_form]").select_option("form_2")
-    staff.screenshot("intake")
-    form.locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/matters/KS-\d{4}-\d{5}$"))
-    number = page.url.rsplit("/", 1)[1]
-    expect(page.locator("h1 .state")).to_have_text("已登记")
-    acceptance = page.locator("#acceptance form")
-    acceptance.locator("input[name=participants]").fill("室主任，分管副主任")
-    acceptance.locator("button[type=submit]").click()
-    expect(page.locator("h1 .state")).to_have_text("已受理")
+    number = staff.register(
+        "ks-intake",
+        {
+            "source": "city_government",
+            "source_reference": f"昆政办移-{uuid.uuid4().hex[:8]}",
+            "summary": "安全生产监管失职",
+            "facts": "经核查，分管领域安全生产监管不到位，造成不良影响。",
+            "proposed_form": "form_2",
+        },
+        CITY_CADRE,
+        number_prefix="KS",
+        screenshot="intake",
+    )
+    staff.accept("室主任，分管副主任")
     return number
-
-
-def take(staff: Staff, username: str, number: str, heading: str, fill=None) -> None:  # type: ignore[no-untyped-def]
-    staff.sign_in(username)
-    staff.wait_for_task(number, heading)
-    if fill is not None:
-        fill(staff.step_form(heading))
-    staff.submit(heading)
-    expect(staff.page.locator(".refused")).to_have_count(0)
 
 
 def test_a_city_managed_cadres_matter_goes_to_a_decision_in_the_console(
@@ -128,14 +94,13 @@ def test_a_city_managed_cadres_matter_goes_to_a_decision_in_the_console(
     consultation = ks.user("ks-intake").get("review", f"/v1/consultations/{signing['subject_id']}")
     assert set(consultation["participants"]) == set(PARTICIPANTS)
     for username in PARTICIPANTS.values():
-        take(staff, username, number, "会商签署")
+        staff.take(username, number, "会商签署")
     for office in consultation["approved_by"]:
-        take(staff, APPROVERS[office], number, "会商审批")
+        staff.take(APPROVERS[office], number, "会商审批")
 
     # The handling office investigates and recommends; the pack refuses a lighter severity with
     # removal from post, and the page says why in the pack's words.
-    take(
-        staff,
+    staff.take(
         "ks-supervision-1",
         number,
         "调查",
@@ -164,15 +129,15 @@ def test_a_city_managed_cadres_matter_goes_to_a_decision_in_the_console(
     expect(refusal).to_contain_text("未能办理")
     assert "Traceback" not in refusal.inner_text() and "422" not in refusal.inner_text()
     staff.screenshot("refused")
-    take(staff, "ks-supervision-1", number, "提出处理建议", recommend("heavier", "reassignment"))
+    staff.take("ks-supervision-1", number, "提出处理建议", recommend("heavier", "reassignment"))
 
     # 会审: the offices sign, the leaders approve.
     for username in PARTICIPANTS.values():
-        take(staff, username, number, "会审签署")
+        staff.take(username, number, "会审签署")
     case = ks.user("ks-supervision-1").get("review", "/v1/cases", matter_id=matter_id)[0]
     joint = ks.user("ks-intake").get("review", f"/v1/joint-reviews/{case['joint_review_id']}")
     for office in joint["approved_by"]:
-        take(staff, APPROVERS[office], number, "会审审批")
+        staff.take(APPROVERS[office], number, "会审审批")
 
     # Deciding before the hearing is refused with the step that is missing.
     today = staff_today()
@@ -187,8 +152,7 @@ def test_a_city_managed_cadres_matter_goes_to_a_decision_in_the_console(
     staff.submit("作出问责决定")
     expect(staff.step_form("作出问责决定").locator(".refused")).to_be_visible()
 
-    take(
-        staff,
+    staff.take(
         "ks-supervision-1",
         number,
         "听取陈述申辩",
@@ -198,8 +162,8 @@ def test_a_city_managed_cadres_matter_goes_to_a_decision_in_the_console(
         ),
     )
     for office in DECISION_APPROVERS:
-        take(staff, APPROVERS[office], number, "问责决定审批")
-    take(staff, "ks-supervision-1", number, "作出问责决定", decide)
+        staff.take(APPROVERS[office], number, "问责决定审批")
+    staff.take("ks-supervision-1", number, "作出问责决定", decide)
     expect(page.locator("section.case")).to_contain_text("已作出决定")
     expect(page.locator("section.case")).to_contain_text("问责决定")
     # Sanction execution may already have opened the decision's execution.
@@ -234,12 +198,8 @@ def test_a_city_managed_cadres_matter_goes_to_a_decision_in_the_console(
     # Another tenant's user sees nothing of the matter.
     jintan = Staff(page, console, "jintan")
     jintan.sign_in("jt-conduct-office")
-    response = page.goto(jintan.url(f"/matters/{number}"))
-    assert response is not None and response.status == 404
-    expect(page.locator("body")).not_to_contain_text("钱国强")
-    response = page.goto(staff.url(f"/matters/{number}"))
-    assert response is not None
-    assert "/realms/wenze-kunshan/" in page.url, "the Kunshan page asks for a Kunshan login"
+    jintan.expect_not_found(f"/matters/{number}", "钱国强")
+    staff.expect_sign_in_asked(f"/matters/{number}")
 
 
 def staff_today() -> str:

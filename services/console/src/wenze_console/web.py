@@ -31,6 +31,7 @@ from wenze_console.auth.models import Login, Session
 from wenze_console.auth.repository import SessionStore
 from wenze_console.auth.service import OidcLogins
 from wenze_console.config import ConsoleSettings
+from wenze_console.reports.schemas import QueryRefused
 
 SESSION_COOKIE = "wenze_console"
 CSRF_FIELD = "csrf_token"
@@ -257,6 +258,24 @@ def tenant_page(request: Request, tenant: str) -> TenantPage:
             next_path = f"/t/{tenant}/work"
         raise NeedsLogin(tenant, next_path)
     return TenantPage(request, console, session, login, get_pack(tenant))
+
+
+def query_refused(request: Request, error: QueryRefused) -> Response:
+    """A page's or a file's parameter refused: the field in the form's words and why."""
+    return TEMPLATES.TemplateResponse(
+        request, "message.html", {"title": "参数有误", "words": [f"{error.field}：{error.reason}"]}, status_code=400
+    )
+
+
+def reporting_file(fetched: httpx.Response, filename: str | None = None) -> Response:
+    """A file reporting wrote, passed on as it came: its content type and reporting's file name,
+    or ``filename`` where reporting names none (the browser then saves it under that name)."""
+    disposition = fetched.headers.get("content-disposition") or (filename and f'attachment; filename="{filename}"')
+    return Response(
+        fetched.content,
+        media_type=fetched.headers.get("content-type", "application/octet-stream"),
+        headers={"Content-Disposition": disposition} if disposition else {},
+    )
 
 
 def login_url(tenant: str, next_path: str) -> str:

@@ -11,15 +11,9 @@ from wenze.cli.client import ProblemError
 from wenze_console.library.schemas import EXPORT_FORMATS, LibraryQuery, export_format, mark_reason
 from wenze_console.library.service import library_view, mark_typical, refusal_words, withdraw_typical
 from wenze_console.reports.schemas import QueryRefused
-from wenze_console.web import TEMPLATES, TenantPage, check_csrf, tenant_page
+from wenze_console.web import TenantPage, check_csrf, query_refused, reporting_file, tenant_page
 
 router = APIRouter(prefix="/t/{tenant}")
-
-
-def _refused(request: Request, error: QueryRefused) -> Response:
-    return TEMPLATES.TemplateResponse(
-        request, "message.html", {"title": "参数有误", "words": [f"{error.field}：{error.reason}"]}, status_code=400
-    )
 
 
 def _page(
@@ -50,7 +44,7 @@ def cases(request: Request, tenant: str) -> Response:
     try:
         query = LibraryQuery.parse(request.query_params, page.pack.today())
     except QueryRefused as error:
-        return _refused(request, error)
+        return query_refused(request, error)
     return _page(page, query)
 
 
@@ -62,15 +56,10 @@ def anonymised(request: Request, tenant: str) -> Response:
         query = LibraryQuery.parse(request.query_params, page.pack.today())
         fmt = export_format(request.query_params)
     except QueryRefused as error:
-        return _refused(request, error)
+        return query_refused(request, error)
     with page.reporting() as reporting:
         exported = reporting.anonymised_cases(query.year, query.month, fmt)
-    disposition = f'attachment; filename="{tenant}-cases-{query.year}-{query.month:02d}.{fmt}"'
-    return Response(
-        exported.content,
-        media_type=exported.headers.get("content-type", "application/octet-stream"),
-        headers={"Content-Disposition": exported.headers.get("content-disposition") or disposition},
-    )
+    return reporting_file(exported, f"{tenant}-cases-{query.year}-{query.month:02d}.{fmt}")
 
 
 def reason_given(form: FormData) -> str:
@@ -94,7 +83,7 @@ def _change(request: Request, tenant: str, decision_id: str, form: FormData, typ
     try:
         query = LibraryQuery.parse(form, page.pack.today())
     except QueryRefused as error:
-        return _refused(request, error)
+        return query_refused(request, error)
     key = str(form.get("idempotency_key") or "")
     try:
         if typical:

@@ -14,18 +14,9 @@ from wenze_console.reports.schemas import (
     export_format,
 )
 from wenze_console.reports.service import report_view
-from wenze_console.web import TEMPLATES, tenant_page
+from wenze_console.web import query_refused, reporting_file, tenant_page
 
 router = APIRouter(prefix="/t/{tenant}")
-
-
-def _refused(request: Request, error: QueryRefused) -> Response:
-    return TEMPLATES.TemplateResponse(
-        request,
-        "message.html",
-        {"title": "参数有误", "words": [f"{error.field}：{error.reason}"]},
-        status_code=400,
-    )
 
 
 @router.get("/reports", response_class=HTMLResponse, include_in_schema=False)
@@ -34,7 +25,7 @@ def reports(request: Request, tenant: str) -> Response:
     try:
         query = ReportQuery.parse(request.query_params, page.pack.today())
     except QueryRefused as error:
-        return _refused(request, error)
+        return query_refused(request, error)
     view = None
     refused: list[str] = []
     status = 200
@@ -68,7 +59,7 @@ def chart(request: Request, tenant: str, chart: str) -> Response:
     try:
         year, month, fmt = chart_request(chart, request.query_params)
     except QueryRefused as error:
-        return _refused(request, error)
+        return query_refused(request, error)
     with page.reporting() as reporting:
         drawn = reporting.chart(chart, year, month, fmt)
     return Response(drawn.content, media_type=drawn.headers.get("content-type", "application/octet-stream"))
@@ -82,14 +73,7 @@ def export(request: Request, tenant: str) -> Response:
         query = ReportQuery.parse(request.query_params, page.pack.today())
         fmt = export_format(request.query_params)
     except QueryRefused as error:
-        return _refused(request, error)
+        return query_refused(request, error)
     with page.reporting() as reporting:
         exported = reporting.report_file(query.kind, query.params(), fmt)
-    headers = {}
-    if disposition := exported.headers.get("content-disposition"):
-        headers["Content-Disposition"] = disposition
-    return Response(
-        exported.content,
-        media_type=exported.headers.get("content-type", "application/octet-stream"),
-        headers=headers,
-    )
+    return reporting_file(exported)
