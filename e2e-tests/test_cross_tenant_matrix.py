@@ -34,6 +34,8 @@ from wenze.auth.access import OVERSIGHT
 from wenze.auth.capabilities import CAPABILITIES
 from wenze.rules import get_pack
 
+from .kunshan import PARTICIPANTS
+
 pytestmark = pytest.mark.integration
 
 FOREIGN_REALM = "wenze-jintan"
@@ -69,13 +71,6 @@ TOWN_CADRE = {
     "unit": "巴城镇",
     "cadre_level": "not_city_managed",
     "sector": "district_town",
-}
-PARTICIPANTS = {
-    "party_conduct_office": "ks-intake",
-    "case_management_office": "ks-case-management",
-    "case_trial_office": "ks-trial",
-    "discipline_supervision_office": "ks-supervision-1",
-    "review_investigation_office": "ks-investigation-1",
 }
 APPROVERS = {"commission_leaders": "ks-leader", "principal_leader": "ks-principal"}
 

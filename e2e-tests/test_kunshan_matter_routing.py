@@ -11,15 +11,10 @@ from typing import Any
 
 import pytest
 
+from .kunshan import PARTICIPANTS
+
 pytestmark = pytest.mark.integration
 
-PARTICIPANTS = {
-    "party_conduct_office": "ks-intake",
-    "case_management_office": "ks-case-management",
-    "case_trial_office": "ks-trial",
-    "discipline_supervision_office": "ks-supervision-1",
-    "review_investigation_office": "ks-investigation-1",
-}
 UNIT = "市发展和改革委员会"
 MIXED_FORMS = "昆纪办发〔2019〕19号 附件2 第六条"
 
