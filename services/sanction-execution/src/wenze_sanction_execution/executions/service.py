@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 
 from wenze.auth import Principal
@@ -462,16 +463,20 @@ class ExecutionService:
             tenant, sorted({e.decision_id for e in executions}), sorted({e.person_id for e in executions})
         )
         today = get_pack(tenant).today()
+        # Grouped once, so a page of executions costs one pass over what was read, not one per execution.
+        steps_of, deadlines_of, effects_of = defaultdict(list), defaultdict(list), defaultdict(list)
+        for step in steps:
+            steps_of[step.execution_id].append(StepRead.model_validate(step))
+        for deadline in deadlines:
+            deadlines_of[deadline.execution_id].append(_deadline_read(deadline, today))
+        for effect in effects:
+            effects_of[effect.decision_id, effect.person_id].append(AfterEffectRead.model_validate(effect))
         result = []
         for execution in executions:
             read = ExecutionRead.model_validate(execution)
-            read.steps = [StepRead.model_validate(s) for s in steps if s.execution_id == execution.id]
-            read.deadlines = [_deadline_read(d, today) for d in deadlines if d.execution_id == execution.id]
-            read.after_effects = [
-                AfterEffectRead.model_validate(a)
-                for a in effects
-                if a.decision_id == execution.decision_id and a.person_id == execution.person_id
-            ]
+            read.steps = steps_of[execution.id]
+            read.deadlines = deadlines_of[execution.id]
+            read.after_effects = effects_of[execution.decision_id, execution.person_id]
             result.append(read)
         return result
 
