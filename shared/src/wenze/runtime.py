@@ -58,6 +58,7 @@ class Runtime(Generic[R]):
         *,
         make_repositories: Callable[[AsyncSession], R],
         migrations_dir: Path | None,
+        pre_ping: bool = True,
     ) -> Runtime[R]:
         setup_tracing(settings.service_name)
         setup_metrics(settings.service_name)
@@ -66,7 +67,9 @@ class Runtime(Generic[R]):
             await upgrade(
                 migrations_dir, settings.migration_database_url, settings.db_schema, app_role=settings.app_role
             )
-        engine = create_engine(settings.database_url, schema=settings.db_schema, pool_size=settings.db_pool_size)
+        engine = create_engine(
+            settings.database_url, schema=settings.db_schema, pool_size=settings.db_pool_size, pre_ping=pre_ping
+        )
         await _warn_if_role_bypasses_rls(engine)
         nc = await connect_nats(
             settings.nats_url, name=f"wenze-{settings.service_name}", credentials=settings.nats_credentials()
@@ -165,11 +168,17 @@ async def run_worker(
     other background loops (each a coroutine that runs until ``runtime.stop``), until SIGTERM. With ``health``
     (host, port) it also serves ``/healthz`` and ``/readyz`` there."""
     configure_logging(f"{settings.service_name}-worker", level=settings.log_level, json=settings.log_json)
-    runtime = await Runtime.start(settings, make_repositories=make_repositories, migrations_dir=migrations_dir)
+    # No pre-ping: every loop of a worker retries what a dropped connection fails (the relay and
+    # the chainer with backoff, a consumer by redelivery), and the ping's three round trips came
+    # before every transaction, a tenth of routing's latency per accepted matter
+    # (docs/operations/benchmarks.md).
+    runtime = await Runtime.start(
+        settings, make_repositories=make_repositories, migrations_dir=migrations_dir, pre_ping=False
+    )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, runtime.stop.set)
-    relay = OutboxRelay(runtime.engine, runtime.js)
+    relay = OutboxRelay(runtime.engine, runtime.js, units=runtime.uow)
     runtime.spawn(relay.run(runtime.stop))
     runtime.spawn(chain_audit_log(runtime.engine, runtime.stop))
     specs = consumers(runtime)

@@ -23,7 +23,11 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, schema: str, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, schema: str, pool_size: int = 10, pre_ping: bool = True) -> AsyncEngine:
+    """An engine on ``url``. ``pre_ping`` checks each connection as it leaves the pool, which
+    costs three round trips on asyncpg (a transaction opened and rolled back around an empty
+    statement): worth it where a dropped connection would fail a request, not in a worker whose
+    loops retry (see ``wenze.runtime.run_worker``)."""
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -33,7 +37,7 @@ def create_engine(url: str, *, schema: str, pool_size: int = 10) -> AsyncEngine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         connect_args={"server_settings": {"search_path": f"{schema},public"}},
     )
     tenancy.install(engine.sync_engine)
