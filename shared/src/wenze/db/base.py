@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -102,7 +103,12 @@ async def insert_rows(
     ``VALUES`` repeated per page of rows. The keys returned are not needed and dropped."""
     if not rows:
         return
-    statement = (
+    await session.execute(_insert_statement(table, per_statement), list(rows))
+
+
+@functools.cache
+def _insert_statement(table: Table, per_statement: int) -> Any:
+    # Built once per table: building the statement cost about as much CPU as sending it.
+    return (
         insert(table).returning(*table.primary_key.columns).execution_options(insertmanyvalues_page_size=per_statement)
     )
-    await session.execute(statement, list(rows))

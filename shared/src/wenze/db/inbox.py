@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import String, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,16 +48,7 @@ class InboxRepository:
         if not rows:
             return set()
         now = utcnow()
-        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        # Parameters beside the statement, not in it: SQLAlchemy then compiles the one-row
-        # statement once and repeats its VALUES per page ("insertmanyvalues"), where a list in
-        # ``values()`` was compiled anew for every batch (docs/adr/0041-set-based-routing.md).
-        statement = (
-            insert(table_of(InboxRecord))
-            .on_conflict_do_nothing()
-            .returning(InboxRecord.__table__.c.event_id)
-            .execution_options(insertmanyvalues_page_size=ROWS_PER_INSERT)
-        )
+        statement = _claim_statement(self.session.get_bind().dialect.name)
         params = [
             {"event_id": event_id, "consumer": consumer, "subject": subject, "received_at": now}
             for event_id, subject in rows.items()
@@ -64,3 +57,18 @@ class InboxRepository:
 
     def record(self, event_id: str, consumer: str, subject: str) -> None:
         self.session.add(InboxRecord(event_id=event_id, consumer=consumer, subject=subject))
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    """The inbox insert of ``claim_many``, built once per dialect (building it cost as much as
+    running it). Parameters go beside the statement, not in it: SQLAlchemy then compiles the
+    one-row statement once and repeats its VALUES per page ("insertmanyvalues"), where a list
+    in ``values()`` was compiled anew for every batch (docs/adr/0041-set-based-routing.md)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table_of(InboxRecord))
+        .on_conflict_do_nothing()
+        .returning(table_of(InboxRecord).c.event_id)
+        .execution_options(insertmanyvalues_page_size=ROWS_PER_INSERT)
+    )

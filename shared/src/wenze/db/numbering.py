@@ -9,7 +9,10 @@ updates the same row in its own SQL.
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
+import functools
+from typing import Any
+
+from sqlalchemy import Integer, String, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,16 +29,29 @@ class NumberCounter(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+@functools.cache
+def _reserve_statement(dialect: str) -> Any:
+    """The upsert that moves a counter on by ``count``, built once per dialect: building it
+    anew cost more CPU than running it (a third of a routed matter's statements' time,
+    docs/operations/benchmarks.md)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = NumberCounter.__table__
+    count = bindparam("count", type_=Integer)
+    return (
+        insert(table)
+        .values(tenant=bindparam("tenant"), kind=bindparam("kind"), year=bindparam("year"), last=count)
+        .on_conflict_do_update(index_elements=["tenant", "kind", "year"], set_={"last": table.c.last + count})
+        .returning(table.c.last)
+    )
+
+
 async def reserve_numbers(session: AsyncSession, tenant: str, kind: str, year: int, count: int = 1) -> range:
     """Reserve ``count`` consecutive sequence numbers of ``kind`` in ``year``: the range they span."""
     if count < 1:
         raise ValueError("reserve at least one number")
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(NumberCounter).values(tenant=tenant, kind=kind, year=year, last=count)
     last = await session.scalar(
-        statement.on_conflict_do_update(
-            index_elements=["tenant", "kind", "year"], set_={"last": NumberCounter.last + count}
-        ).returning(NumberCounter.last)
+        _reserve_statement(session.get_bind().dialect.name),
+        {"tenant": tenant, "kind": kind, "year": year, "count": count},
     )
     assert last is not None
     return range(last - count + 1, last + 1)

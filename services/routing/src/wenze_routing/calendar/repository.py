@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,14 +12,38 @@ from wenze.db.base import Base, utcnow
 from wenze_routing.calendar.models import NationalYear, TenantLocalDays
 
 
+@dataclass(frozen=True)
+class CalendarStamps:
+    national: tuple[tuple[int, dt.datetime], ...]
+    local: tuple[tuple[int, dt.datetime], ...]
+
+
+# Built once: building the statement cost more than running it.
+_NATIONAL_STAMPS = select(literal(True).label("national"), NationalYear.year, NationalYear.loaded_at)
+_STAMPS = union_all(
+    _NATIONAL_STAMPS,
+    select(literal(False), TenantLocalDays.year, TenantLocalDays.declared_at).where(
+        TenantLocalDays.tenant == bindparam("tenant")
+    ),
+)
+
+
 class CalendarRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def national_stamps(self) -> list[tuple[int, dt.datetime]]:
-        """Each loaded national year with when it was loaded: what a cached calendar is checked against."""
-        rows = await self.session.execute(select(NationalYear.year, NationalYear.loaded_at).order_by(NationalYear.year))
-        return [(year, loaded_at) for year, loaded_at in rows]
+    async def stamps(self, tenant: str | None) -> CalendarStamps:
+        """Each loaded national year and each of ``tenant``'s years of local days (none without
+        a tenant), with when it was stored, in one round trip: what a cached calendar is checked
+        against."""
+        if tenant is None:
+            rows = (await self.session.execute(_NATIONAL_STAMPS)).all()
+        else:
+            rows = (await self.session.execute(_STAMPS, {"tenant": tenant})).all()
+        return CalendarStamps(
+            national=tuple(sorted((year, at) for is_national, year, at in rows if is_national)),
+            local=tuple(sorted((year, at) for is_national, year, at in rows if not is_national)),
+        )
 
     async def national_years(self) -> list[NationalYear]:
         return list(await self.session.scalars(select(NationalYear).order_by(NationalYear.year)))

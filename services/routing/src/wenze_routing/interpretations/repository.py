@@ -2,12 +2,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.db.base import utcnow
 from wenze.rules.readings import ReadingChoice
 from wenze_routing.interpretations.models import InterpretationChoice
+
+# Built once: every routed batch reads its tenant's choices, and building the statement cost
+# more than running it.
+_READING_CHOICES = select(
+    InterpretationChoice.point,
+    InterpretationChoice.reading,
+    InterpretationChoice.effective_from,
+    InterpretationChoice.version,
+).where(InterpretationChoice.tenant == bindparam("tenant"))
 
 
 class InterpretationRepository:
@@ -24,13 +33,7 @@ class InterpretationRepository:
 
     async def reading_choices(self, tenant: str) -> list[ReadingChoice]:
         """The tenant's choices as :func:`wenze.rules.readings.readings_in_force` reads them."""
-        stmt = select(
-            InterpretationChoice.point,
-            InterpretationChoice.reading,
-            InterpretationChoice.effective_from,
-            InterpretationChoice.version,
-        ).where(InterpretationChoice.tenant == tenant)
-        return [ReadingChoice(*row) for row in await self.session.execute(stmt)]
+        return [ReadingChoice(*row) for row in await self.session.execute(_READING_CHOICES, {"tenant": tenant})]
 
     async def next_version(self, tenant: str, point: str) -> int:
         stmt = select(func.coalesce(func.max(InterpretationChoice.version), 0)).where(
