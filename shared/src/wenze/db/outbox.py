@@ -26,6 +26,9 @@ class OutboxRecord(Base):
     subject: Mapped[str] = mapped_column(String(200))
     payload: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict[str, str]] = mapped_column()
+    # When the row was written, and from when a relay may claim it: a row handed straight to
+    # the relay of the process that committed it is written a lease later
+    # (``HAND_OVER_LEASE``), so that no other process's relay sends it meanwhile.
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
@@ -56,6 +59,14 @@ class OutboxRecord(Base):
 # The table itself, for the Core statements of the hot paths (insert, claim, mark).
 OUTBOX = table_of(OutboxRecord)
 
+# Set in a connection's ``info`` while it commits rows that a unit of work hands straight to
+# the process's relay (``wenze.db.uow``): that commit need not wake the relay's claim.
+HANDED_OVER = "wenze_outbox_handed_over"
+# How long the relay a row was handed to has to send and mark it before any relay may claim
+# it: long enough for an acknowledgement, short enough that a row whose sender died goes out
+# soon after.
+HAND_OVER_LEASE = dt.timedelta(seconds=5)
+
 
 class OutboxRepository:
     def __init__(self, session: AsyncSession):
@@ -69,7 +80,7 @@ class OutboxRepository:
         of instances per batch showed in a busy relay's profile (docs/operations/benchmarks.md)."""
         stmt = (
             select(OUTBOX.c.id, OUTBOX.c.subject, OUTBOX.c.payload, OUTBOX.c.headers)
-            .where(OUTBOX.c.published_at.is_(None))
+            .where(OUTBOX.c.published_at.is_(None), OUTBOX.c.created_at <= utcnow())
             .order_by(OUTBOX.c.created_at, OUTBOX.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

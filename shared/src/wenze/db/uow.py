@@ -10,25 +10,32 @@ security admits that tenant's rows only, and none when no tenant was bound.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from wenze.db.base import insert_rows
-from wenze.db.outbox import OUTBOX, OutboxRecord
+from wenze.db.outbox import HAND_OVER_LEASE, HANDED_OVER, OUTBOX, OutboxRecord
 from wenze.db.tenancy import TenantScope, TenantSession, current_scope, open_in_scope, system_scope
 from wenze.events.base import Event
 
 R = TypeVar("R")
 
+# Sends the outbox rows of a commit that has just succeeded (``OutboxRelay.send_committed``).
+HandOver = Callable[[list[dict[str, Any]]], Awaitable[None]]
+# A commit with more rows than this leaves them to the relay's claim: a bulk transaction's
+# events go out in the relay's batches, in the order they were written.
+HAND_OVER_MAX_ROWS = 100
+
 
 class UnitOfWork(Generic[R]):
-    def __init__(self, session: AsyncSession, repositories: R):
+    def __init__(self, session: AsyncSession, repositories: R, hand_over: HandOver | None = None):
         self.session = session
         self.repos = repositories
         self._events: list[Event] = []
+        self._hand_over = hand_over
 
     @property
     def dialect(self) -> str:
@@ -40,11 +47,28 @@ class UnitOfWork(Generic[R]):
         self._events.append(event)
 
     async def commit(self) -> None:
-        if self._events:
+        rows = OutboxRecord.rows_for(self._events) if self._events else []
+        self._events.clear()
+        hand_over = self._hand_over if rows and len(rows) <= HAND_OVER_MAX_ROWS else None
+        if hand_over is not None:
+            # Claimable by any relay only once the one they are handed to has had its chance.
+            for row in rows:
+                row["created_at"] += HAND_OVER_LEASE
+        if rows:
             # Multi-row inserts: the ORM unit of work cost more per outbox row than the insert.
-            await insert_rows(self.session, OUTBOX, OutboxRecord.rows_for(self._events))
-            self._events.clear()
-        await self.session.commit()
+            await insert_rows(self.session, OUTBOX, rows)
+        if hand_over is None:
+            await self.session.commit()
+            return
+        # Tells the relay this commit's rows come to it directly, so the commit need not wake
+        # it. The pooled connection's ``info``, kept: the connection is closed by the commit.
+        info = (await self.session.connection()).info
+        info[HANDED_OVER] = True
+        try:
+            await self.session.commit()
+        finally:
+            info.pop(HANDED_OVER, None)
+        await hand_over(rows)
 
     async def rollback(self) -> None:
         self._events.clear()
@@ -60,6 +84,8 @@ class UnitOfWorkFactory(Generic[R]):
             engine, expire_on_commit=False, autoflush=False, sync_session_class=TenantSession
         )
         self._make_repositories = make_repositories
+        # Set by the process's outbox relay while it runs (``OutboxRelay.run``).
+        self.hand_over: HandOver | None = None
 
     def __call__(self) -> _UowContext[R]:
         """A unit of work in the current tenant scope."""
@@ -81,7 +107,7 @@ class _UowContext(Generic[R]):
     async def __aenter__(self) -> UnitOfWork[R]:
         session = self._factory._sessions()
         open_in_scope(session, self._scope if self._scope is not None else current_scope())
-        self._uow = UnitOfWork(session, self._factory._make_repositories(session))
+        self._uow = UnitOfWork(session, self._factory._make_repositories(session), self._factory.hand_over)
         return self._uow
 
     async def __aexit__(

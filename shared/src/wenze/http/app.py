@@ -48,7 +48,7 @@ def create_service_app(
         if settings.relay_in_api:
             # The worker runs a relay too; this one is woken by our own commits, so events
             # leave without waiting for the worker's next poll.
-            runtime.spawn(OutboxRelay(runtime.engine, runtime.js).run(runtime.stop))
+            runtime.spawn(OutboxRelay(runtime.engine, runtime.js, units=runtime.uow).run(runtime.stop))
         if settings.metrics_port is not None:
             runtime.spawn(serve_until(metrics_app(), settings.metrics_host, settings.metrics_port, runtime.stop))
         if on_start is not None:

@@ -5,26 +5,36 @@ published, and marked in the same transaction. A crash between publish and commi
 the rows unmarked; they are sent again with the same ``Nats-Msg-Id`` and JetStream's
 duplicate window drops the copies.
 
+A unit of work of the relay's own process hands the rows of a small commit straight to it
+(``send_committed``): they are published as soon as the commit returns, without waiting for
+a claim, and marked afterwards in batches. Should the process die in between, the rows are
+still unmarked and the claim sends them again, as after any crash.
+
 The relay serves every tenant: it reads the outbox in system scope (``wenze.db.tenancy``).
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import structlog
 from nats.js import JetStreamContext
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from sqlalchemy import Connection, event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from wenze.db.outbox import OutboxRepository
+from wenze.db.outbox import HANDED_OVER, OutboxRepository
 from wenze.db.tenancy import TenantSession, open_in_scope, system_scope
+from wenze.db.uow import UnitOfWorkFactory
 from wenze.messaging.backoff import until_it_works
 
 log = structlog.get_logger(__name__)
 tracer = trace.get_tracer("wenze.messaging")
+
+# Handed-over sends whose acknowledgements may wait at once before commits go to the claim.
+_MAX_WAITING_SENDS = 1000
 
 
 class OutboxRelay:
@@ -33,6 +43,7 @@ class OutboxRelay:
         engine: AsyncEngine,
         js: JetStreamContext,
         *,
+        units: UnitOfWorkFactory[Any] | None = None,
         batch_size: int = 500,
         idle_poll_seconds: float = 0.5,
         ack_timeout_seconds: float = 30.0,
@@ -44,9 +55,16 @@ class OutboxRelay:
         self._ack_timeout = ack_timeout_seconds
         self._wake = asyncio.Event()
         self._engine = engine.sync_engine
+        # The connection the relay commits its own marks on: that commit has nothing new to send.
+        self._marking_on: Connection | None = None
+        # The units of work whose small commits are handed over (``send_committed``).
+        self._units = units
+        # Rows handed over and published, waiting for their acknowledgements to be marked.
+        self._sent: asyncio.Queue[tuple[list[str], list[asyncio.Future[Any]]]] = asyncio.Queue()
 
-    def _after_commit(self, _connection: Connection) -> None:
-        self._wake.set()
+    def _after_commit(self, connection: Connection) -> None:
+        if connection is not self._marking_on and not connection.info.get(HANDED_OVER):
+            self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("outbox relay started")
@@ -54,15 +72,87 @@ class OutboxRelay:
         # worker's consumers, a bulk import), not only by polling: otherwise an event would
         # wait up to ``idle_poll_seconds`` before it goes out.
         event.listen(self._engine, "commit", self._after_commit)
+        marking = asyncio.create_task(self._mark_sent(stop))
+        if self._units is not None:
+            self._units.hand_over = self.send_committed
         try:
             while not stop.is_set():
-                # Cleared before the claim, so a commit while it runs is not missed; the claim
-                # itself never commits when it finds nothing, so it does not wake the relay.
+                # Cleared before the claim, so a commit while it runs is not missed: a batch
+                # short of full took every row committed before it, so the relay waits for the
+                # next commit rather than claiming again for nothing. The claim never commits
+                # when it finds nothing, and the relay's own marks do not wake it.
                 self._wake.clear()
-                if await self._publish_until_done() == 0:
+                if await self._publish_until_done() < self._batch_size:
                     await self._idle(stop)
         finally:
+            if self._units is not None:
+                self._units.hand_over = None
+            marking.cancel()
             event.remove(self._engine, "commit", self._after_commit)
+
+    async def send_committed(self, rows: list[dict[str, Any]]) -> None:
+        """Publish ``rows`` (``OutboxRecord.rows_for``), which a unit of work of this process
+        has just committed a lease ahead (no claim takes them meanwhile), without waiting for
+        their acknowledgements: ``_mark_sent`` awaits and marks them. A failure to publish
+        leaves them to the claim once their lease is over; it never fails the commit."""
+        if self._sent.qsize() > _MAX_WAITING_SENDS:
+            return  # acknowledgements are not keeping up (NATS slow or gone): left to the claim
+        ids = [row["id"] for row in rows]
+        try:
+            with tracer.start_as_current_span(
+                "outbox publish",
+                kind=SpanKind.PRODUCER,
+                attributes={
+                    "messaging.system": "nats",
+                    "messaging.operation.type": "send",
+                    "messaging.batch.message_count": len(rows),
+                },
+            ):
+                acks = [await self._publish(row["id"], row["subject"], row["payload"], row["headers"]) for row in rows]
+        except Exception:
+            log.warning("publishing committed events failed; the relay will send them", exc_info=True)
+            return
+        self._sent.put_nowait((ids, acks))
+
+    async def _mark_sent(self, stop: asyncio.Event) -> None:
+        """Mark the handed-over rows whose acknowledgements came, all waiting sends at a time.
+        Rows whose acknowledgement failed stay unmarked and go to the claim again."""
+        while not stop.is_set():
+            sends = [await self._sent.get()]
+            while not self._sent.empty():
+                sends.append(self._sent.get_nowait())
+            acked: list[str] = []
+            for ids, acks in sends:
+                results = await asyncio.gather(
+                    *(asyncio.wait_for(ack, self._ack_timeout) for ack in acks), return_exceptions=True
+                )
+                acked += [i for i, result in zip(ids, results, strict=True) if not isinstance(result, BaseException)]
+            if acked:
+                async for attempt in until_it_works(Exception):
+                    with attempt:
+                        await self._mark(acked)
+            if len(acked) < sum(len(ids) for ids, _ in sends):
+                self._wake.set()  # the claim sends the rest again
+
+    async def _mark(self, ids: list[str]) -> None:
+        with system_scope("outbox relay"):
+            async with self._sessions() as session:
+                open_in_scope(session)
+                outbox = OutboxRepository(session)
+                await outbox.mark_published(ids)
+                await self._commit_marks(session, outbox)
+
+    async def _commit_marks(self, session: AsyncSession, outbox: OutboxRepository) -> None:
+        self._marking_on = (await session.connection()).sync_connection
+        try:
+            await outbox.commit_without_waiting_for_disk()
+        finally:
+            self._marking_on = None
+
+    async def _publish(self, row_id: str, subject: str, payload: str, headers: dict[str, str] | None) -> Any:
+        return await self._js.publish_async(
+            subject, payload.encode(), headers={**(headers or {}), "Nats-Msg-Id": row_id}
+        )
 
     async def _publish_until_done(self) -> int:
         """One batch, retried with jittered exponential backoff while the database or NATS fails."""
@@ -105,12 +195,7 @@ class OutboxRelay:
                 # Sent without waiting for each acknowledgement, then all acknowledgements are
                 # awaited before the rows are marked: a request/reply per message cost more CPU
                 # than the publishing itself, and a bulk import relays thousands per second.
-                acks = [
-                    await self._js.publish_async(
-                        subject, payload.encode(), headers={**(headers or {}), "Nats-Msg-Id": row_id}
-                    )
-                    for row_id, subject, payload, headers in rows
-                ]
+                acks = [await self._publish(*row) for row in rows]
                 try:
                     await asyncio.wait_for(asyncio.gather(*acks), timeout=self._ack_timeout)
                 except BaseException:
@@ -118,5 +203,5 @@ class OutboxRelay:
                         ack.cancel()
                     raise
             await outbox.mark_published([row[0] for row in rows])
-            await outbox.commit_without_waiting_for_disk()
+            await self._commit_marks(session, outbox)
         return len(rows)
