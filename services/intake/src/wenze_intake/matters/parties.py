@@ -103,19 +103,18 @@ class PartiesService:
         await self.learn_batch([event])
 
     async def learn_batch(self, events: Sequence[Event]) -> None:
-        """Record what a fetched batch of events names, in one transaction: one inbox look-up
-        per consumer, one insert of the facts, one audit append per tenant, one commit."""
+        """Record what a fetched batch of events names, in one transaction: one inbox claim
+        per consumer (checked and recorded in one statement), one insert of the facts, one audit
+        append per tenant, one commit."""
         async with self.uow() as uow:
             fresh: list[Event] = []
             for consumer in dict.fromkeys(CONSUMERS[type(e)] for e in events):
                 mine = [e for e in events if CONSUMERS[type(e)] == consumer]
-                seen = await uow.repos.inbox.seen_many([str(e.event_id) for e in mine], consumer)
+                new = await uow.repos.inbox.claim_many(consumer, [(str(e.event_id), e.subject) for e in mine])
                 for event in mine:
-                    if str(event.event_id) in seen:
-                        continue
-                    seen.add(str(event.event_id))  # the same event twice in one batch counts once
-                    uow.repos.inbox.record(str(event.event_id), consumer, event.subject)
-                    fresh.append(event)
+                    if str(event.event_id) in new:
+                        new.discard(str(event.event_id))  # the same event twice in one batch counts once
+                        fresh.append(event)
             rows: dict[tuple[str, str, str, str], dict[str, str]] = {}
             audit: dict[str, list[AuditRecord]] = {}
             for event in fresh:
