@@ -11,10 +11,12 @@ from wenze.db.base import insert_rows, table_of, utcnow
 from wenze.db.numbering import reserve_numbers
 from wenze.ids import new_id
 from wenze_routing.slips.access import LEVEL, OFFICE, UNIT, facts_of
-from wenze_routing.slips.models import SLIPS, RoutingSlip, SlipAccess, SlipEvent, SlipState
+from wenze_routing.slips.models import SLIPS, NewSlip, RoutingSlip, SlipAccess, SlipEvent, SlipState
 
 SLIP_NUMBERING = "routing_slip"
 SLIP_ACCESS = table_of(SlipAccess)
+SLIPS_TABLE = table_of(RoutingSlip)
+TIMELINE = table_of(SlipEvent)
 
 
 def visible_to(scope: ReadScope) -> ColumnElement[bool]:
@@ -56,25 +58,18 @@ class SlipRepository:
         self.session.add_all(slips)
         await self.session.flush()
 
-    async def insert_opened(self, opened: Sequence[tuple[RoutingSlip, dict]], actor: str) -> None:
+    async def insert_opened(self, opened: Sequence[tuple[NewSlip, dict]], actor: str) -> None:
         """Insert a batch of new slips and their ``opened`` timeline entries as multi-row
-        inserts (``insert_rows``), without the ORM's unit of work (a routed batch of accepted
-        matters: the slips are not changed again in that transaction). Each slip gets its id
-        and defaults here."""
+        inserts (``insert_rows``), without the ORM (a routed batch of accepted matters: the
+        slips are not changed again in that transaction). Each slip's row gets its id and the
+        defaults of a new slip here."""
         now = utcnow()
-        slips_table, events_table = table_of(RoutingSlip), table_of(SlipEvent)
-        rows = []
         for slip, _ in opened:
-            if slip.id is None:
-                slip.id = new_id()
-            slip.revision, slip.created_at, slip.updated_at = 0, now, now
-            if slip.cc is None:
-                slip.cc = []
-            rows.append({column.key: getattr(slip, column.key) for column in slips_table.columns})
-        await insert_rows(self.session, slips_table, rows)
+            slip.row.update(id=new_id(), revision=0, created_at=now, updated_at=now)
+        await insert_rows(self.session, SLIPS_TABLE, [slip.row for slip, _ in opened])
         await insert_rows(
             self.session,
-            events_table,
+            TIMELINE,
             [
                 {
                     "slip_id": slip.id,
@@ -90,7 +85,7 @@ class SlipRepository:
             ],
         )
 
-    async def grant(self, slips: Sequence[tuple[RoutingSlip, MatterAccess]]) -> None:
+    async def grant(self, slips: Sequence[tuple[RoutingSlip | NewSlip, MatterAccess]]) -> None:
         """Record who reads each new slip (its parties, its targets' levels and units)."""
         rows = [
             {"slip_id": slip.id, "tenant": slip.tenant, "facet": facet, "value": value}
