@@ -286,7 +286,7 @@ class BatchRulings:
     def judge(
         self,
         pack: RulePack,
-        calendar: WorkingCalendar,
+        calendar: WorkingCalendar | None,
         step: str,
         facts: dict[str, Any],
         on: dt.date,
@@ -365,7 +365,7 @@ class RoutingService:
                 procedure = choice[0].procedure if choice[0] else None
                 # The whole matter first, where its procedure's workflow asks (附件2 第六条).
                 whole = (
-                    self._judge_whole_matter(rulings, pack, calendar, event, procedure, readings)
+                    self._judge_whole_matter(rulings, pack, calendar, event, facts, procedure, readings)
                     if choice[1] is None
                     else None
                 )
@@ -374,7 +374,7 @@ class RoutingService:
                     judged = (
                         decides
                         if decides is not None
-                        else self._judge_targets(rulings, pack, calendar, event, group, choice, readings)
+                        else self._judge_targets(rulings, pack, calendar, event, facts, group, choice, readings)
                     )
                     slips.append((group, rulings.ruling(pack, choice, judged), decides is not None))
                 todo.append((event, pack, pack.local_date(now), slips, whole))
@@ -702,15 +702,17 @@ class RoutingService:
         pack: RulePack,
         calendar: WorkingCalendar,
         event: MatterAccepted,
+        matter: dict[str, Any],
         targets: list[TargetSnapshot],
         choice: tuple[ProcedureChoice | None, dict | None],
         readings: Mapping[str, str],
     ) -> Judged:
         """The routing step for a slip of ``targets`` (the matter's facts over those targets, the
-        first target's own), or why the pack could not choose the procedure to ask."""
-        facts = matter_facts(event.source, event.key_supervised, event.proposed_form, targets)
-        if targets:
-            facts |= target_facts(targets[0])
+        first target's own), or why the pack could not choose the procedure to ask. ``matter``:
+        the matter's facts over all its targets, those of a slip that routes them all."""
+        if len(targets) != len(event.targets):
+            matter = matter_facts(event.source, event.key_supervised, event.proposed_form, targets)
+        facts = matter | target_facts(targets[0]) if targets else dict(matter)
         procedure_choice, choice_error = choice
         if choice_error is not None:
             return Judged(facts, None, choice_error)
@@ -735,16 +737,17 @@ class RoutingService:
         pack: RulePack,
         calendar: WorkingCalendar,
         event: MatterAccepted,
+        matter: dict[str, Any],
         procedure: str | None,
         readings: Mapping[str, str],
     ) -> Judged | None:
         """The ``matter_routing`` step of the procedure's workflow over the facts of all the
         matter's targets, asked before any target is routed; ``None`` where the workflow binds no
-        such step or the matter has one target, whose routing is its own."""
+        such step or the matter has one target, whose routing is its own. ``matter``: the matter's
+        facts over all its targets."""
         if pack.workflow_decision("matter_routing", procedure) is None or len(event.targets) < 2:
             return None
-        facts = matter_facts(event.source, event.key_supervised, event.proposed_form, event.targets)
-        facts |= whole_matter_facts(event.proposed_form, event.targets)
+        facts = matter | whole_matter_facts(event.proposed_form, event.targets)
         return rulings.judge(pack, calendar, "matter_routing", facts, event.relevant_date, procedure, readings)
 
     @staticmethod
