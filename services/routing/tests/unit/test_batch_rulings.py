@@ -54,7 +54,7 @@ def test_matters_with_the_same_facts_share_one_ruling_equal_to_their_own() -> No
     assert second is first
     on_its_own = alone(pack, facts_of(town_cadre("王芳")))
     assert first.columns == on_its_own.columns
-    assert first.detail(whole_matter=False) == on_its_own.detail(whole_matter=False)
+    assert first.detail == on_its_own.detail
     assert first.columns["explanation"] and first.state == SlipState.ROUTED
 
 

@@ -189,35 +189,26 @@ def routing_opinion(pack: RulePack, outcome: dict[str, Any], state: SlipState) -
 class Ruling:
     """What a slip stores of the rules' answer: the columns the rules decide and the detail of
     its ``opened`` entry. The same for every slip judged on the same facts under the same
-    procedure choice, date and readings."""
+    procedure choice, date and readings, which share it: neither is changed once made (a slip
+    that adds to the detail adds to a copy)."""
 
     judged: Judged
-    procedure: str | None
     columns: dict[str, Any]
+    detail: dict[str, Any]
 
     @property
     def state(self) -> SlipState:
         return SlipState(self.columns["state"])
 
-    def detail(self, *, whole_matter: bool) -> dict[str, Any]:
-        """The ``opened`` entry's detail, a dict of its own (a caller may add to it)."""
-        detail: dict[str, Any] = {
-            "facts": self.judged.facts,
-            "procedure": self.procedure,
-            "outcome": self.judged.outcome,
-        }
-        if whole_matter:
-            detail["routed_as"] = "whole_matter"
-        if self.judged.error is not None:
-            detail["rules_error"] = self.judged.error
-        return detail
 
-
-def rule_on(pack: RulePack, choice: tuple[ProcedureChoice | None, dict | None], judged: Judged) -> Ruling:
-    """The slip's columns that the rules decide: its state, procedure, facts, outcome,
-    explanation with citations, opinion and handler. ``choice``: the procedure the matter
-    follows, or why the pack could not choose one; ``judged``: the routing of the slip's targets
-    (its own, or the whole matter's where that routes them all)."""
+def rule_on(
+    pack: RulePack, choice: tuple[ProcedureChoice | None, dict | None], judged: Judged, *, whole_matter: bool = False
+) -> Ruling:
+    """The slip's columns that the rules decide (its state, procedure, facts, outcome,
+    explanation with citations, opinion and handler) and its ``opened`` entry's detail.
+    ``choice``: the procedure the matter follows, or why the pack could not choose one;
+    ``judged``: the routing of the slip's targets, their own or, ``whole_matter``, the whole
+    matter's where that routes them all."""
     procedure_choice = choice[0]
     procedure = procedure_choice.procedure if procedure_choice else None
     facts, evaluation, outcome = judged.facts, judged.evaluation, judged.outcome
@@ -250,7 +241,12 @@ def rule_on(pack: RulePack, choice: tuple[ProcedureChoice | None, dict | None], 
         "cc": codes(outcome.get("cc")),
         "fixed_by": "rules" if routed else None,
     }
-    return Ruling(judged, procedure, columns)
+    detail: dict[str, Any] = {"facts": facts, "procedure": procedure, "outcome": outcome}
+    if whole_matter:
+        detail["routed_as"] = "whole_matter"
+    if judged.error is not None:
+        detail["rules_error"] = judged.error
+    return Ruling(judged, columns, detail)
 
 
 def _frozen(values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -274,7 +270,7 @@ class BatchRulings:
         self._judged: dict[tuple[Any, ...], Judged] = {}
         # By the identity of the choice and the judgement, which the entry keeps alive so that
         # no other object takes their ids while the batch runs.
-        self._rulings: dict[tuple[int, int], tuple[object, Judged, Ruling]] = {}
+        self._rulings: dict[tuple[int, int, bool], tuple[object, Judged, Ruling]] = {}
 
     def choice(self, pack: RulePack, facts: dict[str, Any], on: dt.date) -> tuple[ProcedureChoice | None, dict | None]:
         key = (pack.tenant, _frozen(facts), on)
@@ -301,11 +297,18 @@ class BatchRulings:
             )
         return found
 
-    def ruling(self, pack: RulePack, choice: tuple[ProcedureChoice | None, dict | None], judged: Judged) -> Ruling:
-        key = (id(choice), id(judged))
+    def ruling(
+        self,
+        pack: RulePack,
+        choice: tuple[ProcedureChoice | None, dict | None],
+        judged: Judged,
+        *,
+        whole_matter: bool = False,
+    ) -> Ruling:
+        key = (id(choice), id(judged), whole_matter)
         found = self._rulings.get(key)
         if found is None:
-            found = self._rulings[key] = (choice, judged, rule_on(pack, choice, judged))
+            found = self._rulings[key] = (choice, judged, rule_on(pack, choice, judged, whole_matter=whole_matter))
         return found[2]
 
 
@@ -376,7 +379,8 @@ class RoutingService:
                         if decides is not None
                         else self._judge_targets(rulings, pack, calendar, event, facts, group, choice, readings)
                     )
-                    slips.append((group, rulings.ruling(pack, choice, judged), decides is not None))
+                    whole_matter = decides is not None
+                    slips.append((group, rulings.ruling(pack, choice, judged, whole_matter=whole_matter), whole_matter))
                 todo.append((event, pack, pack.local_date(now), slips, whole))
             if not todo:
                 await uow.commit()
@@ -394,10 +398,10 @@ class RoutingService:
                 key = (pack.tenant, issued_on.year)
                 for group, ruling, whole_matter in slips:
                     slip = self._new_slip(pack, event, group, next_seq[key], issued_on, ruling)
-                    detail = ruling.detail(whole_matter=whole_matter)
+                    detail = ruling.detail
                     if whole is not None and not whole_matter:
                         # Weighed first and found not to decide: shown beside the target's own routing.
-                        detail["matter_routing"] = whole.detail()
+                        detail = {**detail, "matter_routing": whole.detail()}
                     opened.append((slip, detail))
                     next_seq[key] += 1
             await uow.repos.slips.insert_opened(opened, SYSTEM)
@@ -666,7 +670,7 @@ class RoutingService:
         )
         await uow.repos.slips.add([slip])
         await uow.repos.slips.grant([(slip, slip_access(slip, pack))])
-        self._announce(uow, slip, ruling.detail(whole_matter=False))
+        self._announce(uow, slip, ruling.detail)
         return slip
 
     @staticmethod
