@@ -76,12 +76,17 @@ class RulePack:
     def vocabulary(self) -> dict[str, dict[str, str]]:
         return self._pack.vocabulary
 
+    @cached_property
+    def _party_codes(self) -> frozenset[str]:
+        # The vocabulary is fixed once the pack is loaded: asked for every slip a batch opens.
+        return frozenset(code for vocabulary in ("offices", "bodies") for code in self.vocabulary.get(vocabulary, {}))
+
     def parties_named_in(self, outcome: Mapping[str, Any]) -> set[str]:
         """The offices and bodies of this pack that a rule outcome names, whatever the role: a
         code, a list of codes, or the actor or those joining a step of a procedure or an
         escalation. Routing counts them party to a slip and review to the matter, so both show
         it to the same offices (docs/access.md)."""
-        known = {code for vocabulary in ("offices", "bodies") for code in self.vocabulary.get(vocabulary, {})}
+        known = self._party_codes
         found: set[str] = set()
 
         def walk(value: Any) -> None:

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from wenze.auth.access import MatterAccess
 from wenze.rules import RulePack
-from wenze_routing.slips.models import RoutingSlip
+from wenze_routing.slips.models import NewSlip, RoutingSlip
 
 OFFICE: Final = "office"
 LEVEL: Final = "level"
@@ -35,7 +35,7 @@ def codes(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def slip_access(slip: RoutingSlip, pack: RulePack, named: Iterable[str | None] = ()) -> MatterAccess:
+def slip_access(slip: RoutingSlip | NewSlip, pack: RulePack, named: Iterable[str | None] = ()) -> MatterAccess:
     """What the slip itself says about its readers; ``named``: offices named since (approvers)."""
     offices = [slip.handler, *slip.cc, *named, *pack.parties_named_in(slip.outcome)]
     targets = slip.targets

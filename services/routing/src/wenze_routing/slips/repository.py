@@ -1,20 +1,86 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, true
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    MetaData,
+    Table,
+    TypeDecorator,
+    and_,
+    exists,
+    false,
+    insert,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.auth.access import MatterAccess, ReadScope
-from wenze.db.base import insert_rows, table_of, utcnow
+from wenze.db.base import JSONType, insert_rows, table_of, utcnow
 from wenze.db.numbering import reserve_numbers
 from wenze.ids import new_id
 from wenze_routing.slips.access import LEVEL, OFFICE, UNIT, facts_of
-from wenze_routing.slips.models import SLIPS, RoutingSlip, SlipAccess, SlipEvent, SlipState
+from wenze_routing.slips.models import SLIPS, NewSlip, RoutingSlip, SlipAccess, SlipEvent, SlipState
 
 SLIP_NUMBERING = "routing_slip"
 SLIP_ACCESS = table_of(SlipAccess)
+
+
+class EncodedJSON(TypeDecorator[Any]):
+    """A JSON column whose values come encoded already, exactly as the JSON type would encode
+    them (see ``Encodings``): it sends them as they are."""
+
+    impl = JSONType
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
+def taking_encoded_json(table: Table) -> Table:
+    """``table`` as the target of an insert whose JSON values come encoded (``EncodedJSON``):
+    the same name, columns and keys, outside the models' metadata."""
+    columns = [
+        Column(
+            column.name,
+            EncodedJSON() if isinstance(column.type, JSON) else column.type,
+            key=column.key,
+            primary_key=column.primary_key,
+            autoincrement=column.autoincrement,
+        )
+        for column in table.columns
+    ]
+    return Table(table.name, MetaData(), *columns, schema=table.schema)
+
+
+class Encodings:
+    """The JSON text of each value a batch writes, encoded once however many rows hold the
+    value: the slips of one ruling share its facts, outcome, explanation and citations, and
+    encoding them row by row was most of the JSON's cost. By identity, so each value is kept
+    here (no other takes its id) and must not change while the batch is written; encoded with
+    the dialect's serializer, as the JSON type itself does."""
+
+    def __init__(self, dialect: Dialect):
+        self._dumps: Callable[[Any], str] = getattr(dialect, "_json_serializer", None) or json.dumps
+        self._texts: dict[int, tuple[Any, str]] = {}
+
+    def __call__(self, value: Any) -> str:
+        found = self._texts.get(id(value))
+        if found is None:
+            found = self._texts[id(value)] = (value, self._dumps(value))
+        return found[1]
+
+
+NEW_SLIPS = taking_encoded_json(table_of(RoutingSlip))
+NEW_SLIPS_JSON = [column.key for column in NEW_SLIPS.columns if isinstance(column.type, EncodedJSON)]
+NEW_TIMELINE = taking_encoded_json(table_of(SlipEvent))
 
 
 def visible_to(scope: ReadScope) -> ColumnElement[bool]:
@@ -56,41 +122,34 @@ class SlipRepository:
         self.session.add_all(slips)
         await self.session.flush()
 
-    async def insert_opened(self, opened: Sequence[tuple[RoutingSlip, dict]], actor: str) -> None:
+    async def insert_opened(self, opened: Sequence[tuple[NewSlip, dict]], actor: str) -> None:
         """Insert a batch of new slips and their ``opened`` timeline entries as multi-row
-        inserts (``insert_rows``), without the ORM's unit of work (a routed batch of accepted
-        matters: the slips are not changed again in that transaction). Each slip gets its id
-        and defaults here."""
+        inserts (``insert_rows``), without the ORM (a routed batch of accepted matters: the
+        slips are not changed again in that transaction), each JSON value that slips share
+        encoded once. Each slip's row gets its id and the defaults of a new slip here."""
         now = utcnow()
-        slips_table, events_table = table_of(RoutingSlip), table_of(SlipEvent)
-        rows = []
-        for slip, _ in opened:
-            if slip.id is None:
-                slip.id = new_id()
-            slip.revision, slip.created_at, slip.updated_at = 0, now, now
-            if slip.cc is None:
-                slip.cc = []
-            rows.append({column.key: getattr(slip, column.key) for column in slips_table.columns})
-        await insert_rows(self.session, slips_table, rows)
-        await insert_rows(
-            self.session,
-            events_table,
-            [
+        encode = Encodings(self.session.get_bind().dialect)
+        slips, entries = [], []
+        for slip, detail in opened:
+            row = slip.row
+            row.update(id=new_id(), revision=0, created_at=now, updated_at=now)
+            slips.append(row | {key: encode(row[key]) for key in NEW_SLIPS_JSON})
+            entries.append(
                 {
-                    "slip_id": slip.id,
+                    "slip_id": row["id"],
                     "at": now,
                     "actor": actor,
                     "office": None,
                     "action": "opened",
-                    "state": slip.state,
-                    "detail": detail,
-                    "citations": slip.citations,
+                    "state": row["state"],
+                    "detail": encode(detail),
+                    "citations": encode(row["citations"]),
                 }
-                for slip, detail in opened
-            ],
-        )
+            )
+        await insert_rows(self.session, NEW_SLIPS, slips)
+        await insert_rows(self.session, NEW_TIMELINE, entries)
 
-    async def grant(self, slips: Sequence[tuple[RoutingSlip, MatterAccess]]) -> None:
+    async def grant(self, slips: Sequence[tuple[RoutingSlip | NewSlip, MatterAccess]]) -> None:
         """Record who reads each new slip (its parties, its targets' levels and units)."""
         rows = [
             {"slip_id": slip.id, "tenant": slip.tenant, "facet": facet, "value": value}

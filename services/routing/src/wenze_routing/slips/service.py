@@ -45,7 +45,7 @@ from wenze_routing.calendar.service import CalendarService
 from wenze_routing.repositories import RoutingRepositories
 from wenze_routing.slips.access import codes, slip_access
 from wenze_routing.slips.errors import SlipNotFound, SlipStateConflict
-from wenze_routing.slips.models import SLIPS, RoutingSlip, SlipState
+from wenze_routing.slips.models import SLIPS, NewSlip, RoutingSlip, SlipState
 from wenze_routing.slips.repository import SLIP_NUMBERING, concerning
 from wenze_routing.slips.schemas import SlipEventRead, SlipRead
 
@@ -185,6 +185,138 @@ def routing_opinion(pack: RulePack, outcome: dict[str, Any], state: SlipState) -
     return "规则未能确定承办部门，待有权部门指定"
 
 
+@dataclass(frozen=True)
+class Ruling:
+    """What a slip stores of the rules' answer: the columns the rules decide and the detail of
+    its ``opened`` entry. The same for every slip judged on the same facts under the same
+    procedure choice, date and readings, which share it: neither is changed once made (a slip
+    that adds to the detail adds to a copy)."""
+
+    judged: Judged
+    columns: dict[str, Any]
+    detail: dict[str, Any]
+
+    @property
+    def state(self) -> SlipState:
+        return SlipState(self.columns["state"])
+
+
+def rule_on(
+    pack: RulePack, choice: tuple[ProcedureChoice | None, dict | None], judged: Judged, *, whole_matter: bool = False
+) -> Ruling:
+    """The slip's columns that the rules decide (its state, procedure, facts, outcome,
+    explanation with citations, opinion and handler) and its ``opened`` entry's detail.
+    ``choice``: the procedure the matter follows, or why the pack could not choose one;
+    ``judged``: the routing of the slip's targets, their own or, ``whole_matter``, the whole
+    matter's where that routes them all."""
+    procedure_choice = choice[0]
+    procedure = procedure_choice.procedure if procedure_choice else None
+    facts, evaluation, outcome = judged.facts, judged.evaluation, judged.outcome
+    # The choice is explained where the pack made one (several procedures); a pack with one
+    # workflow has nothing to explain.
+    explanation = (
+        [_choice_explained(pack, procedure_choice, facts)] if procedure_choice and procedure_choice.citations else []
+    )
+    explanation += [f.model_dump(mode="json") for f in evaluation.explanation] if evaluation else []
+    explanation += interpretations_explained(evaluation)
+    citations = [c.text for c in procedure_choice.citations] if procedure_choice else []
+    citations += [c.text for c in evaluation.citations] if evaluation else []
+    if outcome.get("consultation_required"):
+        state = SlipState.IN_CONSULTATION
+    elif outcome.get("handler") or outcome.get("investigated_by"):
+        state = SlipState.ROUTED
+    else:
+        state = SlipState.AWAITING_HANDLER
+    routed = state == SlipState.ROUTED
+    # A new slip starts in the state the rules give it; every later change is a move.
+    columns = {
+        "state": state,
+        "procedure": procedure,
+        "rule_facts": facts,
+        "outcome": outcome,
+        "explanation": explanation,
+        "citations": list(dict.fromkeys(citations)),
+        "opinion": routing_opinion(pack, outcome, state),
+        "handler": outcome.get("handler") if routed else None,
+        "cc": codes(outcome.get("cc")),
+        "fixed_by": "rules" if routed else None,
+    }
+    detail: dict[str, Any] = {"facts": facts, "procedure": procedure, "outcome": outcome}
+    if whole_matter:
+        detail["routed_as"] = "whole_matter"
+    if judged.error is not None:
+        detail["rules_error"] = judged.error
+    return Ruling(judged, columns, detail)
+
+
+def _frozen(values: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Facts or readings as a key, in their order and with their types (``True`` is not ``1``):
+    two keys are equal only where the mappings are."""
+    return tuple((k, v.__class__, tuple(v) if v.__class__ is list else v) for k, v in values.items())
+
+
+class BatchRulings:
+    """The rules' answers within one routed batch, each worked out once per distinct question.
+
+    Choosing a procedure, evaluating a step and turning the answer into a slip's columns are
+    functions of the pack and its calendar (one of each per tenant in a batch), the facts, the
+    relevant date, the procedure and the readings in force, and of nothing else; the keys are
+    exactly those. A bulk import's thousands of matters ask a few dozen distinct questions, so
+    the batch evaluates, explains and dumps each once and its slips share the answer (read only:
+    nothing changes a ruling once made)."""
+
+    def __init__(self) -> None:
+        self._choices: dict[tuple[Any, ...], tuple[ProcedureChoice | None, dict | None]] = {}
+        self._judged: dict[tuple[Any, ...], Judged] = {}
+        # By the identity of the choice and the judgement, which the entry keeps alive so that
+        # no other object takes their ids while the batch runs.
+        self._rulings: dict[tuple[int, int, bool], tuple[object, Judged, Ruling]] = {}
+
+    def choice(self, pack: RulePack, facts: dict[str, Any], on: dt.date) -> tuple[ProcedureChoice | None, dict | None]:
+        key = (pack.tenant, _frozen(facts), on)
+        found = self._choices.get(key)
+        if found is None:
+            found = self._choices[key] = choose_procedure(pack, facts, on)
+        return found
+
+    def judge(
+        self,
+        pack: RulePack,
+        calendar: WorkingCalendar | None,
+        step: str,
+        facts: dict[str, Any],
+        on: dt.date,
+        procedure: str | None,
+        readings: Mapping[str, str],
+    ) -> Judged:
+        key = (pack.tenant, step, procedure, _frozen(facts), on, tuple(sorted(readings.items())))
+        found = self._judged.get(key)
+        if found is None:
+            found = self._judged[key] = Judged(
+                facts, *evaluate_step(pack, calendar, step, facts, on, procedure, readings)
+            )
+        return found
+
+    def ruling(
+        self,
+        pack: RulePack,
+        choice: tuple[ProcedureChoice | None, dict | None],
+        judged: Judged,
+        *,
+        whole_matter: bool = False,
+    ) -> Ruling:
+        key = (id(choice), id(judged), whole_matter)
+        found = self._rulings.get(key)
+        if found is None:
+            found = self._rulings[key] = (choice, judged, rule_on(pack, choice, judged, whole_matter=whole_matter))
+        return found[2]
+
+
+# A slip a routed batch opens: its targets, the rules' ruling on them, and whether that is the
+# whole matter's.
+Opening = tuple[list[TargetSnapshot], Ruling, bool]
+
+
 class RoutingService:
     def __init__(self, uow: UnitOfWorkFactory[RoutingRepositories], calendars: CalendarService):
         self.uow = uow
@@ -200,25 +332,18 @@ class RoutingService:
         by tenant, so the transaction's ``wenze.tenant`` covers every row) in one transaction:
         one inbox statement, one counter update per year, multi-row inserts of the slips, their
         timeline entries, access rows, audit entries and outbox rows, one commit. The packs are
-        evaluated per matter in Python; only the writes are set-based. Slips are numbered in
+        evaluated in Python, once per distinct question the batch asks (``BatchRulings``), and
+        the slips are written as plain rows (``NewSlip``), not ORM objects. Slips are numbered in
         event order, in the year they are issued in; if anything fails the whole batch rolls
         back (numbers included) and the consumer retries event by event (ADR 0041)."""
         now = utcnow()
         async with self.uow() as uow:
             # Checked and recorded in one statement: one round trip fewer on every batch.
             new = await uow.repos.inbox.claim_many(CONSUMER_ACCEPTED, [(str(e.event_id), e.subject) for e in events])
-            todo: list[
-                tuple[
-                    MatterAccepted,
-                    RulePack,
-                    WorkingCalendar,
-                    dt.date,
-                    list[Group],
-                    Judged | None,
-                    tuple[ProcedureChoice | None, dict | None],
-                    dict[str, str],
-                ]
-            ] = []
+            # Each matter with the slips it is routed on: their targets, the rules' ruling, and
+            # the whole matter's judgement where it was weighed.
+            todo: list[tuple[MatterAccepted, RulePack, dt.date, list[Opening], Judged | None]] = []
+            rulings = BatchRulings()
             packs: dict[str, RulePack] = {}
             calendars: dict[str, WorkingCalendar] = {}
             choices: dict[str, list[ReadingChoice]] = {}
@@ -239,44 +364,44 @@ class RoutingService:
                     choices[pack.tenant] = await uow.repos.interpretations.reading_choices(pack.tenant)
                 readings = readings_in_force(choices[pack.tenant], event.relevant_date)
                 facts = matter_facts(event.source, event.key_supervised, event.proposed_form, list(event.targets))
-                choice = choose_procedure(pack, facts, event.relevant_date)
+                choice = rulings.choice(pack, facts, event.relevant_date)
                 procedure = choice[0].procedure if choice[0] else None
                 # The whole matter first, where its procedure's workflow asks (附件2 第六条).
                 whole = (
-                    self._judge_whole_matter(pack, calendar, event, procedure, readings) if choice[1] is None else None
+                    self._judge_whole_matter(rulings, pack, calendar, event, facts, procedure, readings)
+                    if choice[1] is None
+                    else None
                 )
-                groups = self._groups(pack, event, whole, procedure)
-                todo.append((event, pack, calendar, pack.local_date(now), groups, whole, choice, readings))
+                slips: list[Opening] = []
+                for group, decides in self._groups(pack, event, whole, procedure):
+                    judged = (
+                        decides
+                        if decides is not None
+                        else self._judge_targets(rulings, pack, calendar, event, facts, group, choice, readings)
+                    )
+                    whole_matter = decides is not None
+                    slips.append((group, rulings.ruling(pack, choice, judged, whole_matter=whole_matter), whole_matter))
+                todo.append((event, pack, pack.local_date(now), slips, whole))
             if not todo:
                 await uow.commit()
                 return
             # Numbers are reserved per (tenant, year) in one update and handed out in event order.
             needed: dict[tuple[str, int], int] = {}
-            for _, pack, _, issued_on, groups, _, _, _ in todo:
+            for _, pack, issued_on, slips, _ in todo:
                 key = (pack.tenant, issued_on.year)
-                needed[key] = needed.get(key, 0) + len(groups)
+                needed[key] = needed.get(key, 0) + len(slips)
             next_seq: dict[tuple[str, int], int] = {}
             for (tenant, year), count in needed.items():
                 next_seq[(tenant, year)] = (await uow.repos.slips.reserve_numbers(tenant, year, count)).start
-            opened: list[tuple[RoutingSlip, dict]] = []
-            for event, pack, calendar, issued_on, groups, whole, choice, readings in todo:
+            opened: list[tuple[NewSlip, dict]] = []
+            for event, pack, issued_on, slips, whole in todo:
                 key = (pack.tenant, issued_on.year)
-                for group, decides in groups:
-                    slip, detail = self._build_slip(
-                        pack,
-                        calendar,
-                        event,
-                        group,
-                        None,
-                        next_seq[key],
-                        issued_on,
-                        choice,
-                        readings,
-                        whole_matter=decides,
-                    )
-                    if whole is not None and decides is None:
+                for group, ruling, whole_matter in slips:
+                    slip = self._new_slip(pack, event, group, next_seq[key], issued_on, ruling)
+                    detail = ruling.detail
+                    if whole is not None and not whole_matter:
                         # Weighed first and found not to decide: shown beside the target's own routing.
-                        detail["matter_routing"] = whole.detail()
+                        detail = {**detail, "matter_routing": whole.detail()}
                     opened.append((slip, detail))
                     next_seq[key] += 1
             await uow.repos.slips.insert_opened(opened, SYSTEM)
@@ -517,116 +642,93 @@ class RoutingService:
         # A target identified later follows the procedure its matter was routed under.
         kept = ProcedureChoice(procedure=parent.procedure) if parent.procedure else None
         readings = readings_in_force(await uow.repos.interpretations.reading_choices(pack.tenant), parent.relevant_date)
-        slip, detail = self._build_slip(pack, calendar, parent, targets, parent, seq, issued_on, (kept, None), readings)
-        await uow.repos.slips.add([slip])
-        await uow.repos.slips.grant([(slip, slip_access(slip, pack))])
-        self._announce(uow, slip, detail)
-        return slip
-
-    def _build_slip(
-        self,
-        pack: RulePack,
-        calendar: WorkingCalendar,
-        matter: MatterAccepted | RoutingSlip,
-        targets: list[TargetSnapshot],
-        parent: RoutingSlip | None,
-        seq: int,
-        issued_on: dt.date,
-        choice: tuple[ProcedureChoice | None, dict | None],
-        readings: Mapping[str, str],
-        *,
-        whole_matter: Judged | None = None,
-    ) -> tuple[RoutingSlip, dict]:
-        """The slip for ``targets`` numbered ``seq`` of the year it is issued in, and the detail
-        of its ``opened`` entry. The matter's relevant date decides which rules apply, never the
-        number: a client chooses that date. ``choice``: the procedure the matter follows, or why
-        the pack could not choose one. ``whole_matter``: the matter's evaluation, where it routes
-        all the matter's targets on this one slip in place of the routing step."""
-        if whole_matter is not None:
-            assert isinstance(matter, MatterAccepted)
-            source, summary, facts_text = matter.source, matter.summary, matter.facts
-            matter_id, matter_number, on = str(matter.matter_id), matter.number, matter.relevant_date
-            facts = whole_matter.facts
-        elif parent is None:
-            assert isinstance(matter, MatterAccepted)
-            source, summary, facts_text = matter.source, matter.summary, matter.facts
-            matter_id, matter_number, on = str(matter.matter_id), matter.number, matter.relevant_date
-            facts = matter_facts(matter.source, matter.key_supervised, matter.proposed_form, targets)
-        else:
-            source, summary, facts_text = parent.source, parent.summary, parent.facts
-            matter_id, matter_number, on = parent.matter_id, parent.matter_number, parent.relevant_date
-            facts = {
-                **{k: v for k, v in parent.rule_facts.items() if not k.startswith("target")},
-                "target_count": 1,
-                "multiple_parties": False,
-            }
-        procedure_choice, choice_error = choice
-        procedure = procedure_choice.procedure if procedure_choice else None
-        if whole_matter is not None:
-            judged = whole_matter
-        else:
-            if targets:
-                facts |= target_facts(targets[0])
-            judged = (
-                Judged(facts, *evaluate_routing(pack, calendar, facts, on, procedure, readings))
-                if choice_error is None
-                else Judged(facts, None, choice_error)
-            )
-        facts, evaluation, outcome = judged.facts, judged.evaluation, judged.outcome
-        # The choice is explained where the pack made one (several procedures); a pack with one
-        # workflow has nothing to explain.
-        explanation = (
-            [_choice_explained(pack, procedure_choice, facts)]
-            if procedure_choice and procedure_choice.citations
-            else []
-        )
-        explanation += [f.model_dump(mode="json") for f in evaluation.explanation] if evaluation else []
-        explanation += interpretations_explained(evaluation)
-        citations = [c.text for c in procedure_choice.citations] if procedure_choice else []
-        citations += [c.text for c in evaluation.citations] if evaluation else []
-        if outcome.get("consultation_required"):
-            state = SlipState.IN_CONSULTATION
-        elif outcome.get("handler") or outcome.get("investigated_by"):
-            state = SlipState.ROUTED
-        else:
-            state = SlipState.AWAITING_HANDLER
-        routed = state == SlipState.ROUTED
-        # A new slip starts in the state the rules give it; every later change is a move.
+        facts = {
+            **{k: v for k, v in parent.rule_facts.items() if not k.startswith("target")},
+            "target_count": 1,
+            "multiple_parties": False,
+        }
+        if targets:
+            facts |= target_facts(targets[0])
+        on = parent.relevant_date
+        procedure = kept.procedure if kept else None
+        judged = Judged(facts, *evaluate_routing(pack, calendar, facts, on, procedure, readings))
+        ruling = rule_on(pack, (kept, None), judged)
+        # The matter's relevant date decides which rules apply, never the number: a client
+        # chooses that date.
         slip = RoutingSlip(
             tenant=pack.tenant,
             number=pack.number(SLIP_NUMBERING, issued_on.year, seq, on=issued_on),
-            matter_id=matter_id,
-            matter_number=matter_number,
-            parent_slip_id=parent.id if parent else None,
-            state=state,
-            source=source,
-            procedure=procedure,
-            summary=summary,
-            facts=facts_text,
+            matter_id=parent.matter_id,
+            matter_number=parent.matter_number,
+            parent_slip_id=parent.id,
+            source=parent.source,
+            summary=parent.summary,
+            facts=parent.facts,
             relevant_date=on,
             targets=[t.model_dump(mode="json") for t in targets],
-            rule_facts=facts,
-            outcome=outcome,
-            explanation=explanation,
-            citations=list(dict.fromkeys(citations)),
-            opinion=routing_opinion(pack, outcome, state),
-            handler=outcome.get("handler") if routed else None,
-            cc=codes(outcome.get("cc")),
-            fixed_by="rules" if routed else None,
+            **ruling.columns,
         )
-        detail: dict[str, Any] = {"facts": facts, "procedure": procedure, "outcome": outcome}
-        if whole_matter is not None:
-            detail["routed_as"] = "whole_matter"
-        if judged.error is not None:
-            detail["rules_error"] = judged.error
-        return slip, detail
+        await uow.repos.slips.add([slip])
+        await uow.repos.slips.grant([(slip, slip_access(slip, pack))])
+        self._announce(uow, slip, ruling.detail)
+        return slip
+
+    @staticmethod
+    def _new_slip(
+        pack: RulePack,
+        event: MatterAccepted,
+        targets: list[TargetSnapshot],
+        seq: int,
+        issued_on: dt.date,
+        ruling: Ruling,
+    ) -> NewSlip:
+        """The row of a slip routing ``targets`` of an accepted matter, numbered ``seq`` of the
+        year it is issued in (``insert_opened`` gives it its id). The matter's relevant date
+        decides which rules apply, never the number: a client chooses that date."""
+        row = {
+            "tenant": pack.tenant,
+            "number": pack.number(SLIP_NUMBERING, issued_on.year, seq, on=issued_on),
+            "matter_id": str(event.matter_id),
+            "matter_number": event.number,
+            "parent_slip_id": None,
+            "source": event.source,
+            "summary": event.summary,
+            "facts": event.facts,
+            "relevant_date": event.relevant_date,
+            "targets": [t.model_dump(mode="json") for t in targets],
+            **ruling.columns,
+        }
+        return NewSlip(row, targets)
+
+    @staticmethod
+    def _judge_targets(
+        rulings: BatchRulings,
+        pack: RulePack,
+        calendar: WorkingCalendar,
+        event: MatterAccepted,
+        matter: dict[str, Any],
+        targets: list[TargetSnapshot],
+        choice: tuple[ProcedureChoice | None, dict | None],
+        readings: Mapping[str, str],
+    ) -> Judged:
+        """The routing step for a slip of ``targets`` (the matter's facts over those targets, the
+        first target's own), or why the pack could not choose the procedure to ask. ``matter``:
+        the matter's facts over all its targets, those of a slip that routes them all."""
+        if len(targets) != len(event.targets):
+            matter = matter_facts(event.source, event.key_supervised, event.proposed_form, targets)
+        facts = matter | target_facts(targets[0]) if targets else dict(matter)
+        procedure_choice, choice_error = choice
+        if choice_error is not None:
+            return Judged(facts, None, choice_error)
+        procedure = procedure_choice.procedure if procedure_choice else None
+        return rulings.judge(pack, calendar, "routing", facts, event.relevant_date, procedure, readings)
 
     def _announce(self, uow: Uow, slip: RoutingSlip, detail: dict) -> None:
         """The ``opened`` timeline entry and the slip's event (after the slip has its id)."""
         uow.repos.slips.record(slip, SYSTEM, None, "opened", detail, slip.citations)
         self._publish_opened(uow, slip)
 
-    def _publish_opened(self, uow: Uow, slip: RoutingSlip) -> None:
+    def _publish_opened(self, uow: Uow, slip: RoutingSlip | NewSlip) -> None:
         """A new slip's event: its consultation requested, or its matter routed."""
         if slip.state == SlipState.IN_CONSULTATION:
             uow.publish(self._consultation_requested(slip, slip.outcome))
@@ -635,22 +737,22 @@ class RoutingService:
 
     def _judge_whole_matter(
         self,
+        rulings: BatchRulings,
         pack: RulePack,
         calendar: WorkingCalendar,
         event: MatterAccepted,
+        matter: dict[str, Any],
         procedure: str | None,
         readings: Mapping[str, str],
     ) -> Judged | None:
         """The ``matter_routing`` step of the procedure's workflow over the facts of all the
         matter's targets, asked before any target is routed; ``None`` where the workflow binds no
-        such step or the matter has one target, whose routing is its own."""
+        such step or the matter has one target, whose routing is its own. ``matter``: the matter's
+        facts over all its targets."""
         if pack.workflow_decision("matter_routing", procedure) is None or len(event.targets) < 2:
             return None
-        facts = matter_facts(event.source, event.key_supervised, event.proposed_form, event.targets)
-        facts |= whole_matter_facts(event.proposed_form, event.targets)
-        return Judged(
-            facts, *evaluate_step(pack, calendar, "matter_routing", facts, event.relevant_date, procedure, readings)
-        )
+        facts = matter | whole_matter_facts(event.proposed_form, event.targets)
+        return rulings.judge(pack, calendar, "matter_routing", facts, event.relevant_date, procedure, readings)
 
     @staticmethod
     def _groups(pack: RulePack, event: MatterAccepted, whole: Judged | None, procedure: str | None) -> list[Group]:
@@ -693,10 +795,12 @@ class RoutingService:
         uow.publish(self._routed(slip, override))
 
     @staticmethod
-    def _targets(slip: RoutingSlip) -> list[TargetSnapshot]:
+    def _targets(slip: RoutingSlip | NewSlip) -> list[TargetSnapshot]:
+        if isinstance(slip, NewSlip):
+            return slip.snapshots
         return [TargetSnapshot.model_validate(t) for t in slip.targets]
 
-    def _routed(self, slip: RoutingSlip, override: SlipOverride | None = None) -> MatterRouted:
+    def _routed(self, slip: RoutingSlip | NewSlip, override: SlipOverride | None = None) -> MatterRouted:
         outcome = slip.outcome
         # An override or a consultation fixes the handler; the rules' investigation plan
         # stands only while the rules' own outcome does.
@@ -727,7 +831,7 @@ class RoutingService:
             slip_revision=slip.revision,
         )
 
-    def _consultation_requested(self, slip: RoutingSlip, outcome: dict[str, Any]) -> ConsultationRequested:
+    def _consultation_requested(self, slip: RoutingSlip | NewSlip, outcome: dict[str, Any]) -> ConsultationRequested:
         return ConsultationRequested(
             tenant=slip.tenant,
             matter_id=slip.matter_id,
@@ -750,7 +854,7 @@ class RoutingService:
         )
 
 
-def _opened(slip: RoutingSlip, event_id: Any) -> AuditRecord:
+def _opened(slip: RoutingSlip | NewSlip, event_id: Any) -> AuditRecord:
     """The audit entry of a slip the rules opened, and the event that asked for it."""
     return by_routing(
         "slip.open",
