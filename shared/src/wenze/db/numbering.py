@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import Base
+from wenze.db.base import Base, table_of
 
 
 class NumberCounter(Base):
@@ -35,7 +35,7 @@ def _reserve_statement(dialect: str) -> Any:
     anew cost more CPU than running it (a third of a routed matter's statements' time,
     docs/operations/benchmarks.md)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = NumberCounter.__table__
+    table = table_of(NumberCounter)
     count = bindparam("count", type_=Integer)
     return (
         insert(table)
