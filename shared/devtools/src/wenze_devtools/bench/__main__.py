@@ -390,6 +390,11 @@ def part_c(seconds: float) -> tuple[list[Figure], dict[str, Any]]:
 # -- d: accepted → routed latency ------------------------------------------------------------
 
 
+# The goal for an acceptance routed at 200 a second on the two-core machine (benchmarks.md, part d).
+LATENCY_GOAL_P50_MS = 15.0
+LATENCY_GOAL_P99_MS = 50.0
+
+
 def part_d(*, rate: float, seconds: float) -> tuple[list[Figure], dict[str, Any]]:
     from wenze_devtools.bench.routing_latency import measure
 
@@ -416,6 +421,8 @@ def part_d(*, rate: float, seconds: float) -> tuple[list[Figure], dict[str, Any]
             f"{r['p50_ms']:,.1f}",
             f"{e['p50_ms']:,.1f} (NATS echo)",
             ratio(r["p50_ms"], e["p50_ms"]),
+            goal=f"≤ {LATENCY_GOAL_P50_MS:g}",
+            passed=r["p50_ms"] <= LATENCY_GOAL_P50_MS,
         ),
         Figure(
             "d",
@@ -423,6 +430,8 @@ def part_d(*, rate: float, seconds: float) -> tuple[list[Figure], dict[str, Any]
             f"{r['p99_ms']:,.1f}",
             f"{e['p99_ms']:,.1f}",
             ratio(r["p99_ms"], e["p99_ms"]),
+            goal=f"≤ {LATENCY_GOAL_P99_MS:g}",
+            passed=r["p99_ms"] <= LATENCY_GOAL_P99_MS,
         ),
         Figure(
             "d",
