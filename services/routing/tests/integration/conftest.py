@@ -1,13 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from typer.testing import CliRunner
 
+from wenze.db import UnitOfWorkFactory, create_engine
+from wenze.db.migrations import upgrade
 from wenze_devtools.testing.infra import NatsServer, ServiceProcess, start_nats
 from wenze_routing.__main__ import cli
+from wenze_routing.app import MIGRATIONS
+from wenze_routing.repositories import RoutingRepositories, make_repositories
 
 
 @pytest.fixture(scope="package")
@@ -53,3 +59,16 @@ def client_for(token) -> Iterator[Callable[..., httpx.Client]]:
     yield make
     for client in clients:
         client.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def units_of_work(
+    request: pytest.FixtureRequest, tmp_path: Path, database_url: str
+) -> AsyncIterator[UnitOfWorkFactory[RoutingRepositories]]:
+    """Routing's units of work in this process, on SQLite and on a schema of its own in PostgreSQL."""
+    url = f"sqlite:///{tmp_path / 'routing.db'}" if request.param == "sqlite" else database_url
+    schema = "routing" if request.param == "sqlite" else f"routing_{uuid.uuid4().hex[:8]}"
+    await upgrade(MIGRATIONS, url, schema)
+    engine = create_engine(url, schema=schema)
+    yield UnitOfWorkFactory(engine, make_repositories)
+    await engine.dispose()

@@ -12,13 +12,32 @@ import uuid
 import httpx
 import nats
 
+from wenze.auth import Principal
+from wenze.db import UnitOfWorkFactory
 from wenze.events import Event, MatterAccepted, TargetSnapshot
 from wenze.messaging.streams import ensure_stream, stream_for
+from wenze_routing.calendar.service import CalendarService
+from wenze_routing.repositories import RoutingRepositories
+from wenze_routing.slips.service import RoutingService
 
 ON = dt.date(2026, 4, 30)
 NUMBER_PREFIX = {"kunshan": "KS", "jintan": "JT"}
 # A channel of each tenant's pack: Jintan's sources also choose the procedure (conduct here).
 SOURCE = {"kunshan": "city_government", "jintan": "department_transfer"}
+# As the demo realm's commission leaders: authority over every Kunshan level.
+LEADER = Principal(
+    tenant="kunshan",
+    subject="s-leader",
+    username="ks-leader",
+    roles=frozenset({"matter:read", "routing:override"}),
+    office="commission_leaders",
+    cadre_authority=frozenset({"city_managed", "township_section", "not_city_managed", "below_township_section"}),
+)
+
+
+def routing_for(units_of_work: UnitOfWorkFactory[RoutingRepositories]) -> RoutingService:
+    """Routing's service in this process, as its worker builds it (no seed calendar)."""
+    return RoutingService(units_of_work, CalendarService(units_of_work, seed_dir=None))
 
 
 async def publish(nats_url: str, event: Event, msg_id: str | None = None) -> None:

@@ -6,44 +6,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from wenze.auth import Principal
-from wenze.db import UnitOfWorkFactory, create_engine
-from wenze.db.migrations import upgrade
+from wenze.db import UnitOfWorkFactory
 from wenze.events import MatterAccepted, TargetSnapshot
-from wenze_routing.app import MIGRATIONS
-from wenze_routing.calendar.service import CalendarService
-from wenze_routing.repositories import RoutingRepositories, make_repositories
+from wenze_routing.repositories import RoutingRepositories
 from wenze_routing.slips.schemas import SlipRead
 from wenze_routing.slips.service import RoutingService
 
+from .support import LEADER, routing_for
+
 pytestmark = pytest.mark.integration
 
-LEADER = Principal(
-    tenant="kunshan",
-    subject="s-leader",
-    username="ks-leader",
-    roles=frozenset({"matter:read", "routing:override"}),
-    office="commission_leaders",
-    cadre_authority=frozenset({"city_managed", "township_section", "not_city_managed", "below_township_section"}),
-)
 # What the rules decide: equal for slips that asked the same question.
 RULED = ("state", "procedure", "handler", "cc", "fixed_by", "opinion", "outcome", "explanation", "citations")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def routing(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> AsyncIterator[RoutingService]:
-    url = f"sqlite:///{tmp_path / 'routing.db'}" if request.param == "sqlite" else database_url
-    schema = "routing" if request.param == "sqlite" else f"routing_batch_{uuid.uuid4().hex[:8]}"
-    await upgrade(MIGRATIONS, url, schema)
-    engine = create_engine(url, schema=schema)
-    units_of_work = UnitOfWorkFactory[RoutingRepositories](engine, make_repositories)
-    yield RoutingService(units_of_work, CalendarService(units_of_work, seed_dir=None))
-    await engine.dispose()
+@pytest.fixture
+def routing(units_of_work: UnitOfWorkFactory[RoutingRepositories]) -> RoutingService:
+    return routing_for(units_of_work)
 
 
 def accepted(name: str, cadre_level: str) -> MatterAccepted:

@@ -6,52 +6,23 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze.auth import Principal
-from wenze.db import UnitOfWorkFactory, create_engine
-from wenze.db.migrations import upgrade
+from wenze.db import UnitOfWorkFactory
 from wenze.events import ConsultationConcluded, MatterAccepted, TargetSnapshot
-from wenze_routing.app import MIGRATIONS
-from wenze_routing.calendar.service import CalendarService
 from wenze_routing.repositories import RoutingRepositories, make_repositories
 from wenze_routing.slips.errors import SlipStateConflict
 from wenze_routing.slips.repository import SlipRepository
 from wenze_routing.slips.service import RoutingService
 
+from .support import LEADER, routing_for
+
 pytestmark = pytest.mark.integration
 
 RACERS = 6
-# As the demo realm's commission leaders: authority over every Kunshan level.
-LEADER = Principal(
-    tenant="kunshan",
-    subject="s-leader",
-    username="ks-leader",
-    roles=frozenset({"matter:read", "routing:override"}),
-    office="commission_leaders",
-    cadre_authority=frozenset({"city_managed", "township_section", "not_city_managed", "below_township_section"}),
-)
 OFFICES = ["discipline_supervision_office", "case_management_office", "party_conduct_office", "case_trial_office"]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def units_of_work(
-    request: pytest.FixtureRequest, tmp_path: Path, database_url: str
-) -> AsyncIterator[UnitOfWorkFactory[RoutingRepositories]]:
-    url = f"sqlite:///{tmp_path / 'routing.db'}" if request.param == "sqlite" else database_url
-    schema = "routing" if request.param == "sqlite" else f"routing_states_{uuid.uuid4().hex[:8]}"
-    await upgrade(MIGRATIONS, url, schema)
-    engine = create_engine(url, schema=schema)
-    yield UnitOfWorkFactory(engine, make_repositories)
-    await engine.dispose()
-
-
-def routing_for(units_of_work: UnitOfWorkFactory[RoutingRepositories]) -> RoutingService:
-    return RoutingService(units_of_work, CalendarService(units_of_work, seed_dir=None))
 
 
 def accepted(target: TargetSnapshot) -> MatterAccepted:

@@ -16,12 +16,13 @@ The relay serves every tenant: it reads the outbox in system scope (``wenze.db.t
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractContextManager
 from typing import Any
 
 import structlog
 from nats.js import JetStreamContext
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Span, SpanKind
 from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -99,15 +100,7 @@ class OutboxRelay:
             return  # acknowledgements are not keeping up (NATS slow or gone): left to the claim
         ids = [row["id"] for row in rows]
         try:
-            with tracer.start_as_current_span(
-                "outbox publish",
-                kind=SpanKind.PRODUCER,
-                attributes={
-                    "messaging.system": "nats",
-                    "messaging.operation.type": "send",
-                    "messaging.batch.message_count": len(rows),
-                },
-            ):
+            with _publish_span(len(rows)):
                 acks = [await self._publish(row["id"], row["subject"], row["payload"], row["headers"]) for row in rows]
         except Exception:
             log.warning("publishing committed events failed; the relay will send them", exc_info=True)
@@ -179,19 +172,7 @@ class OutboxRelay:
             if not rows:
                 await session.rollback()
                 return 0
-            # One producer span per batch (OpenTelemetry's convention for batch sends). Each
-            # message carries the trace context stored with its row, that of the request that
-            # caused the event, so its consumers continue that request's trace. A span per
-            # message cost more than the publishing (docs/operations/benchmarks.md).
-            with tracer.start_as_current_span(
-                "outbox publish",
-                kind=SpanKind.PRODUCER,
-                attributes={
-                    "messaging.system": "nats",
-                    "messaging.operation.type": "send",
-                    "messaging.batch.message_count": len(rows),
-                },
-            ):
+            with _publish_span(len(rows)):
                 # Sent without waiting for each acknowledgement, then all acknowledgements are
                 # awaited before the rows are marked: a request/reply per message cost more CPU
                 # than the publishing itself, and a bulk import relays thousands per second.
@@ -205,3 +186,19 @@ class OutboxRelay:
             await outbox.mark_published([row[0] for row in rows])
             await self._commit_marks(session, outbox)
         return len(rows)
+
+
+def _publish_span(count: int) -> AbstractContextManager[Span]:
+    """One producer span per batch sent (OpenTelemetry's convention for batch sends). Each
+    message carries the trace context stored with its row, that of the request that caused the
+    event, so its consumers continue that request's trace. A span per message cost more than
+    the publishing (docs/operations/benchmarks.md)."""
+    return tracer.start_as_current_span(
+        "outbox publish",
+        kind=SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "nats",
+            "messaging.operation.type": "send",
+            "messaging.batch.message_count": count,
+        },
+    )
