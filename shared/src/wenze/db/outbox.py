@@ -59,13 +59,25 @@ class OutboxRecord(Base):
 # The table itself, for the Core statements of the hot paths (insert, claim, mark).
 OUTBOX = table_of(OutboxRecord)
 
-# Set in a connection's ``info`` while it commits rows that a unit of work hands straight to
-# the process's relay (``wenze.db.uow``): that commit need not wake the relay's claim.
-HANDED_OVER = "wenze_outbox_handed_over"
+# Set in a connection's ``info`` while it commits something with nothing for the relay's claim
+# (``commit_without_waking_the_relay``): the relay's engine listener then does not wake it.
+NOTHING_TO_CLAIM = "wenze_outbox_nothing_to_claim"
 # How long the relay a row was handed to has to send and mark it before any relay may claim
 # it: long enough for an acknowledgement, short enough that a row whose sender died goes out
 # soon after.
 HAND_OVER_LEASE = dt.timedelta(seconds=5)
+
+
+async def commit_without_waking_the_relay(session: AsyncSession) -> None:
+    """Commit ``session``, telling the relay of this process that the commit leaves its claim
+    nothing new: rows handed straight to it, or its own marks."""
+    # The pooled connection's ``info``, kept: the commit closes the connection.
+    info = (await session.connection()).info
+    info[NOTHING_TO_CLAIM] = True
+    try:
+        await session.commit()
+    finally:
+        info.pop(NOTHING_TO_CLAIM, None)
 
 
 class OutboxRepository:
@@ -91,7 +103,7 @@ class OutboxRepository:
         await self.session.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids)).values(published_at=utcnow()))
 
     async def commit_without_waiting_for_disk(self) -> None:
-        """Commit the marks without waiting for PostgreSQL to flush them to disk
+        """Commit the marks, without waking the relay, and without waiting for PostgreSQL to flush them to disk
         (``synchronous_commit`` off for this transaction only; SQLite commits as always).
 
         Safe for marks alone, and only for them: a mark lost in a server crash leaves its row
@@ -102,7 +114,7 @@ class OutboxRepository:
         (docs/adr/0038-routing-latency.md)."""
         if self.session.get_bind().dialect.name == "postgresql":
             await self.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        await self.session.commit()
+        await commit_without_waking_the_relay(self.session)
 
     async def backlog(self) -> int:
         stmt = select(func.count()).select_from(OutboxRecord).where(OutboxRecord.published_at.is_(None))

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from wenze.db.base import insert_rows
-from wenze.db.outbox import HAND_OVER_LEASE, HANDED_OVER, OUTBOX, OutboxRecord
+from wenze.db.outbox import HAND_OVER_LEASE, OUTBOX, OutboxRecord, commit_without_waking_the_relay
 from wenze.db.tenancy import TenantScope, TenantSession, current_scope, open_in_scope, system_scope
 from wenze.events.base import Event
 
@@ -60,14 +60,8 @@ class UnitOfWork(Generic[R]):
         if hand_over is None:
             await self.session.commit()
             return
-        # Tells the relay this commit's rows come to it directly, so the commit need not wake
-        # it. The pooled connection's ``info``, kept: the connection is closed by the commit.
-        info = (await self.session.connection()).info
-        info[HANDED_OVER] = True
-        try:
-            await self.session.commit()
-        finally:
-            info.pop(HANDED_OVER, None)
+        # The rows go to the relay directly: its claim has nothing to take.
+        await commit_without_waking_the_relay(self.session)
         await hand_over(rows)
 
     async def rollback(self) -> None:

@@ -24,9 +24,9 @@ from nats.js import JetStreamContext
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind
 from sqlalchemy import Connection, event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from wenze.db.outbox import HANDED_OVER, OutboxRepository
+from wenze.db.outbox import NOTHING_TO_CLAIM, OutboxRepository
 from wenze.db.tenancy import TenantSession, open_in_scope, system_scope
 from wenze.db.uow import UnitOfWorkFactory
 from wenze.messaging.backoff import until_it_works
@@ -56,15 +56,13 @@ class OutboxRelay:
         self._ack_timeout = ack_timeout_seconds
         self._wake = asyncio.Event()
         self._engine = engine.sync_engine
-        # The connection the relay commits its own marks on: that commit has nothing new to send.
-        self._marking_on: Connection | None = None
         # The units of work whose small commits are handed over (``send_committed``).
         self._units = units
         # Rows handed over and published, waiting for their acknowledgements to be marked.
         self._sent: asyncio.Queue[tuple[list[str], list[asyncio.Future[Any]]]] = asyncio.Queue()
 
     def _after_commit(self, connection: Connection) -> None:
-        if connection is not self._marking_on and not connection.info.get(HANDED_OVER):
+        if not connection.info.get(NOTHING_TO_CLAIM):
             self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -133,14 +131,7 @@ class OutboxRelay:
                 open_in_scope(session)
                 outbox = OutboxRepository(session)
                 await outbox.mark_published(ids)
-                await self._commit_marks(session, outbox)
-
-    async def _commit_marks(self, session: AsyncSession, outbox: OutboxRepository) -> None:
-        self._marking_on = (await session.connection()).sync_connection
-        try:
-            await outbox.commit_without_waiting_for_disk()
-        finally:
-            self._marking_on = None
+                await outbox.commit_without_waiting_for_disk()
 
     async def _publish(self, row_id: str, subject: str, payload: str, headers: dict[str, str] | None) -> Any:
         return await self._js.publish_async(
@@ -184,7 +175,7 @@ class OutboxRelay:
                         ack.cancel()
                     raise
             await outbox.mark_published([row[0] for row in rows])
-            await self._commit_marks(session, outbox)
+            await outbox.commit_without_waiting_for_disk()
         return len(rows)
 
 
