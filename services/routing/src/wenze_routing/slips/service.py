@@ -653,20 +653,21 @@ class RoutingService:
         procedure = kept.procedure if kept else None
         judged = Judged(facts, *evaluate_routing(pack, calendar, facts, on, procedure, readings))
         ruling = rule_on(pack, (kept, None), judged)
-        # The matter's relevant date decides which rules apply, never the number: a client
-        # chooses that date.
         slip = RoutingSlip(
-            tenant=pack.tenant,
-            number=pack.number(SLIP_NUMBERING, issued_on.year, seq, on=issued_on),
-            matter_id=parent.matter_id,
-            matter_number=parent.matter_number,
-            parent_slip_id=parent.id,
-            source=parent.source,
-            summary=parent.summary,
-            facts=parent.facts,
-            relevant_date=on,
-            targets=[t.model_dump(mode="json") for t in targets],
-            **ruling.columns,
+            **_slip_row(
+                pack,
+                seq,
+                issued_on,
+                targets,
+                ruling,
+                matter_id=parent.matter_id,
+                matter_number=parent.matter_number,
+                parent_slip_id=parent.id,
+                source=parent.source,
+                summary=parent.summary,
+                facts=parent.facts,
+                relevant_date=on,
+            )
         )
         await uow.repos.slips.add([slip])
         await uow.repos.slips.grant([(slip, slip_access(slip, pack))])
@@ -682,22 +683,22 @@ class RoutingService:
         issued_on: dt.date,
         ruling: Ruling,
     ) -> NewSlip:
-        """The row of a slip routing ``targets`` of an accepted matter, numbered ``seq`` of the
-        year it is issued in (``insert_opened`` gives it its id). The matter's relevant date
-        decides which rules apply, never the number: a client chooses that date."""
-        row = {
-            "tenant": pack.tenant,
-            "number": pack.number(SLIP_NUMBERING, issued_on.year, seq, on=issued_on),
-            "matter_id": str(event.matter_id),
-            "matter_number": event.number,
-            "parent_slip_id": None,
-            "source": event.source,
-            "summary": event.summary,
-            "facts": event.facts,
-            "relevant_date": event.relevant_date,
-            "targets": [t.model_dump(mode="json") for t in targets],
-            **ruling.columns,
-        }
+        """The row of a slip routing ``targets`` of an accepted matter (``insert_opened`` gives
+        it its id)."""
+        row = _slip_row(
+            pack,
+            seq,
+            issued_on,
+            targets,
+            ruling,
+            matter_id=str(event.matter_id),
+            matter_number=event.number,
+            parent_slip_id=None,
+            source=event.source,
+            summary=event.summary,
+            facts=event.facts,
+            relevant_date=event.relevant_date,
+        )
         return NewSlip(row, targets)
 
     @staticmethod
@@ -852,6 +853,22 @@ class RoutingService:
             outcome=outcome,
             citations=slip.citations,
         )
+
+
+def _slip_row(
+    pack: RulePack, seq: int, issued_on: dt.date, targets: list[TargetSnapshot], ruling: Ruling, **matter: Any
+) -> dict[str, Any]:
+    """The columns of a new slip routing ``targets``, numbered ``seq`` of the year it is issued
+    in, with ``matter``'s columns (its id, number, source, texts, relevant date and the parent
+    slip if any). The matter's relevant date decides which rules apply, never the number: a
+    client chooses that date."""
+    return {
+        "tenant": pack.tenant,
+        "number": pack.number(SLIP_NUMBERING, issued_on.year, seq, on=issued_on),
+        **matter,
+        "targets": [t.model_dump(mode="json") for t in targets],
+        **ruling.columns,
+    }
 
 
 def _opened(slip: RoutingSlip | NewSlip, event_id: Any) -> AuditRecord:
