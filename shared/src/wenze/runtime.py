@@ -7,7 +7,6 @@ which runs the outbox relay, the audit chainer and the service's consumers.
 from __future__ import annotations
 
 import asyncio
-import collections
 import signal
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from wenze.config import ServiceSettings
 from wenze.db import UnitOfWorkFactory, create_engine
-from wenze.db.audit import chain_pending, newest_entry_id
+from wenze.db.audit import ChainFloor, chain_pending, newest_entry_id
 from wenze.db.migrations import upgrade
 from wenze.db.roles import current_role_bypasses_rls
 from wenze.gc_tuning import freeze_startup_objects
@@ -121,34 +120,30 @@ async def chain_audit_log(
     stop: asyncio.Event,
     *,
     interval: float = 1.0,
-    horizon: float = 600.0,
-    full_pass_every: float = 300.0,
+    horizon: float = 60.0,
+    full_pass_every: float = 240.0,
 ) -> None:
     """Link the audit entries the service's transactions committed into their tenants' chains
     (ADR 0014) every ``interval`` seconds; a pass goes on batch after batch until nothing is left.
 
-    A pass looks only at entries whose id was given less than ``horizon`` seconds ago (an
-    entry's transaction commits moments after its id is drawn), so it costs what is new, not
+    A pass looks only at entries above a floor (``ChainFloor``), so it costs what is new, not
     the whole table; every ``full_pass_every`` seconds, and first, a pass looks at every entry,
-    so an entry of a transaction that took longer than that is still chained."""
+    so an entry of a transaction that outlasted the floor's horizon is still chained, within
+    the verification's grace period."""
     loop = asyncio.get_running_loop()
-    # (when, the highest id given by then): the floor of a pass is the newest one older than the horizon.
-    marks: collections.deque[tuple[float, int]] = collections.deque()
-    floor: int | None = None
+    floor = ChainFloor(horizon)
     full_pass_at = loop.time()
     log.info("audit chainer started")
     while not stop.is_set():
         async for attempt in until_it_works(Exception):
             with attempt:
                 now = loop.time()
-                marks.append((now, await newest_entry_id(engine)))
-                while marks and marks[0][0] <= now - horizon:
-                    floor = marks.popleft()[1]
+                above = floor.mark(now, await newest_entry_id(engine))
                 if now >= full_pass_at:
                     await chain_pending(engine)
                     full_pass_at = now + full_pass_every
                 else:
-                    await chain_pending(engine, above=floor)
+                    await chain_pending(engine, above=above)
         try:
             await asyncio.wait_for(stop.wait(), timeout=interval)
         except TimeoutError:

@@ -17,6 +17,7 @@ is chained exactly once (within a grace period) and that the chain is intact.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import hashlib
 import json
@@ -199,6 +200,30 @@ async def newest_entry_id(engine: AsyncEngine) -> int:
             return int(await session.scalar(select(func.coalesce(func.max(AUDIT_LOG.c.id), 0))) or 0)
 
 
+class ChainFloor:
+    """Where a pass of the chainer starts looking: above the newest id that was given at least
+    ``horizon`` seconds ago (an entry's transaction commits moments after its id is drawn), or,
+    until the chainer has run that long, above the id newest when it began (its first pass
+    looked at every entry). An entry below the floor whose transaction committed later is
+    found by the next full pass (``chain_pending`` without ``above``).
+
+    Before there was a first mark to fall back on, every pass of a chainer's first minutes was
+    a full one, an anti-join over the whole log each second; under a bulk import that was the
+    largest statement PostgreSQL ran (docs/operations/benchmarks.md)."""
+
+    def __init__(self, horizon: float):
+        self.horizon = horizon
+        # (when, the highest id given by then), oldest first; the first is the floor.
+        self._marks: collections.deque[tuple[float, int]] = collections.deque()
+
+    def mark(self, now: float, newest: int) -> int:
+        """Note that ``newest`` was the highest id given at ``now``; the floor of a pass now."""
+        self._marks.append((now, newest))
+        while len(self._marks) > 1 and self._marks[1][0] <= now - self.horizon:
+            self._marks.popleft()
+        return self._marks[0][1]
+
+
 async def chain_pending(
     engine: AsyncEngine, tenant: str | None = None, *, above: int | None = None, batch_size: int = 1000
 ) -> int:
@@ -267,10 +292,13 @@ async def _chain_batch(session: AsyncSession, tenant: str, above: int | None, ba
 
 async def _lock_chain(session: AsyncSession, tenant: str) -> None:
     """One chainer per tenant at a time (several workers run one), so two never extend the
-    same head; the primary key ``(tenant, seq)`` would refuse a fork all the same."""
+    same head; the primary key ``(tenant, seq)`` would refuse a fork all the same. The lock is
+    the service's own (its schema in the key): services sharing a database keep separate chains
+    and must not queue behind each other's chainers."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"audit_chain:{tenant}"}
+            text("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || :key, 0))"),
+            {"key": f":audit_chain:{tenant}"},
         )
     else:
         # SQLite has one writer: a write statement (this one changes no row) takes the
