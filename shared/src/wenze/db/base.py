@@ -74,16 +74,6 @@ def table_of(model: type[Base]) -> Table:
     return table
 
 
-async def insert_new_rows(session: AsyncSession, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``rows``, keeping any whose key is already stored as it is: a redelivered event
-    adds nothing. PostgreSQL and SQLite spell ``ON CONFLICT DO NOTHING`` through their own
-    dialect's ``insert``."""
-    if not rows:
-        return
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    await session.execute(insert(table_of(model)).on_conflict_do_nothing(), list(rows))
-
-
 # Rows per multi-row INSERT: a batch of 500 slips is one statement per table, and the
 # parameters of one statement (rows × columns) stay well under PostgreSQL's 32,767 for the
 # widest table written this way (SQLAlchemy pages further where they would not).
@@ -104,6 +94,33 @@ async def insert_rows(
     if not rows:
         return
     await session.execute(_insert_statement(table, per_statement), list(rows))
+
+
+async def insert_new_rows(
+    session: AsyncSession, model: type[Base] | Table, rows: Sequence[Mapping[str, Any]]
+) -> list[Any]:
+    """Insert ``rows``, keeping any whose key is already stored as it is (a redelivered event
+    adds nothing), as multi-row statements like ``insert_rows``; returns the primary keys of the
+    rows inserted (one value, or a tuple for a composite key), so a caller can tell which were new."""
+    if not rows:
+        return []
+    table = model if isinstance(model, Table) else table_of(model)
+    result = await session.execute(_insert_new_statement(table, session.get_bind().dialect.name), list(rows))
+    keys = result.all()
+    return [key[0] if len(key) == 1 else tuple(key) for key in keys]
+
+
+@functools.cache
+def _insert_new_statement(table: Table, dialect: str) -> Any:
+    # PostgreSQL and SQLite spell ``ON CONFLICT DO NOTHING`` through their own dialect's insert;
+    # built once per table and dialect, on the "insertmanyvalues" path of ``insert_rows``.
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        dialect_insert(table)
+        .on_conflict_do_nothing()
+        .returning(*table.primary_key.columns)
+        .execution_options(insertmanyvalues_page_size=ROWS_PER_INSERT)
+    )
 
 
 @functools.cache

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import String, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import ROWS_PER_INSERT, Base, UUIDStr, table_of, utcnow
+from wenze.db.base import Base, UUIDStr, insert_new_rows, utcnow
 
 
 class InboxRecord(Base):
@@ -48,27 +45,11 @@ class InboxRepository:
         if not rows:
             return set()
         now = utcnow()
-        statement = _claim_statement(self.session.get_bind().dialect.name)
         params = [
             {"event_id": event_id, "consumer": consumer, "subject": subject, "received_at": now}
             for event_id, subject in rows.items()
         ]
-        return {str(e) for e in (await self.session.execute(statement, params)).scalars().all()}
+        return {str(event_id) for event_id, _ in await insert_new_rows(self.session, InboxRecord, params)}
 
     def record(self, event_id: str, consumer: str, subject: str) -> None:
         self.session.add(InboxRecord(event_id=event_id, consumer=consumer, subject=subject))
-
-
-@functools.cache
-def _claim_statement(dialect: str) -> Any:
-    """The inbox insert of ``claim_many``, built once per dialect (building it cost as much as
-    running it). Parameters go beside the statement, not in it: SQLAlchemy then compiles the
-    one-row statement once and repeats its VALUES per page ("insertmanyvalues"), where a list
-    in ``values()`` was compiled anew for every batch (docs/adr/0041-set-based-routing.md)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(table_of(InboxRecord))
-        .on_conflict_do_nothing()
-        .returning(table_of(InboxRecord).c.event_id)
-        .execution_options(insertmanyvalues_page_size=ROWS_PER_INSERT)
-    )

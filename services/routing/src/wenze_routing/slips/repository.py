@@ -14,7 +14,6 @@ from sqlalchemy import (
     and_,
     exists,
     false,
-    insert,
     or_,
     select,
     true,
@@ -170,8 +169,7 @@ class SlipRepository:
             {"slip_id": slip.id, "tenant": slip.tenant, "facet": OFFICE, "value": office}
             for office in sorted(set(offices) - known)
         ]
-        if rows:
-            await self.session.execute(insert(SLIP_ACCESS), rows)
+        await insert_rows(self.session, SLIP_ACCESS, rows)
 
     async def access(self, slip: RoutingSlip) -> MatterAccess:
         """Who reads ``slip``, as recorded: the same rows lists filter on."""

@@ -4,11 +4,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.auth.access import MatterAccess, ReadScope
-from wenze.db.base import table_of, utcnow
+from wenze.db.base import insert_rows, table_of, utcnow
 from wenze.db.numbering import reserve_numbers
 from wenze_sanction_execution.executions.access import LEVEL, OFFICE, UNIT, facts_of
 from wenze_sanction_execution.executions.models import (
@@ -53,8 +53,7 @@ class ExecutionRepository:
             {"execution_id": execution.id, "tenant": execution.tenant, "facet": facet, "value": value}
             for facet, value in facts_of(access)
         ]
-        if rows:
-            await self.session.execute(insert(ACCESS), rows)
+        await insert_rows(self.session, ACCESS, rows)
 
     async def access(self, execution: Execution) -> MatterAccess:
         rows = (
