@@ -9,7 +9,7 @@ from collections.abc import Coroutine, Sequence
 from typing import Any, Final
 
 from wenze.db.interpretations import InterpretationLearner
-from wenze.messaging.consumer import ConsumerSpec
+from wenze.messaging.consumer import BULK_BATCH, ConsumerSpec
 from wenze.runtime import Runtime
 from wenze_intake.app import IntakeServices, matter_service
 from wenze_intake.config import IntakeSettings
@@ -28,7 +28,9 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec[Any]]:
     counting = CountedTriggerService(runtime.uow, matter_service(runtime.settings, runtime.uow))
     return (
         *(
-            ConsumerSpec.for_event(consumer, event_type, parties.learn, batch_handler=parties.learn_batch)
+            ConsumerSpec.for_event(
+                consumer, event_type, parties.learn, batch_handler=parties.learn_batch, batch=BULK_BATCH
+            )
             for event_type, consumer in CONSUMERS.items()
         ),
         counted_triggers_consumer(counting),

@@ -16,13 +16,12 @@ from wenze.db import UnitOfWorkFactory, create_engine
 from wenze.db.migrations import upgrade
 from wenze.db.tenancy import tenant_scope
 from wenze.events import Event
+from wenze.messaging.consumer import BULK_BATCH as BATCH
 from wenze.rules import get_pack
 from wenze_reporting.app import MIGRATIONS
 from wenze_reporting.ledger.consumers import consumer_name
 from wenze_reporting.repositories import make_repositories
 from wenze_reporting.services import Services, build_services
-
-BATCH = 500
 
 
 def overseer(tenant: str, *, office: str | None = None, roles: Sequence[str] = ()) -> Principal:

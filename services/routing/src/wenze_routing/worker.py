@@ -7,11 +7,10 @@ from collections.abc import Sequence
 
 from wenze.calendar import CalendarSettings
 from wenze.events import ConsultationConcluded, MatterAccepted, TargetsIdentified
-from wenze.messaging.consumer import ConsumerSpec
+from wenze.messaging.consumer import BULK_BATCH, ConsumerSpec
 from wenze.runtime import Runtime
 from wenze_routing.calendar.service import CalendarService
 from wenze_routing.slips.service import (
-    ACCEPTED_BATCH,
     CONSUMER_ACCEPTED,
     CONSUMER_CONCLUDED,
     CONSUMER_IDENTIFIED,
@@ -27,7 +26,7 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
             MatterAccepted,
             routing.route_accepted,
             batch_handler=routing.route_accepted_batch,
-            batch=ACCEPTED_BATCH,
+            batch=BULK_BATCH,
         ),
         ConsumerSpec.for_event(CONSUMER_CONCLUDED, ConsultationConcluded, routing.conclude_consultation),
         ConsumerSpec.for_event(CONSUMER_IDENTIFIED, TargetsIdentified, routing.route_identified),

@@ -43,6 +43,12 @@ tracer = trace.get_tracer("wenze.messaging")
 E = TypeVar("E", bound=Event)
 
 
+# Events fetched at once by a consumer whose batch handler writes a whole fetch as sets: a bulk
+# import and its acceptance send events by the thousand, and each transaction, not its rows, is
+# then most of what an event costs (ADR 0041).
+BULK_BATCH = 500
+
+
 @dataclass(frozen=True)
 class ConsumerSpec(Generic[E]):
     """A durable consumer of one event contract: ``filter_subject`` is that contract's subject

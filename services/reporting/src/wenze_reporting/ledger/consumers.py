@@ -29,7 +29,7 @@ from wenze.events import (
     StepRecorded,
     TargetsIdentified,
 )
-from wenze.messaging.consumer import ConsumerSpec
+from wenze.messaging.consumer import BULK_BATCH, ConsumerSpec
 from wenze_reporting.ledger.service import LedgerService
 
 CONSUMED: tuple[type[Event], ...] = (
@@ -51,8 +51,6 @@ CONSUMED: tuple[type[Event], ...] = (
     NoticeSent,
     NoticeFailed,
 )
-# Large fetches: a projection is a few row writes, so the transaction per batch dominates.
-BATCH = 500
 
 
 def consumer_name(event_type: type[Event]) -> str:
@@ -72,5 +70,5 @@ def ledger_consumers(ledger: LedgerService, *, suffix: str = "") -> Sequence[Con
         async def many(events: list[Event], name: str = name) -> None:
             await ledger.apply(name, events)
 
-        specs.append(ConsumerSpec.for_event(name + suffix, event_type, one, batch_handler=many, batch=BATCH))
+        specs.append(ConsumerSpec.for_event(name + suffix, event_type, one, batch_handler=many, batch=BULK_BATCH))
     return specs

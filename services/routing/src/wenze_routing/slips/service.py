@@ -52,9 +52,6 @@ from wenze_routing.slips.schemas import SlipEventRead, SlipRead
 CONSUMER_ACCEPTED = "routing-accepted"
 CONSUMER_CONCLUDED = "routing-consultation-concluded"
 CONSUMER_IDENTIFIED = "routing-targets-identified"
-# Accepted matters fetched at once, and so routed in one transaction: a whole import's
-# acceptance arrives as a burst of thousands (ADR 0041).
-ACCEPTED_BATCH = 500
 # Matters evaluated between two yields to the event loop while a batch is routed.
 YIELD_EVERY = 50
 
