@@ -12,24 +12,32 @@ import datetime as dt
 import io
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from wenze.auth.capabilities import MATTER_ACCEPT, MATTER_READ
+from wenze.auth.principal import Principal
 from wenze.db import UnitOfWorkFactory, create_engine
 from wenze.db.base import utcnow
 from wenze.db.migrations import upgrade
+from wenze.db.outbox import OUTBOX
+from wenze.events import MatterAccepted, subject_for
 from wenze.rules import get_pack
 from wenze_intake.app import MIGRATIONS, IntakeServices
+from wenze_intake.audit import Caller
 from wenze_intake.config import IntakeSettings
 from wenze_intake.imports.models import ImportJob, ImportJobState
 from wenze_intake.imports.repository import STALE_AFTER, ImportRepository
-from wenze_intake.imports.schemas import ImportJobRead
+from wenze_intake.imports.schemas import ImportAcceptanceCreate, ImportJobRead
 from wenze_intake.imports.service import ImportService
-from wenze_intake.matters.models import Matter
+from wenze_intake.matters.events import accepted_event
+from wenze_intake.matters.models import Matter, TimelineEntry
 from wenze_intake.repositories import IntakeUnitOfWorkFactory, make_repositories
 
 pytestmark = pytest.mark.integration
@@ -363,3 +371,98 @@ async def test_a_worker_starting_deletes_only_the_files_of_finished_jobs(
     assert await imports.discard_finished_files() == 2
 
     assert {name for name, path in files.items() if path.exists()} == {"queued", "running", "uploading"}
+
+
+async def test_a_whole_import_accepted_announces_each_matter_as_its_single_acceptance_would(
+    units_of_work: IntakeUnitOfWorkFactory, tmp_path: Path
+) -> None:
+    """A chunk's acceptance is one statement on PostgreSQL, PostgreSQL building each event from
+    the stored rows, and the portable path on SQLite: on both, every matter's ``matter.accepted``
+    event is the one ``accepted_event`` builds from the stored matter, its outbox row carries the
+    event's id, and the matter and its timeline record the same decision."""
+    marker = uuid.uuid4().hex[:8]
+    person = {"kind": "person", "name": "张明", "post": "副局长", "unit": "市住房和城乡建设局"}
+    person |= {"cadre_level": "city_managed", "sector": "city_department", "party_member": True}
+    rows = [
+        {"targets": [{**person, "identity_number": "11010519491231002X"}], "proposed_form": "form_2"},
+        {"targets": [{"kind": "organisation", "name": "某镇党委", "org_level": "township_section"}]},
+        {"targets": [{"kind": "unknown", "unit": "陆家镇", "sector": "district_town"}], "key_supervised": True},
+        {
+            "targets": [
+                {**person, "proposed_form": "form_3"},
+                {**person, "name": "李华", "cadre_level": "not_city_managed", "party_member": False},
+            ],
+            "proposed_form": "form_1",
+        },
+    ]
+    rows = [
+        {
+            "source": "city_government",
+            "source_reference": f"昆验{marker}-{n}",
+            "summary": f"整批受理{marker}-{n}",
+            "facts": "2026年3月，某项目因审批拖延停滞两个月，造成不良影响。",
+            "relevant_date": "2026-03-02",
+            **row,
+        }
+        for n, row in enumerate(rows * 3)
+    ]
+    path = tmp_path / "accepted.jsonl"
+    path.write_bytes(jsonl(rows))
+    job = await run_job(units_of_work, tmp_path, await queue_file(units_of_work, path, "jsonl"), batch_size=5)
+    assert (job.state, job.registered) == (ImportJobState.COMPLETED, len(rows)), job.failure
+    study_date = get_pack("kunshan").today()
+    vocabulary = get_pack("kunshan").vocabulary
+    accepting = Principal(
+        tenant="kunshan",
+        subject="s",
+        username="ks-intake",
+        roles=frozenset({MATTER_READ, MATTER_ACCEPT}),
+        office="case_management_office",
+        cadre_authority=frozenset([*vocabulary["cadre_levels"], *vocabulary["organisation_levels"]]),
+    )
+    acceptance = ImportAcceptanceCreate(participants=["周敏", "陈立"], study_date=study_date)
+
+    answer = await import_service(units_of_work, tmp_path).accept_matters(Caller(accepting), job.id, acceptance)
+
+    assert (answer.accepted, answer.awaiting) == (len(rows), 0)
+    async with units_of_work.system("test") as uow:
+        matters = (
+            await uow.session.scalars(
+                select(Matter).where(Matter.import_job_id == job.id).options(selectinload(Matter.targets))
+            )
+        ).all()
+        announced = select(OUTBOX.c.id, OUTBOX.c.payload).where(OUTBOX.c.subject == ACCEPTED)
+        outbox = (await uow.session.execute(announced)).all()
+        timeline = (
+            await uow.session.execute(
+                select(TimelineEntry.matter_id, TimelineEntry.at, TimelineEntry.detail).where(
+                    TimelineEntry.action == "acceptance_decided"
+                )
+            )
+        ).all()
+        events = {str(event.matter_id): (row_id, event) for row_id, event in _accepted(outbox)}
+        decided = {matter_id: (at, detail) for matter_id, at, detail in timeline}
+        assert len(events) == len(outbox) == len(matters) == len(rows)
+        assert any(t.person_ref for m in matters for t in m.targets), "the identity number gave a person reference"
+        for matter in matters:
+            row_id, event = events[matter.id]
+            assert row_id == str(event.event_id)
+            expected = accepted_event(matter, event.occurred_at, study_date, ["周敏", "陈立"], "ks-intake")
+            assert event.model_dump(exclude={"event_id"}) == expected.model_dump(exclude={"event_id"})
+            assert matter.state == "accepted"
+            assert matter.acceptance is not None
+            assert (matter.acceptance["decided_by"], matter.acceptance["participants"]) == (
+                "ks-intake",
+                ["周敏", "陈立"],
+            )
+            at, detail = decided[matter.id]
+            assert at == event.occurred_at
+            assert detail == {k: v for k, v in matter.acceptance.items() if k != "decided_by"}
+            assert dt.datetime.fromisoformat(detail["decided_at"]) == event.occurred_at
+
+
+ACCEPTED = subject_for(MatterAccepted, "kunshan")
+
+
+def _accepted(outbox: Sequence[Any]) -> list[tuple[str, MatterAccepted]]:
+    return [(row_id, MatterAccepted.model_validate_json(payload)) for row_id, payload in outbox]

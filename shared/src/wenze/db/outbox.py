@@ -8,6 +8,7 @@ twice (the relay died between publish and mark) is dropped by JetStream.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Index, String, Text, func, select, text, update
@@ -35,7 +36,7 @@ class OutboxRecord(Base):
     __table_args__ = (Index("ix_outbox_unpublished", "published_at", "created_at"),)
 
     @staticmethod
-    def rows_for(events: list[Event]) -> list[dict[str, Any]]:
+    def rows_for(events: Sequence[Event]) -> list[dict[str, Any]]:
         """Outbox rows for ``events`` as plain dicts, for one executemany insert.
 
         Events staged together share one transaction and so one trace context: it is

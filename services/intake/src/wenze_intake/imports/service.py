@@ -68,10 +68,11 @@ from wenze_intake.imports.schemas import (
     ImportRowErrorRead,
 )
 from wenze_intake.matters.batches import StagedMatter
+from wenze_intake.matters.chunk_acceptance import ChunkAcceptance
 from wenze_intake.matters.models import MatterState
 from wenze_intake.matters.repository import step_allowed
 from wenze_intake.matters.schemas import MatterCreate
-from wenze_intake.matters.service import CheckedBatch, MatterService, accepted_event, named_if_readable
+from wenze_intake.matters.service import CheckedBatch, MatterService, named_if_readable
 from wenze_intake.repositories import IntakeUnitOfWork, IntakeUnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -281,33 +282,14 @@ class ImportService:
                     break
                 ids = [matter_id for matter_id, _, _ in chunk]
                 after = chunk[-1][1:]
-                now = utcnow()
-                acceptance = {
-                    "outcome": "accepted",
-                    "reason": None,
-                    "transferred_to": None,
-                    "participants": data.participants,
-                    "study_date": data.study_date.isoformat(),
-                    "decided_by": principal.username,
-                    "decided_at": now.isoformat(),
-                }
-                matters = await uow.repos.matters.accept_many(tenant, ids, acceptance)
-                detail = {k: v for k, v in acceptance.items() if k != "decided_by"}
-                await uow.repos.matters.add_timeline_many(
-                    [
-                        {
-                            "matter_id": m.id,
-                            "at": now,
-                            "actor": principal.username,
-                            "action": "acceptance_decided",
-                            "state": "accepted",
-                            "detail": detail,
-                        }
-                        for m in matters
-                    ]
+                acceptance = ChunkAcceptance(
+                    tenant=tenant,
+                    at=utcnow(),
+                    study_date=data.study_date,
+                    participants=data.participants,
+                    accepted_by=principal.username,
                 )
-                for matter in matters:
-                    uow.publish(accepted_event(matter, now, data.study_date, data.participants, principal.username))
+                matters = await uow.repos.matters.accept_chunk(ids, acceptance)
                 if matters:
                     await uow.repos.audit.append(
                         tenant,
@@ -316,7 +298,7 @@ class ImportService:
                                 "import_job.accept",
                                 "import_job",
                                 job_id,
-                                matters=[{"id": m.id, "number": m.number} for m in matters],
+                                matters=[{"id": matter_id, "number": number} for matter_id, number in matters],
                             )
                         ],
                     )
@@ -453,6 +435,7 @@ class ImportService:
             async with self.uow() as uow:
                 job = await uow.repos.imports.lock(job_id)
                 await uow.repos.imports.move(job, "complete", total_rows=job.processed_rows, finished_at=utcnow())
+                await uow.repos.matters.analyse_imported()
                 await uow.repos.audit.append(
                     job.tenant,
                     [

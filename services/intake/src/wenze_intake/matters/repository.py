@@ -5,14 +5,15 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, insert, or_, select, text, true, tuple_, update
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, text, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.orm import InstrumentedAttribute
 
 from wenze.auth.access import MatterAccess, ReadScope
-from wenze.db.base import insert_new_rows, table_of
+from wenze.db.base import insert_new_rows, insert_rows, table_of
 from wenze.db.numbering import reserve_numbers
 from wenze.problems import BadRequest
+from wenze_intake.matters.chunk_acceptance import ChunkAcceptance, accept_chunk
 from wenze_intake.matters.models import (
     MATTER_NUMBERING,
     MATTER_STATES,
@@ -188,18 +189,15 @@ class MatterRepository:
     async def add_bulk(
         self, matters: Sequence[dict], targets: Sequence[dict], attachments: Sequence[dict], timeline: Sequence[dict]
     ) -> None:
-        """Insert many rows with executemany.
+        """Insert many rows as multi-row statements.
 
         Core inserts on the tables, not ORM bulk inserts on the classes: the ORM path spent
         more time preparing each row than PostgreSQL spent storing it.
         """
-        await self.session.execute(insert(table_of(Matter)), list(matters))
-        if targets:
-            await self.session.execute(insert(table_of(Target)), list(targets))
-        if attachments:
-            await self.session.execute(insert(table_of(Attachment)), list(attachments))
-        if timeline:
-            await self.session.execute(insert(table_of(TimelineEntry)), list(timeline))
+        await insert_rows(self.session, table_of(Matter), matters)
+        await insert_rows(self.session, table_of(Target), targets)
+        await insert_rows(self.session, table_of(Attachment), attachments)
+        await insert_rows(self.session, table_of(TimelineEntry), timeline)
 
     async def in_import(
         self,
@@ -237,31 +235,20 @@ class MatterRepository:
             conditions.append(Matter.state == state)
         return (await self.session.execute(select(func.count()).select_from(Matter).where(*conditions))).scalar_one()
 
-    async def accept_many(self, tenant: str, matter_ids: Sequence[str], acceptance: dict) -> list[Matter]:
-        """Accept ``matter_ids`` in one conditional update through the matters' state machine;
-        the matters moved (a matter decided meanwhile is not), with their targets loaded."""
-        moved = await self.session.execute(
-            update(Matter)
-            .where(Matter.tenant == tenant, Matter.id.in_(matter_ids), MATTER_STATES.can_move("accept", Matter.state))
-            .values(state=MATTER_STATES.transition("accept").target, acceptance=acceptance)
-            .returning(Matter.id)
-            .execution_options(synchronize_session=False)
-        )
-        ids = list(moved.scalars().all())
-        if not ids:
-            return []
-        stmt = (
-            select(Matter)
-            .where(Matter.id.in_(ids))
-            .options(selectinload(Matter.targets))
-            .order_by(Matter.seq)
-            .execution_options(populate_existing=True)
-        )
-        return list((await self.session.scalars(stmt)).all())
+    async def analyse_imported(self) -> None:
+        """Refresh the planner's statistics of the matters, their targets and access facts after
+        a bulk import (PostgreSQL): the acceptance that follows walks the import and updates its
+        matters by plans that need them, and autovacuum's own analysis comes a minute or more
+        later, or not at all where it is off. Only the tables' owner may analyse them: the
+        function runs as that owner (migration 0013)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(text("SELECT analyse_imported_matters()"))
 
-    async def add_timeline_many(self, entries: Sequence[dict]) -> None:
-        if entries:
-            await self.session.execute(insert(table_of(TimelineEntry)), list(entries))
+    async def accept_chunk(self, matter_ids: Sequence[str], acceptance: ChunkAcceptance) -> list[tuple[str, str]]:
+        """Accept ``matter_ids`` with their timeline entries and ``matter.accepted`` events, in one
+        conditional update through the matters' state machine; (id, number) of the matters moved
+        (a matter decided meanwhile is not), in numbering order."""
+        return await accept_chunk(self.session, matter_ids, acceptance)
 
     async def get(self, tenant: str, matter_id: str) -> Matter | None:
         return await self.session.scalar(select(Matter).where(Matter.tenant == tenant, Matter.id == matter_id))

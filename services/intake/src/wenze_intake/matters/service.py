@@ -19,7 +19,7 @@ from wenze.auth.capabilities import MATTER_ACCEPT
 from wenze.auth.principal import Principal
 from wenze.db.base import utcnow
 from wenze.db.idempotency import IdempotentRequest, run_once
-from wenze.events.intake import MatterAccepted, MatterRejected, TargetSnapshot
+from wenze.events.intake import MatterRejected
 from wenze.persons import PersonReferences
 from wenze.problems import Problem, invalid
 from wenze.rules import IntakeSource, RulePack, get_pack
@@ -34,6 +34,7 @@ from wenze_intake.matters.batches import (
     RowError,
     StagedBatch,
 )
+from wenze_intake.matters.events import accepted_event
 from wenze_intake.matters.models import Matter, MatterState
 from wenze_intake.matters.repository import encode_cursor
 from wenze_intake.matters.schemas import (
@@ -441,28 +442,6 @@ _VOCABULARY_FIELDS = (
     ("org_level", "organisation_levels"),
     ("proposed_form", "forms"),
 )
-
-
-def accepted_event(
-    matter: Matter, at: dt.datetime, study_date: dt.date, participants: list[str], accepted_by: str
-) -> MatterAccepted:
-    """The ``matter.accepted`` event of ``matter`` (its targets loaded), accepted at ``at``."""
-    return MatterAccepted(
-        tenant=matter.tenant,
-        matter_id=matter.id,
-        occurred_at=at,
-        number=matter.number,
-        source=matter.source,
-        summary=matter.summary,
-        facts=matter.facts,
-        key_supervised=matter.key_supervised,
-        proposed_form=matter.proposed_form,
-        targets=[TargetSnapshot.model_validate(t, from_attributes=True) for t in matter.targets],
-        study_date=study_date,
-        participants=participants,
-        accepted_by=accepted_by,
-        relevant_date=matter.relevant_date,
-    )
 
 
 def named_if_readable(error: Any, readable: set[str]) -> Any:
