@@ -1,19 +1,20 @@
-"""Part e of ``make bench``: clues from bulk submission to routed, against ``COPY`` of the same rows.
+"""Part e of ``make bench``: clues from bulk submission to routed and counted in the report,
+against ``COPY`` of the same rows.
 
-Intake and routing run as deployed for bulk work (each an API with its relay off and a worker
-that relays and consumes; intake's worker runs the import in a job process of its own), on
-one private NATS server and one fresh PostgreSQL database. The clock starts with the upload
-of one JSON Lines file of Kunshan matters (the mix of part d: town and department cadres
-routed at once, city-managed cadres sent to a consultation, matters with no identified
-person routed for investigation). Once the job has completed, the whole import is accepted
-by one request (``POST /v1/matter-imports/{id}/acceptance``); the clock stops when routing's
-own table holds a slip for every matter. The count is taken in ``routing.slips`` (the
-reporting read model counts routed slips from the same events).
+Intake, routing and reporting run as deployed for bulk work (each an API with its relay off and
+a worker that relays and consumes; intake's worker runs the import in a job process of its
+own), on one private NATS server and one fresh PostgreSQL database. The clock starts with the
+upload of one JSON Lines file of Kunshan matters (the mix of part d: town and department cadres
+routed at once, city-managed cadres sent to a consultation, matters with no identified person
+routed for investigation). Once the job has completed, the whole import is accepted by one
+request (``POST /v1/matter-imports/{id}/acceptance``); the clock stops when routing's own table
+holds a slip for every matter and reporting's read model counts every matter as routed.
 
-Checked before the figure is reported: every row registered once, accepted once, and exactly
-one slip per matter. The baseline is ``COPY`` of the same matter rows into a table ``LIKE
-intake.matters INCLUDING ALL`` in the same database, after the run (so that neither slows
-the other down).
+Checked before the figure is reported: every row registered once, accepted once, exactly one
+slip per matter, and the month-end report (``GET /v1/reports/month-end`` for the month of the
+run) counting every matter received, accepted and routed. The baseline is ``COPY`` of the same
+matter rows into a table ``LIKE intake.matters INCLUDING ALL`` in the same database, after the
+run (so that neither slows the other down).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from wenze_devtools.bench.support import TENANT, Stack, jsonl, mixed_matter_rows
 
 TIMEOUT_S = 1_800.0
 GOAL_SECONDS = 120.0
+_COUNTED_AS_ROUTED = "SELECT count(*) FROM reporting.report_matters WHERE routed_on IS NOT NULL"
 _COLUMNS = (
     "id",
     "tenant",
@@ -57,7 +59,11 @@ _COLUMNS = (
 
 def _wait_started(stack: Stack, workers: dict[str, Any], timeout: float = 180.0) -> None:
     """Until intake's relay and import runner, and routing's relay and consumers, have started."""
-    wanted = {"intake": (b"outbox relay started", b"import job runner started"), "routing": (b"outbox relay started",)}
+    wanted = {
+        "intake": (b"outbox relay started", b"import job runner started"),
+        "routing": (b"outbox relay started",),
+        "reporting": (b"outbox relay started",),
+    }
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pending = []
@@ -106,6 +112,11 @@ async def _run(stack: Stack, rows: int) -> dict[str, Any]:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"only {slips} of {rows} matters were routed within {TIMEOUT_S:g}s")
             await asyncio.sleep(0.2)
+        routed_at = time.perf_counter() - started
+        while (counted := await conn.fetchval(_COUNTED_AS_ROUTED)) < rows:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {counted} of {rows} matters were counted as routed within {TIMEOUT_S:g}s")
+            await asyncio.sleep(0.2)
         routed = time.perf_counter() - started
         per_matter = await conn.fetchval(
             "SELECT count(*) FROM (SELECT matter_id FROM routing.slips GROUP BY matter_id HAVING count(*) = 1) s"
@@ -118,19 +129,35 @@ async def _run(stack: Stack, rows: int) -> dict[str, Any]:
             raise RuntimeError(f"{accepted} accepted and {per_matter} matters with one slip, for {rows} rows")
     finally:
         await conn.close()
+    report = await _month_end_totals(stack)
+    if not report["received"] == report["accepted"] == report["routed"] == rows:
+        raise RuntimeError(f"the month-end report does not count every matter: {report}")
     copy_seconds = await _copy(stack, items)
     return {
         "rows": rows,
         "job_id": job_id,
         "imported_seconds": round(imported, 3),
         "accepted_seconds": round(accepted_at, 3),
+        "slips_seconds": round(routed_at, 3),
         "routed_seconds": round(routed, 3),
+        "month_end_totals": report,
         "rows_per_second": rows / routed,
         "slips_by_state": by_state,
         "copy_seconds": round(copy_seconds, 3),
         "copy_rows_per_second": rows / copy_seconds,
         "goal_seconds": GOAL_SECONDS,
     }
+
+
+async def _month_end_totals(stack: Stack) -> dict[str, int]:
+    """The month-end report's totals for this month, as a caller reads them."""
+    today = get_pack(TENANT).today()
+    headers = {"Authorization": f"Bearer {stack.token()}"}
+    async with httpx.AsyncClient(base_url=stack.apis["reporting"].url, headers=headers, timeout=120) as client:
+        response = await client.get("/v1/reports/month-end", params={"year": today.year, "month": today.month})
+        response.raise_for_status()
+        totals: dict[str, int] = response.json()["figures"]["totals"]
+        return totals
 
 
 async def _copy(stack: Stack, items: list[dict[str, Any]]) -> float:
@@ -168,7 +195,7 @@ async def _copy(stack: Stack, items: list[dict[str, Any]]) -> float:
 
 
 def measure(run_dir: Path, rows: int) -> dict[str, Any]:
-    services = {"intake": {"relay_in_api": "false"}, "routing": {"relay_in_api": "false"}}
+    services = {service: {"relay_in_api": "false"} for service in ("intake", "routing", "reporting")}
     with platform_stack(run_dir, services) as stack:
         workers = {service: stack.worker(service) for service in services}
         for worker in workers.values():
