@@ -2,10 +2,22 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData, String, Table, TypeDecorator, insert
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    ColumnElement,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+    any_,
+    bindparam,
+    insert,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -72,6 +84,22 @@ def table_of(model: type[Base]) -> Table:
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} does not map a single table")
     return table
+
+
+def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column IN values`` for a batch's keys; on PostgreSQL ``column = ANY(:values)``, the list
+    as one array parameter.
+
+    An ``IN`` of hundreds of parameters is planned for that many values: on a table that has
+    grown since it was last analysed (a bulk import's, before autovacuum gets to it, or
+    anywhere autovacuum is off) the planner then expects most rows to match, scans the table
+    and tests each row against the list, so each batch costs more than the one before. The
+    array's plan, once PostgreSQL keeps a generic one for the statement, looks each value up
+    in the index whatever the statistics say (docs/operations/benchmarks.md, 2026-12-05)."""
+    values = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]
 
 
 # Rows per multi-row INSERT: a batch of 500 slips is one statement per table, and the

@@ -9,7 +9,7 @@ from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import Base, UUIDStr, insert_new_rows, utcnow
+from wenze.db.base import Base, UUIDStr, among, insert_new_rows, utcnow
 
 
 class InboxRecord(Base):
@@ -31,7 +31,9 @@ class InboxRepository:
 
     async def seen_many(self, event_ids: list[str], consumer: str) -> set[str]:
         """Which of ``event_ids`` this consumer has already handled, in one query."""
-        stmt = select(InboxRecord.event_id).where(InboxRecord.event_id.in_(event_ids), InboxRecord.consumer == consumer)
+        stmt = select(InboxRecord.event_id).where(
+            among(self.session, InboxRecord.event_id, event_ids), InboxRecord.consumer == consumer
+        )
         return {str(e) for e in (await self.session.scalars(stmt)).all()}
 
     async def claim_many(self, consumer: str, events: Sequence[tuple[str, str]]) -> set[str]:

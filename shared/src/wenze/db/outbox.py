@@ -15,7 +15,7 @@ from sqlalchemy import Index, String, Text, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import Base, UUIDStr, table_of, utcnow
+from wenze.db.base import Base, UUIDStr, among, table_of, utcnow
 from wenze.events.base import Event
 from wenze.telemetry.propagation import current_trace_headers
 
@@ -101,7 +101,8 @@ class OutboxRepository:
         return cast(list[tuple[str, str, str, dict[str, str]]], (await self.session.execute(stmt)).all())
 
     async def mark_published(self, ids: list[str]) -> None:
-        await self.session.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids)).values(published_at=utcnow()))
+        marked = update(OUTBOX).where(among(self.session, OUTBOX.c.id, ids)).values(published_at=utcnow())
+        await self.session.execute(marked)
 
     async def commit_without_waiting_for_disk(self) -> None:
         """Commit the marks, without waking the relay, and without waiting for PostgreSQL to flush them to disk

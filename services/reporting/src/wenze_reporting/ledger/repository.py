@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze.db.base import Base, insert_new_rows, table_of
+from wenze.db.base import Base, among, insert_new_rows, table_of
 from wenze_reporting.ledger.models import (
     PROJECTIONS,
     ReportAppeal,
@@ -44,7 +44,7 @@ class LedgerRepository:
         await insert_new_rows(self.session, ReportMatter, [{"tenant": tenant, "id": i, "targets": []} for i in ids])
         stmt = (
             select(ReportMatter)
-            .where(ReportMatter.tenant == tenant, ReportMatter.id.in_(ids))
+            .where(ReportMatter.tenant == tenant, among(self.session, ReportMatter.id, ids))
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -88,7 +88,7 @@ class LedgerRepository:
         table: Any = model
         stmt = (
             select(model)
-            .where(table.tenant == tenant, table.id.in_(ids))
+            .where(table.tenant == tenant, among(self.session, table.id, ids))
             .with_for_update()
             .execution_options(populate_existing=True)
         )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze.db.base import insert_new_rows, table_of
+from wenze.db.base import among, insert_new_rows, table_of
 from wenze_reporting.progress.models import MatterHolder, MatterProgress, TimelineEntry
 from wenze_reporting.reports.repository import Visibility
 
@@ -25,7 +25,8 @@ class ProgressRepository:
         ids = sorted(set(matter_ids))
         if not ids:
             return {}
-        stmt = select(TimelineEntry).where(TimelineEntry.tenant == tenant, TimelineEntry.matter_id.in_(ids))
+        of_matters = among(self.session, TimelineEntry.matter_id, ids)
+        stmt = select(TimelineEntry).where(TimelineEntry.tenant == tenant, of_matters)
         found: dict[str, list[TimelineEntry]] = {}
         for entry in (await self.session.scalars(stmt)).all():
             found.setdefault(entry.matter_id, []).append(entry)
@@ -39,12 +40,10 @@ class ProgressRepository:
         if not ids:
             return
         # The matters are locked by the ledger for this transaction: nobody else writes them now.
-        await self.session.execute(
-            delete(table_of(MatterHolder)).where(MatterHolder.tenant == tenant, MatterHolder.matter_id.in_(ids))
-        )
-        await self.session.execute(
-            delete(table_of(MatterProgress)).where(MatterProgress.tenant == tenant, MatterProgress.matter_id.in_(ids))
-        )
+        for model in (MatterHolder, MatterProgress):
+            await self.session.execute(
+                delete(table_of(model)).where(model.tenant == tenant, among(self.session, model.matter_id, ids))
+            )
         await insert_new_rows(self.session, MatterProgress, rows)
         await insert_new_rows(
             self.session,
@@ -61,7 +60,7 @@ class ProgressRepository:
             return {}
         stmt = (
             select(MatterHolder.matter_id, MatterHolder.office)
-            .where(MatterHolder.tenant == tenant, MatterHolder.matter_id.in_(matter_ids))
+            .where(MatterHolder.tenant == tenant, among(self.session, MatterHolder.matter_id, matter_ids))
             .order_by(MatterHolder.matter_id, MatterHolder.office)
         )
         found: dict[str, list[str]] = {}
