@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from wenze.config import ServiceSettings
 from wenze.db import UnitOfWorkFactory, create_engine
-from wenze.db.audit import ChainFloor, chain_pending, newest_entry_id
+from wenze.db.audit import ChainWatch, chain_pending, committed_entry_ids, newest_entry_id
 from wenze.db.migrations import upgrade
 from wenze.db.roles import current_role_bypasses_rls
 from wenze.gc_tuning import freeze_startup_objects
@@ -126,24 +126,27 @@ async def chain_audit_log(
     """Link the audit entries the service's transactions committed into their tenants' chains
     (ADR 0014) every ``interval`` seconds; a pass goes on batch after batch until nothing is left.
 
-    A pass looks only at entries above a floor (``ChainFloor``), so it costs what is new, not
-    the whole table; every ``full_pass_every`` seconds, and first, a pass looks at every entry,
-    so an entry of a transaction that outlasted the floor's horizon is still chained, within
-    the verification's grace period."""
+    A pass looks only at the entries ``ChainWatch`` names: those given since the last pass and
+    those still uncommitted then. The first pass, and one every ``full_pass_every`` seconds,
+    looks at every entry, so that an entry whose transaction outlasted the horizon is chained
+    within the verification's grace period all the same."""
     loop = asyncio.get_running_loop()
-    floor = ChainFloor(horizon)
+    watch: ChainWatch | None = None
     full_pass_at = loop.time()
     log.info("audit chainer started")
     while not stop.is_set():
         async for attempt in until_it_works(Exception):
             with attempt:
                 now = loop.time()
-                above = floor.mark(now, await newest_entry_id(engine))
-                if now >= full_pass_at:
+                newest = await newest_entry_id(engine)
+                if watch is None or now >= full_pass_at:
                     await chain_pending(engine)
+                    watch = watch or ChainWatch(horizon, newest)
                     full_pass_at = now + full_pass_every
-                else:
-                    await chain_pending(engine, above=above)
+                elif candidates := watch.candidates(newest):
+                    if committed := await committed_entry_ids(engine, candidates):
+                        await chain_pending(engine, ids=sorted(committed))
+                    watch.passed(now, newest, committed)
         try:
             await asyncio.wait_for(stop.wait(), timeout=interval)
         except TimeoutError:

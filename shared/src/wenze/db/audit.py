@@ -17,11 +17,11 @@ is chained exactly once (within a grace period) and that the chain is intact.
 
 from __future__ import annotations
 
-import collections
+import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db.base import Base, UsernameStr, insert_rows, table_of, utcnow
+from wenze.db.base import Base, UsernameStr, among, insert_rows, table_of, utcnow
 from wenze.db.tenancy import TenantSession, open_in_scope, system_scope
 
 GENESIS_HASH = "0" * 64
@@ -186,74 +186,87 @@ class AuditRepository:
         )
 
 
-def _unchained(above: int | None = None) -> Any:
+def _unchained(session: AsyncSession | None = None, ids: Sequence[int] | None = None) -> Any:
     unlinked = ~exists().where(AUDIT_CHAIN.c.entry_id == AUDIT_LOG.c.id)
-    return unlinked if above is None else AUDIT_LOG.c.id.__gt__(above) & unlinked
+    return unlinked if ids is None or session is None else among(session, AUDIT_LOG.c.id, ids) & unlinked
 
 
 async def newest_entry_id(engine: AsyncEngine) -> int:
-    """The highest id any entry has been given so far (0 for none): where a later pass of the
-    chainer may start looking (``chain_pending(above=...)``)."""
+    """The highest id any committed entry has been given so far (0 for none)."""
+    async with _chainer_session(engine) as session:
+        return int(await session.scalar(select(func.coalesce(func.max(AUDIT_LOG.c.id), 0))) or 0)
+
+
+async def committed_entry_ids(engine: AsyncEngine, ids: Sequence[int]) -> set[int]:
+    """Which of ``ids`` name committed entries, each a look-up in the primary key."""
+    if not ids:
+        return set()
+    async with _chainer_session(engine) as session:
+        return set((await session.scalars(select(AUDIT_LOG.c.id).where(among(session, AUDIT_LOG.c.id, ids)))).all())
+
+
+@contextlib.asynccontextmanager
+async def _chainer_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     with system_scope("audit chainer"):
         async with async_sessionmaker(engine, sync_session_class=TenantSession)() as session:
             open_in_scope(session)
-            return int(await session.scalar(select(func.coalesce(func.max(AUDIT_LOG.c.id), 0))) or 0)
+            yield session
 
 
-class ChainFloor:
-    """Where a pass of the chainer starts looking: above the newest id that was given at least
-    ``horizon`` seconds ago (an entry's transaction commits moments after its id is drawn), or,
-    until the chainer has run that long, above the id newest when it began (its first pass
-    looked at every entry). An entry below the floor whose transaction committed later is
-    found by the next full pass (``chain_pending`` without ``above``).
+class ChainWatch:
+    """Which entries a pass of the chainer looks at, by id: those given since the last pass, and
+    those whose id was given before it but whose transaction had not committed then (gaps), for
+    ``horizon`` seconds. An entry's transaction commits moments after its id is drawn; a gap that
+    outlives the horizon was rolled back, or is left to the next full pass (``chain_pending``
+    without ``ids``), which the chainer runs every few minutes.
 
-    Before there was a first mark to fall back on, every pass of a chainer's first minutes was
-    a full one, an anti-join over the whole log each second; under a bulk import that was the
-    largest statement PostgreSQL ran (docs/operations/benchmarks.md)."""
+    By id, a pass costs what is new, whatever the planner knows of the table. Passes used to look
+    for unchained entries above a floor a horizon old: an anti-join over everything given in
+    that time, every second in every worker, which under a bulk import (a table that grew faster
+    than it was analysed) was the largest statement PostgreSQL ran (docs/operations/benchmarks.md)."""
 
-    def __init__(self, horizon: float):
+    def __init__(self, horizon: float, seen_up_to: int):
         self.horizon = horizon
-        # (when, the highest id given by then), oldest first; the first is the floor.
-        self._marks: collections.deque[tuple[float, int]] = collections.deque()
+        self.seen_up_to = seen_up_to
+        self._gaps: dict[int, float] = {}  # id → when it was first found missing
 
-    def mark(self, now: float, newest: int) -> int:
-        """Note that ``newest`` was the highest id given at ``now``; the floor of a pass now."""
-        self._marks.append((now, newest))
-        while len(self._marks) > 1 and self._marks[1][0] <= now - self.horizon:
-            self._marks.popleft()
-        return self._marks[0][1]
+    def candidates(self, newest: int) -> list[int]:
+        """The ids a pass looks at when ``newest`` is the highest id committed."""
+        return sorted({*self._gaps, *range(self.seen_up_to + 1, newest + 1)})
+
+    def passed(self, now: float, newest: int, committed: Collection[int]) -> None:
+        """After a pass over ``candidates(newest)``, of which ``committed`` were committed."""
+        for entry_id in range(self.seen_up_to + 1, newest + 1):
+            self._gaps.setdefault(entry_id, now)
+        self._gaps = {i: t for i, t in self._gaps.items() if i not in committed and t > now - self.horizon}
+        self.seen_up_to = max(self.seen_up_to, newest)
 
 
 async def chain_pending(
-    engine: AsyncEngine, tenant: str | None = None, *, above: int | None = None, batch_size: int = 1000
+    engine: AsyncEngine, tenant: str | None = None, *, ids: Sequence[int] | None = None, batch_size: int = 1000
 ) -> int:
     """Link every committed, unchained entry of ``tenant`` (or of every tenant) into its
     tenant's chain, batch after batch until none is left; returns how many were linked. With
-    ``above``, only entries whose id is higher are looked at: the search walks the primary key
-    from there rather than the whole table. Runs in system scope: the chainer serves every
-    tenant, and names each in its statements."""
-    sessions = async_sessionmaker(engine, sync_session_class=TenantSession)
+    ``ids``, only the entries of those ids are looked at, each a look-up in the primary key.
+    Runs in system scope: the chainer serves every tenant, and names each in its statements."""
     chained = 0
-    with system_scope("audit chainer"):
-        if tenant is None:
-            async with sessions() as session:
-                open_in_scope(session)
-                found = select(AUDIT_LOG.c.tenant).where(_unchained(above)).distinct()
-                tenants = list((await session.scalars(found)).all())
-        else:
-            tenants = [tenant]
-        for chain in tenants:
-            while True:
-                async with sessions() as session, session.begin():
-                    open_in_scope(session)
-                    linked = await _chain_batch(session, chain, above, batch_size)
-                chained += linked
-                if linked < batch_size:
-                    break
+    if tenant is None:
+        async with _chainer_session(engine) as session:
+            found = select(AUDIT_LOG.c.tenant).where(_unchained(session, ids)).distinct()
+            tenants = list((await session.scalars(found)).all())
+    else:
+        tenants = [tenant]
+    for chain in tenants:
+        while True:
+            async with _chainer_session(engine) as session, session.begin():
+                linked = await _chain_batch(session, chain, ids, batch_size)
+            chained += linked
+            if linked < batch_size:
+                break
     return chained
 
 
-async def _chain_batch(session: AsyncSession, tenant: str, above: int | None, batch_size: int) -> int:
+async def _chain_batch(session: AsyncSession, tenant: str, ids: Sequence[int] | None, batch_size: int) -> int:
     await _lock_chain(session, tenant)
     head = (
         await session.execute(
@@ -267,7 +280,7 @@ async def _chain_batch(session: AsyncSession, tenant: str, above: int | None, ba
     entries = (
         await session.execute(
             select(AUDIT_LOG.c.id, *_CONTENT)
-            .where(AUDIT_LOG.c.tenant == tenant, _unchained(above))
+            .where(AUDIT_LOG.c.tenant == tenant, _unchained(session, ids))
             .order_by(AUDIT_LOG.c.id)
             .limit(batch_size)
         )

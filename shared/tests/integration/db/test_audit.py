@@ -24,6 +24,7 @@ from wenze.db.audit import (
     AuditRecord,
     AuditRepository,
     chain_pending,
+    committed_entry_ids,
     entry_hash,
     newest_entry_id,
     verify_chains,
@@ -235,11 +236,14 @@ async def test_an_entry_left_unchained_past_the_grace_period_fails_verification(
     assert (report.entries, report.unchained, report.sound) == (6, 0, True)
 
 
-async def test_a_pass_from_a_floor_chains_only_the_entries_above_it(engine: AsyncEngine) -> None:
+async def test_a_pass_by_ids_chains_only_those_entries(engine: AsyncEngine) -> None:
     await _append(engine, "kunshan", [_record(0, n) for n in range(3)])
-    floor = await newest_entry_id(engine)
+    seen = await newest_entry_id(engine)
     await _append(engine, "kunshan", [_record(1, n) for n in range(2)])
-    assert await chain_pending(engine, above=floor) == 2
+    newer = range(seen + 1, await newest_entry_id(engine) + 1)
+    assert await committed_entry_ids(engine, [*newer, 10_000]) == set(newer)
+    assert await chain_pending(engine, ids=list(newer)) == 2
+    assert await chain_pending(engine, ids=list(newer)) == 0
     async with engine.connect() as conn:
         [report] = await verify_chains(conn)
     assert (report.entries, report.unchained, report.intact) == (2, 3, True)
