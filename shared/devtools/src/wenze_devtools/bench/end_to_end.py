@@ -16,6 +16,13 @@ slip per matter, and the month-end report (``GET /v1/reports/month-end`` for the
 run) counting every matter received and accepted, and as routed or sent to a consultation. The
 baseline is ``COPY`` of the same matter rows into a table ``LIKE intake.matters INCLUDING ALL``
 in the same database, after the run (so that neither slows the other down).
+
+This machine's PostgreSQL runs without autovacuum (its configuration for CI), where every
+deployment runs it. The tables of the run grow from nothing, and without statistics the
+planner misjudges the statements that read them back (reporting's projections most). So, by
+default, the bench stands in for autovacuum's analysis: it analyses its own database every
+``analyse_every`` seconds, as superuser, beside the platform. ``--e2e-analyse-every 0`` measures
+without it (docs/operations/benchmarks.md has both).
 """
 
 from __future__ import annotations
@@ -201,7 +208,36 @@ async def _copy(stack: Stack, items: list[dict[str, Any]]) -> float:
         await conn.close()
 
 
-def measure(run_dir: Path, rows: int) -> dict[str, Any]:
+async def _analyse_until(stack: Stack, every: float, done: asyncio.Event) -> int:
+    """Analyse the run's database every ``every`` seconds until ``done``, as autovacuum's
+    analysis would; returns how many times."""
+    conn = await asyncpg.connect(stack.dsn)
+    times = 0
+    try:
+        while not done.is_set():
+            try:
+                await asyncio.wait_for(done.wait(), timeout=every)
+            except TimeoutError:
+                await conn.execute("ANALYZE")
+                times += 1
+    finally:
+        await conn.close()
+    return times
+
+
+async def _run_analysed(stack: Stack, rows: int, analyse_every: float) -> dict[str, Any]:
+    if not analyse_every:
+        return {**await _run(stack, rows), "analyses": 0}
+    done = asyncio.Event()
+    analyser = asyncio.create_task(_analyse_until(stack, analyse_every, done))
+    try:
+        result = await _run(stack, rows)
+    finally:
+        done.set()
+    return {**result, "analyses": await analyser, "analyse_every_seconds": analyse_every}
+
+
+def measure(run_dir: Path, rows: int, analyse_every: float) -> dict[str, Any]:
     services = {service: {"relay_in_api": "false"} for service in ("intake", "routing", "reporting")}
     with platform_stack(run_dir, services) as stack:
         workers = {service: stack.worker(service) for service in services}
@@ -209,7 +245,7 @@ def measure(run_dir: Path, rows: int) -> dict[str, Any]:
             worker.start(wait=False)
         try:
             _wait_started(stack, workers)
-            return asyncio.run(_run(stack, rows))
+            return asyncio.run(_run_analysed(stack, rows, analyse_every))
         finally:
             for worker in workers.values():
                 worker.stop()
