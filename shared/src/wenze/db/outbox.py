@@ -94,7 +94,11 @@ class OutboxRepository:
         stmt = (
             select(OUTBOX.c.id, OUTBOX.c.subject, OUTBOX.c.payload, OUTBOX.c.headers)
             .where(OUTBOX.c.published_at.is_(None), OUTBOX.c.created_at <= utcnow())
-            .order_by(OUTBOX.c.created_at, OUTBOX.c.id)
+            # The order ``ix_outbox_unpublished`` holds, so that a claim may walk the index and
+            # stop at ``limit`` rather than read and sort every entry of unpublished rows (those
+            # of rows published since the last vacuum included). The id was a tie-break within
+            # one commit's rows; being random, it gave no order anyone could rely on.
+            .order_by(OUTBOX.c.created_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
