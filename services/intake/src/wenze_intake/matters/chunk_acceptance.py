@@ -266,9 +266,8 @@ def _json_object(fields: dict[str, Any]) -> Any:
 
 
 def _sql_text(constant: str) -> Any:
-    """A constant of this module (a field name, an action, a state) written into the statement
-    rather than bound: the statement is built once, and anonymous bound literals in it were not
-    told apart by SQLAlchemy's statement cache."""
+    """A constant of this module (a field name, an action, a state) written into the statement's
+    text, as the SQL would be written by hand, rather than sent as a parameter with every chunk."""
     if "'" in constant:
         raise ValueError(f"not a plain constant: {constant!r}")
     return literal_column(f"'{constant}'", String)
