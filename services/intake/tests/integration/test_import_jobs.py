@@ -32,6 +32,7 @@ from wenze.rules import get_pack
 from wenze_intake.app import MIGRATIONS, IntakeServices
 from wenze_intake.audit import Caller
 from wenze_intake.config import IntakeSettings
+from wenze_intake.imports import service as import_jobs
 from wenze_intake.imports.models import ImportJob, ImportJobState
 from wenze_intake.imports.repository import STALE_AFTER, ImportRepository
 from wenze_intake.imports.schemas import ImportAcceptanceCreate, ImportJobRead
@@ -395,36 +396,13 @@ async def test_a_whole_import_accepted_announces_each_matter_as_its_single_accep
             "proposed_form": "form_1",
         },
     ]
-    rows = [
-        {
-            "source": "city_government",
-            "source_reference": f"昆验{marker}-{n}",
-            "summary": f"整批受理{marker}-{n}",
-            "facts": "2026年3月，某项目因审批拖延停滞两个月，造成不良影响。",
-            "relevant_date": "2026-03-02",
-            **row,
-        }
-        for n, row in enumerate(rows * 3)
-    ]
-    path = tmp_path / "accepted.jsonl"
-    path.write_bytes(jsonl(rows))
-    job = await run_job(units_of_work, tmp_path, await queue_file(units_of_work, path, "jsonl"), batch_size=5)
-    assert (job.state, job.registered) == (ImportJobState.COMPLETED, len(rows)), job.failure
+    job = await _imported(units_of_work, tmp_path, [_clue(marker, n, row) for n, row in enumerate(rows * 3)])
     study_date = get_pack("kunshan").today()
-    vocabulary = get_pack("kunshan").vocabulary
-    accepting = Principal(
-        tenant="kunshan",
-        subject="s",
-        username="ks-intake",
-        roles=frozenset({MATTER_READ, MATTER_ACCEPT}),
-        office="case_management_office",
-        cadre_authority=frozenset([*vocabulary["cadre_levels"], *vocabulary["organisation_levels"]]),
-    )
     acceptance = ImportAcceptanceCreate(participants=["周敏", "陈立"], study_date=study_date)
 
-    answer = await import_service(units_of_work, tmp_path).accept_matters(Caller(accepting), job.id, acceptance)
+    answer = await import_service(units_of_work, tmp_path).accept_matters(Caller(_accepting()), job.id, acceptance)
 
-    assert (answer.accepted, answer.awaiting) == (len(rows), 0)
+    assert (answer.accepted, answer.awaiting) == (job.registered, 0)
     async with units_of_work.system("test") as uow:
         matters = (
             await uow.session.scalars(
@@ -442,7 +420,7 @@ async def test_a_whole_import_accepted_announces_each_matter_as_its_single_accep
         ).all()
         events = {str(event.matter_id): (row_id, event) for row_id, event in _accepted(outbox)}
         decided = {matter_id: (at, detail) for matter_id, at, detail in timeline}
-        assert len(events) == len(outbox) == len(matters) == len(rows)
+        assert len(events) == len(outbox) == len(matters) == job.registered
         assert any(t.person_ref for m in matters for t in m.targets), "the identity number gave a person reference"
         for matter in matters:
             row_id, event = events[matter.id]
@@ -459,6 +437,64 @@ async def test_a_whole_import_accepted_announces_each_matter_as_its_single_accep
             assert at == event.occurred_at
             assert detail == {k: v for k, v in matter.acceptance.items() if k != "decided_by"}
             assert dt.datetime.fromisoformat(detail["decided_at"]) == event.occurred_at
+
+
+async def test_two_acceptances_of_one_import_at_once_accept_each_matter_once(
+    units_of_work: IntakeUnitOfWorkFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests accepting the same import at the same moment walk the same chunks: each
+    matter is accepted, announced and put on its timeline once, and the answers add up."""
+    marker = uuid.uuid4().hex[:8]
+    job = await _imported(units_of_work, tmp_path, [_clue(marker, n, {}) for n in range(30)])
+    monkeypatch.setattr(import_jobs, "ACCEPT_CHUNK", 7)  # several chunks each, so that the walks overlap
+    acceptance = ImportAcceptanceCreate(participants=["周敏"], study_date=get_pack("kunshan").today())
+
+    services = [import_service(units_of_work, tmp_path) for _ in range(2)]
+
+    answers = await asyncio.gather(*(s.accept_matters(Caller(_accepting()), job.id, acceptance) for s in services))
+
+    assert sum(a.accepted for a in answers) == job.registered == 30
+    async with units_of_work.system("test") as uow:
+        announced = select(OUTBOX.c.payload).where(OUTBOX.c.subject == ACCEPTED)
+        events = [MatterAccepted.model_validate_json(p).matter_id for p in (await uow.session.scalars(announced)).all()]
+        decided = select(TimelineEntry.matter_id).where(TimelineEntry.action == "acceptance_decided")
+        entries = list((await uow.session.scalars(decided)).all())
+        states = {m.state for m in (await uow.session.scalars(select(Matter).where(Matter.import_job_id == job.id)))}
+    assert len(events) == len(set(events)) == len(entries) == len(set(entries)) == 30
+    assert states == {"accepted"}
+
+
+def _clue(marker: str, n: int, extra: dict) -> dict:
+    return {
+        "source": "city_government",
+        "source_reference": f"昆验{marker}-{n}",
+        "summary": f"整批受理{marker}-{n}",
+        "facts": "2026年3月，某项目因审批拖延停滞两个月，造成不良影响。",
+        "relevant_date": "2026-03-02",
+        "targets": [{"kind": "unknown", "unit": "陆家镇", "sector": "district_town"}],
+        **extra,
+    }
+
+
+async def _imported(units_of_work: IntakeUnitOfWorkFactory, tmp_path: Path, rows: list[dict]) -> ImportJobRead:
+    path = tmp_path / f"{uuid.uuid4().hex}.jsonl"
+    path.write_bytes(jsonl(rows))
+    job = await run_job(units_of_work, tmp_path, await queue_file(units_of_work, path, "jsonl"), batch_size=5)
+    assert (job.state, job.registered) == (ImportJobState.COMPLETED, len(rows)), job.failure
+    return job
+
+
+def _accepting() -> Principal:
+    """An office that may accept every matter of Kunshan's: authority over every level."""
+    vocabulary = get_pack("kunshan").vocabulary
+    return Principal(
+        tenant="kunshan",
+        subject="s",
+        username="ks-intake",
+        roles=frozenset({MATTER_READ, MATTER_ACCEPT}),
+        office="case_management_office",
+        cadre_authority=frozenset([*vocabulary["cadre_levels"], *vocabulary["organisation_levels"]]),
+    )
 
 
 ACCEPTED = subject_for(MatterAccepted, "kunshan")
