@@ -186,9 +186,13 @@ class AuditRepository:
         )
 
 
-def _unchained(session: AsyncSession | None = None, ids: Sequence[int] | None = None) -> Any:
-    unlinked = ~exists().where(AUDIT_CHAIN.c.entry_id == AUDIT_LOG.c.id)
-    return unlinked if ids is None or session is None else among(session, AUDIT_LOG.c.id, ids) & unlinked
+def _unchained() -> Any:
+    return ~exists().where(AUDIT_CHAIN.c.entry_id == AUDIT_LOG.c.id)
+
+
+def _unchained_among(session: AsyncSession, ids: Sequence[int] | None) -> Any:
+    """Unchained entries, of ``ids`` only when given."""
+    return _unchained() if ids is None else among(session, AUDIT_LOG.c.id, ids) & _unchained()
 
 
 async def newest_entry_id(engine: AsyncEngine) -> int:
@@ -252,7 +256,7 @@ async def chain_pending(
     chained = 0
     if tenant is None:
         async with _chainer_session(engine) as session:
-            found = select(AUDIT_LOG.c.tenant).where(_unchained(session, ids)).distinct()
+            found = select(AUDIT_LOG.c.tenant).where(_unchained_among(session, ids)).distinct()
             tenants = list((await session.scalars(found)).all())
     else:
         tenants = [tenant]
@@ -280,7 +284,7 @@ async def _chain_batch(session: AsyncSession, tenant: str, ids: Sequence[int] | 
     entries = (
         await session.execute(
             select(AUDIT_LOG.c.id, *_CONTENT)
-            .where(AUDIT_LOG.c.tenant == tenant, _unchained(session, ids))
+            .where(AUDIT_LOG.c.tenant == tenant, _unchained_among(session, ids))
             .order_by(AUDIT_LOG.c.id)
             .limit(batch_size)
         )

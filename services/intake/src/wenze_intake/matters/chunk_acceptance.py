@@ -44,6 +44,7 @@ MATTERS = table_of(Matter)
 TARGETS = table_of(Target)
 TIMELINE = table_of(TimelineEntry)
 ACCEPT = "accept"
+ACCEPTED = MATTER_STATES.transition(ACCEPT).target
 # The matter's columns its event is built from, and those that order the chunk.
 _ANNOUNCED = (
     "id",
@@ -132,7 +133,7 @@ async def _accept_portably(
             MATTERS.c.id.in_(matter_ids),
             MATTER_STATES.can_move(ACCEPT, Matter.state),
         )
-        .values(state=MATTER_STATES.transition(ACCEPT).target, acceptance=acceptance.record)
+        .values(state=ACCEPTED, acceptance=acceptance.record)
         .returning(MATTERS.c.id)
     )
     ids = list(moved.scalars().all())
@@ -149,7 +150,6 @@ async def _accept_portably(
             )
         ).all()
     )
-    target = MATTER_STATES.transition(ACCEPT).target
     detail = acceptance.timeline_detail
     await insert_rows(
         session,
@@ -160,7 +160,7 @@ async def _accept_portably(
                 "at": acceptance.at,
                 "actor": acceptance.accepted_by,
                 "action": TIMELINE_ACTION,
-                "state": target,
+                "state": ACCEPTED,
                 "detail": detail,
             }
             for m in matters
@@ -181,7 +181,6 @@ def _json_datetime(at: dt.datetime) -> str:
 
 @functools.cache
 def _statement() -> Any:
-    target = MATTER_STATES.transition(ACCEPT).target
     # Joined to the list rather than ``id = ANY(list)``: each id is then a look-up in the primary
     # key, where the list as a filter could be tested against every matter of the tenant.
     chosen = func.unnest(bindparam("ids", type_=ARRAY(String))).table_valued("id").render_derived(name="chosen")
@@ -192,7 +191,7 @@ def _statement() -> Any:
             MATTERS.c.tenant == bindparam("of_tenant", type_=String),
             MATTER_STATES.can_move(ACCEPT, Matter.state),
         )
-        .values(state=target, acceptance=bindparam("acceptance", type_=MATTERS.c.acceptance.type))
+        .values(state=ACCEPTED, acceptance=bindparam("acceptance", type_=MATTERS.c.acceptance.type))
         .returning(*(MATTERS.c[name] for name in _ANNOUNCED))
         .cte("moved")
     )
@@ -237,7 +236,7 @@ def _statement() -> Any:
             bindparam("at", type_=TIMELINE.c.at.type),
             bindparam("actor", type_=String),
             _sql_text(TIMELINE_ACTION),
-            _sql_text(target),
+            _sql_text(ACCEPTED),
             bindparam("detail", type_=TIMELINE.c.detail.type),
         ),
     )
