@@ -13,6 +13,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     TypeDecorator,
     any_,
     bindparam,
@@ -95,10 +96,16 @@ def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> ColumnEl
     anywhere autovacuum is off) the planner then expects most rows to match, scans the table
     and tests each row against the list, so each batch costs more than the one before. The
     array's plan, once PostgreSQL keeps a generic one for the statement, looks each value up
-    in the index whatever the statistics say (docs/operations/benchmarks.md, 2026-12-05)."""
+    in the index whatever the statistics say (docs/operations/benchmarks.md, 2026-12-05).
+
+    Keys of a string column go as ``text[]``, never as the column's ``varchar(n)[]``: in a
+    generic plan the cast to a bounded length is a function PostgreSQL does not hold
+    leakproof, and under row-level security a condition calling one is only tested after the
+    policy, row by row, instead of in the index (ADR 0018)."""
     values = list(values)
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+        element = Text() if isinstance(column.type, String) else column.type
+        return column == any_(bindparam(None, values, type_=ARRAY(element)))  # type: ignore[no-any-return]
     return column.in_(values)  # type: ignore[no-any-return]
 
 

@@ -12,12 +12,13 @@ from typing import Annotated, Any
 import httpx
 import pytest
 from fastapi import Depends, FastAPI
-from sqlalchemy import text
+from sqlalchemy import Column, MetaData, String, Table, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from wenze.auth import Principal, get_principal
 from wenze.db import UnitOfWorkFactory, create_engine
+from wenze.db.base import among
 from wenze.db.roles import ensure_login_role, grant_statements
 from wenze.db.tenancy import ScopeRefused, parent_policy_sql, system_scope, tenant_policy_sql, tenant_scope
 from wenze.http.problems import install_problem_handlers
@@ -100,6 +101,27 @@ async def test_a_system_job_names_its_scope_and_sees_every_tenant(app_engine: As
         assert await _seen(uow.session) == ("*", sorted(ROWS), sum(ROWS.values()))
     with tenant_scope("kunshan"), pytest.raises(ScopeRefused):
         units_of_work.system("tenancy test sweep")
+
+
+async def test_a_batch_of_keys_is_looked_up_in_the_index_under_the_tenant_policy(app_engine: AsyncEngine) -> None:
+    """``among`` as asyncpg sends it (a statement parsed with untyped parameters), planned
+    generically as PostgreSQL plans a statement it keeps: the keys must be an index condition,
+    not a filter tested after the policy on every row of the table."""
+    cases = Table("cases", MetaData(), Column("id", String(36), primary_key=True), Column("tenant", String(40)))
+    units_of_work = UnitOfWorkFactory(app_engine, _repositories)
+    with tenant_scope("kunshan"):
+        async with units_of_work() as uow:
+            wanted = select(cases.c.tenant).where(among(uow.session, cases.c.id, ["kunshan-0", "kunshan-1"]))
+            sql = str(wanted.compile(dialect=app_engine.dialect))
+            await uow.session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+            # The table holds five rows: a scan would win on cost alone, whatever the condition.
+            await uow.session.execute(text("SET LOCAL enable_seqscan = off"))
+            await uow.session.execute(text(f"PREPARE batch_probe AS {sql}"))
+            keys = "('{kunshan-0,kunshan-1}')"
+            plan = "\n".join((await uow.session.scalars(text(f"EXPLAIN EXECUTE batch_probe{keys}"))).all())
+            found = (await uow.session.scalars(text(f"EXECUTE batch_probe{keys}"))).all()
+    assert found == ["kunshan", "kunshan"]
+    assert "Index Cond: (id = ANY" in plan, plan
 
 
 async def test_a_tenant_set_outside_a_transaction_is_gone_before_the_connection_serves_again(
