@@ -43,7 +43,10 @@ class ReportMatter(Base):
     proposed_form: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
     key_supervised: Mapped[bool | None] = mapped_column(Boolean)
     summary: Mapped[str | None] = mapped_column(Text)
+    # As intake names them (routing's copy where intake's is not in yet), and as review's
+    # investigations identified them: two columns, so neither overwrites the other.
     targets: Mapped[list] = mapped_column(default=list)
+    identified_targets: Mapped[list] = mapped_column(default=list)
     received_on: Mapped[dt.date | None] = mapped_column(Date)
     accepted_on: Mapped[dt.date | None] = mapped_column(Date)
     rejected_on: Mapped[dt.date | None] = mapped_column(Date)

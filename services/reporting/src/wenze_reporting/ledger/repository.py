@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import functools
+import json
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, case, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from wenze.db.base import Base, among, insert_new_rows, table_of
+from wenze.db.base import ROWS_PER_INSERT, Base, among, insert_new_rows, table_of
 from wenze_reporting.ledger.models import (
     PROJECTIONS,
     ReportAppeal,
@@ -34,21 +40,47 @@ class LedgerRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def matters(self, tenant: str, ids: Iterable[str]) -> dict[str, ReportMatter]:
-        """The matters ``ids``, each created empty if reporting has not heard of it yet; locked
-        for this transaction, so two consumers filling different columns do not overwrite
-        each other's."""
-        ids = sorted(set(ids))
-        if not ids:
+    async def merge_matters(self, tenant: str, changes: Mapping[str, MatterChange]) -> dict[str, Any]:
+        """Write what a batch's events set on each matter in ``changes`` (keyed by matter id),
+        each value meeting the stored one by its ``Merge``, and return the matters' rows as
+        they stand now.
+
+        One ``INSERT … ON CONFLICT DO UPDATE`` per page of matters, in order of id: a matter
+        reporting has not heard of yet is created with the values, and either way its row
+        stays locked until the transaction ends, so consumers filling different columns of it
+        take turns. A batch is one consumer's, so of one kind of event: its changes set the
+        same columns and go in one statement."""
+        if not changes:
             return {}
-        await insert_new_rows(self.session, ReportMatter, [{"tenant": tenant, "id": i, "targets": []} for i in ids])
-        stmt = (
-            select(ReportMatter)
-            .where(ReportMatter.tenant == tenant, among(self.session, ReportMatter.id, ids))
-            .with_for_update()
-            .execution_options(populate_existing=True)
+        united = {c for change in changes.values() for c, (merge, _) in change.values.items() if merge is Merge.UNION}
+        if united:
+            changes = await self._with_stored(tenant, changes, sorted(united))
+        rows: dict[str, Any] = {}
+        groups: dict[tuple[tuple[str, Merge], ...], list[dict[str, Any]]] = defaultdict(list)
+        for matter_id, change in sorted(changes.items()):
+            signature = tuple(sorted((column, merge) for column, (merge, _) in change.values.items()))
+            given = {column: value for column, (_, value) in change.values.items()}
+            groups[signature].append({"tenant": tenant, "id": matter_id, **given})
+        dialect = self.session.get_bind().dialect.name
+        for signature, group in groups.items():
+            result = await self.session.execute(_merge_statement(signature, dialect), group)
+            rows.update((row.id, row) for row in result.all())
+        return rows
+
+    async def _with_stored(
+        self, tenant: str, changes: Mapping[str, MatterChange], columns: Sequence[str]
+    ) -> dict[str, MatterChange]:
+        """``changes`` with the values of ``columns`` merged into the stored ones in Python
+        (a union of JSON lists, which SQL on both databases does not spell alike): the rows are
+        created if missing and locked first."""
+        ids = sorted(changes)
+        table = table_of(ReportMatter)
+        await insert_new_rows(self.session, table, [{"tenant": tenant, "id": i} for i in ids])
+        query = select(table.c.id, *(table.c[c] for c in columns)).where(
+            table.c.tenant == tenant, among(self.session, table.c.id, ids)
         )
-        return {m.id: m for m in (await self.session.scalars(stmt)).all()}
+        stored = {row.id: dict(row._mapping) for row in (await self.session.execute(query.with_for_update())).all()}
+        return {matter: change.resolved(stored[matter]) for matter, change in changes.items()}
 
     async def add_new(self, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
         """Rows of events not seen before; a row already stored is kept as it is."""
@@ -113,3 +145,73 @@ class LedgerRepository:
             result = await self.session.execute(delete(model))
             removed[model.__tablename__] = result.rowcount  # type: ignore[attr-defined]
         return removed
+
+
+class Merge(enum.Enum):
+    """How a value an event gives a matter meets the one reporting has stored (the read
+    model's rule: the rows end the same whatever order the streams are read in)."""
+
+    REPLACE = "replace"  # the event's value
+    FILL = "fill"  # the stored value, where there is one
+    EARLIEST = "earliest"  # the earlier date
+    FILL_EMPTY = "fill_empty"  # the stored list, unless it is empty
+    UNION = "union"  # every item of both lists, once, in a fixed order
+
+
+def merged(merge: Merge, stored: Any, given: Any) -> Any:
+    """``Merge`` in Python: how two events of one batch combine, before the stored value."""
+    match merge:
+        case Merge.REPLACE:
+            return given
+        case Merge.FILL:
+            return given if stored is None else stored
+        case Merge.EARLIEST:
+            return given if stored is None or (given is not None and given < stored) else stored
+        case Merge.FILL_EMPTY:
+            return stored or given
+        case Merge.UNION:
+            every = {json.dumps(item, sort_keys=True): item for item in [*(stored or []), *given]}
+            return [every[key] for key in sorted(every)]
+
+
+@dataclass
+class MatterChange:
+    """What a batch's events set on one matter: each column's value and how it merges."""
+
+    values: dict[str, tuple[Merge, Any]] = field(default_factory=dict)
+
+    def set(self, column: str, merge: Merge, value: Any) -> None:
+        if column in self.values:
+            value = merged(merge, self.values[column][1], value)
+        self.values[column] = (merge, value)
+
+    def resolved(self, stored: Mapping[str, Any]) -> MatterChange:
+        """This change with its values of the columns in ``stored`` merged into those already,
+        to be written as they are."""
+        return MatterChange(
+            {
+                column: (Merge.REPLACE, merged(merge, stored[column], value)) if column in stored else (merge, value)
+                for column, (merge, value) in self.values.items()
+            }
+        )
+
+
+@functools.cache
+def _merge_statement(signature: tuple[tuple[str, Merge], ...], dialect: str) -> Any:
+    table = table_of(ReportMatter)
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    given = statement.excluded
+    length = func.jsonb_array_length if dialect == "postgresql" else func.json_array_length
+    spelled = {
+        Merge.REPLACE: lambda c: given[c],
+        Merge.FILL: lambda c: func.coalesce(table.c[c], given[c]),
+        Merge.EARLIEST: lambda c: case((or_(table.c[c].is_(None), given[c] < table.c[c]), given[c]), else_=table.c[c]),
+        Merge.FILL_EMPTY: lambda c: case((length(table.c[c]) == 0, given[c]), else_=table.c[c]),
+    }
+    # Setting nothing would not lock the row nor return it: a change of no column sets its id.
+    assignments = {column: spelled[merge](column) for column, merge in signature} or {"id": table.c.id}
+    return (
+        statement.on_conflict_do_update(index_elements=[table.c.tenant, table.c.id], set_=assignments)
+        .returning(table)
+        .execution_options(insertmanyvalues_page_size=ROWS_PER_INSERT)
+    )

@@ -42,17 +42,12 @@ from wenze_reporting.ledger.models import (
     ReportDeadline,
     ReportDecision,
     ReportExecution,
-    ReportMatter,
     ReportMeasure,
     ReportSlip,
 )
-from wenze_reporting.ledger.repository import LEVEL, OFFICE, UNIT, LedgerRepository
+from wenze_reporting.ledger.repository import LEVEL, OFFICE, UNIT, LedgerRepository, MatterChange, Merge, merged
 from wenze_reporting.progress.service import ProgressProjection
 from wenze_reporting.repositories import ReportingRepositories, ReportingUnitOfWorkFactory
-
-
-def earliest(current: dt.date | None, new: dt.date) -> dt.date:
-    return new if current is None or new < current else current
 
 
 def target_level(target: TargetSnapshot) -> str | None:
@@ -100,12 +95,13 @@ class LedgerService:
     async def _project(self, repos: ReportingRepositories, tenant: str, events: list[Event]) -> None:
         pack = self.packs(tenant)
         ledger = repos.ledger
-        matters = await ledger.matters(tenant, [str(e.matter_id) for e in events])
+        changes: dict[str, MatterChange] = {}
         facts: list[tuple[str, str, str]] = []
         rows: dict[type[Base], list[dict[str, Any]]] = defaultdict(list)
         for event in events:
-            matter = matters[str(event.matter_id)]
-            facts += await self._one(ledger, pack, matter, event, rows)
+            change = changes.setdefault(str(event.matter_id), MatterChange())
+            facts += await self._one(ledger, pack, change, event, rows)
+        matters = await ledger.merge_matters(tenant, changes)
         # A slip carries its matter's decision date as the batch leaves it.
         for slip in rows.get(ReportSlip, []):
             slip["decided_on"] = matters[slip["matter_id"]].decided_on
@@ -121,40 +117,43 @@ class LedgerService:
         self,
         ledger: LedgerRepository,
         pack: RulePack,
-        matter: ReportMatter,
+        matter: MatterChange,
         event: Event,
         rows: dict[type[Base], list[dict[str, Any]]],
     ) -> list[tuple[str, str, str]]:
-        """Project one event onto ``matter`` and its own rows; returns the access facts it adds."""
+        """Project one event onto what the batch sets on its matter, and onto its own rows;
+        returns the access facts it adds."""
+        matter_id = str(event.matter_id)
         local = pack.local_date(event.occurred_at)
         match event:
             case MatterReceived():
                 _describe(matter, event.number, event.summary, event.targets)
-                matter.source = event.source
-                matter.proposed_form = matter.proposed_form or event.proposed_form
-                matter.key_supervised = event.key_supervised
-                matter.received_on = earliest(matter.received_on, local)
-                return access_facts(matter.id, event.targets)
+                matter.set("source", Merge.REPLACE, event.source)
+                # The acceptance may change both: what it says wins, whichever comes first.
+                matter.set("proposed_form", Merge.FILL, event.proposed_form)
+                matter.set("key_supervised", Merge.FILL, event.key_supervised)
+                matter.set("received_on", Merge.EARLIEST, local)
+                return access_facts(matter_id, event.targets)
             case MatterAccepted():
                 _describe(matter, event.number, event.summary, event.targets)
-                matter.source = matter.source or event.source
-                matter.proposed_form = event.proposed_form
-                matter.key_supervised = event.key_supervised
-                matter.accepted_on = earliest(matter.accepted_on, event.study_date)
-                return access_facts(matter.id, event.targets)
+                matter.set("source", Merge.FILL, event.source)
+                matter.set("proposed_form", Merge.REPLACE, event.proposed_form)
+                matter.set("key_supervised", Merge.REPLACE, event.key_supervised)
+                matter.set("accepted_on", Merge.EARLIEST, event.study_date)
+                return access_facts(matter_id, event.targets)
             case MatterRejected():
-                matter.number = matter.number or event.number
-                matter.rejected_on = earliest(matter.rejected_on, event.study_date)
-                matter.rejection = event.outcome
+                matter.set("number", Merge.FILL, event.number)
+                matter.set("rejected_on", Merge.EARLIEST, event.study_date)
+                matter.set("rejection", Merge.REPLACE, event.outcome)
                 return []
             case MatterRouted():
                 _describe(matter, event.matter_number, event.summary, event.targets, replace=False)
-                matter.routed_on = earliest(matter.routed_on, local)
+                matter.set("routed_on", Merge.EARLIEST, local)
                 rows[ReportSlip].append(
                     {
                         "tenant": event.tenant,
                         "id": str(event.slip_id),
-                        "matter_id": matter.id,
+                        "matter_id": matter_id,
                         "number": event.slip_number,
                         "handler": event.handler,
                         "fixed_by": event.fixed_by,
@@ -162,46 +161,47 @@ class LedgerService:
                     }
                 )
                 offices = [event.handler, *event.cc, event.investigated_by, *event.investigated_with]
-                return access_facts(matter.id, event.targets, offices)
+                return access_facts(matter_id, event.targets, offices)
             case ConsultationRequested():
                 _describe(matter, event.matter_number, event.summary, event.targets, replace=False)
-                matter.consultation_requested_on = earliest(matter.consultation_requested_on, local)
-                return access_facts(matter.id, event.targets, [event.lead, *event.participants])
+                matter.set("consultation_requested_on", Merge.EARLIEST, local)
+                return access_facts(matter_id, event.targets, [event.lead, *event.participants])
             case ConsultationConcluded():
-                matter.consultation_concluded_on = earliest(matter.consultation_concluded_on, local)
-                return access_facts(matter.id, [], [event.handler])
+                matter.set("consultation_concluded_on", Merge.EARLIEST, local)
+                return access_facts(matter_id, [], [event.handler])
             case TargetsIdentified():
-                matter.targets = _merge_targets(matter.targets, event.targets)
-                return access_facts(matter.id, event.targets)
+                matter.set("identified_targets", Merge.UNION, [t.model_dump(mode="json") for t in event.targets])
+                return access_facts(matter_id, event.targets)
             case DecisionMade():
                 return self._decision(matter, event, rows)
             case ExecutionOpened() | ExecutionCompleted():
-                await self._execution(ledger, matter, event, local)
-                return access_facts(matter.id, [], [event.office] if isinstance(event, ExecutionOpened) else [])
+                await self._execution(ledger, matter_id, event, local)
+                return access_facts(matter_id, [], [event.office] if isinstance(event, ExecutionOpened) else [])
             case DeadlineDue() | DeadlineMissed():
-                await self._deadline(ledger, matter, event)
-                return access_facts(matter.id, [], [event.office])
+                await self._deadline(ledger, matter_id, event)
+                return access_facts(matter_id, [], [event.office])
             case AppealFiled() | AppealDecided():
-                await self._appeal(ledger, matter, event)
-                return access_facts(matter.id, [], [event.heard_by] if isinstance(event, AppealFiled) else [])
+                await self._appeal(ledger, matter_id, event)
+                return access_facts(matter_id, [], [event.heard_by] if isinstance(event, AppealFiled) else [])
             case StepRecorded():
-                return access_facts(matter.id, [], [event.office])
+                return access_facts(matter_id, [], [event.office])
             case NoticeSent() | NoticeFailed():
                 # Only the matter's timeline tells of notices: they move no figure.
                 return []
         raise TypeError(f"reporting has no projection of {type(event).__name__}")
 
     def _decision(
-        self, matter: ReportMatter, event: DecisionMade, rows: dict[type[Base], list[dict[str, Any]]]
+        self, matter: MatterChange, event: DecisionMade, rows: dict[type[Base], list[dict[str, Any]]]
     ) -> list[tuple[str, str, str]]:
-        matter.number = matter.number or event.matter_number
-        matter.decided_on = earliest(matter.decided_on, event.decided_on)
+        matter_id = str(event.matter_id)
+        matter.set("number", Merge.FILL, event.matter_number)
+        matter.set("decided_on", Merge.EARLIEST, event.decided_on)
         decision_id = str(event.decision_id)
         rows[ReportDecision].append(
             {
                 "tenant": event.tenant,
                 "id": decision_id,
-                "matter_id": matter.id,
+                "matter_id": matter_id,
                 "number": event.number,
                 "matter_number": event.matter_number,
                 "decided_by": event.decided_by,
@@ -217,7 +217,7 @@ class LedgerService:
                 "decision_id": decision_id,
                 "target_index": index,
                 "measure": measure,
-                "matter_id": matter.id,
+                "matter_id": matter_id,
                 "decided_on": event.decided_on,
                 "target_kind": decided.target.kind,
                 "level": target_level(decided.target),
@@ -226,12 +226,12 @@ class LedgerService:
             for index, decided in enumerate(event.measures)
             for measure in dict.fromkeys(decided.measures)
         ]
-        return access_facts(matter.id, [m.target for m in event.measures], [event.decided_by])
+        return access_facts(matter_id, [m.target for m in event.measures], [event.decided_by])
 
     async def _execution(
         self,
         ledger: LedgerRepository,
-        matter: ReportMatter,
+        matter_id: str,
         event: ExecutionOpened | ExecutionCompleted,
         local: dt.date,
     ) -> None:
@@ -242,7 +242,7 @@ class LedgerService:
                 {
                     "tenant": event.tenant,
                     "id": execution_id,
-                    "matter_id": matter.id,
+                    "matter_id": matter_id,
                     "decision_id": str(event.decision_id),
                 }
             ],
@@ -251,14 +251,12 @@ class LedgerService:
         if isinstance(event, ExecutionOpened):
             row.measure = event.measure
             row.office = event.office
-            row.opened_on = earliest(row.opened_on, local)
+            row.opened_on = merged(Merge.EARLIEST, row.opened_on, local)
         else:
-            row.completed_on = earliest(row.completed_on, local)
+            row.completed_on = merged(Merge.EARLIEST, row.completed_on, local)
             row.outcome = event.outcome
 
-    async def _deadline(
-        self, ledger: LedgerRepository, matter: ReportMatter, event: DeadlineDue | DeadlineMissed
-    ) -> None:
+    async def _deadline(self, ledger: LedgerRepository, matter_id: str, event: DeadlineDue | DeadlineMissed) -> None:
         deadline_id = str(event.deadline_id)
         await ledger.add_new(
             ReportDeadline,
@@ -266,7 +264,7 @@ class LedgerService:
                 {
                     "tenant": event.tenant,
                     "id": deadline_id,
-                    "matter_id": matter.id,
+                    "matter_id": matter_id,
                     "matter_number": event.matter_number,
                     "office": event.office,
                     "duty": event.duty,
@@ -284,36 +282,24 @@ class LedgerService:
         else:
             row.due_notified = True
 
-    async def _appeal(self, ledger: LedgerRepository, matter: ReportMatter, event: AppealFiled | AppealDecided) -> None:
+    async def _appeal(self, ledger: LedgerRepository, matter_id: str, event: AppealFiled | AppealDecided) -> None:
         appeal_id = str(event.appeal_id)
         await ledger.add_new(
             ReportAppeal,
-            [{"tenant": event.tenant, "id": appeal_id, "matter_id": matter.id, "decision_id": str(event.decision_id)}],
+            [{"tenant": event.tenant, "id": appeal_id, "matter_id": matter_id, "decision_id": str(event.decision_id)}],
         )
         row = (await ledger.appeals(event.tenant, [appeal_id]))[appeal_id]
         if isinstance(event, AppealFiled):
-            row.filed_on = earliest(row.filed_on, event.filed_on)
+            row.filed_on = merged(Merge.EARLIEST, row.filed_on, event.filed_on)
         else:
-            row.decided_on = earliest(row.decided_on, event.decided_on)
+            row.decided_on = merged(Merge.EARLIEST, row.decided_on, event.decided_on)
             row.outcome = event.outcome
 
 
 def _describe(
-    matter: ReportMatter, number: str, summary: str, targets: Sequence[TargetSnapshot], *, replace: bool = True
+    matter: MatterChange, number: str, summary: str, targets: Sequence[TargetSnapshot], *, replace: bool = True
 ) -> None:
     """What intake says of the matter wins; routing's copy fills what is still unknown."""
-    if replace or matter.number is None:
-        matter.number = number
-    if replace or matter.summary is None:
-        matter.summary = summary
-    if replace or not matter.targets:
-        matter.targets = [t.model_dump(mode="json") for t in targets]
-
-
-def _merge_targets(stored: list[Any], identified: Sequence[TargetSnapshot]) -> list[Any]:
-    known = [t for t in stored if t.get("kind") != "unknown"]
-    for target in identified:
-        snapshot = target.model_dump(mode="json")
-        if snapshot not in known:
-            known.append(snapshot)
-    return known
+    matter.set("number", Merge.REPLACE if replace else Merge.FILL, number)
+    matter.set("summary", Merge.REPLACE if replace else Merge.FILL, summary)
+    matter.set("targets", Merge.REPLACE if replace else Merge.FILL_EMPTY, [t.model_dump(mode="json") for t in targets])

@@ -16,7 +16,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from wenze.auth.principal import Principal
 from wenze.events import (
@@ -41,7 +41,6 @@ from wenze.events import (
 )
 from wenze.problems import NotFound
 from wenze.rules import RulePack, get_pack
-from wenze_reporting.ledger.models import ReportMatter
 from wenze_reporting.progress.models import MatterProgress, TimelineEntry
 from wenze_reporting.progress.repository import ProgressRepository
 from wenze_reporting.progress.schemas import (
@@ -312,12 +311,19 @@ def timeline_row(pack: RulePack, event: Event) -> dict[str, Any]:
     }
 
 
+class Described(Protocol):
+    """What a progress row copies of the ledger's matter."""
+
+    number: str | None
+    summary: str | None
+
+
 def _order(entry: TimelineEntry) -> tuple[dt.datetime, int, str]:
     return (entry.occurred_at, RANK.get(entry.stage or "", -1), entry.event_id)
 
 
 def progress_of(
-    tenant: str, matter_id: str, entries: Sequence[TimelineEntry], matter: ReportMatter | None
+    tenant: str, matter_id: str, entries: Sequence[TimelineEntry], matter: Described | None
 ) -> tuple[dict[str, Any], list[str]]:
     """The matter's progress row and the offices holding it, from every entry seen of it."""
     ordered = sorted(entries, key=_order)
@@ -363,7 +369,7 @@ class ProgressProjection:
         pack: RulePack,
         tenant: str,
         events: Sequence[Event],
-        matters: Mapping[str, ReportMatter],
+        matters: Mapping[str, Described],
     ) -> None:
         await repository.add_entries([timeline_row(pack, event) for event in events])
         touched = sorted({str(event.matter_id) for event in events})
