@@ -58,6 +58,7 @@ class Runtime(Generic[R]):
         make_repositories: Callable[[AsyncSession], R],
         migrations_dir: Path | None,
         pre_ping: bool = True,
+        plan_each_statement: bool = False,
     ) -> Runtime[R]:
         setup_tracing(settings.service_name)
         setup_metrics(settings.service_name)
@@ -67,7 +68,11 @@ class Runtime(Generic[R]):
                 migrations_dir, settings.migration_database_url, settings.db_schema, app_role=settings.app_role
             )
         engine = create_engine(
-            settings.database_url, schema=settings.db_schema, pool_size=settings.db_pool_size, pre_ping=pre_ping
+            settings.database_url,
+            schema=settings.db_schema,
+            pool_size=settings.db_pool_size,
+            pre_ping=pre_ping,
+            plan_each_statement=plan_each_statement,
         )
         await _warn_if_role_bypasses_rls(engine)
         nc = await connect_nats(
@@ -171,7 +176,11 @@ async def run_worker(
     # before every transaction, a tenth of routing's latency per accepted matter
     # (docs/operations/benchmarks.md).
     runtime = await Runtime.start(
-        settings, make_repositories=make_repositories, migrations_dir=migrations_dir, pre_ping=False
+        settings,
+        make_repositories=make_repositories,
+        migrations_dir=migrations_dir,
+        pre_ping=False,
+        plan_each_statement=True,
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

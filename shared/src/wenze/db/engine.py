@@ -23,22 +23,35 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, schema: str, pool_size: int = 10, pre_ping: bool = True) -> AsyncEngine:
+def create_engine(
+    url: str, *, schema: str, pool_size: int = 10, pre_ping: bool = True, plan_each_statement: bool = False
+) -> AsyncEngine:
     """An engine on ``url``. ``pre_ping`` checks each connection as it leaves the pool, which
     costs three round trips on asyncpg (a transaction opened and rolled back around an empty
     statement): worth it where a dropped connection would fail a request, not in a worker whose
-    loops retry (see ``wenze.runtime.run_worker``)."""
+    loops retry (see ``wenze.runtime.run_worker``).
+
+    ``plan_each_statement`` has PostgreSQL plan every execution of a prepared statement for its
+    parameters and the tables as they are now (``plan_cache_mode = force_custom_plan``). A
+    worker's statements each carry a batch of hundreds of keys, so planning is a small part of
+    their cost; a generic plan, kept once a statement has run five times, was chosen for the
+    tables as they were then, and a bulk import grows them a hundredfold before anything
+    analyses them again: a worker kept scanning a table it had planned as empty, testing every
+    row against the batch's keys (docs/operations/benchmarks.md, 2026-12-05)."""
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _tune_sqlite(engine)
         return engine
+    server_settings = {"search_path": f"{schema},public"}
+    if plan_each_statement:
+        server_settings["plan_cache_mode"] = "force_custom_plan"
     engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=pre_ping,
-        connect_args={"server_settings": {"search_path": f"{schema},public"}},
+        connect_args={"server_settings": server_settings},
     )
     tenancy.install(engine.sync_engine)
     return engine
