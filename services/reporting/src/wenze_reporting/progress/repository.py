@@ -32,6 +32,26 @@ class ProgressRepository:
             found.setdefault(entry.matter_id, []).append(entry)
         return found
 
+    async def stages(self, tenant: str, matter_ids: Iterable[str]) -> dict[str, list[Any]]:
+        """Of every entry of the matters, only what their progress is computed from: rows, not
+        objects, without the words and citations, read again for every batch of events."""
+        ids = sorted(set(matter_ids))
+        if not ids:
+            return {}
+        timeline = table_of(TimelineEntry)
+        stmt = select(
+            timeline.c.matter_id,
+            timeline.c.event_id,
+            timeline.c.occurred_at,
+            timeline.c.stage,
+            timeline.c.holders,
+            timeline.c.subject_id,
+        ).where(timeline.c.tenant == tenant, among(self.session, timeline.c.matter_id, ids))
+        found: dict[str, list[Any]] = {}
+        for row in (await self.session.execute(stmt)).all():
+            found.setdefault(row.matter_id, []).append(row)
+        return found
+
     async def put_progress(
         self, tenant: str, rows: Sequence[Mapping[str, Any]], holders: Mapping[str, Sequence[str]]
     ) -> None:

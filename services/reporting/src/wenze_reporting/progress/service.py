@@ -318,12 +318,22 @@ class Described(Protocol):
     summary: str | None
 
 
-def _order(entry: TimelineEntry) -> tuple[dt.datetime, int, str]:
+class Staged(Protocol):
+    """What a matter's progress is computed from, of each of its timeline entries."""
+
+    event_id: str
+    occurred_at: dt.datetime
+    stage: str | None
+    holders: list[str]
+    subject_id: str | None
+
+
+def _order(entry: Staged) -> tuple[dt.datetime, int, str]:
     return (entry.occurred_at, RANK.get(entry.stage or "", -1), entry.event_id)
 
 
 def progress_of(
-    tenant: str, matter_id: str, entries: Sequence[TimelineEntry], matter: Described | None
+    tenant: str, matter_id: str, entries: Sequence[Staged], matter: Described | None
 ) -> tuple[dict[str, Any], list[str]]:
     """The matter's progress row and the offices holding it, from every entry seen of it."""
     ordered = sorted(entries, key=_order)
@@ -373,7 +383,7 @@ class ProgressProjection:
     ) -> None:
         await repository.add_entries([timeline_row(pack, event) for event in events])
         touched = sorted({str(event.matter_id) for event in events})
-        entries = await repository.entries(tenant, touched)
+        entries = await repository.stages(tenant, touched)
         rows, holders = [], {}
         for matter_id in touched:
             row, offices = progress_of(tenant, matter_id, entries.get(matter_id, []), matters.get(matter_id))
