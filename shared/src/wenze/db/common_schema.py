@@ -1,8 +1,9 @@
-"""The tables every service's first migration creates: idempotency keys, inbox and outbox.
+"""The tables every service's first migration creates: idempotency keys, inbox and outbox,
+and the later changes every service makes to them alike.
 
-Called from those 0001 revisions, so this is their schema as it was first released and must
-not change: a later change to these tables is a new revision of each service, written out
-there, not an edit here.
+Each function is called from one revision of every service, so it is those revisions' schema as
+released and must not change: a further change is a new function, called from a new revision
+of each service.
 """
 
 from __future__ import annotations
@@ -53,3 +54,26 @@ def drop_common_tables() -> None:
     op.drop_table("outbox")
     op.drop_table("inbox")
     op.drop_table("idempotency_keys")
+
+
+def index_pending_outbox() -> None:
+    """The outbox's unpublished rows indexed by ``created_at`` alone, where the index of every
+    row by ``(published_at, created_at)`` was. PostgreSQL does not take ``published_at IS NULL``
+    as fixing the first column, so it could not read that index in ``created_at``'s order: a
+    relay's claim read and sorted every unpublished row to return its first few hundred. The
+    partial index holds only rows waiting to be published, in the claim's order."""
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_unpublished")
+    op.create_index(
+        "ix_outbox_pending",
+        "outbox",
+        ["created_at"],
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    )
+
+
+def unindex_pending_outbox() -> None:
+    op.drop_index("ix_outbox_pending", table_name="outbox")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_unpublished", ["published_at", "created_at"], unique=False)

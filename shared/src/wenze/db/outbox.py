@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Index, String, Text, func, select, text, update
+from sqlalchemy import Index, Select, String, Text, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,7 +33,15 @@ class OutboxRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
-    __table_args__ = (Index("ix_outbox_unpublished", "published_at", "created_at"),)
+    # Rows waiting to be published, in the order a relay claims them (common_schema).
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "created_at",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
+    )
 
     @staticmethod
     def rows_for(events: Sequence[Event]) -> list[dict[str, Any]]:
@@ -81,6 +89,22 @@ async def commit_without_waking_the_relay(session: AsyncSession) -> None:
         info.pop(NOTHING_TO_CLAIM, None)
 
 
+def claim_statement(limit: int) -> Select[tuple[str, str, str, dict[str, str]]]:
+    """A relay's claim: the first ``limit`` rows waiting to be published, locked, skipping
+    those another relay holds."""
+    return (
+        select(OUTBOX.c.id, OUTBOX.c.subject, OUTBOX.c.payload, OUTBOX.c.headers)
+        .where(OUTBOX.c.published_at.is_(None), OUTBOX.c.created_at <= utcnow())
+        # The order ``ix_outbox_pending`` holds, so that a claim walks the index and stops
+        # at ``limit`` rather than read and sort every unpublished row. The id was a
+        # tie-break within one commit's rows; being random, it gave no order anyone could
+        # rely on.
+        .order_by(OUTBOX.c.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
 class OutboxRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
@@ -91,18 +115,8 @@ class OutboxRepository:
 
         Plain rows rather than ORM objects: the relay only reads them, and loading hundreds
         of instances per batch showed in a busy relay's profile (docs/operations/benchmarks.md)."""
-        stmt = (
-            select(OUTBOX.c.id, OUTBOX.c.subject, OUTBOX.c.payload, OUTBOX.c.headers)
-            .where(OUTBOX.c.published_at.is_(None), OUTBOX.c.created_at <= utcnow())
-            # The order ``ix_outbox_unpublished`` holds, so that a claim may walk the index and
-            # stop at ``limit`` rather than read and sort every entry of unpublished rows (those
-            # of rows published since the last vacuum included). The id was a tie-break within
-            # one commit's rows; being random, it gave no order anyone could rely on.
-            .order_by(OUTBOX.c.created_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return cast(list[tuple[str, str, str, dict[str, str]]], (await self.session.execute(stmt)).all())
+        claimed = (await self.session.execute(claim_statement(limit))).all()
+        return cast(list[tuple[str, str, str, dict[str, str]]], claimed)
 
     async def mark_published(self, ids: list[str]) -> None:
         marked = update(OUTBOX).where(among(self.session, OUTBOX.c.id, ids)).values(published_at=utcnow())
