@@ -1,10 +1,10 @@
 """The read model: what reporting keeps of every service's events, one table per kind of fact.
 
 Each table is a projection of events only, so ``wenze-reporting rebuild`` can empty it and
-replay the streams into it. Every column is set by one kind of event, and dates that several
-events of one kind could set keep the earliest, so the rows end the same whatever order the
-streams are read in (intake's, routing's and review's events reach reporting on separate
-consumers, in no fixed order between them).
+replay the streams into it. Every column an event sets meets the stored value by a merge rule
+(``ledger.repository.Merge``: the event's, the stored one where there is one, the earlier date,
+a union), so the rows end the same whatever order the streams are read in (intake's, routing's
+and review's events reach reporting on separate consumers, in no fixed order between them).
 """
 
 from __future__ import annotations

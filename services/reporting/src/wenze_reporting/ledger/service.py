@@ -1,10 +1,10 @@
 """Turning every service's events into the read model, idempotently.
 
 A batch of events of one kind and one tenant is applied in one transaction with its inbox
-records, so a redelivered event changes nothing. Each kind of event sets only its own columns,
-and a date several events of one kind could set keeps the earliest: the rows end the same
-whatever order the streams are read in, which is what lets a rebuild replay them stream by
-stream and reach the figures the worker reached.
+records, so a redelivered event changes nothing. Every column an event sets meets the stored
+value by a merge rule (``Merge``): the rows end the same whatever order the streams are read
+in, which is what lets a rebuild replay them stream by stream and reach the figures the worker
+reached.
 """
 
 from __future__ import annotations
