@@ -36,9 +36,9 @@ MATTERS = 120
 
 
 def with_consultations_and_identified_targets(events: Sequence[Event]) -> list[Event]:
-    """``events`` and, for some routed matters, a consultation requested before the routing
-    and targets identified after it: one a person the matter did not name, the other a target
-    it named already."""
+    """``events`` and, for some routed matters, a consultation requested before the routing,
+    a second slip after it, and targets identified by one investigation or two (a person the
+    matter did not name, and a target it named already)."""
     more: list[Event] = []
     routed = [e for e in events if isinstance(e, MatterRouted)]
     for index, event in enumerate(routed):
@@ -64,12 +64,23 @@ def with_consultations_and_identified_targets(events: Sequence[Event]) -> list[E
                     citations=event.citations,
                 )
             )
-        if index % 4 == 0:
-            found = TargetSnapshot(kind="person", name=f"查明对象{index}", unit="某镇", cadre_level=None)
+        if index % 5 == 0:
+            more.append(
+                event.model_copy(
+                    update={
+                        "event_id": uuid.uuid4(),
+                        "slip_id": uuid.uuid4(),
+                        "slip_number": f"{event.slip_number}-2",
+                        "occurred_at": event.occurred_at + dt.timedelta(days=1),
+                    }
+                )
+            )
+        for investigation in range(2 if index % 8 == 0 else 1 if index % 4 == 0 else 0):
+            found = TargetSnapshot(kind="person", name=f"查明对象{index}-{investigation}", unit="某镇")
             more.append(
                 TargetsIdentified(
                     **common,
-                    occurred_at=event.occurred_at + dt.timedelta(days=3),
+                    occurred_at=event.occurred_at + dt.timedelta(days=3 + investigation),
                     investigation_id=uuid.uuid4(),
                     targets=[found, *event.targets[:1]],
                 )
@@ -123,7 +134,8 @@ async def test_events_one_at_a_time_and_in_shuffled_batches_leave_the_same_rows(
     assert found == expected
     matters = found["report_matters"]
     identified = [m for m in matters if m["identified_targets"]]
-    assert identified, "the investigations' targets were kept"
+    assert any(len(m["identified_targets"]) >= 3 for m in identified), "two investigations' targets were kept"
     assert all(m["targets"] for m in identified), "beside the targets intake named"
     assert any(m["consultation_requested_on"] is not None for m in matters)
     assert any(m["routed_on"] is not None and m["decided_on"] is not None for m in matters)
+    assert len(found["report_slips"]) > len([m for m in matters if m["routed_on"] is not None])
