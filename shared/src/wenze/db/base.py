@@ -94,9 +94,9 @@ def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> ColumnEl
     An ``IN`` of hundreds of parameters is planned for that many values: on a table that has
     grown since it was last analysed (a bulk import's, before autovacuum gets to it, or
     anywhere autovacuum is off) the planner then expects most rows to match, scans the table
-    and tests each row against the list, so each batch costs more than the one before. The
-    array's plan, once PostgreSQL keeps a generic one for the statement, looks each value up
-    in the index whatever the statistics say (docs/operations/benchmarks.md, 2026-12-05).
+    and tests each row against the list, so each batch costs more than the one before. One
+    array is one parameter whatever the batch's size, so the statement is prepared once and
+    its plan looks each value up in the index (docs/operations/benchmarks.md, 2026-12-05).
 
     Keys of a string column go as ``text[]``, never as the column's ``varchar(n)[]``: in a
     generic plan the cast to a bounded length is a function PostgreSQL does not hold
