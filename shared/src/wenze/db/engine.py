@@ -37,7 +37,8 @@ def create_engine(
     their cost; a generic plan, kept once a statement has run five times, was chosen for the
     tables as they were then, and a bulk import grows them a hundredfold before anything
     analyses them again: a worker kept scanning a table it had planned as empty, testing every
-    row against the batch's keys (docs/operations/benchmarks.md, 2026-12-05)."""
+    row against the batch's keys (docs/operations/benchmarks.md, 2026-12-05). Transactions of a
+    few events let PostgreSQL choose all the same (``wenze.db.planning``)."""
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": 30})

@@ -28,6 +28,8 @@ from typing import Any, Final
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session, SessionTransaction
 
+from wenze.db import planning
+
 SETTING: Final = "wenze.tenant"
 # What ``wenze.tenant`` holds in system scope. A tenant name is a lowercase identifier (it is
 # also a NATS subject token, where ``*`` is a wildcard), so no tenant can ever be called this.
@@ -167,7 +169,8 @@ def _set_tenant(session: Session, _transaction: SessionTransaction, connection: 
 
 
 def apply_setting(connection: Connection, scope: TenantScope) -> None:
-    """Set ``wenze.tenant`` for the connection's current transaction (PostgreSQL; nothing on SQLite).
+    """Set ``wenze.tenant`` for the connection's current transaction (PostgreSQL; nothing on
+    SQLite), and within ``wenze.db.planning.reusing_plans`` the transaction's planning too.
 
     A connection in autocommit mode (intake registers a submission in one statement that way)
     has no transaction to hold it: the setting is made for the database session instead, and
@@ -175,6 +178,13 @@ def apply_setting(connection: Connection, scope: TenantScope) -> None:
     if connection.dialect.name != "postgresql":
         return
     autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    if not autocommit and planning.reuses_plans():
+        # In the same round trip: the setting is the transaction's, like the tenant's.
+        connection.execute(
+            text("SELECT set_config(:name, :value, true), set_config(:planning, :reuse, true)"),
+            {"name": SETTING, "value": scope.setting, "planning": planning.SETTING, "reuse": planning.REUSE},
+        )
+        return
     connection.execute(
         text("SELECT set_config(:name, :value, :local)"),
         {"name": SETTING, "value": scope.setting, "local": not autocommit},

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -30,6 +31,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
+from wenze.db.planning import reusing_plans
 from wenze.db.tenancy import is_tenant_name, tenant_scope
 from wenze.events.base import Event
 from wenze.messaging.backoff import redelivery_delay, until_it_works
@@ -47,6 +49,11 @@ E = TypeVar("E", bound=Event)
 # import and its acceptance send events by the thousand, and each transaction, not its rows, is
 # then most of what an event costs (ADR 0041).
 BULK_BATCH = 500
+# Events of one tenant from one fetch below which their transaction reuses PostgreSQL's cached
+# plans (``wenze.db.planning``): a few events come as they happen and their latency counts,
+# while planning each statement costs them about as much as their own work. Larger batches
+# plan each statement, as the worker's connections do.
+PLANNED_AFRESH_FROM = 10
 
 
 @dataclass(frozen=True)
@@ -249,6 +256,10 @@ def _unreadable(exc: pydantic.ValidationError) -> str:
     )
 
 
+def _planning_for(events: int) -> AbstractContextManager[None]:
+    return reusing_plans() if events < PLANNED_AFRESH_FROM else nullcontext()
+
+
 async def _handle_batch(spec: ConsumerSpec[E], messages: list[Msg]) -> list[Msg]:
     """``messages`` through ``spec.batch_handler``, one call per tenant in that tenant's scope;
     returns the messages still to be handled one at a time (those of a tenant whose call
@@ -278,7 +289,7 @@ async def _handle_batch(spec: ConsumerSpec[E], messages: list[Msg]) -> list[Msg]
     ):
         for tenant, group in by_tenant.items():
             try:
-                with tenant_scope(tenant):
+                with tenant_scope(tenant), _planning_for(len(group)):
                     await spec.batch_handler([event for _, event in group])
             except Exception:
                 log.warning("batch handling failed; handling one event at a time", durable=spec.durable, exc_info=True)
@@ -311,7 +322,7 @@ async def _handle(js: JetStreamContext, spec: ConsumerSpec[E], message: Msg) -> 
             await _refuse(js, spec, message, event)
             return
         try:
-            with tenant_scope(tenant):
+            with tenant_scope(tenant), _planning_for(1):
                 await spec.handler(event)
         except HandleLater as later:
             if last_delivery:

@@ -2,7 +2,8 @@
 subject, a batch once per tenant in that tenant's scope, and an event whose payload names
 another tenant than its subject is never handled: terminated, announced by JetStream's
 advisory, and logged in a bounded line; an event a handler hands back for later comes again
-and is logged as a wait, not a failure."""
+and is logged as a wait, not a failure; a few events reuse PostgreSQL's cached plans while a
+bulk batch has each statement planned afresh."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ import nats
 import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from wenze.db import UnitOfWorkFactory, create_engine
 from wenze.db.tenancy import current_scope
 from wenze.events import MatterRejected
-from wenze.messaging.consumer import ConsumerSpec, HandleLater, run_consumer
+from wenze.messaging.consumer import PLANNED_AFRESH_FROM, ConsumerSpec, HandleLater, run_consumer
 from wenze.messaging.streams import ensure_stream, stream_for
 from wenze_devtools.testing.infra import start_nats
 
@@ -163,3 +167,47 @@ async def test_an_event_handed_back_for_later_comes_again_and_is_logged_as_a_wai
     assert len(waits) == 2 and waits[0]["reason"] == "what it depends on has not come yet"
     assert all(line["level"] == "info" and "exception" not in line for line in waits)
     assert not [line for line in lines if line["event"].startswith("event handling failed")]
+
+
+async def test_a_few_events_reuse_cached_plans_and_a_bulk_batch_plans_each_statement(
+    nc: Client, database_url: str
+) -> None:
+    js = nc.jetstream()
+    await ensure_stream(js, stream_for("intake"))
+    engine = create_engine(database_url, schema="public", plan_each_statement=True)
+    units_of_work = UnitOfWorkFactory(engine, lambda session: session)
+    # (tenant, events handled together, the planning their transaction ran with)
+    handled: list[tuple[str, int, str]] = []
+
+    async def planning() -> str:
+        async with units_of_work() as uow:
+            session: AsyncSession = uow.repos
+            return str(await session.scalar(text("SELECT current_setting('plan_cache_mode')")))
+
+    async def handler(event: MatterRejected) -> None:
+        handled.append((event.tenant, 1, await planning()))
+
+    async def batch_handler(events: list[MatterRejected]) -> None:
+        handled.append((events[0].tenant, len(events), await planning()))
+
+    # One fetch: a bulk batch of Kunshan's, and a few of Jintan's.
+    for _ in range(PLANNED_AFRESH_FROM):
+        await publish(js, "kunshan", rejected("kunshan"))
+    for _ in range(PLANNED_AFRESH_FROM - 1):
+        await publish(js, "jintan", rejected("jintan"))
+    stop = asyncio.Event()
+    spec = ConsumerSpec.for_event("planning", MatterRejected, handler, batch_handler=batch_handler)
+    task = asyncio.create_task(run_consumer(js, spec, stop))
+    try:
+        await until(lambda: len(handled) >= 2)
+        await publish(js, "kunshan", rejected("kunshan"))
+        await until(lambda: len(handled) >= 3)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, WAIT)
+        await engine.dispose()
+    assert sorted(handled[:2]) == [
+        ("jintan", PLANNED_AFRESH_FROM - 1, "auto"),
+        ("kunshan", PLANNED_AFRESH_FROM, "force_custom_plan"),
+    ]
+    assert handled[2] == ("kunshan", 1, "auto")
