@@ -588,6 +588,21 @@ def part_e(*, rows: int, autovacuum_every: float) -> tuple[list[Figure], dict[st
             f"{result['imported_seconds']:,.1f} / {result['accepted_seconds']:,.1f} / {result['slips_seconds']:,.1f}",
         ),
     ]
+    written = result["rows_written"]
+    per_clue = {service: (rows_of["inserted"] + rows_of["updated"]) / rows for service, rows_of in written.items()}
+    total = sum(per_clue.values()) * rows
+    figures += [
+        Figure(
+            "e",
+            f"… rows written per clue ({' / '.join(per_clue)}; inserted or updated)",
+            " / ".join(f"{n:.1f}" for n in per_clue.values()),
+        ),
+        Figure(
+            "e",
+            "… those rows, written at the COPY rate of matter rows (s)",
+            f"{total / result['copy_rows_per_second']:,.1f}",
+        ),
+    ]
     return figures, result
 
 

@@ -17,6 +17,12 @@ run) counting every matter received and accepted, and as routed or sent to a con
 baseline is ``COPY`` of the same matter rows into a table ``LIKE intake.matters INCLUDING ALL``
 in the same database, after the run (so that neither slows the other down).
 
+Beside the figure: the rows each service's tables took during the run, inserted or updated
+(PostgreSQL's own counts for the run's database), per clue, and how long ``COPY`` at the
+baseline's rate would take to write that many rows. Matter rows are wider than most of the
+others (inbox, access facts, audit entries), so that time overstates what the rows would cost
+by themselves; it shows how the design's writes compare with the goal.
+
 This machine's PostgreSQL runs without autovacuum (its configuration for CI), where every
 deployment runs it. The run's tables grow from nothing: without statistics the planner
 misjudges the statements that read them back, and without vacuum the entries of rows updated or
@@ -44,6 +50,7 @@ from wenze_devtools.bench.bare import SCHEMA
 from wenze_devtools.bench.support import TENANT, Stack, jsonl, mixed_matter_rows, platform_stack
 
 TIMEOUT_S = 3_600.0
+STATISTICS_FLUSH_S = 2.0
 GOAL_SECONDS = 120.0
 # Counted as received, accepted, and routed or sent to a consultation that decides the handler
 # (city-managed cadres): the mix's matters end in one or the other. Reporting reads each kind of
@@ -147,6 +154,7 @@ async def _run(stack: Stack, rows: int) -> dict[str, Any]:
     report = await _month_end_totals(stack)
     if not report["received"] == report["accepted"] == report["routed"] + report["consultations"] == rows:
         raise RuntimeError(f"the month-end report does not count every matter: {report}")
+    written = await _rows_written(stack)
     copy_seconds = await _copy(stack, items)
     return {
         "rows": rows,
@@ -158,6 +166,7 @@ async def _run(stack: Stack, rows: int) -> dict[str, Any]:
         "month_end_totals": report,
         "rows_per_second": rows / routed,
         "slips_by_state": by_state,
+        "rows_written": written,
         "copy_seconds": round(copy_seconds, 3),
         "copy_rows_per_second": rows / copy_seconds,
         "goal_seconds": GOAL_SECONDS,
@@ -179,6 +188,27 @@ async def _month_end_totals(stack: Stack) -> dict[str, int]:
         response.raise_for_status()
         totals: dict[str, int] = response.json()["figures"]["totals"]
         return totals
+
+
+# Rows each service's tables took during the run (the database is the run's own): inserted, and
+# updated, which writes a new version of the row.
+_ROWS_WRITTEN = """
+    SELECT schemaname, sum(n_tup_ins)::bigint, sum(n_tup_upd)::bigint FROM pg_stat_user_tables
+    WHERE schemaname = ANY($1::text[]) GROUP BY schemaname
+"""
+SERVICES = ("intake", "routing", "reporting")
+
+
+async def _rows_written(stack: Stack) -> dict[str, dict[str, int]]:
+    """By service, the rows its tables took: inserted and updated. A backend reports its counts
+    within a second of going idle, so the count waits that long after the last figure."""
+    await asyncio.sleep(STATISTICS_FLUSH_S)
+    conn = await asyncpg.connect(stack.dsn)
+    try:
+        found = {schema: (inserted, updated) for schema, inserted, updated in await conn.fetch(_ROWS_WRITTEN, SERVICES)}
+    finally:
+        await conn.close()
+    return {s: {"inserted": found.get(s, (0, 0))[0], "updated": found.get(s, (0, 0))[1]} for s in SERVICES}
 
 
 async def _copy(stack: Stack, items: list[dict[str, Any]]) -> float:
@@ -257,7 +287,7 @@ async def _run_with_autovacuum(stack: Stack, rows: int, autovacuum_every: float)
 
 
 def measure(run_dir: Path, rows: int, autovacuum_every: float) -> dict[str, Any]:
-    services = {service: {"relay_in_api": "false"} for service in ("intake", "routing", "reporting")}
+    services = {service: {"relay_in_api": "false"} for service in SERVICES}
     with platform_stack(run_dir, services) as stack:
         workers = {service: stack.worker(service) for service in services}
         for worker in workers.values():
