@@ -81,6 +81,9 @@ class ServiceSettings(BaseSettings):
     metrics_sample_seconds: float = Field(
         default=15.0, gt=0, description="how often a worker reads its outbox, consumers and tables for the metrics"
     )
+    outbox_retention_hours: float = Field(
+        default=168.0, ge=1, description="how long a worker keeps outbox rows once they are published"
+    )
     # The key persons' references are derived with (wenze.persons, ADR 0044): one per
     # deployment, the same for every service, never changed once references exist.
     person_reference_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_KEY), min_length=16)

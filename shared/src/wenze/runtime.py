@@ -1,12 +1,13 @@
 """What a running service process holds: settings, database, NATS, units of work, verifier.
 
 Both processes of a service use it: the API (``app.py``) and the worker (``worker.py``),
-which runs the outbox relay, the audit chainer and the service's consumers.
+which runs the outbox relay and its purge, the audit chainer and the service's consumers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import signal
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -19,9 +20,10 @@ from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from wenze.config import ServiceSettings
-from wenze.db import UnitOfWorkFactory, create_engine
+from wenze.db import UnitOfWorkFactory, create_engine, utcnow
 from wenze.db.audit import ChainWatch, chain_pending, committed_entry_ids, newest_entry_id
 from wenze.db.migrations import upgrade
+from wenze.db.outbox import purge_published
 from wenze.db.roles import current_role_bypasses_rls
 from wenze.gc_tuning import freeze_startup_objects
 from wenze.http.worker_health import serve_worker_health
@@ -35,6 +37,9 @@ from wenze.telemetry import setup_tracing
 from wenze.telemetry.metrics import Sampler, WatchedConsumer, setup_metrics
 
 log = structlog.get_logger(__name__)
+
+# How often a worker purges the outbox rows published longer ago than its retention.
+PURGE_EVERY_SECONDS = 600.0
 
 
 R = TypeVar("R")
@@ -158,6 +163,23 @@ async def chain_audit_log(
             pass
 
 
+async def purge_published_outbox(
+    engine: AsyncEngine, stop: asyncio.Event, *, retention: dt.timedelta, interval: float = PURGE_EVERY_SECONDS
+) -> None:
+    """Every ``interval`` seconds, delete the outbox rows published more than ``retention`` ago
+    (``wenze.db.outbox.purge_published``); nothing else ever removes them."""
+    log.info("outbox purge started", retention_hours=retention / dt.timedelta(hours=1))
+    while not stop.is_set():
+        async for attempt in until_it_works(Exception):
+            with attempt:
+                if purged := await purge_published(engine, utcnow() - retention):
+                    log.info("published outbox rows purged", rows=purged)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass
+
+
 async def run_worker(
     settings: ServiceSettings,
     *,
@@ -167,9 +189,10 @@ async def run_worker(
     loops: Callable[[Runtime[R]], Sequence[Coroutine[Any, Any, None]]] = lambda _runtime: (),
     health: tuple[str, int] | None = None,
 ) -> None:
-    """The worker process: the outbox relay, the audit chainer, the service's consumers and its
-    other background loops (each a coroutine that runs until ``runtime.stop``), until SIGTERM. With ``health``
-    (host, port) it also serves ``/healthz`` and ``/readyz`` there."""
+    """The worker process: the outbox relay and its purge, the audit chainer, the service's
+    consumers and its other background loops (each a coroutine that runs until
+    ``runtime.stop``), until SIGTERM. With ``health`` (host, port) it also serves ``/healthz``
+    and ``/readyz`` there."""
     configure_logging(f"{settings.service_name}-worker", level=settings.log_level, json=settings.log_json)
     # No pre-ping: every loop of a worker retries what a dropped connection fails (the relay and
     # the chainer with backoff, a consumer by redelivery), and the ping's three round trips came
@@ -188,6 +211,8 @@ async def run_worker(
     relay = OutboxRelay(runtime.engine, runtime.js, units=runtime.uow)
     runtime.spawn(relay.run(runtime.stop))
     runtime.spawn(chain_audit_log(runtime.engine, runtime.stop))
+    retention = dt.timedelta(hours=settings.outbox_retention_hours)
+    runtime.spawn(purge_published_outbox(runtime.engine, runtime.stop, retention=retention))
     specs = consumers(runtime)
     for spec in specs:
         runtime.spawn(run_consumer(runtime.js, spec, runtime.stop, stream_replicas=settings.stream_replicas))

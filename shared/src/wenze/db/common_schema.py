@@ -77,3 +77,20 @@ def unindex_pending_outbox() -> None:
     op.drop_index("ix_outbox_pending", table_name="outbox")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_unpublished", ["published_at", "created_at"], unique=False)
+
+
+def index_published_outbox() -> None:
+    """The outbox's published rows indexed by ``published_at``, for the purge of those kept
+    past their retention (``wenze.db.outbox.purge_published``): without it each purge read
+    the whole table to find the oldest."""
+    op.create_index(
+        "ix_outbox_published",
+        "outbox",
+        ["published_at"],
+        postgresql_where=sa.text("published_at IS NOT NULL"),
+        sqlite_where=sa.text("published_at IS NOT NULL"),
+    )
+
+
+def unindex_published_outbox() -> None:
+    op.drop_index("ix_outbox_published", table_name="outbox")

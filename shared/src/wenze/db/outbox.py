@@ -11,11 +11,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Index, Select, String, Text, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import CursorResult, Delete, Index, Select, String, Text, delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wenze.db.base import Base, UUIDStr, among, table_of, utcnow
+from wenze.db.tenancy import TenantSession, open_in_scope, system_scope
 from wenze.events.base import Event
 from wenze.telemetry.propagation import current_trace_headers
 
@@ -33,13 +34,20 @@ class OutboxRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
-    # Rows waiting to be published, in the order a relay claims them (common_schema).
+    # Rows waiting to be published, in the order a relay claims them, and rows published, in
+    # the order the purge removes them (common_schema).
     __table_args__ = (
         Index(
             "ix_outbox_pending",
             "created_at",
             postgresql_where=text("published_at IS NULL"),
             sqlite_where=text("published_at IS NULL"),
+        ),
+        Index(
+            "ix_outbox_published",
+            "published_at",
+            postgresql_where=text("published_at IS NOT NULL"),
+            sqlite_where=text("published_at IS NOT NULL"),
         ),
     )
 
@@ -105,6 +113,19 @@ def claim_statement(limit: int) -> Select[tuple[str, str, str, dict[str, str]]]:
     )
 
 
+def purge_statement(published_before: dt.datetime, limit: int) -> Delete:
+    """Up to ``limit`` of the rows published before ``published_before``, oldest first, deleted;
+    rows another transaction holds are skipped (another worker's purge), never waited for."""
+    oldest = (
+        select(OUTBOX.c.id)
+        .where(OUTBOX.c.published_at < published_before)
+        .order_by(OUTBOX.c.published_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return delete(OUTBOX).where(OUTBOX.c.id.in_(oldest.scalar_subquery()))
+
+
 class OutboxRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
@@ -136,6 +157,31 @@ class OutboxRepository:
             await self.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         await commit_without_waking_the_relay(self.session)
 
+    async def purge_published(self, published_before: dt.datetime, limit: int) -> int:
+        """Delete up to ``limit`` rows published before ``published_before``; how many went."""
+        result = cast(CursorResult[Any], await self.session.execute(purge_statement(published_before, limit)))
+        return result.rowcount
+
     async def backlog(self) -> int:
         stmt = select(func.count()).select_from(OutboxRecord).where(OutboxRecord.published_at.is_(None))
         return int(await self.session.scalar(stmt) or 0)
+
+
+async def purge_published(engine: AsyncEngine, published_before: dt.datetime, *, batch_size: int = 5_000) -> int:
+    """Delete every outbox row published before ``published_before``, ``batch_size`` rows a
+    transaction (no long lock, no huge transaction after a bulk import); how many went.
+
+    The streams keep the events themselves, and a published row is never sent again: a row is
+    kept after publishing only so that an operator can see what went out lately. In system
+    scope, as the relay reads the outbox."""
+    sessions = async_sessionmaker(engine, sync_session_class=TenantSession)
+    purged = 0
+    with system_scope("outbox purge"):
+        while True:
+            async with sessions() as session:
+                open_in_scope(session)
+                deleted = await OutboxRepository(session).purge_published(published_before, batch_size)
+                await commit_without_waking_the_relay(session)
+            purged += deleted
+            if deleted < batch_size:
+                return purged

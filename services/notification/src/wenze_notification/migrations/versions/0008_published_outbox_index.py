@@ -1,0 +1,24 @@
+"""The outbox's published rows indexed by when they were published, for the purge of those
+kept past their retention (``wenze.db.common_schema.index_published_outbox``).
+
+On PostgreSQL the index is built while the outbox's writes wait, in one pass over the table.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-05
+"""
+
+from wenze.db.common_schema import index_published_outbox, unindex_published_outbox
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    index_published_outbox()
+
+
+def downgrade() -> None:
+    unindex_published_outbox()
