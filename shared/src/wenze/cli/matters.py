@@ -219,11 +219,11 @@ def _matter_panel(m: dict[str, Any]) -> Panel:
     facts.add_row("number", m["number"])
     facts.add_row("id", m["id"])
     facts.add_row("state", _state(m["state"]))
-    facts.add_row("source", f"{m['source']}  {m.get('source_reference') or ''}".rstrip())
+    facts.add_row("source", f"{_label(m, 'intake_sources', m['source'])}  {m.get('source_reference') or ''}".rstrip())
     facts.add_row("received", f"{_when(m.get('received_at'))} by {m.get('submitted_by')}")
     facts.add_row("relevant date", str(m.get("relevant_date") or ""))
     if m.get("proposed_form"):
-        facts.add_row("proposed form", m["proposed_form"])
+        facts.add_row("proposed form", _label(m, "forms", m["proposed_form"]))
     if m.get("key_supervised"):
         facts.add_row("key supervised", "yes")
     if m.get("duplicate_of"):
@@ -234,13 +234,20 @@ def _matter_panel(m: dict[str, Any]) -> Panel:
     if m.get("targets"):
         targets = Table("kind", "name", "post", "unit", "cadre level", "sector", title="targets")
         for t in m["targets"]:
+            level = (
+                _label(m, "cadre_levels", t["cadre_level"])
+                if t.get("cadre_level")
+                else _label(m, "organisation_levels", t["org_level"])
+                if t.get("org_level")
+                else ""
+            )
             targets.add_row(
-                t.get("kind") or "",
+                _label(m, "target_kinds", t["kind"]) if t.get("kind") else "",
                 t.get("name") or "",
                 t.get("post") or "",
                 t.get("unit") or "",
-                t.get("cadre_level") or t.get("org_level") or "",
-                t.get("sector") or "",
+                level,
+                _label(m, "sectors", t["sector"]) if t.get("sector") else "",
             )
         parts.append(targets)
     if m.get("attachments"):

@@ -323,8 +323,18 @@ def test_show_json_includes_the_timeline(intake, execution) -> None:
     assert execution.requests[0].url.params["matter_id"] == MATTER["id"]
     table = runner.invoke(app, ["show", MATTER["id"]], env=WIDE)
     assert table.exit_code == 0, table.output
-    for text in ("KS-2026-00007", "城市更新项目推进不力", "timeline", "ks-intake", "city_managed"):
+    # Codes in the tenant pack's words.
+    for text in (
+        "KS-2026-00007",
+        "城市更新项目推进不力",
+        "timeline",
+        "ks-intake",
+        "市管干部",
+        "市政府及有关职能部门移送",
+    ):
         assert text in table.output
+    for code in ("city_managed", "city_government", "form_2", "city_department"):
+        assert code not in table.output, code
 
 
 def test_accept_sends_the_collective_study(intake) -> None:
