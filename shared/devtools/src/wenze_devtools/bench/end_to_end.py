@@ -18,10 +18,8 @@ baseline is ``COPY`` of the same matter rows into a table ``LIKE intake.matters 
 in the same database, after the run (so that neither slows the other down).
 
 Beside the figure: the rows each service's tables took during the run, inserted or updated
-(PostgreSQL's own counts for the run's database), per clue, and how long ``COPY`` at the
-baseline's rate would take to write that many rows. Matter rows are wider than most of the
-others (inbox, access facts, audit entries), so that time overstates what the rows would cost
-by themselves; it shows how the design's writes compare with the goal.
+(PostgreSQL's own counts for the run's database), per clue and per second over the run, against
+``COPY``'s rate of matter rows and the rate the goal would need at the same rows per clue.
 
 This machine's PostgreSQL runs without autovacuum (its configuration for CI), where every
 deployment runs it. The run's tables grow from nothing: without statistics the planner
