@@ -323,6 +323,7 @@ def test_unknown_target_investigated_classified_and_routed(tenant_for) -> None:
     findings = f"/v1/investigations/{case['investigation']['id']}/findings"
     nobody = ks.user("ks-supervision-1").post("review", findings, {"findings": "尚未查明", "evidence": []})
     assert nobody.status_code == 422 and nobody.json()["errors"][0]["field"] == "body.identified_targets"
+    assert nobody.json()["errors"][0]["code"] == "identified_targets_required"
     ks.user("ks-supervision-1").ok(
         "review",
         findings,

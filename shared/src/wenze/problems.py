@@ -88,10 +88,13 @@ class ValidationFailed(Problem):
     title = "Request is not valid"
 
 
-def invalid(field: str, reason: str, **extra: object) -> ValidationFailed:
+def invalid(field: str, reason: str, *, code: str | None = None, **extra: object) -> ValidationFailed:
     """A 422 naming the one field at fault, in the same shape as request-validation errors;
-    ``extra`` adds members to the problem (the citations a rule refusal rests on, say)."""
-    return ValidationFailed(f"{field}: {reason}", extra={"errors": [{"field": field, "reason": reason}], **extra})
+    ``code`` names the reason for clients that word it themselves (the console, in Chinese), as
+    request validation's error types do; ``extra`` adds members to the problem (the citations a
+    rule refusal rests on, say)."""
+    error = {"field": field, "reason": reason} | ({"code": code} if code else {})
+    return ValidationFailed(f"{field}: {reason}", extra={"errors": [error], **extra})
 
 
 class NotFound(Problem):

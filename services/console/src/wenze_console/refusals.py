@@ -150,6 +150,14 @@ FIELDS: dict[str, str] = {
     # 调查
     "findings": "调查认定的事实",
     "evidence": "证据",
+    "identified_targets": "调查明确的问责对象",
+    "identified_targets.kind": "调查明确的问责对象的类别",
+    "identified_targets.name": "调查明确的问责对象的姓名或名称",
+    "identified_targets.post": "调查明确的问责对象的职务",
+    "identified_targets.unit": "调查明确的问责对象的单位",
+    "identified_targets.cadre_level": "调查明确的问责对象的干部层级",
+    "identified_targets.org_level": "调查明确的问责对象的组织层级",
+    "identified_targets.sector": "调查明确的问责对象的所属领域",
     # 处理建议
     "statement": "问责事由",
     "legal_basis": "依据",
@@ -225,6 +233,9 @@ REASONS: dict[str, str] = {
     "measures_not_permitted": "所提措施不在规则允许的范围内",
     "measures_required": "按规则，对该对象至少应提出一项措施",
     "measures_invalid": "按规则，所提措施对该对象不成立",
+    # Review's findings of an investigation
+    "identified_targets_required": "按规则，调查明确问责对象后再分类分办：请填写调查明确的问责对象",
+    "identified_targets_not_expected": "该事项的问责对象已经明确，调查结果不再填写问责对象",
 }
 
 # Review's steps a refusal says are missing (``step`` of required-step-missing).

@@ -644,10 +644,15 @@ class CaseService:
             raise invalid(
                 "body.identified_targets",
                 "the case is routed again once its targets are known: name them",
+                code="identified_targets_required",
                 citations=case.citations,
             )
         if identified and not case.reclassify_after_investigation:
-            raise invalid("body.identified_targets", "the case's targets are already known")
+            raise invalid(
+                "body.identified_targets",
+                "the case's targets are already known",
+                code="identified_targets_not_expected",
+            )
         known = {t["person_ref"] for t in case.targets if t.get("person_ref")}
         return [self._snapshot(case.tenant, index, target, known) for index, target in enumerate(identified)]
 
