@@ -3,7 +3,8 @@ the console, in Debian's Chromium: each participant office signs the consultatio
 leaders approve, the handling office investigates, recommends (a recommendation the pack refuses
 shows the pack's reason), the offices sign the joint review (会审), the target is heard, the
 decision's approvals are given in the order of 附件6 and the decision is made. A Jintan user sees
-nothing of the matter. Screenshots of each page go to docs/console/."""
+nothing of the matter. A clue naming no one is investigated, and the findings form names the
+targets found, each then routed on its own. Screenshots of each page go to docs/console/."""
 
 from __future__ import annotations
 
@@ -200,6 +201,56 @@ def test_a_city_managed_cadres_matter_goes_to_a_decision_in_the_console(
     jintan.sign_in("jt-conduct-office")
     jintan.expect_not_found(f"/matters/{number}", "钱国强")
     staff.expect_sign_in_asked(f"/matters/{number}")
+
+
+def test_findings_name_the_targets_an_investigation_identified_and_each_is_routed(
+    console: ServiceProcess, page: Page, tenant_for
+) -> None:
+    """A clue naming no one (附件5 第四条): the investigating office's findings form asks for the
+    targets the investigation identified; without one, review's refusal is shown on the form,
+    and with two, each is classified and routed on its own slip."""
+    ks = tenant_for("wenze-kunshan")
+    matter = ks.submit_and_accept(
+        "ks-supervision-1",
+        "ks-intake",
+        source="inspection",
+        targets=[{"kind": "unknown", "sector": "district_town"}],
+        proposed_form="form_2",
+    )
+    slip = ks.routed_slip(matter["id"], "ks-intake")
+    staff = Staff(page, console, "kunshan")
+    staff.sign_in("ks-supervision-1")
+    staff.wait_for_task(matter["number"], "调查")
+    form = staff.step_form("调查")
+    form.locator("textarea[name=findings]").fill("尚未查明责任人。")
+    staff.submit("调查")
+    refusal = staff.step_form("调查").locator(".refused")
+    expect(refusal).to_be_visible()
+    assert "Traceback" not in refusal.inner_text() and "422" not in refusal.inner_text()
+
+    form = staff.step_form("调查")
+    # What was written stays in the form after the refusal.
+    expect(form.locator("textarea[name=findings]")).to_have_value("尚未查明责任人。")
+    form.locator("textarea[name=findings]").fill("查明相关责任人。")
+    for row, (name, level) in enumerate((("周斌", "city_managed"), ("沈小林", "not_city_managed"))):
+        form.locator(f"input[name=identified_{row}_name]").fill(name)
+        form.locator(f"input[name=identified_{row}_post]").fill("副镇长")
+        form.locator(f"input[name=identified_{row}_unit]").fill("巴城镇")
+        form.locator(f"select[name=identified_{row}_cadre_level]").select_option(level)
+        form.locator(f"select[name=identified_{row}_sector]").select_option("district_town")
+    staff.expect_chinese("section.step")
+    staff.screenshot("findings-identified")
+    staff.submit("调查")
+    expect(page.locator(".refused")).to_have_count(0)
+
+    # Each identified target on a slip of its own: the city-managed cadre to a consultation, the
+    # town's cadre to the district and town commission.
+    slips = ks.slips(matter["id"], "ks-intake", count=3)
+    children = {s["targets"][0]["name"]: s for s in slips if s["parent_slip_id"] == slip["id"]}
+    assert set(children) == {"周斌", "沈小林"}
+    assert children["周斌"]["state"] == "in_consultation"
+    assert children["沈小林"]["handler"] == "district_town_commission"
+    assert children["沈小林"]["targets"][0]["post"] == "副镇长"
 
 
 def staff_today() -> str:

@@ -53,6 +53,44 @@ def test_a_signature_with_another_handler_and_findings_with_evidence_lines() -> 
     assert step_body("findings", findings, 1) == {"findings": "失职", "evidence": ["调查报告", "谈话笔录"]}
 
 
+def test_findings_carry_the_identified_targets_of_the_rows_filled_in() -> None:
+    findings = FormData(
+        [
+            ("findings", "查明相关责任人"),
+            ("evidence", "调查报告"),
+            ("identified_0_kind", "person"),
+            ("identified_0_name", " 周斌 "),
+            ("identified_0_post", "副镇长"),
+            ("identified_0_unit", "巴城镇"),
+            ("identified_0_cadre_level", "city_managed"),
+            ("identified_0_org_level", ""),
+            ("identified_0_sector", "district_town"),
+            # A row left blank: its selects still send their first choice.
+            ("identified_1_kind", "person"),
+            ("identified_1_name", ""),
+            ("identified_1_cadre_level", ""),
+            ("identified_2_kind", "organisation"),
+            ("identified_2_unit", "巴城镇党委"),
+            ("identified_2_org_level", "township_section"),
+        ]
+    )
+    assert step_body("findings", findings, 1) == {
+        "findings": "查明相关责任人",
+        "evidence": ["调查报告"],
+        "identified_targets": [
+            {
+                "kind": "person",
+                "name": "周斌",
+                "post": "副镇长",
+                "unit": "巴城镇",
+                "cadre_level": "city_managed",
+                "sector": "district_town",
+            },
+            {"kind": "organisation", "unit": "巴城镇党委", "org_level": "township_section"},
+        ],
+    }
+
+
 def test_a_refusal_is_shown_in_the_services_words_each_field_once() -> None:
     refused = ProblemError(
         422,

@@ -10,6 +10,8 @@ from starlette.datastructures import FormData, UploadFile
 from wenze.cli.client import ProblemError
 from wenze_console.intake import service
 from wenze_console.intake.schemas import acceptance_body, matter_body
+from wenze_console.matters.endpoints import render_matter_page
+from wenze_console.matters.service import matter_view
 from wenze_console.web import check_csrf, tenant_page
 
 router = APIRouter(prefix="/t/{tenant}")
@@ -45,18 +47,14 @@ def _submit(request: Request, tenant: str, form: FormData) -> Response:
 
 @router.post("/matters/{reference}/acceptance", dependencies=[Depends(check_csrf)], include_in_schema=False)
 async def accept_matter(request: Request, tenant: str, reference: str) -> Response:
-    from wenze.cli.steps import step_of
-    from wenze_console.matters.service import matter_view
-
     form = await request.form()
     page = await run_in_threadpool(tenant_page, request, tenant)
     try:
         await run_in_threadpool(service.accept, page, reference, acceptance_body(form))
     except ProblemError as exc:
-        return page.render(
-            "matter.html",
-            view=await matter_view(page, reference),
-            step_of=step_of,
+        return render_matter_page(
+            page,
+            await matter_view(page, reference),
             refused={"acceptance": page.refusal(exc)},
             given={"acceptance": dict(form)},
             status_code=exc.status if 400 <= exc.status < 500 else 502,

@@ -25,6 +25,24 @@ def _optional(body: dict[str, Any], name: str, value: str) -> None:
         body[name] = value
 
 
+# Rows the findings form offers for the targets an investigation identified (a case the rules
+# reclassify once the investigation names who is accountable, e.g. 昆纪办发〔2019〕19号 附件5 第四条).
+IDENTIFIED_ROWS = 3
+_IDENTIFIED_TEXT = ("name", "post", "unit")
+_IDENTIFIED_CODES = ("kind", "cadre_level", "org_level", "sector")
+
+
+def identified_targets(form: FormData) -> list[dict[str, str]]:
+    """The targets of the findings form's rows, in order; a row with no name, post or unit was
+    left blank (its selects keep their first choice) and is not one."""
+    targets = []
+    for row in range(IDENTIFIED_ROWS):
+        values = {field: _text(form, f"identified_{row}_{field}") for field in _IDENTIFIED_TEXT + _IDENTIFIED_CODES}
+        if any(values[field] for field in _IDENTIFIED_TEXT):
+            targets.append({field: value for field, value in values.items() if value})
+    return targets
+
+
 def step_body(step: str, form: FormData, target_count: int) -> dict[str, Any]:
     """The request body for ``step`` from its form. Nothing is judged here: review applies the
     pack and its refusal is shown in its own words."""
@@ -38,6 +56,8 @@ def step_body(step: str, form: FormData, target_count: int) -> dict[str, Any]:
     elif step == "findings":
         body["findings"] = _text(form, "findings")
         body["evidence"] = _lines(form, "evidence")
+        if targets := identified_targets(form):
+            body["identified_targets"] = targets
     elif step == "recommend":
         body["statement"] = _text(form, "statement")
         body["legal_basis"] = _text(form, "legal_basis")
