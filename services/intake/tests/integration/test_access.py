@@ -279,5 +279,9 @@ def test_a_repeat_names_the_registered_matter_only_to_those_who_may_read_it(
     assert wait_done(supervision, job.json()["id"])["refused"] == 1
     [row] = supervision.get(f"/v1/matter-imports/{job.json()['id']}/errors").json()["items"]
     assert row["errors"] == [
-        {"field": "source_reference", "reason": "this source and reference are already registered"}
+        {
+            "field": "source_reference",
+            "reason": "this source and reference are already registered",
+            "code": "already_registered",
+        }
     ]

@@ -272,7 +272,12 @@ async def test_a_gbk_file_with_chinese_headings_imports_with_exact_rows_and_a_kn
     assert sorted(errors) == [1, 14, 23]
     assert errors[1][0]["field"] == "source"
     assert errors[14] == [
-        {"field": "source_reference", "reason": "repeats row 12 of this file", "existing_matter_id": by_row[12][0]}
+        {
+            "field": "source_reference",
+            "reason": "repeats row 12 of this file",
+            "code": "repeats_earlier_row",
+            "existing_matter_id": by_row[12][0],
+        }
     ]
     assert errors[23][0]["field"] == "source_reference" and errors[23][0]["existing_matter_id"] == by_row[5][0]
     assert by_row[3][1] == dt.date(2026, 11, 2) and by_row[4][1] == dt.date(2026, 11, 3)

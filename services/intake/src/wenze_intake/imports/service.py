@@ -257,7 +257,9 @@ class ImportService:
                 principal.office,
             )
         if data.study_date > get_pack(tenant).today():
-            raise invalid("body.study_date", "the collective study cannot be in the future")
+            raise invalid(
+                "body.study_date", "the collective study cannot be in the future", code="study_date_in_future"
+            )
         scope = read_scope(principal)
         async with self.uow() as uow:
             job = await uow.repos.imports.get(tenant, job_id)

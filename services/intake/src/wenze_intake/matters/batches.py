@@ -26,7 +26,7 @@ from wenze_intake.matters.schemas import MatterCreate, MatterRead
 
 @dataclass
 class RowError:
-    """Why one item of a batch was refused: a field path and a reason."""
+    """Why one item of a batch was refused: for each field at fault, its path, a reason and the reason's code."""
 
     index: int
     errors: list[dict[str, str]]

@@ -21,7 +21,7 @@ from wenze.db.base import utcnow
 from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events.intake import MatterRejected
 from wenze.persons import PersonReferences
-from wenze.problems import Problem, invalid
+from wenze.problems import Problem, ValidationFailed, invalid
 from wenze.rules import IntakeSource, RulePack, get_pack
 from wenze.rules.errors import RulesError
 from wenze_intake.attachments.storage import AttachmentStore
@@ -142,6 +142,7 @@ class MatterService:
                 repeat = {
                     "field": "source_reference",
                     "reason": f"repeats row {rows[first] if rows else first + 1} of this file",
+                    "code": "repeats_earlier_row",
                 }
                 errors.append(repeat)
                 checked.repeats_of_earlier.append((repeat, first))
@@ -185,7 +186,14 @@ class MatterService:
             result.refused.append(
                 RowError(
                     row.index,
-                    [{"field": "source_reference", "reason": _ALREADY_REGISTERED, "existing_matter_id": duplicate_of}],
+                    [
+                        {
+                            "field": "source_reference",
+                            "reason": _ALREADY_REGISTERED,
+                            "code": "already_registered",
+                            "existing_matter_id": duplicate_of,
+                        }
+                    ],
                 )
             )
         result.registered.extend(row.matter for row in registered.written)
@@ -216,6 +224,7 @@ class MatterService:
                     "field": "relevant_date",
                     "reason": f"{on.isoformat()} is in the future: today is {today.isoformat()} "
                     f"in {pack.tenant}'s time zone",
+                    "code": "relevant_date_in_future",
                 }
             ]
         errors: list[dict[str, str]] = []
@@ -227,12 +236,13 @@ class MatterService:
                 sources = exc
             sources_on[on] = sources
         if isinstance(sources, RulesError):
-            return [{"field": "relevant_date", "reason": str(sources)}]
+            return [{"field": "relevant_date", "reason": str(sources), "code": "no_rules_on_date"}]
         if item.source not in sources:
             errors.append(
                 {
                     "field": "source",
                     "reason": f"unknown intake source {item.source!r}; known: {', '.join(sorted(sources))}",
+                    "code": "unknown_intake_source",
                 }
             )
         errors.extend(_vocabulary_errors(pack, item))
@@ -243,6 +253,7 @@ class MatterService:
                     {
                         "field": f"attachments.{pos}.sha256",
                         "reason": "no uploaded file has this sha256; upload it to /v1/attachments first",
+                        "code": "attachment_not_uploaded",
                     }
                 )
             elif size != attachment.size:
@@ -250,6 +261,7 @@ class MatterService:
                     {
                         "field": f"attachments.{pos}.size",
                         "reason": f"the uploaded file has {size} bytes, not {attachment.size}",
+                        "code": "attachment_size_mismatch",
                     }
                 )
         return errors
@@ -265,11 +277,17 @@ class MatterService:
     ) -> MatterRead:
         principal = caller.principal
         if data.outcome != "accepted" and not data.reason:
-            raise invalid("body.reason", f"a reason is required when the outcome is {data.outcome}")
+            raise invalid(
+                "body.reason", f"a reason is required when the outcome is {data.outcome}", code="reason_required"
+            )
         if data.outcome == "transferred" and not data.transferred_to:
-            raise invalid("body.transferred_to", "name the body the matter is transferred to")
+            raise invalid(
+                "body.transferred_to", "name the body the matter is transferred to", code="transfer_body_required"
+            )
         if data.study_date > get_pack(principal.tenant).today():
-            raise invalid("body.study_date", "the collective study cannot be in the future")
+            raise invalid(
+                "body.study_date", "the collective study cannot be in the future", code="study_date_in_future"
+            )
 
         async def decide(uow: IntakeUnitOfWork) -> dict[str, Any]:
             matter = await self._readable(uow, principal, matter_id)
@@ -459,7 +477,13 @@ def _vocabulary_errors(pack: RulePack, item: MatterCreate) -> list[dict[str, str
         known = pack.vocabulary.get(vocabulary)
         if value is not None and known is not None and value not in known:
             listed = ", ".join(f"{code} ({label})" for code, label in known.items())
-            errors.append({"field": field, "reason": f"{value!r} is not in {pack.tenant}'s {vocabulary}: {listed}"})
+            errors.append(
+                {
+                    "field": field,
+                    "reason": f"{value!r} is not in {pack.tenant}'s {vocabulary}: {listed}",
+                    "code": "not_in_vocabulary",
+                }
+            )
 
     check("proposed_form", item.proposed_form, "forms")
     for pos, target in enumerate(item.targets):
@@ -478,11 +502,11 @@ def _as_problem(refused: RowError) -> Problem:
             "resubmit with duplicate_override.reason to register it again",
             extra={
                 **({"existing_matter_id": existing} if existing else {}),
-                "errors": [{"field": "body.source_reference", "reason": duplicate["reason"]}],
+                "errors": [
+                    {"field": "body.source_reference", "reason": duplicate["reason"], "code": duplicate["code"]}
+                ],
             },
         )
-    errors = [{"field": f"body.{e['field']}", "reason": e["reason"]} for e in refused.errors]
-    problem = invalid(errors[0]["field"], errors[0]["reason"])
-    problem.extra["errors"] = errors
-    problem.detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-    return problem
+    # Every field at fault, each in invalid()'s shape.
+    errors = [{"field": f"body.{e['field']}", "reason": e["reason"], "code": e["code"]} for e in refused.errors]
+    return ValidationFailed("; ".join(f"{e['field']}: {e['reason']}" for e in errors), extra={"errors": errors})
