@@ -239,7 +239,11 @@ async def test_a_measure_outside_the_catalogue_is_refused_by_name(review: Review
             TOWN, case.id, RecommendationCreate(**LIGHTER, proposed_measures=["fine"]), None
         )
     assert refused.value.extra["errors"] == [
-        {"field": "body.proposed_measures", "reason": "fine: not in the tenant's catalogue of measures"}
+        {
+            "field": "body.proposed_measures",
+            "reason": "fine: not in the tenant's catalogue of measures",
+            "code": "unknown_measures",
+        }
     ]
     assert refused.value.extra["measures"] == ["fine"]
     empty = RecommendationCreate(**LIGHTER, proposed_measures=[])

@@ -70,16 +70,17 @@ async def test_a_task_is_handed_on_by_its_holder_to_a_known_user_of_its_office_w
 
     with pytest.raises(TaskHeld):
         await work.reassign(COLLEAGUE, task.id, "colleague", None)
-    for username, reason in (
-        ("never-seen", "no user of that name"),
-        ("elsewhere", "no user of that name"),
-        ("trial", "trial acts for case_trial_office"),
-        ("reader", "reader lacks consultation:sign"),
+    for username, reason, code in (
+        ("never-seen", "no user of that name", "user_unknown"),
+        ("elsewhere", "no user of that name", "user_unknown"),
+        ("trial", "trial acts for case_trial_office", "user_of_another_office"),
+        ("reader", "reader lacks consultation:sign", "user_lacks_capability"),
     ):
         with pytest.raises(ValidationFailed) as refused:
             await work.reassign(HOLDER, task.id, username, None)
         (error,) = refused.value.extra["errors"]
         assert error["field"] == "body.username" and error["reason"].startswith(reason), error
+        assert error["code"] == code, error
     assert review.one(Task, id=task.id).assignee == "holder"
 
     handed = await work.reassign(HOLDER, task.id, "colleague", None)
@@ -143,6 +144,7 @@ async def test_a_task_is_handed_only_to_a_member_whose_authority_covers_its_targ
         await work.reassign(HOLDER, task.id, "town-level", None)
     (error,) = refused.value.extra["errors"]
     assert error["field"] == "body.username" and "city_managed" in error["reason"], error
+    assert error["code"] == "user_outside_authority", error
     assert review.one(Task, id=task.id).assignee == "holder"
 
 

@@ -666,11 +666,16 @@ class CaseService:
             raise invalid(
                 f"{field}.person_ref",
                 "is the reference of none of this case's targets; give the person's identity_number instead",
+                code="person_ref_unknown",
             )
         person_ref = target.person_ref
         if target.identity_number is not None:
             if target.kind != "person":
-                raise invalid(f"{field}.identity_number", f"only a person has one; this target is a {target.kind}")
+                raise invalid(
+                    f"{field}.identity_number",
+                    f"only a person has one; this target is a {target.kind}",
+                    code="identity_number_person_only",
+                )
             derived = self.person_refs.reference(tenant, target.identity_number)
             if person_ref is not None and derived != person_ref:
                 # Replacing it would split the person's history in two, or join two persons'.
@@ -678,6 +683,7 @@ class CaseService:
                     f"{field}.identity_number",
                     "is another person's than the one this target's person_ref was derived for: a target keeps "
                     "the reference it was first identified by; name a different person in a target of their own",
+                    code="identity_number_of_another_person",
                 )
             person_ref = derived
         return TargetSnapshot.model_validate(
@@ -938,7 +944,9 @@ class CaseService:
                 raise WrongState(f"case {case.slip_number} is {case.state}; hearings are not open")
             target = self._target(case, data.target_index, "body.target_index")
             if data.held_on > self._today(self.packs(case.tenant)):
-                raise invalid("body.held_on", "a hearing cannot be recorded before it is held")
+                raise invalid(
+                    "body.held_on", "a hearing cannot be recorded before it is held", code="held_on_in_future"
+                )
             await uow.repos.cases.add(
                 Hearing(
                     id=new_id(),
@@ -1052,11 +1060,13 @@ class CaseService:
         for position, item in enumerate(data.measures):
             self._target(case, item.target_index, f"body.measures.{position}.target_index")
             if item.target_index in by_target:
-                raise invalid(f"body.measures.{position}.target_index", "each target is decided once")
+                raise invalid(
+                    f"body.measures.{position}.target_index", "each target is decided once", code="target_decided_twice"
+                )
             by_target[item.target_index] = item
         missing = [i for i in range(len(case.targets)) if i not in by_target]
         if missing:
-            raise invalid("body.measures", f"no measures for target(s) {missing}")
+            raise invalid("body.measures", f"no measures for target(s) {missing}", code="targets_undecided")
         return dict(sorted(by_target.items()))
 
     @staticmethod
@@ -1071,18 +1081,27 @@ class CaseService:
                 f"body.measures.{position}.party_sanction",
                 f"{item.party_sanction!r} is not a party sanction of {pack.tenant}"
                 + (f"; known: {listed}" if listed else ": its rules name none"),
+                code="unknown_party_sanction",
             )
 
     def _check_decision_dates(self, pack: RulePack, case: Case, data: DecisionCreate) -> None:
         """A decision is dated the day it is made: not after the tenant's today, not before its case was opened."""
         today = self._today(pack)
         if data.decided_on > today:
-            raise invalid("body.decided_on", f"is after today ({today}): a decision is recorded once it is made")
+            raise invalid(
+                "body.decided_on",
+                f"is after today ({today}): a decision is recorded once it is made",
+                code="decided_on_in_future",
+            )
         opened_on = pack.local_date(case.created_at)
         if data.decided_on < opened_on:
-            raise invalid("body.decided_on", f"is before the case was opened ({opened_on})")
+            raise invalid(
+                "body.decided_on", f"is before the case was opened ({opened_on})", code="decided_on_before_case"
+            )
         if data.announced_on is not None and data.announced_on < data.decided_on:
-            raise invalid("body.announced_on", "a decision is announced on or after the day it is made")
+            raise invalid(
+                "body.announced_on", "a decision is announced on or after the day it is made", code="before_decision"
+            )
 
     @staticmethod
     def _check_ready_for_decision(case: Case) -> None:
@@ -1313,9 +1332,15 @@ class CaseService:
                 raise WrongState(f"the copy of decision {decision.number} is already recorded")
             today = self._today(self.packs(case.tenant))
             if data.copied_on > today:
-                raise invalid("body.copied_on", f"is after today ({today}): a copy is recorded once it is sent")
+                raise invalid(
+                    "body.copied_on",
+                    f"is after today ({today}): a copy is recorded once it is sent",
+                    code="copied_on_in_future",
+                )
             if data.copied_on < decision.decided_on:
-                raise invalid("body.copied_on", f"is before the decision was made ({decision.decided_on})")
+                raise invalid(
+                    "body.copied_on", f"is before the decision was made ({decision.decided_on})", code="before_decision"
+                )
             due = requirements.get("copy_due")
             await uow.repos.work.close_tasks(decision.id, "decision_copy", principal.username)
             record_step(
@@ -1493,7 +1518,7 @@ class CaseService:
     @staticmethod
     def _target(case: Case, index: int, field: str) -> dict:
         if index >= len(case.targets):
-            raise invalid(field, f"the case has {len(case.targets)} target(s), numbered from 0")
+            raise invalid(field, f"the case has {len(case.targets)} target(s), numbered from 0", code="no_such_target")
         return case.targets[index]
 
     @staticmethod
@@ -1579,7 +1604,12 @@ def _check_known_measures(pack: RulePack, field: str, measures: Iterable[str]) -
     catalogue = pack.vocabulary.get(spec.vocab, {})
     unknown = [m for m in measures if m not in catalogue]
     if unknown:
-        raise invalid(field, f"{', '.join(unknown)}: not in the tenant's catalogue of measures", measures=unknown)
+        raise invalid(
+            field,
+            f"{', '.join(unknown)}: not in the tenant's catalogue of measures",
+            code="unknown_measures",
+            measures=unknown,
+        )
 
 
 def _check_measures_against(evaluation: Evaluation, field: str, measures: list[str]) -> None:
@@ -1625,7 +1655,7 @@ def _check_uuid(value: str, field: str) -> None:
     try:
         uuid.UUID(value)
     except ValueError:
-        raise invalid(field, "not a UUID") from None
+        raise invalid(field, "not a UUID", code="not_a_uuid") from None
 
 
 def _decision_made(case: Case, decision: Decision) -> DecisionMade:

@@ -362,19 +362,29 @@ class DeliberationService:
     def _check_opinion(self, tenant: str, d: Deliberation, data: SignatureCreate, spec: Kind) -> str | None:
         """The handler the opinion names (a consultation's), once the opinion is found well formed."""
         if data.opinion == "other" and not data.text:
-            raise invalid("body.text", "another opinion needs its text")
+            raise invalid("body.text", "another opinion needs its text", code="opinion_text_required")
         if not spec.chooses_handler:
             if data.handler is not None:
-                raise invalid("body.handler", "a joint review's opinion names no handler")
+                raise invalid(
+                    "body.handler", "a joint review's opinion names no handler", code="joint_review_names_no_handler"
+                )
             return None
         if data.opinion == "agree":
             if d.proposed_handler is None:
-                raise invalid("body.opinion", "there is no proposed handler to agree with; name one with `other`")
+                raise invalid(
+                    "body.opinion",
+                    "there is no proposed handler to agree with; name one with `other`",
+                    code="no_proposed_handler",
+                )
             if data.handler not in (None, d.proposed_handler):
-                raise invalid("body.handler", "agreeing names the proposed handler; use `other` for another")
+                raise invalid(
+                    "body.handler",
+                    "agreeing names the proposed handler; use `other` for another",
+                    code="agree_names_proposed_handler",
+                )
             return d.proposed_handler
         if data.handler is None:
-            raise invalid("body.handler", "another opinion names the handler it proposes")
+            raise invalid("body.handler", "another opinion names the handler it proposes", code="handler_required")
         self._check_handler(tenant, d, data.handler)
         return data.handler
 
@@ -382,10 +392,16 @@ class DeliberationService:
         pack = self.packs(tenant)
         known = {**pack.vocabulary.get("offices", {}), **pack.vocabulary.get("bodies", {})}
         if handler not in known:
-            raise invalid("body.handler", f"{handler!r} is not an office or body of {tenant}'s pack")
+            raise invalid(
+                "body.handler", f"{handler!r} is not an office or body of {tenant}'s pack", code="unknown_office"
+            )
         allowed = set(d.handler_candidates) | ({d.proposed_handler} if d.proposed_handler else set())
         if d.handler_candidates and handler not in allowed:
-            raise invalid("body.handler", f"{handler!r} is not among the candidates {sorted(allowed)}")
+            raise invalid(
+                "body.handler",
+                f"{handler!r} is not among the candidates {sorted(allowed)}",
+                code="handler_not_a_candidate",
+            )
 
     async def approve(
         self,
@@ -504,15 +520,18 @@ class DeliberationService:
                 raise invalid(
                     "body.outcome",
                     f"{d.escalation[d.level]['step']} is the last level of the chain: it must decide",
+                    code="last_level_must_decide",
                     citations=d.citations,
                 )
             return None
         if not KINDS[d.kind].chooses_handler:
             if data.handler is not None:
-                raise invalid("body.handler", "a joint review's decision names no handler")
+                raise invalid(
+                    "body.handler", "a joint review's decision names no handler", code="joint_review_names_no_handler"
+                )
             return None
         if data.handler is None:
-            raise invalid("body.handler", "a level that decides names the handler")
+            raise invalid("body.handler", "a level that decides names the handler", code="handler_required")
         self._check_handler(tenant, d, data.handler)
         return data.handler
 

@@ -13,7 +13,7 @@ from wenze.auth.principal import Principal
 from wenze.db.base import USERNAME_LENGTH, utcnow
 from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events import StepRecorded
-from wenze.problems import invalid
+from wenze.problems import ValidationFailed, invalid
 from wenze_review.access.policy import audit, authorise, check_readable, targets_access
 from wenze_review.errors import CaseNotFound, MatterNotFound, TaskHeld, TaskNotFound, WrongState, found
 from wenze_review.repositories import ReviewUnitOfWork, ReviewUnitOfWorkFactory
@@ -160,7 +160,7 @@ class WorkService:
             try:
                 uuid.UUID(matter_id)
             except ValueError:
-                raise invalid("query.matter_id", "not a UUID") from None
+                raise invalid("query.matter_id", "not a UUID", code="not_a_uuid") from None
         async with self.uow() as uow:
             rows: list[tuple[Task, str | None, str | None, list | None]] = []
             total = 0
@@ -245,9 +245,9 @@ class WorkService:
             if task.assignee != principal.username:
                 await self._check_not_held(uow, task, targets)
             member = await uow.repos.members.get(task.tenant, username)
-            reason = self._why_not_holder(member, task, targets)
-            if reason is not None:
-                raise invalid("body.username", reason)
+            refusal = self._why_not_holder(member, task, targets)
+            if refusal is not None:
+                raise refusal
             if task.assignee != username:
                 await self._hand_over(uow, principal, task, username, "reassigned")
                 await self._audit(uow, principal, client_address, task, "reassign", to=username)
@@ -306,24 +306,39 @@ class WorkService:
             raise TaskHeld(task.kind, task.assignee)
 
     @staticmethod
-    def _why_not_holder(member: OfficeMember | None, task: Task, targets: Iterable[Mapping[str, Any]]) -> str | None:
-        """Why ``member`` may not hold ``task``, in the user's terms; ``None`` if they may: a user
-        who acts for the task's office with the task's capability and authority over its targets.
-        The units their office is linked to do not matter: the task is theirs by name."""
+    def _why_not_holder(
+        member: OfficeMember | None, task: Task, targets: Iterable[Mapping[str, Any]]
+    ) -> ValidationFailed | None:
+        """Why ``member`` may not hold ``task``, in the user's terms, as the refusal of handing it
+        to them; ``None`` if they may: a user who acts for the task's office with the task's
+        capability and authority over its targets. The units their office is linked to do not
+        matter: the task is theirs by name."""
         if member is None:
-            return (
+            return invalid(
+                "body.username",
                 "no user of that name has used the review service in this tenant; "
-                "a user is known once they have signed in to it"
+                "a user is known once they have signed in to it",
+                code="user_unknown",
             )
         if member.office != task.office:
-            return f"{member.username} acts for {member.office}, not for {task.office}"
+            return invalid(
+                "body.username",
+                f"{member.username} acts for {member.office}, not for {task.office}",
+                code="user_of_another_office",
+            )
         if task.capability not in member.capabilities:
-            return f"{member.username} lacks {task.capability}, which acting on this task needs"
+            return invalid(
+                "body.username",
+                f"{member.username} lacks {task.capability}, which acting on this task needs",
+                code="user_lacks_capability",
+            )
         outside = targets_access(targets).levels - set(member.cadre_authority)
         if outside:
-            return (
+            return invalid(
+                "body.username",
                 f"{member.username}'s authority (干部管理权限) does not cover {', '.join(sorted(outside))}, "
-                "the level of this task's targets"
+                "the level of this task's targets",
+                code="user_outside_authority",
             )
         return None
 
