@@ -142,7 +142,9 @@ class DocumentService:
                 )
             return str(deliberation["number"])
         if spec.numbering not in pack.number_kinds():
-            raise invalid("kind", f"the pack numbers no {spec.numbering!r} documents")
+            raise invalid(
+                "kind", f"the pack numbers no {spec.numbering!r} documents", code="document_numbering_unknown"
+            )
         sequence = await uow.repos.documents.reserve_number(pack.tenant, spec.numbering, issued_on.year)
         return pack.number(spec.numbering, issued_on.year, sequence, issued_on)
 

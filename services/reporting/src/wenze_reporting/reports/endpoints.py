@@ -95,11 +95,11 @@ async def statistics(
     format: Format = "json",
 ) -> Response:
     if end < start:
-        raise invalid("end", "must not be before start")
+        raise invalid("end", "must not be before start", code="end_before_start")
     if (end - start).days > LONGEST_PERIOD_DAYS:
-        raise invalid("end", f"the period may span at most {LONGEST_PERIOD_DAYS} days")
+        raise invalid("end", f"the period may span at most {LONGEST_PERIOD_DAYS} days", code="period_too_long")
     if not (FIRST_YEAR <= start.year and end.year <= LAST_YEAR):
-        raise invalid("start", f"the period must lie between {FIRST_YEAR} and {LAST_YEAR}")
+        raise invalid("start", f"the period must lie between {FIRST_YEAR} and {LAST_YEAR}", code="period_out_of_range")
     report = await service.statistics(principal, start, end, client_address=address)
     return exported(report, format, f"{principal.tenant}-statistics-{start}-{end}")
 

@@ -24,9 +24,9 @@ class Period:
 
 def month_start(year: int, month: int) -> dt.date:
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise invalid("year", f"must be between {FIRST_YEAR} and {LAST_YEAR}")
+        raise invalid("year", f"must be between {FIRST_YEAR} and {LAST_YEAR}", code="year_out_of_range")
     if not 1 <= month <= 12:
-        raise invalid("month", "must be between 1 and 12")
+        raise invalid("month", "must be between 1 and 12", code="month_out_of_range")
     return dt.date(year, month, 1)
 
 
@@ -41,7 +41,7 @@ def previous_month(start: dt.date) -> dt.date:
 
 def half_year(year: int, half: int) -> Period:
     if half not in (1, 2):
-        raise invalid("half", "must be 1 (January to June) or 2 (July to December)")
+        raise invalid("half", "must be 1 (January to June) or 2 (July to December)", code="half_out_of_range")
     first = month_start(year, 1 if half == 1 else 7)
     return Period(first, calendar_month(year, 6 if half == 1 else 12).end)
 

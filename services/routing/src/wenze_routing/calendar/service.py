@@ -164,7 +164,7 @@ class CalendarService:
         self, principal: Principal, year: int, definition: YearDefinition, *, client_address: str | None = None
     ) -> StoredYear:
         if definition.year != year:
-            raise invalid("body.year", f"is {definition.year}, the path names {year}")
+            raise invalid("body.year", f"is {definition.year}, the path names {year}", code="year_differs_from_path")
         async with self.uow() as uow:
             national = await self.national(uow)
             try:
@@ -172,7 +172,7 @@ class CalendarService:
             except CalendarConflict as exc:
                 # Either a date is mistyped or the notice really differs from the bundled
                 # data; the message lists the days and names the flag for the latter.
-                raise invalid("body", str(exc)) from exc
+                raise invalid("body", str(exc), code="disagrees_with_bundled_calendar") from exc
             row = await uow.repos.calendar.store_national(year, definition.model_dump(mode="json"), principal.username)
             stored = StoredYear(
                 created=year not in national.loaded_years,
@@ -215,7 +215,7 @@ class CalendarService:
         self, principal: Principal, year: int, days: LocalDays, *, client_address: str | None = None
     ) -> StoredLocalDays:
         if days.year != year:
-            raise invalid("body.year", f"is {days.year}, the path names {year}")
+            raise invalid("body.year", f"is {days.year}, the path names {year}", code="year_differs_from_path")
         async with self.uow() as uow:
             national = await self.national(uow)
             if not national.covers(year):
@@ -223,6 +223,7 @@ class CalendarService:
                     "path.year",
                     f"{year} has no national calendar yet; local days change a national year, "
                     "which a platform operator loads first",
+                    code="national_year_missing",
                 )
             _check_against_national(national, days)
             created = await uow.repos.calendar.local_year(principal.tenant, year) is None
@@ -262,6 +263,7 @@ def _check_against_national(national: WorkingCalendar, days: LocalDays) -> None:
                 f"body.days_off.{i}.date",
                 f"{day.date} is a day off nationally already ({national.holiday_name(day.date) or 'weekend'}); "
                 "a local day off is a national working day the tenant does not work",
+                code="national_day_off_already",
             )
     for i, day in enumerate(days.working_days):
         if national.is_working_day(day.date):
@@ -269,4 +271,5 @@ def _check_against_national(national: WorkingCalendar, days: LocalDays) -> None:
                 f"body.working_days.{i}.date",
                 f"{day.date} is a national working day already; a local working day is a national day off "
                 "the tenant works",
+                code="national_working_day_already",
             )

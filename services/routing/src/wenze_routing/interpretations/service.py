@@ -95,13 +95,18 @@ class InterpretationService:
         reading = point.reading(data.reading)
         if reading is None:
             offered = ", ".join(r.id for r in point.readings)
-            raise invalid("body.reading", f"{data.reading!r} is not a reading of {point.id}; it has: {offered}")
+            raise invalid(
+                "body.reading",
+                f"{data.reading!r} is not a reading of {point.id}; it has: {offered}",
+                code="unknown_reading",
+            )
         today = pack.today()
         if data.effective_from < today:
             raise invalid(
                 "body.effective_from",
                 f"is before today ({today}): a reading is chosen for matters still to be read, "
                 "not for days already past",
+                code="effective_from_in_past",
             )
         async with self.uow() as uow:
             rows = await uow.repos.interpretations.choices(principal.tenant)

@@ -525,7 +525,9 @@ class RoutingService:
         offices = pack.vocabulary.get("offices", {})
         if handler not in offices:
             known = ", ".join(sorted(offices))
-            raise invalid("body.handler", f"{handler!r} is not an office of {principal.tenant}: {known}")
+            raise invalid(
+                "body.handler", f"{handler!r} is not an office of {principal.tenant}: {known}", code="unknown_office"
+            )
 
         async def act(uow: Uow) -> dict:
             slip, access = await self._readable(uow, principal, slip_id)

@@ -54,18 +54,31 @@ class AppealService:
             raise invalid(
                 "body.decision_id",
                 f"the rules of {principal.tenant} provide no appeal against an accountability decision of their own",
+                code="no_appeal_in_rules",
             )
         if data.filed_on > pack.today():
-            raise invalid("body.filed_on", f"{data.filed_on} is after today ({pack.today()}) in {pack.tenant}")
+            raise invalid(
+                "body.filed_on",
+                f"{data.filed_on} is after today ({pack.today()}) in {pack.tenant}",
+                code="filed_on_in_future",
+            )
 
         async def act(uow: Uow) -> dict:
             executions = await self._readable_executions(uow, principal, data.decision_id, data.person_id)
             first = executions[0]
             received_on = data.received_on or first.announced_on or first.decided_on
             if received_on < first.decided_on:
-                raise invalid("body.received_on", f"{received_on} is before the decision of {first.decided_on}")
+                raise invalid(
+                    "body.received_on",
+                    f"{received_on} is before the decision of {first.decided_on}",
+                    code="before_decision",
+                )
             if data.filed_on < received_on:
-                raise invalid("body.filed_on", f"{data.filed_on} is before the decision was received on {received_on}")
+                raise invalid(
+                    "body.filed_on",
+                    f"{data.filed_on} is before the decision was received on {received_on}",
+                    code="filed_before_received",
+                )
             facts = {"received_on": received_on, "cadre_level": first.target.get("cadre_level"), "appeal_lodged": True}
             # The readings in force on the day the decision was received, the date the appeal rules read.
             readings = await uow.repos.interpretations.readings_on(pack.tenant, received_on)
@@ -77,6 +90,7 @@ class AppealService:
                 raise invalid(
                     "body.person_id",
                     "the rules provide no appeal of their own for this person's cadre level",
+                    code="no_appeal_for_cadre_level",
                     citations=terms.citations,
                     interpretations=terms.interpretations,
                 )
@@ -85,13 +99,18 @@ class AppealService:
                     "body.filed_on",
                     f"lodged on {data.filed_on}, after the last day to appeal, {terms.last_day} "
                     f"(the decision was received on {received_on})",
+                    code="appeal_out_of_time",
                     last_day=terms.last_day.isoformat(),
                     citations=terms.citations,
                     interpretations=terms.interpretations,
                 )
             heard_by = data.heard_by or (terms.heard_by[0] if terms.heard_by else None)
             if heard_by is None or heard_by not in terms.heard_by:
-                raise invalid("body.heard_by", f"the appeal is addressed to one of {', '.join(terms.heard_by)}")
+                raise invalid(
+                    "body.heard_by",
+                    f"the appeal is addressed to one of {', '.join(terms.heard_by)}",
+                    code="not_a_hearing_body",
+                )
             access = await uow.repos.executions.access(first)
             authorise_step(
                 principal,
@@ -168,14 +187,30 @@ class AppealService:
         known = pack.vocabulary.get("measures", {}) | pack.vocabulary.get("organisational_measures", {})
         if data.outcome == "varied":
             if not data.measures:
-                raise invalid("body.measures", "a varied decision names the measures it now imposes")
+                raise invalid(
+                    "body.measures",
+                    "a varied decision names the measures it now imposes",
+                    code="varied_measures_required",
+                )
             unknown = [m for m in data.measures if m not in known]
             if unknown:
-                raise invalid("body.measures", f"{', '.join(unknown)} are not measures of {principal.tenant}")
+                raise invalid(
+                    "body.measures",
+                    f"{', '.join(unknown)} are not measures of {principal.tenant}",
+                    code="unknown_measures",
+                )
         elif data.measures:
-            raise invalid("body.measures", f"measures are given only when the decision is varied, not {data.outcome}")
+            raise invalid(
+                "body.measures",
+                f"measures are given only when the decision is varied, not {data.outcome}",
+                code="measures_only_when_varied",
+            )
         if data.decided_on > pack.today():
-            raise invalid("body.decided_on", f"{data.decided_on} is after today ({pack.today()}) in {pack.tenant}")
+            raise invalid(
+                "body.decided_on",
+                f"{data.decided_on} is after today ({pack.today()}) in {pack.tenant}",
+                code="decided_on_in_future",
+            )
 
         async def act(uow: Uow) -> dict:
             appeal = await uow.repos.appeals.get(principal.tenant, appeal_id)
@@ -187,7 +222,9 @@ class AppealService:
                 raise AppealNotFound(appeal_id) from None
             if data.decided_on < appeal.filed_on:
                 raise invalid(
-                    "body.decided_on", f"{data.decided_on} is before the appeal was lodged on {appeal.filed_on}"
+                    "body.decided_on",
+                    f"{data.decided_on} is before the appeal was lodged on {appeal.filed_on}",
+                    code="decided_on_before_appeal",
                 )
             first = executions[0]
             authorise_step(

@@ -339,7 +339,11 @@ class ExecutionService:
     ) -> dict:
         pack = get_pack(principal.tenant)
         if data.completed_on > pack.today():
-            raise invalid("body.completed_on", f"{data.completed_on} is after today ({pack.today()}) in {pack.tenant}")
+            raise invalid(
+                "body.completed_on",
+                f"{data.completed_on} is after today ({pack.today()}) in {pack.tenant}",
+                code="completed_on_in_future",
+            )
 
         async def act(uow: Uow) -> dict:
             execution, access = await self._readable(uow, principal, execution_id)
@@ -351,6 +355,7 @@ class ExecutionService:
                 raise invalid(
                     "body.completed_on",
                     f"{data.completed_on} is before the decision of {execution.decided_on}",
+                    code="before_decision",
                 )
             office = authorise_step(
                 principal,
@@ -416,7 +421,9 @@ class ExecutionService:
         any office's for one that oversees the tenant's matters."""
         pack = get_pack(principal.tenant)
         if office not in pack.vocabulary.get("offices", {}) and office not in pack.vocabulary.get("bodies", {}):
-            raise invalid("office", f"{office[:60]!r} is not an office or body of {principal.tenant}")
+            raise invalid(
+                "office", f"{office[:60]!r} is not an office or body of {principal.tenant}", code="unknown_office"
+            )
         if office != principal.office and MATTER_OVERSEE not in principal.roles:
             raise AnotherOfficesDeadlines(office)
         today = pack.today()
