@@ -53,4 +53,6 @@ async def refuse_unknown_query_parameters(request: Request) -> None:
         accepted = ", ".join(sorted(declared)) or "none"
         # Bounded: the names come from the caller, and a problem must not echo a flood back.
         name = unknown[0][:64]
-        raise invalid(f"query.{name}", f"not a parameter of this request; it accepts: {accepted}")
+        raise invalid(
+            f"query.{name}", f"not a parameter of this request; it accepts: {accepted}", code="unknown_query_parameter"
+        )

@@ -51,7 +51,11 @@ async def test_an_unknown_filter_is_refused_and_named(client: httpx.AsyncClient)
     assert response.status_code == 422
     problem = response.json()
     assert problem["errors"] == [
-        {"field": "query.state", "reason": "not a parameter of this request; it accepts: matter_id"}
+        {
+            "field": "query.state",
+            "reason": "not a parameter of this request; it accepts: matter_id",
+            "code": "unknown_query_parameter",
+        }
     ]
     assert problem["detail"].count("query.state") == 1
 
