@@ -88,12 +88,14 @@ class ValidationFailed(Problem):
     title = "Request is not valid"
 
 
-def invalid(field: str, reason: str, *, code: str | None = None, **extra: object) -> ValidationFailed:
-    """A 422 naming the one field at fault, in the same shape as request-validation errors;
-    ``code`` names the reason for clients that word it themselves (the console, in Chinese), as
-    request validation's error types do; ``extra`` adds members to the problem (the citations a
-    rule refusal rests on, say)."""
-    error = {"field": field, "reason": reason} | ({"code": code} if code else {})
+def invalid(field: str, reason: str, *, code: str, **extra: object) -> ValidationFailed:
+    """A 422 naming the one field at fault, in the same shape as request-validation errors:
+    ``errors`` holds ``{"field", "reason", "code"}``. ``reason`` says what is wrong in English, for
+    integrators; ``code`` names the reason (snake_case, stable, like request validation's error
+    types) for clients that word it themselves (the console, in Chinese): calls refusing for the
+    same reason share one code. ``extra`` adds members to the problem (the citations a rule
+    refusal rests on, say)."""
+    error = {"field": field, "reason": reason, "code": code}
     return ValidationFailed(f"{field}: {reason}", extra={"errors": [error], **extra})
 
 
