@@ -2,10 +2,11 @@
 
 The APIs' problem+json is written for integrators, in English. The console shows, for every
 problem type of the platform, one Chinese sentence saying what was refused and what to do,
-then each field in the form's words with the reason request validation gives (pydantic's
-error type, ``errors[].code``). Words the services already give in Chinese (a detail, a
-reason) are shown as they are; a problem type this catalogue does not know (a newer service)
-is shown in the service's own words.
+then each field in the form's words with its reason by the reason's code (``errors[].code``:
+pydantic's error type for request validation, the service's own code for its refusals).
+Words the services already give in Chinese (a detail, a reason) are shown as they are; a
+problem type this catalogue does not know (a newer service) is shown in the service's own
+words.
 """
 
 from __future__ import annotations
@@ -147,6 +148,8 @@ FIELDS: dict[str, str] = {
     "handler": "建议承办部门",
     "text": "意见说明",
     "comment": "审批意见",
+    # 我的工作：转交待办
+    "username": "转交给",
     # 调查
     "findings": "调查认定的事实",
     "evidence": "证据",
@@ -177,14 +180,20 @@ FIELDS: dict[str, str] = {
     "simplified": "简易程序",
     "measures": "问责措施",
     "measures.measures": "问责措施",
+    "target_index": "问责对象",
     # 统计报表、典型案例、判断说明
     "year": "年份",
     "month": "月份",
+    "half": "半年",
+    "start": "起始日期",
+    "end": "截止日期",
     "on": "据以判断的日期",
 }
 
-# Why a field was refused, by pydantic's error type (``errors[].code``) or the rule engine's
-# code; ``{n}`` is the limit the service's own reason names.
+# Why a field was refused, by its code (``errors[].code``): pydantic's error type, the rule
+# engine's code, or the code a service's own refusal names (``wenze.problems.invalid``; a unit
+# test checks that every such code is here). ``{n}`` is the first number the service's own
+# reason names (a limit, a row). Shown after the field's words, so a reason need not name it.
 REASONS: dict[str, str] = {
     "missing": "必须填写",
     "string_too_short": "至少{n}个字",
@@ -236,6 +245,77 @@ REASONS: dict[str, str] = {
     # Review's findings of an investigation
     "identified_targets_required": "按规则，调查明确问责对象后再分类分办：请填写调查明确的问责对象",
     "identified_targets_not_expected": "该事项的问责对象已经明确，调查结果不再填写问责对象",
+    # The services' own refusals of a field (wenze.problems.invalid)
+    "not_a_uuid": "编号格式不正确",
+    "unknown_query_parameter": "不是这项查询可用的条件",
+    "unknown_office": "不是本单位的部门或机构",
+    "unknown_measures": "含有本单位规则未规定的措施",
+    "before_decision": "不能早于决定日期",
+    "decided_on_in_future": "不能晚于今天，请在作出决定后再登记",
+    # Intake: registering and accepting matters
+    "relevant_date_in_future": "不能晚于今天",
+    "no_rules_on_date": "该日期没有施行中的受理规则，请核对日期",
+    "unknown_intake_source": "不是本单位规则规定的来源，请从可选的来源中选择",
+    "not_in_vocabulary": "不是本单位规则规定的可选项，请从可选的取值中选择",
+    "attachment_not_uploaded": "附件尚未上传，请先上传附件",
+    "attachment_size_mismatch": "与已上传的附件大小不符，请重新上传",
+    "repeats_earlier_row": "与本文件第{n}行重复（来源和来文文号相同）",
+    "already_registered": "该来源和来文文号已经登记过，无需重复登记",
+    "reason_required": "不予受理或移送的，须填写理由",
+    "transfer_body_required": "移送的，须填写移送单位",
+    "study_date_in_future": "不能晚于今天，请在集体研究后再登记",
+    # Review: consultations, joint reviews and approvals
+    "opinion_text_required": "提出其他意见的，须填写意见说明",
+    "joint_review_names_no_handler": "会审不确定承办部门，此处无需填写",
+    "no_proposed_handler": "尚无建议的承办部门可供同意，请选择“其他意见”并填写建议的承办部门",
+    "agree_names_proposed_handler": "同意的，承办部门即为建议的部门；如建议其他部门，请选择“其他意见”",
+    "handler_required": "须填写承办部门",
+    "handler_not_a_candidate": "不在可选的承办部门之列",
+    "last_level_must_decide": "这是最后一级，必须作出决定，不能以未能达成一致办结",
+    # Review: targets, hearings, decisions
+    "person_ref_unknown": "不是本案问责对象的人员标识，请改填公民身份号码",
+    "identity_number_person_only": "只有个人才填写公民身份号码，该对象不是个人",
+    "identity_number_of_another_person": "与该对象原先核实的身份不是同一人；如涉及另一人，请另列为一名问责对象",
+    "no_such_target": "本案没有这一问责对象",
+    "held_on_in_future": "不能晚于今天，请在听取陈述申辩后再登记",
+    "target_decided_twice": "每个问责对象只能作出一项决定，请勿重复填写",
+    "targets_undecided": "每个问责对象都须作出决定，尚有对象未填写",
+    "unknown_party_sanction": "不是本单位规则规定的党纪处分",
+    "decided_on_before_case": "不能早于本案开始审查的日期",
+    "copied_on_in_future": "不能晚于今天，请在抄送后再登记",
+    # Review: handing a task to another user
+    "user_unknown": "没有这名用户，或其尚未登录过本系统；请其登录后再转交",
+    "user_of_another_office": "该用户不属于承办这一待办的部门",
+    "user_lacks_capability": "该用户没有办理这一待办的权限",
+    "user_outside_authority": "该用户的干部管理权限不涵盖这一待办所涉对象的层级",
+    # Routing: interpretations and working calendars
+    "unknown_reading": "不是该要点可选的解读",
+    "effective_from_in_past": "不能早于今天：选定的解读只适用于今后研判的事项",
+    "year_differs_from_path": "与所办理的年份不一致",
+    "disagrees_with_bundled_calendar": "与平台内置的全国工作日历不一致，请核对日期",
+    "national_year_missing": "该年份的全国工作日历尚未载入，请联系平台运维人员先行载入",
+    "national_day_off_already": "该日全国已放假，不必列为本地休息日",
+    "national_working_day_already": "该日全国本是工作日，不必列为本地工作日",
+    # Notification: documents
+    "document_numbering_unknown": "本单位的规则包没有这种文书的编号规则，请联系系统管理员",
+    # Reporting: periods
+    "year_out_of_range": "超出可统计的年份范围",
+    "month_out_of_range": "应为1至12月",
+    "half_out_of_range": "应为上半年或下半年",
+    "end_before_start": "不能早于起始日期",
+    "period_too_long": "统计期间最长{n}天，请缩短",
+    "period_out_of_range": "统计期间超出可统计的年份范围",
+    # Sanction execution: steps and appeals
+    "completed_on_in_future": "不能晚于今天，请在执行完成后再登记",
+    "no_appeal_in_rules": "本单位的规则没有规定对问责决定的复查、申诉",
+    "no_appeal_for_cadre_level": "按规则，该人员所在的干部层级不适用本单位规定的复查、申诉",
+    "filed_on_in_future": "不能晚于今天",
+    "filed_before_received": "不能早于收到决定的日期",
+    "appeal_out_of_time": "已超过提出复查、申诉的期限",
+    "not_a_hearing_body": "不是受理该复查、申诉的机关",
+    "varied_measures_required": "改变原决定的，须填写改变后的措施",
+    "measures_only_when_varied": "只有改变原决定时才填写措施",
+    "decided_on_before_appeal": "不能早于提出复查、申诉的日期",
 }
 
 # Review's steps a refusal says are missing (``step`` of required-step-missing).

@@ -3,6 +3,7 @@ refusal reads as the catalogue, the form's fields and the reasons in Chinese."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
 import re
@@ -13,7 +14,7 @@ from wenze.cli.client import ProblemError
 from wenze.http.problems import _HTTP_SLUGS
 from wenze.problems import PROBLEM_TYPE_BASE, Problem
 from wenze.rules import get_pack
-from wenze_console.refusals import REFUSALS
+from wenze_console.refusals import REASONS, REFUSALS
 from wenze_console.web import problem_words
 
 REPOSITORY = Path(__file__).resolve().parents[4]
@@ -61,6 +62,64 @@ def test_every_problem_type_of_the_platform_has_chinese_words_and_none_is_stale(
     assert sorted(slugs - set(REFUSALS)) == [], "problem types without Chinese words in wenze_console.refusals"
     assert sorted(set(REFUSALS) - slugs) == [], "words for problem types nothing defines any more"
     assert [slug for slug, words in REFUSALS.items() if not re.search("[\u4e00-\u9fff]", words)] == []
+
+
+# The calls that refuse one field with a code of the reason: wenze.problems.invalid and review's
+# refusal by the rules.
+_REFUSING = {"invalid", "RuleRefusal"}
+
+
+def _sources() -> list[Path]:
+    roots = [REPOSITORY / "shared" / "src", *sorted((REPOSITORY / "services").glob("*/src"))]
+    return [path for root in roots for path in sorted(root.rglob("*.py"))]
+
+
+def _called(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return None
+
+
+def _literal_code(value: ast.expr | None) -> str | None:
+    return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+
+
+def refusal_codes() -> tuple[dict[str, list[str]], list[str]]:
+    """Each code the library and the services refuse a field with, by where: the ``code=`` of
+    every call of ``invalid`` or ``RuleRefusal``, and the ``code`` of an error written out as
+    ``{"field": ..., "reason": ..., "code": "..."}``; and the calls whose code is missing or is
+    not a literal string (so no test could know it)."""
+    codes: dict[str, list[str]] = {}
+    unnamed: list[str] = []
+    for path in _sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _called(node) in _REFUSING:
+                where = f"{path.relative_to(REPOSITORY)}:{node.lineno}"
+                code = _literal_code(next((k.value for k in node.keywords if k.arg == "code"), None))
+                if code is None:
+                    unnamed.append(where)
+                else:
+                    codes.setdefault(code, []).append(where)
+            elif isinstance(node, ast.Dict):
+                members = {_literal_code(key): value for key, value in zip(node.keys, node.values, strict=True) if key}
+                code = _literal_code(members.get("code"))
+                if {"field", "reason"} <= members.keys() and code is not None:
+                    codes.setdefault(code, []).append(f"{path.relative_to(REPOSITORY)}:{node.lineno}")
+    return codes, unnamed
+
+
+def test_every_code_a_service_refuses_a_field_with_has_chinese_words() -> None:
+    codes, unnamed = refusal_codes()
+    assert unnamed == [], "invalid() or RuleRefusal() calls without a literal code= (file:line)"
+    # The discovery reached the library, each service and the errors intake writes out.
+    assert {"unknown_query_parameter", "not_a_uuid", "measures_required", "unknown_office"} <= codes.keys()
+    assert {"study_date_in_future", "not_in_vocabulary", "period_too_long", "before_decision"} <= codes.keys()
+    missing = sorted(f"{code} ({', '.join(where)})" for code, where in codes.items() if code not in REASONS)
+    assert missing == [], "codes without Chinese words in wenze_console.refusals.REASONS"
+    assert [code for code in codes if not re.search("[\u4e00-\u9fff]", REASONS[code])] == []
 
 
 def problem(slug: str, status: int = 422, **members: object) -> ProblemError:
