@@ -1,6 +1,7 @@
 """The steps of Kunshan's decision path (昆纪办发〔2019〕19号) that several end-to-end tests take
-alike: the consultation agreed, a city-managed cadre's case reviewed to its decision, and a town
-cadre's matter routed to the town commission, investigated and heard."""
+alike: the consultation agreed, a city-managed cadre's case reviewed to its decision, a town
+cadre's matter routed to the town commission, investigated and heard, and a clue naming no one
+routed for investigation."""
 
 from __future__ import annotations
 
@@ -45,6 +46,19 @@ def person(name: str, cadre_level: str, sector: str, unit: str) -> dict:
 # acts on the matter without being handed its tasks.
 CITY_CADRE = person("钱国强", "city_managed", "city_department", "市发展和改革委员会")
 TOWN_CADRE = person("沈小林", "not_city_managed", "district_town", "巴城镇")
+
+
+def clue_naming_no_one(ks: Tenant) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A clue from an inspection that names no one, only the sector, submitted and accepted, and
+    the slip routing it for investigation (附件5 第三条): the matter and its slip."""
+    matter = ks.submit_and_accept(
+        "ks-supervision-1",
+        "ks-intake",
+        source="inspection",
+        targets=[{"kind": "unknown", "sector": "district_town"}],
+        proposed_form="form_2",
+    )
+    return matter, ks.routed_slip(matter["id"], "ks-intake")
 
 
 def approve_all(ks, path: str, offices: list[str]) -> None:

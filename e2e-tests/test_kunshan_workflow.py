@@ -18,6 +18,7 @@ from .kunshan import (
     TOWN_CADRE,
     agree_consultation,
     approve_all,
+    clue_naming_no_one,
     consultation_path,
     hear_town_case,
     person,
@@ -307,14 +308,7 @@ def test_town_cadre_goes_straight_to_the_town_commission(tenant_for, events) -> 
 
 def test_unknown_target_investigated_classified_and_routed(tenant_for) -> None:
     ks = tenant_for("wenze-kunshan")
-    matter = ks.submit_and_accept(
-        "ks-supervision-1",
-        "ks-intake",
-        source="inspection",
-        targets=[{"kind": "unknown", "sector": "district_town"}],
-        proposed_form="form_2",
-    )
-    slip = ks.routed_slip(matter["id"], "ks-intake")
+    matter, slip = clue_naming_no_one(ks)
     assert slip["handler"] is None and slip["outcome"]["investigated_by"] == "discipline_supervision_office"
     assert slip["outcome"]["reclassify_after_investigation"] is True
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from wenze.rules import get_pack
 from wenze_devtools.testing.infra import ServiceProcess
 
-from ..kunshan import APPROVERS, CITY_CADRE, PARTICIPANTS
+from ..kunshan import APPROVERS, CITY_CADRE, PARTICIPANTS, clue_naming_no_one
 from .browser import Staff
 
 # One test walks a matter through every office's login in a real browser on the whole stack:
@@ -210,14 +210,7 @@ def test_findings_name_the_targets_an_investigation_identified_and_each_is_route
     targets the investigation identified; without one, review's refusal is shown on the form,
     and with two, each is classified and routed on its own slip."""
     ks = tenant_for("wenze-kunshan")
-    matter = ks.submit_and_accept(
-        "ks-supervision-1",
-        "ks-intake",
-        source="inspection",
-        targets=[{"kind": "unknown", "sector": "district_town"}],
-        proposed_form="form_2",
-    )
-    slip = ks.routed_slip(matter["id"], "ks-intake")
+    matter, slip = clue_naming_no_one(ks)
     staff = Staff(page, console, "kunshan")
     staff.sign_in("ks-supervision-1")
     staff.wait_for_task(matter["number"], "调查")
