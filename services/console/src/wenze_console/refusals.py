@@ -244,6 +244,7 @@ REASONS: dict[str, str] = {
     "measures_invalid": "按规则，所提措施对该对象不成立",
     # Review's findings of an investigation
     "identified_targets_required": "按规则，调查明确问责对象后再分类分办：请填写调查明确的问责对象",
+    "target_still_unknown": "调查明确的问责对象应为个人或组织",
     "identified_targets_not_expected": "该事项的问责对象已经明确，调查结果不再填写问责对象",
     # The services' own refusals of a field (wenze.problems.invalid)
     "not_a_uuid": "编号格式不正确",

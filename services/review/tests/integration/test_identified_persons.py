@@ -194,8 +194,8 @@ async def test_a_person_identified_by_number_in_the_investigation_keeps_their_hi
 
 async def test_a_target_keeps_the_reference_it_carries_and_no_other(as_office, review_nats) -> None:
     """A reference comes from a number only: one the case's targets do not carry is refused, and
-    so is a number of another person for a target that carries one; a target restated with its
-    reference keeps it."""
+    so is a number of another person for a target that carries one, or a target still unknown
+    or graded by codes the pack lacks; a target restated with its reference keeps it."""
     carried_number, other_number = identity_number(), identity_number()
     carried = REFERENCES.reference(TENANT, carried_number)
     named = TOWN_PERSON.model_copy(update={"name": f"沈{uuid.uuid4().hex[:8]}", "person_ref": carried})
@@ -211,6 +211,10 @@ async def test_a_target_keeps_the_reference_it_carries_and_no_other(as_office, r
         ([{**restated, "person_ref": uuid.uuid4().hex * 2}], "body.identified_targets.0.person_ref"),
         ([restated, {**restated, "identity_number": other_number}], "body.identified_targets.1.identity_number"),
         ([{**organisation, "identity_number": other_number}], "body.identified_targets.0.identity_number"),
+        # Routing classifies an identified target by its kind and the pack's codes.
+        ([{**organisation, "kind": "unknown"}], "body.identified_targets.0.kind"),
+        ([{**restated, "cadre_level": "province_managed"}], "body.identified_targets.0.cadre_level"),
+        ([restated, {**organisation, "sector": "nowhere"}], "body.identified_targets.1.sector"),
     ):
         refused = town.post(path, json={"findings": "查明", "identified_targets": targets})
         assert refused.status_code == 422, refused.text

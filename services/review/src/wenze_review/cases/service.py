@@ -653,6 +653,9 @@ class CaseService:
                 "the case's targets are already known",
                 code="identified_targets_not_expected",
             )
+        pack = self.packs(case.tenant)
+        for index, target in enumerate(identified):
+            _check_identified(pack, f"body.identified_targets.{index}", target)
         known = {t["person_ref"] for t in case.targets if t.get("person_ref")}
         return [self._snapshot(case.tenant, index, target, known) for index, target in enumerate(identified)]
 
@@ -1649,6 +1652,35 @@ def _check_measures_against(evaluation: Evaluation, field: str, measures: list[s
             rules=rules_setting(evaluation, "proposal_valid"),
             outcome=_jsonable_outcome(outcome),
         )
+
+
+# A target's attributes routing's rules read, and the pack's vocabulary each comes from.
+_TARGET_VOCABULARY = (
+    ("cadre_level", "cadre_levels"),
+    ("org_level", "organisation_levels"),
+    ("sector", "sectors"),
+    ("proposed_form", "forms"),
+)
+
+
+def _check_identified(pack: RulePack, field: str, target: IdentifiedTarget) -> None:
+    """An identified target is a person or an organisation whose codes are the pack's, as intake
+    checks a matter's targets: routing classifies it by them, and a code it does not know would
+    leave the new slip for an override instead of refusing the findings."""
+    if target.kind == "unknown":
+        raise invalid(
+            f"{field}.kind", "an identified target is a person or an organisation", code="target_still_unknown"
+        )
+    for attribute, vocabulary in _TARGET_VOCABULARY:
+        value = getattr(target, attribute)
+        known = pack.vocabulary.get(vocabulary)
+        # A pack without the vocabulary does not grade targets by it.
+        if value is not None and known is not None and value not in known:
+            raise invalid(
+                f"{field}.{attribute}",
+                f"{str(value)[:40]!r} is not in {pack.tenant}'s {vocabulary}: {', '.join(known)}",
+                code="not_in_vocabulary",
+            )
 
 
 def _check_uuid(value: str, field: str) -> None:
