@@ -191,10 +191,16 @@ def test_csv_rows_with_a_long_value_bad_bytes_or_deep_targets_are_refused_alone(
     job = wait_done(ks_intake, job["id"])
     assert (job["state"], job["registered"], job["refused"]) == ("completed", 3, 3), job
     errors = errors_of(ks_intake, job["id"])
-    assert errors[2] == [{"field": "row", "reason": "a value in this row is longer than 131,072 characters"}]
-    assert errors[3] == [{"field": "summary", "reason": "is not valid UTF-8 text"}]
+    assert errors[2] == [
+        {"field": "row", "reason": "a value in this row is longer than 131,072 characters", "code": "value_too_long"}
+    ]
+    assert errors[3] == [{"field": "summary", "reason": "is not valid UTF-8 text", "code": "not_utf8"}]
     assert errors[4] == [
-        {"field": "targets", "reason": "is not a JSON array of targets: is nested more than 1,024 levels deep"}
+        {
+            "field": "targets",
+            "reason": "is not a JSON array of targets: is nested more than 1,024 levels deep",
+            "code": "targets_not_a_list",
+        }
     ]
 
 
@@ -207,8 +213,8 @@ def test_json_lines_with_bad_bytes_or_deep_nesting_are_refused_alone(
     job = wait_done(ks_intake, post(ks_intake, b"\n".join(lines), "application/x-ndjson").json()["id"])
     assert (job["state"], job["registered"], job["refused"]) == ("completed", 2, 2), job
     errors = errors_of(ks_intake, job["id"])
-    assert errors[2][0]["reason"].startswith("is not valid UTF-8 text (byte ")
-    assert errors[3] == [{"field": "row", "reason": "is nested more than 1,024 levels deep"}]
+    assert errors[2][0]["reason"].startswith("is not valid UTF-8 text (byte ") and errors[2][0]["code"] == "not_utf8"
+    assert errors[3] == [{"field": "row", "reason": "is nested more than 1,024 levels deep", "code": "json_invalid"}]
 
 
 def test_a_workbook_cell_beyond_the_value_limit_refuses_its_row(ks_intake: httpx.Client, wait_done) -> None:
@@ -221,7 +227,9 @@ def test_a_workbook_cell_beyond_the_value_limit_refuses_its_row(ks_intake: httpx
     content = workbook_bytes([HEADER, flat(marker, 0)], edit_sheet=edit)
     job = wait_done(ks_intake, post(ks_intake, content, XLSX).json()["id"])
     assert (job["state"], job["registered"], job["refused"]) == ("completed", 1, 1), job
-    assert errors_of(ks_intake, job["id"])[2] == [{"field": "facts", "reason": "is longer than 131,072 characters"}]
+    assert errors_of(ks_intake, job["id"])[2] == [
+        {"field": "facts", "reason": "is longer than 131,072 characters", "code": "value_too_long"}
+    ]
 
 
 # -- failed as a whole ----------------------------------------------------------------------------

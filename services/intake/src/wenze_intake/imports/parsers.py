@@ -115,10 +115,12 @@ DEFAULT_LIMITS = ImportLimits()
 class RowUnreadable(Exception):
     """A row that cannot even be turned into a matter object (bad JSON, bad boolean...)."""
 
-    def __init__(self, field: str, reason: str):
+    def __init__(self, field: str, reason: str, code: str):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+        # The reason's stable name, as a refused field carries it (wenze.problems.invalid).
+        self.code = code
 
 
 class ImportFileUnreadable(Exception):
@@ -320,7 +322,7 @@ def _jsonl_rows(path: Path, limits: ImportLimits) -> Iterator[dict[str, Any] | R
     encoding_checked = False
     for line in _jsonl_lines(path, cap):
         if line is None:
-            yield RowUnreadable("row", f"the line is longer than {cap:,} bytes")
+            yield RowUnreadable("row", f"the line is longer than {cap:,} bytes", "line_too_long")
             continue
         try:
             value = orjson.loads(line)
@@ -328,9 +330,13 @@ def _jsonl_rows(path: Path, limits: ImportLimits) -> Iterator[dict[str, Any] | R
             problem = _json_problem(line, exc)
             if problem.startswith(_NOT_UTF8) and not encoding_checked:
                 encoding_checked = not _refuse_other_encoding(path, "jsonl")
-            yield RowUnreadable("row", problem)
+            yield RowUnreadable("row", problem, "not_utf8" if problem.startswith(_NOT_UTF8) else "json_invalid")
             continue
-        yield value if isinstance(value, dict) else RowUnreadable("row", "a line must hold one JSON object")
+        yield (
+            value
+            if isinstance(value, dict)
+            else RowUnreadable("row", "a line must hold one JSON object", "not_a_json_object")
+        )
 
 
 def _json_problem(text: bytes | str, exc: orjson.JSONDecodeError) -> str:
@@ -349,7 +355,9 @@ def _csv_rows(
 ) -> Iterator[dict[str, Any] | RowUnreadable]:
     # The module-wide field limit is this process's: imports run in a process of their own.
     csv.field_size_limit(limits.max_value_chars)
-    too_long = RowUnreadable("row", f"a value in this row is longer than {limits.max_value_chars:,} characters")
+    too_long = RowUnreadable(
+        "row", f"a value in this row is longer than {limits.max_value_chars:,} characters", "value_too_long"
+    )
     errors = "strict" if clean else "surrogateescape"
     with path.open(encoding=encoding, errors=errors, newline="") as handle:
         reader = csv.reader(handle)
@@ -375,7 +383,7 @@ def _csv_rows(
             if not record:
                 continue  # a blank line
             if not clean and (bad := _undecodable_column(header, record)) is not None:
-                yield RowUnreadable(bad, _NOT_UTF8)
+                yield RowUnreadable(bad, _NOT_UTF8, "not_utf8")
                 continue
             yield _flat_row(dict(zip(fields, record, strict=False)))
 
@@ -521,7 +529,9 @@ def _xlsx_rows(path: Path, limits: ImportLimits, headings: Headings) -> Iterator
             None,
         )
         if long_column is not None:
-            yield RowUnreadable(long_column or "row", f"is longer than {limits.max_value_chars:,} characters")
+            yield RowUnreadable(
+                long_column or "row", f"is longer than {limits.max_value_chars:,} characters", "value_too_long"
+            )
             continue
         yield _flat_row(dict(zip(fields, values, strict=False)))
 
@@ -587,14 +597,16 @@ def _flat_row(record: dict[str, Any]) -> dict[str, Any] | RowUnreadable:
         if column == "relevant_date":
             value = _date(value)
             if value is None:
-                return RowUnreadable("relevant_date", _NOT_A_DATE)
+                return RowUnreadable("relevant_date", _NOT_A_DATE, "date_parsing")
         if column == "targets":
             if not isinstance(value, str):
-                return RowUnreadable("targets", "is not a JSON array of targets")
+                return RowUnreadable("targets", "is not a JSON array of targets", "targets_not_a_list")
             try:
                 row["targets"] = orjson.loads(value)
             except orjson.JSONDecodeError as exc:
-                return RowUnreadable("targets", f"is not a JSON array of targets: {_json_problem(value, exc)}")
+                return RowUnreadable(
+                    "targets", f"is not a JSON array of targets: {_json_problem(value, exc)}", "targets_not_a_list"
+                )
         elif column == "target_identity_number":
             # A workbook keeps a number cell as a double: 15 significant digits, the last three
             # of the 18 already lost, so the number cannot be read back from it.
@@ -602,6 +614,7 @@ def _flat_row(record: dict[str, Any]) -> dict[str, Any] | RowUnreadable:
                 return RowUnreadable(
                     "target_identity_number",
                     "is a number cell, which keeps only 15 digits; format the column as text and type it again",
+                    "identity_number_as_number_cell",
                 )
             target["identity_number"] = value
         elif column.startswith("target_") and column[7:] in _TARGET_COLUMNS:
@@ -609,14 +622,14 @@ def _flat_row(record: dict[str, Any]) -> dict[str, Any] | RowUnreadable:
         elif column == "key_supervised":
             parsed = _boolean(value)
             if parsed is None:
-                return RowUnreadable("key_supervised", _YES_NO)
+                return RowUnreadable("key_supervised", _YES_NO, "bool_parsing")
             row["key_supervised"] = parsed
         elif column:
             row[column] = value if not isinstance(value, (int, float)) or column in ("size",) else str(value)
     if "party_member" in target:
         parsed = _boolean(target["party_member"])
         if parsed is None:
-            return RowUnreadable("target_party_member", _YES_NO)
+            return RowUnreadable("target_party_member", _YES_NO, "bool_parsing")
         target["party_member"] = parsed
     if target and "targets" not in row:
         row["targets"] = [target]

@@ -507,7 +507,7 @@ class ImportService:
         row_numbers: list[int] = []
         for number, raw in batch:
             if isinstance(raw, RowUnreadable):
-                errors.append((number, [{"field": raw.field, "reason": raw.reason}]))
+                errors.append((number, [{"field": raw.field, "reason": raw.reason, "code": raw.code}]))
                 continue
             try:
                 items.append(MatterCreate.model_validate(raw))
@@ -517,7 +517,12 @@ class ImportService:
                     (
                         number,
                         [
-                            {"field": ".".join(str(p) for p in e["loc"]) or "row", "reason": e["msg"]}
+                            # The code as request validation gives it: pydantic's error type.
+                            {
+                                "field": ".".join(str(p) for p in e["loc"]) or "row",
+                                "reason": e["msg"],
+                                "code": e["type"],
+                            }
                             for e in exc.errors()
                         ],
                     )
