@@ -311,5 +311,9 @@ def test_a_bulk_import_shows_its_progress_and_the_refused_rows(console: ServiceP
     # htmx polls the job until it ends; the page itself is never reloaded.
     expect(page.locator("#import-progress")).to_have_attribute("data-state", "completed", timeout=120_000)
     expect(page.locator("#import-progress .registered")).to_have_text("299")
-    expect(page.locator("table.refused-rows")).to_contain_text("8")
+    refused = page.locator("table.refused-rows")
+    expect(refused).to_contain_text("8")
+    # The column and the reason in staff's words, not the service's path and English.
+    expect(refused).to_contain_text("干部管理层级：不是本单位规则规定的可选项")
+    staff.expect_chinese("table.refused-rows")
     staff.screenshot("import-finished")

@@ -135,6 +135,9 @@ FIELDS: dict[str, str] = {
     "targets.party_member": "中共党员",
     "targets.identity_number": "公民身份号码",
     "proposed_form": "拟运用形态",
+    "relevant_date": "认定日期",
+    "target_identity_number": "问责对象公民身份号码",
+    "target_party_member": "问责对象是否中共党员",
     "key_supervised": "重点督办",
     "file": "导入文件",
     # 受理
@@ -232,6 +235,13 @@ REASONS: dict[str, str] = {
     "value_error": "取值不符合要求",
     "assertion_error": "取值不符合要求",
     "json_invalid": "内容无法识别",
+    # An import's rows that cannot be read (intake's parsers)
+    "line_too_long": "该行过长，超出导入限制",
+    "value_too_long": "有内容超出导入限制的长度，请精简后重新导入",
+    "not_utf8": "不是 UTF-8 编码的文字，请将文件另存为 UTF-8 编码后重新导入",
+    "not_a_json_object": "每行应为一个 JSON 对象",
+    "targets_not_a_list": "应为问责对象的 JSON 数组",
+    "identity_number_as_number_cell": "表格中该列为数字格式，只保留15位数字；请将该列设为文本格式后重新填写",
     # The rule engine's codes (routing's invalid-facts)
     "invalid_facts": "未填写或不符合该项要求",
     "unknown_fact": "不是该判断事项所需的情况",

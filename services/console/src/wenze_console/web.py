@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -297,12 +298,9 @@ def problem_words(error: ProblemError, pack: RulePack | None = None) -> list[str
     for item in problem.get("errors") or []:
         if not isinstance(item, dict):
             continue
-        path = str(item.get("field") or "")
-        said = str(item.get("reason") or item.get("message") or item.get("detail") or "")
-        reason = refusals.reason_words(str(item.get("code") or ""), said) or said
+        path, said, field, reason = _error_words(item, pack)
         if not reason or (reason == said and said in detail and detail in words):
             continue
-        field = refusals.field_words(path, pack) if path else ""
         text = reason if not field or path.removeprefix("body.") in reason else f"{field}：{reason}"
         if text not in words:
             words.append(text)
@@ -310,6 +308,23 @@ def problem_words(error: ProblemError, pack: RulePack | None = None) -> list[str
     if pack is not None:
         words = [_labelled(word, pack) for word in words]
     return words or ["服务拒绝了该请求"]
+
+
+def _error_words(item: Mapping[str, Any], pack: RulePack | None) -> tuple[str, str, str, str]:
+    """One entry of ``errors``: its path and reason as the service gave them, the field in the
+    form's words, and the reason in Chinese where its code is known (else as given)."""
+    path = str(item.get("field") or "")
+    said = str(item.get("reason") or item.get("message") or item.get("detail") or "")
+    reason = refusals.reason_words(str(item.get("code") or ""), said) or said
+    return path, said, refusals.field_words(path, pack) if path else "", reason
+
+
+def row_error_words(item: Mapping[str, Any], pack: RulePack) -> str:
+    """A refused import row's error in staff's words: the column, then the reason (a whole row
+    unreadable names no column)."""
+    path, _, field, reason = _error_words(item, pack)
+    text = f"{field}：{reason}" if field and path != "row" else reason
+    return _labelled(text, pack)
 
 
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b[a-z]+\b")

@@ -64,9 +64,10 @@ def test_every_problem_type_of_the_platform_has_chinese_words_and_none_is_stale(
     assert [slug for slug, words in REFUSALS.items() if not re.search("[\u4e00-\u9fff]", words)] == []
 
 
-# The calls that refuse one field with a code of the reason: wenze.problems.invalid and review's
-# refusal by the rules.
-_REFUSING = {"invalid", "RuleRefusal"}
+# The calls that refuse one field with a code of the reason: wenze.problems.invalid, review's
+# refusal by the rules and intake's unreadable import row; by where each may take the code
+# positionally.
+_REFUSING: dict[str, int | None] = {"invalid": None, "RuleRefusal": None, "RowUnreadable": 2}
 
 
 def _sources() -> list[Path]:
@@ -86,22 +87,35 @@ def _literal_code(value: ast.expr | None) -> str | None:
     return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
 
 
+def _literal_codes(value: ast.expr | None) -> list[str] | None:
+    """The code a literal string gives, or each that a conditional between literals may give."""
+    if isinstance(value, ast.IfExp):
+        branches = [_literal_codes(value.body), _literal_codes(value.orelse)]
+        return None if None in branches else [code for branch in branches for code in branch or []]
+    code = _literal_code(value)
+    return None if code is None else [code]
+
+
 def refusal_codes() -> tuple[dict[str, list[str]], list[str]]:
     """Each code the library and the services refuse a field with, by where: the ``code=`` of
-    every call of ``invalid`` or ``RuleRefusal``, and the ``code`` of an error written out as
-    ``{"field": ..., "reason": ..., "code": "..."}``; and the calls whose code is missing or is
-    not a literal string (so no test could know it)."""
+    every call of ``invalid`` or ``RuleRefusal`` (``RowUnreadable``'s third argument), and the
+    ``code`` of an error written out as ``{"field": ..., "reason": ..., "code": "..."}``; and
+    the calls whose code is missing or is not a literal string (so no test could know it)."""
     codes: dict[str, list[str]] = {}
     unnamed: list[str] = []
     for path in _sources():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _called(node) in _REFUSING:
+            if isinstance(node, ast.Call) and (called := _called(node)) in _REFUSING:
                 where = f"{path.relative_to(REPOSITORY)}:{node.lineno}"
-                code = _literal_code(next((k.value for k in node.keywords if k.arg == "code"), None))
-                if code is None:
+                position = _REFUSING[called]
+                given = next((k.value for k in node.keywords if k.arg == "code"), None)
+                if given is None and position is not None and len(node.args) > position:
+                    given = node.args[position]
+                found = _literal_codes(given)
+                if found is None:
                     unnamed.append(where)
-                else:
+                for code in found or []:
                     codes.setdefault(code, []).append(where)
             elif isinstance(node, ast.Dict):
                 members = {_literal_code(key): value for key, value in zip(node.keys, node.values, strict=True) if key}
@@ -113,10 +127,11 @@ def refusal_codes() -> tuple[dict[str, list[str]], list[str]]:
 
 def test_every_code_a_service_refuses_a_field_with_has_chinese_words() -> None:
     codes, unnamed = refusal_codes()
-    assert unnamed == [], "invalid() or RuleRefusal() calls without a literal code= (file:line)"
+    assert unnamed == [], "refusals without a literal code (file:line)"
     # The discovery reached the library, each service and the errors intake writes out.
     assert {"unknown_query_parameter", "not_a_uuid", "measures_required", "unknown_office"} <= codes.keys()
     assert {"study_date_in_future", "not_in_vocabulary", "period_too_long", "before_decision"} <= codes.keys()
+    assert {"line_too_long", "not_utf8", "json_invalid", "identity_number_as_number_cell"} <= codes.keys()
     missing = sorted(f"{code} ({', '.join(where)})" for code, where in codes.items() if code not in REASONS)
     assert missing == [], "codes without Chinese words in wenze_console.refusals.REASONS"
     assert [code for code in codes if not re.search("[\u4e00-\u9fff]", REASONS[code])] == []

@@ -12,7 +12,7 @@ from wenze_console.intake import service
 from wenze_console.intake.schemas import acceptance_body, matter_body
 from wenze_console.matters.endpoints import render_matter_page
 from wenze_console.matters.service import matter_view
-from wenze_console.web import check_csrf, tenant_page
+from wenze_console.web import check_csrf, row_error_words, tenant_page
 
 router = APIRouter(prefix="/t/{tenant}")
 
@@ -103,4 +103,10 @@ def import_page(request: Request, tenant: str, job_id: str) -> Response:
     job, refused_rows = service.import_progress(page, job_id)
     template = "import_progress.html" if request.headers.get("HX-Request") else "import.html"
     # Intake keeps a non-ASCII file name as it travelled, percent-encoded.
-    return page.render(template, job=job, refused_rows=refused_rows, filename=unquote(job.get("filename") or ""))
+    return page.render(
+        template,
+        job=job,
+        refused_rows=refused_rows,
+        row_error=lambda error: row_error_words(error, page.pack),
+        filename=unquote(job.get("filename") or ""),
+    )
