@@ -9,10 +9,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from wenze.db import create_engine
+from wenze.db.base import table_of
 from wenze.db.idempotency import (
     IdempotencyKeyReused,
     IdempotencyRecord,
@@ -22,6 +21,8 @@ from wenze.db.idempotency import (
     plain_digest,
 )
 
+from .support import BACKENDS, engine_holding
+
 pytestmark = pytest.mark.integration
 
 FINGERPRINTS = RequestFingerprints("a-deployment-person-reference-key")
@@ -30,19 +31,12 @@ OTHER = ("ks-intake", "POST", "/v1/matters", b'{"identity_number": "110105194912
 ANSWER = {"id": "the first request's matter"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 async def engine(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'idempotency.db'}", schema="idempotency_test")
-    else:
-        schema = f"idempotency_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(database_url, schema=schema)
-        async with engine.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda c: IdempotencyRecord.__table__.create(c))
-    yield engine
-    await engine.dispose()
+    async with engine_holding(
+        table_of(IdempotencyRecord), "idempotency", request.param, tmp_path, database_url
+    ) as engine:
+        yield engine
 
 
 def request_of(key: str, parts: tuple[str | bytes, ...], replays: list[str]) -> IdempotentRequest:

@@ -9,30 +9,23 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from wenze.db import create_engine
+from wenze.db.base import table_of
 from wenze.db.inbox import InboxRecord, InboxRepository
+
+from .support import BACKENDS, engine_holding
 
 pytestmark = pytest.mark.integration
 
 CONSUMER = "test-consumer"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 async def engine(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'inbox.db'}", schema="inbox_test")
-    else:
-        schema = f"inbox_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(database_url, schema=schema)
-        async with engine.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda c: InboxRecord.__table__.create(c))
-    yield engine
-    await engine.dispose()
+    async with engine_holding(table_of(InboxRecord), "inbox", request.param, tmp_path, database_url) as engine:
+        yield engine
 
 
 async def test_a_claim_returns_only_the_events_not_handled_before(engine: AsyncEngine) -> None:

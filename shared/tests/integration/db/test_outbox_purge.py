@@ -10,29 +10,21 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wenze.db import create_engine
-from wenze.db.base import utcnow
+from wenze.db.base import table_of, utcnow
 from wenze.db.outbox import OUTBOX, OutboxRecord, purge_published
+
+from .support import BACKENDS, engine_holding
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 async def engine(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'outbox.db'}", schema="outbox_test")
-    else:
-        schema = f"outbox_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(database_url, schema=schema)
-        async with engine.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda c: OutboxRecord.__table__.create(c))
-    yield engine
-    await engine.dispose()
+    async with engine_holding(table_of(OutboxRecord), "outbox", request.param, tmp_path, database_url) as engine:
+        yield engine
 
 
 def row(created_at: dt.datetime, published_at: dt.datetime | None) -> dict[str, object]:

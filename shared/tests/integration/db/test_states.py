@@ -7,19 +7,21 @@ Run against both databases the platform uses: a SQLite file (the embedded defaul
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from enum import StrEnum
 from pathlib import Path
 
 import pytest
-from sqlalchemy import String, select, text
+from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wenze.db import Base, create_engine
+from wenze.db import Base
+from wenze.db.base import table_of
 from wenze.db.states import StateMachine, TransitionRefused
 from wenze.problems import Conflict
+
+from .support import BACKENDS, engine_holding
 
 pytestmark = pytest.mark.integration
 
@@ -60,19 +62,10 @@ DOORS = StateMachine(
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 async def engine(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'doors.db'}", schema="doors")
-    else:
-        schema = f"doors_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(database_url, schema=schema)
-        async with engine.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda c: Door.__table__.create(c))
-    yield engine
-    await engine.dispose()
+    async with engine_holding(table_of(Door), "doors", request.param, tmp_path, database_url) as engine:
+        yield engine
 
 
 async def test_concurrent_moves_of_one_row_let_exactly_one_through(engine: AsyncEngine) -> None:
