@@ -69,3 +69,25 @@ def target_facts(target: Any) -> dict[str, Any]:
         "proposed_forms": [form] if form else None,
     }
     return {k: v for k, v in facts.items() if v is not None}
+
+
+# A target's attributes that hold codes of the pack, and the vocabulary each comes from.
+TARGET_VOCABULARIES = (
+    ("cadre_level", "cadre_levels"),
+    ("sector", "sectors"),
+    ("org_level", "organisation_levels"),
+    ("proposed_form", "forms"),
+)
+
+
+def unknown_target_codes(vocabulary: Mapping[str, Mapping[str, str]], target: Any) -> list[tuple[str, str, Any]]:
+    """``(attribute, vocabulary name, value)`` for each code of ``target`` its pack's
+    ``vocabulary`` does not list; a pack without one of these vocabularies does not grade
+    targets by it. Intake checks a matter's targets by it, review the targets an investigation
+    identified: the rules classify a target by these codes."""
+    unknown = []
+    for attribute, name in TARGET_VOCABULARIES:
+        value, known = _get(target, attribute), vocabulary.get(name)
+        if value is not None and known is not None and value not in known:
+            unknown.append((attribute, name, value))
+    return unknown

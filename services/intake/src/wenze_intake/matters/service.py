@@ -24,6 +24,7 @@ from wenze.persons import PersonReferences
 from wenze.problems import Problem, ValidationFailed, invalid
 from wenze.rules import IntakeSource, RulePack, get_pack
 from wenze.rules.errors import RulesError
+from wenze.rules.facts import unknown_target_codes
 from wenze_intake.attachments.storage import AttachmentStore
 from wenze_intake.audit import LISTED, SYSTEM, Caller
 from wenze_intake.errors import DuplicateMatter, MatterNotFound
@@ -454,14 +455,6 @@ class MatterService:
 
 
 # Target and matter fields whose codes come from the tenant's vocabulary, when the pack has one.
-_VOCABULARY_FIELDS = (
-    ("cadre_level", "cadre_levels"),
-    ("sector", "sectors"),
-    ("org_level", "organisation_levels"),
-    ("proposed_form", "forms"),
-)
-
-
 def named_if_readable(error: Any, readable: set[str]) -> Any:
     """A row's refusal without the id of the registered matter it repeats, unless that matter
     is in ``readable`` (the matters the reader may read)."""
@@ -471,24 +464,21 @@ def named_if_readable(error: Any, readable: set[str]) -> Any:
 
 
 def _vocabulary_errors(pack: RulePack, item: MatterCreate) -> list[dict[str, str]]:
+    def error(field: str, value: Any, vocabulary: str) -> dict[str, str]:
+        listed = ", ".join(f"{code} ({label})" for code, label in pack.vocabulary[vocabulary].items())
+        return {
+            "field": field,
+            "reason": f"{value!r} is not in {pack.tenant}'s {vocabulary}: {listed}",
+            "code": "not_in_vocabulary",
+        }
+
     errors = []
-
-    def check(field: str, value: str | None, vocabulary: str) -> None:
-        known = pack.vocabulary.get(vocabulary)
-        if value is not None and known is not None and value not in known:
-            listed = ", ".join(f"{code} ({label})" for code, label in known.items())
-            errors.append(
-                {
-                    "field": field,
-                    "reason": f"{value!r} is not in {pack.tenant}'s {vocabulary}: {listed}",
-                    "code": "not_in_vocabulary",
-                }
-            )
-
-    check("proposed_form", item.proposed_form, "forms")
+    forms = pack.vocabulary.get("forms")
+    if item.proposed_form is not None and forms is not None and item.proposed_form not in forms:
+        errors.append(error("proposed_form", item.proposed_form, "forms"))
     for pos, target in enumerate(item.targets):
-        for attribute, vocabulary in _VOCABULARY_FIELDS:
-            check(f"targets.{pos}.{attribute}", getattr(target, attribute, None), vocabulary)
+        for attribute, vocabulary, value in unknown_target_codes(pack.vocabulary, target):
+            errors.append(error(f"targets.{pos}.{attribute}", value, vocabulary))
     return errors
 
 

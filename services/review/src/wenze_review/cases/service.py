@@ -30,7 +30,7 @@ from wenze.persons import PersonReferences
 from wenze.problems import invalid
 from wenze.rules import Evaluation, RulePack, get_pack
 from wenze.rules.errors import RulesError
-from wenze.rules.facts import target_facts
+from wenze.rules.facts import target_facts, unknown_target_codes
 from wenze.rules.readings import interpretations_explained
 from wenze_review.access.policy import audit, authorise, check_readable, system_audit
 from wenze_review.calendar.service import CalendarService
@@ -1654,15 +1654,6 @@ def _check_measures_against(evaluation: Evaluation, field: str, measures: list[s
         )
 
 
-# A target's attributes routing's rules read, and the pack's vocabulary each comes from.
-_TARGET_VOCABULARY = (
-    ("cadre_level", "cadre_levels"),
-    ("org_level", "organisation_levels"),
-    ("sector", "sectors"),
-    ("proposed_form", "forms"),
-)
-
-
 def _check_identified(pack: RulePack, field: str, target: IdentifiedTarget) -> None:
     """An identified target is a person or an organisation whose codes are the pack's, as intake
     checks a matter's targets: routing classifies it by them, and a code it does not know would
@@ -1671,16 +1662,13 @@ def _check_identified(pack: RulePack, field: str, target: IdentifiedTarget) -> N
         raise invalid(
             f"{field}.kind", "an identified target is a person or an organisation", code="target_still_unknown"
         )
-    for attribute, vocabulary in _TARGET_VOCABULARY:
-        value = getattr(target, attribute)
-        known = pack.vocabulary.get(vocabulary)
-        # A pack without the vocabulary does not grade targets by it.
-        if value is not None and known is not None and value not in known:
-            raise invalid(
-                f"{field}.{attribute}",
-                f"{str(value)[:40]!r} is not in {pack.tenant}'s {vocabulary}: {', '.join(known)}",
-                code="not_in_vocabulary",
-            )
+    if unknown := unknown_target_codes(pack.vocabulary, target):
+        attribute, vocabulary, value = unknown[0]
+        raise invalid(
+            f"{field}.{attribute}",
+            f"{str(value)[:40]!r} is not in {pack.tenant}'s {vocabulary}: {', '.join(pack.vocabulary[vocabulary])}",
+            code="not_in_vocabulary",
+        )
 
 
 def _check_uuid(value: str, field: str) -> None:
