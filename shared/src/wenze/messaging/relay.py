@@ -36,6 +36,12 @@ tracer = trace.get_tracer("wenze.messaging")
 
 # Handed-over sends whose acknowledgements may wait at once before commits go to the claim.
 _MAX_WAITING_SENDS = 1000
+# How long the marking of handed-over rows gathers sends before one update marks them all.
+# With commits a few milliseconds apart, marking each send on its own added a transaction per
+# commit, on the worker's event loop and in PostgreSQL, beside the consumers' own (ADR 0051).
+# A handed-over row's lease (``HAND_OVER_LEASE``) is far longer, so no claim takes a row while
+# it waits to be marked.
+MARK_EVERY_SECONDS = 0.25
 
 
 class OutboxRelay:
@@ -48,12 +54,14 @@ class OutboxRelay:
         batch_size: int = 500,
         idle_poll_seconds: float = 0.5,
         ack_timeout_seconds: float = 30.0,
+        mark_every_seconds: float = MARK_EVERY_SECONDS,
     ):
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=TenantSession)
         self._js = js
         self._batch_size = batch_size
         self._idle_poll = idle_poll_seconds
         self._ack_timeout = ack_timeout_seconds
+        self._mark_every = mark_every_seconds
         self._wake = asyncio.Event()
         self._engine = engine.sync_engine
         # The units of work whose small commits are handed over (``send_committed``).
@@ -106,10 +114,12 @@ class OutboxRelay:
         self._sent.put_nowait((ids, acks))
 
     async def _mark_sent(self, stop: asyncio.Event) -> None:
-        """Mark the handed-over rows whose acknowledgements came, all waiting sends at a time.
-        Rows whose acknowledgement failed stay unmarked and go to the claim again."""
+        """Mark the handed-over rows whose acknowledgements came, all sends of a
+        ``mark_every_seconds`` at a time. Rows whose acknowledgement failed stay unmarked and
+        go to the claim again."""
         while not stop.is_set():
             sends = [await self._sent.get()]
+            await asyncio.sleep(self._mark_every)
             while not self._sent.empty():
                 sends.append(self._sent.get_nowait())
             acked: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import nats
 import pytest
@@ -168,6 +169,46 @@ async def test_a_commit_of_this_process_is_sent_at_once_and_marked(
         stop.set()
         await running
     assert units.hand_over is None, "a stopped relay still took commits"
+
+
+class _MarkCountingRelay(_CountingRelay):
+    """Records the rows of each mark it commits."""
+
+    def __init__(self, engine: AsyncEngine, js: JetStreamContext, **options: Any) -> None:
+        super().__init__(engine, js, **options)
+        self.marks: list[list[str]] = []
+
+    async def _mark(self, ids: list[str]) -> None:
+        await super()._mark(ids)
+        self.marks.append(ids)
+
+
+async def test_commits_handed_over_in_quick_succession_are_marked_in_one_update(
+    engine: AsyncEngine, js: JetStreamContext
+) -> None:
+    # Five commits 20 ms apart, as a consumer commits under load: one update marks all five
+    # rows, not one transaction per commit beside the consumer's own.
+    units: UnitOfWorkFactory[None] = UnitOfWorkFactory(engine, lambda _session: None)
+    relay = _MarkCountingRelay(engine, js, units=units, idle_poll_seconds=60, mark_every_seconds=1.0)
+    while await relay.publish_batch():  # what other tests left
+        pass
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        while units.hand_over is None:
+            await asyncio.sleep(0.01)
+        events = [rejected(tenant="jintan") for _ in range(5)]
+        for e in events:
+            async with units() as uow:
+                uow.publish(e)
+                await uow.commit()
+            await asyncio.sleep(0.02)
+        ids = [str(e.event_id) for e in events]
+        assert await _marked(engine, ids)
+        assert relay.marks == [ids]
+    finally:
+        stop.set()
+        await running
 
 
 async def test_rows_whose_sending_failed_go_to_the_claim(engine: AsyncEngine, js: JetStreamContext) -> None:
