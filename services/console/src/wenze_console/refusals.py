@@ -242,10 +242,19 @@ REASONS: dict[str, str] = {
     "not_a_json_object": "每行应为一个 JSON 对象",
     "targets_not_a_list": "应为问责对象的 JSON 数组",
     "identity_number_as_number_cell": "表格中该列为数字格式，只保留15位数字；请将该列设为文本格式后重新填写",
+    # A whole upload or request refused (intake's imports and lists, any idempotent request)
+    "not_an_import_format": "不是可导入的文件类型",
+    "too_many_rows": "行数超过一次导入的上限",
+    "beyond_import_limits": "文件大小或行数超过一次导入的上限",
+    "unreadable_xlsx": "不是可读取的 XLSX 工作簿",
+    "import_not_completed": "该批导入尚未完成",
+    "unknown_cursor": "翻页位置无效，请回到第一页",
+    "key_reused": "已用于另一次不同的提交",
     # The rule engine's codes (routing's invalid-facts)
     "invalid_facts": "未填写或不符合该项要求",
     "unknown_fact": "不是该判断事项所需的情况",
     "unusable_value": "规则无法使用所填的值",
+    "rules_cannot_answer": "规则无法据此作出判断，请补充或更正该项情况",
     # Review's refusals by the rules (refused-by-rules)
     "simplified_procedure_absent": "本单位的问责规则没有简易程序",
     "simplified_procedure_refused": "按规则，此处不适用简易程序",

@@ -176,7 +176,7 @@ def test_an_idempotency_key_reused_for_another_upload_is_refused(ks_intake: http
         problem = reused.json()
         assert problem["type"].endswith("/idempotency-key-reused")
         assert problem["errors"] == [
-            {"field": "header.Idempotency-Key", "reason": "already used for a different request"}
+            {"field": "header.Idempotency-Key", "reason": "already used for a different request", "code": "key_reused"}
         ]
 
 

@@ -153,7 +153,9 @@ def test_a_workbook_unpacking_to_200_mb_is_refused_at_upload(ks_intake: httpx.Cl
     assert response.headers["content-type"].startswith("application/problem+json")
     problem = response.json()
     assert problem["type"].endswith("/import-beyond-limits")
-    assert problem["errors"] == [{"field": "body", "reason": "beyond the import limits"}]
+    assert problem["errors"] == [
+        {"field": "body", "reason": "beyond the import limits", "code": "beyond_import_limits"}
+    ]
     assert "unpacks to" in problem["detail"] and "134,217,728" in problem["detail"]
 
 
@@ -170,7 +172,7 @@ def test_a_file_that_is_no_workbook_is_refused_at_upload(ks_intake: httpx.Client
     assert response.status_code == 422, response.text
     problem = response.json()
     assert problem["type"].endswith("/import-file-unreadable")
-    assert problem["errors"] == [{"field": "body", "reason": "not a readable XLSX workbook"}]
+    assert problem["errors"] == [{"field": "body", "reason": "not a readable XLSX workbook", "code": "unreadable_xlsx"}]
     assert expected in problem["detail"]
     assert_users_terms(problem["detail"])
 

@@ -126,7 +126,11 @@ class RulesUnavailable(Problem):
         field = f"facts.{detail['fact']}" if isinstance(detail.get("fact"), str) else step
         super().__init__(
             said,
-            extra={"step": step, "rules_error": _jsonable(detail), "errors": [{"field": field, "reason": reason}]},
+            extra={
+                "step": step,
+                "rules_error": _jsonable(detail),
+                "errors": [{"field": field, "reason": reason, "code": "rules_cannot_answer"}],
+            },
         )
 
 

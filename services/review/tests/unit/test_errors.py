@@ -17,10 +17,14 @@ def _engine_error(decision: str, facts: dict) -> RulesError:
 def test_a_step_the_engine_already_names_is_said_once() -> None:
     problem = RulesUnavailable("decision", _engine_error("decision", {})).to_dict(None)
     assert problem["detail"] == "decision: fact 'target_class' is required"
-    assert problem["errors"] == [{"field": "facts.target_class", "reason": "fact 'target_class' is required"}]
+    assert problem["errors"] == [
+        {"field": "facts.target_class", "reason": "fact 'target_class' is required", "code": "rules_cannot_answer"}
+    ]
 
 
 def test_a_step_named_otherwise_keeps_its_name() -> None:
     problem = RulesUnavailable("decision numbering", RulesError("no numbering kind 'decision'")).to_dict(None)
     assert problem["detail"] == "decision numbering: no numbering kind 'decision'"
-    assert problem["errors"] == [{"field": "decision numbering", "reason": "no numbering kind 'decision'"}]
+    assert problem["errors"] == [
+        {"field": "decision numbering", "reason": "no numbering kind 'decision'", "code": "rules_cannot_answer"}
+    ]

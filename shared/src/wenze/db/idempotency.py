@@ -112,7 +112,15 @@ class IdempotencyKeyReused(Conflict):
     def __init__(self) -> None:
         super().__init__(
             "this Idempotency-Key was already used for a different request; use a new key for a new request",
-            extra={"errors": [{"field": "header.Idempotency-Key", "reason": "already used for a different request"}]},
+            extra={
+                "errors": [
+                    {
+                        "field": "header.Idempotency-Key",
+                        "reason": "already used for a different request",
+                        "code": "key_reused",
+                    }
+                ]
+            },
         )
 
 

@@ -128,7 +128,15 @@ class ImportService:
             raise UnsupportedImportFormat(
                 f"Content-Type {content_type!r} is not an import format; use application/x-ndjson, "
                 "text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                extra={"errors": [{"field": "header.Content-Type", "reason": "not an import format"}]},
+                extra={
+                    "errors": [
+                        {
+                            "field": "header.Content-Type",
+                            "reason": "not an import format",
+                            "code": "not_an_import_format",
+                        }
+                    ]
+                },
             )
         job_id = new_id()
         path = self.upload_dir / f"{job_id}{EXTENSIONS[fmt]}"
@@ -149,7 +157,9 @@ class ImportService:
                             raise ImportBeyondLimits(
                                 f"the file has more than {self.limits.max_rows:,} rows, the most one import reads; "
                                 "split it into several files",
-                                extra={"errors": [{"field": "body", "reason": "too many rows"}]},
+                                extra={
+                                    "errors": [{"field": "body", "reason": "too many rows", "code": "too_many_rows"}]
+                                },
                             )
                     content.update(chunk)
                     handle.write(chunk)
@@ -197,11 +207,17 @@ class ImportService:
             check_xlsx_archive(path, self.limits)
         except ImportFileTooLarge as exc:
             raise ImportBeyondLimits(
-                exc.reason, extra={"errors": [{"field": "body", "reason": "beyond the import limits"}]}
+                exc.reason,
+                extra={
+                    "errors": [{"field": "body", "reason": "beyond the import limits", "code": "beyond_import_limits"}]
+                },
             ) from None
         except ImportFileUnreadable as exc:
             raise ImportFileNotReadable(
-                exc.reason, extra={"errors": [{"field": "body", "reason": "not a readable XLSX workbook"}]}
+                exc.reason,
+                extra={
+                    "errors": [{"field": "body", "reason": "not a readable XLSX workbook", "code": "unreadable_xlsx"}]
+                },
             ) from None
 
     async def _own_job(self, uow: IntakeUnitOfWork, principal: Principal, job_id: str) -> ImportJob:
@@ -272,7 +288,11 @@ class ImportService:
             if job.state != ImportJobState.COMPLETED:
                 raise ImportNotCompleted(
                     f"import {job_id} is {job.state}; its matters can be accepted together once it has completed",
-                    extra={"errors": [{"field": "job_id", "reason": f"the import is {job.state}"}]},
+                    extra={
+                        "errors": [
+                            {"field": "job_id", "reason": f"the import is {job.state}", "code": "import_not_completed"}
+                        ]
+                    },
                 )
         allowed = step_allowed(principal.cadre_authority, principal.linked_units)
         accepted = 0

@@ -63,7 +63,11 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int, int]:
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(
             "query.cursor: not a cursor this API returned",
-            extra={"errors": [{"field": "query.cursor", "reason": "not a cursor this API returned"}]},
+            extra={
+                "errors": [
+                    {"field": "query.cursor", "reason": "not a cursor this API returned", "code": "unknown_cursor"}
+                ]
+            },
         ) from exc
 
 

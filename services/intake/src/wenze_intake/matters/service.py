@@ -483,7 +483,7 @@ def _vocabulary_errors(pack: RulePack, item: MatterCreate) -> list[dict[str, str
 
 
 def _as_problem(refused: RowError) -> Problem:
-    duplicate = next((e for e in refused.errors if e.get("reason") == _ALREADY_REGISTERED), None)
+    duplicate = next((e for e in refused.errors if e.get("code") == "already_registered"), None)
     if duplicate:
         existing = duplicate.get("existing_matter_id")
         named = f" as matter {existing}" if existing else ""
