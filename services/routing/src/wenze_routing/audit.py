@@ -41,12 +41,11 @@ def by_routing(action: str, kind: str, object_id: str, detail: dict[str, Any]) -
     return AuditRecord(actor=SYSTEM_ACTOR, action=action, object_kind=kind, object_id=object_id, detail=detail)
 
 
-async def append_by_tenant(uow: UnitOfWork[RoutingRepositories], records: Iterable[tuple[str, AuditRecord]]) -> None:
-    """Append a batch's records, one append per tenant. Call it last before the commit: each
-    append holds its tenant's chain until then. Tenants go in one order in every batch, so two
-    batches never wait for each other's chains crosswise."""
+def audit_at_commit(uow: UnitOfWork[RoutingRepositories], records: Iterable[tuple[str, AuditRecord]]) -> None:
+    """Stage a batch's records for the commit, one tenant's after another's, in one order in
+    every batch."""
     by_tenant: dict[str, list[AuditRecord]] = defaultdict(list)
     for tenant, record in records:
         by_tenant[tenant].append(record)
     for tenant in sorted(by_tenant):
-        await uow.repos.audit.append(tenant, by_tenant[tenant])
+        uow.repos.audit.append_at_commit(tenant, by_tenant[tenant])

@@ -43,6 +43,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from wenze.db.base import Base, UsernameStr, among, insert_rows, table_of, utcnow
 from wenze.db.tenancy import TenantSession, open_in_scope, system_scope
+from wenze.db.together import write_at_commit
 
 GENESIS_HASH = "0" * 64
 # How long an entry may stay unchained before verification calls it a failure: the chainer
@@ -163,27 +164,29 @@ class AuditRepository:
     async def append(self, tenant: str, records: Sequence[AuditRecord]) -> None:
         """Insert ``records`` as ``tenant``'s entries in the session's transaction (not
         committed); the chainer links them once they are committed."""
-        if not records:
-            return
-        now = utcnow()
-        await insert_rows(
-            self.session,
-            AUDIT_LOG,
-            [
-                {
-                    "tenant": tenant,
-                    "recorded_at": now,
-                    "actor": record.actor,
-                    "office": record.office,
-                    "action": record.action,
-                    "object_kind": record.object_kind,
-                    "object_id": record.object_id,
-                    "client_address": record.client_address,
-                    "detail": record.detail,
-                }
-                for record in records
-            ],
-        )
+        await insert_rows(self.session, AUDIT_LOG, _entries(tenant, records))
+
+    def append_at_commit(self, tenant: str, records: Sequence[AuditRecord]) -> None:
+        """``append``, staged for the unit of work's commit (``wenze.db.together``)."""
+        write_at_commit(self.session, AUDIT_LOG, _entries(tenant, records))
+
+
+def _entries(tenant: str, records: Sequence[AuditRecord]) -> list[dict[str, Any]]:
+    now = utcnow()
+    return [
+        {
+            "tenant": tenant,
+            "recorded_at": now,
+            "actor": record.actor,
+            "office": record.office,
+            "action": record.action,
+            "object_kind": record.object_kind,
+            "object_id": record.object_id,
+            "client_address": record.client_address,
+            "detail": record.detail,
+        }
+        for record in records
+    ]
 
 
 def _unchained() -> Any:

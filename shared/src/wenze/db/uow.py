@@ -16,9 +16,9 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from wenze.db.base import insert_rows
 from wenze.db.outbox import HAND_OVER_LEASE, OUTBOX, OutboxRecord, commit_without_waking_the_relay
 from wenze.db.tenancy import TenantScope, TenantSession, current_scope, open_in_scope, system_scope
+from wenze.db.together import insert_together, take_staged
 from wenze.events.base import Event
 
 R = TypeVar("R")
@@ -54,9 +54,9 @@ class UnitOfWork(Generic[R]):
             # Claimable by any relay only once the one they are handed to has had its chance.
             for row in rows:
                 row["created_at"] += HAND_OVER_LEASE
-        if rows:
-            # Multi-row inserts: the ORM unit of work cost more per outbox row than the insert.
-            await insert_rows(self.session, OUTBOX, rows)
+        # Multi-row inserts, in one statement with the rows repositories staged for the commit
+        # (``wenze.db.together``): the ORM unit of work cost more per outbox row than the insert.
+        await insert_together(self.session, [*take_staged(self.session), (OUTBOX, rows)])
         if hand_over is None:
             await self.session.commit()
             return
@@ -66,6 +66,7 @@ class UnitOfWork(Generic[R]):
 
     async def rollback(self) -> None:
         self._events.clear()
+        take_staged(self.session)
         await self.session.rollback()
 
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import Table, text
+from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wenze.db import create_engine
@@ -18,10 +18,10 @@ BACKENDS = ["sqlite", "postgresql"]
 
 @asynccontextmanager
 async def engine_holding(
-    table: Table, name: str, backend: str, tmp_path: Path, database_url: str
+    table: Table | MetaData, name: str, backend: str, tmp_path: Path, database_url: str
 ) -> AsyncIterator[AsyncEngine]:
-    """An engine on ``backend`` with ``table`` created: in the file ``<name>.db`` for SQLite, in
-    a new schema ``<name>_…`` for PostgreSQL."""
+    """An engine on ``backend`` with ``table`` (or every table of a ``MetaData``) created: in the
+    file ``<name>.db`` for SQLite, in a new schema ``<name>_…`` for PostgreSQL."""
     if backend == "sqlite":
         engine = create_engine(f"sqlite:///{tmp_path / f'{name}.db'}", schema=f"{name}_test")
     else:
@@ -31,7 +31,7 @@ async def engine_holding(
             await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
         async with engine.begin() as conn:
-            await conn.run_sync(table.create)
+            await conn.run_sync(table.create_all if isinstance(table, MetaData) else table.create)
         yield engine
     finally:
         await engine.dispose()

@@ -10,7 +10,6 @@ from sqlalchemy import (
     ColumnElement,
     MetaData,
     Table,
-    TypeDecorator,
     and_,
     exists,
     false,
@@ -22,25 +21,15 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wenze.auth.access import MatterAccess, ReadScope
-from wenze.db.base import JSONType, insert_rows, table_of, utcnow
+from wenze.db.base import insert_rows, table_of, utcnow
 from wenze.db.numbering import reserve_numbers
+from wenze.db.together import EncodedJSON, write_at_commit
 from wenze.ids import new_id
 from wenze_routing.slips.access import LEVEL, OFFICE, UNIT, facts_of
 from wenze_routing.slips.models import SLIPS, NewSlip, RoutingSlip, SlipAccess, SlipEvent, SlipState
 
 SLIP_NUMBERING = "routing_slip"
 SLIP_ACCESS = table_of(SlipAccess)
-
-
-class EncodedJSON(TypeDecorator[Any]):
-    """A JSON column whose values come encoded already, exactly as the JSON type would encode
-    them (see ``Encodings``): it sends them as they are."""
-
-    impl = JSONType
-    cache_ok = True
-
-    def bind_processor(self, dialect: Dialect) -> None:
-        return None
 
 
 def taking_encoded_json(table: Table) -> Table:
@@ -121,10 +110,10 @@ class SlipRepository:
         self.session.add_all(slips)
         await self.session.flush()
 
-    async def insert_opened(self, opened: Sequence[tuple[NewSlip, dict]], actor: str) -> None:
-        """Insert a batch of new slips and their ``opened`` timeline entries as multi-row
-        inserts (``insert_rows``), without the ORM (a routed batch of accepted matters: the
-        slips are not changed again in that transaction), each JSON value that slips share
+    def stage_opened(self, opened: Sequence[tuple[NewSlip, dict]], actor: str) -> None:
+        """Stage a batch of new slips and their ``opened`` timeline entries for the commit
+        (``wenze.db.together``), without the ORM (a routed batch of accepted matters: the slips
+        are not read or changed again in that transaction), each JSON value that slips share
         encoded once. Each slip's row gets its id and the defaults of a new slip here."""
         now = utcnow()
         encode = Encodings(self.session.get_bind().dialect)
@@ -145,17 +134,16 @@ class SlipRepository:
                     "citations": encode(row["citations"]),
                 }
             )
-        await insert_rows(self.session, NEW_SLIPS, slips)
-        await insert_rows(self.session, NEW_TIMELINE, entries)
+        write_at_commit(self.session, NEW_SLIPS, slips)
+        write_at_commit(self.session, NEW_TIMELINE, entries)
 
     async def grant(self, slips: Sequence[tuple[RoutingSlip | NewSlip, MatterAccess]]) -> None:
         """Record who reads each new slip (its parties, its targets' levels and units)."""
-        rows = [
-            {"slip_id": slip.id, "tenant": slip.tenant, "facet": facet, "value": value}
-            for slip, access in slips
-            for facet, value in facts_of(access)
-        ]
-        await insert_rows(self.session, SLIP_ACCESS, rows)
+        await insert_rows(self.session, SLIP_ACCESS, _access_rows(slips))
+
+    def stage_grants(self, slips: Sequence[tuple[NewSlip, MatterAccess]]) -> None:
+        """``grant`` for slips staged by ``stage_opened``, written with them at the commit."""
+        write_at_commit(self.session, SLIP_ACCESS, _access_rows(slips))
 
     async def name_offices(self, slip: RoutingSlip, offices: Sequence[str]) -> None:
         """Make ``offices`` parties to ``slip`` too. Called after a move, which holds the slip
@@ -242,3 +230,11 @@ class SlipRepository:
     async def timeline(self, slip_id: str) -> list[SlipEvent]:
         stmt = select(SlipEvent).where(SlipEvent.slip_id == slip_id).order_by(SlipEvent.id)
         return list(await self.session.scalars(stmt))
+
+
+def _access_rows(slips: Sequence[tuple[RoutingSlip | NewSlip, MatterAccess]]) -> list[dict[str, str]]:
+    return [
+        {"slip_id": slip.id, "tenant": slip.tenant, "facet": facet, "value": value}
+        for slip, access in slips
+        for facet, value in facts_of(access)
+    ]

@@ -40,7 +40,7 @@ from wenze.problems import invalid
 from wenze.rules import Evaluation, ProcedureChoice, RulePack, RulesError, get_pack
 from wenze.rules.facts import matter_facts, target_facts, whole_matter_facts
 from wenze.rules.readings import ReadingChoice, interpretations_explained, readings_in_force
-from wenze_routing.audit import append_by_tenant, by_caller, by_routing
+from wenze_routing.audit import audit_at_commit, by_caller, by_routing
 from wenze_routing.calendar.service import CalendarService
 from wenze_routing.repositories import RoutingRepositories
 from wenze_routing.slips.access import codes, slip_access
@@ -401,12 +401,14 @@ class RoutingService:
                         detail = {**detail, "matter_routing": whole.detail()}
                     opened.append((slip, detail))
                     next_seq[key] += 1
-            await uow.repos.slips.insert_opened(opened, SYSTEM)
-            await uow.repos.slips.grant([(slip, slip_access(slip, packs[slip.tenant])) for slip, _ in opened])
+            # Slips, timeline, access rows and audit entries are written with the outbox rows, in
+            # one statement at the commit (``wenze.db.together``).
+            uow.repos.slips.stage_opened(opened, SYSTEM)
+            uow.repos.slips.stage_grants([(slip, slip_access(slip, packs[slip.tenant])) for slip, _ in opened])
             for slip, _ in opened:
                 self._publish_opened(uow, slip)
             by_event = {str(event.matter_id): event for event, *_ in todo}
-            await append_by_tenant(
+            audit_at_commit(
                 uow, [(slip.tenant, _opened(slip, by_event[slip.matter_id].event_id)) for slip, _ in opened]
             )
             await uow.commit()
@@ -682,7 +684,7 @@ class RoutingService:
         issued_on: dt.date,
         ruling: Ruling,
     ) -> NewSlip:
-        """The row of a slip routing ``targets`` of an accepted matter (``insert_opened`` gives
+        """The row of a slip routing ``targets`` of an accepted matter (``stage_opened`` gives
         it its id)."""
         row = _slip_row(
             pack,
