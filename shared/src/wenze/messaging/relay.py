@@ -38,7 +38,7 @@ tracer = trace.get_tracer("wenze.messaging")
 _MAX_WAITING_SENDS = 1000
 # How long the marking of handed-over rows gathers sends before one update marks them all.
 # With commits a few milliseconds apart, marking each send on its own added a transaction per
-# commit, on the worker's event loop and in PostgreSQL, beside the consumers' own (ADR 0051).
+# commit, on the worker's event loop and in PostgreSQL, beside the consumers' own (ADR 0049).
 # A handed-over row's lease (``HAND_OVER_LEASE``) is far longer, so no claim takes a row while
 # it waits to be marked.
 MARK_EVERY_SECONDS = 0.25
