@@ -14,7 +14,8 @@ security as any insert does; a foreign key from one table to another of the same
 holds, since PostgreSQL checks it once the whole statement has run. Elsewhere (SQLite) each
 table gets its own ``insert_rows``.
 
-Staged rows are not in the database before the commit: nothing in the transaction reads them.
+Staged rows are not in the database before the commit, so nothing in the transaction may read
+them back: stage only rows the rest of the transaction does not look at.
 """
 
 from __future__ import annotations
