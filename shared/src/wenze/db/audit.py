@@ -164,14 +164,15 @@ class AuditRepository:
     async def append(self, tenant: str, records: Sequence[AuditRecord]) -> None:
         """Insert ``records`` as ``tenant``'s entries in the session's transaction (not
         committed); the chainer links them once they are committed."""
-        await insert_rows(self.session, AUDIT_LOG, _entries(tenant, records))
+        await insert_rows(self.session, AUDIT_LOG, entry_rows(tenant, records))
 
     def append_at_commit(self, tenant: str, records: Sequence[AuditRecord]) -> None:
         """``append``, staged for the unit of work's commit (``wenze.db.together``)."""
-        write_at_commit(self.session, AUDIT_LOG, _entries(tenant, records))
+        write_at_commit(self.session, AUDIT_LOG, entry_rows(tenant, records))
 
 
-def _entries(tenant: str, records: Sequence[AuditRecord]) -> list[dict[str, Any]]:
+def entry_rows(tenant: str, records: Sequence[AuditRecord]) -> list[dict[str, Any]]:
+    """``records`` as rows of ``tenant``'s audit log, recorded now."""
     now = utcnow()
     return [
         {

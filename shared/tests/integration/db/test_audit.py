@@ -26,6 +26,7 @@ from wenze.db.audit import (
     chain_pending,
     committed_entry_ids,
     entry_hash,
+    entry_rows,
     newest_entry_id,
     verify_chains,
 )
@@ -208,7 +209,7 @@ async def test_an_entry_left_unchained_past_the_grace_period_fails_verification(
     async with engine.begin() as conn:  # written while no worker ran
         await conn.execute(
             insert(AUDIT_LOG),
-            [{**_row(_record(1, n)), "tenant": "kunshan", "recorded_at": old} for n in range(3)],
+            [{**row, "recorded_at": old} for row in entry_rows("kunshan", [_record(1, n) for n in range(3)])],
         )
     await _append(engine, "kunshan", [_record(2, 0)])  # just written: within the grace period
 
@@ -252,18 +253,6 @@ async def test_a_pass_by_ids_chains_only_those_entries(engine: AsyncEngine) -> N
     async with engine.connect() as conn:
         [report] = await verify_chains(conn)
     assert (report.entries, report.unchained, report.sound) == (5, 0, True)
-
-
-def _row(record: AuditRecord) -> dict:
-    return {
-        "actor": record.actor,
-        "office": record.office,
-        "action": record.action,
-        "object_kind": record.object_kind,
-        "object_id": record.object_id,
-        "client_address": record.client_address,
-        "detail": record.detail,
-    }
 
 
 @pytest.mark.parametrize(
