@@ -386,7 +386,7 @@ def reason_words(code: str, reason: str) -> str | None:
 
 def extension_words(problem: Mapping[str, Any]) -> list[str]:
     """What some problems add beyond their fields: the articles a refusal rests on, the step
-    still missing, the permission needed."""
+    still missing, the measures refused, the permission needed."""
     words: list[str] = []
     step = problem.get("step")
     if slug_of(problem) == "required-step-missing" and isinstance(step, str):
@@ -400,6 +400,8 @@ def extension_words(problem: Mapping[str, Any]) -> list[str]:
             words.append("不允许的措施：" + "、".join(refused))
         if isinstance(permitted, list):
             words.append("规则允许的措施：" + ("、".join(str(m) for m in permitted) or "无"))
+    if "unknown_measures" in codes and isinstance(problem.get("measures"), list) and problem["measures"]:
+        words.append("本单位规则未规定的措施：" + "、".join(str(m) for m in problem["measures"]))
     capability = problem.get("capability")
     if isinstance(capability, str) and capability:
         words.append(f"所需权限：{capability}")

@@ -206,6 +206,18 @@ def test_a_rule_refusal_keeps_the_packs_words_and_cites_its_articles() -> None:
         "规则允许的措施：党内警告、党内严重警告",
         "依据：昆纪办发〔2019〕19号 附件6 第七条",
     ]
+    # Measures outside the tenant's catalogue are named, as the service gave them.
+    unknown = problem(
+        "validation-failed",
+        detail="body.measures: fine are not measures of kunshan",
+        errors=[{"field": "body.measures", "reason": "fine are not measures of kunshan", "code": "unknown_measures"}],
+        measures=["fine"],
+    )
+    assert problem_words(unknown, pack) == [
+        REFUSALS["validation-failed"],
+        "问责措施：含有本单位规则未规定的措施",
+        "本单位规则未规定的措施：fine",
+    ]
     # A refusal whose reason is the pack's Chinese keeps that reason as it is, under the field.
     chinese = problem(
         "refused-by-rules",

@@ -240,11 +240,19 @@ async def test_zhenxiong_appeal_on_day_15_is_accepted_and_on_day_16_refused_with
     twice = committee.post("/v1/appeals", json={**body, "filed_on": "2026-03-17"})
     assert twice.status_code == 409
 
-    wrong_body = committee.post(
-        f"/v1/appeals/{filed.json()['id']}/outcome",
-        json={"outcome": "upheld", "decided_on": "2026-03-20", "measures": ["demotion"]},
-    )
-    assert wrong_body.status_code == 422
+    # Measures go with a varied outcome only, and each is one of the tenant's; nothing is decided.
+    outcome = f"/v1/appeals/{filed.json()['id']}/outcome"
+    for body, code in (
+        ({"outcome": "upheld", "measures": ["demotion"]}, "measures_only_when_varied"),
+        ({"outcome": "varied"}, "varied_measures_required"),
+        ({"outcome": "varied", "measures": ["admonishment", "fine"]}, "unknown_measures"),
+    ):
+        refused = committee.post(outcome, json={**body, "decided_on": "2026-03-20"})
+        assert refused.status_code == 422, refused.text
+        (error,) = refused.json()["errors"]
+        assert (error["field"], error["code"]) == ("body.measures", code)
+    assert refused.json()["measures"] == ["fine"]
+    assert committee.get(f"/v1/appeals/{filed.json()['id']}").json()["outcome"] is None
 
 
 async def test_hubei_appeal_leaves_execution_running_and_a_revocation_lifts_the_after_effects(

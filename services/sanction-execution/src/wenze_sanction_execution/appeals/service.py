@@ -198,6 +198,7 @@ class AppealService:
                     "body.measures",
                     f"{', '.join(unknown)} are not measures of {principal.tenant}",
                     code="unknown_measures",
+                    measures=unknown,
                 )
         elif data.measures:
             raise invalid(
