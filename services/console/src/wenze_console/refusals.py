@@ -140,6 +140,7 @@ FIELDS: dict[str, str] = {
     "target_party_member": "问责对象是否中共党员",
     "key_supervised": "重点督办",
     "file": "导入文件",
+    "X-Filename": "导入文件的文件名",
     # 受理
     "outcome": "研究结果",
     "participants": "参加研究人员",
@@ -247,6 +248,7 @@ REASONS: dict[str, str] = {
     "too_many_rows": "行数超过一次导入的上限",
     "beyond_import_limits": "文件大小或行数超过一次导入的上限",
     "unreadable_xlsx": "不是可读取的 XLSX 工作簿",
+    "unprintable_filename": "含有无法显示的字符，请将文件重命名后重新导入",
     "import_not_completed": "该批导入尚未完成",
     "unknown_cursor": "翻页位置无效，请回到第一页",
     "key_reused": "已用于另一次不同的提交",

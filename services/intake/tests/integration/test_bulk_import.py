@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import uuid
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -53,6 +54,28 @@ def test_jsonl_import_with_bad_rows(ks_intake: httpx.Client, make_matter, wait_d
     stored = ks_intake.get("/v1/matters", params={"q": f"批量{marker}", "limit": 200}).json()["items"]
     assert len(stored) == 117
     assert all(m["state"] == "received" for m in stored)
+
+
+def test_the_file_name_travels_percent_encoded_and_one_that_cannot_be_shown_is_refused(
+    ks_intake: httpx.Client, make_matter, wait_done
+) -> None:
+    body = json.dumps(make_matter(), ensure_ascii=False).encode()
+    headers = {"Content-Type": "application/x-ndjson"}
+    named = ks_intake.post(
+        "/v1/matter-imports", content=body, headers={**headers, "X-Filename": quote("线索 100%.jsonl")}
+    )
+    assert named.status_code == 202, named.text
+    assert wait_done(ks_intake, named.json()["id"])["filename"] == "线索 100%.jsonl"
+    for hostile in ("clues%0A.jsonl", "clues%1B[31m.jsonl"):
+        refused = ks_intake.post("/v1/matter-imports", content=body, headers={**headers, "X-Filename": hostile})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"] == [
+            {
+                "field": "header.X-Filename",
+                "reason": "the file name holds characters that cannot be shown",
+                "code": "unprintable_filename",
+            }
+        ]
 
 
 def test_batches_keep_file_order_and_catch_repeats_of_earlier_batches(

@@ -160,8 +160,8 @@ class IntakeClient(ApiClient):
     def start_import(self, content: IO[bytes] | bytes, *, media_type: str, filename: str | None) -> dict[str, Any]:
         headers = {"Content-Type": media_type}
         if filename:
-            # Header values must be ASCII on the wire; a Chinese file name travels percent-encoded.
-            headers["X-Filename"] = filename if filename.isascii() and filename.isprintable() else quote(filename)
+            # Header values are ASCII on the wire: the name travels percent-encoded, as intake reads it.
+            headers["X-Filename"] = quote(filename)
         return self._object("POST", "/v1/matter-imports", content=content, headers=headers)
 
     def get_import(self, job_id: str) -> dict[str, Any]:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from wenze.auth import Principal, require
 from wenze.auth.capabilities import MATTER_ACCEPT, MATTER_BULK, MATTER_READ
 from wenze.http.idempotency import UploadIdempotency
+from wenze.problems import invalid
 from wenze_intake.audit import Caller
 from wenze_intake.imports.schemas import (
     ImportAcceptanceCreate,
@@ -24,6 +26,27 @@ async def import_service(request: Request) -> ImportService:
 
 
 Service = Annotated[ImportService, Depends(import_service)]
+
+
+def file_name(
+    encoded: Annotated[
+        str | None,
+        Header(
+            alias="X-Filename",
+            max_length=255,
+            description="the file's name, percent-encoded UTF-8 (a header is ASCII on the wire)",
+        ),
+    ] = None,
+) -> str | None:
+    """The uploaded file's name as its owner named it (线索.csv, not %E7%BA%BF%E7%B4%A2.csv)."""
+    if encoded is None:
+        return None
+    name = unquote(encoded, errors="replace")
+    if not name.isprintable():
+        raise invalid(
+            "header.X-Filename", "the file name holds characters that cannot be shown", code="unprintable_filename"
+        )
+    return name
 
 
 @router.post(
@@ -50,7 +73,7 @@ async def start_import(
     service: Service,
     principal: Annotated[Principal, Depends(require(MATTER_BULK))],
     idempotency: UploadIdempotency,
-    filename: Annotated[str | None, Header(alias="X-Filename", max_length=255)] = None,
+    filename: Annotated[str | None, Depends(file_name)],
 ) -> ImportJobRead:
     content_type = request.headers.get("content-type")
     job = await service.create(Caller.of(principal, request), request.stream(), content_type, filename, idempotency)
