@@ -272,16 +272,31 @@ def _matter_panel(m: dict[str, Any]) -> Panel:
     return Panel(Group(*parts), title=f"matter {m['number']}", expand=False)
 
 
-def _timeline_table(entries: list[dict[str, Any]]) -> Table:
+# The vocabularies whose codes a timeline entry's detail names, by the detail's key.
+_DETAIL_VOCABULARIES = {"source": "intake_sources"}
+
+
+def _detail_text(matter: dict[str, Any], detail: dict[str, Any]) -> str:
+    """A timeline entry's detail as ``key: value`` pairs, codes in the pack's words."""
+    parts = []
+    for key, value in detail.items():
+        if key in _DETAIL_VOCABULARIES and isinstance(value, str):
+            value = _label(matter, _DETAIL_VOCABULARIES[key], value)
+        elif isinstance(value, list):
+            value = "、".join(str(v) for v in value)
+        parts.append(f"{key}: {value}")
+    return "; ".join(parts)
+
+
+def _timeline_table(matter: dict[str, Any], entries: list[dict[str, Any]]) -> Table:
     table = Table("at", "actor", "action", "state", "detail", title="timeline")
     for e in entries:
-        detail = e.get("detail") or {}
         table.add_row(
             _when(e.get("at")),
             e.get("actor", ""),
             e.get("action", ""),
             _state(e.get("state", "")),
-            json.dumps(detail, ensure_ascii=False) if detail else "",
+            _detail_text(matter, e.get("detail") or {}),
         )
     return table
 
@@ -310,7 +325,7 @@ def show(
         return
     out = console()
     out.print(_matter_panel(matter))
-    out.print(_timeline_table(timeline))
+    out.print(_timeline_table(matter, timeline))
     if unavailable is not None:
         out.print(Text(f"executions (执行) could not be read: {unavailable}", style="yellow"), soft_wrap=True)
     else:
