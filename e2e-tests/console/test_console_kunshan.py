@@ -307,6 +307,8 @@ def test_a_bulk_import_shows_its_progress_and_the_refused_rows(console: ServiceP
     page.locator("form[action$='/imports'] button[type=submit]").click()
     page.wait_for_url(re.compile(r".*/imports/[0-9a-f-]+$"))
     expect(page.locator("#import-progress progress")).to_be_visible()
+    # The file's own name, as intake stored it from the percent-encoded header.
+    expect(page.locator("h1 small")).to_have_text("批量.jsonl")
     staff.screenshot("import")
     # htmx polls the job until it ends; the page itself is never reloaded.
     expect(page.locator("#import-progress")).to_have_attribute("data-state", "completed", timeout=120_000)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import unquote
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -102,11 +100,10 @@ def import_page(request: Request, tenant: str, job_id: str) -> Response:
     page = tenant_page(request, tenant)
     job, refused_rows = service.import_progress(page, job_id)
     template = "import_progress.html" if request.headers.get("HX-Request") else "import.html"
-    # Intake keeps a non-ASCII file name as it travelled, percent-encoded.
     return page.render(
         template,
         job=job,
         refused_rows=refused_rows,
         row_error=lambda error: row_error_words(error, page.pack),
-        filename=unquote(job.get("filename") or ""),
+        filename=job.get("filename") or "",
     )
