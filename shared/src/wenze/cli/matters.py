@@ -375,7 +375,11 @@ def accept_import(
     may accept, as one collective study decided; the rest are counted as still awaiting."""
     body = {"participants": participant, "study_date": study_date.date().isoformat()}
     with reporting_errors(as_json), open_client(url) as client:
-        answer = client.accept_import(job_id, body)
+        if as_json:
+            answer = client.accept_import(job_id, body)
+        else:
+            with console().status(f"accepting the matters of import {job_id} (a large import takes minutes)…"):
+                answer = client.accept_import(job_id, body)
     if as_json:
         print_json(answer)
         return
