@@ -281,10 +281,14 @@ def _detail_text(matter: dict[str, Any], detail: dict[str, Any]) -> str:
     parts = []
     for key, value in detail.items():
         if key in _DETAIL_VOCABULARIES and isinstance(value, str):
-            value = _label(matter, _DETAIL_VOCABULARIES[key], value)
-        elif isinstance(value, list):
-            value = "、".join(str(v) for v in value)
-        parts.append(f"{key}: {value}")
+            text = _label(matter, _DETAIL_VOCABULARIES[key], value)
+        elif isinstance(value, str):
+            text = value
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            text = "、".join(value)
+        else:
+            text = json.dumps(value, ensure_ascii=False)
+        parts.append(f"{key}: {text}")
     return "; ".join(parts)
 
 

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from wenze.cli.executions import executions_view
 from wenze.cli.main import app
+from wenze.cli.matters import _detail_text
 
 runner = CliRunner()
 # A port nothing listens on: a command that tried a request would exit 4 (unreachable), not 2.
@@ -205,3 +206,10 @@ def test_a_matter_without_executions_says_so_in_a_line() -> None:
     assert printed.strip().splitlines() == [
         "executions (执行): none yet (no decision, or sanction-execution has not taken it up)"
     ]
+
+
+def test_a_timeline_entrys_detail_reads_as_pairs_with_codes_in_the_packs_words() -> None:
+    detail = {"source": "city_government", "participants": ["周敏", "陈立"], "fired": {"rule": ["r1"]}, "reason": None}
+    assert _detail_text({"tenant": "kunshan"}, detail) == (
+        'source: 市政府及有关职能部门移送; participants: 周敏、陈立; fired: {"rule": ["r1"]}; reason: null'
+    )
