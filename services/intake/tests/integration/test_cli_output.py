@@ -51,6 +51,10 @@ def _printed_json(result) -> dict:
     return json.loads(result.stdout)
 
 
+def _submitted(env: dict[str, str], path: str) -> dict:
+    return _printed_json(runner.invoke(app, ["submit", path, "--json"], env=env))
+
+
 def test_submit_prints_the_matter_or_only_its_json_and_a_duplicate_as_its_problem(
     env, make_matter, matter_file
 ) -> None:
@@ -102,13 +106,8 @@ def test_an_answer_that_is_not_intakes_and_no_answer_at_all(env, oidc_issuer: Is
 def test_list_applies_each_filter_follows_cursors_and_fits_80_columns(env, make_matter, matter_file) -> None:
     marker = uuid.uuid4().hex[:8]
     long = "城市更新项目推进不力" * 6
-    numbers = []
-    for summary in (f"列表{marker}甲", f"列表{marker}乙{long}"):
-        numbers.append(
-            _printed_json(runner.invoke(app, ["submit", matter_file(make_matter(summary=summary)), "--json"], env=env))[
-                "number"
-            ]
-        )
+    summaries = (f"列表{marker}甲", f"列表{marker}乙{long}")
+    numbers = [_submitted(env, matter_file(make_matter(summary=summary)))["number"] for summary in summaries]
     filters = [
         "--q", f"列表{marker}", "--state", "received", "--source", "city_government", "--target-name", "张明",
         "--cadre-level", "city_managed", "--received-from", "2026-01-01", "--received-to", "2099-12-31",
@@ -134,7 +133,7 @@ def test_list_applies_each_filter_follows_cursors_and_fits_80_columns(env, make_
 
 
 def test_show_in_the_packs_words_and_without_sanction_execution(env, make_matter, matter_file) -> None:
-    matter = _printed_json(runner.invoke(app, ["submit", matter_file(make_matter()), "--json"], env=env))
+    matter = _submitted(env, matter_file(make_matter()))
     shown = _printed_json(runner.invoke(app, ["show", matter["number"], "--json"], env=env))
     assert [e["action"] for e in shown["timeline"]] == ["received"]
     assert shown["executions"] is None and shown["executions_unavailable"].startswith(f"cannot reach {NOWHERE}")
@@ -153,7 +152,7 @@ def test_show_in_the_packs_words_and_without_sanction_execution(env, make_matter
 
 
 def test_accept_sends_the_collective_study(env, make_matter, matter_file) -> None:
-    matter = _printed_json(runner.invoke(app, ["submit", matter_file(make_matter()), "--json"], env=env))
+    matter = _submitted(env, matter_file(make_matter()))
     today = get_pack("kunshan").today().isoformat()
     transferred = _printed_json(
         runner.invoke(
