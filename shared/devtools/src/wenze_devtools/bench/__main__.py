@@ -605,6 +605,18 @@ def part_e(*, rows: int, autovacuum_every: float) -> tuple[list[Figure], dict[st
             f"≥ {needed:,.0f}",
         )
     )
+    cpu = result["cpu_seconds"]
+    available = seconds * (os.cpu_count() or 1)
+    figures.append(
+        Figure(
+            "e",
+            f"… CPU seconds used from the upload to the last count, of the {available:,.0f} the cores had ("
+            + " / ".join(cpu)
+            + ")",
+            " / ".join(f"{cpu[name]:,.0f}" for name in cpu),
+            ratio=f"{sum(cpu.values()) / available:.0%} busy",
+        )
+    )
     return figures, result
 
 

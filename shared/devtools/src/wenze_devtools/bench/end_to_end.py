@@ -19,7 +19,9 @@ in the same database, after the run (so that neither slows the other down).
 
 Beside the figure: the rows each service's tables took during the run, inserted or updated
 (PostgreSQL's own counts for the run's database), per clue and per second over the run, against
-``COPY``'s rate of matter rows and the rate the goal would need at the same rows per clue.
+``COPY``'s rate of matter rows and the rate the goal would need at the same rows per clue; and
+the CPU seconds each service's processes and PostgreSQL's used from the upload to the last count
+(``wenze_devtools.bench.cpu``), against what the machine's cores had over that time.
 
 This machine's PostgreSQL runs without autovacuum (its configuration for CI), where every
 deployment runs it. The run's tables grow from nothing: without statistics the planner
@@ -45,6 +47,7 @@ import httpx
 from wenze.db.tenancy import system_server_settings
 from wenze.rules import get_pack
 from wenze_devtools.bench.bare import SCHEMA
+from wenze_devtools.bench.cpu import CpuClock
 from wenze_devtools.bench.support import TENANT, Stack, jsonl, mixed_matter_rows, platform_stack
 
 TIMEOUT_S = 3_600.0
@@ -101,13 +104,14 @@ def _wait_started(stack: Stack, workers: dict[str, Any], timeout: float = 180.0)
     raise RuntimeError(f"the workers did not start within {timeout}s")
 
 
-async def _run(stack: Stack, rows: int) -> dict[str, Any]:
+async def _run(stack: Stack, rows: int, pids: dict[str, list[int]]) -> dict[str, Any]:
     items = [row for _, row in mixed_matter_rows(rows, seed=23, marker=f"e2e-{uuid.uuid4().hex[:8]}")]
     body = jsonl(items)
     headers = {"Authorization": f"Bearer {stack.token()}"}
     conn = await asyncpg.connect(stack.dsn, server_settings=system_server_settings("bench"))
     try:
         async with httpx.AsyncClient(base_url=stack.api.url, timeout=600, headers=headers) as client:
+            cpu = CpuClock.start(pids)
             started = time.perf_counter()
             deadline = time.monotonic() + TIMEOUT_S
             response = await client.post(
@@ -141,6 +145,7 @@ async def _run(stack: Stack, rows: int) -> dict[str, Any]:
                 raise RuntimeError(f"only {counted} of {rows} matters were counted as routed within {TIMEOUT_S:g}s")
             await asyncio.sleep(_poll_pause(counted, rows))
         routed = time.perf_counter() - started
+        cpu_seconds = cpu.spent()
         per_matter = await conn.fetchval(
             "SELECT count(*) FROM (SELECT matter_id FROM routing.slips GROUP BY matter_id HAVING count(*) = 1) s"
         )
@@ -168,6 +173,7 @@ async def _run(stack: Stack, rows: int) -> dict[str, Any]:
         "rows_per_second": rows / routed,
         "slips_by_state": by_state,
         "rows_written": written,
+        "cpu_seconds": cpu_seconds,
         "copy_seconds": round(copy_seconds, 3),
         "copy_rows_per_second": rows / copy_seconds,
         "goal_seconds": GOAL_SECONDS,
@@ -274,13 +280,15 @@ async def _autovacuum_until(stack: Stack, every: float, done: asyncio.Event) -> 
     return worked
 
 
-async def _run_with_autovacuum(stack: Stack, rows: int, autovacuum_every: float) -> dict[str, Any]:
+async def _run_with_autovacuum(
+    stack: Stack, rows: int, pids: dict[str, list[int]], autovacuum_every: float
+) -> dict[str, Any]:
     if not autovacuum_every:
-        return {**await _run(stack, rows), "autovacuumed_tables": 0}
+        return {**await _run(stack, rows, pids), "autovacuumed_tables": 0}
     done = asyncio.Event()
     autovacuum = asyncio.create_task(_autovacuum_until(stack, autovacuum_every, done))
     try:
-        result = await _run(stack, rows)
+        result = await _run(stack, rows, pids)
     finally:
         done.set()
     return {**result, "autovacuumed_tables": await autovacuum, "autovacuum_every_seconds": autovacuum_every}
@@ -294,7 +302,8 @@ def measure(run_dir: Path, rows: int, autovacuum_every: float) -> dict[str, Any]
             worker.start(wait=False)
         try:
             _wait_started(stack, workers)
-            return asyncio.run(_run_with_autovacuum(stack, rows, autovacuum_every))
+            pids = {s: [stack.apis[s].process.pid, workers[s].process.pid] for s in services}
+            return asyncio.run(_run_with_autovacuum(stack, rows, pids, autovacuum_every))
         finally:
             for worker in workers.values():
                 worker.stop()
