@@ -18,14 +18,20 @@ PROC = Path("/proc")
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def _stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state, parent, …), or None
+    for a process that is gone. The name, in parentheses, may hold spaces."""
+    try:
+        return (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+
+
 def process_seconds(pid: int, *, with_children: bool = True) -> float:
     """CPU seconds ``pid`` has used; 0 for a process that is gone."""
-    try:
-        stat = (PROC / str(pid) / "stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
+    fields = _stat(pid)
+    if fields is None:
         return 0.0
-    # The command name, in parentheses, may hold spaces: the fields are counted after it.
-    fields = stat.rsplit(")", 1)[1].split()
     utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
     return (utime + stime + (cutime + cstime if with_children else 0)) / TICKS
 
@@ -38,10 +44,8 @@ def _comm(pid: int) -> str | None:
 
 
 def _parent(pid: int) -> int | None:
-    try:
-        return int((PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-        return None
+    fields = _stat(pid)
+    return int(fields[1]) if fields else None
 
 
 def postgres_seconds() -> float:
