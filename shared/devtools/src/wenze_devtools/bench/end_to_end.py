@@ -302,7 +302,7 @@ def measure(run_dir: Path, rows: int, autovacuum_every: float) -> dict[str, Any]
             worker.start(wait=False)
         try:
             _wait_started(stack, workers)
-            pids = {s: [stack.apis[s].process.pid, workers[s].process.pid] for s in services}
+            pids = {service: [stack.apis[service].pid, workers[service].pid] for service in services}
             return asyncio.run(_run_with_autovacuum(stack, rows, pids, autovacuum_every))
         finally:
             for worker in workers.values():

@@ -226,6 +226,11 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, f"{self.service} {self.role} has not been started"
+        return self.process.pid
+
     def start(self, *, wait: bool = True) -> ServiceProcess:
         module = f"wenze_{self.service.replace('-', '_')}"
         args = [sys.executable, "-m", module, self.role]
