@@ -144,7 +144,8 @@ async def test_submission_acceptance_and_reading_a_matter_are_in_the_audit_log(
 ) -> None:
     headers = {"Authorization": f"Bearer {token('wenze-kunshan', 'ks-intake')}"}
     async with httpx.AsyncClient(base_url=intake_on.api.url, headers=headers, timeout=60) as http:
-        matter_id = (await http.post("/v1/matters", json=make_matter())).json()["id"]
+        submitted = (await http.post("/v1/matters", json=make_matter())).json()
+        matter_id = submitted["id"]
         accepted = await http.post(
             f"/v1/matters/{matter_id}/acceptance", json=decision(0, get_pack("kunshan").today().isoformat())
         )
@@ -156,7 +157,9 @@ async def test_submission_acceptance_and_reading_a_matter_are_in_the_audit_log(
         async with engine.connect() as conn:
             entries = (
                 await conn.execute(
-                    text("SELECT action, actor, client_address FROM audit_log WHERE object_id = :id ORDER BY id"),
+                    text(
+                        "SELECT action, actor, client_address, detail FROM audit_log WHERE object_id = :id ORDER BY id"
+                    ),
                     {"id": matter_id},
                 )
             ).all()
@@ -164,9 +167,13 @@ async def test_submission_acceptance_and_reading_a_matter_are_in_the_audit_log(
             [chain] = await verify_chains(conn, "kunshan")
     finally:
         await engine.dispose()
-    assert [tuple(e) for e in entries] == [
+    assert [tuple(e)[:3] for e in entries] == [
         ("matter.submit", "ks-intake", "127.0.0.1"),
         ("matter.accept", "ks-intake", "127.0.0.1"),
         ("matter.read", "ks-intake", "127.0.0.1"),
     ]
+    # The submission's entry is written with the matter (on PostgreSQL by the numbering
+    # statement itself) and names the number it was given.
+    detail = entries[0].detail
+    assert (json.loads(detail) if isinstance(detail, str) else detail) == {"number": submitted["number"]}
     assert chain.sound, chain

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from wenze.db.audit import AuditEntry
 from wenze.db.idempotency import IdempotencyRecord
 from wenze.db.numbering import NumberCounter
 from wenze.db.outbox import OutboxRecord
@@ -55,11 +56,15 @@ def registration() -> Registration:
 
 @pytest.mark.parametrize("with_attachments", [False, True])
 @pytest.mark.parametrize("with_idempotency", [False, True])
-def test_numbering_statement_inserts_every_column_of_its_tables(with_attachments: bool, with_idempotency: bool) -> None:
-    sql = statement(with_attachments, with_idempotency).text
+@pytest.mark.parametrize("with_audit", [False, True])
+def test_numbering_statement_inserts_every_column_of_its_tables(
+    with_attachments: bool, with_idempotency: bool, with_audit: bool
+) -> None:
+    sql = statement(with_attachments, with_idempotency, with_audit).text
     written = [Matter, Target, TimelineEntry, OutboxRecord, NumberCounter]
     written += [Attachment] if with_attachments else []
     written += [IdempotencyRecord] if with_idempotency else []
+    written += [AuditEntry] if with_audit else []
     for model in written:
         table = model.__table__
         # Every column but a key the database generates (the timeline's id).

@@ -14,9 +14,10 @@ the next a plain object, so a newcomer can follow a matter from the request to t
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from wenze.db.audit import AuditRecord
 from wenze.db.base import utcnow
 from wenze.persons import PersonReferences
 from wenze.rules import RulePack
@@ -60,6 +61,9 @@ class Registration:
     submitter_office: str | None = None
     # Turns the persons' identity numbers into their references as the rows are staged.
     person_refs: PersonReferences = field(kw_only=True)
+    # Audited for each matter written, with the matter as its object and its number added to the
+    # detail; written with the matters, so the counter's lock is not held for a round trip more.
+    audit: AuditRecord | None = field(default=None, kw_only=True)
 
     @classmethod
     def now(
@@ -70,17 +74,24 @@ class Registration:
         submitter_office: str | None = None,
         *,
         person_refs: PersonReferences,
+        audit: AuditRecord | None = None,
     ) -> Registration:
         received_at = utcnow()
         return cls(
             pack,
-            submitted_by,
-            import_job_id,
-            received_at,
-            pack.local_date(received_at),
-            submitter_office,
+            submitter_office=submitter_office,
+            submitted_by=submitted_by,
+            import_job_id=import_job_id,
+            received_at=received_at,
+            registered_on=pack.local_date(received_at),
             person_refs=person_refs,
+            audit=audit,
         )
+
+    def audit_of(self, matter_id: str, number: str) -> AuditRecord:
+        """The registration's audit entry for one matter it wrote."""
+        assert self.audit is not None, "a registration without an audit entry audits nothing"
+        return replace(self.audit, object_id=matter_id, detail={**self.audit.detail, "number": number})
 
     @property
     def tenant(self) -> str:

@@ -6,10 +6,10 @@ registering transaction and its row lock is held until that transaction ends. Ev
 trip the transaction makes after taking the lock is time other submissions queue for, and
 under load each round trip also waits for the event loop to come back to it. So the counter
 upsert, the matter, target, attachment, timeline and outbox rows (and the idempotency
-record) go to PostgreSQL as one statement of data-modifying CTEs: the number is formatted
-in SQL from the counter's new value, and the lock lives for that statement, the
-registration's audit entries (appended last, ADR 0014) and the commit; a failure anywhere
-rolls the whole transaction back, counter included.
+record, and a submission's audit entry, which names the number) go to PostgreSQL as one
+statement of data-modifying CTEs: the number is formatted in SQL from the counter's new
+value, and the lock lives for that statement and the commit; a failure anywhere rolls the
+whole transaction back, counter included.
 
 The statement's column lists come from the table definitions, and every insert in it names
 a value for each column of its table, so a column added to a model cannot be left out
@@ -33,6 +33,7 @@ from sqlalchemy import Column, Table, TextClause, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wenze.db.audit import AUDIT_LOG, AuditRecord
 from wenze.db.base import table_of
 from wenze.db.idempotency import IdempotencyRecord
 from wenze.db.numbering import NumberCounter
@@ -159,8 +160,9 @@ def _rows_of(table: Table, names: tuple[str, ...], alias: str, parameter: str) -
 
 
 @lru_cache(maxsize=8)
-def statement(with_attachments: bool, with_idempotency: bool) -> TextClause:
-    """The statement for a batch with or without attachments and a stored idempotent answer."""
+def statement(with_attachments: bool, with_idempotency: bool, with_audit: bool = False) -> TextClause:
+    """The statement for a batch with or without attachments, a stored idempotent answer and
+    an audit entry for each matter."""
     matters = table_of(Matter)
     insert_matters = _insert(
         matters, {**{name: f"n.{name}" for name in MATTER_INPUT}, **_MATTER_COMPUTED}, "numbered n"
@@ -234,6 +236,23 @@ def statement(with_attachments: bool, with_idempotency: bool) -> TextClause:
             "numbered n",
         )
         parts.append(f",\n        idempotency_row AS ({insert_answer})")
+    if with_audit:
+        insert_audit = _insert(
+            AUDIT_LOG,
+            {
+                "tenant": "CAST(:tenant AS text)",
+                "recorded_at": "CAST(:received_at AS timestamptz)",
+                "actor": "CAST(:audit_actor AS text)",
+                "office": "CAST(:audit_office AS text)",
+                "action": "CAST(:audit_action AS text)",
+                "object_kind": "CAST(:audit_object_kind AS text)",
+                "object_id": "n.id",
+                "client_address": "CAST(:audit_client_address AS text)",
+                "detail": "CAST(:audit_detail AS jsonb) || jsonb_build_object('number', n.number)",
+            },
+            "numbered n",
+        )
+        parts.append(f",\n        audit_rows AS ({insert_audit})")
     parts.append("\n        SELECT id, seq, number FROM inserted")
     return text("".join(parts))
 
@@ -265,6 +284,8 @@ class NumberedBatch:
     targets: str
     attachments: str | None
     idempotency: StoredIdempotency | None
+    # Written for each matter: its object the matter, its detail with the number added.
+    audit: AuditRecord | None = None
 
 
 async def insert_numbered(session: AsyncSession, batch: NumberedBatch) -> dict[str, tuple[int, str]]:
@@ -295,7 +316,17 @@ async def insert_numbered(session: AsyncSession, batch: NumberedBatch) -> dict[s
             fingerprint=batch.idempotency.fingerprint,
             response=dumps_json(batch.idempotency.response),
         )
-    result = await session.execute(statement(bool(batch.attachments), batch.idempotency is not None), params)
+    if batch.audit is not None:
+        params.update(
+            audit_actor=batch.audit.actor,
+            audit_office=batch.audit.office,
+            audit_action=batch.audit.action,
+            audit_object_kind=batch.audit.object_kind,
+            audit_client_address=batch.audit.client_address,
+            audit_detail=dumps_json(batch.audit.detail),
+        )
+    shape = (bool(batch.attachments), batch.idempotency is not None, batch.audit is not None)
+    result = await session.execute(statement(*shape), params)
     return {matter_id: (seq, number) for matter_id, seq, number in result.all()}
 
 

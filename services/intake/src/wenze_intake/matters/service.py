@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from wenze.auth.access import authorise_step, may_read, read_scope
 from wenze.auth.capabilities import MATTER_ACCEPT
 from wenze.auth.principal import Principal
+from wenze.db.audit import AuditRecord
 from wenze.db.base import utcnow
 from wenze.db.idempotency import IdempotentRequest, run_once
 from wenze.events.intake import MatterRejected
@@ -85,7 +86,9 @@ class MatterService:
         are, and the submitter's office is party to the matter from then on."""
         principal = caller.principal
         checked = self.check_batch(principal.tenant, [data])
-        self.stage_batch(checked, submitted_by=principal.username, submitter_office=principal.office)
+        # Written with the matter, its id and number filled in (numbered_insert).
+        submitted = caller.did("matter.submit", "matter", "")
+        self.stage_batch(checked, submitted_by=principal.username, submitter_office=principal.office, audit=submitted)
         async with self.uow() as uow:
             if idempotency:
                 replay = await idempotency.replay(uow.repos.idempotency)
@@ -99,11 +102,7 @@ class MatterService:
                     raise await self._refusal(uow, principal, result.refused[0])
                 # Answered from what was just written rather than read back: the read-back cost
                 # three queries for what this process already holds.
-                registered = result.registered[0]
-                read = registered.read()
-                await uow.repos.audit.append(
-                    principal.tenant, [caller.did("matter.submit", "matter", registered.id, number=read.number)]
-                )
+                read = result.registered[0].read()
                 await uow.commit()
             except IntegrityError:
                 # Another request with the same key committed first: answer as it did.
@@ -162,13 +161,14 @@ class MatterService:
         submitted_by: str,
         submitter_office: str | None = None,
         import_job_id: str | None = None,
+        audit: AuditRecord | None = None,
     ) -> StagedBatch:
         """Turn the accepted items into their rows and events now, before the batch's
         transaction; the result is also kept as ``checked.staged``. Pure CPU: a bulk import does
         it for the next batch while the current one is written. Ids, events and ``received_at``
         are fixed here; the duplicate lookup and the numbers are still taken in the transaction."""
         registration = Registration.now(
-            checked.pack, submitted_by, import_job_id, submitter_office, person_refs=self.person_refs
+            checked.pack, submitted_by, import_job_id, submitter_office, person_refs=self.person_refs, audit=audit
         )
         checked.staged = self.writer.stage(registration, checked.accepted)
         return checked.staged

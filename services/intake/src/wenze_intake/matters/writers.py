@@ -136,6 +136,9 @@ class PortableMatterWriter:
             )
             uow.publish(_received_event(registration, row.item, matter, number))
         await uow.repos.matters.add_bulk(matters, targets, attachments, timeline)
+        if registration.audit is not None:
+            audited = [registration.audit_of(matter["id"], matter["number"]) for matter in matters]
+            await uow.repos.audit.append(registration.tenant, audited)
         if idempotency is not None:
             idempotency.remember(uow.repos.idempotency, 201, rows[0].matter.read().model_dump(mode="json"))
 
@@ -231,7 +234,8 @@ class PostgresMatterWriter(PortableMatterWriter):
         self, uow: IntakeUnitOfWork, staged: StagedBatch, idempotency: IdempotentRequest | None
     ) -> Registered:
         fmt = staged.number_format
-        if fmt is None or idempotency is not None or not staged.rows or not isinstance(staged.rows[0], CopyRow):
+        copy_path = staged.rows and isinstance(staged.rows[0], CopyRow) and staged.registration.audit is None
+        if fmt is None or idempotency is not None or not copy_path:
             return await super().register(uow, staged, idempotency)
         copy_rows = cast("Sequence[CopyRow]", staged.rows)
         registration = staged.registration
@@ -311,6 +315,7 @@ class PostgresMatterWriter(PortableMatterWriter):
                 targets=targets,
                 attachments=attachments,
                 idempotency=stored_idempotency,
+                audit=registration.audit,
             )
         )
         for row in sql_rows:
