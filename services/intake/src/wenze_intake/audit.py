@@ -2,8 +2,9 @@
 
 A request's entry names its caller (username and office) and client address; work the
 service does on its own (an import job's runner, a consumer of other services' events)
-names :data:`SYSTEM`. Entries are appended last in the unit of work they record, so the
-tenant's chain is locked only for the end of that transaction.
+names :data:`SYSTEM`. Entries are plain inserts in the unit of work they record, chained by
+the worker once committed; a submission's entry is written by the numbering statement
+itself (ADR 0005), which holds the counter's lock.
 """
 
 from __future__ import annotations
