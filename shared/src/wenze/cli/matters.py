@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from contextlib import nullcontext
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -379,11 +380,9 @@ def accept_import(
     may accept, as one collective study decided; the rest are counted as still awaiting."""
     body = {"participants": participant, "study_date": study_date.date().isoformat()}
     with reporting_errors(as_json), open_client(url) as client:
-        if as_json:
+        waiting = f"accepting the matters of import {job_id} (a large import takes minutes)…"
+        with nullcontext() if as_json else console().status(waiting):
             answer = client.accept_import(job_id, body)
-        else:
-            with console().status(f"accepting the matters of import {job_id} (a large import takes minutes)…"):
-                answer = client.accept_import(job_id, body)
     if as_json:
         print_json(answer)
         return
